@@ -1,0 +1,90 @@
+#include "config/agent_config.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "fs/atomic_file.hpp"
+
+namespace azcm::config {
+
+using nlohmann::json;
+
+std::string AgentConfig::resourceId() const {
+    return "/subscriptions/" + subscription_id + "/resourceGroups/" + resource_group +
+           "/providers/Microsoft.HybridCompute/machines/" + resource_name;
+}
+
+json toJson(const AgentConfig& config) {
+    return json{{"tenantId", config.tenant_id},
+                {"subscriptionId", config.subscription_id},
+                {"resourceGroup", config.resource_group},
+                {"resourceName", config.resource_name},
+                {"location", config.location},
+                {"vmId", config.vm_id},
+                {"correlationId", config.correlation_id},
+                {"privateLinkScope", config.private_link_scope},
+                {"tags", config.tags},
+                {"cloud", toJson(config.cloud)}};
+}
+
+Result<AgentConfig> parseAgentConfig(const json& document) {
+    if (!document.is_object()) {
+        return makeError(exitcode::kLocalConfigRead, "agentconfig.json: an object expected");
+    }
+    AgentConfig config;
+    auto text = [&document](const char* key) -> std::string {
+        auto it = document.find(key);
+        return it != document.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    config.tenant_id = text("tenantId");
+    config.subscription_id = text("subscriptionId");
+    config.resource_group = text("resourceGroup");
+    config.resource_name = text("resourceName");
+    config.location = text("location");
+    config.vm_id = text("vmId");
+    config.correlation_id = text("correlationId");
+    config.private_link_scope = text("privateLinkScope");
+    if (auto it = document.find("tags"); it != document.end() && it->is_object()) {
+        for (const auto& [key, value] : it->items()) {
+            if (value.is_string()) {
+                config.tags[key] = value.get<std::string>();
+            }
+        }
+    }
+    if (config.subscription_id.empty() || config.resource_group.empty() ||
+        config.resource_name.empty()) {
+        return makeError(exitcode::kLocalConfigRead,
+                         "agentconfig.json lacks subscriptionId, resourceGroup or resourceName");
+    }
+    if (auto it = document.find("cloud"); it != document.end()) {
+        auto cloud = parseCloudConfig(*it);
+        if (!cloud) {
+            return makeError(exitcode::kLocalConfigRead,
+                             "agentconfig.json: " + cloud.error().message);
+        }
+        config.cloud = cloud.value();
+        if (auto name = it->find("name"); name != it->end() && name->is_string()) {
+            config.cloud.name = name->get<std::string>();
+        }
+    } else {
+        config.cloud = azurePublicCloud();
+    }
+    return config;
+}
+
+Result<AgentConfig> loadAgentConfig(const std::filesystem::path& path) {
+    auto text = fs::readFile(path, 1 << 20);
+    if (!text) {
+        return text.error();
+    }
+    auto document = json::parse(text.value(), nullptr, false);
+    if (document.is_discarded()) {
+        return makeError(exitcode::kLocalConfigRead, path.string() + " is not valid JSON");
+    }
+    return parseAgentConfig(document);
+}
+
+Result<void> saveAgentConfig(const std::filesystem::path& path, const AgentConfig& config) {
+    return fs::writeFileAtomic(path, toJson(config).dump(2) + "\n", {0644, {}}, true);
+}
+
+} // namespace azcm::config

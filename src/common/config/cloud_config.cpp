@@ -1,0 +1,100 @@
+#include "config/cloud_config.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "fs/atomic_file.hpp"
+#include "http/url.hpp"
+
+namespace azcm::config {
+
+using nlohmann::json;
+
+CloudConfig azurePublicCloud() {
+    CloudConfig cloud;
+    cloud.name = "AzureCloud";
+    cloud.endpoints.entra = "https://login.microsoftonline.com";
+    cloud.endpoints.arm = "https://management.azure.com";
+    cloud.endpoints.identity = "https://gbl.his.arc.azure.com";
+    cloud.endpoints.guest_configuration = "https://agentserviceapi.guestconfiguration.azure.com";
+    return cloud;
+}
+
+namespace {
+
+Result<std::string> requireHttpsUrl(const json& object, const char* key) {
+    if (!object.contains(key) || !object.at(key).is_string()) {
+        return makeError(exitcode::kCloudConfig,
+                         std::string("cloud config: endpoints.") + key + " must be a string");
+    }
+    auto value = object.at(key).get<std::string>();
+    auto url = http::parseUrl(value);
+    if (!url || url.value().scheme != "https") {
+        return makeError(exitcode::kCloudConfig, std::string("cloud config: endpoints.") + key +
+                                                     " must be an https URL, got '" + value + "'");
+    }
+    while (!value.empty() && value.back() == '/') {
+        value.pop_back();
+    }
+    return value;
+}
+
+std::string optionalString(const json& object, const char* key) {
+    if (object.contains(key) && object.at(key).is_string()) {
+        return object.at(key).get<std::string>();
+    }
+    return {};
+}
+
+} // namespace
+
+Result<CloudConfig> parseCloudConfig(const json& document) {
+    if (!document.is_object() || !document.contains("endpoints") ||
+        !document.at("endpoints").is_object()) {
+        return makeError(exitcode::kCloudConfig, "cloud config: an object with 'endpoints' expected");
+    }
+    CloudConfig cloud;
+    cloud.name = optionalString(document, "name");
+    if (cloud.name.empty()) {
+        cloud.name = "Custom";
+    }
+    cloud.tenant_id = optionalString(document, "tenantId");
+    cloud.subscription_id = optionalString(document, "subscriptionId");
+    cloud.ca_cert_path = optionalString(document, "caCertPath");
+    if (!cloud.ca_cert_path.empty() && cloud.ca_cert_path.front() != '/') {
+        return makeError(exitcode::kCloudConfig, "cloud config: caCertPath must be absolute");
+    }
+    const auto& endpoints = document.at("endpoints");
+    BOOST_OUTCOME_TRY(cloud.endpoints.entra, requireHttpsUrl(endpoints, "entra"));
+    BOOST_OUTCOME_TRY(cloud.endpoints.arm, requireHttpsUrl(endpoints, "arm"));
+    BOOST_OUTCOME_TRY(cloud.endpoints.identity, requireHttpsUrl(endpoints, "identity"));
+    BOOST_OUTCOME_TRY(cloud.endpoints.guest_configuration,
+                      requireHttpsUrl(endpoints, "guestConfiguration"));
+    return cloud;
+}
+
+Result<CloudConfig> loadCloudConfig(const std::filesystem::path& path) {
+    auto text = fs::readFile(path, 1 << 20);
+    if (!text) {
+        return makeError(exitcode::kCloudConfig, "cannot read cloud config: " + text.error().message);
+    }
+    auto document = json::parse(text.value(), nullptr, false);
+    if (document.is_discarded()) {
+        return makeError(exitcode::kCloudConfig,
+                         "cloud config " + path.string() + " is not valid JSON");
+    }
+    return parseCloudConfig(document);
+}
+
+json toJson(const CloudConfig& cloud) {
+    return json{{"name", cloud.name},
+                {"tenantId", cloud.tenant_id},
+                {"subscriptionId", cloud.subscription_id},
+                {"caCertPath", cloud.ca_cert_path},
+                {"endpoints",
+                 {{"entra", cloud.endpoints.entra},
+                  {"arm", cloud.endpoints.arm},
+                  {"identity", cloud.endpoints.identity},
+                  {"guestConfiguration", cloud.endpoints.guest_configuration}}}};
+}
+
+} // namespace azcm::config

@@ -1,0 +1,156 @@
+#include "config/local_config.hpp"
+
+#include "fs/atomic_file.hpp"
+
+namespace azcm::config {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kKnownKeys[] = {
+    "incomingconnections.enabled", "incomingconnections.ports", "connection.type",
+    "proxy.url",                   "proxy.bypass",              "extensions.allowlist",
+    "extensions.blocklist",        "guestconfiguration.enabled", "extensions.enabled",
+    "config.mode", "guestconfiguration.agent.cpulimit", "extensions.agent.cpulimit"};
+
+bool isKnownKey(const std::string& key) {
+    for (const char* known : kKnownKeys) {
+        if (key == known) {
+            return true;
+        }
+    }
+    return false;
+}
+
+Error badValue(const std::string& key, const std::string& why) {
+    return makeError(exitcode::kInvalidArgument,
+                     "AZCM0023: invalid value for " + key + " in localconfig.json: " + why);
+}
+
+Result<bool> readBool(const json& value, const std::string& key) {
+    if (value.is_boolean()) {
+        return value.get<bool>();
+    }
+    if (value.is_string()) {
+        if (value == "true") {
+            return true;
+        }
+        if (value == "false") {
+            return false;
+        }
+    }
+    return badValue(key, "true or false expected");
+}
+
+Result<std::vector<std::string>> readList(const json& value, const std::string& key) {
+    if (!value.is_array()) {
+        return badValue(key, "a list expected");
+    }
+    std::vector<std::string> out;
+    for (const auto& item : value) {
+        if (!item.is_string()) {
+            return badValue(key, "a list of strings expected");
+        }
+        out.push_back(item.get<std::string>());
+    }
+    return out;
+}
+
+Result<int> readPercent(const json& value, const std::string& key) {
+    if (!value.is_number_integer()) {
+        return badValue(key, "an integer percentage expected");
+    }
+    int percent = value.get<int>();
+    if (percent < 1 || percent > 100) {
+        return badValue(key, "a percentage from 1 to 100 expected");
+    }
+    return percent;
+}
+
+Result<std::string> readString(const json& value, const std::string& key) {
+    if (!value.is_string()) {
+        return badValue(key, "a string expected");
+    }
+    return value.get<std::string>();
+}
+
+} // namespace
+
+json toJson(const LocalConfig& config) {
+    json out = config.unknown.is_object() ? config.unknown : json::object();
+    out["incomingconnections.enabled"] = config.incoming_connections_enabled;
+    out["incomingconnections.ports"] = config.incoming_connections_ports;
+    out["connection.type"] = config.connection_type;
+    out["proxy.url"] = config.proxy_url;
+    out["proxy.bypass"] = config.proxy_bypass;
+    out["extensions.allowlist"] = config.extensions_allowlist;
+    out["extensions.blocklist"] = config.extensions_blocklist;
+    out["guestconfiguration.enabled"] = config.guest_configuration_enabled;
+    out["extensions.enabled"] = config.extensions_enabled;
+    out["config.mode"] = config.config_mode;
+    out["guestconfiguration.agent.cpulimit"] = config.guest_configuration_cpu_limit;
+    out["extensions.agent.cpulimit"] = config.extensions_cpu_limit;
+    return out;
+}
+
+Result<LocalConfig> parseLocalConfig(const json& document) {
+    if (!document.is_object()) {
+        return makeError(exitcode::kLocalConfigRead, "localconfig.json: an object expected");
+    }
+    LocalConfig config;
+    for (const auto& [key, value] : document.items()) {
+        if (key == "incomingconnections.enabled") {
+            BOOST_OUTCOME_TRY(config.incoming_connections_enabled, readBool(value, key));
+        } else if (key == "incomingconnections.ports") {
+            BOOST_OUTCOME_TRY(config.incoming_connections_ports, readList(value, key));
+        } else if (key == "connection.type") {
+            BOOST_OUTCOME_TRY(config.connection_type, readString(value, key));
+        } else if (key == "proxy.url") {
+            BOOST_OUTCOME_TRY(config.proxy_url, readString(value, key));
+        } else if (key == "proxy.bypass") {
+            BOOST_OUTCOME_TRY(config.proxy_bypass, readList(value, key));
+        } else if (key == "extensions.allowlist") {
+            BOOST_OUTCOME_TRY(config.extensions_allowlist, readList(value, key));
+        } else if (key == "extensions.blocklist") {
+            BOOST_OUTCOME_TRY(config.extensions_blocklist, readList(value, key));
+        } else if (key == "guestconfiguration.enabled") {
+            BOOST_OUTCOME_TRY(config.guest_configuration_enabled, readBool(value, key));
+        } else if (key == "extensions.enabled") {
+            BOOST_OUTCOME_TRY(config.extensions_enabled, readBool(value, key));
+        } else if (key == "config.mode") {
+            BOOST_OUTCOME_TRY(config.config_mode, readString(value, key));
+            if (config.config_mode != "full" && config.config_mode != "monitor") {
+                return badValue(key, "full or monitor expected");
+            }
+        } else if (key == "guestconfiguration.agent.cpulimit") {
+            BOOST_OUTCOME_TRY(config.guest_configuration_cpu_limit, readPercent(value, key));
+        } else if (key == "extensions.agent.cpulimit") {
+            BOOST_OUTCOME_TRY(config.extensions_cpu_limit, readPercent(value, key));
+        } else if (!isKnownKey(key)) {
+            config.unknown[key] = value;
+        }
+    }
+    return config;
+}
+
+Result<LocalConfig> loadLocalConfig(const std::filesystem::path& path) {
+    auto text = fs::readFile(path, 1 << 20);
+    if (!text) {
+        if (text.error().code == exitcode::kConfigFileNotFound) {
+            return LocalConfig{};
+        }
+        return makeError(exitcode::kLocalConfigRead, text.error().message);
+    }
+    auto document = json::parse(text.value(), nullptr, false);
+    if (document.is_discarded()) {
+        return makeError(exitcode::kLocalConfigRead, path.string() + " is not valid JSON");
+    }
+    return parseLocalConfig(document);
+}
+
+Result<void> saveLocalConfig(const std::filesystem::path& path, const LocalConfig& config) {
+    return fs::writeFileAtomic(path, toJson(config).dump(2) + "\n", {0644, {}}, true);
+}
+
+} // namespace azcm::config

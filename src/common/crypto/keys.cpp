@@ -1,0 +1,1 @@
+// implemented by its owner; placeholder so the tree configures

@@ -1,0 +1,76 @@
+#include "daemon/daemon_runner.hpp"
+
+#include <csignal>
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+
+namespace azcm::daemon {
+
+void applyDaemonUmask() {
+    ::umask(077);
+}
+
+DaemonRunner::DaemonRunner(std::string name)
+    : name_(std::move(name)), signals_(io_, SIGTERM, SIGINT, SIGHUP) {
+    std::signal(SIGPIPE, SIG_IGN); // NOLINT: peers that hang up must not kill the daemon
+    waitForSignal();
+}
+
+void DaemonRunner::waitForSignal() {
+    signals_.async_wait([this](const boost::system::error_code& ec, int signal_number) {
+        if (ec) {
+            return;
+        }
+        if (signal_number == SIGHUP) {
+            spdlog::info("DAEMON_RELOAD signal=SIGHUP");
+            for (auto& reload : reloads_) {
+                reload();
+            }
+            waitForSignal();
+            return;
+        }
+        spdlog::info("DAEMON_SIGNAL signal={}", signal_number);
+        requestShutdown();
+    });
+}
+
+void DaemonRunner::onShutdown(std::function<void()> stop) {
+    stops_.push_back(std::move(stop));
+}
+
+void DaemonRunner::onReload(std::function<void()> reload) {
+    reloads_.push_back(std::move(reload));
+}
+
+void DaemonRunner::notifyReady(const std::string& status) {
+    sd_notifyf(0, "READY=1\nSTATUS=%s", status.c_str());
+    spdlog::info("DAEMON_READY daemon={} {}", name_, status);
+}
+
+void DaemonRunner::requestShutdown() {
+    boost::asio::post(io_, [this] {
+        if (stopping_) {
+            return;
+        }
+        stopping_ = true;
+        sd_notify(0, "STOPPING=1");
+        spdlog::info("DAEMON_STOPPING daemon={}", name_);
+        boost::system::error_code ignored;
+        signals_.cancel(ignored);
+        for (auto it = stops_.rbegin(); it != stops_.rend(); ++it) {
+            (*it)();
+        }
+    });
+}
+
+int DaemonRunner::run() {
+    io_.run();
+    workers_.join();
+    spdlog::info("DAEMON_STOPPED daemon={}", name_);
+    return 0;
+}
+
+} // namespace azcm::daemon

@@ -1,0 +1,49 @@
+#pragma once
+// The shared daemon run loop (style-anchors 3.2): one io_context on the main thread, SIGTERM and
+// SIGINT (and POST /shutdown through requestShutdown) take one shutdown path, SIGHUP asks for a
+// reload, sd_notify READY=1 is sent only after the daemon says its listeners are bound.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+namespace azcm::daemon {
+
+class DaemonRunner {
+public:
+    explicit DaemonRunner(std::string name);
+
+    boost::asio::io_context& context() { return io_; }
+    // For blocking work (outbound HTTPS, key generation); post results back to context().
+    boost::asio::thread_pool& workers() { return workers_; }
+
+    // Stop callbacks run once, in reverse order of registration, on the io_context thread.
+    void onShutdown(std::function<void()> stop);
+    void onReload(std::function<void()> reload);
+
+    // Call after every listener is bound: sends READY=1 and logs DAEMON_READY.
+    void notifyReady(const std::string& status);
+    void requestShutdown();
+
+    // Runs until shutdown; returns the process exit code (0 on an orderly stop).
+    int run();
+
+private:
+    void waitForSignal();
+
+    std::string name_;
+    boost::asio::io_context io_{1};
+    boost::asio::thread_pool workers_{2};
+    boost::asio::signal_set signals_;
+    std::vector<std::function<void()>> stops_;
+    std::vector<std::function<void()>> reloads_;
+    bool stopping_ = false;
+};
+
+// Sets umask 077 (ARCHITECTURE section 2); every daemon calls it first.
+void applyDaemonUmask();
+
+} // namespace azcm::daemon

@@ -1,0 +1,44 @@
+#pragma once
+// One HTTP/1.1 server for every listener of the suite: plain TCP (IMDS), TLS (emulator) and Unix
+// sockets (local IPC, with SO_PEERCRED). Each connection has a deadline; header and body sizes are
+// bounded. stop() closes acceptors and every open connection so the io_context can return.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <sys/stat.h>
+
+#include "error.hpp"
+#include "http/http_types.hpp"
+
+namespace azcm::http {
+
+class HttpServer {
+public:
+    HttpServer(boost::asio::any_io_executor executor, Handler handler, ServerLimits limits = {});
+    ~HttpServer();
+    HttpServer(const HttpServer&) = delete;
+    HttpServer& operator=(const HttpServer&) = delete;
+    HttpServer(HttpServer&&) = delete;
+    HttpServer& operator=(HttpServer&&) = delete;
+
+    // Binds address:port (port 0 picks a free one) and returns the bound port.
+    Result<std::uint16_t> listenTcp(const std::string& address, std::uint16_t port);
+    Result<std::uint16_t> listenTls(const std::string& address,
+                                    std::uint16_t port,
+                                    std::shared_ptr<boost::asio::ssl::context> tls);
+    // Takes `<socket>.lock` (flock) before unlinking a stale socket, binds, then sets `mode`.
+    // Refuses a parent directory writable by others.
+    Result<void> listenUnix(const std::filesystem::path& socket_path, mode_t mode);
+
+    void stop();
+
+private:
+    struct Impl;
+    std::shared_ptr<Impl> impl_;
+};
+
+} // namespace azcm::http

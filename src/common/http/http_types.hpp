@@ -1,0 +1,51 @@
+#pragma once
+// Shared HTTP vocabulary: Beast string-body messages, the peer a request came from, and the
+// handler signature every server (IMDS, IPC, emulator) uses.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <sys/types.h>
+
+namespace azcm::http {
+
+namespace beast_http = boost::beast::http;
+using Request = beast_http::request<beast_http::string_body>;
+using Response = beast_http::response<beast_http::string_body>;
+using Status = beast_http::status;
+using Verb = beast_http::verb;
+using Field = beast_http::field;
+
+struct PeerInfo {
+    // Unix socket peers: credentials from SO_PEERCRED (never from the request).
+    std::optional<uid_t> uid;
+    std::optional<gid_t> gid;
+    std::optional<pid_t> pid;
+    // TCP peers: "ip:port".
+    std::string remote_address;
+    // TLS peers that presented a certificate the server's CA verified: the leaf in DER.
+    std::optional<std::string> client_certificate_der;
+};
+
+using Respond = std::function<void(Response&&)>;
+// A handler answers exactly once through `respond`, now or later (on the server's executor).
+using Handler = std::function<void(Request&&, const PeerInfo&, Respond)>;
+
+// Limits every listener enforces (perf-reliability G7).
+struct ServerLimits {
+    std::uint32_t max_header_bytes = 8 * 1024;
+    std::uint64_t max_body_bytes = 1024 * 1024;
+    std::chrono::seconds request_timeout{10}; // from first byte to complete request
+    std::chrono::seconds idle_timeout{30};    // keep-alive idle
+    std::uint32_t max_connections = 512;
+};
+
+// Convenience: a JSON response with the given status and keep-alive mirrored from the request.
+Response makeJsonResponse(const Request& request, Status status, std::string body);
+Response makeTextResponse(const Request& request, Status status, std::string body);
+
+} // namespace azcm::http

@@ -1,0 +1,64 @@
+#pragma once
+// Outbound HTTPS for every control-plane call. Verification is always on (chain and host name),
+// there is no switch to turn it off. Each call runs on a private io_context, so it is safe from any
+// thread and blocks only its caller; daemons call it from a worker thread.
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "error.hpp"
+#include "http/http_types.hpp"
+#include "http/url.hpp"
+
+namespace azcm::http {
+
+struct RetryPolicy {
+    int max_attempts = 4; // 1 = no retry
+    std::chrono::milliseconds initial_backoff{500};
+    std::chrono::milliseconds max_backoff{30000};
+    // Retried: connection failures and timeouts, 408, 429 and 5xx. Retry-After is honoured up to
+    // max_backoff. Backoff is exponential with full jitter.
+};
+
+struct ClientOptions {
+    // Trust anchors: a PEM bundle; empty means the system store.
+    std::filesystem::path ca_file;
+    // "http://host:port" of a forward proxy: requests go through HTTP CONNECT.
+    std::optional<std::string> proxy_url;
+    // Mutual TLS: client certificate chain and private key, PEM.
+    std::optional<std::string> client_certificate_pem;
+    std::optional<std::string> client_private_key_pem;
+    std::chrono::milliseconds connect_timeout{10000};
+    std::chrono::milliseconds request_timeout{30000};
+    RetryPolicy retry;
+    std::uint64_t max_response_bytes = 16 * 1024 * 1024;
+};
+
+struct SimpleRequest {
+    Verb method = Verb::get;
+    std::string url;
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers; // e.g. Authorization, Content-Type
+};
+
+class HttpsClient {
+public:
+    explicit HttpsClient(ClientOptions options);
+
+    // Any HTTP status is a value; errors are transport failures (code exitcode::kNetwork) or TLS
+    // verification failures (also kNetwork, message says why).
+    Result<Response> send(const SimpleRequest& request) const;
+
+    const ClientOptions& options() const { return options_; }
+
+private:
+    ClientOptions options_;
+};
+
+// Delay before retry number `attempt` (1-based), before jitter is applied: initial * 2^(attempt-1)
+// capped at max. Exposed for tests.
+std::chrono::milliseconds backoffCeiling(const RetryPolicy& policy, int attempt);
+
+} // namespace azcm::http

@@ -1,0 +1,27 @@
+#pragma once
+// Logging through spdlog: one synchronous logger per process, writing to the spec's log file
+// (ARCHITECTURE section 2) and, for daemons, to stderr for the journal. Messages that tests wait on
+// carry a stable event ID in front, e.g. "IPC_LISTENING socket=...".
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include <spdlog/spdlog.h>
+
+namespace azcm::log {
+
+struct LogOptions {
+    std::string name;                  // logger name, e.g. "himds"
+    std::filesystem::path file;        // empty: no file sink
+    bool to_stderr = true;
+    spdlog::level::level_enum level = spdlog::level::info;
+};
+
+// Installs the default logger. A file that cannot be opened is reported on stderr and skipped.
+// Returns false when the file sink could not be created.
+bool init(const LogOptions& options);
+
+// Escapes CR/LF and other control characters so a value cannot forge log lines.
+std::string sanitize(std::string_view text);
+
+} // namespace azcm::log

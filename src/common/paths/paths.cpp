@@ -1,0 +1,44 @@
+#include "paths/paths.hpp"
+
+#include <cstdlib>
+#include <string>
+
+namespace azcm {
+
+namespace fs = std::filesystem;
+
+Paths::Paths(fs::path root) : root_(fs::absolute(root.empty() ? fs::path("/") : root)) {
+    root_ = root_.lexically_normal();
+    if (root_.has_filename() == false && root_ != root_.root_path()) {
+        root_ = root_.parent_path();
+    }
+}
+
+Paths Paths::fromEnvironment() {
+    const char* root = std::getenv("AZCM_ROOT"); // NOLINT(concurrency-mt-unsafe): read at start-up
+    return Paths(root != nullptr && *root != '\0' ? fs::path(root) : fs::path("/"));
+}
+
+fs::path Paths::under(std::string_view absolute) const {
+    return root_ / fs::path(absolute).relative_path();
+}
+
+fs::path Paths::agentDataDir() const { return under("/var/opt/azcmagent"); }
+fs::path Paths::agentConfig() const { return agentDataDir() / "agentconfig.json"; }
+fs::path Paths::localConfig() const { return agentDataDir() / "localconfig.json"; }
+fs::path Paths::certsDir() const { return agentDataDir() / "certs"; }
+fs::path Paths::tokensDir() const { return agentDataDir() / "tokens"; }
+fs::path Paths::socketsDir() const { return agentDataDir() / "socks"; }
+fs::path Paths::socketFor(std::string_view daemon) const {
+    return socketsDir() / (std::string(daemon) + ".sock");
+}
+fs::path Paths::logDir() const { return agentDataDir() / "log"; }
+fs::path Paths::logFile(std::string_view name) const {
+    return logDir() / (std::string(name) + ".log");
+}
+fs::path Paths::binDir() const { return under("/opt/azcmagent/bin"); }
+fs::path Paths::guestConfigDir() const { return under("/var/lib/GuestConfig"); }
+fs::path Paths::extensionsDir() const { return under("/var/lib/waagent"); }
+fs::path Paths::downloadsDir() const { return under("/opt/GC_Ext/downloads"); }
+
+} // namespace azcm

@@ -1,0 +1,22 @@
+#pragma once
+// Precompiled for every target of the suite (heavy, stable third-party headers only).
+#include <utility>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/outcome.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
