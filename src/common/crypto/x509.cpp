@@ -1,1 +1,498 @@
-// implemented by its owner; placeholder so the tree configures
+#include "crypto/x509.hpp"
+
+#include "crypto/encoding.hpp"
+#include "crypto/openssl_util.hpp"
+
+#include <cctype>
+#include <ctime>
+
+#include <openssl/x509v3.h>
+
+namespace azcm::crypto {
+
+namespace {
+
+using detail::BignumPtr;
+using detail::BioPtr;
+using detail::PkeyPtr;
+using detail::X509Ptr;
+using Asn1IntegerPtr = detail::OsslPtr<ASN1_INTEGER, ASN1_INTEGER_free>;
+using Asn1OctetStringPtr = detail::OsslPtr<ASN1_OCTET_STRING, ASN1_OCTET_STRING_free>;
+using GeneralNamesPtr = detail::OsslPtr<GENERAL_NAMES, GENERAL_NAMES_free>;
+using GeneralNamePtr = detail::OsslPtr<GENERAL_NAME, GENERAL_NAME_free>;
+using Ia5StringPtr = detail::OsslPtr<ASN1_IA5STRING, ASN1_IA5STRING_free>;
+using ExtensionPtr = detail::OsslPtr<X509_EXTENSION, X509_EXTENSION_free>;
+using StorePtr = detail::OsslPtr<X509_STORE, X509_STORE_free>;
+using StoreCtxPtr = detail::OsslPtr<X509_STORE_CTX, X509_STORE_CTX_free>;
+
+struct X509StackFree {
+    void operator()(STACK_OF(X509) * stack) const { sk_X509_pop_free(stack, X509_free); }
+};
+using X509StackPtr = std::unique_ptr<STACK_OF(X509), X509StackFree>;
+
+constexpr int kSerialBytes = 16; // 128 bits
+
+std::string upperHex(std::string_view bytes) {
+    std::string hex = hexEncode(bytes);
+    for (char& ch : hex) {
+        ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    }
+    return hex;
+}
+
+Result<SystemTime> toSystemTime(const ASN1_TIME* time) {
+    std::tm tm{};
+    if (time == nullptr || ASN1_TIME_to_tm(time, &tm) != 1) {
+        return makeError(exitcode::kInvalidArgument, "certificate has an invalid validity time");
+    }
+    return std::chrono::system_clock::from_time_t(timegm(&tm));
+}
+
+// Hex of the serial as a signed integer ("-" prefix when negative), upper case like OpenSSL's
+// and Windows' tools show it.
+std::string serialHex(const ASN1_INTEGER* serial) {
+    BignumPtr number(ASN1_INTEGER_to_BN(serial, nullptr));
+    if (!number) {
+        ERR_clear_error();
+        return {};
+    }
+    char* hex = BN_bn2hex(number.get());
+    if (hex == nullptr) {
+        return {};
+    }
+    std::string text(hex);
+    OPENSSL_free(hex);
+    return text;
+}
+
+// RFC 5280 4.1.2.2: serial numbers MUST be positive integers.
+bool serialIsPositive(const X509* cert) {
+    const ASN1_INTEGER* serial = X509_get0_serialNumber(cert);
+    BignumPtr number(ASN1_INTEGER_to_BN(serial, nullptr));
+    if (!number) {
+        ERR_clear_error();
+        return false;
+    }
+    return !BN_is_zero(number.get()) && BN_is_negative(number.get()) == 0;
+}
+
+Result<CertificateInfo> describe(X509* cert) {
+    CertificateInfo info;
+    info.der = detail::certificateDer(cert);
+    if (info.der.empty()) {
+        return detail::opensslError(exitcode::kInvalidArgument, "cannot encode certificate");
+    }
+    info.subject_common_name = detail::commonNameOf(X509_get_subject_name(cert));
+    info.issuer_common_name = detail::commonNameOf(X509_get_issuer_name(cert));
+    info.serial_hex = serialHex(X509_get0_serialNumber(cert));
+    const std::string sha1_digest = sha1(info.der);
+    info.thumbprint_sha1_hex = upperHex(sha1_digest);
+    info.thumbprint_sha1_b64url = base64UrlEncode(sha1_digest);
+    info.thumbprint_sha256_b64url = base64UrlEncode(sha256(info.der));
+    BOOST_OUTCOME_TRY(not_before_value, toSystemTime(X509_get0_notBefore(cert)));
+    info.not_before = std::move(not_before_value);
+    BOOST_OUTCOME_TRY(not_after_value, toSystemTime(X509_get0_notAfter(cert)));
+    info.not_after = std::move(not_after_value);
+    unsigned char* spki = nullptr;
+    const int length = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &spki);
+    if (length <= 0) {
+        return detail::opensslError(exitcode::kInvalidArgument, "cannot encode the public key");
+    }
+    info.public_key_der.assign(reinterpret_cast<const char*>(spki),
+                               static_cast<std::size_t>(length));
+    OPENSSL_free(spki);
+    return info;
+}
+
+Result<X509StackPtr> readCertificates(std::string_view pem) {
+    X509StackPtr stack(sk_X509_new_null());
+    if (!stack) {
+        return detail::opensslError(exitcode::kInternal, "out of memory");
+    }
+    auto bio = detail::memoryBio(pem);
+    for (;;) {
+        ERR_clear_error();
+        X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+        if (!cert) {
+            // PEM_R_NO_START_LINE at the end of the input is the normal way out of the loop.
+            if (ERR_GET_REASON(ERR_peek_last_error()) == PEM_R_NO_START_LINE) {
+                ERR_clear_error();
+                break;
+            }
+            return detail::opensslError(exitcode::kInvalidArgument, "malformed certificate PEM");
+        }
+        if (sk_X509_push(stack.get(), cert.get()) == 0) {
+            return detail::opensslError(exitcode::kInternal, "out of memory");
+        }
+        cert.release(); // owned by the stack now
+    }
+    if (sk_X509_num(stack.get()) == 0) {
+        return makeError(exitcode::kInvalidArgument, "no certificate found in the PEM");
+    }
+    return stack;
+}
+
+bool isIpLiteral(std::string_view host) {
+    const std::string text(host);
+    Asn1OctetStringPtr ip(a2i_IPADDRESS(text.c_str()));
+    ERR_clear_error();
+    return ip != nullptr;
+}
+
+// DNS names go into the certificate verbatim: letters, digits, '-', '.', and a leading "*." only.
+bool isValidDnsName(std::string_view name) {
+    if (name.empty() || name.size() > 253) {
+        return false;
+    }
+    if (name.substr(0, 2) == "*.") {
+        name.remove_prefix(2);
+    }
+    for (const char ch : name) {
+        if (std::isalnum(static_cast<unsigned char>(ch)) == 0 && ch != '-' && ch != '.') {
+            return false;
+        }
+    }
+    return !name.empty() && name.front() != '.' && name.back() != '.';
+}
+
+Result<void> addSubjectAltNames(X509* cert, const IssueRequest& request) {
+    GeneralNamesPtr names(GENERAL_NAMES_new());
+    if (!names) {
+        return detail::opensslError(exitcode::kInternal, "out of memory");
+    }
+    for (const std::string& dns : request.dns_names) {
+        if (!isValidDnsName(dns)) {
+            return makeError(exitcode::kInvalidArgument, "invalid DNS name for SAN: " + dns);
+        }
+        Ia5StringPtr value(ASN1_IA5STRING_new());
+        GeneralNamePtr name(GENERAL_NAME_new());
+        if (!value || !name ||
+            ASN1_STRING_set(value.get(), dns.data(), static_cast<int>(dns.size())) != 1) {
+            return detail::opensslError(exitcode::kInternal, "cannot build DNS SAN");
+        }
+        GENERAL_NAME_set0_value(name.get(), GEN_DNS, value.release());
+        if (sk_GENERAL_NAME_push(names.get(), name.get()) == 0) {
+            return detail::opensslError(exitcode::kInternal, "out of memory");
+        }
+        name.release();
+    }
+    for (const std::string& ip : request.ip_addresses) {
+        Asn1OctetStringPtr value(a2i_IPADDRESS(ip.c_str()));
+        if (!value) {
+            ERR_clear_error();
+            return makeError(exitcode::kInvalidArgument, "invalid IP address for SAN: " + ip);
+        }
+        GeneralNamePtr name(GENERAL_NAME_new());
+        if (!name) {
+            return detail::opensslError(exitcode::kInternal, "out of memory");
+        }
+        GENERAL_NAME_set0_value(name.get(), GEN_IPADD, value.release());
+        if (sk_GENERAL_NAME_push(names.get(), name.get()) == 0) {
+            return detail::opensslError(exitcode::kInternal, "out of memory");
+        }
+        name.release();
+    }
+    if (sk_GENERAL_NAME_num(names.get()) == 0) {
+        return ok();
+    }
+    if (X509_add1_ext_i2d(cert, NID_subject_alt_name, names.get(), 0, X509V3_ADD_DEFAULT) != 1) {
+        return detail::opensslError(exitcode::kInternal, "cannot add subjectAltName");
+    }
+    return ok();
+}
+
+// Extensions whose values are fixed strings (no caller input reaches the config syntax).
+Result<void> addExtension(X509* cert, X509V3_CTX* ctx, int nid, const char* value) {
+    ExtensionPtr extension(X509V3_EXT_conf_nid(nullptr, ctx, nid, value));
+    if (!extension || X509_add_ext(cert, extension.get(), -1) != 1) {
+        return detail::opensslError(exitcode::kInternal,
+                                    std::string("cannot add extension ") + OBJ_nid2sn(nid));
+    }
+    return ok();
+}
+
+Result<void> setRandomSerial(X509* cert) {
+    std::string bytes;
+    do {
+        bytes = randomBytes(kSerialBytes);
+        bytes[0] = static_cast<char>(static_cast<unsigned char>(bytes[0]) & 0x7f); // positive
+    } while (bytes.find_first_not_of('\0') == std::string::npos);                  // never zero
+    BignumPtr number(BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes.data()),
+                               static_cast<int>(bytes.size()), nullptr));
+    Asn1IntegerPtr serial(number ? BN_to_ASN1_INTEGER(number.get(), nullptr) : nullptr);
+    if (!serial || X509_set_serialNumber(cert, serial.get()) != 1) {
+        return detail::opensslError(exitcode::kInternal, "cannot set serial number");
+    }
+    return ok();
+}
+
+Result<void> setValidity(X509* cert, SystemTime not_before, std::chrono::seconds lifetime) {
+    if (lifetime <= std::chrono::seconds::zero()) {
+        return makeError(exitcode::kInvalidArgument, "certificate lifetime must be positive");
+    }
+    const std::time_t start = std::chrono::system_clock::to_time_t(not_before);
+    const std::time_t end = std::chrono::system_clock::to_time_t(not_before + lifetime);
+    if (ASN1_TIME_set(X509_getm_notBefore(cert), start) == nullptr ||
+        ASN1_TIME_set(X509_getm_notAfter(cert), end) == nullptr) {
+        return detail::opensslError(exitcode::kInternal, "cannot set validity");
+    }
+    return ok();
+}
+
+struct Issuer {
+    X509* certificate = nullptr; // nullptr: self-signed
+    EVP_PKEY* key = nullptr;
+};
+
+Result<std::string>
+buildCertificate(const Issuer& issuer, EVP_PKEY* subject_key, const IssueRequest& request) {
+    X509Ptr cert(X509_new());
+    if (!cert || X509_set_version(cert.get(), X509_VERSION_3) != 1) {
+        return detail::opensslError(exitcode::kInternal, "cannot create certificate");
+    }
+    BOOST_OUTCOME_TRY(setRandomSerial(cert.get()));
+    BOOST_OUTCOME_TRY(setValidity(cert.get(), request.not_before, request.lifetime));
+    if (request.subject_common_name.empty()) {
+        return makeError(exitcode::kInvalidArgument, "certificate common name is empty");
+    }
+    X509_NAME* subject = X509_get_subject_name(cert.get());
+    if (X509_NAME_add_entry_by_NID(
+            subject, NID_commonName, MBSTRING_UTF8,
+            reinterpret_cast<const unsigned char*>(request.subject_common_name.c_str()),
+            static_cast<int>(request.subject_common_name.size()), -1, 0) != 1) {
+        return detail::opensslError(exitcode::kInvalidArgument,
+                                    "invalid common name (at most 64 characters)");
+    }
+    X509* issuer_cert = issuer.certificate != nullptr ? issuer.certificate : cert.get();
+    if (X509_set_issuer_name(cert.get(), X509_get_subject_name(issuer_cert)) != 1 ||
+        X509_set_pubkey(cert.get(), subject_key) != 1) {
+        return detail::opensslError(exitcode::kInternal, "cannot set issuer or public key");
+    }
+
+    X509V3_CTX ctx;
+    X509V3_set_ctx(&ctx, issuer_cert, cert.get(), nullptr, nullptr, 0);
+    // The subject key identifier first: for a self-signed CA the authority key identifier is
+    // copied from it.
+    BOOST_OUTCOME_TRY(addExtension(cert.get(), &ctx, NID_subject_key_identifier, "hash"));
+    BOOST_OUTCOME_TRY(addExtension(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always"));
+    const bool is_ca = request.usage == CertificateUsage::kCa;
+    BOOST_OUTCOME_TRY(addExtension(cert.get(), &ctx, NID_basic_constraints,
+                                   is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE"));
+    BOOST_OUTCOME_TRY(addExtension(cert.get(), &ctx, NID_key_usage,
+                                   is_ca ? "critical,keyCertSign,cRLSign"
+                                         : "critical,digitalSignature,keyEncipherment"));
+    if (!is_ca) {
+        BOOST_OUTCOME_TRY(
+            addExtension(cert.get(), &ctx, NID_ext_key_usage,
+                         request.usage == CertificateUsage::kServer ? "serverAuth" : "clientAuth"));
+    }
+    BOOST_OUTCOME_TRY(addSubjectAltNames(cert.get(), request));
+
+    if (X509_sign(cert.get(), issuer.key, EVP_sha256()) <= 0) {
+        return detail::opensslError(exitcode::kInternal, "cannot sign certificate");
+    }
+    BioPtr bio(BIO_new(BIO_s_mem()));
+    if (!bio || PEM_write_bio_X509(bio.get(), cert.get()) != 1) {
+        return detail::opensslError(exitcode::kInternal, "cannot write certificate PEM");
+    }
+    return detail::bioContents(bio.get());
+}
+
+std::string subjectOf(X509* cert) {
+    const std::string cn = detail::commonNameOf(X509_get_subject_name(cert));
+    return cn.empty() ? std::string("(no CN)") : "CN=" + cn;
+}
+
+Error verificationError(X509_STORE_CTX* ctx) {
+    const int error = X509_STORE_CTX_get_error(ctx);
+    const int depth = X509_STORE_CTX_get_error_depth(ctx);
+    X509* cert = X509_STORE_CTX_get_current_cert(ctx);
+    const std::string who = cert != nullptr ? subjectOf(cert) : std::string("(unknown)");
+    const std::string detail = X509_verify_cert_error_string(error);
+    std::string what;
+    switch (error) {
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+        what = "certificate expired";
+        break;
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+        what = "certificate not yet valid";
+        break;
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_CERT_UNTRUSTED:
+    case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+        what = "certificate chain untrusted";
+        break;
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+    case X509_V_ERR_IP_ADDRESS_MISMATCH:
+        what = "certificate host mismatch";
+        break;
+    default:
+        what = "certificate verification failed";
+        break;
+    }
+    return makeError(exitcode::kGeneric,
+                     what + ": " + detail + " (depth " + std::to_string(depth) + ", " + who + ")");
+}
+
+Result<void> requirePositiveSerial(X509* cert, const char* role) {
+    if (!serialIsPositive(cert)) {
+        return makeError(exitcode::kGeneric,
+                         std::string("certificate rejected: ") + role + " " + subjectOf(cert) +
+                             " has a serial number that is not positive (" +
+                             serialHex(X509_get0_serialNumber(cert)) + ", RFC 5280 4.1.2.2)");
+    }
+    return ok();
+}
+
+} // namespace
+
+Result<CertificateInfo> parseCertificatePem(std::string_view pem) {
+    BOOST_OUTCOME_TRY(cert, detail::loadCertificatePem(pem));
+    return describe(cert.get());
+}
+
+Result<CertificateInfo> parseCertificateDer(std::string_view der) {
+    ERR_clear_error();
+    const auto* cursor = reinterpret_cast<const unsigned char*>(der.data());
+    X509Ptr cert(d2i_X509(nullptr, &cursor, static_cast<long>(der.size())));
+    if (!cert) {
+        return detail::opensslError(exitcode::kInvalidArgument, "cannot read certificate DER");
+    }
+    if (cursor != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
+        return makeError(exitcode::kInvalidArgument, "trailing bytes after certificate DER");
+    }
+    return describe(cert.get());
+}
+
+Result<std::vector<std::string>> splitPemCertificates(std::string_view pem) {
+    BOOST_OUTCOME_TRY(stack, readCertificates(pem));
+    std::vector<std::string> out;
+    for (int i = 0; i < sk_X509_num(stack.get()); ++i) {
+        out.push_back(derToPem(detail::certificateDer(sk_X509_value(stack.get(), i))));
+    }
+    return out;
+}
+
+std::string derToPem(std::string_view der) {
+    const std::string body = base64Encode(der);
+    std::string pem = "-----BEGIN CERTIFICATE-----\n";
+    for (std::size_t i = 0; i < body.size(); i += 64) {
+        pem += body.substr(i, 64);
+        pem += '\n';
+    }
+    pem += "-----END CERTIFICATE-----\n";
+    return pem;
+}
+
+Result<std::string> issueCertificatePem(std::string_view ca_certificate_pem,
+                                        std::string_view ca_private_key_pem,
+                                        const IssueRequest& request) {
+    BOOST_OUTCOME_TRY(ca_cert, detail::loadCertificatePem(ca_certificate_pem));
+    BOOST_OUTCOME_TRY(ca_key, detail::loadPrivateKey(ca_private_key_pem));
+    if (X509_check_private_key(ca_cert.get(), ca_key.get()) != 1) {
+        ERR_clear_error();
+        return makeError(exitcode::kInvalidArgument,
+                         "the CA key does not match the CA certificate");
+    }
+    const auto* cursor =
+        reinterpret_cast<const unsigned char*>(request.subject_public_key_der.data());
+    PkeyPtr subject_key(
+        d2i_PUBKEY(nullptr, &cursor, static_cast<long>(request.subject_public_key_der.size())));
+    if (!subject_key) {
+        return detail::opensslError(exitcode::kInvalidArgument,
+                                    "invalid subject public key (SubjectPublicKeyInfo DER)");
+    }
+    return buildCertificate(Issuer{ca_cert.get(), ca_key.get()}, subject_key.get(), request);
+}
+
+Result<std::string> createSelfSignedCaPem(std::string_view private_key_pem,
+                                          std::string_view common_name,
+                                          std::chrono::seconds lifetime) {
+    BOOST_OUTCOME_TRY(key, detail::loadPrivateKey(private_key_pem));
+    IssueRequest request;
+    request.subject_common_name = std::string(common_name);
+    request.usage = CertificateUsage::kCa;
+    request.lifetime = lifetime;
+    return buildCertificate(Issuer{nullptr, key.get()}, key.get(), request);
+}
+
+Result<void> verifyCertificateChain(std::string_view chain_pem,
+                                    std::string_view trust_pem,
+                                    SystemTime at,
+                                    std::string_view host) {
+    BOOST_OUTCOME_TRY(chain, readCertificates(chain_pem));
+    BOOST_OUTCOME_TRY(anchors, readCertificates(trust_pem));
+    X509* leaf = sk_X509_value(chain.get(), 0);
+    BOOST_OUTCOME_TRY(requirePositiveSerial(leaf, "leaf"));
+    X509StackPtr untrusted(sk_X509_new_null());
+    if (!untrusted) {
+        return detail::opensslError(exitcode::kInternal, "out of memory");
+    }
+    for (int i = 1; i < sk_X509_num(chain.get()); ++i) {
+        X509* cert = sk_X509_value(chain.get(), i);
+        BOOST_OUTCOME_TRY(requirePositiveSerial(cert, "intermediate"));
+        if (X509_up_ref(cert) != 1) {
+            return detail::opensslError(exitcode::kInternal, "cannot reference certificate");
+        }
+        if (sk_X509_push(untrusted.get(), cert) == 0) {
+            X509_free(cert);
+            return detail::opensslError(exitcode::kInternal, "out of memory");
+        }
+    }
+
+    StorePtr store(X509_STORE_new());
+    if (!store) {
+        return detail::opensslError(exitcode::kInternal, "out of memory");
+    }
+    for (int i = 0; i < sk_X509_num(anchors.get()); ++i) {
+        if (X509_STORE_add_cert(store.get(), sk_X509_value(anchors.get(), i)) != 1) {
+            return detail::opensslError(exitcode::kInternal, "cannot add trust anchor");
+        }
+    }
+    StoreCtxPtr ctx(X509_STORE_CTX_new());
+    if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), leaf, untrusted.get()) != 1) {
+        return detail::opensslError(exitcode::kInternal, "cannot set up verification");
+    }
+    X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
+    // X509_STRICT: RFC 5280 profile checks (key identifiers, basicConstraints on CAs, ...).
+    // PARTIAL_CHAIN: every certificate the caller trusts is an anchor, self-signed or not.
+    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_X509_STRICT | X509_V_FLAG_PARTIAL_CHAIN);
+    X509_VERIFY_PARAM_set_time(param, std::chrono::system_clock::to_time_t(at));
+    if (!host.empty()) {
+        std::string name(host);
+        if (name.size() > 2 && name.front() == '[' && name.back() == ']') {
+            name = name.substr(1, name.size() - 2); // "[::1]" as it appears in URLs
+        }
+        int set = 0;
+        if (isIpLiteral(name)) {
+            set = X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str());
+        } else {
+            X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+            set = X509_VERIFY_PARAM_set1_host(param, name.data(), name.size());
+        }
+        if (set != 1) {
+            return detail::opensslError(exitcode::kInvalidArgument, "invalid host name: " + name);
+        }
+    }
+    ERR_clear_error();
+    if (X509_verify_cert(ctx.get()) != 1) {
+        Error error = verificationError(ctx.get());
+        ERR_clear_error();
+        return error;
+    }
+    STACK_OF(X509)* built = X509_STORE_CTX_get0_chain(ctx.get());
+    for (int i = 0; i < sk_X509_num(built); ++i) {
+        const bool is_anchor = i == sk_X509_num(built) - 1;
+        BOOST_OUTCOME_TRY(requirePositiveSerial(sk_X509_value(built, i), i == 0 ? "leaf"
+                                                                         : is_anchor
+                                                                             ? "trust anchor"
+                                                                             : "intermediate"));
+    }
+    return ok();
+}
+
+} // namespace azcm::crypto

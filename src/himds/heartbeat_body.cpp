@@ -1,0 +1,49 @@
+#include "heartbeat_body.hpp"
+
+#include <string>
+
+namespace azcm::himds {
+
+namespace {
+
+// Allow/block list entries are "Publisher/Type" (the type may itself not contain '/'), so the
+// publisher is everything before the last slash.
+nlohmann::json extensionList(const std::vector<std::string>& entries) {
+    auto list = nlohmann::json::array();
+    for (const auto& entry : entries) {
+        const auto slash = entry.rfind('/');
+        if (slash == std::string::npos) {
+            list.push_back({{"publisher", entry}, {"type", ""}});
+        } else {
+            list.push_back({{"publisher", entry.substr(0, slash)}, {"type", entry.substr(slash + 1)}});
+        }
+    }
+    return list;
+}
+
+const char* boolText(bool value) {
+    return value ? "true" : "false";
+}
+
+} // namespace
+
+nlohmann::json agentConfigurationJson(const config::LocalConfig& local) {
+    return nlohmann::json{
+        {"proxyUrl", local.proxy_url},
+        {"proxyBypass", local.proxy_bypass},
+        {"incomingConnectionsPorts", local.incoming_connections_ports},
+        {"extensionsAllowList", extensionList(local.extensions_allowlist)},
+        {"extensionsBlockList", extensionList(local.extensions_blocklist)},
+        {"extensionsEnabled", boolText(local.extensions_enabled)},
+        {"guestConfigurationEnabled", boolText(local.guest_configuration_enabled)},
+        {"configMode", local.config_mode}};
+}
+
+nlohmann::json heartbeatBody(const platform::MachineFacts& facts,
+                             const config::LocalConfig& local) {
+    return nlohmann::json{{"agentVersion", AZCM_AGENT_VERSION},
+                          {"machine", platform::toJson(facts)},
+                          {"agentConfiguration", agentConfigurationJson(local)}};
+}
+
+} // namespace azcm::himds

@@ -1,0 +1,213 @@
+#include "sandbox.hpp"
+
+#include <stdexcept>
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "crypto/encoding.hpp"
+#include "fs/atomic_file.hpp"
+#include "http/https_client.hpp"
+#include "http/url.hpp"
+#include "ipc/ipc_client.hpp"
+#include "paths/paths.hpp"
+
+namespace azcm::test {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string bin(const std::string& name) {
+    return binDir() + "/" + name;
+}
+
+} // namespace
+
+Sandbox::Sandbox() {
+    // Readable by an unprivileged user, so tests can run azcmagent as another uid.
+    ::chmod(root().c_str(), 0755);
+    std::filesystem::create_directories(emulatorDir());
+}
+
+Sandbox::~Sandbox() {
+    himds_.stop();
+    emulator_.stop();
+}
+
+void Sandbox::startEmulator(const EmulatorFlags& flags) {
+    flags_ = flags;
+    std::filesystem::remove(cloudJson());
+    std::vector<std::string> argv = {bin("arc-emulator"),
+                                     "--data-dir",
+                                     emulatorDir().string(),
+                                     "--listen",
+                                     "127.0.0.1:" + std::to_string(port_),
+                                     "--heartbeat-timeout",
+                                     std::to_string(flags.heartbeat_timeout_seconds),
+                                     "--cert-lifetime",
+                                     std::to_string(flags.cert_lifetime_seconds)};
+    SpawnOptions options;
+    options.stdout_file = (root() / "emulator.out").string();
+    emulator_.start(argv, options);
+    bool ready = waitUntil([this] { return std::filesystem::exists(cloudJson()) || !emulator_.running(); },
+                           60s);
+    if (!ready || !emulator_.running()) {
+        throw std::runtime_error("arc-emulator did not start: " + readLog("emulator.out"));
+    }
+    cloud_ = json::parse(fs::readFile(cloudJson()).value());
+    auto url = http::parseUrl(cloud_.at("endpoints").at("arm").get<std::string>());
+    port_ = url.value().port;
+}
+
+void Sandbox::stopEmulator() {
+    EXPECT_EQ(emulator_.stop(), 0) << "arc-emulator must stop cleanly";
+}
+
+void Sandbox::startHimds(int heartbeat_interval_seconds) {
+    SpawnOptions options;
+    options.env = {{"AZCM_ROOT", root().string()},
+                   {"AZCM_HEARTBEAT_INTERVAL", std::to_string(heartbeat_interval_seconds)}};
+    options.stdout_file = (root() / "himds.out").string();
+    himds_.start({bin("himds")}, options);
+    auto socket = Paths(root()).socketFor("himds");
+    bool ready = waitUntil(
+        [&] {
+            return !himds_.running() ||
+                   ipc::call(socket, http::Verb::get, "/status", {}, 2s).has_value();
+        },
+        30s);
+    if (!ready || !himds_.running()) {
+        throw std::runtime_error("himds did not start: " + readLog("himds.out"));
+    }
+}
+
+int Sandbox::stopHimds() {
+    return himds_.stop();
+}
+
+ServicePrincipal Sandbox::createServicePrincipal(const std::string& name,
+                                                 const std::string& role,
+                                                 const std::string& scope,
+                                                 bool with_certificate) {
+    std::vector<std::string> argv = {bin("arc-emulator"), "sp",     "create",
+                                     "--data-dir",        emulatorDir().string(),
+                                     "--name",            name,
+                                     "--role",            role,
+                                     "--scope",           scope.empty() ? "/subscriptions/" + subscription() : scope};
+    ServicePrincipal sp;
+    if (with_certificate) {
+        sp.cert_path = (root() / (name + ".pem")).string();
+        argv.emplace_back("--cert-out");
+        argv.push_back(sp.cert_path);
+    }
+    auto result = runCommand(argv);
+    if (result.exit_code != 0) {
+        throw std::runtime_error("sp create failed: " + result.err);
+    }
+    auto doc = json::parse(result.out);
+    sp.app_id = doc.at("appId").get<std::string>();
+    sp.password = doc.value("password", "");
+    sp.tenant = doc.at("tenant").get<std::string>();
+    return sp;
+}
+
+CommandResult Sandbox::azcmagent(const std::vector<std::string>& args,
+                                 std::optional<uid_t> as_uid) const {
+    std::vector<std::string> argv = {bin("azcmagent")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    SpawnOptions options;
+    options.env = {{"AZCM_ROOT", root().string()}, {"MSFT_ARC_TEST", "true"}};
+    options.as_uid = as_uid;
+    return runCommand(argv, options, 180s);
+}
+
+std::vector<std::string> Sandbox::credentialArgs(const ServicePrincipal& sp) {
+    if (!sp.cert_path.empty()) {
+        return {"--service-principal-id", sp.app_id, "--service-principal-cert", sp.cert_path,
+                "--tenant-id", sp.tenant};
+    }
+    // The recommended way to pass a secret: a --config file, not the command line.
+    auto file = root() / ("secret-" + std::to_string(++config_files_) + ".json");
+    json config = {{"service-principal-secret", sp.password}};
+    EXPECT_TRUE(fs::writeFileAtomic(file, config.dump(), {0600, {}}));
+    return {"--service-principal-id", sp.app_id, "--tenant-id", sp.tenant, "--config",
+            file.string()};
+}
+
+std::vector<std::string> Sandbox::connectArgs(const ServicePrincipal& sp,
+                                              const std::string& resource_name,
+                                              const std::string& resource_group) {
+    std::vector<std::string> args = {"connect",          "--subscription-id", subscription(),
+                                     "--resource-group", resource_group,     "--location",
+                                     "westeurope",       "--resource-name",  resource_name,
+                                     "--cloud-config",   cloudJson().string()};
+    auto creds = credentialArgs(sp);
+    args.insert(args.end(), creds.begin(), creds.end());
+    return args;
+}
+
+std::string Sandbox::ownerToken() const {
+    const auto& owner = cloud_.at("bootstrapOwner");
+    http::ClientOptions options;
+    options.ca_file = cloud_.at("caCertPath").get<std::string>();
+    options.retry.max_attempts = 1;
+    http::HttpsClient client(options);
+    http::SimpleRequest request;
+    request.method = http::Verb::post;
+    request.url = cloud_.at("endpoints").at("entra").get<std::string>() + "/" + tenant() +
+                  "/oauth2/v2.0/token";
+    request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+    request.body = "grant_type=client_credentials&client_id=" +
+                   http::urlEncode(owner.at("appId").get<std::string>()) + "&client_secret=" +
+                   http::urlEncode(owner.at("password").get<std::string>()) + "&scope=" +
+                   http::urlEncode("https://management.azure.com/.default");
+    auto response = client.send(request);
+    if (!response || response.value().result_int() != 200) {
+        throw std::runtime_error("owner token failed");
+    }
+    return json::parse(response.value().body()).at("access_token").get<std::string>();
+}
+
+std::optional<json> Sandbox::getMachine(const std::string& resource_group,
+                                        const std::string& name) const {
+    http::ClientOptions options;
+    options.ca_file = cloud_.at("caCertPath").get<std::string>();
+    options.retry.max_attempts = 1;
+    http::HttpsClient client(options);
+    http::SimpleRequest request;
+    request.url = cloud_.at("endpoints").at("arm").get<std::string>() + "/subscriptions/" +
+                  subscription() + "/resourceGroups/" + resource_group +
+                  "/providers/Microsoft.HybridCompute/machines/" + name +
+                  "?api-version=2024-07-10";
+    request.headers = {{"Authorization", "Bearer " + ownerToken()}};
+    auto response = client.send(request);
+    if (!response) {
+        throw std::runtime_error("ARM GET failed: " + response.error().message);
+    }
+    if (response.value().result_int() == 404) {
+        return std::nullopt;
+    }
+    if (response.value().result_int() != 200) {
+        throw std::runtime_error("ARM GET returned " + std::to_string(response.value().result_int()) +
+                                 ": " + response.value().body());
+    }
+    return json::parse(response.value().body());
+}
+
+json Sandbox::himdsStatus() const {
+    auto response =
+        ipc::call(Paths(root()).socketFor("himds"), http::Verb::get, "/status", {}, 5s);
+    if (!response) {
+        return json::object();
+    }
+    return json::parse(response.value().body(), nullptr, false);
+}
+
+std::string Sandbox::readLog(const std::string& name) const {
+    auto text = fs::readFile(root() / name);
+    return text ? text.value() : std::string("<no ") + name + ">";
+}
+
+} // namespace azcm::test

@@ -1,0 +1,86 @@
+#pragma once
+// An end-to-end sandbox: a real arc-emulator, a real himds and the real azcmagent, all from the
+// build's bin directory, relocated under one temporary AZCM_ROOT (ARCHITECTURE section 3).
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "process.hpp"
+#include "temp_dir.hpp"
+
+namespace azcm::test {
+
+struct ServicePrincipal {
+    std::string app_id;
+    std::string password;
+    std::string tenant;
+    std::string cert_path; // set when created with a certificate
+};
+
+struct EmulatorFlags {
+    int heartbeat_timeout_seconds = 900;
+    int cert_lifetime_seconds = 90 * 24 * 3600;
+};
+
+class Sandbox {
+public:
+    Sandbox();
+    ~Sandbox();
+    Sandbox(const Sandbox&) = delete;
+    Sandbox& operator=(const Sandbox&) = delete;
+    Sandbox(Sandbox&&) = delete;
+    Sandbox& operator=(Sandbox&&) = delete;
+
+    const std::filesystem::path& root() const { return root_.path(); }
+    std::filesystem::path emulatorDir() const { return root() / "emulator"; }
+    std::filesystem::path cloudJson() const { return emulatorDir() / "cloud.json"; }
+    const nlohmann::json& cloud() const { return cloud_; }
+    std::string subscription() const { return cloud_.at("subscriptionId").get<std::string>(); }
+    std::string tenant() const { return cloud_.at("tenantId").get<std::string>(); }
+
+    // Starts arc-emulator (on the port it had before, after a restart) and waits for cloud.json.
+    void startEmulator(const EmulatorFlags& flags = {});
+    void stopEmulator();
+    void startHimds(int heartbeat_interval_seconds = 1);
+    int stopHimds();
+    bool himdsRunning() { return himds_.running(); }
+
+    ServicePrincipal createServicePrincipal(const std::string& name,
+                                            const std::string& role,
+                                            const std::string& scope = {},
+                                            bool with_certificate = false);
+
+    // Runs azcmagent with AZCM_ROOT set; `as_uid` drops privileges first.
+    CommandResult azcmagent(const std::vector<std::string>& args,
+                            std::optional<uid_t> as_uid = {}) const;
+    // The connect arguments of a service principal, the secret passed through a --config file.
+    std::vector<std::string> connectArgs(const ServicePrincipal& sp,
+                                         const std::string& resource_name,
+                                         const std::string& resource_group = "arc-rg");
+    std::vector<std::string> credentialArgs(const ServicePrincipal& sp);
+
+    // ARM as the bootstrap Owner: GET a machine; nullopt on 404.
+    std::optional<nlohmann::json> getMachine(const std::string& resource_group,
+                                             const std::string& name) const;
+    nlohmann::json himdsStatus() const;
+    std::string readLog(const std::string& name) const;
+
+private:
+    std::string ownerToken() const;
+
+    TempDir root_;
+    DaemonProcess emulator_;
+    DaemonProcess himds_;
+    nlohmann::json cloud_;
+    std::uint16_t port_ = 0;
+    EmulatorFlags flags_;
+    int config_files_ = 0;
+};
+
+} // namespace azcm::test
