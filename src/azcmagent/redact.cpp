@@ -34,8 +34,14 @@ std::vector<std::string> redactArguments(const std::vector<std::string>& args) {
     out.reserve(args.size());
     std::string command;
     bool redact_next = false;
+    bool keep_next = false; // the value of a global option, not the command
     bool after_double_dash = false;
     for (const auto& arg : args) {
+        if (keep_next) {
+            out.push_back(arg);
+            keep_next = false;
+            continue;
+        }
         if (redact_next) {
             out.emplace_back(kRedacted);
             redact_next = false;
@@ -70,6 +76,7 @@ std::vector<std::string> redactArguments(const std::vector<std::string>& args) {
                 }
                 continue;
             }
+            keep_next = arg == "--config";
             out.push_back(arg);
             continue;
         }

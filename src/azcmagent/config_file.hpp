@@ -1,0 +1,23 @@
+#pragma once
+// The global --config FILE (spec 1.2): a JSON object whose keys are long option names without
+// dashes, e.g. {"service-principal-secret": "..."}. A value given on the command line wins.
+#include <filesystem>
+
+#include <CLI/App.hpp>
+#include <nlohmann/json.hpp>
+
+#include "error.hpp"
+
+namespace azcm::cli {
+
+// Missing or unreadable file: kConfigFileNotFound (AZCM0019). Not JSON, or not an object:
+// kInvalidArgument.
+Result<nlohmann::json> loadConfigFile(const std::filesystem::path& path);
+
+// Sets every option of `command` (or, failing that, of its parent commands) named by a key of
+// `document` that the command line did not give. Keys naming no option are ignored, so one file
+// can serve connect and disconnect. Values: string, number, boolean, or an array of those for
+// options that take several; anything else, or a value the option refuses: kInvalidArgument.
+Result<void> applyConfigFile(CLI::App& command, const nlohmann::json& document);
+
+} // namespace azcm::cli
