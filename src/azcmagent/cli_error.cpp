@@ -20,7 +20,8 @@ std::string formatErrorText(const Error& error) {
 
 nlohmann::json formatErrorJson(const Error& error) {
     const int status = exitStatusOf(error);
-    return {{"error", {{"code", azcmCode(status)}, {"exitCode", status}, {"message", error.message}}}};
+    return {
+        {"error", {{"code", azcmCode(status)}, {"exitCode", status}, {"message", error.message}}}};
 }
 
 } // namespace azcm::cli

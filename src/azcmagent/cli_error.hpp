@@ -1,11 +1,11 @@
 #pragma once
 // How the CLI shows an error: `AZCMxxxx: <text>` (spec 1.1), or a JSON object with --json. The
 // AZCM number and the process exit status are the same value (spec 1.13-1.14).
+#include "error.hpp"
+
 #include <string>
 
 #include <nlohmann/json.hpp>
-
-#include "error.hpp"
 
 namespace azcm::cli {
 

@@ -1,8 +1,5 @@
 #include "config_file.hpp"
 
-#include <CLI/Error.hpp>
-#include <CLI/Option.hpp>
-
 #include "fs/atomic_file.hpp"
 
 namespace azcm::cli {
@@ -39,9 +36,9 @@ CLI::Option* findOption(CLI::App& command, const std::string& key) {
 Result<json> loadConfigFile(const std::filesystem::path& path) {
     auto text = fs::readFile(path, 1 << 20);
     if (!text) {
-        return makeError(exitcode::kConfigFileNotFound,
-                         "cannot read the config file " + path.string() + ": " +
-                             text.error().message);
+        return makeError(exitcode::kConfigFileNotFound, "cannot read the config file " +
+                                                            path.string() + ": " +
+                                                            text.error().message);
     }
     auto document = json::parse(text.value(), nullptr, false);
     if (document.is_discarded() || !document.is_object()) {
@@ -63,11 +60,11 @@ Result<void> applyConfigFile(CLI::App& command, const json& document) {
         std::vector<std::string> texts;
         if (value.is_array()) {
             for (const auto& element : value) {
-                BOOST_OUTCOME_TRY(auto text, scalarText(key, element));
+                BOOST_OUTCOME_TRY(text, scalarText(key, element));
                 texts.push_back(std::move(text));
             }
         } else {
-            BOOST_OUTCOME_TRY(auto text, scalarText(key, value));
+            BOOST_OUTCOME_TRY(text, scalarText(key, value));
             texts.push_back(std::move(text));
         }
         try {

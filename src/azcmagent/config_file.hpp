@@ -1,12 +1,12 @@
 #pragma once
 // The global --config FILE (spec 1.2): a JSON object whose keys are long option names without
 // dashes, e.g. {"service-principal-secret": "..."}. A value given on the command line wins.
+#include "error.hpp"
+
 #include <filesystem>
 
-#include <CLI/App.hpp>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
-
-#include "error.hpp"
 
 namespace azcm::cli {
 

@@ -64,9 +64,8 @@ std::vector<std::string> redactArguments(const std::vector<std::string>& args) {
         }
         if (arg.rfind("--", 0) == 0) {
             const auto equals = arg.find('=');
-            const auto name = std::string_view(arg).substr(2, equals == std::string::npos
-                                                                  ? std::string::npos
-                                                                  : equals - 2);
+            const auto name = std::string_view(arg).substr(
+                2, equals == std::string::npos ? std::string::npos : equals - 2);
             if (isSecretLongName(name)) {
                 if (equals == std::string::npos) {
                     redact_next = true;

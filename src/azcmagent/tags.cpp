@@ -37,7 +37,8 @@ public:
         }
         std::string out;
         std::size_t last_escaped = 0; // trailing spaces that were escaped are kept
-        while (!atEnd() && text_[pos_] != terminator && !(terminator == '=' && text_[pos_] == ',')) {
+        while (!atEnd() && text_[pos_] != terminator &&
+               !(terminator == '=' && text_[pos_] == ',')) {
             char c = text_[pos_++];
             if (c == '\\') {
                 if (atEnd()) {
@@ -84,7 +85,7 @@ private:
             out += c;
         }
         if (!closed) {
-            return malformed(std::string("unterminated ") + quote + " quote");
+            return malformed(quote == '"' ? "unterminated \" quote" : "unterminated ' quote");
         }
         skipSpaces();
         if (!atEnd() && text_[pos_] != terminator && text_[pos_] != ',') {
@@ -116,7 +117,7 @@ Result<std::map<std::string, std::string>> parseTags(std::string_view text) {
     }
     TagReader reader(text);
     while (true) {
-        BOOST_OUTCOME_TRY(auto name, reader.readField('='));
+        BOOST_OUTCOME_TRY(name, reader.readField('='));
         if (!reader.consume('=')) {
             return malformed("'" + name + "' has no '='");
         }
@@ -129,7 +130,7 @@ Result<std::map<std::string, std::string>> parseTags(std::string_view text) {
         if (name.find_first_of(kForbiddenNameChars) != std::string::npos) {
             return malformed("tag name '" + name + "' contains one of < > % & \\ ? /");
         }
-        BOOST_OUTCOME_TRY(auto value, reader.readField(','));
+        BOOST_OUTCOME_TRY(value, reader.readField(','));
         if (value.size() > kMaxValueLength) {
             return malformed("the value of '" + name + "' is longer than 256 characters");
         }

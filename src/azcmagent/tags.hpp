@@ -1,11 +1,11 @@
 #pragma once
 // The --tags syntax of `azcmagent connect` (spec 1.4): `Name=Value,Name2='Value with space'`.
 // Values (and names) may be quoted with ' or "; a backslash escapes the next character anywhere.
+#include "error.hpp"
+
 #include <map>
 #include <string>
 #include <string_view>
-
-#include "error.hpp"
 
 namespace azcm::cli {
 

@@ -36,8 +36,9 @@ Result<void> validateResourceName(std::string_view name) {
                        " characters long; the limit is 54 characters (use --resource-name)");
     }
     if (!allOf(name, "-_.")) {
-        return invalid("resource name '" + std::string(name) +
-                       "' may only contain letters, digits, '-', '_' and '.' (use --resource-name)");
+        return invalid(
+            "resource name '" + std::string(name) +
+            "' may only contain letters, digits, '-', '_' and '.' (use --resource-name)");
     }
     if (name.back() == '-' || name.back() == '_') {
         return invalid("resource name '" + std::string(name) +

@@ -1,10 +1,10 @@
 #pragma once
 // Checks of connect/disconnect input. Every value here ends up in a URL path or in
 // agentconfig.json, so each is held to the character set ARM allows before anything is sent.
+#include "error.hpp"
+
 #include <string>
 #include <string_view>
-
-#include "error.hpp"
 
 namespace azcm::cli {
 

@@ -1,6 +1,8 @@
 #pragma once
 // A thin RAII layer over SQLite: one connection in WAL mode with a busy timeout, so the serving
 // process and `arc-emulator sp create` can share the database file.
+#include "error.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -8,8 +10,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include "error.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;

@@ -338,9 +338,8 @@ Result<std::optional<MachineRecord>> Store::findMachineByThumbprint(const std::s
     if (thumbprint.empty()) {
         return std::optional<MachineRecord>();
     }
-    BOOST_OUTCOME_TRY(auto statement,
-                      db_->prepare("SELECT " + std::string(kMachineColumns) +
-                                   " FROM machines WHERE cert_thumbprint = ?"));
+    BOOST_OUTCOME_TRY(auto statement, db_->prepare("SELECT " + std::string(kMachineColumns) +
+                                                   " FROM machines WHERE cert_thumbprint = ?"));
     statement.bind(1, thumbprint);
     BOOST_OUTCOME_TRY(auto machines, collectMachines(statement));
     if (machines.empty()) {
@@ -349,8 +348,9 @@ Result<std::optional<MachineRecord>> Store::findMachineByThumbprint(const std::s
     return std::optional<MachineRecord>(std::move(machines.front()));
 }
 
-Result<std::vector<MachineRecord>> Store::listMachines(
-    const std::string& subscription_id, const std::optional<std::string>& resource_group) {
+Result<std::vector<MachineRecord>>
+Store::listMachines(const std::string& subscription_id,
+                    const std::optional<std::string>& resource_group) {
     if (resource_group) {
         BOOST_OUTCOME_TRY(auto statement,
                           db_->prepare("SELECT " + std::string(kMachineColumns) +

@@ -2,6 +2,9 @@
 // Persistent state of the emulator (DIR/emulator.db): settings, service principals, role
 // assignments, resource groups and machines. Every call reads or writes the database at once (no
 // cache), so `arc-emulator sp create` in another process takes effect on the next request.
+#include "error.hpp"
+#include "sqlite_db.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -10,9 +13,6 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
-
-#include "error.hpp"
-#include "sqlite_db.hpp"
 
 namespace azcm::emulator {
 
@@ -91,8 +91,9 @@ public:
                                                      const std::string& name);
     Result<std::optional<MachineRecord>> findMachineByThumbprint(const std::string& thumbprint);
     // All machines of the subscription, or of one resource group when `resource_group` is set.
-    Result<std::vector<MachineRecord>> listMachines(
-        const std::string& subscription_id, const std::optional<std::string>& resource_group);
+    Result<std::vector<MachineRecord>>
+    listMachines(const std::string& subscription_id,
+                 const std::optional<std::string>& resource_group);
     Result<void> putMachine(const MachineRecord& machine);
     Result<bool> deleteMachine(const std::string& subscription_id,
                                const std::string& resource_group,

@@ -15,7 +15,8 @@ nlohmann::json extensionList(const std::vector<std::string>& entries) {
         if (slash == std::string::npos) {
             list.push_back({{"publisher", entry}, {"type", ""}});
         } else {
-            list.push_back({{"publisher", entry.substr(0, slash)}, {"type", entry.substr(slash + 1)}});
+            list.push_back(
+                {{"publisher", entry.substr(0, slash)}, {"type", entry.substr(slash + 1)}});
         }
     }
     return list;

@@ -1,16 +1,15 @@
 #pragma once
 // The body of POST {identity}/machines/heartbeat (docs/protocol.md 2.2).
-#include <nlohmann/json.hpp>
-
 #include "config/local_config.hpp"
 #include "platform/machine_facts.hpp"
+
+#include <nlohmann/json.hpp>
 
 namespace azcm::himds {
 
 // The local configuration in force, in the shape ARM shows as properties.agentConfiguration.
 nlohmann::json agentConfigurationJson(const config::LocalConfig& local);
 
-nlohmann::json heartbeatBody(const platform::MachineFacts& facts,
-                             const config::LocalConfig& local);
+nlohmann::json heartbeatBody(const platform::MachineFacts& facts, const config::LocalConfig& local);
 
 } // namespace azcm::himds

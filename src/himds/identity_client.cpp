@@ -29,7 +29,7 @@ public:
         request.url = endpoint.identity_url + std::string(route);
         request.body = body.dump();
         request.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
-        BOOST_OUTCOME_TRY(auto response, client.send(request));
+        BOOST_OUTCOME_TRY(response, client.send(request));
 
         ServiceReply reply;
         reply.status = response.result_int();
@@ -49,8 +49,7 @@ std::shared_ptr<IdentityServiceClient> makeHttpsIdentityClient() {
 
 std::string describeServiceError(const ServiceReply& reply) {
     std::string text = "HTTP " + std::to_string(reply.status);
-    if (reply.body.is_object() && reply.body.contains("error") &&
-        reply.body["error"].is_object()) {
+    if (reply.body.is_object() && reply.body.contains("error") && reply.body["error"].is_object()) {
         const auto& error = reply.body["error"];
         if (error.contains("code") && error["code"].is_string()) {
             text += " " + error["code"].get<std::string>();

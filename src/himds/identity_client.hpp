@@ -1,6 +1,9 @@
 #pragma once
 // Calls to the hybrid identity service that authenticate with the machine certificate (mutual
 // TLS): heartbeat and renewal (docs/protocol.md 2.2, 2.3). An interface so tests substitute a fake.
+#include "error.hpp"
+#include "identity_files.hpp"
+
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -8,9 +11,6 @@
 #include <string_view>
 
 #include <nlohmann/json.hpp>
-
-#include "error.hpp"
-#include "identity_files.hpp"
 
 namespace azcm::himds {
 

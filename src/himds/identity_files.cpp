@@ -1,13 +1,13 @@
 #include "identity_files.hpp"
 
+#include "crypto/keys.hpp"
+#include "fs/atomic_file.hpp"
+
 #include <cerrno>
 #include <cstring>
 
 #include <fcntl.h>
 #include <unistd.h>
-
-#include "crypto/keys.hpp"
-#include "fs/atomic_file.hpp"
 
 namespace azcm::himds {
 
@@ -19,7 +19,9 @@ constexpr fs::FileMode kSecretMode{0600, {}};
 constexpr std::size_t kMaxPemBytes = 1 << 20;
 
 // NOLINTNEXTLINE(concurrency-mt-unsafe): strerror text only feeds an error message
-std::string errnoText() { return std::strerror(errno); }
+std::string errnoText() {
+    return std::strerror(errno);
+}
 
 Result<void> syncDirectory(const stdfs::path& dir) {
     const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -36,14 +38,13 @@ Result<void> syncDirectory(const stdfs::path& dir) {
 
 Result<void> renameFile(const stdfs::path& from, const stdfs::path& to) {
     if (::rename(from.c_str(), to.c_str()) != 0) {
-        return makeError(exitcode::kGeneric,
-                         "cannot rename " + from.string() + " to " + to.string() + ": " +
-                             errnoText());
+        return makeError(exitcode::kGeneric, "cannot rename " + from.string() + " to " +
+                                                 to.string() + ": " + errnoText());
     }
     return syncDirectory(to.parent_path());
 }
 
-bool exists(const stdfs::path& path) {
+bool isRegularFile(const stdfs::path& path) {
     std::error_code ec;
     return stdfs::is_regular_file(stdfs::symlink_status(path, ec));
 }
@@ -72,18 +73,18 @@ Result<void> IdentityFiles::install(std::string_view certificate_pem) const {
 }
 
 bool IdentityFiles::hasIdentity() const {
-    return exists(machineKey()) && exists(machineCertificate());
+    return isRegularFile(machineKey()) && isRegularFile(machineCertificate());
 }
 
 Result<MachineIdentity> IdentityFiles::load() const {
-    MachineIdentity identity;
-    BOOST_OUTCOME_TRY(identity.private_key_pem, fs::readFile(machineKey(), kMaxPemBytes));
-    BOOST_OUTCOME_TRY(identity.certificate_pem, fs::readFile(machineCertificate(), kMaxPemBytes));
-    BOOST_OUTCOME_TRY(identity.certificate, crypto::parseCertificatePem(identity.certificate_pem));
+    // Boost 1.74's two-argument TRY always declares a new variable.
+    BOOST_OUTCOME_TRY(key, fs::readFile(machineKey(), kMaxPemBytes));
+    BOOST_OUTCOME_TRY(pem, fs::readFile(machineCertificate(), kMaxPemBytes));
+    BOOST_OUTCOME_TRY(info, crypto::parseCertificatePem(pem));
+    MachineIdentity identity{std::move(key), std::move(pem), std::move(info)};
     if (!keyMatchesCertificate(identity.private_key_pem, identity.certificate)) {
-        return makeError(exitcode::kRsaKey,
-                         machineCertificate().string() + " does not belong to " +
-                             machineKey().string());
+        return makeError(exitcode::kRsaKey, machineCertificate().string() + " does not belong to " +
+                                                machineKey().string());
     }
     return identity;
 }
@@ -113,13 +114,13 @@ void IdentityFiles::discardRenewal() const {
 }
 
 IdentityFiles::Recovery IdentityFiles::recoverInterruptedRenewal() const {
-    const bool staged_key = exists(stagedKey());
-    const bool staged_cert = exists(stagedCertificate());
+    const bool staged_key = isRegularFile(stagedKey());
+    const bool staged_cert = isRegularFile(stagedCertificate());
     if (!staged_key && !staged_cert) {
         return Recovery::kNothing;
     }
     auto staged_certificate = [this]() -> Result<crypto::CertificateInfo> {
-        BOOST_OUTCOME_TRY(auto pem, fs::readFile(stagedCertificate(), kMaxPemBytes));
+        BOOST_OUTCOME_TRY(pem, fs::readFile(stagedCertificate(), kMaxPemBytes));
         return crypto::parseCertificatePem(pem);
     };
     if (staged_cert) {

@@ -2,12 +2,12 @@
 // The machine identity on disk, in the certs directory (0700, himds only): machine.key and
 // machine.crt (0600), pending.key while `azcmagent connect` runs, and machine.{key,crt}.new during
 // a renewal. Callers serialise access (HimdsService holds one mutex around every use).
+#include "crypto/x509.hpp"
+#include "error.hpp"
+
 #include <filesystem>
 #include <string>
 #include <string_view>
-
-#include "crypto/x509.hpp"
-#include "error.hpp"
 
 namespace azcm::himds {
 

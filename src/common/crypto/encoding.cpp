@@ -1,5 +1,6 @@
 #include "crypto/encoding.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -166,12 +167,16 @@ std::string hexEncode(std::string_view bytes) {
 }
 
 std::string randomBytes(std::size_t count) {
+    constexpr std::size_t kChunk = 1U << 20; // RAND_bytes takes an int length
     std::string out(count, '\0');
-    if (count != 0 &&
-        RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(count)) != 1) {
-        // Without a working CSPRNG no key, secret or serial can be made safely.
-        std::fputs("azcm: RAND_bytes failed\n", stderr);
-        std::abort();
+    for (std::size_t done = 0; done < count; done += kChunk) {
+        const std::size_t length = std::min(kChunk, count - done);
+        if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data() + done),
+                       static_cast<int>(length)) != 1) {
+            // Without a working CSPRNG no key, secret or serial can be made safely.
+            std::fputs("azcm: RAND_bytes failed\n", stderr);
+            std::abort();
+        }
     }
     return out;
 }

@@ -23,21 +23,19 @@ Result<json> decodeJsonSegment(std::string_view segment, const char* what) {
     return value;
 }
 
-// NumericDate (RFC 7519 2): seconds since the epoch, possibly fractional.
-Result<SystemTime> numericDate(const json& claims, const char* name) {
+// NumericDate (RFC 7519 2): seconds since the epoch, possibly fractional. Compared as doubles so
+// that far-future values ("never expires") cannot overflow a time_point.
+Result<double> numericDate(const json& claims, const char* name) {
     const json& value = claims.at(name);
     if (!value.is_number()) {
         return makeError(exitcode::kInvalidAccessToken,
                          std::string("JWT claim ") + name + " is not a number");
     }
-    const double seconds = value.get<double>();
-    // Beyond a few thousand years the conversion to time_point would overflow.
-    if (!(seconds > -1e11 && seconds < 1e11)) {
-        return makeError(exitcode::kInvalidAccessToken,
-                         std::string("JWT claim ") + name + " is out of range");
-    }
-    return SystemTime(
-        std::chrono::duration_cast<SystemTime::duration>(std::chrono::duration<double>(seconds)));
+    return value.get<double>();
+}
+
+double epochSeconds(SystemTime time) {
+    return std::chrono::duration<double>(time.time_since_epoch()).count();
 }
 
 Result<void> checkAudience(const json& claims, const std::vector<std::string>& audiences) {
@@ -147,12 +145,14 @@ verifyJwt(std::string_view token, std::string_view public_key_pem, const JwtExpe
         return makeError(exitcode::kInvalidAccessToken, "JWT has no expiry (exp)");
     }
     BOOST_OUTCOME_TRY(expires, numericDate(claims, "exp"));
-    if (expect.now > expires + expect.leeway) {
+    const double now = epochSeconds(expect.now);
+    const auto leeway = static_cast<double>(expect.leeway.count());
+    if (now > expires + leeway) {
         return makeError(exitcode::kInvalidAccessToken, "JWT has expired (exp)");
     }
     if (claims.contains("nbf")) {
         BOOST_OUTCOME_TRY(not_before, numericDate(claims, "nbf"));
-        if (expect.now + expect.leeway < not_before) {
+        if (now + leeway < not_before) {
             return makeError(exitcode::kInvalidAccessToken, "JWT is not yet valid (nbf)");
         }
     }

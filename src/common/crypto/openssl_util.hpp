@@ -3,6 +3,7 @@
 // the module needs. Not part of the module's API; include it only from src/common/crypto/*.cpp.
 #include "error.hpp"
 
+#include <climits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -50,6 +51,11 @@ inline Error opensslError(int code, std::string what) {
 
 // A read-only memory BIO over `bytes` (which must outlive it).
 inline BioPtr memoryBio(std::string_view bytes) {
+    // BIO_new_mem_buf refuses a null pointer and takes a negative length as "use strlen", so
+    // empty and oversized inputs become an empty buffer (which then fails to parse).
+    if (bytes.empty() || bytes.size() > static_cast<std::size_t>(INT_MAX)) {
+        return BioPtr(BIO_new_mem_buf("", 0));
+    }
     return BioPtr(BIO_new_mem_buf(bytes.data(), static_cast<int>(bytes.size())));
 }
 

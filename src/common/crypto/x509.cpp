@@ -3,6 +3,7 @@
 #include "crypto/encoding.hpp"
 #include "crypto/openssl_util.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <ctime>
 
@@ -45,7 +46,16 @@ Result<SystemTime> toSystemTime(const ASN1_TIME* time) {
     if (time == nullptr || ASN1_TIME_to_tm(time, &tm) != 1) {
         return makeError(exitcode::kInvalidArgument, "certificate has an invalid validity time");
     }
-    return std::chrono::system_clock::from_time_t(timegm(&tm));
+    // system_clock counts nanoseconds in 64 bits (years 1678-2262): RFC 5280's "no expiry" value
+    // 99991231235959Z and other far dates are clamped rather than overflowed.
+    using std::chrono::seconds;
+    const auto max_seconds =
+        std::chrono::duration_cast<seconds>(SystemTime::max().time_since_epoch()).count();
+    const auto min_seconds =
+        std::chrono::duration_cast<seconds>(SystemTime::min().time_since_epoch()).count();
+    const auto value = static_cast<long long>(timegm(&tm));
+    const long long clamped = std::clamp<long long>(value, min_seconds, max_seconds);
+    return SystemTime(std::chrono::duration_cast<SystemTime::duration>(seconds(clamped)));
 }
 
 // Hex of the serial as a signed integer ("-" prefix when negative), upper case like OpenSSL's
@@ -227,8 +237,10 @@ Result<void> setRandomSerial(X509* cert) {
 }
 
 Result<void> setValidity(X509* cert, SystemTime not_before, std::chrono::seconds lifetime) {
-    if (lifetime <= std::chrono::seconds::zero()) {
-        return makeError(exitcode::kInvalidArgument, "certificate lifetime must be positive");
+    constexpr std::chrono::hours kMaxLifetime{24 * 366 * 100};
+    if (lifetime <= std::chrono::seconds::zero() || lifetime > kMaxLifetime) {
+        return makeError(exitcode::kInvalidArgument,
+                         "certificate lifetime must be positive and at most 100 years");
     }
     const std::time_t start = std::chrono::system_clock::to_time_t(not_before);
     const std::time_t end = std::chrono::system_clock::to_time_t(not_before + lifetime);

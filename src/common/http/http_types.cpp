@@ -4,10 +4,8 @@ namespace azcm::http {
 
 namespace {
 
-Response makeResponse(const Request& request,
-                      Status status,
-                      std::string body,
-                      const char* content_type) {
+Response
+makeResponse(const Request& request, Status status, std::string body, const char* content_type) {
     Response response{status, 11};
     response.set(Field::content_type, content_type);
     response.keep_alive(request.keep_alive());

@@ -40,8 +40,8 @@ bool isValidRegName(std::string_view host) {
         return false;
     }
     for (char c : host) {
-        const bool ok = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' ||
-                        c == '.' || c == '_';
+        const bool ok =
+            std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' || c == '_';
         if (!ok) {
             return false;
         }
@@ -222,18 +222,23 @@ Result<std::map<std::string, std::string>> parseQuery(std::string_view query) {
             continue;
         }
         const auto eq = pair.find('=');
-        BOOST_OUTCOME_TRY(auto key, urlDecode(pair.substr(0, eq)));
-        std::string value;
-        if (eq != std::string_view::npos) {
-            BOOST_OUTCOME_TRY(value, urlDecode(pair.substr(eq + 1)));
+        auto key = urlDecode(pair.substr(0, eq));
+        if (!key) {
+            return key.error();
         }
-        if (key.empty()) {
+        auto value =
+            urlDecode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+        if (!value) {
+            return value.error();
+        }
+        if (key.value().empty()) {
             return makeError(exitcode::kInvalidArgument, "query parameter with an empty name");
         }
-        if (out.count(key) != 0) {
-            return makeError(exitcode::kInvalidArgument, "duplicate query parameter '" + printable(key) + "'");
+        if (out.count(key.value()) != 0) {
+            return makeError(exitcode::kInvalidArgument,
+                             "duplicate query parameter '" + printable(key.value()) + "'");
         }
-        out.emplace(std::move(key), std::move(value));
+        out.emplace(std::move(key).value(), std::move(value).value());
     }
     return out;
 }

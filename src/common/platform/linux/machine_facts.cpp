@@ -1,5 +1,7 @@
 #include "platform/machine_facts.hpp"
 
+#include "fs/atomic_file.hpp"
+
 #include <array>
 #include <map>
 #include <set>
@@ -9,8 +11,6 @@
 #include <netdb.h>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
-
-#include "fs/atomic_file.hpp"
 
 namespace azcm::platform {
 

@@ -1,0 +1,237 @@
+#include "app.hpp"
+
+#include "cli_error.hpp"
+#include "config_file.hpp"
+#include "connect.hpp"
+#include "console.hpp"
+#include "disconnect.hpp"
+#include "fs/atomic_file.hpp"
+#include "log/log.hpp"
+#include "redact.hpp"
+#include "show_command.hpp"
+
+#include <algorithm>
+#include <ostream>
+
+#include <CLI/CLI.hpp>
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+namespace azcm::cli {
+
+using nlohmann::json;
+
+namespace {
+
+// The global flags, seen before parsing so that even a parse error is shown as asked.
+GlobalOptions prescanGlobals(const std::vector<std::string>& args) {
+    GlobalOptions globals;
+    for (const auto& arg : args) {
+        if (arg == "--") {
+            break;
+        }
+        globals.json = globals.json || arg == "-j" || arg == "--json";
+        globals.log_stderr = globals.log_stderr || arg == "--log-stderr";
+        globals.no_color = globals.no_color || arg == "--no-color";
+        globals.verbose = globals.verbose || arg == "-v" || arg == "--verbose";
+    }
+    return globals;
+}
+
+// The log file is used when it can be opened for appending: a non-root `show` on an installed
+// machine cannot write the root-owned log and runs without it rather than complaining.
+bool logFileWritable(const std::filesystem::path& file) {
+    if (!fs::ensureDirectory(file.parent_path(), {0755, {}})) {
+        return false;
+    }
+    const int fd =
+        ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        return false;
+    }
+    ::close(fd);
+    return true;
+}
+
+void initLogging(const Environment& env, const GlobalOptions& globals) {
+    const auto file = env.paths.logFile("azcmagent");
+    log::LogOptions options;
+    options.name = "azcmagent";
+    options.file = logFileWritable(file) ? file : std::filesystem::path();
+    options.to_stderr = globals.verbose;
+    options.level = globals.verbose ? spdlog::level::debug : spdlog::level::info;
+    log::init(options);
+}
+
+void addCredentialFlags(CLI::App& command, CredentialOptions& credential) {
+    command.add_option("-i,--service-principal-id", credential.service_principal_id,
+                       "Application ID of the service principal used to authenticate");
+    command.add_option("-p,--service-principal-secret", credential.service_principal_secret,
+                       "Secret of the service principal (prefer the --config file)");
+    command.add_option("--service-principal-cert", credential.service_principal_cert,
+                       "PEM file with private key and certificate, or a PFX without password");
+    command.add_option("--access-token", credential.access_token,
+                       "Microsoft Entra ID access token for Azure Resource Manager");
+    command.add_option("-t,--tenant-id", credential.tenant_id, "Tenant ID of the credential");
+}
+
+struct Commands {
+    GlobalOptions globals;
+    ConnectOptions connect;
+    DisconnectOptions disconnect;
+    ShowOptions show;
+    std::vector<std::string> help_topic;
+};
+
+void defineCommands(CLI::App& app, Commands& commands) {
+    app.fallthrough();
+    app.require_subcommand(0, 1);
+    app.add_option("--config", commands.globals.config_file,
+                   "JSON file of flag values, keyed by long flag name");
+    app.add_flag("-j,--json", commands.globals.json, "Output in JSON format");
+    app.add_flag("--log-stderr", commands.globals.log_stderr,
+                 "Write errors and warnings to stderr");
+    app.add_flag("--no-color", commands.globals.no_color, "Disable colour output");
+    app.add_flag("-v,--verbose", commands.globals.verbose, "Verbose logging");
+
+    auto* connect = app.add_subcommand("connect", "Connect this machine to Azure Arc");
+    auto& c = commands.connect;
+    addCredentialFlags(*connect, c.credential);
+    connect->add_option("-s,--subscription-id", c.subscription_id, "Azure subscription ID");
+    connect->add_option("-g,--resource-group", c.resource_group,
+                        "Resource group (created when missing)");
+    connect->add_option("-l,--location", c.location, "Azure region, e.g. eastus");
+    connect->add_option("-n,--resource-name", c.resource_name,
+                        "Name of the Azure resource (default: host name)");
+    connect->add_option("--tags", c.tags, "Tags: Name=Value,Name2='Value with space'");
+    connect->add_option("--correlation-id", c.correlation_id, "Correlation GUID for telemetry");
+    connect->add_option("--cloud", c.cloud,
+                        "AzureCloud (default), AzureUSGovernment or AzureChinaCloud");
+    connect->add_option("--cloud-config", c.cloud_config,
+                        "cloud.json of a custom cloud (endpoints, CA, default tenant and "
+                        "subscription)");
+    connect->add_option("--private-link-scope", c.private_link_scope,
+                        "Resource ID of an Azure Arc private link scope");
+    connect->add_flag("--ignore-network-check", c.ignore_network_check,
+                      "Continue when the network check fails");
+
+    auto* disconnect = app.add_subcommand("disconnect", "Delete the Azure resource and the "
+                                                        "local identity");
+    addCredentialFlags(*disconnect, commands.disconnect.credential);
+    disconnect->add_flag("-f,--force-local-only", commands.disconnect.force_local_only,
+                         "Clean up locally only, without calling Azure");
+
+    auto* show = app.add_subcommand("show", "Show the agent's status and configuration");
+    show->add_option("property", commands.show.properties,
+                     "Only these properties (JSON key or display name)");
+    show->add_flag("--os", commands.show.os, "Include operating system information");
+
+    app.add_subcommand("version", "Print the agent version");
+    auto* help = app.add_subcommand("help", "Help about any command");
+    help->add_option("command", commands.help_topic, "Command to describe");
+}
+
+Result<void> printHelp(CLI::App& app, const Commands& commands, const Environment& env) {
+    if (commands.help_topic.empty()) {
+        *env.out << app.help();
+        return ok();
+    }
+    auto* topic = app.get_subcommand_ptr(commands.help_topic.front()).get();
+    if (topic == nullptr) {
+        return makeError(exitcode::kInvalidArgument,
+                         "unknown command '" + commands.help_topic.front() + "'");
+    }
+    *env.out << topic->help();
+    return ok();
+}
+
+Result<void> dispatch(CLI::App& app, const Commands& commands, const Environment& env) {
+    const Console console(env, commands.globals);
+    if (app.got_subcommand("version")) {
+        if (console.jsonMode()) {
+            console.printJson(json{{"version", AZCM_AGENT_VERSION}});
+        } else {
+            console.line(std::string("azcmagent version ") + AZCM_AGENT_VERSION);
+        }
+        return ok();
+    }
+    if (app.got_subcommand("show")) {
+        return runShow(commands.show, env, console);
+    }
+    if (app.got_subcommand("connect")) {
+        BOOST_OUTCOME_TRY(result, runConnect(commands.connect, env, console));
+        if (console.jsonMode()) {
+            console.printJson(result);
+        } else {
+            console.line(console.success("Connected machine to Azure"));
+            console.line("Machine overview page: " + result.at("portalPage").get<std::string>());
+        }
+        return ok();
+    }
+    if (app.got_subcommand("disconnect")) {
+        BOOST_OUTCOME_TRY(result, runDisconnect(commands.disconnect, env, console));
+        if (console.jsonMode()) {
+            console.printJson(result);
+        } else {
+            console.line(console.success(result.at("message").get<std::string>()));
+        }
+        return ok();
+    }
+    return printHelp(app, commands, env);
+}
+
+int finish(const Console& console, const Result<void>& result) {
+    if (result) {
+        spdlog::info("CLI_EXIT code=0");
+        return exitcode::kSuccess;
+    }
+    const int status = exitStatusOf(result.error());
+    spdlog::error("CLI_EXIT code={} {}", status, log::sanitize(result.error().message));
+    console.printError(result.error());
+    return status;
+}
+
+} // namespace
+
+int runCli(const std::vector<std::string>& args, const Environment& env) {
+    const auto early = prescanGlobals(args);
+    initLogging(env, early);
+    spdlog::info("CLI_COMMAND azcmagent {}", log::sanitize(redactedCommandLine(args)));
+
+    Commands commands;
+    CLI::App app("Azure Connected Machine Agent: onboard this machine to Azure Arc and manage "
+                 "the agent",
+                 "azcmagent");
+    defineCommands(app, commands);
+    try {
+        std::vector<std::string> reversed(args.rbegin(), args.rend());
+        app.parse(reversed);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0) { // --help
+            *env.out << app.help();
+            return exitcode::kSuccess;
+        }
+        return finish(Console(env, early),
+                      makeError(exitcode::kInvalidArgument,
+                                std::string(e.what()) + " (see 'azcmagent help')"));
+    }
+
+    if (!commands.globals.config_file.empty()) {
+        auto document = loadConfigFile(commands.globals.config_file);
+        if (!document) {
+            return finish(Console(env, commands.globals), document.error());
+        }
+        auto subcommands = app.get_subcommands();
+        CLI::App& target = subcommands.empty() ? app : *subcommands.front();
+        if (auto applied = applyConfigFile(target, document.value()); !applied) {
+            return finish(Console(env, commands.globals), applied.error());
+        }
+        if (commands.globals.verbose && !early.verbose) {
+            initLogging(env, commands.globals);
+        }
+    }
+    return finish(Console(env, commands.globals), dispatch(app, commands, env));
+}
+
+} // namespace azcm::cli

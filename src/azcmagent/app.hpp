@@ -1,0 +1,14 @@
+#pragma once
+// The azcmagent command line: parses, applies --config, logs the (redacted) command, runs the
+// command and maps its result to the exit status.
+#include "environment.hpp"
+
+#include <string>
+#include <vector>
+
+namespace azcm::cli {
+
+// `args` without the program name. Returns the process exit status.
+int runCli(const std::vector<std::string>& args, const Environment& env);
+
+} // namespace azcm::cli

@@ -1,0 +1,13 @@
+#pragma once
+// The --cloud names and their public endpoints (spec 1.4).
+#include "config/cloud_config.hpp"
+#include "error.hpp"
+
+#include <string_view>
+
+namespace azcm::cli {
+
+// AzureCloud, AzureUSGovernment, AzureChinaCloud (case-insensitive); else kInvalidArgument.
+Result<config::CloudConfig> builtinCloud(std::string_view name);
+
+} // namespace azcm::cli

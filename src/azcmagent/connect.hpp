@@ -1,0 +1,42 @@
+#pragma once
+// `azcmagent connect` (spec 1.4, 6.2; protocol 1 and 2.1).
+#include "config/agent_config.hpp"
+#include "console.hpp"
+#include "credentials.hpp"
+#include "environment.hpp"
+#include "error.hpp"
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace azcm::cli {
+
+struct ConnectOptions {
+    CredentialOptions credential;
+    std::string subscription_id;
+    std::string resource_group;
+    std::string location;
+    std::string resource_name;
+    std::string tags;
+    std::string correlation_id;
+    std::string cloud = "AzureCloud";
+    std::string cloud_config;
+    std::string private_link_scope;
+    bool ignore_network_check = false;
+};
+
+struct ConnectPlan {
+    config::AgentConfig config; // everything but vm_id, which ARM assigns
+    Credential credential;
+};
+
+// Every input check, before anything is touched: cloud, defaults from a cloud config, required
+// flags (AZCM0016), values (AZCM0023), the credential.
+Result<ConnectPlan> planConnect(const ConnectOptions& options, const Environment& env);
+
+// The whole command; the JSON summary on success.
+Result<nlohmann::json>
+runConnect(const ConnectOptions& options, const Environment& env, const Console& console);
+
+} // namespace azcm::cli

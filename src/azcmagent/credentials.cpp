@@ -1,0 +1,131 @@
+#include "credentials.hpp"
+
+#include "crypto/encoding.hpp"
+#include "crypto/jwt.hpp"
+#include "crypto/x509.hpp"
+#include "fs/atomic_file.hpp"
+
+#include <algorithm>
+
+namespace azcm::cli {
+
+using nlohmann::json;
+
+Result<Credential> resolveCredential(const CredentialOptions& options) {
+    const bool has_sp = !options.service_principal_id.empty();
+    const bool has_secret = !options.service_principal_secret.empty();
+    const bool has_cert = !options.service_principal_cert.empty();
+    const bool has_token = !options.access_token.empty();
+
+    if (has_token && (has_sp || has_secret || has_cert)) {
+        return makeError(exitcode::kInvalidArgument,
+                         "use either --access-token or a service principal, not both");
+    }
+    if (has_secret && has_cert) {
+        return makeError(exitcode::kInvalidArgument,
+                         "use either --service-principal-secret or --service-principal-cert, "
+                         "not both");
+    }
+    Credential credential;
+    if (has_token) {
+        if (std::count(options.access_token.begin(), options.access_token.end(), '.') != 2) {
+            return makeError(exitcode::kInvalidAccessToken,
+                             "the --access-token value is not a JWT access token");
+        }
+        credential.kind = Credential::Kind::kAccessToken;
+        credential.access_token = options.access_token;
+        return credential;
+    }
+    if (!has_sp) {
+        if (has_secret || has_cert) {
+            return makeError(exitcode::kMissingParameter,
+                             "--service-principal-id is required with a service principal "
+                             "secret or certificate");
+        }
+        return makeError(exitcode::kMissingParameter,
+                         "no credential given: use --service-principal-id with "
+                         "--service-principal-secret or --service-principal-cert, or "
+                         "--access-token (interactive and device-code login are not supported)");
+    }
+    if (!has_secret && !has_cert) {
+        return makeError(exitcode::kMissingParameter,
+                         "--service-principal-id needs --service-principal-secret or "
+                         "--service-principal-cert");
+    }
+    if (options.tenant_id.empty()) {
+        return makeError(exitcode::kMissingParameter,
+                         "--tenant-id is required with a service principal");
+    }
+    credential.client_id = options.service_principal_id;
+    if (has_secret) {
+        credential.kind = Credential::Kind::kSecret;
+        credential.client_secret = options.service_principal_secret;
+        return credential;
+    }
+    auto bytes = fs::readFile(options.service_principal_cert, 1 << 20);
+    if (!bytes) {
+        return makeError(exitcode::kInvalidArgument, "cannot read --service-principal-cert " +
+                                                         options.service_principal_cert + ": " +
+                                                         bytes.error().message);
+    }
+    auto loaded = crypto::loadKeyAndCertificate(bytes.value());
+    if (!loaded) {
+        return makeError(exitcode::kInvalidArgument,
+                         "--service-principal-cert " + options.service_principal_cert +
+                             " must hold a private key and a certificate (PEM, or PFX without "
+                             "a password): " +
+                             loaded.error().message);
+    }
+    credential.kind = Credential::Kind::kCertificate;
+    credential.certificate = std::move(loaded).value();
+    return credential;
+}
+
+std::string tenantOfAccessToken(const std::string& access_token) {
+    auto parts = crypto::decodeJwt(access_token);
+    if (!parts) {
+        return {};
+    }
+    const auto& claims = parts.value().claims;
+    if (auto it = claims.find("tid"); it != claims.end() && it->is_string()) {
+        return it->get<std::string>();
+    }
+    return {};
+}
+
+json clientAssertionClaims(const std::string& client_id,
+                           const std::string& token_url,
+                           std::chrono::system_clock::time_point now) {
+    const auto seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    constexpr long long kLifetimeSeconds = 600;
+    return json{{"aud", token_url},
+                {"iss", client_id},
+                {"sub", client_id},
+                {"jti", crypto::randomGuid()},
+                {"nbf", seconds},
+                {"iat", seconds},
+                {"exp", seconds + kLifetimeSeconds}};
+}
+
+Result<std::string> makeClientAssertion(const crypto::KeyAndCertificate& certificate,
+                                        const std::string& client_id,
+                                        const std::string& token_url,
+                                        std::chrono::system_clock::time_point now) {
+    auto info = crypto::parseCertificatePem(certificate.certificate_pem);
+    if (!info) {
+        return makeError(exitcode::kInvalidArgument,
+                         "cannot read the service principal certificate: " + info.error().message);
+    }
+    const json header{{"x5t", info.value().thumbprint_sha1_b64url},
+                      {"x5t#S256", info.value().thumbprint_sha256_b64url}};
+    auto token = crypto::signJwt(clientAssertionClaims(client_id, token_url, now),
+                                 certificate.private_key_pem, header);
+    if (!token) {
+        return makeError(exitcode::kRsaKey,
+                         "cannot sign the client assertion: " + token.error().message);
+    }
+    return token.value();
+}
+
+} // namespace azcm::cli

@@ -1,0 +1,51 @@
+#pragma once
+// The onboarding credential of connect/disconnect (spec 6.1): a service principal with a secret
+// or a certificate, or an access token used as it is. Interactive and device-code logins are not
+// offered (no browser on a server; the docs recommend service principals for scale).
+#include "crypto/keys.hpp"
+#include "error.hpp"
+
+#include <chrono>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace azcm::cli {
+
+struct CredentialOptions {
+    std::string service_principal_id;
+    std::string service_principal_secret;
+    std::string service_principal_cert; // path to PEM (key + certificate) or password-less PFX
+    std::string access_token;
+    std::string tenant_id;
+};
+
+struct Credential {
+    enum class Kind { kSecret, kCertificate, kAccessToken };
+    Kind kind = Kind::kSecret;
+    std::string client_id;
+    std::string client_secret;
+    crypto::KeyAndCertificate certificate;
+    std::string access_token;
+};
+
+// Exactly one method: -i with -p or --service-principal-cert, or --access-token. None or an
+// incomplete one: kMissingParameter; two at once: kInvalidArgument; an unreadable certificate
+// file: kInvalidArgument; an access token that is not a JWT: kInvalidAccessToken.
+Result<Credential> resolveCredential(const CredentialOptions& options);
+
+// The tenant ("tid") an access token was issued in, empty when it does not say.
+std::string tenantOfAccessToken(const std::string& access_token);
+
+// Claims of a client assertion (RFC 7523 as Entra uses it): aud = token URL, iss = sub =
+// client ID, random jti, nbf/iat = now, exp = now + 10 minutes.
+nlohmann::json clientAssertionClaims(const std::string& client_id,
+                                     const std::string& token_url,
+                                     std::chrono::system_clock::time_point now);
+// The signed RS256 assertion, with x5t and x5t#S256 of the certificate in the header.
+Result<std::string> makeClientAssertion(const crypto::KeyAndCertificate& certificate,
+                                        const std::string& client_id,
+                                        const std::string& token_url,
+                                        std::chrono::system_clock::time_point now);
+
+} // namespace azcm::cli

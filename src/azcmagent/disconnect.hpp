@@ -1,0 +1,24 @@
+#pragma once
+// `azcmagent disconnect` (spec 1.5, 6.3): delete the ARM resource, then the local identity.
+#include "console.hpp"
+#include "credentials.hpp"
+#include "environment.hpp"
+#include "error.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace azcm::cli {
+
+struct DisconnectOptions {
+    CredentialOptions credential;
+    bool force_local_only = false;
+};
+
+// Local cleanup: himds drops the identity (or, when himds does not answer, the key and
+// certificate files are removed here), then agentconfig.json moves to agentconfig.json.bak.
+Result<void> cleanUpLocalIdentity(const Environment& env);
+
+Result<nlohmann::json>
+runDisconnect(const DisconnectOptions& options, const Environment& env, const Console& console);
+
+} // namespace azcm::cli

@@ -1,0 +1,61 @@
+#include "environment.hpp"
+
+#include "ipc/ipc_client.hpp"
+#include "platform/process_identity.hpp"
+
+#include <cstdlib>
+#include <iostream>
+
+#include <unistd.h>
+
+namespace azcm::cli {
+
+namespace {
+
+std::string systemHostName() {
+    char buffer[256] = {};
+    if (::gethostname(buffer, sizeof(buffer) - 1) != 0) {
+        return {};
+    }
+    std::string name(buffer);
+    // The resource name is the short host name, like the real agent.
+    if (auto dot = name.find('.'); dot != std::string::npos) {
+        name.resize(dot);
+    }
+    return name;
+}
+
+} // namespace
+
+Environment systemEnvironment() {
+    Environment env;
+    env.paths = Paths::fromEnvironment();
+    env.is_elevated = [] { return platform::isElevated(); };
+    // The DMI files are read under AZCM_ROOT, so a sandbox on an Azure-hosted CI runner is not
+    // taken for an Azure VM.
+    env.is_azure_vm = [root = env.paths.root()] { return platform::isAzureVirtualMachine(root); };
+    env.host_name = systemHostName;
+    env.get_env = [](const std::string& name) -> std::optional<std::string> {
+        const char* value = std::getenv(name.c_str()); // NOLINT(concurrency-mt-unsafe)
+        if (value == nullptr) {
+            return std::nullopt;
+        }
+        return std::string(value);
+    };
+    env.machine_facts = [] { return platform::collectMachineFacts("/"); };
+    env.himds = [socket = env.paths.socketFor("himds")](
+                    http::Verb method, const std::string& target, const std::string& body,
+                    std::chrono::milliseconds timeout) {
+        return ipc::call(socket, method, target, body, timeout);
+    };
+    env.https = [](const http::SimpleRequest& request, const http::ClientOptions& options) {
+        return http::HttpsClient(options).send(request);
+    };
+    env.now = [] { return std::chrono::system_clock::now(); };
+    env.out = &std::cout;
+    env.err = &std::cerr;
+    env.interactive = ::isatty(STDOUT_FILENO) == 1;
+    return env;
+}
+
+} // namespace azcm::cli

@@ -1,0 +1,68 @@
+#include "himds_calls.hpp"
+
+#include "log/log.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace azcm::cli {
+
+using nlohmann::json;
+
+namespace {
+
+Result<http::Response> callHimds(const Environment& env,
+                                 http::Verb method,
+                                 const std::string& target,
+                                 const std::string& body,
+                                 std::chrono::milliseconds timeout) {
+    auto response = env.himds(method, target, body, timeout);
+    if (!response) {
+        spdlog::warn("HIMDS_UNREACHABLE {}: {}", target, log::sanitize(response.error().message));
+        return makeError(exitcode::kHimdsUnreachable,
+                         "cannot communicate with himds (is the himdsd service running?): " +
+                             response.error().message);
+    }
+    return response;
+}
+
+} // namespace
+
+Result<HimdsKeys> himdsGenerateKeys(const Environment& env, const std::string& common_name) {
+    BOOST_OUTCOME_TRY(response, callHimds(env, http::Verb::post, "/identity/keys",
+                                          json{{"commonName", common_name}}.dump(),
+                                          std::chrono::seconds(60)));
+    return mapHimdsKeysResponse(response.result_int(), response.body());
+}
+
+Result<void> himdsActivate(const Environment& env, const std::string& certificate_pem) {
+    BOOST_OUTCOME_TRY(response, callHimds(env, http::Verb::post, "/identity/activate",
+                                          json{{"certificate", certificate_pem}}.dump(),
+                                          std::chrono::seconds(90)));
+    return mapHimdsActivateResponse(response.result_int(), response.body());
+}
+
+Result<void> himdsDeactivate(const Environment& env) {
+    BOOST_OUTCOME_TRY(response, callHimds(env, http::Verb::post, "/identity/deactivate", "{}",
+                                          std::chrono::seconds(30)));
+    if (response.result_int() != 200) {
+        const auto error = parseServiceError(response.body());
+        return makeError(exitcode::kHimdsCommunication,
+                         "himds refused to deactivate the identity: HTTP " +
+                             std::to_string(response.result_int()) + " " + error.message);
+    }
+    return ok();
+}
+
+std::optional<json> himdsStatus(const Environment& env) {
+    auto response = env.himds(http::Verb::get, "/status", {}, std::chrono::seconds(5));
+    if (!response || response.value().result_int() != 200) {
+        return std::nullopt;
+    }
+    auto document = json::parse(response.value().body(), nullptr, false);
+    if (!document.is_object()) {
+        return std::nullopt;
+    }
+    return document;
+}
+
+} // namespace azcm::cli

@@ -1,0 +1,21 @@
+#pragma once
+// The himds control-socket routes azcmagent uses (protocol 1).
+#include "environment.hpp"
+#include "error.hpp"
+#include "responses.hpp"
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace azcm::cli {
+
+// An unreachable socket is AZCM0064 with a message that says so.
+Result<HimdsKeys> himdsGenerateKeys(const Environment& env, const std::string& common_name);
+Result<void> himdsActivate(const Environment& env, const std::string& certificate_pem);
+Result<void> himdsDeactivate(const Environment& env);
+// GET /status; nullopt when himds does not answer (show never fails for that).
+std::optional<nlohmann::json> himdsStatus(const Environment& env);
+
+} // namespace azcm::cli

@@ -1,0 +1,19 @@
+// azcmagent: the administrator's command line (spec section 1). All logic is in azcmagent_core.
+#include "app.hpp"
+#include "environment.hpp"
+#include "error.hpp"
+
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+int main(int argc, char** argv) {
+    try {
+        std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+        return azcm::cli::runCli(args, azcm::cli::systemEnvironment());
+    } catch (const std::exception& e) {
+        std::cerr << "AZCM0002: internal error: " << e.what() << '\n';
+        return azcm::exitcode::kInternal;
+    }
+}

@@ -1,0 +1,214 @@
+#include "show.hpp"
+
+#include "responses.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace azcm::cli {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t kNameWidth = 40;
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+std::string stringAt(const std::optional<json>& object, const char* key) {
+    if (object && object->is_object()) {
+        if (auto it = object->find(key); it != object->end() && it->is_string()) {
+            return it->get<std::string>();
+        }
+    }
+    return {};
+}
+
+std::string lastError(const std::optional<json>& status, const char* key) {
+    if (status && status->is_object()) {
+        if (auto it = status->find("lastError"); it != status->end() && it->is_object()) {
+            if (auto field = it->find(key); field != it->end() && field->is_string()) {
+                return field->get<std::string>();
+            }
+        }
+    }
+    return {};
+}
+
+std::string joined(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) {
+        if (!out.empty()) {
+            out += ",";
+        }
+        out += item;
+    }
+    return out;
+}
+
+std::string valueText(const json& value) {
+    if (value.is_string()) {
+        return value.get<std::string>();
+    }
+    if (value.is_null()) {
+        return {};
+    }
+    return value.dump();
+}
+
+} // namespace
+
+std::string cloudProviderOf(const platform::MachineFacts& facts) {
+    const auto vendor = lower(facts.manufacturer);
+    const auto model = lower(facts.model);
+    if (vendor.find("amazon") != std::string::npos ||
+        model.find("amazon ec2") != std::string::npos) {
+        return "AWS";
+    }
+    if (vendor.find("google") != std::string::npos) {
+        return "GCP";
+    }
+    if (vendor.find("oraclecloud") != std::string::npos) {
+        return "OCI";
+    }
+    return "N/A";
+}
+
+std::vector<ShowField> buildShowFields(const ShowInput& input) {
+    const auto& config = input.agent_config;
+    const auto& status = input.himds_status;
+    auto field = [](std::string display, std::string key, json value) {
+        return ShowField{std::move(display), std::move(key), std::move(value)};
+    };
+    auto from_config = [&config](auto member) -> std::string {
+        return config ? (*config).*member : std::string();
+    };
+
+    std::string agent_status = "Disconnected";
+    if (config) {
+        const auto reported = stringAt(status, "agentStatus");
+        if (reported == "Connected" || reported == "Expired" || reported == "Disconnected") {
+            agent_status = reported;
+        }
+    }
+    const std::string resource_id = config ? config->resourceId() : std::string();
+    std::string vm_id = from_config(&config::AgentConfig::vm_id);
+    if (vm_id.empty() && config) {
+        vm_id = stringAt(status, "vmId");
+    }
+
+    json services = json::array();
+    services.push_back({{"displayName", "Agent Service (himds)"},
+                        {"serviceName", "himdsd"},
+                        {"status", status ? "running" : "stopped"}});
+
+    std::vector<ShowField> fields;
+    fields.push_back(
+        field("Resource Name", "resourceName", from_config(&config::AgentConfig::resource_name)));
+    fields.push_back(field("Resource Group Name", "resourceGroup",
+                           from_config(&config::AgentConfig::resource_group)));
+    fields.push_back(
+        field("Resource Namespace", "resourceNamespace", config ? "Microsoft.HybridCompute" : ""));
+    fields.push_back(field("Resource Id", "resourceId", resource_id));
+    fields.push_back(field("Subscription ID", "subscriptionId",
+                           from_config(&config::AgentConfig::subscription_id)));
+    fields.push_back(field("Tenant ID", "tenantId", from_config(&config::AgentConfig::tenant_id)));
+    fields.push_back(field("VM ID", "vmId", vm_id));
+    fields.push_back(field("Correlation ID", "correlationId",
+                           from_config(&config::AgentConfig::correlation_id)));
+    fields.push_back(field("VM UUID", "vmUuid", input.facts.vm_uuid));
+    fields.push_back(field("Location", "location", from_config(&config::AgentConfig::location)));
+    fields.push_back(field("Cloud", "cloud", config ? config->cloud.name : ""));
+    fields.push_back(field("Agent Version", "agentVersion", AZCM_AGENT_VERSION));
+    fields.push_back(field("Agent Logfile", "agentLogfile", input.agent_logfile));
+    fields.push_back(field("Agent Status", "status", agent_status));
+    fields.push_back(field("Agent Last Heartbeat", "lastHeartbeat",
+                           config ? stringAt(status, "lastHeartbeat") : ""));
+    fields.push_back(field("Agent Error Code", "agentErrorCode", lastError(status, "code")));
+    fields.push_back(
+        field("Agent Error Details", "agentErrorDetails", lastError(status, "message")));
+    fields.push_back(
+        field("Agent Error Timestamp", "agentErrorTimestamp", lastError(status, "time")));
+    fields.push_back(field("Using HTTPS Proxy", "httpsProxy", input.local_config.proxy_url));
+    fields.push_back(
+        field("Proxy Bypass List", "proxyBypassList", joined(input.local_config.proxy_bypass)));
+    fields.push_back(field("Cloud Provider", "cloudProvider", cloudProviderOf(input.facts)));
+    fields.push_back(field("Manufacturer", "manufacturer", input.facts.manufacturer));
+    fields.push_back(field("Model", "model", input.facts.model));
+    if (input.include_os) {
+        fields.push_back(field("OS Name", "osName", input.facts.os_name));
+        fields.push_back(field("OS Version", "osVersion", input.facts.os_version));
+        fields.push_back(field("OS Type", "osType", input.facts.os_type));
+        fields.push_back(field("OS Sku", "osSku", input.facts.os_sku));
+        fields.push_back(field("Host Name", "hostName", input.facts.host_name));
+        fields.push_back(field("FQDN", "fqdn", input.facts.fqdn));
+    }
+    fields.push_back(field("Dependent Service Status", "services", services));
+    fields.push_back(field("Portal Page", "portalPage",
+                           config ? portalPage(config->tenant_id, resource_id) : ""));
+    return fields;
+}
+
+Result<std::vector<ShowField>> selectShowFields(const std::vector<ShowField>& fields,
+                                                const std::vector<std::string>& properties) {
+    if (properties.empty()) {
+        return fields;
+    }
+    std::vector<ShowField> selected;
+    for (const auto& property : properties) {
+        const auto wanted = lower(property);
+        auto it = std::find_if(fields.begin(), fields.end(), [&wanted](const ShowField& f) {
+            return lower(f.key) == wanted || lower(f.display_name) == wanted;
+        });
+        if (it == fields.end()) {
+            std::string known;
+            for (const auto& f : fields) {
+                known += known.empty() ? f.key : ", " + f.key;
+            }
+            return makeError(exitcode::kInvalidArgument,
+                             "unknown property '" + property + "'; known properties: " + known);
+        }
+        selected.push_back(*it);
+    }
+    return selected;
+}
+
+std::string formatShowText(const std::vector<ShowField>& fields) {
+    std::string out;
+    auto line = [&out](std::string_view indent, const std::string& name, const std::string& value) {
+        std::string label = std::string(indent) + name;
+        if (label.size() < kNameWidth) {
+            label.append(kNameWidth - label.size(), ' ');
+        } else {
+            label += ' ';
+        }
+        out += label + ": " + value + "\n";
+    };
+    for (const auto& f : fields) {
+        if (f.value.is_array()) {
+            out += f.display_name + "\n";
+            for (const auto& service : f.value) {
+                line("  ", valueText(service.value("displayName", json())),
+                     valueText(service.value("status", json())));
+            }
+            continue;
+        }
+        line("", f.display_name, valueText(f.value));
+    }
+    return out;
+}
+
+json formatShowJson(const std::vector<ShowField>& fields) {
+    json out = json::object();
+    for (const auto& f : fields) {
+        out[f.key] = f.value;
+    }
+    return out;
+}
+
+} // namespace azcm::cli

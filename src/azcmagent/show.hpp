@@ -1,0 +1,45 @@
+#pragma once
+// `azcmagent show` (spec 1.6): the agent's state from agentconfig.json, himds' GET /status,
+// localconfig.json and the machine's own facts, as aligned text or camelCase JSON.
+#include "config/agent_config.hpp"
+#include "config/local_config.hpp"
+#include "error.hpp"
+#include "platform/machine_facts.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace azcm::cli {
+
+struct ShowInput {
+    std::optional<config::AgentConfig> agent_config; // nullopt: not connected
+    std::optional<nlohmann::json> himds_status;      // nullopt: himds not reachable
+    config::LocalConfig local_config;
+    platform::MachineFacts facts;
+    std::string agent_logfile;
+    bool include_os = false; // --os
+};
+
+struct ShowField {
+    std::string display_name; // "Resource Name"
+    std::string key;          // "resourceName"
+    nlohmann::json value;     // string, or the services array
+};
+
+// Every field, in the order of spec 1.6.
+std::vector<ShowField> buildShowFields(const ShowInput& input);
+// The fields named by `properties` (JSON key or display name, case-insensitive), in the order
+// asked; an unknown name: kInvalidArgument listing the valid ones. Empty: all fields.
+Result<std::vector<ShowField>> selectShowFields(const std::vector<ShowField>& fields,
+                                                const std::vector<std::string>& properties);
+// `Name<padding>: value` lines; the services as an indented block.
+std::string formatShowText(const std::vector<ShowField>& fields);
+nlohmann::json formatShowJson(const std::vector<ShowField>& fields);
+
+// "AWS", "GCP", "OCI", "Azure" or "N/A" from DMI vendor and product.
+std::string cloudProviderOf(const platform::MachineFacts& facts);
+
+} // namespace azcm::cli

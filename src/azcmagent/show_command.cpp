@@ -1,0 +1,49 @@
+#include "show_command.hpp"
+
+#include "config/agent_config.hpp"
+#include "config/local_config.hpp"
+#include "himds_calls.hpp"
+#include "show.hpp"
+
+#include <filesystem>
+
+namespace azcm::cli {
+
+Result<void> runShow(const ShowOptions& options, const Environment& env, const Console& console) {
+    ShowInput input;
+    const auto config_path = env.paths.agentConfig();
+    std::error_code error;
+    if (std::filesystem::exists(config_path, error)) {
+        auto config = config::loadAgentConfig(config_path);
+        if (!config) {
+            return makeError(exitcode::kLocalConfigRead,
+                             "cannot read " + config_path.string() + ": " + config.error().message);
+        }
+        input.agent_config = std::move(config).value();
+    }
+    input.himds_status = himdsStatus(env);
+    if (auto local = config::loadLocalConfig(env.paths.localConfig()); local) {
+        input.local_config = std::move(local).value();
+    } else {
+        console.warning("cannot read local config: " + local.error().message);
+    }
+    if (env.machine_facts) {
+        input.facts = env.machine_facts();
+    }
+    input.agent_logfile = env.paths.logFile("himds").string();
+    input.include_os = options.os;
+
+    BOOST_OUTCOME_TRY(fields, selectShowFields(buildShowFields(input), options.properties));
+    if (console.jsonMode()) {
+        console.printJson(formatShowJson(fields));
+    } else {
+        auto text = formatShowText(fields);
+        if (!text.empty() && text.back() == '\n') {
+            text.pop_back();
+        }
+        console.line(text);
+    }
+    return ok();
+}
+
+} // namespace azcm::cli

@@ -1,0 +1,19 @@
+#pragma once
+#include "console.hpp"
+#include "environment.hpp"
+#include "error.hpp"
+
+#include <string>
+#include <vector>
+
+namespace azcm::cli {
+
+struct ShowOptions {
+    std::vector<std::string> properties;
+    bool os = false;
+};
+
+// Needs no privilege and never fails because himds is down (its services show as stopped).
+Result<void> runShow(const ShowOptions& options, const Environment& env, const Console& console);
+
+} // namespace azcm::cli

@@ -1,0 +1,69 @@
+#include "emulator.hpp"
+
+#include "http_util.hpp"
+#include "log/log.hpp"
+
+#include <exception>
+
+#include <spdlog/spdlog.h>
+
+namespace azcm::emulator {
+
+Emulator::Emulator(Store& store,
+                   const EmulatorPki& pki,
+                   const Clock& clock,
+                   EmulatorOptions options,
+                   std::string base_url)
+    : context_{store, pki, clock, options, std::move(base_url)}, entra_(context_), arm_(context_),
+      identity_(context_) {}
+
+http::Response Emulator::handle(const http::Request& request, const http::PeerInfo& peer) {
+    http::Response response;
+    try {
+        response = route(request, peer);
+    } catch (const std::exception& error) {
+        // A handler must answer; a bug in one route must not take the process down.
+        spdlog::error("EMULATOR_HANDLER_FAILED target={} error={}",
+                      log::sanitize(std::string(request.target())), log::sanitize(error.what()));
+        response = errorResponse(request, http::Status::internal_server_error,
+                                 "InternalServerError", "The request failed unexpectedly.");
+    }
+    spdlog::debug("EMULATOR_REQUEST method={} target={} status={}",
+                  std::string(request.method_string()),
+                  log::sanitize(std::string(request.target())), response.result_int());
+    return response;
+}
+
+http::Response Emulator::route(const http::Request& request, const http::PeerInfo& peer) {
+    auto target =
+        splitRequestTarget(std::string_view(request.target().data(), request.target().size()));
+    if (!target) {
+        return errorResponse(request, http::Status::bad_request, "InvalidUri",
+                             "The request URI is malformed.");
+    }
+    auto segments = pathSegments(target.value().path);
+    if (!segments) {
+        return errorResponse(request, http::Status::bad_request, "InvalidUri",
+                             "The request path is malformed.");
+    }
+    auto& parts = segments.value();
+    if (!parts.empty() && equalsIgnoreCase(parts.front(), "subscriptions")) {
+        return arm_.handle(request, parts, target.value().query);
+    }
+    if (!parts.empty() && equalsIgnoreCase(parts.front(), "his")) {
+        return identity_.handle(request, peer,
+                                std::vector<std::string>(parts.begin() + 1, parts.end()));
+    }
+    if (!parts.empty() && equalsIgnoreCase(parts.front(), "gc")) {
+        // Reserved for the guest configuration service (a later issue).
+        return errorResponse(request, http::Status::not_found, "NotFound",
+                             "The guest configuration service is not available yet.");
+    }
+    if (auto response = entra_.handle(request, parts, target.value().query)) {
+        return std::move(*response);
+    }
+    return errorResponse(request, http::Status::not_found, "NotFound",
+                         "No route matches '" + target.value().path + "'.");
+}
+
+} // namespace azcm::emulator

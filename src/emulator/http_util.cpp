@@ -1,0 +1,201 @@
+#include "http_util.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+
+namespace azcm::emulator {
+
+using nlohmann::json;
+
+http::Response jsonResponse(const http::Request& request, http::Status status, const json& body) {
+    http::Response response{status, request.version()};
+    response.set(http::Field::content_type, "application/json; charset=utf-8");
+    response.set(http::Field::cache_control, "no-store");
+    response.keep_alive(request.keep_alive());
+    response.body() = body.dump(-1, ' ', false, json::error_handler_t::replace);
+    response.prepare_payload();
+    return response;
+}
+
+http::Response emptyResponse(const http::Request& request, http::Status status) {
+    http::Response response{status, request.version()};
+    response.keep_alive(request.keep_alive());
+    response.prepare_payload();
+    return response;
+}
+
+http::Response errorResponse(const http::Request& request,
+                             http::Status status,
+                             std::string_view code,
+                             std::string_view message) {
+    return jsonResponse(
+        request, status,
+        json{{"error", {{"code", std::string(code)}, {"message", std::string(message)}}}});
+}
+
+namespace {
+
+int hexValue(char c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+char lower(char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
+
+std::string formatUtc(SystemTime time, const char* pattern) {
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+    std::tm parts{};
+    gmtime_r(&seconds, &parts);
+    char buffer[64];
+    const auto length = std::strftime(buffer, sizeof(buffer), pattern, &parts);
+    return std::string(buffer, length);
+}
+
+} // namespace
+
+Result<std::string> percentDecode(std::string_view text, bool plus_is_space) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '%') {
+            if (i + 2 >= text.size()) {
+                return makeError(exitcode::kInvalidArgument, "truncated percent escape");
+            }
+            const int high = hexValue(text[i + 1]);
+            const int low = hexValue(text[i + 2]);
+            if (high < 0 || low < 0) {
+                return makeError(exitcode::kInvalidArgument, "invalid percent escape");
+            }
+            out.push_back(static_cast<char>(high * 16 + low));
+            i += 2;
+        } else if (c == '+' && plus_is_space) {
+            out.push_back(' ');
+        } else {
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
+Result<std::map<std::string, std::string>> parseForm(std::string_view text) {
+    std::map<std::string, std::string> fields;
+    while (!text.empty()) {
+        const auto amp = text.find('&');
+        const auto pair = text.substr(0, amp);
+        text = amp == std::string_view::npos ? std::string_view() : text.substr(amp + 1);
+        if (pair.empty()) {
+            continue;
+        }
+        const auto eq = pair.find('=');
+        BOOST_OUTCOME_TRY(auto key, percentDecode(pair.substr(0, eq), true));
+        std::string value;
+        if (eq != std::string_view::npos) {
+            BOOST_OUTCOME_TRY(value, percentDecode(pair.substr(eq + 1), true));
+        }
+        if (!fields.emplace(std::move(key), std::move(value)).second) {
+            return makeError(exitcode::kInvalidArgument, "duplicate parameter");
+        }
+    }
+    return fields;
+}
+
+Result<SplitTarget> splitRequestTarget(std::string_view target) {
+    SplitTarget split;
+    const auto question = target.find('?');
+    split.path = std::string(target.substr(0, question));
+    if (question != std::string_view::npos) {
+        BOOST_OUTCOME_TRY(split.query, parseForm(target.substr(question + 1)));
+    }
+    return split;
+}
+
+Result<std::vector<std::string>> pathSegments(std::string_view path) {
+    std::vector<std::string> segments;
+    while (!path.empty()) {
+        const auto slash = path.find('/');
+        const auto raw = path.substr(0, slash);
+        path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
+        if (raw.empty()) {
+            continue;
+        }
+        BOOST_OUTCOME_TRY(auto segment, percentDecode(raw, false));
+        if (segment.find('/') != std::string::npos ||
+            std::any_of(segment.begin(), segment.end(),
+                        [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
+            return makeError(exitcode::kInvalidArgument, "invalid path segment");
+        }
+        segments.push_back(std::move(segment));
+    }
+    return segments;
+}
+
+std::string toLower(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(), lower);
+    return out;
+}
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                              [](char x, char y) { return lower(x) == lower(y); });
+}
+
+bool startsWithIgnoreCase(std::string_view text, std::string_view prefix) {
+    return text.size() >= prefix.size() && equalsIgnoreCase(text.substr(0, prefix.size()), prefix);
+}
+
+std::string rfc3339(SystemTime time) {
+    return formatUtc(time, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+std::string entraTimestamp(SystemTime time) {
+    return formatUtc(time, "%Y-%m-%d %H:%M:%SZ");
+}
+
+std::optional<std::string> bearerToken(const http::Request& request) {
+    const auto it = request.find(http::Field::authorization);
+    if (it == request.end()) {
+        return std::nullopt;
+    }
+    const std::string_view value(it->value().data(), it->value().size());
+    constexpr std::string_view kScheme = "bearer ";
+    if (!startsWithIgnoreCase(value, kScheme)) {
+        return std::nullopt;
+    }
+    std::string token(value.substr(kScheme.size()));
+    while (!token.empty() && token.front() == ' ') {
+        token.erase(token.begin());
+    }
+    while (!token.empty() && token.back() == ' ') {
+        token.pop_back();
+    }
+    if (token.empty()) {
+        return std::nullopt;
+    }
+    return token;
+}
+
+std::optional<json> parseJsonObject(std::string_view body) {
+    if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+        return json::object();
+    }
+    auto value = json::parse(body, nullptr, false);
+    if (value.is_discarded() || !value.is_object()) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+} // namespace azcm::emulator

@@ -1,0 +1,108 @@
+// arc-emulator: the local control plane (Entra ID, ARM, hybrid identity service) for development,
+// tests and CI. Thin entry point: flags here, everything else in emulator_core.
+#include "error.hpp"
+#include "log/log.hpp"
+#include "server.hpp"
+#include "sp_command.hpp"
+
+#include <cstdint>
+#include <exception>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+namespace {
+
+constexpr int kUsage = 2;
+
+spdlog::level::level_enum parseLevel(const std::string& text) {
+    const auto level = spdlog::level::from_str(text);
+    return level == spdlog::level::off && text != "off" ? spdlog::level::info : level;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"arc-emulator: a local Azure control plane for Azure Arc-enabled servers"};
+    app.require_subcommand(0, 1);
+
+    std::string data_dir;
+    std::string listen = "127.0.0.1:0";
+    std::int64_t heartbeat_timeout = 900;
+    std::int64_t cert_lifetime = 7776000;
+    std::int64_t token_lifetime = 3600;
+    std::string log_level = "info";
+    app.add_option("--data-dir", data_dir, "State directory (database, keys, cloud.json)");
+    app.add_option("--listen", listen, "HOST:PORT to serve HTTPS on (port 0: any free port)")
+        ->capture_default_str();
+    app.add_option("--heartbeat-timeout", heartbeat_timeout,
+                   "Seconds without a heartbeat before a machine shows Disconnected")
+        ->capture_default_str()
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{10} * 365 * 86400));
+    app.add_option("--cert-lifetime", cert_lifetime, "Lifetime of machine certificates, seconds")
+        ->capture_default_str()
+        ->check(CLI::Range(std::int64_t{60}, std::int64_t{10} * 365 * 86400));
+    app.add_option("--token-lifetime", token_lifetime, "Lifetime of access tokens, seconds")
+        ->capture_default_str()
+        ->check(CLI::Range(std::int64_t{60}, std::int64_t{86400}));
+    app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+        ->capture_default_str();
+
+    auto* sp = app.add_subcommand("sp", "Service principals");
+    sp->require_subcommand(1);
+    auto* create = sp->add_subcommand("create", "Create a service principal with a role");
+    azcm::emulator::SpCreateOptions sp_options;
+    std::string sp_data_dir;
+    std::string cert_out;
+    create->add_option("--data-dir", sp_data_dir, "State directory of the emulator")->required();
+    create->add_option("--name", sp_options.name, "Display name")->required();
+    create->add_option("--role", sp_options.role, "Built-in role name or GUID")->required();
+    create->add_option("--scope", sp_options.scope, "Scope, e.g. /subscriptions/<id>")->required();
+    create->add_option("--cert-out", cert_out,
+                       "Also register a certificate; write its key and certificate PEM here");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        return app.exit(error) == 0 ? 0 : kUsage;
+    }
+
+    try {
+        azcm::log::init({"arc-emulator", {}, true, parseLevel(log_level)});
+        if (create->parsed()) {
+            sp_options.data_dir = sp_data_dir;
+            if (!cert_out.empty()) {
+                sp_options.cert_out = cert_out;
+            }
+            auto answer = azcm::emulator::createServicePrincipal(sp_options);
+            if (!answer) {
+                std::cerr << "arc-emulator sp create: " << answer.error().message << "\n";
+                return answer.error().code != 0 ? answer.error().code : 1;
+            }
+            std::cout << answer.value().dump(2) << std::endl;
+            return 0;
+        }
+        if (data_dir.empty()) {
+            std::cerr << "arc-emulator: --data-dir is required\n" << app.help();
+            return kUsage;
+        }
+        azcm::emulator::ServeOptions options;
+        options.data_dir = data_dir;
+        auto address = azcm::emulator::parseListenAddress(listen);
+        if (!address) {
+            std::cerr << "arc-emulator: " << address.error().message << "\n";
+            return kUsage;
+        }
+        options.listen = address.value();
+        options.emulator.heartbeat_timeout = std::chrono::seconds(heartbeat_timeout);
+        options.emulator.cert_lifetime = std::chrono::seconds(cert_lifetime);
+        options.emulator.token_lifetime = std::chrono::seconds(token_lifetime);
+        return azcm::emulator::serve(options);
+    } catch (const std::exception& error) {
+        std::cerr << "arc-emulator: " << error.what() << "\n";
+        return azcm::exitcode::kGeneric;
+    }
+}

@@ -1,0 +1,26 @@
+#pragma once
+// What every service of the emulator shares: state, key material, time and the public base URL.
+#include "clock.hpp"
+#include "pki.hpp"
+#include "store.hpp"
+
+#include <chrono>
+#include <string>
+
+namespace azcm::emulator {
+
+struct EmulatorOptions {
+    std::chrono::seconds heartbeat_timeout{900};
+    std::chrono::seconds cert_lifetime{7776000}; // 90 days
+    std::chrono::seconds token_lifetime{3600};
+};
+
+struct ServiceContext {
+    Store& store;
+    const EmulatorPki& pki;
+    const Clock& clock;
+    EmulatorOptions options;
+    std::string base_url; // "https://127.0.0.1:PORT": the Entra authority host and the ARM base
+};
+
+} // namespace azcm::emulator

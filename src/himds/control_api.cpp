@@ -1,0 +1,305 @@
+// The control socket of HimdsService (docs/protocol.md section 1).
+#include "crypto/encoding.hpp"
+#include "crypto/keys.hpp"
+#include "himds_service.hpp"
+#include "issued_certificate.hpp"
+#include "log/log.hpp"
+
+#include <array>
+
+#include <boost/asio/post.hpp>
+
+namespace azcm::himds {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr int kMachineKeyBits = 2048;
+constexpr std::size_t kMaxCommonNameLength = 64; // X.520 ub-common-name
+constexpr std::size_t kMaxCertificateChainBytes = 64 * 1024;
+
+struct ApiError {
+    http::Status status = http::Status::internal_server_error;
+    std::string code;
+    std::string message;
+};
+
+template <class T>
+using ApiResult = boost::outcome_v2::result<T, ApiError, boost::outcome_v2::policy::terminate>;
+
+// What an answer needs from its request once the request itself is gone (answers that come from
+// a worker).
+struct ReplyShape {
+    unsigned version = 11;
+    bool keep_alive = true;
+
+    explicit ReplyShape(const http::Request& request)
+        : version(request.version()), keep_alive(request.keep_alive()) {}
+
+    http::Response json(http::Status status, const nlohmann::json& body) const {
+        http::Response response{status, version};
+        response.set(http::Field::content_type, "application/json");
+        response.keep_alive(keep_alive);
+        response.body() = body.dump();
+        response.prepare_payload();
+        return response;
+    }
+    http::Response error(const ApiError& error) const {
+        return json(error.status,
+                    nlohmann::json{{"error", {{"code", error.code}, {"message", error.message}}}});
+    }
+};
+
+ApiError badRequest(std::string message) {
+    return {http::Status::bad_request, "BadRequest", std::move(message)};
+}
+
+ApiResult<json> parseJsonObject(const http::Request& request) {
+    auto body = json::parse(request.body(), nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
+        return badRequest("the body must be a JSON object");
+    }
+    return body;
+}
+
+bool validCommonName(const std::string& name) {
+    if (name.empty() || name.size() > kMaxCommonNameLength) {
+        return false;
+    }
+    for (const unsigned char c : name) {
+        if (c < 0x20 || c == 0x7f) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::string_view pathOf(std::string_view target) {
+    return target.substr(0, target.find('?'));
+}
+
+} // namespace
+
+bool HimdsService::isPrivileged(const http::PeerInfo& peer) const {
+    return peer.uid && (*peer.uid == 0 || *peer.uid == options_.privileged_uid);
+}
+
+void HimdsService::handleRequest(http::Request&& request,
+                                 const http::PeerInfo& peer,
+                                 http::Respond respond) {
+    using Handler = void (HimdsService::*)(const http::Request&, http::Respond);
+    struct Route {
+        std::string_view path;
+        http::Verb verb;
+        bool privileged;
+        Handler handler;
+    };
+    static const std::array<Route, 6> kRoutes = {{
+        {"/status", http::Verb::get, false, &HimdsService::handleStatus},
+        {"/identity/keys", http::Verb::post, true, &HimdsService::handleKeys},
+        {"/identity/activate", http::Verb::post, true, &HimdsService::handleActivate},
+        {"/identity/deactivate", http::Verb::post, true, &HimdsService::handleDeactivate},
+        {"/reload", http::Verb::post, true, &HimdsService::handleReload},
+        {"/shutdown", http::Verb::post, true, &HimdsService::handleShutdown},
+    }};
+    const ReplyShape shape(request);
+    const auto target = request.target();
+    const auto path = pathOf(std::string_view(target.data(), target.size()));
+    const auto* route = std::find_if(kRoutes.begin(), kRoutes.end(),
+                                     [path](const Route& r) { return r.path == path; });
+    if (route == kRoutes.end()) {
+        respond(shape.error({http::Status::not_found, "NotFound", "no such route"}));
+        return;
+    }
+    if (request.method() != route->verb) {
+        auto response =
+            shape.error({http::Status::method_not_allowed, "MethodNotAllowed",
+                         "use " + std::string(http::beast_http::to_string(route->verb))});
+        response.set(http::Field::allow, http::beast_http::to_string(route->verb));
+        respond(std::move(response));
+        return;
+    }
+    if (route->privileged && !isPrivileged(peer)) {
+        spdlog::warn("IPC_FORBIDDEN route={} uid={}", route->path,
+                     peer.uid ? std::to_string(*peer.uid) : std::string("unknown"));
+        respond(shape.error({http::Status::forbidden, "Forbidden",
+                             "this route is only for root and the himds account"}));
+        return;
+    }
+    (this->*(route->handler))(request, std::move(respond));
+}
+
+void HimdsService::handleStatus(const http::Request& request, http::Respond respond) {
+    respond(ReplyShape(request).json(http::Status::ok, statusJson()));
+}
+
+void HimdsService::handleKeys(const http::Request& request, http::Respond respond) {
+    const ReplyShape shape(request);
+    auto body = parseJsonObject(request);
+    if (!body) {
+        respond(shape.error(body.error()));
+        return;
+    }
+    const auto& document = body.value();
+    if (!document.contains("commonName") || !document["commonName"].is_string() ||
+        !validCommonName(document["commonName"].get<std::string>())) {
+        respond(shape.error(badRequest("commonName must be a string of 1 to 64 printable "
+                                       "characters")));
+        return;
+    }
+    auto common_name = document["commonName"].get<std::string>();
+    offload(
+        [this, common_name]() -> ApiResult<json> {
+            auto fail = [](const Error& error) {
+                return ApiError{http::Status::internal_server_error, "KeyGenerationFailed",
+                                error.message};
+            };
+            auto key = crypto::generateRsaPrivateKeyPem(kMachineKeyBits);
+            if (!key) {
+                return fail(key.error());
+            }
+            auto public_key = crypto::publicKeyDer(key.value());
+            if (!public_key) {
+                return fail(public_key.error());
+            }
+            auto csr = crypto::createCsrPem(key.value(), common_name);
+            if (!csr) {
+                return fail(csr.error());
+            }
+            {
+                std::lock_guard lock(files_mutex_);
+                if (auto written = files_.writePendingKey(key.value()); !written) {
+                    return fail(written.error());
+                }
+            }
+            spdlog::info("IDENTITY_KEYS_CREATED commonName={}", log::sanitize(common_name));
+            return json{{"publicKey", crypto::base64Encode(public_key.value())},
+                        {"csr", csr.value()}};
+        },
+        [shape, respond = std::move(respond)](ApiResult<json> result) {
+            respond(result ? shape.json(http::Status::ok, result.value())
+                           : shape.error(result.error()));
+        });
+}
+
+void HimdsService::handleActivate(const http::Request& request, http::Respond respond) {
+    const ReplyShape shape(request);
+    auto body = parseJsonObject(request);
+    if (!body) {
+        respond(shape.error(body.error()));
+        return;
+    }
+    const auto& document = body.value();
+    if (!document.contains("certificate") || !document["certificate"].is_string() ||
+        document["certificate"].get_ref<const std::string&>().empty() ||
+        document["certificate"].get_ref<const std::string&>().size() > kMaxCertificateChainBytes) {
+        respond(shape.error(badRequest("certificate must be a PEM string")));
+        return;
+    }
+    auto chain = document["certificate"].get<std::string>();
+    offload(
+        [this, chain]() -> ApiResult<Identity> {
+            auto agent = config::loadAgentConfig(paths_.agentConfig());
+            if (!agent) {
+                const bool missing = agent.error().code == exitcode::kConfigFileNotFound;
+                return ApiError{http::Status::conflict,
+                                missing ? "AgentConfigMissing" : "AgentConfigInvalid",
+                                missing ? "agentconfig.json does not exist; azcmagent connect "
+                                          "writes it before the activation"
+                                        : agent.error().message};
+            }
+            auto trust = loadTrustAnchors(agent.value().cloud);
+            if (!trust) {
+                return ApiError{http::Status::internal_server_error, "TrustAnchorUnavailable",
+                                trust.error().message};
+            }
+            std::lock_guard lock(files_mutex_);
+            auto pending = files_.readPendingKey();
+            if (!pending) {
+                return ApiError{http::Status::conflict, "NoPendingKey",
+                                "no pending key: POST /identity/keys comes first"};
+            }
+            auto public_key = crypto::publicKeyDer(pending.value());
+            if (!public_key) {
+                return ApiError{http::Status::internal_server_error, "PendingKeyUnreadable",
+                                public_key.error().message};
+            }
+            auto check = checkIssuedCertificate(chain, public_key.value(), trust.value(),
+                                                std::chrono::system_clock::now());
+            switch (check.problem) {
+            case CertificateProblem::kNone:
+                break;
+            case CertificateProblem::kUnreadable:
+                return ApiError{http::Status::bad_request, "InvalidCertificate", check.message};
+            case CertificateProblem::kKeyMismatch:
+                return ApiError{http::Status::bad_request, "CertificateKeyMismatch", check.message};
+            case CertificateProblem::kUntrusted:
+                return ApiError{http::Status::bad_request, "CertificateUntrusted", check.message};
+            }
+            if (auto installed = files_.install(chain); !installed) {
+                return ApiError{http::Status::internal_server_error, "InstallFailed",
+                                installed.error().message};
+            }
+            const auto generation = ++generation_;
+            return Identity{
+                MachineIdentity{std::move(pending).value(), chain, std::move(check.leaf)},
+                std::move(agent).value(), generation};
+        },
+        [this, shape, respond = std::move(respond)](ApiResult<Identity> result) {
+            if (!result) {
+                spdlog::warn("IDENTITY_ACTIVATION_REFUSED code={} reason={}", result.error().code,
+                             log::sanitize(result.error().message));
+                respond(shape.error(result.error()));
+                return;
+            }
+            adoptIdentity(std::move(result).value());
+            spdlog::info("IDENTITY_ACTIVATED resourceId={}", log::sanitize(resource_id_));
+            heartbeatNow(
+                [this, shape, respond] { respond(shape.json(http::Status::ok, statusJson())); });
+        });
+}
+
+void HimdsService::handleDeactivate(const http::Request& request, http::Respond respond) {
+    const ReplyShape shape(request);
+    Result<void> removed = ok();
+    {
+        std::lock_guard lock(files_mutex_);
+        ++generation_;
+        removed = files_.removeAll();
+    }
+    dropIdentity();
+    if (!removed) {
+        spdlog::error("IDENTITY_REMOVE_FAILED {}", log::sanitize(removed.error().message));
+        respond(shape.error(
+            {http::Status::internal_server_error, "RemoveFailed", removed.error().message}));
+        return;
+    }
+    spdlog::info("IDENTITY_DEACTIVATED key and certificate deleted");
+    respond(shape.json(http::Status::ok, json{{"status", kStatusDisconnected}}));
+}
+
+void HimdsService::handleReload(const http::Request& request, http::Respond respond) {
+    const ReplyShape shape(request);
+    if (auto reloaded = reloadLocalConfig(); !reloaded) {
+        spdlog::warn("CFG_RELOAD_FAILED {}", log::sanitize(reloaded.error().message));
+        respond(shape.error(
+            {http::Status::internal_server_error, "InvalidLocalConfig", reloaded.error().message}));
+        return;
+    }
+    spdlog::info("CFG_RELOADED");
+    respond(shape.json(http::Status::ok, json{{"reloaded", true}}));
+}
+
+void HimdsService::handleShutdown(const http::Request& request, http::Respond respond) {
+    respond(ReplyShape(request).json(http::Status::ok, json{{"stopping", true}}));
+    spdlog::info("IPC_SHUTDOWN_REQUESTED");
+    // Posted so the answer is on its way before the listener closes.
+    boost::asio::post(io_, [weak = weak_from_this()] {
+        if (auto self = weak.lock(); self && self->options_.request_shutdown) {
+            self->options_.request_shutdown();
+        }
+    });
+}
+
+} // namespace azcm::himds

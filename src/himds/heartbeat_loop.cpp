@@ -1,0 +1,289 @@
+// The heartbeat loop of HimdsService: identity life cycle, heartbeat and certificate renewal.
+#include "crypto/keys.hpp"
+#include "heartbeat_body.hpp"
+#include "himds_service.hpp"
+#include "issued_certificate.hpp"
+#include "log/log.hpp"
+#include "platform/machine_facts.hpp"
+#include "rfc3339.hpp"
+
+#include <boost/asio/post.hpp>
+
+namespace azcm::himds {
+
+namespace {
+
+constexpr const char* kHeartbeatRoute = "/machines/heartbeat";
+constexpr const char* kRenewRoute = "/machines/certificate/renew";
+constexpr int kMachineKeyBits = 2048;
+
+std::string stringMember(const nlohmann::json& body, const char* key) {
+    if (body.is_object() && body.contains(key) && body[key].is_string()) {
+        return body[key].get<std::string>();
+    }
+    return {};
+}
+
+} // namespace
+
+struct HimdsService::HeartbeatOutcome {
+    std::uint64_t generation = 0;
+    std::optional<MachineIdentity> renewed;
+    std::optional<std::string> renewal_error;
+    std::optional<ServiceReply> reply; // empty: transport failure
+    std::string transport_error;
+    std::chrono::system_clock::time_point finished;
+};
+
+void HimdsService::loadExistingIdentity() {
+    if (!files_.hasIdentity()) {
+        spdlog::info("IDENTITY_NONE the machine is not connected");
+        return;
+    }
+    auto agent = config::loadAgentConfig(paths_.agentConfig());
+    if (!agent) {
+        spdlog::error("IDENTITY_LOAD_FAILED {}", log::sanitize(agent.error().message));
+        status_.noteError(std::chrono::system_clock::now(), "IdentityLoadFailed",
+                          agent.error().message);
+        return;
+    }
+    std::unique_lock lock(files_mutex_);
+    auto machine = files_.load();
+    if (!machine) {
+        lock.unlock();
+        spdlog::error("IDENTITY_LOAD_FAILED {}", log::sanitize(machine.error().message));
+        status_.noteError(std::chrono::system_clock::now(), "IdentityLoadFailed",
+                          machine.error().message);
+        return;
+    }
+    const auto generation = ++generation_;
+    lock.unlock();
+    adoptIdentity(Identity{std::move(machine).value(), std::move(agent).value(), generation});
+    heartbeatNow(nullptr);
+}
+
+void HimdsService::adoptIdentity(Identity identity) {
+    cancelHeartbeatTimer();
+    status_.reset();
+    heartbeat_running_ = false;
+    resource_id_ = identity.agent.resourceId();
+    vm_id_ = identity.agent.vm_id;
+    spdlog::info("IDENTITY_LOADED resourceId={} thumbprint={} notAfter={}",
+                 log::sanitize(resource_id_), identity.machine.certificate.thumbprint_sha1_hex,
+                 formatRfc3339(identity.machine.certificate.not_after));
+    identity_ = std::move(identity);
+}
+
+void HimdsService::dropIdentity() {
+    cancelHeartbeatTimer();
+    identity_.reset();
+    status_.reset();
+    heartbeat_running_ = false;
+    resource_id_.clear();
+    vm_id_.clear();
+}
+
+void HimdsService::scheduleHeartbeat(std::chrono::seconds delay) {
+    if (stopped_) {
+        return;
+    }
+    const auto generation = ++timer_generation_;
+    heartbeat_timer_.expires_after(delay);
+    heartbeat_timer_.async_wait(
+        [weak = weak_from_this(), generation](const boost::system::error_code& ec) {
+            auto self = weak.lock();
+            // A timer that fired just before it was cancelled still reports success: the
+            // generation tells a stale expiry from the current one.
+            if (ec || !self || generation != self->timer_generation_) {
+                return;
+            }
+            self->heartbeatNow(nullptr);
+        });
+}
+
+void HimdsService::cancelHeartbeatTimer() {
+    ++timer_generation_;
+    heartbeat_timer_.cancel();
+}
+
+void HimdsService::heartbeatNow(std::function<void()> done) {
+    auto finish = [&done] {
+        if (done) {
+            done();
+        }
+    };
+    if (stopped_ || !identity_) {
+        finish();
+        return;
+    }
+    const auto now = std::chrono::system_clock::now();
+    const auto& certificate = identity_->machine.certificate;
+    if (certificateLapsed(certificate.not_after, now)) {
+        // Nothing the daemon can do alone: a lapsed certificate cannot authenticate a renewal.
+        if (status_.agentStatus() != kStatusExpired) {
+            spdlog::error("CERT_EXPIRED notAfter={}; heartbeats stop until the machine is "
+                          "connected again",
+                          formatRfc3339(certificate.not_after));
+        }
+        status_.certificateExpired(now, certificate.not_after);
+        finish();
+        return;
+    }
+    if (heartbeat_running_) {
+        finish();
+        return;
+    }
+    heartbeat_running_ = true;
+    offload([this, identity = *identity_,
+             local = local_config_] { return runHeartbeat(identity, local); },
+            [this, done = std::move(done)](HeartbeatOutcome outcome) {
+                applyOutcome(std::move(outcome));
+                if (done) {
+                    done();
+                }
+            });
+}
+
+ServiceEndpoint HimdsService::endpointFor(const config::AgentConfig& agent,
+                                          const config::LocalConfig& local) const {
+    ServiceEndpoint endpoint;
+    endpoint.identity_url = agent.cloud.endpoints.identity;
+    endpoint.ca_file = agent.cloud.ca_cert_path;
+    if (!local.proxy_url.empty()) {
+        endpoint.proxy = local.proxy_url;
+    } else {
+        endpoint.proxy = options_.environment_proxy;
+    }
+    return endpoint;
+}
+
+// Worker thread.
+HimdsService::HeartbeatOutcome HimdsService::runHeartbeat(const Identity& identity,
+                                                          const config::LocalConfig& local) {
+    HeartbeatOutcome outcome;
+    outcome.generation = identity.generation;
+    const auto endpoint = endpointFor(identity.agent, local);
+    MachineIdentity current = identity.machine;
+    const auto& certificate = identity.machine.certificate;
+    if (renewalDue(certificate.not_before, certificate.not_after,
+                   std::chrono::system_clock::now())) {
+        spdlog::info("CERT_RENEWAL_DUE notAfter={}", formatRfc3339(certificate.not_after));
+        auto renewed = renewCertificate(identity, endpoint);
+        if (renewed) {
+            current = renewed.value();
+            outcome.renewed = current;
+        } else {
+            outcome.renewal_error = renewed.error().message;
+            spdlog::warn("CERT_RENEWAL_FAILED {}", log::sanitize(renewed.error().message));
+        }
+    }
+    const auto facts = platform::collectMachineFacts(options_.facts_root);
+    auto reply = client_->post(endpoint, current, kHeartbeatRoute, heartbeatBody(facts, local));
+    if (reply) {
+        outcome.reply = std::move(reply).value();
+    } else {
+        outcome.transport_error = reply.error().message;
+    }
+    outcome.finished = std::chrono::system_clock::now();
+    return outcome;
+}
+
+// Worker thread.
+Result<MachineIdentity> HimdsService::renewCertificate(const Identity& identity,
+                                                       const ServiceEndpoint& endpoint) {
+    BOOST_OUTCOME_TRY(key, crypto::generateRsaPrivateKeyPem(kMachineKeyBits));
+    BOOST_OUTCOME_TRY(public_key, crypto::publicKeyDer(key));
+    BOOST_OUTCOME_TRY(csr,
+                      crypto::createCsrPem(key, identity.machine.certificate.subject_common_name));
+    BOOST_OUTCOME_TRY(reply, client_->post(endpoint, identity.machine, kRenewRoute,
+                                           nlohmann::json{{"csr", csr}}));
+    if (reply.status != 200) {
+        return makeError(exitcode::kCertificateDownload,
+                         "the identity service refused the renewal: " +
+                             describeServiceError(reply));
+    }
+    const auto certificate_pem = stringMember(reply.body, "certificate");
+    if (certificate_pem.empty()) {
+        return makeError(exitcode::kCertificateDownload,
+                         "the renewal answer carries no certificate");
+    }
+    BOOST_OUTCOME_TRY(trust, loadTrustAnchors(identity.agent.cloud));
+    auto check = checkIssuedCertificate(certificate_pem, public_key, trust,
+                                        std::chrono::system_clock::now());
+    if (check.problem != CertificateProblem::kNone) {
+        return makeError(exitcode::kCertificateDownload,
+                         "renewed certificate refused: " + check.message);
+    }
+    {
+        std::lock_guard lock(files_mutex_);
+        if (generation_ != identity.generation) {
+            return makeError(exitcode::kGeneric, "the identity changed during the renewal");
+        }
+        auto persisted = files_.stageRenewal(key, certificate_pem);
+        if (persisted) {
+            persisted = files_.commitRenewal();
+        } else {
+            files_.discardRenewal();
+        }
+        if (!persisted) {
+            // The service accepts only the new certificate from now on, so it stays in use in
+            // memory even though the disk still holds the old pair.
+            spdlog::error("CERT_RENEWAL_PERSIST_FAILED {}",
+                          log::sanitize(persisted.error().message));
+        }
+    }
+    spdlog::info("CERT_RENEWED thumbprint={} notAfter={}", check.leaf.thumbprint_sha1_hex,
+                 formatRfc3339(check.leaf.not_after));
+    return MachineIdentity{std::move(key), certificate_pem, std::move(check.leaf)};
+}
+
+void HimdsService::applyOutcome(HeartbeatOutcome outcome) {
+    if (!identity_ || outcome.generation != identity_->generation) {
+        return; // the identity was replaced or removed meanwhile
+    }
+    heartbeat_running_ = false;
+    if (outcome.renewed) {
+        identity_->machine = std::move(*outcome.renewed);
+    }
+    if (stopped_) {
+        return;
+    }
+    const auto now = outcome.finished;
+    if (outcome.reply && outcome.reply->status == 200) {
+        status_.heartbeatSucceeded(now);
+        if (auto vm_id = stringMember(outcome.reply->body, "vmId"); !vm_id.empty()) {
+            vm_id_ = vm_id;
+        }
+        if (auto resource_id = stringMember(outcome.reply->body, "resourceId");
+            !resource_id.empty()) {
+            resource_id_ = resource_id;
+        }
+        if (outcome.renewal_error) {
+            status_.noteError(now, "CertificateRenewalFailed", *outcome.renewal_error);
+        }
+        spdlog::info("HEARTBEAT_OK resourceId={}", log::sanitize(resource_id_));
+    } else {
+        std::string code = "HeartbeatFailed";
+        std::string message;
+        if (!outcome.reply) {
+            message = "cannot reach the identity service: " + outcome.transport_error;
+        } else if (outcome.reply->status == 404) {
+            code = "ResourceNotFound";
+            message = "the machine resource no longer exists in the control plane (or this "
+                      "certificate is no longer its current one): " +
+                      describeServiceError(*outcome.reply);
+        } else if (outcome.reply->status == 401 || outcome.reply->status == 403) {
+            code = "Unauthorized";
+            message = "the identity service refused the machine certificate: " +
+                      describeServiceError(*outcome.reply);
+        } else {
+            message = "the identity service answered " + describeServiceError(*outcome.reply);
+        }
+        spdlog::warn("HEARTBEAT_FAILED code={} reason={}", code, log::sanitize(message));
+        status_.heartbeatFailed(now, std::move(code), std::move(message));
+    }
+    scheduleHeartbeat(
+        nextHeartbeatDelay(options_.heartbeat_interval, status_.consecutiveFailures()));
+}
+
+} // namespace azcm::himds

@@ -1,0 +1,161 @@
+#pragma once
+// The himds daemon minus main(): the control socket (docs/protocol.md section 1), the machine
+// identity and the heartbeat loop. State lives on the io_context thread; key generation, file
+// work on the identity and every call to the identity service run on the worker pool and post
+// their results back.
+#include "config/agent_config.hpp"
+#include "config/local_config.hpp"
+#include "connection_status.hpp"
+#include "error.hpp"
+#include "heartbeat_policy.hpp"
+#include "http/http_server.hpp"
+#include "identity_client.hpp"
+#include "identity_files.hpp"
+#include "paths/paths.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <nlohmann/json.hpp>
+#include <sys/types.h>
+
+namespace azcm::himds {
+
+struct HimdsOptions {
+    std::chrono::seconds heartbeat_interval = kDefaultHeartbeatInterval;
+    // Privileged socket peers: uid 0 and this uid (the daemon's own euid by default).
+    uid_t privileged_uid = 0;
+    // Where machine facts are read from ("/" in production, a fake tree in tests).
+    std::filesystem::path facts_root = "/";
+    // HTTPS_PROXY of the environment at start, used when localconfig has no proxy.url.
+    std::optional<std::string> environment_proxy;
+    // POST /shutdown: the daemon runner's requestShutdown.
+    std::function<void()> request_shutdown;
+};
+
+// Reads the options himds takes from its environment: AZCM_HEARTBEAT_INTERVAL and HTTPS_PROXY.
+// Throws std::invalid_argument on a bad AZCM_HEARTBEAT_INTERVAL (start-up only).
+HimdsOptions optionsFromEnvironment();
+
+class HimdsService : public std::enable_shared_from_this<HimdsService> {
+public:
+    static std::shared_ptr<HimdsService> create(boost::asio::io_context& io,
+                                                boost::asio::thread_pool& workers,
+                                                Paths paths,
+                                                HimdsOptions options,
+                                                std::shared_ptr<IdentityServiceClient> client);
+    ~HimdsService();
+    HimdsService(const HimdsService&) = delete;
+    HimdsService& operator=(const HimdsService&) = delete;
+    HimdsService(HimdsService&&) = delete;
+    HimdsService& operator=(HimdsService&&) = delete;
+
+    // Creates the directories, finishes an interrupted renewal, loads localconfig.json and an
+    // existing identity, binds the control socket and, with an identity, heartbeats at once.
+    // Call on the io_context thread (or before it runs).
+    Result<void> start();
+    // Closes the socket and cancels the heartbeat timer so the io_context can return.
+    void stop();
+    // Re-reads localconfig.json; a bad file keeps the settings in force.
+    Result<void> reloadLocalConfig();
+
+    nlohmann::json statusJson() const;
+
+private:
+    struct Identity {
+        MachineIdentity machine;
+        config::AgentConfig agent;
+        std::uint64_t generation = 0;
+    };
+    struct HeartbeatOutcome;
+
+    HimdsService(boost::asio::io_context& io,
+                 boost::asio::thread_pool& workers,
+                 Paths paths,
+                 HimdsOptions options,
+                 std::shared_ptr<IdentityServiceClient> client);
+
+    // Runs `work` on the worker pool, then `done(result)` on the io_context thread if the service
+    // still exists.
+    template <class Work, class Done> void offload(Work work, Done done);
+
+    // Control API (control_api.cpp).
+    void handleRequest(http::Request&& request, const http::PeerInfo& peer, http::Respond respond);
+    bool isPrivileged(const http::PeerInfo& peer) const;
+    void handleStatus(const http::Request& request, http::Respond respond);
+    void handleKeys(const http::Request& request, http::Respond respond);
+    void handleActivate(const http::Request& request, http::Respond respond);
+    void handleDeactivate(const http::Request& request, http::Respond respond);
+    void handleReload(const http::Request& request, http::Respond respond);
+    void handleShutdown(const http::Request& request, http::Respond respond);
+
+    // Heartbeat loop (heartbeat_loop.cpp).
+    void loadExistingIdentity();
+    void adoptIdentity(Identity identity);
+    void dropIdentity();
+    void scheduleHeartbeat(std::chrono::seconds delay);
+    void cancelHeartbeatTimer();
+    // Starts a heartbeat (with renewal when due) unless one is already running for this
+    // identity; `done` runs after its outcome was applied (or at once when none starts).
+    void heartbeatNow(std::function<void()> done);
+    HeartbeatOutcome runHeartbeat(const Identity& identity, const config::LocalConfig& local);
+    Result<MachineIdentity> renewCertificate(const Identity& identity,
+                                             const ServiceEndpoint& endpoint);
+    void applyOutcome(HeartbeatOutcome outcome);
+    ServiceEndpoint endpointFor(const config::AgentConfig& agent,
+                                const config::LocalConfig& local) const;
+
+    boost::asio::io_context& io_;
+    boost::asio::thread_pool& workers_;
+    Paths paths_;
+    HimdsOptions options_;
+    std::shared_ptr<IdentityServiceClient> client_;
+    IdentityFiles files_;
+    std::unique_ptr<http::HttpServer> server_;
+    boost::asio::steady_timer heartbeat_timer_;
+
+    // io_context thread only.
+    config::LocalConfig local_config_;
+    std::optional<Identity> identity_;
+    ConnectionStatus status_;
+    std::string vm_id_;
+    std::string resource_id_;
+    bool heartbeat_running_ = false;
+    std::uint64_t timer_generation_ = 0;
+    bool stopped_ = false;
+
+    // Serialises every change to the certs directory between the io thread and the workers.
+    // `generation_` counts identities (activate, deactivate); a worker commits a renewal only if
+    // the identity it renewed is still the current one.
+    std::mutex files_mutex_;
+    std::atomic<std::uint64_t> generation_{0};
+};
+
+template <class Work, class Done> void HimdsService::offload(Work work, Done done) {
+    boost::asio::post(workers_, [self = shared_from_this(), work = std::move(work),
+                                 done = std::move(done)]() mutable {
+        auto result = work();
+        // Only a weak reference travels back: a result that arrives after the daemon stopped must
+        // not keep the service alive inside the io_context's queue.
+        std::weak_ptr<HimdsService> weak = self;
+        boost::asio::post(self->io_,
+                          [weak, result = std::move(result), done = std::move(done)]() mutable {
+                              if (auto alive = weak.lock()) {
+                                  done(std::move(result));
+                              }
+                          });
+    });
+}
+
+} // namespace azcm::himds

@@ -1,0 +1,55 @@
+// himds: the machine identity daemon. All logic is in himds_core (himds_service.hpp).
+#include "daemon/daemon_runner.hpp"
+#include "error.hpp"
+#include "himds_service.hpp"
+#include "log/log.hpp"
+#include "paths/paths.hpp"
+
+#include <exception>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+int main(int argc, char** argv) {
+    azcm::daemon::applyDaemonUmask();
+    CLI::App app{"himds: Azure Connected Machine agent identity service"};
+    bool show_version = false;
+    app.add_flag("--version", show_version, "print the agent version and exit");
+    CLI11_PARSE(app, argc, argv);
+    if (show_version) {
+        std::cout << AZCM_AGENT_VERSION << "\n";
+        return azcm::exitcode::kSuccess;
+    }
+
+    try {
+        const auto paths = azcm::Paths::fromEnvironment();
+        azcm::log::init({"himds", paths.logFile("himds"), true, spdlog::level::info});
+        spdlog::info("DAEMON_STARTING daemon=himds version={} root={}", AZCM_AGENT_VERSION,
+                     paths.root().string());
+
+        azcm::daemon::DaemonRunner runner("himds");
+        auto options = azcm::himds::optionsFromEnvironment();
+        options.request_shutdown = [&runner] { runner.requestShutdown(); };
+        const auto interval = options.heartbeat_interval;
+        auto service = azcm::himds::HimdsService::create(runner.context(), runner.workers(), paths,
+                                                         std::move(options),
+                                                         azcm::himds::makeHttpsIdentityClient());
+        if (auto started = service->start(); !started) {
+            spdlog::critical("DAEMON_START_FAILED {}",
+                             azcm::log::sanitize(started.error().message));
+            return azcm::exitcode::kInitFailed;
+        }
+        runner.onShutdown([&service] { service->stop(); });
+        runner.onReload([&service] {
+            if (auto reloaded = service->reloadLocalConfig(); !reloaded) {
+                spdlog::warn("CFG_RELOAD_FAILED {}", azcm::log::sanitize(reloaded.error().message));
+            }
+        });
+        runner.notifyReady("heartbeatInterval=" + std::to_string(interval.count()) + "s");
+        return runner.run();
+    } catch (const std::exception& e) {
+        spdlog::critical("DAEMON_START_FAILED {}", azcm::log::sanitize(e.what()));
+        std::cerr << "himds: " << e.what() << "\n";
+        return azcm::exitcode::kInitFailed;
+    }
+}

@@ -1,0 +1,156 @@
+#include <gtest/gtest.h>
+
+#include "show.hpp"
+
+namespace azcm::cli {
+namespace {
+
+using nlohmann::json;
+
+ShowInput connectedInput() {
+    ShowInput input;
+    config::AgentConfig config;
+    config.tenant_id = "tenant-1";
+    config.subscription_id = "sub-1";
+    config.resource_group = "rg-1";
+    config.resource_name = "web01";
+    config.location = "eastus";
+    config.vm_id = "vm-1";
+    config.correlation_id = "corr-1";
+    config.cloud = config::azurePublicCloud();
+    input.agent_config = config;
+    input.himds_status = json{{"agentStatus", "Connected"},
+                              {"lastHeartbeat", "2026-11-28T13:45:00Z"},
+                              {"lastError", {{"code", ""}, {"message", ""}, {"time", ""}}}};
+    input.local_config.proxy_url = "http://proxy:3128";
+    input.local_config.proxy_bypass = {"Arc", "AAD"};
+    input.facts.manufacturer = "QEMU";
+    input.facts.model = "Standard PC";
+    input.facts.vm_uuid = "uuid-1";
+    input.agent_logfile = "/var/opt/azcmagent/log/himds.log";
+    return input;
+}
+
+TEST(Show, TextHasTheSpecFieldsInOrderAligned) {
+    const auto text = formatShowText(buildShowFields(connectedInput()));
+    const std::vector<std::string> order{
+        "Resource Name", "Resource Group Name", "Resource Namespace", "Resource Id",
+        "Subscription ID", "Tenant ID", "VM ID", "Correlation ID", "VM UUID", "Location", "Cloud",
+        "Agent Version", "Agent Logfile", "Agent Status", "Agent Last Heartbeat",
+        "Agent Error Code", "Agent Error Details", "Agent Error Timestamp", "Using HTTPS Proxy",
+        "Proxy Bypass List", "Cloud Provider", "Manufacturer", "Model",
+        "Dependent Service Status", "Portal Page"};
+    const std::string haystack = "\n" + text;
+    std::size_t last = 0;
+    for (const auto& name : order) {
+        auto found = haystack.find("\n" + name + " ");
+        if (found == std::string::npos) {
+            found = haystack.find("\n" + name + "\n");
+        }
+        ASSERT_NE(found, std::string::npos) << name << " missing in\n" << text;
+        EXPECT_GE(found, last) << name << " out of order in\n" << text;
+        last = found;
+    }
+    EXPECT_NE(text.find("Resource Name                           : web01\n"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("Resource Namespace                      : Microsoft.HybridCompute\n"),
+              std::string::npos);
+    EXPECT_NE(text.find("Agent Status                            : Connected\n"), std::string::npos);
+    EXPECT_NE(text.find("  Agent Service (himds)                 : running\n"), std::string::npos);
+    EXPECT_NE(text.find("Proxy Bypass List                       : Arc,AAD\n"), std::string::npos);
+    EXPECT_NE(text.find("Agent Version                           : " AZCM_AGENT_VERSION),
+              std::string::npos);
+}
+
+TEST(Show, JsonKeys) {
+    const auto document = formatShowJson(buildShowFields(connectedInput()));
+    EXPECT_EQ(document.at("resourceName"), "web01");
+    EXPECT_EQ(document.at("resourceGroup"), "rg-1");
+    EXPECT_EQ(document.at("resourceNamespace"), "Microsoft.HybridCompute");
+    EXPECT_EQ(document.at("resourceId"),
+              "/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.HybridCompute/"
+              "machines/web01");
+    EXPECT_EQ(document.at("subscriptionId"), "sub-1");
+    EXPECT_EQ(document.at("tenantId"), "tenant-1");
+    EXPECT_EQ(document.at("vmId"), "vm-1");
+    EXPECT_EQ(document.at("vmUuid"), "uuid-1");
+    EXPECT_EQ(document.at("cloud"), "AzureCloud");
+    EXPECT_EQ(document.at("status"), "Connected");
+    EXPECT_EQ(document.at("lastHeartbeat"), "2026-11-28T13:45:00Z");
+    EXPECT_EQ(document.at("httpsProxy"), "http://proxy:3128");
+    EXPECT_EQ(document.at("cloudProvider"), "N/A");
+    EXPECT_EQ(document.at("services").at(0).at("serviceName"), "himdsd");
+    EXPECT_EQ(document.at("services").at(0).at("status"), "running");
+    EXPECT_EQ(document.at("portalPage"),
+              "https://portal.azure.com/#@tenant-1/resource/subscriptions/sub-1/resourceGroups/"
+              "rg-1/providers/Microsoft.HybridCompute/machines/web01");
+    for (const char* key : {"correlationId", "location", "agentVersion", "agentLogfile",
+                            "agentErrorCode", "agentErrorDetails", "agentErrorTimestamp",
+                            "proxyBypassList", "manufacturer", "model"}) {
+        EXPECT_TRUE(document.contains(key)) << key;
+    }
+}
+
+TEST(Show, HimdsDownShowsStoppedAndExpiredPassesThrough) {
+    auto input = connectedInput();
+    input.himds_status.reset();
+    auto document = formatShowJson(buildShowFields(input));
+    EXPECT_EQ(document.at("services").at(0).at("status"), "stopped");
+    EXPECT_EQ(document.at("status"), "Disconnected");
+
+    input = connectedInput();
+    input.himds_status = json{{"agentStatus", "Expired"}};
+    document = formatShowJson(buildShowFields(input));
+    EXPECT_EQ(document.at("status"), "Expired");
+}
+
+TEST(Show, NotConnectedIsDisconnectedWithEmptyIdentity) {
+    ShowInput input;
+    input.himds_status = json{{"agentStatus", "Connected"}}; // ignored without agentconfig
+    const auto document = formatShowJson(buildShowFields(input));
+    EXPECT_EQ(document.at("status"), "Disconnected");
+    EXPECT_EQ(document.at("resourceName"), "");
+    EXPECT_EQ(document.at("portalPage"), "");
+}
+
+TEST(Show, PropertySelectionByKeyOrDisplayNameInOrderAsked) {
+    const auto fields = buildShowFields(connectedInput());
+    auto selected = selectShowFields(fields, {"LASTHEARTBEAT", "Agent Status"});
+    ASSERT_TRUE(selected);
+    ASSERT_EQ(selected.value().size(), 2u);
+    EXPECT_EQ(selected.value()[0].key, "lastHeartbeat");
+    EXPECT_EQ(selected.value()[1].key, "status");
+    const auto document = formatShowJson(selected.value());
+    EXPECT_EQ(document.size(), 2u);
+    EXPECT_EQ(formatShowText(selected.value()),
+              "Agent Last Heartbeat                    : 2026-11-28T13:45:00Z\n"
+              "Agent Status                            : Connected\n");
+}
+
+TEST(Show, UnknownPropertyIs23) {
+    auto selected = selectShowFields(buildShowFields(connectedInput()), {"nonsense"});
+    ASSERT_FALSE(selected);
+    EXPECT_EQ(selected.error().code, exitcode::kInvalidArgument);
+    EXPECT_NE(selected.error().message.find("lastHeartbeat"), std::string::npos);
+}
+
+TEST(Show, OsFieldsOnlyWithOsFlag) {
+    auto input = connectedInput();
+    input.facts.os_name = "debian";
+    EXPECT_FALSE(formatShowJson(buildShowFields(input)).contains("osName"));
+    input.include_os = true;
+    EXPECT_EQ(formatShowJson(buildShowFields(input)).at("osName"), "debian");
+}
+
+TEST(Show, CloudProviderFromDmi) {
+    platform::MachineFacts facts;
+    facts.manufacturer = "Amazon EC2";
+    EXPECT_EQ(cloudProviderOf(facts), "AWS");
+    facts.manufacturer = "Google";
+    EXPECT_EQ(cloudProviderOf(facts), "GCP");
+    facts.manufacturer = "Dell Inc.";
+    EXPECT_EQ(cloudProviderOf(facts), "N/A");
+}
+
+} // namespace
+} // namespace azcm::cli

@@ -1,0 +1,169 @@
+#include "himds_harness.hpp"
+
+#include <fstream>
+#include <stdexcept>
+
+#include <boost/asio/post.hpp>
+#include <unistd.h>
+
+#include "config/agent_config.hpp"
+#include "crypto/keys.hpp"
+#include "crypto/x509.hpp"
+#include "ipc/ipc_client.hpp"
+#include "test_pki.hpp"
+
+namespace azcm::himds::test {
+
+FakeIdentityService::FakeIdentityService()
+    : responder_([](const RecordedCall&) -> Result<ServiceReply> {
+          return ServiceReply{200, {{"status", "Connected"}}};
+      }) {}
+
+Result<ServiceReply> FakeIdentityService::post(const ServiceEndpoint& endpoint,
+                                               const MachineIdentity& identity,
+                                               std::string_view route,
+                                               const nlohmann::json& body) {
+    RecordedCall call{std::string(route), body, identity.certificate_pem, endpoint};
+    Responder responder;
+    {
+        std::lock_guard lock(mutex_);
+        responder = responder_;
+    }
+    auto reply = responder(call);
+    {
+        std::lock_guard lock(mutex_);
+        calls_.push_back(std::move(call));
+    }
+    changed_.notify_all();
+    return reply;
+}
+
+void FakeIdentityService::setResponder(Responder responder) {
+    std::lock_guard lock(mutex_);
+    responder_ = std::move(responder);
+}
+
+std::vector<RecordedCall> FakeIdentityService::calls() const {
+    std::lock_guard lock(mutex_);
+    return calls_;
+}
+
+std::size_t FakeIdentityService::count(std::string_view route) const {
+    std::lock_guard lock(mutex_);
+    std::size_t n = 0;
+    for (const auto& call : calls_) {
+        n += call.route == route ? 1 : 0;
+    }
+    return n;
+}
+
+bool FakeIdentityService::waitFor(std::string_view route,
+                                  std::size_t n,
+                                  std::chrono::seconds deadline) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, deadline, [&] {
+        std::size_t seen = 0;
+        for (const auto& call : calls_) {
+            seen += call.route == route ? 1 : 0;
+        }
+        return seen >= n;
+    });
+}
+
+Harness::Harness()
+    : paths_(dir_.path()), fake_(std::make_shared<FakeIdentityService>()) {
+    options_.privileged_uid = ::geteuid();
+    options_.facts_root = "/";
+    std::ofstream(caFile()) << azcm::test::testPki().ca_cert_pem;
+}
+
+Harness::~Harness() {
+    stop();
+}
+
+void Harness::start() {
+    workers_.emplace(2);
+    service_ = HimdsService::create(io_, *workers_, paths_, options_, fake_);
+    auto started = service_->start();
+    if (!started) {
+        throw std::runtime_error("himds did not start: " + started.error().message);
+    }
+    guard_.emplace(io_.get_executor());
+    thread_ = std::thread([this] { io_.run(); });
+}
+
+void Harness::stop() {
+    if (!thread_.joinable()) {
+        return;
+    }
+    boost::asio::post(io_, [service = service_] { service->stop(); });
+    guard_.reset();
+    workers_->join();
+    thread_.join();
+    service_.reset();
+}
+
+http::Response Harness::call(http::Verb verb, const std::string& target, const std::string& body) {
+    auto response = ipc::call(paths_.socketFor("himds"), verb, target, body);
+    if (!response) {
+        throw std::runtime_error("ipc call failed: " + response.error().message);
+    }
+    return std::move(response).value();
+}
+
+nlohmann::json Harness::callJson(http::Verb verb, const std::string& target, const std::string& body) {
+    return nlohmann::json::parse(call(verb, target, body).body());
+}
+
+void Harness::writeAgentConfig() {
+    config::AgentConfig agent;
+    agent.tenant_id = "00000000-0000-0000-0000-000000000001";
+    agent.subscription_id = "00000000-0000-0000-0000-000000000002";
+    agent.resource_group = "rg";
+    agent.resource_name = "web01";
+    agent.location = "westeurope";
+    agent.vm_id = "11111111-2222-3333-4444-555555555555";
+    agent.cloud.name = "Emulator";
+    agent.cloud.ca_cert_path = caFile().string();
+    agent.cloud.endpoints.entra = "https://127.0.0.1:9";
+    agent.cloud.endpoints.arm = "https://127.0.0.1:9/arm";
+    agent.cloud.endpoints.identity = "https://127.0.0.1:9/identity";
+    agent.cloud.endpoints.guest_configuration = "https://127.0.0.1:9/gc";
+    std::filesystem::create_directories(paths_.agentDataDir());
+    auto saved = config::saveAgentConfig(paths_.agentConfig(), agent);
+    if (!saved) {
+        throw std::runtime_error(saved.error().message);
+    }
+}
+
+std::string issueFromTestCa(const std::string& spki_der,
+                            std::chrono::seconds lifetime,
+                            std::optional<std::chrono::system_clock::time_point> not_before) {
+    const auto& pki = azcm::test::testPki();
+    crypto::IssueRequest request;
+    request.subject_common_name = "web01";
+    request.subject_public_key_der = spki_der;
+    request.usage = crypto::CertificateUsage::kClient;
+    request.lifetime = lifetime;
+    if (not_before) {
+        request.not_before = *not_before;
+    }
+    auto leaf = crypto::issueCertificatePem(pki.ca_cert_pem, pki.ca_key_pem, request);
+    if (!leaf) {
+        throw std::runtime_error("cannot issue: " + leaf.error().message);
+    }
+    return leaf.value() + pki.ca_cert_pem;
+}
+
+Result<ServiceReply> renewFromTestCa(const RecordedCall& call) {
+    if (call.route != "/machines/certificate/renew") {
+        return ServiceReply{200, {{"status", "Connected"}}};
+    }
+    auto csr = crypto::parseCsr(call.body.at("csr").get<std::string>());
+    if (!csr) {
+        return ServiceReply{400, {{"error", {{"code", "BadCsr"}, {"message", "bad"}}}}};
+    }
+    return ServiceReply{200, {{"certificate", issueFromTestCa(csr.value().public_key_der)}}};
+}
+
+} // namespace azcm::himds::test

@@ -1,0 +1,145 @@
+#include <gtest/gtest.h>
+
+#include "config/local_config.hpp"
+#include "connection_status.hpp"
+#include "heartbeat_body.hpp"
+#include "heartbeat_policy.hpp"
+#include "rfc3339.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using azcm::himds::SystemTime;
+
+constexpr auto kDay = std::chrono::hours(24);
+
+SystemTime at(std::chrono::system_clock::duration offset) {
+    return SystemTime{} + std::chrono::hours(24 * 365 * 56) + offset;
+}
+
+TEST(RenewalPolicy, NinetyDayCertificateRenewsWith45DaysLeft) {
+    const auto not_before = at(0s);
+    const auto not_after = at(90 * kDay);
+    EXPECT_FALSE(azcm::himds::renewalDue(not_before, not_after, at(44 * kDay)));
+    EXPECT_FALSE(azcm::himds::renewalDue(not_before, not_after, at(45 * kDay - 1s)));
+    EXPECT_TRUE(azcm::himds::renewalDue(not_before, not_after, at(45 * kDay)));
+    EXPECT_TRUE(azcm::himds::renewalDue(not_before, not_after, at(89 * kDay)));
+}
+
+TEST(RenewalPolicy, LongCertificateStillUses45Days) {
+    const auto not_before = at(0s);
+    const auto not_after = at(365 * kDay);
+    EXPECT_FALSE(azcm::himds::renewalDue(not_before, not_after, at(300 * kDay)));
+    EXPECT_TRUE(azcm::himds::renewalDue(not_before, not_after, at(320 * kDay)));
+}
+
+TEST(RenewalPolicy, ShortCertificateRenewsAtHalfLife) {
+    const auto not_before = at(0s);
+    const auto not_after = at(10min);
+    EXPECT_FALSE(azcm::himds::renewalDue(not_before, not_after, at(4min)));
+    EXPECT_TRUE(azcm::himds::renewalDue(not_before, not_after, at(5min)));
+}
+
+TEST(RenewalPolicy, LapsedOnlyAfterNotAfter) {
+    EXPECT_FALSE(azcm::himds::certificateLapsed(at(10min), at(10min)));
+    EXPECT_TRUE(azcm::himds::certificateLapsed(at(10min), at(10min + 1s)));
+}
+
+TEST(HeartbeatDelay, IntervalAfterSuccessBackoffAfterFailures) {
+    EXPECT_EQ(azcm::himds::nextHeartbeatDelay(300s, 0), 300s);
+    EXPECT_EQ(azcm::himds::nextHeartbeatDelay(300s, 1), 1s);
+    EXPECT_EQ(azcm::himds::nextHeartbeatDelay(300s, 2), 2s);
+    EXPECT_EQ(azcm::himds::nextHeartbeatDelay(300s, 5), 16s);
+    EXPECT_EQ(azcm::himds::nextHeartbeatDelay(300s, 10), 300s);
+    EXPECT_EQ(azcm::himds::nextHeartbeatDelay(300s, 1000), 300s);
+    EXPECT_EQ(azcm::himds::nextHeartbeatDelay(3s, 3), 3s);
+}
+
+TEST(HeartbeatInterval, ParsesWholeSecondsOnly) {
+    EXPECT_EQ(azcm::himds::parseHeartbeatInterval(""), 300s);
+    EXPECT_EQ(azcm::himds::parseHeartbeatInterval("2"), 2s);
+    EXPECT_EQ(azcm::himds::parseHeartbeatInterval("86400"), 86400s);
+    EXPECT_FALSE(azcm::himds::parseHeartbeatInterval("0"));
+    EXPECT_FALSE(azcm::himds::parseHeartbeatInterval("-5"));
+    EXPECT_FALSE(azcm::himds::parseHeartbeatInterval("5s"));
+    EXPECT_FALSE(azcm::himds::parseHeartbeatInterval("1.5"));
+    EXPECT_FALSE(azcm::himds::parseHeartbeatInterval("86401"));
+}
+
+TEST(Rfc3339, FormatsUtcWholeSeconds) {
+    const SystemTime time = std::chrono::sys_days{std::chrono::November / 28 / 2026} + 13h +
+                            45min + 7s + 250ms;
+    EXPECT_EQ(azcm::himds::formatRfc3339(time), "2026-11-28T13:45:07Z");
+}
+
+TEST(ConnectionStatus, StartsDisconnectedWithoutError) {
+    azcm::himds::ConnectionStatus status;
+    nlohmann::json json;
+    status.addTo(json);
+    EXPECT_EQ(json["agentStatus"], "Disconnected");
+    EXPECT_EQ(json["lastHeartbeat"], "");
+    EXPECT_EQ(json["lastError"]["code"], "");
+    EXPECT_EQ(json["lastError"]["time"], "");
+}
+
+TEST(ConnectionStatus, TransitionsThroughFailureSuccessAndExpiry) {
+    azcm::himds::ConnectionStatus status;
+    const auto t1 = at(0s);
+    status.heartbeatFailed(t1, "HeartbeatFailed", "connection refused");
+    status.heartbeatFailed(t1 + 1s, "HeartbeatFailed", "connection refused");
+    EXPECT_EQ(status.agentStatus(), "Disconnected");
+    EXPECT_EQ(status.consecutiveFailures(), 2);
+    EXPECT_EQ(status.lastError().message, "connection refused");
+    EXPECT_FALSE(status.lastHeartbeat());
+
+    status.heartbeatSucceeded(t1 + 5s);
+    EXPECT_EQ(status.agentStatus(), "Connected");
+    EXPECT_EQ(status.consecutiveFailures(), 0);
+    EXPECT_EQ(status.lastError().code, "");
+    nlohmann::json json;
+    status.addTo(json);
+    EXPECT_EQ(json["lastHeartbeat"], azcm::himds::formatRfc3339(t1 + 5s));
+
+    status.heartbeatFailed(t1 + 10s, "ResourceNotFound", "gone");
+    EXPECT_EQ(status.agentStatus(), "Disconnected");
+    EXPECT_EQ(status.lastHeartbeat(), t1 + 5s); // the last good one is kept
+
+    status.certificateExpired(t1 + 20s, t1 + 15s);
+    EXPECT_EQ(status.agentStatus(), "Expired");
+    EXPECT_EQ(status.lastError().code, "CertificateExpired");
+    EXPECT_NE(status.lastError().message.find("disconnect"), std::string::npos);
+
+    status.reset();
+    EXPECT_EQ(status.agentStatus(), "Disconnected");
+    EXPECT_FALSE(status.lastHeartbeat());
+    EXPECT_EQ(status.lastError().code, "");
+}
+
+TEST(HeartbeatBody, CarriesVersionFactsAndLocalConfiguration) {
+    azcm::config::LocalConfig local;
+    local.proxy_url = "http://proxy.example:3128";
+    local.proxy_bypass = {"Arc"};
+    local.incoming_connections_ports = {"22", "3389"};
+    local.extensions_allowlist = {"Microsoft.Azure.Monitor/AzureMonitorLinuxAgent"};
+    local.extensions_enabled = false;
+    local.config_mode = "monitor";
+    azcm::platform::MachineFacts facts;
+    facts.os_type = "linux";
+    facts.host_name = "web01";
+
+    const auto body = azcm::himds::heartbeatBody(facts, local);
+    EXPECT_EQ(body["agentVersion"], AZCM_AGENT_VERSION);
+    EXPECT_EQ(body["machine"]["hostName"], "web01");
+    const auto& configuration = body["agentConfiguration"];
+    EXPECT_EQ(configuration["proxyUrl"], "http://proxy.example:3128");
+    EXPECT_EQ(configuration["proxyBypass"], nlohmann::json::array({"Arc"}));
+    EXPECT_EQ(configuration["incomingConnectionsPorts"], nlohmann::json::array({"22", "3389"}));
+    EXPECT_EQ(configuration["extensionsAllowList"][0]["publisher"], "Microsoft.Azure.Monitor");
+    EXPECT_EQ(configuration["extensionsAllowList"][0]["type"], "AzureMonitorLinuxAgent");
+    EXPECT_EQ(configuration["extensionsBlockList"], nlohmann::json::array());
+    EXPECT_EQ(configuration["extensionsEnabled"], "false");
+    EXPECT_EQ(configuration["guestConfigurationEnabled"], "true");
+    EXPECT_EQ(configuration["configMode"], "monitor");
+}
+
+} // namespace

@@ -1,0 +1,207 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include <boost/asio/local/stream_protocol.hpp>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "http/http_server.hpp"
+#include "io_thread.hpp"
+#include "ipc/ipc_client.hpp"
+#include "temp_dir.hpp"
+
+namespace azcm::http {
+namespace {
+
+using test::IoThread;
+namespace fs = std::filesystem;
+
+// Answers with the peer's credentials and echoes the request.
+void peerHandler(Request&& request, const PeerInfo& peer, const Respond& respond) {
+    nlohmann::json body = {
+        {"uid", peer.uid ? static_cast<long>(*peer.uid) : -1},
+        {"gid", peer.gid ? static_cast<long>(*peer.gid) : -1},
+        {"pid", peer.pid ? static_cast<long>(*peer.pid) : -1},
+        {"method", std::string(request.method_string())},
+        {"target", std::string(request.target())},
+        {"contentType", std::string(request[Field::content_type])},
+        {"host", std::string(request[Field::host])},
+        {"body", request.body()},
+    };
+    respond(makeJsonResponse(request, Status::ok, body.dump()));
+}
+
+class ServerUnixTest : public ::testing::Test {
+protected:
+    std::unique_ptr<HttpServer> makeServer() {
+        return std::make_unique<HttpServer>(io_.executor(), peerHandler);
+    }
+
+    Result<void> listen(HttpServer& server, const fs::path& path, mode_t mode = 0666) {
+        return io_.run([&] { return server.listenUnix(path, mode); });
+    }
+
+    void stop(HttpServer& server) {
+        io_.run([&] { server.stop(); });
+    }
+
+    void TearDown() override {
+        for (auto& server : servers_) {
+            stop(*server);
+        }
+        io_.join();
+    }
+
+    HttpServer& add() {
+        servers_.push_back(makeServer());
+        return *servers_.back();
+    }
+
+    azcm::test::TempDir dir_;
+    fs::path socket_ = dir_.path() / "himds.sock";
+    IoThread io_;
+    std::vector<std::unique_ptr<HttpServer>> servers_;
+};
+
+TEST_F(ServerUnixTest, IpcRoundTripCarriesPeerCredentialsFromTheKernel) {
+    auto& server = add();
+    ASSERT_TRUE(listen(server, socket_));
+    auto response = ipc::call(socket_, Verb::post, "/identity/keys", R"({"commonName":"web01"})");
+    ASSERT_TRUE(response) << response.error().message;
+    EXPECT_EQ(response.value().result(), Status::ok);
+    const auto body = nlohmann::json::parse(response.value().body());
+    EXPECT_EQ(body["uid"], static_cast<long>(getuid()));
+    EXPECT_EQ(body["gid"], static_cast<long>(getgid()));
+    EXPECT_EQ(body["pid"], static_cast<long>(getpid()));
+    EXPECT_EQ(body["method"], "POST");
+    EXPECT_EQ(body["target"], "/identity/keys");
+    EXPECT_EQ(body["contentType"], "application/json");
+    EXPECT_EQ(body["host"], "localhost");
+    EXPECT_EQ(body["body"], R"({"commonName":"web01"})");
+}
+
+TEST_F(ServerUnixTest, IpcGetWithoutBodyHasNoContentType) {
+    auto& server = add();
+    ASSERT_TRUE(listen(server, socket_));
+    auto response = ipc::call(socket_, Verb::get, "/status");
+    ASSERT_TRUE(response) << response.error().message;
+    const auto body = nlohmann::json::parse(response.value().body());
+    EXPECT_EQ(body["contentType"], "");
+    EXPECT_EQ(body["method"], "GET");
+}
+
+TEST_F(ServerUnixTest, SocketGetsTheRequestedMode) {
+    auto& server = add();
+    ASSERT_TRUE(listen(server, socket_, 0660));
+    struct stat info {};
+    ASSERT_EQ(lstat(socket_.c_str(), &info), 0);
+    EXPECT_TRUE(S_ISSOCK(info.st_mode));
+    EXPECT_EQ(info.st_mode & 07777, 0660U);
+}
+
+TEST_F(ServerUnixTest, SecondInstanceFailsWhileTheFirstHoldsTheLock) {
+    auto& first = add();
+    ASSERT_TRUE(listen(first, socket_));
+    auto& second = add();
+    auto result = listen(second, socket_);
+    ASSERT_FALSE(result);
+    EXPECT_NE(result.error().message.find("another instance is running"), std::string::npos)
+        << result.error().message;
+    // The first instance's socket was not unlinked by the failed attempt.
+    EXPECT_TRUE(ipc::call(socket_, Verb::get, "/status"));
+}
+
+TEST_F(ServerUnixTest, StaleSocketWithoutLockHolderIsReplaced) {
+    {
+        // A socket file left behind by a dead process: bound, never unlinked.
+        boost::asio::io_context io;
+        boost::asio::local::stream_protocol::acceptor stale(io);
+        stale.open();
+        stale.bind(boost::asio::local::stream_protocol::endpoint(socket_.string()));
+    }
+    ASSERT_TRUE(fs::exists(fs::symlink_status(socket_)));
+    EXPECT_FALSE(ipc::call(socket_, Verb::get, "/status"));
+    auto& server = add();
+    auto result = listen(server, socket_);
+    ASSERT_TRUE(result) << result.error().message;
+    EXPECT_TRUE(ipc::call(socket_, Verb::get, "/status"));
+}
+
+TEST_F(ServerUnixTest, RestartAfterStopWorks) {
+    auto& first = add();
+    ASSERT_TRUE(listen(first, socket_));
+    stop(first);
+    EXPECT_FALSE(fs::exists(fs::symlink_status(socket_)));
+    auto& second = add();
+    auto result = listen(second, socket_);
+    ASSERT_TRUE(result) << result.error().message;
+    EXPECT_TRUE(ipc::call(socket_, Verb::get, "/status"));
+}
+
+TEST_F(ServerUnixTest, RefusesToReplaceSomethingThatIsNotASocket) {
+    std::ofstream(socket_) << "precious";
+    auto& server = add();
+    EXPECT_FALSE(listen(server, socket_));
+    std::ifstream in(socket_);
+    std::string content;
+    in >> content;
+    EXPECT_EQ(content, "precious");
+}
+
+TEST_F(ServerUnixTest, RefusesParentDirectoryWritableByOthers) {
+    const auto open_dir = dir_.path() / "open";
+    fs::create_directory(open_dir);
+    ASSERT_EQ(chmod(open_dir.c_str(), 0777), 0);
+    auto& server = add();
+    auto result = listen(server, open_dir / "x.sock");
+    ASSERT_FALSE(result);
+    EXPECT_NE(result.error().message.find("writable"), std::string::npos)
+        << result.error().message;
+    EXPECT_FALSE(fs::exists(open_dir / "x.sock"));
+}
+
+TEST_F(ServerUnixTest, RefusesParentDirectoryWritableByGroup) {
+    const auto group_dir = dir_.path() / "group";
+    fs::create_directory(group_dir);
+    ASSERT_EQ(chmod(group_dir.c_str(), 0770), 0);
+    auto& server = add();
+    EXPECT_FALSE(listen(server, group_dir / "x.sock"));
+}
+
+TEST_F(ServerUnixTest, RefusesSymlinkedParentDirectory) {
+    const auto real = dir_.path() / "real";
+    fs::create_directory(real);
+    ASSERT_EQ(chmod(real.c_str(), 0700), 0);
+    const auto link = dir_.path() / "link";
+    fs::create_directory_symlink(real, link);
+    auto& server = add();
+    auto result = listen(server, link / "x.sock");
+    ASSERT_FALSE(result);
+    EXPECT_NE(result.error().message.find("symbolic link"), std::string::npos)
+        << result.error().message;
+}
+
+TEST(IpcCall, MissingSocketIsUnreachable) {
+    azcm::test::TempDir dir;
+    const auto path = dir.path() / "absent.sock";
+    auto response = ipc::call(path, Verb::get, "/status", {}, std::chrono::seconds(2));
+    ASSERT_FALSE(response);
+    EXPECT_EQ(response.error().code, exitcode::kHimdsUnreachable);
+    EXPECT_NE(response.error().message.find(path.string()), std::string::npos);
+}
+
+TEST(IpcCall, SilentServerTimesOut) {
+    azcm::test::TempDir dir;
+    const auto path = dir.path() / "silent.sock";
+    boost::asio::io_context io;
+    boost::asio::local::stream_protocol::acceptor acceptor(
+        io, boost::asio::local::stream_protocol::endpoint(path.string()));
+    // Accepted by the kernel backlog, never answered.
+    auto response = ipc::call(path, Verb::get, "/status", {}, std::chrono::milliseconds(200));
+    ASSERT_FALSE(response);
+    EXPECT_EQ(response.error().code, exitcode::kHimdsCommunication);
+}
+
+} // namespace
+} // namespace azcm::http
