@@ -14,7 +14,9 @@ target_compile_options(azcm_options INTERFACE
   -fstack-protector-strong -fstack-clash-protection -fcf-protection
   $<$<NOT:$<CONFIG:Debug>>:-D_FORTIFY_SOURCE=2>)
 target_link_options(azcm_options INTERFACE -Wl,-z,relro,-z,now -Wl,-z,noexecstack)
-set(CMAKE_POSITION_INDEPENDENT_CODE ON)
+# Everything is compiled -fPIC (executables still link as PIE, Debian's default), so one
+# precompiled header can be reused by libraries and executables alike.
+target_compile_options(azcm_options INTERFACE -fPIC)
 
 # Asio and Beast are compiled once, in src/common/asio_impl.cpp, not in every translation unit.
 # <utility> first: Boost 1.74's awaitable.hpp needs std::exchange (TOOLCHAIN-NOTES).

@@ -51,6 +51,17 @@ struct Error {
 template <class T>
 using Result = boost::outcome_v2::result<T, Error, boost::outcome_v2::policy::terminate>;
 
+// Assigns the value of a Result expression to an existing lvalue, or returns its error.
+// (Boost 1.74's BOOST_OUTCOME_TRY can only declare a new variable.)
+#define AZCM_ASSIGN_OR_RETURN(lhs, expr)                                                           \
+    do {                                                                                           \
+        auto azcm_try_result = (expr);                                                             \
+        if (!azcm_try_result) {                                                                    \
+            return std::move(azcm_try_result).error();                                             \
+        }                                                                                          \
+        (lhs) = std::move(azcm_try_result).value();                                                \
+    } while (false)
+
 inline Error makeError(int code, std::string message) {
     return Error{code, std::move(message)};
 }

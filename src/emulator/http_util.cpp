@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <ctime>
 
 namespace azcm::emulator {
@@ -53,13 +54,15 @@ char lower(char c) {
     return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
 }
 
-std::string formatUtc(SystemTime time, const char* pattern) {
+std::string formatUtc(SystemTime time, char separator) {
     const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
     std::tm parts{};
     gmtime_r(&seconds, &parts);
     char buffer[64];
-    const auto length = std::strftime(buffer, sizeof(buffer), pattern, &parts);
-    return std::string(buffer, length);
+    const auto length = std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02d%c%02d:%02d:%02dZ",
+                                      parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                                      separator, parts.tm_hour, parts.tm_min, parts.tm_sec);
+    return std::string(buffer, length > 0 ? static_cast<std::size_t>(length) : 0);
 }
 
 } // namespace
@@ -99,10 +102,11 @@ Result<std::map<std::string, std::string>> parseForm(std::string_view text) {
             continue;
         }
         const auto eq = pair.find('=');
-        BOOST_OUTCOME_TRY(auto key, percentDecode(pair.substr(0, eq), true));
+        BOOST_OUTCOME_TRY(key, percentDecode(pair.substr(0, eq), true));
         std::string value;
         if (eq != std::string_view::npos) {
-            BOOST_OUTCOME_TRY(value, percentDecode(pair.substr(eq + 1), true));
+            BOOST_OUTCOME_TRY(decoded, percentDecode(pair.substr(eq + 1), true));
+            value = std::move(decoded);
         }
         if (!fields.emplace(std::move(key), std::move(value)).second) {
             return makeError(exitcode::kInvalidArgument, "duplicate parameter");
@@ -116,7 +120,8 @@ Result<SplitTarget> splitRequestTarget(std::string_view target) {
     const auto question = target.find('?');
     split.path = std::string(target.substr(0, question));
     if (question != std::string_view::npos) {
-        BOOST_OUTCOME_TRY(split.query, parseForm(target.substr(question + 1)));
+        BOOST_OUTCOME_TRY(query, parseForm(target.substr(question + 1)));
+        split.query = std::move(query);
     }
     return split;
 }
@@ -130,7 +135,7 @@ Result<std::vector<std::string>> pathSegments(std::string_view path) {
         if (raw.empty()) {
             continue;
         }
-        BOOST_OUTCOME_TRY(auto segment, percentDecode(raw, false));
+        BOOST_OUTCOME_TRY(segment, percentDecode(raw, false));
         if (segment.find('/') != std::string::npos ||
             std::any_of(segment.begin(), segment.end(),
                         [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
@@ -157,11 +162,11 @@ bool startsWithIgnoreCase(std::string_view text, std::string_view prefix) {
 }
 
 std::string rfc3339(SystemTime time) {
-    return formatUtc(time, "%Y-%m-%dT%H:%M:%SZ");
+    return formatUtc(time, 'T');
 }
 
 std::string entraTimestamp(SystemTime time) {
-    return formatUtc(time, "%Y-%m-%d %H:%M:%SZ");
+    return formatUtc(time, ' ');
 }
 
 std::optional<std::string> bearerToken(const http::Request& request) {

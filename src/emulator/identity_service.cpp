@@ -35,11 +35,13 @@ Result<IssuedCertificate> issueMachineCertificate(const ServiceContext& context,
     issue.subject_common_name = machine.vm_id;
     issue.subject_public_key_der = public_key_der;
     issue.usage = crypto::CertificateUsage::kClient;
-    issue.lifetime = context.options.cert_lifetime;
-    issue.not_before = context.clock.now() - std::chrono::minutes(5);
-    BOOST_OUTCOME_TRY(auto leaf, crypto::issueCertificatePem(context.pki.ca_cert_pem,
-                                                             context.pki.ca_key_pem, issue));
-    BOOST_OUTCOME_TRY(auto info, crypto::parseCertificatePem(leaf));
+    // Back-dated for clock skew; notAfter is still now + --cert-lifetime.
+    constexpr auto kBackdate = std::chrono::minutes(5);
+    issue.not_before = context.clock.now() - kBackdate;
+    issue.lifetime = context.options.cert_lifetime + kBackdate;
+    BOOST_OUTCOME_TRY(
+        leaf, crypto::issueCertificatePem(context.pki.ca_cert_pem, context.pki.ca_key_pem, issue));
+    BOOST_OUTCOME_TRY(info, crypto::parseCertificatePem(leaf));
     std::string chain = leaf;
     if (!chain.empty() && chain.back() != '\n') {
         chain.push_back('\n');

@@ -19,40 +19,49 @@ constexpr auto kTlsRenewBefore = std::chrono::hours(24 * 30);
 constexpr fs::FileMode kSecretMode{0600, {}};
 constexpr fs::FileMode kPublicMode{0644, {}};
 
-bool exists(const std::filesystem::path& path) {
+// Boost 1.74's BOOST_OUTCOME_TRY only declares; this assigns an existing member.
+template <class T> Result<void> assignTo(T& target, Result<T> result) {
+    if (!result) {
+        return result.error();
+    }
+    target = std::move(result.value());
+    return ok();
+}
+
+bool fileExists(const std::filesystem::path& path) {
     std::error_code ignored;
     return std::filesystem::exists(std::filesystem::symlink_status(path, ignored));
 }
 
 Result<std::string> loadOrCreateKey(const std::filesystem::path& path, bool& created) {
     created = false;
-    if (exists(path)) {
+    if (fileExists(path)) {
         return fs::readFile(path, 1 << 20);
     }
-    BOOST_OUTCOME_TRY(auto key, crypto::generateRsaPrivateKeyPem(2048));
+    BOOST_OUTCOME_TRY(key, crypto::generateRsaPrivateKeyPem(2048));
     BOOST_OUTCOME_TRY(fs::writeFileAtomic(path, key, kSecretMode));
     created = true;
     return key;
 }
 
 Result<void> ensureCa(const DataDir& dir, EmulatorPki& pki) {
-    const bool have_key = exists(dir.caKey());
-    const bool have_cert = exists(dir.caCert());
+    const bool have_key = fileExists(dir.caKey());
+    const bool have_cert = fileExists(dir.caCert());
     if (have_key != have_cert) {
         return makeError(exitcode::kInitFailed,
                          "emulator data directory has only one of ca.key and ca.crt; remove the "
                          "other or both to create a new CA");
     }
     if (have_key) {
-        BOOST_OUTCOME_TRY(pki.ca_key_pem, fs::readFile(dir.caKey(), 1 << 20));
-        BOOST_OUTCOME_TRY(pki.ca_cert_pem, fs::readFile(dir.caCert(), 1 << 20));
+        BOOST_OUTCOME_TRY(assignTo(pki.ca_key_pem, fs::readFile(dir.caKey(), 1 << 20)));
+        BOOST_OUTCOME_TRY(assignTo(pki.ca_cert_pem, fs::readFile(dir.caCert(), 1 << 20)));
         return ok();
     }
-    BOOST_OUTCOME_TRY(pki.ca_key_pem, crypto::generateRsaPrivateKeyPem(2048));
-    BOOST_OUTCOME_TRY(pki.ca_cert_pem,
-                      crypto::createSelfSignedCaPem(
-                          pki.ca_key_pem, "Arc Emulator CA",
-                          std::chrono::duration_cast<std::chrono::seconds>(kCaLifetime)));
+    BOOST_OUTCOME_TRY(assignTo(pki.ca_key_pem, crypto::generateRsaPrivateKeyPem(2048)));
+    BOOST_OUTCOME_TRY(assignTo(pki.ca_cert_pem,
+                               crypto::createSelfSignedCaPem(
+                                   pki.ca_key_pem, "Arc Emulator CA",
+                                   std::chrono::duration_cast<std::chrono::seconds>(kCaLifetime))));
     BOOST_OUTCOME_TRY(fs::writeFileAtomic(dir.caKey(), pki.ca_key_pem, kSecretMode));
     BOOST_OUTCOME_TRY(fs::writeFileAtomic(dir.caCert(), pki.ca_cert_pem, kPublicMode));
     spdlog::info("EMULATOR_CA_CREATED path={}", dir.caCert().string());
@@ -71,14 +80,14 @@ bool tlsCertificateUsable(const EmulatorPki& pki, SystemTime now) {
 
 Result<void> ensureTls(const DataDir& dir, EmulatorPki& pki, SystemTime now) {
     bool created = false;
-    BOOST_OUTCOME_TRY(pki.tls_key_pem, loadOrCreateKey(dir.tlsKey(), created));
-    if (!created && exists(dir.tlsCert())) {
-        BOOST_OUTCOME_TRY(pki.tls_cert_pem, fs::readFile(dir.tlsCert(), 1 << 20));
+    BOOST_OUTCOME_TRY(assignTo(pki.tls_key_pem, loadOrCreateKey(dir.tlsKey(), created)));
+    if (!created && fileExists(dir.tlsCert())) {
+        BOOST_OUTCOME_TRY(assignTo(pki.tls_cert_pem, fs::readFile(dir.tlsCert(), 1 << 20)));
         if (tlsCertificateUsable(pki, now)) {
             return ok();
         }
     }
-    BOOST_OUTCOME_TRY(auto public_der, crypto::publicKeyDer(pki.tls_key_pem));
+    BOOST_OUTCOME_TRY(public_der, crypto::publicKeyDer(pki.tls_key_pem));
     crypto::IssueRequest request;
     request.subject_common_name = "localhost";
     request.subject_public_key_der = public_der;
@@ -87,8 +96,8 @@ Result<void> ensureTls(const DataDir& dir, EmulatorPki& pki, SystemTime now) {
     request.usage = crypto::CertificateUsage::kServer;
     request.lifetime = std::chrono::duration_cast<std::chrono::seconds>(kTlsLifetime);
     request.not_before = now - std::chrono::minutes(5);
-    BOOST_OUTCOME_TRY(pki.tls_cert_pem,
-                      crypto::issueCertificatePem(pki.ca_cert_pem, pki.ca_key_pem, request));
+    BOOST_OUTCOME_TRY(assignTo(
+        pki.tls_cert_pem, crypto::issueCertificatePem(pki.ca_cert_pem, pki.ca_key_pem, request)));
     BOOST_OUTCOME_TRY(fs::writeFileAtomic(dir.tlsCert(), pki.tls_cert_pem, kPublicMode));
     spdlog::info("EMULATOR_TLS_CERT_ISSUED path={}", dir.tlsCert().string());
     return ok();
@@ -97,7 +106,7 @@ Result<void> ensureTls(const DataDir& dir, EmulatorPki& pki, SystemTime now) {
 } // namespace
 
 Result<std::string> keyIdFor(const std::string& private_key_pem) {
-    BOOST_OUTCOME_TRY(auto der, crypto::publicKeyDer(private_key_pem));
+    BOOST_OUTCOME_TRY(der, crypto::publicKeyDer(private_key_pem));
     return crypto::base64UrlEncode(crypto::sha1(der));
 }
 
@@ -106,9 +115,9 @@ Result<EmulatorPki> loadOrCreatePki(const DataDir& dir, SystemTime now) {
     BOOST_OUTCOME_TRY(ensureCa(dir, pki));
     BOOST_OUTCOME_TRY(ensureTls(dir, pki, now));
     bool created = false;
-    BOOST_OUTCOME_TRY(pki.signing_key_pem, loadOrCreateKey(dir.signingKey(), created));
-    BOOST_OUTCOME_TRY(pki.signing_public_pem, crypto::publicKeyPem(pki.signing_key_pem));
-    BOOST_OUTCOME_TRY(pki.signing_kid, keyIdFor(pki.signing_key_pem));
+    BOOST_OUTCOME_TRY(assignTo(pki.signing_key_pem, loadOrCreateKey(dir.signingKey(), created)));
+    BOOST_OUTCOME_TRY(assignTo(pki.signing_public_pem, crypto::publicKeyPem(pki.signing_key_pem)));
+    BOOST_OUTCOME_TRY(assignTo(pki.signing_kid, keyIdFor(pki.signing_key_pem)));
     std::error_code ec;
     pki.ca_cert_path = std::filesystem::absolute(dir.caCert(), ec);
     if (ec) {

@@ -49,8 +49,8 @@ Result<nlohmann::json> createServicePrincipal(const SpCreateOptions& options) {
     }
     const DataDir dir(options.data_dir);
     BOOST_OUTCOME_TRY(fs::ensureDirectory(dir.root(), fs::FileMode{0700, {}}));
-    BOOST_OUTCOME_TRY(auto store, Store::open(dir.database()));
-    BOOST_OUTCOME_TRY(auto settings, store->initialize());
+    BOOST_OUTCOME_TRY(store, Store::open(dir.database()));
+    BOOST_OUTCOME_TRY(settings, store->initialize());
 
     ServicePrincipal principal;
     principal.app_id = crypto::randomGuid();
@@ -64,12 +64,12 @@ Result<nlohmann::json> createServicePrincipal(const SpCreateOptions& options) {
                           {"password", password},
                           {"tenant", settings.tenant_id}};
     if (options.cert_out) {
-        BOOST_OUTCOME_TRY(auto key, crypto::generateRsaPrivateKeyPem(2048));
-        BOOST_OUTCOME_TRY(auto certificate, crypto::createSelfSignedCaPem(
-                                                key, options.name,
-                                                std::chrono::duration_cast<std::chrono::seconds>(
-                                                    kCertificateLifetime)));
-        BOOST_OUTCOME_TRY(auto info, crypto::parseCertificatePem(certificate));
+        BOOST_OUTCOME_TRY(key, crypto::generateRsaPrivateKeyPem(2048));
+        BOOST_OUTCOME_TRY(certificate, crypto::createSelfSignedCaPem(
+                                           key, options.name,
+                                           std::chrono::duration_cast<std::chrono::seconds>(
+                                               kCertificateLifetime)));
+        BOOST_OUTCOME_TRY(info, crypto::parseCertificatePem(certificate));
         principal.cert_pem = certificate;
         principal.cert_thumbprint = info.thumbprint_sha1_hex;
         std::string bundle = key;

@@ -65,7 +65,7 @@ Result<bool> Statement::step() {
 
 Result<void> Statement::run() {
     while (true) {
-        BOOST_OUTCOME_TRY(auto row, step());
+        BOOST_OUTCOME_TRY(row, step());
         if (!row) {
             return ok();
         }

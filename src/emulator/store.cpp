@@ -92,7 +92,7 @@ MachineRecord readMachine(const Statement& row) {
 Result<std::vector<MachineRecord>> collectMachines(Statement& statement) {
     std::vector<MachineRecord> machines;
     while (true) {
-        BOOST_OUTCOME_TRY(auto row, statement.step());
+        BOOST_OUTCOME_TRY(row, statement.step());
         if (!row) {
             return machines;
         }
@@ -118,15 +118,15 @@ std::string hashSecret(std::string_view secret) {
 }
 
 Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& database_path) {
-    BOOST_OUTCOME_TRY(auto db, Database::open(database_path));
+    BOOST_OUTCOME_TRY(db, Database::open(database_path));
     BOOST_OUTCOME_TRY(db->exec(kSchema));
     return std::unique_ptr<Store>(new Store(std::move(db)));
 }
 
 Result<std::optional<std::string>> Store::setting(const std::string& key) {
-    BOOST_OUTCOME_TRY(auto statement, db_->prepare("SELECT value FROM settings WHERE key = ?"));
+    BOOST_OUTCOME_TRY(statement, db_->prepare("SELECT value FROM settings WHERE key = ?"));
     statement.bind(1, key);
-    BOOST_OUTCOME_TRY(auto row, statement.step());
+    BOOST_OUTCOME_TRY(row, statement.step());
     if (!row) {
         return std::optional<std::string>();
     }
@@ -134,7 +134,7 @@ Result<std::optional<std::string>> Store::setting(const std::string& key) {
 }
 
 Result<void> Store::putSetting(const std::string& key, const std::string& value) {
-    BOOST_OUTCOME_TRY(auto statement,
+    BOOST_OUTCOME_TRY(statement,
                       db_->prepare("INSERT OR REPLACE INTO settings(key, value) VALUES(?, ?)"));
     statement.bind(1, key).bind(2, value);
     return statement.run();
@@ -142,7 +142,7 @@ Result<void> Store::putSetting(const std::string& key, const std::string& value)
 
 Result<Settings> Store::initialize() {
     BOOST_OUTCOME_TRY(db_->transaction([this]() -> Result<void> {
-        BOOST_OUTCOME_TRY(auto tenant, setting("tenantId"));
+        BOOST_OUTCOME_TRY(tenant, setting("tenantId"));
         if (tenant) {
             return ok();
         }
@@ -163,7 +163,7 @@ Result<Settings> Store::initialize() {
         assignment.role_definition_id = std::string(kOwnerRoleId);
         assignment.scope = "/subscriptions/" + subscription_id;
 
-        BOOST_OUTCOME_TRY(auto insert_principal,
+        BOOST_OUTCOME_TRY(insert_principal,
                           db_->prepare("INSERT INTO service_principals(app_id, object_id, "
                                        "display_name, secret_hash) VALUES(?, ?, ?, ?)"));
         insert_principal.bind(1, owner.app_id)
@@ -171,7 +171,7 @@ Result<Settings> Store::initialize() {
             .bind(3, owner.display_name)
             .bind(4, owner.secret_hash);
         BOOST_OUTCOME_TRY(insert_principal.run());
-        BOOST_OUTCOME_TRY(auto insert_assignment,
+        BOOST_OUTCOME_TRY(insert_assignment,
                           db_->prepare("INSERT INTO role_assignments(id, principal_id, "
                                        "role_definition_id, scope) VALUES(?, ?, ?, ?)"));
         insert_assignment.bind(1, assignment.id)
@@ -188,10 +188,10 @@ Result<Settings> Store::initialize() {
 
 Result<Settings> Store::settings() {
     Settings result;
-    BOOST_OUTCOME_TRY(auto tenant, setting("tenantId"));
-    BOOST_OUTCOME_TRY(auto subscription, setting("subscriptionId"));
-    BOOST_OUTCOME_TRY(auto app_id, setting("bootstrapAppId"));
-    BOOST_OUTCOME_TRY(auto password, setting("bootstrapPassword"));
+    BOOST_OUTCOME_TRY(tenant, setting("tenantId"));
+    BOOST_OUTCOME_TRY(subscription, setting("subscriptionId"));
+    BOOST_OUTCOME_TRY(app_id, setting("bootstrapAppId"));
+    BOOST_OUTCOME_TRY(password, setting("bootstrapPassword"));
     if (!tenant || !subscription || !app_id || !password) {
         return makeError(exitcode::kGeneric, "database: the emulator state is not initialised");
     }
@@ -205,7 +205,7 @@ Result<Settings> Store::settings() {
 Result<void> Store::createServicePrincipal(const ServicePrincipal& principal,
                                            const RoleAssignment& assignment) {
     return db_->transaction([&]() -> Result<void> {
-        BOOST_OUTCOME_TRY(auto insert_principal,
+        BOOST_OUTCOME_TRY(insert_principal,
                           db_->prepare("INSERT INTO service_principals(app_id, object_id, "
                                        "display_name, secret_hash, cert_pem, cert_thumbprint) "
                                        "VALUES(?, ?, ?, ?, ?, ?)"));
@@ -216,7 +216,7 @@ Result<void> Store::createServicePrincipal(const ServicePrincipal& principal,
             .bind(5, principal.cert_pem)
             .bind(6, principal.cert_thumbprint);
         BOOST_OUTCOME_TRY(insert_principal.run());
-        BOOST_OUTCOME_TRY(auto insert_assignment,
+        BOOST_OUTCOME_TRY(insert_assignment,
                           db_->prepare("INSERT INTO role_assignments(id, principal_id, "
                                        "role_definition_id, scope) VALUES(?, ?, ?, ?)"));
         insert_assignment.bind(1, assignment.id)
@@ -228,11 +228,11 @@ Result<void> Store::createServicePrincipal(const ServicePrincipal& principal,
 }
 
 Result<std::optional<ServicePrincipal>> Store::findServicePrincipal(const std::string& app_id) {
-    BOOST_OUTCOME_TRY(auto statement,
+    BOOST_OUTCOME_TRY(statement,
                       db_->prepare("SELECT app_id, object_id, display_name, secret_hash, cert_pem, "
                                    "cert_thumbprint FROM service_principals WHERE app_id = ?"));
     statement.bind(1, app_id);
-    BOOST_OUTCOME_TRY(auto row, statement.step());
+    BOOST_OUTCOME_TRY(row, statement.step());
     if (!row) {
         return std::optional<ServicePrincipal>();
     }
@@ -240,13 +240,13 @@ Result<std::optional<ServicePrincipal>> Store::findServicePrincipal(const std::s
 }
 
 Result<std::vector<RoleAssignment>> Store::roleAssignmentsFor(const std::string& principal_id) {
-    BOOST_OUTCOME_TRY(auto statement,
+    BOOST_OUTCOME_TRY(statement,
                       db_->prepare("SELECT id, principal_id, role_definition_id, scope FROM "
                                    "role_assignments WHERE principal_id = ?"));
     statement.bind(1, principal_id);
     std::vector<RoleAssignment> assignments;
     while (true) {
-        BOOST_OUTCOME_TRY(auto row, statement.step());
+        BOOST_OUTCOME_TRY(row, statement.step());
         if (!row) {
             return assignments;
         }
@@ -257,11 +257,11 @@ Result<std::vector<RoleAssignment>> Store::roleAssignmentsFor(const std::string&
 
 Result<std::optional<ResourceGroup>> Store::findResourceGroup(const std::string& subscription_id,
                                                               const std::string& name) {
-    BOOST_OUTCOME_TRY(auto statement,
+    BOOST_OUTCOME_TRY(statement,
                       db_->prepare("SELECT subscription_id, name, location, tags FROM "
                                    "resource_groups WHERE subscription_id = ? AND name = ?"));
     statement.bind(1, subscription_id).bind(2, name);
-    BOOST_OUTCOME_TRY(auto row, statement.step());
+    BOOST_OUTCOME_TRY(row, statement.step());
     if (!row) {
         return std::optional<ResourceGroup>();
     }
@@ -271,13 +271,13 @@ Result<std::optional<ResourceGroup>> Store::findResourceGroup(const std::string&
 }
 
 Result<std::vector<ResourceGroup>> Store::listResourceGroups(const std::string& subscription_id) {
-    BOOST_OUTCOME_TRY(auto statement,
+    BOOST_OUTCOME_TRY(statement,
                       db_->prepare("SELECT subscription_id, name, location, tags FROM "
                                    "resource_groups WHERE subscription_id = ? ORDER BY name"));
     statement.bind(1, subscription_id);
     std::vector<ResourceGroup> groups;
     while (true) {
-        BOOST_OUTCOME_TRY(auto row, statement.step());
+        BOOST_OUTCOME_TRY(row, statement.step());
         if (!row) {
             return groups;
         }
@@ -288,7 +288,7 @@ Result<std::vector<ResourceGroup>> Store::listResourceGroups(const std::string& 
 
 Result<void> Store::putResourceGroup(const ResourceGroup& group) {
     // An upsert that keeps the stored name's case (ARM keeps the case of the first PUT).
-    BOOST_OUTCOME_TRY(auto statement,
+    BOOST_OUTCOME_TRY(statement,
                       db_->prepare("INSERT INTO resource_groups(subscription_id, name, location, "
                                    "tags) VALUES(?, ?, ?, ?) ON CONFLICT(subscription_id, name) "
                                    "DO UPDATE SET location = excluded.location, tags = "
@@ -304,13 +304,13 @@ Result<bool> Store::deleteResourceGroup(const std::string& subscription_id,
                                         const std::string& name) {
     bool existed = false;
     BOOST_OUTCOME_TRY(db_->transaction([&]() -> Result<void> {
-        BOOST_OUTCOME_TRY(auto machines,
+        BOOST_OUTCOME_TRY(machines,
                           db_->prepare("DELETE FROM machines WHERE subscription_id = ? AND "
                                        "resource_group = ?"));
         machines.bind(1, subscription_id).bind(2, name);
         BOOST_OUTCOME_TRY(machines.run());
-        BOOST_OUTCOME_TRY(auto group, db_->prepare("DELETE FROM resource_groups WHERE "
-                                                   "subscription_id = ? AND name = ?"));
+        BOOST_OUTCOME_TRY(group, db_->prepare("DELETE FROM resource_groups WHERE "
+                                              "subscription_id = ? AND name = ?"));
         group.bind(1, subscription_id).bind(2, name);
         BOOST_OUTCOME_TRY(group.run());
         existed = db_->changes() > 0;
@@ -322,12 +322,12 @@ Result<bool> Store::deleteResourceGroup(const std::string& subscription_id,
 Result<std::optional<MachineRecord>> Store::findMachine(const std::string& subscription_id,
                                                         const std::string& resource_group,
                                                         const std::string& name) {
-    BOOST_OUTCOME_TRY(auto statement,
+    BOOST_OUTCOME_TRY(statement,
                       db_->prepare("SELECT " + std::string(kMachineColumns) +
                                    " FROM machines WHERE subscription_id = ? AND resource_group "
                                    "= ? AND name = ?"));
     statement.bind(1, subscription_id).bind(2, resource_group).bind(3, name);
-    BOOST_OUTCOME_TRY(auto machines, collectMachines(statement));
+    BOOST_OUTCOME_TRY(machines, collectMachines(statement));
     if (machines.empty()) {
         return std::optional<MachineRecord>();
     }
@@ -338,10 +338,10 @@ Result<std::optional<MachineRecord>> Store::findMachineByThumbprint(const std::s
     if (thumbprint.empty()) {
         return std::optional<MachineRecord>();
     }
-    BOOST_OUTCOME_TRY(auto statement, db_->prepare("SELECT " + std::string(kMachineColumns) +
-                                                   " FROM machines WHERE cert_thumbprint = ?"));
+    BOOST_OUTCOME_TRY(statement, db_->prepare("SELECT " + std::string(kMachineColumns) +
+                                              " FROM machines WHERE cert_thumbprint = ?"));
     statement.bind(1, thumbprint);
-    BOOST_OUTCOME_TRY(auto machines, collectMachines(statement));
+    BOOST_OUTCOME_TRY(machines, collectMachines(statement));
     if (machines.empty()) {
         return std::optional<MachineRecord>();
     }
@@ -352,24 +352,22 @@ Result<std::vector<MachineRecord>>
 Store::listMachines(const std::string& subscription_id,
                     const std::optional<std::string>& resource_group) {
     if (resource_group) {
-        BOOST_OUTCOME_TRY(auto statement,
-                          db_->prepare("SELECT " + std::string(kMachineColumns) +
-                                       " FROM machines WHERE subscription_id = ? AND "
-                                       "resource_group = ? ORDER BY name"));
+        BOOST_OUTCOME_TRY(statement, db_->prepare("SELECT " + std::string(kMachineColumns) +
+                                                  " FROM machines WHERE subscription_id = ? AND "
+                                                  "resource_group = ? ORDER BY name"));
         statement.bind(1, subscription_id).bind(2, *resource_group);
         return collectMachines(statement);
     }
-    BOOST_OUTCOME_TRY(auto statement,
-                      db_->prepare("SELECT " + std::string(kMachineColumns) +
-                                   " FROM machines WHERE subscription_id = ? ORDER BY "
-                                   "resource_group, name"));
+    BOOST_OUTCOME_TRY(statement, db_->prepare("SELECT " + std::string(kMachineColumns) +
+                                              " FROM machines WHERE subscription_id = ? ORDER BY "
+                                              "resource_group, name"));
     statement.bind(1, subscription_id);
     return collectMachines(statement);
 }
 
 Result<void> Store::putMachine(const MachineRecord& machine) {
     BOOST_OUTCOME_TRY(
-        auto statement,
+        statement,
         db_->prepare("INSERT INTO machines(" + std::string(kMachineColumns) +
                      ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                      "ON CONFLICT(subscription_id, resource_group, name) DO UPDATE SET "
@@ -402,9 +400,8 @@ Result<void> Store::putMachine(const MachineRecord& machine) {
 Result<bool> Store::deleteMachine(const std::string& subscription_id,
                                   const std::string& resource_group,
                                   const std::string& name) {
-    BOOST_OUTCOME_TRY(auto statement,
-                      db_->prepare("DELETE FROM machines WHERE subscription_id = ? AND "
-                                   "resource_group = ? AND name = ?"));
+    BOOST_OUTCOME_TRY(statement, db_->prepare("DELETE FROM machines WHERE subscription_id = ? AND "
+                                              "resource_group = ? AND name = ?"));
     statement.bind(1, subscription_id).bind(2, resource_group).bind(3, name);
     BOOST_OUTCOME_TRY(statement.run());
     return db_->changes() > 0;

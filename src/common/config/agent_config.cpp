@@ -1,8 +1,8 @@
 #include "config/agent_config.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "fs/atomic_file.hpp"
+
+#include <nlohmann/json.hpp>
 
 namespace azcm::config {
 

@@ -1,9 +1,9 @@
 #include "config/cloud_config.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "fs/atomic_file.hpp"
 #include "http/url.hpp"
+
+#include <nlohmann/json.hpp>
 
 namespace azcm::config {
 
@@ -50,7 +50,8 @@ std::string optionalString(const json& object, const char* key) {
 Result<CloudConfig> parseCloudConfig(const json& document) {
     if (!document.is_object() || !document.contains("endpoints") ||
         !document.at("endpoints").is_object()) {
-        return makeError(exitcode::kCloudConfig, "cloud config: an object with 'endpoints' expected");
+        return makeError(exitcode::kCloudConfig,
+                         "cloud config: an object with 'endpoints' expected");
     }
     CloudConfig cloud;
     cloud.name = optionalString(document, "name");
@@ -64,18 +65,19 @@ Result<CloudConfig> parseCloudConfig(const json& document) {
         return makeError(exitcode::kCloudConfig, "cloud config: caCertPath must be absolute");
     }
     const auto& endpoints = document.at("endpoints");
-    BOOST_OUTCOME_TRY(cloud.endpoints.entra, requireHttpsUrl(endpoints, "entra"));
-    BOOST_OUTCOME_TRY(cloud.endpoints.arm, requireHttpsUrl(endpoints, "arm"));
-    BOOST_OUTCOME_TRY(cloud.endpoints.identity, requireHttpsUrl(endpoints, "identity"));
-    BOOST_OUTCOME_TRY(cloud.endpoints.guest_configuration,
-                      requireHttpsUrl(endpoints, "guestConfiguration"));
+    AZCM_ASSIGN_OR_RETURN(cloud.endpoints.entra, requireHttpsUrl(endpoints, "entra"));
+    AZCM_ASSIGN_OR_RETURN(cloud.endpoints.arm, requireHttpsUrl(endpoints, "arm"));
+    AZCM_ASSIGN_OR_RETURN(cloud.endpoints.identity, requireHttpsUrl(endpoints, "identity"));
+    AZCM_ASSIGN_OR_RETURN(cloud.endpoints.guest_configuration,
+                          requireHttpsUrl(endpoints, "guestConfiguration"));
     return cloud;
 }
 
 Result<CloudConfig> loadCloudConfig(const std::filesystem::path& path) {
     auto text = fs::readFile(path, 1 << 20);
     if (!text) {
-        return makeError(exitcode::kCloudConfig, "cannot read cloud config: " + text.error().message);
+        return makeError(exitcode::kCloudConfig,
+                         "cannot read cloud config: " + text.error().message);
     }
     auto document = json::parse(text.value(), nullptr, false);
     if (document.is_discarded()) {

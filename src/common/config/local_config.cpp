@@ -8,11 +8,18 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kKnownKeys[] = {
-    "incomingconnections.enabled", "incomingconnections.ports", "connection.type",
-    "proxy.url",                   "proxy.bypass",              "extensions.allowlist",
-    "extensions.blocklist",        "guestconfiguration.enabled", "extensions.enabled",
-    "config.mode", "guestconfiguration.agent.cpulimit", "extensions.agent.cpulimit"};
+constexpr const char* kKnownKeys[] = {"incomingconnections.enabled",
+                                      "incomingconnections.ports",
+                                      "connection.type",
+                                      "proxy.url",
+                                      "proxy.bypass",
+                                      "extensions.allowlist",
+                                      "extensions.blocklist",
+                                      "guestconfiguration.enabled",
+                                      "extensions.enabled",
+                                      "config.mode",
+                                      "guestconfiguration.agent.cpulimit",
+                                      "extensions.agent.cpulimit"};
 
 bool isKnownKey(const std::string& key) {
     for (const char* known : kKnownKeys) {
@@ -101,32 +108,32 @@ Result<LocalConfig> parseLocalConfig(const json& document) {
     LocalConfig config;
     for (const auto& [key, value] : document.items()) {
         if (key == "incomingconnections.enabled") {
-            BOOST_OUTCOME_TRY(config.incoming_connections_enabled, readBool(value, key));
+            AZCM_ASSIGN_OR_RETURN(config.incoming_connections_enabled, readBool(value, key));
         } else if (key == "incomingconnections.ports") {
-            BOOST_OUTCOME_TRY(config.incoming_connections_ports, readList(value, key));
+            AZCM_ASSIGN_OR_RETURN(config.incoming_connections_ports, readList(value, key));
         } else if (key == "connection.type") {
-            BOOST_OUTCOME_TRY(config.connection_type, readString(value, key));
+            AZCM_ASSIGN_OR_RETURN(config.connection_type, readString(value, key));
         } else if (key == "proxy.url") {
-            BOOST_OUTCOME_TRY(config.proxy_url, readString(value, key));
+            AZCM_ASSIGN_OR_RETURN(config.proxy_url, readString(value, key));
         } else if (key == "proxy.bypass") {
-            BOOST_OUTCOME_TRY(config.proxy_bypass, readList(value, key));
+            AZCM_ASSIGN_OR_RETURN(config.proxy_bypass, readList(value, key));
         } else if (key == "extensions.allowlist") {
-            BOOST_OUTCOME_TRY(config.extensions_allowlist, readList(value, key));
+            AZCM_ASSIGN_OR_RETURN(config.extensions_allowlist, readList(value, key));
         } else if (key == "extensions.blocklist") {
-            BOOST_OUTCOME_TRY(config.extensions_blocklist, readList(value, key));
+            AZCM_ASSIGN_OR_RETURN(config.extensions_blocklist, readList(value, key));
         } else if (key == "guestconfiguration.enabled") {
-            BOOST_OUTCOME_TRY(config.guest_configuration_enabled, readBool(value, key));
+            AZCM_ASSIGN_OR_RETURN(config.guest_configuration_enabled, readBool(value, key));
         } else if (key == "extensions.enabled") {
-            BOOST_OUTCOME_TRY(config.extensions_enabled, readBool(value, key));
+            AZCM_ASSIGN_OR_RETURN(config.extensions_enabled, readBool(value, key));
         } else if (key == "config.mode") {
-            BOOST_OUTCOME_TRY(config.config_mode, readString(value, key));
+            AZCM_ASSIGN_OR_RETURN(config.config_mode, readString(value, key));
             if (config.config_mode != "full" && config.config_mode != "monitor") {
                 return badValue(key, "full or monitor expected");
             }
         } else if (key == "guestconfiguration.agent.cpulimit") {
-            BOOST_OUTCOME_TRY(config.guest_configuration_cpu_limit, readPercent(value, key));
+            AZCM_ASSIGN_OR_RETURN(config.guest_configuration_cpu_limit, readPercent(value, key));
         } else if (key == "extensions.agent.cpulimit") {
-            BOOST_OUTCOME_TRY(config.extensions_cpu_limit, readPercent(value, key));
+            AZCM_ASSIGN_OR_RETURN(config.extensions_cpu_limit, readPercent(value, key));
         } else if (!isKnownKey(key)) {
             config.unknown[key] = value;
         }

@@ -257,8 +257,17 @@ private:
         if (request_.method() == Verb::head) {
             parser.skip(true);
         }
-        co_await beast_http::async_read(stream, buffer, parser,
-                                        asio::redirect_error(asio::use_awaitable, ec));
+        // Beast 1.74 lets a response whose Content-Length exceeds body_limit through when it is
+        // read asynchronously: check the announced length ourselves before reading the body.
+        co_await beast_http::async_read_header(stream, buffer, parser,
+                                               asio::redirect_error(asio::use_awaitable, ec));
+        if (!ec && parser.content_length().value_or(0) > options_.max_response_bytes) {
+            ec = beast_http::error::body_limit;
+        }
+        if (!ec && !parser.is_done()) {
+            co_await beast_http::async_read(stream, buffer, parser,
+                                            asio::redirect_error(asio::use_awaitable, ec));
+        }
         if (ec == beast_http::error::body_limit) {
             co_return transportFailure("the response from " + where() + " exceeds " +
                                            std::to_string(options_.max_response_bytes) + " bytes",

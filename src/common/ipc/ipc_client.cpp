@@ -55,8 +55,17 @@ asio::awaitable<Outcome> exchange(asio::io_context& io,
     beast::flat_buffer buffer;
     beast_http::response_parser<beast_http::string_body> parser;
     parser.body_limit(kMaxResponseBytes);
-    co_await beast_http::async_read(stream, buffer, parser,
-                                    asio::redirect_error(asio::use_awaitable, ec));
+    // Beast 1.74 does not apply body_limit to an announced Content-Length when reading
+    // asynchronously: check it between header and body.
+    co_await beast_http::async_read_header(stream, buffer, parser,
+                                           asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec && parser.content_length().value_or(0) > kMaxResponseBytes) {
+        ec = beast_http::error::body_limit;
+    }
+    if (!ec && !parser.is_done()) {
+        co_await beast_http::async_read(stream, buffer, parser,
+                                        asio::redirect_error(asio::use_awaitable, ec));
+    }
     if (ec) {
         co_return makeError(exitcode::kHimdsCommunication,
                             "no valid answer from " + socket_path.string() + ": " + ec.message());

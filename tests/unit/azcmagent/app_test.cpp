@@ -1,10 +1,10 @@
-#include <fstream>
-
-#include <gtest/gtest.h>
-
 #include "app.hpp"
 #include "fake_environment.hpp"
 #include "fs/atomic_file.hpp"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
 
 namespace azcm::cli {
 namespace {
@@ -13,8 +13,8 @@ using nlohmann::json;
 using test::FakeEnvironment;
 
 const std::vector<std::string> kValidConnect{
-    "connect", "-i", "app-id", "-p", "top-secret-value", "-t", "tenant-1", "-s", "sub-1",
-    "-g", "rg-1", "-l", "eastus"};
+    "connect", "-i",   "app-id", "-p",    "top-secret-value", "-t", "tenant-1", "-s", "sub-1",
+    "-g",      "rg-1", "-l",     "eastus"};
 
 std::vector<std::string> with(std::vector<std::string> base, std::vector<std::string> extra) {
     base.insert(base.end(), extra.begin(), extra.end());
@@ -98,9 +98,9 @@ TEST(App, ShowNeverFailsBecauseHimdsIsDown) {
 
 TEST(App, MissingConfigFileIs19AndBadJsonIs23) {
     FakeEnvironment fake;
-    EXPECT_EQ(runCli(with(kValidConnect, {"--config", (fake.root() / "none.json").string()}),
-                     fake.env()),
-              19);
+    EXPECT_EQ(
+        runCli(with(kValidConnect, {"--config", (fake.root() / "none.json").string()}), fake.env()),
+        19);
     EXPECT_NE(fake.out().find("AZCM0019"), std::string::npos);
 
     FakeEnvironment fake2;
@@ -159,9 +159,8 @@ TEST(App, ConnectValidatesBeforePrivilege) {
 
 TEST(App, ConnectRequiredFlagsAndCredentials) {
     FakeEnvironment fake;
-    EXPECT_EQ(runCli({"connect", "-i", "a", "-p", "b", "-t", "t", "-s", "s", "-g", "g"},
-                     fake.env()),
-              16);
+    EXPECT_EQ(
+        runCli({"connect", "-i", "a", "-p", "b", "-t", "t", "-s", "s", "-g", "g"}, fake.env()), 16);
     EXPECT_NE(fake.out().find("--location"), std::string::npos);
     FakeEnvironment fake2;
     EXPECT_EQ(runCli({"connect", "-s", "s", "-g", "g", "-l", "eastus"}, fake2.env()), 16);

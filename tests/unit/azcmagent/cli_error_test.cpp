@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "cli_error.hpp"
+
+#include <gtest/gtest.h>
 
 namespace azcm::cli {
 namespace {

@@ -1,9 +1,9 @@
+#include "config_file.hpp"
+#include "temp_dir.hpp"
+
 #include <fstream>
 
 #include <gtest/gtest.h>
-
-#include "config_file.hpp"
-#include "temp_dir.hpp"
 
 namespace azcm::cli {
 namespace {

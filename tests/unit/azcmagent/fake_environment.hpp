@@ -1,15 +1,15 @@
 #pragma once
 // An Environment whose files live in a temp dir and whose himds and control plane are scripted
 // in memory, recording every call, so whole commands run in-process.
+#include "environment.hpp"
+#include "temp_dir.hpp"
+
 #include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
-
-#include "environment.hpp"
-#include "temp_dir.hpp"
 
 namespace azcm::cli::test {
 
@@ -48,9 +48,8 @@ public:
     int machine_puts = 0;
 
 private:
-    Result<http::Response> answerHimds(http::Verb method,
-                                       const std::string& target,
-                                       const std::string& body);
+    Result<http::Response>
+    answerHimds(http::Verb method, const std::string& target, const std::string& body);
     Result<http::Response> answerHttps(const http::SimpleRequest& request);
 
     azcm::test::TempDir dir_;

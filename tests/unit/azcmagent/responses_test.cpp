@@ -1,7 +1,7 @@
-#include <gtest/gtest.h>
-
 #include "control_plane.hpp"
 #include "responses.hpp"
+
+#include <gtest/gtest.h>
 
 namespace azcm::cli {
 namespace {
@@ -37,7 +37,8 @@ TEST(TokenResponse, SuccessGivesTheToken) {
 TEST(TokenResponse, BadCredentialsAre41WithTheDescription) {
     for (unsigned status : {400u, 401u}) {
         auto token = mapTokenResponse(
-            status, R"({"error":"invalid_client","error_description":"AADSTS7000215: bad secret"})");
+            status,
+            R"({"error":"invalid_client","error_description":"AADSTS7000215: bad secret"})");
         ASSERT_FALSE(token);
         EXPECT_EQ(token.error().code, exitcode::kTokenFailed);
         EXPECT_NE(token.error().message.find("AADSTS7000215: bad secret"), std::string::npos);
@@ -51,10 +52,10 @@ TEST(TokenResponse, BadCredentialsAre41WithTheDescription) {
 TEST(MachinePut, CreatedOrResourceGroupMissing) {
     EXPECT_EQ(mapMachinePutResponse(200, "{}").value(), MachinePutOutcome::kDone);
     EXPECT_EQ(mapMachinePutResponse(201, "{}").value(), MachinePutOutcome::kDone);
-    EXPECT_EQ(mapMachinePutResponse(
-                  404, R"({"error":{"code":"ResourceGroupNotFound","message":"gone"}})")
-                  .value(),
-              MachinePutOutcome::kResourceGroupMissing);
+    EXPECT_EQ(
+        mapMachinePutResponse(404, R"({"error":{"code":"ResourceGroupNotFound","message":"gone"}})")
+            .value(),
+        MachinePutOutcome::kResourceGroupMissing);
 }
 
 TEST(MachinePut, ForbiddenAndOtherFailuresAre42WithArmMessage) {
@@ -85,7 +86,8 @@ TEST(Certificate, PemOr81) {
     auto good = mapCertificateResponse(
         200, R"({"certificate":"-----BEGIN CERTIFICATE-----\nMII\n-----END CERTIFICATE-----\n"})");
     ASSERT_TRUE(good);
-    auto mismatch = mapCertificateResponse(400, R"({"error":{"code":"KeyMismatch","message":"m"}})");
+    auto mismatch =
+        mapCertificateResponse(400, R"({"error":{"code":"KeyMismatch","message":"m"}})");
     ASSERT_FALSE(mismatch);
     EXPECT_EQ(mismatch.error().code, exitcode::kCertificateDownload);
     EXPECT_NE(mismatch.error().message.find("KeyMismatch"), std::string::npos);

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "show.hpp"
+
+#include <gtest/gtest.h>
 
 namespace azcm::cli {
 namespace {
@@ -33,13 +33,31 @@ ShowInput connectedInput() {
 
 TEST(Show, TextHasTheSpecFieldsInOrderAligned) {
     const auto text = formatShowText(buildShowFields(connectedInput()));
-    const std::vector<std::string> order{
-        "Resource Name", "Resource Group Name", "Resource Namespace", "Resource Id",
-        "Subscription ID", "Tenant ID", "VM ID", "Correlation ID", "VM UUID", "Location", "Cloud",
-        "Agent Version", "Agent Logfile", "Agent Status", "Agent Last Heartbeat",
-        "Agent Error Code", "Agent Error Details", "Agent Error Timestamp", "Using HTTPS Proxy",
-        "Proxy Bypass List", "Cloud Provider", "Manufacturer", "Model",
-        "Dependent Service Status", "Portal Page"};
+    const std::vector<std::string> order{"Resource Name",
+                                         "Resource Group Name",
+                                         "Resource Namespace",
+                                         "Resource Id",
+                                         "Subscription ID",
+                                         "Tenant ID",
+                                         "VM ID",
+                                         "Correlation ID",
+                                         "VM UUID",
+                                         "Location",
+                                         "Cloud",
+                                         "Agent Version",
+                                         "Agent Logfile",
+                                         "Agent Status",
+                                         "Agent Last Heartbeat",
+                                         "Agent Error Code",
+                                         "Agent Error Details",
+                                         "Agent Error Timestamp",
+                                         "Using HTTPS Proxy",
+                                         "Proxy Bypass List",
+                                         "Cloud Provider",
+                                         "Manufacturer",
+                                         "Model",
+                                         "Dependent Service Status",
+                                         "Portal Page"};
     const std::string haystack = "\n" + text;
     std::size_t last = 0;
     for (const auto& name : order) {
@@ -55,7 +73,8 @@ TEST(Show, TextHasTheSpecFieldsInOrderAligned) {
         << text;
     EXPECT_NE(text.find("Resource Namespace                      : Microsoft.HybridCompute\n"),
               std::string::npos);
-    EXPECT_NE(text.find("Agent Status                            : Connected\n"), std::string::npos);
+    EXPECT_NE(text.find("Agent Status                            : Connected\n"),
+              std::string::npos);
     EXPECT_NE(text.find("  Agent Service (himds)                 : running\n"), std::string::npos);
     EXPECT_NE(text.find("Proxy Bypass List                       : Arc,AAD\n"), std::string::npos);
     EXPECT_NE(text.find("Agent Version                           : " AZCM_AGENT_VERSION),
@@ -84,9 +103,9 @@ TEST(Show, JsonKeys) {
     EXPECT_EQ(document.at("portalPage"),
               "https://portal.azure.com/#@tenant-1/resource/subscriptions/sub-1/resourceGroups/"
               "rg-1/providers/Microsoft.HybridCompute/machines/web01");
-    for (const char* key : {"correlationId", "location", "agentVersion", "agentLogfile",
-                            "agentErrorCode", "agentErrorDetails", "agentErrorTimestamp",
-                            "proxyBypassList", "manufacturer", "model"}) {
+    for (const char* key :
+         {"correlationId", "location", "agentVersion", "agentLogfile", "agentErrorCode",
+          "agentErrorDetails", "agentErrorTimestamp", "proxyBypassList", "manufacturer", "model"}) {
         EXPECT_TRUE(document.contains(key)) << key;
     }
 }

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "validation.hpp"
+
+#include <gtest/gtest.h>
 
 namespace azcm::cli {
 namespace {

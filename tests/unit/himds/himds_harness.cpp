@@ -1,16 +1,17 @@
 #include "himds_harness.hpp"
 
-#include <fstream>
-#include <stdexcept>
-
-#include <boost/asio/post.hpp>
-#include <unistd.h>
-
 #include "config/agent_config.hpp"
 #include "crypto/keys.hpp"
 #include "crypto/x509.hpp"
 #include "ipc/ipc_client.hpp"
 #include "test_pki.hpp"
+
+#include <fstream>
+#include <stdexcept>
+
+#include <boost/asio/post.hpp>
+
+#include <unistd.h>
 
 namespace azcm::himds::test {
 
@@ -70,8 +71,7 @@ bool FakeIdentityService::waitFor(std::string_view route,
     });
 }
 
-Harness::Harness()
-    : paths_(dir_.path()), fake_(std::make_shared<FakeIdentityService>()) {
+Harness::Harness() : paths_(dir_.path()), fake_(std::make_shared<FakeIdentityService>()) {
     options_.privileged_uid = ::geteuid();
     options_.facts_root = "/";
     std::ofstream(caFile()) << azcm::test::testPki().ca_cert_pem;
@@ -111,8 +111,20 @@ http::Response Harness::call(http::Verb verb, const std::string& target, const s
     return std::move(response).value();
 }
 
-nlohmann::json Harness::callJson(http::Verb verb, const std::string& target, const std::string& body) {
+nlohmann::json
+Harness::callJson(http::Verb verb, const std::string& target, const std::string& body) {
     return nlohmann::json::parse(call(verb, target, body).body());
+}
+
+nlohmann::json Harness::waitForStatus(const std::function<bool(const nlohmann::json&)>& accept,
+                                      std::chrono::seconds deadline) {
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    auto status = callJson(http::Verb::get, "/status");
+    while (!accept(status) && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        status = callJson(http::Verb::get, "/status");
+    }
+    return status;
 }
 
 void Harness::writeAgentConfig() {

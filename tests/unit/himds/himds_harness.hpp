@@ -1,6 +1,11 @@
 #pragma once
 // Runs HimdsService in-process on a sandbox root with a fake identity service, and helpers to make
 // the certificates the service would issue.
+#include "himds_service.hpp"
+#include "http/http_types.hpp"
+#include "paths/paths.hpp"
+#include "temp_dir.hpp"
+
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -14,12 +19,8 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <nlohmann/json.hpp>
 
-#include "himds_service.hpp"
-#include "http/http_types.hpp"
-#include "paths/paths.hpp"
-#include "temp_dir.hpp"
+#include <nlohmann/json.hpp>
 
 namespace azcm::himds::test {
 
@@ -75,14 +76,20 @@ public:
     void stop();
 
     http::Response call(http::Verb verb, const std::string& target, const std::string& body = {});
-    nlohmann::json callJson(http::Verb verb, const std::string& target, const std::string& body = {});
+    nlohmann::json
+    callJson(http::Verb verb, const std::string& target, const std::string& body = {});
+
+    // Polls GET /status until `accept` holds (the heartbeat outcome is applied on the io thread
+    // after the fake saw the call); returns the last status either way.
+    nlohmann::json waitForStatus(const std::function<bool(const nlohmann::json&)>& accept,
+                                 std::chrono::seconds deadline = std::chrono::seconds(20));
 
     // agentconfig.json with the test CA as cloud.caCertPath.
     void writeAgentConfig();
     std::filesystem::path caFile() const { return dir_.path() / "ca.pem"; }
 
 private:
-    test::TempDir dir_;
+    azcm::test::TempDir dir_;
     Paths paths_;
     HimdsOptions options_;
     std::shared_ptr<FakeIdentityService> fake_;

@@ -1,10 +1,10 @@
+#include "platform/machine_facts.hpp"
+#include "temp_dir.hpp"
+
 #include <fstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-
-#include "platform/machine_facts.hpp"
-#include "temp_dir.hpp"
 
 namespace {
 

@@ -1,10 +1,10 @@
-#include <gtest/gtest.h>
-
 #include "config/local_config.hpp"
 #include "connection_status.hpp"
 #include "heartbeat_body.hpp"
 #include "heartbeat_policy.hpp"
 #include "rfc3339.hpp"
+
+#include <gtest/gtest.h>
 
 namespace {
 
@@ -67,8 +67,8 @@ TEST(HeartbeatInterval, ParsesWholeSecondsOnly) {
 }
 
 TEST(Rfc3339, FormatsUtcWholeSeconds) {
-    const SystemTime time = std::chrono::sys_days{std::chrono::November / 28 / 2026} + 13h +
-                            45min + 7s + 250ms;
+    const SystemTime time =
+        std::chrono::sys_days{std::chrono::November / 28 / 2026} + 13h + 45min + 7s + 250ms;
     EXPECT_EQ(azcm::himds::formatRfc3339(time), "2026-11-28T13:45:07Z");
 }
 

@@ -1,10 +1,9 @@
 #pragma once
 // Runs an io_context on a background thread for the duration of a test, so blocking test clients
 // can talk to servers living on it.
-#include <utility>
-
 #include <future>
 #include <thread>
+#include <utility>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -25,8 +24,7 @@ public:
     boost::asio::any_io_executor executor() { return io_.get_executor(); }
 
     // Runs `f` on the io thread and waits for its result.
-    template <class F>
-    auto run(F f) -> decltype(f()) {
+    template <class F> auto run(F f) -> decltype(f()) {
         if (!thread_.joinable()) {
             return f(); // the loop is over: nothing else can touch the objects
         }

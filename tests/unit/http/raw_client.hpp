@@ -2,19 +2,19 @@
 // A blocking Beast client for tests: one TCP connection, requests written and answers read one by
 // one, with a receive timeout as a safety net so a broken server fails the test instead of
 // hanging it.
-#include <utility>
+#include "http/http_types.hpp"
 
 #include <string>
+#include <utility>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+
 #include <sys/socket.h>
 #include <sys/time.h>
-
-#include "http/http_types.hpp"
 
 namespace azcm::http::test {
 
@@ -53,7 +53,8 @@ public:
         char byte = 0;
         boost::system::error_code ec;
         const auto n = socket_.read_some(boost::asio::buffer(&byte, 1), ec);
-        return n == 0 && (ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset);
+        return n == 0 &&
+               (ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset);
     }
 
 private:

@@ -1,12 +1,12 @@
-#include <gtest/gtest.h>
+#include "http/http_server.hpp"
+#include "io_thread.hpp"
+#include "raw_client.hpp"
 
 #include <atomic>
 
 #include <boost/asio/steady_timer.hpp>
 
-#include "http/http_server.hpp"
-#include "io_thread.hpp"
-#include "raw_client.hpp"
+#include <gtest/gtest.h>
 
 namespace azcm::http {
 namespace {

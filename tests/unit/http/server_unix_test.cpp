@@ -1,15 +1,15 @@
-#include <gtest/gtest.h>
-
-#include <fstream>
-
-#include <boost/asio/local/stream_protocol.hpp>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include "http/http_server.hpp"
 #include "io_thread.hpp"
 #include "ipc/ipc_client.hpp"
 #include "temp_dir.hpp"
+
+#include <fstream>
+
+#include <boost/asio/local/stream_protocol.hpp>
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace azcm::http {
 namespace {
@@ -156,8 +156,7 @@ TEST_F(ServerUnixTest, RefusesParentDirectoryWritableByOthers) {
     auto& server = add();
     auto result = listen(server, open_dir / "x.sock");
     ASSERT_FALSE(result);
-    EXPECT_NE(result.error().message.find("writable"), std::string::npos)
-        << result.error().message;
+    EXPECT_NE(result.error().message.find("writable"), std::string::npos) << result.error().message;
     EXPECT_FALSE(fs::exists(open_dir / "x.sock"));
 }
 

@@ -1,7 +1,7 @@
-#include <gtest/gtest.h>
-
 #include "http/https_client.hpp"
 #include "http/url.hpp"
+
+#include <gtest/gtest.h>
 
 namespace azcm::http {
 namespace {

@@ -1,0 +1,73 @@
+#pragma once
+// An in-process emulator for tests: a temporary data directory, a manual clock, and helpers that
+// build requests and call the router directly (no sockets).
+#include "clock.hpp"
+#include "emulator.hpp"
+#include "pki.hpp"
+#include "store.hpp"
+#include "temp_dir.hpp"
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace azcm::emulator::test {
+
+inline constexpr const char* kBaseUrl = "https://127.0.0.1:8443";
+inline constexpr const char* kMachineVersion = "2024-07-10";
+inline constexpr const char* kGroupVersion = "2021-04-01";
+
+// Key material is slow to make: one set per test process, copied into each fixture's directory.
+const EmulatorPki& sharedPki();
+
+struct Credential {
+    std::string app_id;
+    std::string object_id;
+    std::string secret;
+};
+
+class EmulatorFixture : public ::testing::Test {
+protected:
+    EmulatorFixture();
+
+    http::Response call(http::Verb method,
+                        const std::string& target,
+                        const std::string& body = {},
+                        const std::string& token = {},
+                        const http::PeerInfo& peer = {});
+    static nlohmann::json parse(const http::Response& response);
+
+    // A service principal with a secret and one role assignment, written to the store.
+    Credential addPrincipal(const std::string& role, const std::string& scope);
+    // An ARM token for the credential through the token endpoint.
+    std::string tokenFor(const Credential& credential);
+    std::string ownerToken();
+
+    std::string subscriptionPath() const;
+    std::string groupPath(const std::string& group) const;
+    std::string machinePath(const std::string& group, const std::string& name) const;
+    // PUT resource group (as owner), expecting success.
+    void createGroup(const std::string& group);
+    // PUT machine with a clientPublicKey of `key_pem` (as owner); returns the response.
+    http::Response putMachine(const std::string& group,
+                              const std::string& name,
+                              const std::string& key_pem,
+                              const std::string& token = {});
+
+    azcm::test::TempDir dir_;
+    ManualClock clock_{std::chrono::system_clock::now()};
+    std::unique_ptr<Store> store_;
+    Settings settings_;
+    EmulatorOptions options_;
+    std::unique_ptr<Emulator> emulator_;
+};
+
+// A machine key made once per process (RSA generation is slow).
+const std::string& machineKeyPem();
+const std::string& otherKeyPem();
+
+} // namespace azcm::emulator::test
