@@ -2,7 +2,13 @@
 // Layout of the emulator's data directory (given on the command line, so not an azcm::Paths path).
 #include <filesystem>
 
+#include "fs/atomic_file.hpp"
+
 namespace azcm::emulator {
+
+// World-readable so ca.crt (the trust anchor clients are pointed at) can be read by other local
+// users; every secret in it is a 0600 file.
+inline constexpr fs::FileMode kDataDirMode{0755, {}};
 
 class DataDir {
 public:

@@ -101,7 +101,7 @@ int fail(const Error& error) {
 int serve(const ServeOptions& options) {
     daemon::applyDaemonUmask();
     const DataDir dir(options.data_dir);
-    if (auto made = fs::ensureDirectory(dir.root(), fs::FileMode{0700, {}}); !made) {
+    if (auto made = fs::ensureDirectory(dir.root(), kDataDirMode); !made) {
         return fail(made.error());
     }
     auto store = Store::open(dir.database());

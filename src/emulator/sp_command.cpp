@@ -48,7 +48,7 @@ Result<nlohmann::json> createServicePrincipal(const SpCreateOptions& options) {
                              "'; expected /subscriptions/<id>[/resourceGroups/<name>...] or /");
     }
     const DataDir dir(options.data_dir);
-    BOOST_OUTCOME_TRY(fs::ensureDirectory(dir.root(), fs::FileMode{0700, {}}));
+    BOOST_OUTCOME_TRY(fs::ensureDirectory(dir.root(), kDataDirMode));
     BOOST_OUTCOME_TRY(store, Store::open(dir.database()));
     BOOST_OUTCOME_TRY(settings, store->initialize());
 

@@ -13,12 +13,19 @@ std::string issuerFor(const ServiceContext& context, const std::string& tenant_i
 }
 
 std::vector<std::string> armAudiences(const ServiceContext& context) {
-    return {context.base_url,
-            context.base_url + "/",
-            "https://management.azure.com",
-            "https://management.azure.com/",
-            "https://management.core.windows.net",
-            "https://management.core.windows.net/"};
+    std::vector<std::string> audiences = {
+        "https://management.azure.com", "https://management.azure.com/",
+        "https://management.core.windows.net", "https://management.core.windows.net/"};
+    // The ARM base under each name of the loopback host the TLS certificate covers.
+    const auto colon = context.base_url.rfind(':');
+    const std::string port =
+        colon != std::string::npos && colon > 6 ? context.base_url.substr(colon) : std::string();
+    for (const std::string& base : {context.base_url, "https://127.0.0.1" + port,
+                                    "https://localhost" + port, "https://[::1]" + port}) {
+        audiences.push_back(base);
+        audiences.push_back(base + "/");
+    }
+    return audiences;
 }
 
 Result<std::string> issueAccessToken(const ServiceContext& context,

@@ -33,6 +33,18 @@ HimdsOptions optionsFromEnvironment() {
     return options;
 }
 
+Result<void> ensureDirectories(const Paths& paths) {
+    // Component by component, so a sandbox root's new parents get 0755 rather than the umask.
+    auto directory = paths.root();
+    for (const auto& component : paths.agentDataDir().lexically_relative(paths.root())) {
+        directory /= component;
+        BOOST_OUTCOME_TRY(fs::ensureDirectory(directory, {0755, {}}));
+    }
+    BOOST_OUTCOME_TRY(fs::ensureDirectory(paths.certsDir(), {0700, {}}));
+    BOOST_OUTCOME_TRY(fs::ensureDirectory(paths.socketsDir(), {0755, {}}));
+    return fs::ensureDirectory(paths.logDir(), {0755, {}});
+}
+
 std::shared_ptr<HimdsService> HimdsService::create(boost::asio::io_context& io,
                                                    boost::asio::thread_pool& workers,
                                                    Paths paths,
@@ -53,10 +65,7 @@ HimdsService::HimdsService(boost::asio::io_context& io,
 HimdsService::~HimdsService() = default;
 
 Result<void> HimdsService::start() {
-    BOOST_OUTCOME_TRY(fs::ensureDirectory(paths_.agentDataDir(), {0755, {}}));
-    BOOST_OUTCOME_TRY(fs::ensureDirectory(paths_.certsDir(), {0700, {}}));
-    BOOST_OUTCOME_TRY(fs::ensureDirectory(paths_.socketsDir(), {0755, {}}));
-    BOOST_OUTCOME_TRY(fs::ensureDirectory(paths_.logDir(), {0755, {}}));
+    BOOST_OUTCOME_TRY(ensureDirectories(paths_));
 
     switch (files_.recoverInterruptedRenewal()) {
     case IdentityFiles::Recovery::kCompleted:

@@ -48,6 +48,11 @@ struct HimdsOptions {
 // Throws std::invalid_argument on a bad AZCM_HEARTBEAT_INTERVAL (start-up only).
 HimdsOptions optionsFromEnvironment();
 
+// The directories himds needs, with their modes: the agent data directory and its missing parents
+// 0755, certs 0700, socks and log 0755. Existing directories are left as they are. main calls it
+// before the log file is opened, so the log does not create them under the daemon's umask.
+Result<void> ensureDirectories(const Paths& paths);
+
 class HimdsService : public std::enable_shared_from_this<HimdsService> {
 public:
     static std::shared_ptr<HimdsService> create(boost::asio::io_context& io,

@@ -23,6 +23,10 @@ int main(int argc, char** argv) {
 
     try {
         const auto paths = azcm::Paths::fromEnvironment();
+        if (auto made = azcm::himds::ensureDirectories(paths); !made) {
+            std::cerr << "himds: " << made.error().message << "\n";
+            return azcm::exitcode::kInitFailed;
+        }
         azcm::log::init({"himds", paths.logFile("himds"), true, spdlog::level::info});
         spdlog::info("DAEMON_STARTING daemon=himds version={} root={}", AZCM_AGENT_VERSION,
                      paths.root().string());

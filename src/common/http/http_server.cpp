@@ -177,8 +177,10 @@ public:
     void start() {
         id_ = server_->registerSession(this->weak_from_this());
         if (!id_) {
-            spdlog::warn("HTTP_CONN_REFUSED peer={} reason=max_connections({})", peerName(),
-                         server_->limits.max_connections);
+            if (!server_->isStopped()) {
+                spdlog::warn("HTTP_CONN_REFUSED peer={} reason=max_connections({})", peerName(),
+                             server_->limits.max_connections);
+            }
             closeNow();
             return;
         }

@@ -34,6 +34,9 @@ public:
     // Refuses a parent directory writable by others.
     Result<void> listenUnix(const std::filesystem::path& socket_path, mode_t mode);
 
+    // Closes acceptors (removing Unix sockets and releasing their locks) and every open
+    // connection, so run() can return. Call it on the executor's thread, or while the io_context
+    // is not running; the destructor calls it too.
     void stop();
 
 private:

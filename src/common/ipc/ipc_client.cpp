@@ -14,6 +14,8 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <sys/un.h>
+
 namespace azcm::ipc {
 
 namespace {

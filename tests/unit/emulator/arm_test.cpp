@@ -293,3 +293,29 @@ TEST_F(ArmTest, ResourceAdministratorCanDeleteMachines) {
 
 } // namespace
 } // namespace azcm::emulator::test
+
+namespace azcm::emulator::test {
+namespace {
+
+TEST_F(ArmTest, AcceptsArmAudiencesAndRefusesOthers) {
+    const auto owner = Credential{settings_.bootstrap_app_id, "", settings_.bootstrap_password};
+    const auto tokenWithScope = [&](const std::string& scope) {
+        auto response = call(http::Verb::post, "/" + settings_.tenant_id + "/oauth2/v2.0/token",
+                             "grant_type=client_credentials&client_id=" + owner.app_id +
+                                 "&client_secret=" + owner.secret + "&scope=" + scope);
+        EXPECT_EQ(response.result_int(), 200) << response.body();
+        return parse(response)["access_token"].get<std::string>();
+    };
+    const std::string url = subscriptionPath() + "/resourcegroups?api-version=2021-04-01";
+    for (const char* scope : {"https%3A%2F%2Fmanagement.azure.com%2F%2F.default",
+                              "https%3A%2F%2Flocalhost%3A8443%2F.default",
+                              "https%3A%2F%2Fmanagement.core.windows.net%2F%2F.default"}) {
+        EXPECT_EQ(call(http::Verb::get, url, {}, tokenWithScope(scope)).result_int(), 200) << scope;
+    }
+    auto other = call(http::Verb::get, url, {}, tokenWithScope("api%3A%2F%2Fsomething%2F.default"));
+    EXPECT_EQ(other.result_int(), 401);
+    EXPECT_EQ(parse(other)["error"]["code"], "InvalidAuthenticationToken");
+}
+
+} // namespace
+} // namespace azcm::emulator::test

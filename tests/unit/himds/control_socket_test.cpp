@@ -61,6 +61,9 @@ TEST_F(ControlSocketTest, StartsDisconnectedWithItsDirectories) {
     EXPECT_EQ(status["agentStatus"], "Disconnected");
     EXPECT_TRUE(status["certificate"].is_null());
     EXPECT_EQ(status["heartbeatIntervalSeconds"], 300);
+    EXPECT_EQ(modeOf(harness_.root() / "var"), 0755U);
+    EXPECT_EQ(modeOf(harness_.paths().agentDataDir()), 0755U);
+    EXPECT_EQ(modeOf(harness_.paths().logDir()), 0755U);
     EXPECT_EQ(modeOf(certs()), 0700U);
     EXPECT_EQ(modeOf(harness_.paths().socketsDir()), 0755U);
     EXPECT_EQ(modeOf(harness_.paths().socketFor("himds")), 0666U);

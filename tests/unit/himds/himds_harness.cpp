@@ -2,6 +2,7 @@
 
 #include "config/agent_config.hpp"
 #include "crypto/keys.hpp"
+#include "daemon/daemon_runner.hpp"
 #include "crypto/x509.hpp"
 #include "ipc/ipc_client.hpp"
 #include "test_pki.hpp"
@@ -72,6 +73,8 @@ bool FakeIdentityService::waitFor(std::string_view route,
 }
 
 Harness::Harness() : paths_(dir_.path()), fake_(std::make_shared<FakeIdentityService>()) {
+    // As in the daemon, so modes that matter are set explicitly and not inherited from a umask.
+    azcm::daemon::applyDaemonUmask();
     options_.privileged_uid = ::geteuid();
     options_.facts_root = "/";
     std::ofstream(caFile()) << azcm::test::testPki().ca_cert_pem;
