@@ -57,40 +57,33 @@ void rollBack(const Environment& env,
 } // namespace
 
 Result<ConnectPlan> planConnect(const ConnectOptions& options, const Environment& env) {
+    // Phase 1: the flags alone, no file read, so a mistake is reported before anything else.
+    const bool has_cloud_config = !options.cloud_config.empty();
     config::CloudConfig cloud;
-    if (!options.cloud_config.empty()) {
-        auto loaded = config::loadCloudConfig(options.cloud_config);
-        if (!loaded) {
-            return makeError(exitcode::kCloudConfig, "cannot use --cloud-config " +
-                                                         options.cloud_config + ": " +
-                                                         loaded.error().message);
-        }
-        cloud = std::move(loaded).value();
-    } else {
+    if (!has_cloud_config) {
         BOOST_OUTCOME_TRY(builtin, builtinCloud(options.cloud));
         cloud = std::move(builtin);
     }
-
-    CredentialOptions credential_options = options.credential;
-    if (credential_options.tenant_id.empty()) {
-        credential_options.tenant_id = cloud.tenant_id;
-    }
-    const std::string subscription =
-        options.subscription_id.empty() ? cloud.subscription_id : options.subscription_id;
-
     std::string missing;
     auto require = [&missing](const std::string& value, const char* flag) {
         if (value.empty()) {
             missing += missing.empty() ? flag : std::string(", ") + flag;
         }
     };
-    require(subscription, "--subscription-id");
+    if (!has_cloud_config) {
+        require(options.subscription_id, "--subscription-id");
+    }
     require(options.resource_group, "--resource-group");
     require(options.location, "--location");
     if (!missing.empty()) {
         return makeError(exitcode::kMissingParameter, "missing required flag(s): " + missing);
     }
-    BOOST_OUTCOME_TRY(validateSubscription(subscription));
+    if (!options.subscription_id.empty()) {
+        BOOST_OUTCOME_TRY(validateSubscription(options.subscription_id));
+    }
+    if (!options.credential.tenant_id.empty()) {
+        BOOST_OUTCOME_TRY(validateTenant(options.credential.tenant_id));
+    }
     BOOST_OUTCOME_TRY(validateResourceGroup(options.resource_group));
     BOOST_OUTCOME_TRY(location, normalizeLocation(options.location));
 
@@ -117,7 +110,35 @@ Result<ConnectPlan> planConnect(const ConnectOptions& options, const Environment
         return makeError(exitcode::kInvalidArgument,
                          "--private-link-scope must be a resource ID (/subscriptions/...)");
     }
+    BOOST_OUTCOME_TRY(checkCredentialFlags(options.credential, has_cloud_config));
 
+    // Phase 2: only root may go on; the cloud config and a certificate file are typically
+    // readable by root only, so they are read after the check.
+    if (!env.is_elevated()) {
+        return makeError(exitcode::kNotElevated,
+                         "azcmagent connect requires elevated privileges: run it as root (sudo)");
+    }
+    if (has_cloud_config) {
+        auto loaded = config::loadCloudConfig(options.cloud_config);
+        if (!loaded) {
+            return makeError(exitcode::kCloudConfig, "cannot use --cloud-config " +
+                                                         options.cloud_config + ": " +
+                                                         loaded.error().message);
+        }
+        cloud = std::move(loaded).value();
+    }
+    CredentialOptions credential_options = options.credential;
+    if (credential_options.tenant_id.empty()) {
+        credential_options.tenant_id = cloud.tenant_id;
+    }
+    const std::string subscription =
+        options.subscription_id.empty() ? cloud.subscription_id : options.subscription_id;
+    if (subscription.empty()) {
+        return makeError(exitcode::kMissingParameter,
+                         "missing required flag: --subscription-id (the cloud config has no "
+                         "default)");
+    }
+    BOOST_OUTCOME_TRY(validateSubscription(subscription));
     BOOST_OUTCOME_TRY(credential, resolveCredential(credential_options));
     std::string tenant = credential_options.tenant_id;
     if (tenant.empty() && credential.kind == Credential::Kind::kAccessToken) {
@@ -147,10 +168,6 @@ runConnect(const ConnectOptions& options, const Environment& env, const Console&
     BOOST_OUTCOME_TRY(plan, planConnect(options, env));
     auto& config = plan.config;
 
-    if (!env.is_elevated()) {
-        return makeError(exitcode::kNotElevated,
-                         "azcmagent connect requires elevated privileges: run it as root (sudo)");
-    }
     const auto config_path = env.paths.agentConfig();
     std::error_code exists_error;
     if (std::filesystem::exists(config_path, exists_error)) {

@@ -31,8 +31,9 @@ struct ConnectPlan {
     Credential credential;
 };
 
-// Every input check, before anything is touched: cloud, defaults from a cloud config, required
-// flags (AZCM0016), values (AZCM0023), the credential.
+// Every input check, before anything is touched: first the flags alone (AZCM0016, AZCM0023), then
+// root (AZCM0018), then the files they name (cloud config AZCM0075, certificate) and the
+// defaults a cloud config gives.
 Result<ConnectPlan> planConnect(const ConnectOptions& options, const Environment& env);
 
 // The whole command; the JSON summary on success.

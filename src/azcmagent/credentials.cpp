@@ -11,7 +11,7 @@ namespace azcm::cli {
 
 using nlohmann::json;
 
-Result<Credential> resolveCredential(const CredentialOptions& options) {
+Result<void> checkCredentialFlags(const CredentialOptions& options, bool tenant_may_default) {
     const bool has_sp = !options.service_principal_id.empty();
     const bool has_secret = !options.service_principal_secret.empty();
     const bool has_cert = !options.service_principal_cert.empty();
@@ -26,15 +26,12 @@ Result<Credential> resolveCredential(const CredentialOptions& options) {
                          "use either --service-principal-secret or --service-principal-cert, "
                          "not both");
     }
-    Credential credential;
     if (has_token) {
         if (std::count(options.access_token.begin(), options.access_token.end(), '.') != 2) {
             return makeError(exitcode::kInvalidAccessToken,
                              "the --access-token value is not a JWT access token");
         }
-        credential.kind = Credential::Kind::kAccessToken;
-        credential.access_token = options.access_token;
-        return credential;
+        return ok();
     }
     if (!has_sp) {
         if (has_secret || has_cert) {
@@ -52,10 +49,22 @@ Result<Credential> resolveCredential(const CredentialOptions& options) {
                          "--service-principal-id needs --service-principal-secret or "
                          "--service-principal-cert");
     }
-    if (options.tenant_id.empty()) {
+    if (options.tenant_id.empty() && !tenant_may_default) {
         return makeError(exitcode::kMissingParameter,
                          "--tenant-id is required with a service principal");
     }
+    return ok();
+}
+
+Result<Credential> resolveCredential(const CredentialOptions& options) {
+    BOOST_OUTCOME_TRY(checkCredentialFlags(options, false));
+    Credential credential;
+    if (!options.access_token.empty()) {
+        credential.kind = Credential::Kind::kAccessToken;
+        credential.access_token = options.access_token;
+        return credential;
+    }
+    const bool has_secret = !options.service_principal_secret.empty();
     credential.client_id = options.service_principal_id;
     if (has_secret) {
         credential.kind = Credential::Kind::kSecret;

@@ -29,6 +29,10 @@ struct Credential {
     std::string access_token;
 };
 
+// The flag combinations alone, reading no file: exactly one method; a service principal needs a
+// tenant unless `tenant_may_default` (a cloud config or agentconfig.json will supply one).
+Result<void> checkCredentialFlags(const CredentialOptions& options, bool tenant_may_default);
+
 // Exactly one method: -i with -p or --service-principal-cert, or --access-token. None or an
 // incomplete one: kMissingParameter; two at once: kInvalidArgument; an unreadable certificate
 // file: kInvalidArgument; an access token that is not a JWT: kInvalidAccessToken.

@@ -51,19 +51,22 @@ runDisconnect(const DisconnectOptions& options, const Environment& env, const Co
     const bool has_config = std::filesystem::exists(config_path, exists_error);
     auto config = has_config ? config::loadAgentConfig(config_path)
                              : Result<config::AgentConfig>(makeError(exitcode::kGeneric, ""));
-    std::optional<Credential> credential;
     if (!options.force_local_only) {
-        auto credential_options = options.credential;
-        if (credential_options.tenant_id.empty() && config) {
-            credential_options.tenant_id = config.value().tenant_id;
-        }
-        BOOST_OUTCOME_TRY(resolved, resolveCredential(credential_options));
-        credential = std::move(resolved);
+        BOOST_OUTCOME_TRY(checkCredentialFlags(options.credential, true));
     }
     if (!env.is_elevated()) {
         return makeError(
             exitcode::kNotElevated,
             "azcmagent disconnect requires elevated privileges: run it as root (sudo)");
+    }
+    std::optional<Credential> credential;
+    if (!options.force_local_only && has_config && config) {
+        auto credential_options = options.credential;
+        if (credential_options.tenant_id.empty()) {
+            credential_options.tenant_id = config.value().tenant_id;
+        }
+        BOOST_OUTCOME_TRY(resolved, resolveCredential(credential_options));
+        credential = std::move(resolved);
     }
 
     if (options.force_local_only) {

@@ -1,8 +1,8 @@
 #pragma once
 // Layout of the emulator's data directory (given on the command line, so not an azcm::Paths path).
-#include <filesystem>
-
 #include "fs/atomic_file.hpp"
+
+#include <filesystem>
 
 namespace azcm::emulator {
 

@@ -42,7 +42,11 @@ Result<ListenAddress> parseListenAddress(const std::string& text) {
     return address;
 }
 
-std::string baseUrlFor(const std::string& host, std::uint16_t port) {
+std::string baseUrlFor(const std::string& listen_host, std::uint16_t port) {
+    // A wildcard listener is reached through loopback, the name the TLS certificate covers.
+    const std::string host = listen_host == "0.0.0.0" ? "127.0.0.1"
+                             : listen_host == "::"    ? "::1"
+                                                      : listen_host;
     const bool ipv6 = host.find(':') != std::string::npos;
     return "https://" + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }

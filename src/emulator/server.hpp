@@ -23,8 +23,9 @@ struct ListenAddress {
 };
 // "127.0.0.1:0", "[::1]:8443", "localhost:443".
 Result<ListenAddress> parseListenAddress(const std::string& text);
-// "https://127.0.0.1:PORT" ("https://[::1]:PORT" for IPv6 literals).
-std::string baseUrlFor(const std::string& host, std::uint16_t port);
+// "https://127.0.0.1:PORT" ("https://[::1]:PORT" for IPv6 literals; wildcard addresses map to
+// loopback).
+std::string baseUrlFor(const std::string& listen_host, std::uint16_t port);
 
 struct ServeOptions {
     std::filesystem::path data_dir;

@@ -157,6 +157,25 @@ TEST(App, ConnectValidatesBeforePrivilege) {
     EXPECT_TRUE(fake2.https_calls.empty());
 }
 
+TEST(App, NonRootGets18BeforeAnyFileIsRead) {
+    // cloud.json and certificate files are typically root-only: a non-root caller must learn
+    // that it needs root, not that a file is unreadable.
+    FakeEnvironment fake;
+    fake.elevated = false;
+    EXPECT_EQ(runCli({"connect", "-i", "a", "--service-principal-cert", "/nonexistent/sp.pem", "-g",
+                      "rg", "-l", "eastus", "--cloud-config", "/nonexistent/cloud.json"},
+                     fake.env()),
+              18)
+        << fake.out();
+    FakeEnvironment fake2;
+    fake2.elevated = false;
+    test::writeConnectedConfig(fake2.env());
+    EXPECT_EQ(runCli({"disconnect", "-i", "a", "--service-principal-cert", "/nonexistent/sp.pem"},
+                     fake2.env()),
+              18)
+        << fake2.out();
+}
+
 TEST(App, ConnectRequiredFlagsAndCredentials) {
     FakeEnvironment fake;
     EXPECT_EQ(

@@ -21,6 +21,8 @@ TEST(ServerTest, ParsesListenAddresses) {
     EXPECT_FALSE(parseListenAddress(":80"));
     EXPECT_EQ(baseUrlFor("127.0.0.1", 443), "https://127.0.0.1:443");
     EXPECT_EQ(baseUrlFor("::1", 443), "https://[::1]:443");
+    EXPECT_EQ(baseUrlFor("0.0.0.0", 443), "https://127.0.0.1:443");
+    EXPECT_EQ(baseUrlFor("::", 443), "https://[::1]:443");
 }
 
 TEST(ServerTest, CloudJsonCarriesEveryEndpointAndTheBootstrapOwner) {
