@@ -33,6 +33,13 @@ std::string describe(unsigned status, std::string_view body) {
     return text;
 }
 
+std::string asSentence(std::string text) {
+    if (text.empty() || text.back() != '.') {
+        text += '.';
+    }
+    return text;
+}
+
 json parseObject(std::string_view body) {
     auto document = json::parse(body, nullptr, false);
     return document.is_object() ? document : json();
@@ -142,8 +149,8 @@ mapMachineDeleteResponse(unsigned status, std::string_view body, std::string_vie
     }
     return makeError(exitcode::kDeleteResourceFailed,
                      "Failed to delete the Azure resource " + std::string(resource_id) + ": " +
-                         describe(status, body) +
-                         ". Use --force-local-only to clean up locally if the resource is gone or "
+                         asSentence(describe(status, body)) +
+                         " Use --force-local-only to clean up locally if the resource is gone or "
                          "will be deleted separately");
 }
 

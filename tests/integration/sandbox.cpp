@@ -59,6 +59,25 @@ void Sandbox::startEmulator(const EmulatorFlags& flags) {
     cloud_ = json::parse(fs::readFile(cloudJson()).value());
     auto url = http::parseUrl(cloud_.at("endpoints").at("arm").get<std::string>());
     port_ = url.value().port;
+    createResourceGroup("arc-rg");
+}
+
+void Sandbox::createResourceGroup(const std::string& name) const {
+    http::ClientOptions options;
+    options.ca_file = cloud_.at("caCertPath").get<std::string>();
+    options.retry.max_attempts = 1;
+    http::HttpsClient client(options);
+    http::SimpleRequest request;
+    request.method = http::Verb::put;
+    request.url = cloud_.at("endpoints").at("arm").get<std::string>() + "/subscriptions/" +
+                  subscription() + "/resourcegroups/" + name + "?api-version=2022-09-01";
+    request.headers = {{"Authorization", "Bearer " + ownerToken()},
+                       {"Content-Type", "application/json"}};
+    request.body = R"({"location":"westeurope"})";
+    auto response = client.send(request);
+    if (!response || response.value().result_int() >= 300) {
+        throw std::runtime_error("cannot create resource group " + name);
+    }
 }
 
 void Sandbox::stopEmulator() {

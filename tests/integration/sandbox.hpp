@@ -73,6 +73,8 @@ public:
 
 private:
     std::string ownerToken() const;
+    // The group tests onboard into: the Onboarding role may not create groups, as in Azure.
+    void createResourceGroup(const std::string& name) const;
 
     TempDir root_;
     DaemonProcess emulator_;

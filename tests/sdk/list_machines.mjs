@@ -9,6 +9,8 @@ const [cloudPath, appId, password] = process.argv.slice(2);
 const cloud = JSON.parse(readFileSync(cloudPath, "utf8"));
 const credential = new ClientSecretCredential(cloud.tenantId, appId, password, {
   authorityHost: cloud.endpoints.entra,
+  // A private cloud: MSAL's instance discovery would ask the public cloud about this authority.
+  disableInstanceDiscovery: true,
 });
 const client = new HybridComputeManagementClient(credential, cloud.subscriptionId, {
   endpoint: cloud.endpoints.arm,
