@@ -10,6 +10,8 @@
 #include "rbac.hpp"
 #include "token_service.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 namespace azcm::emulator {
@@ -35,10 +37,12 @@ Result<IssuedCertificate> issueMachineCertificate(const ServiceContext& context,
     issue.subject_common_name = machine.vm_id;
     issue.subject_public_key_der = public_key_der;
     issue.usage = crypto::CertificateUsage::kClient;
-    // Back-dated for clock skew; notAfter is still now + --cert-lifetime.
-    constexpr auto kBackdate = std::chrono::minutes(5);
-    issue.not_before = context.clock.now() - kBackdate;
-    issue.lifetime = context.options.cert_lifetime + kBackdate;
+    // Back-dated for clock skew; notAfter is still now + --cert-lifetime. The back-dating is a
+    // small part of short test lifetimes, so the agent's half-life renewal rule still holds.
+    const auto backdate =
+        std::min<std::chrono::seconds>(std::chrono::minutes(5), context.options.cert_lifetime / 10);
+    issue.not_before = context.clock.now() - backdate;
+    issue.lifetime = context.options.cert_lifetime + backdate;
     BOOST_OUTCOME_TRY(
         leaf, crypto::issueCertificatePem(context.pki.ca_cert_pem, context.pki.ca_key_pem, issue));
     BOOST_OUTCOME_TRY(info, crypto::parseCertificatePem(leaf));

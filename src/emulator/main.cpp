@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(std::int64_t{1}, std::int64_t{10} * 365 * 86400));
     app.add_option("--cert-lifetime", cert_lifetime, "Lifetime of machine certificates, seconds")
         ->capture_default_str()
-        ->check(CLI::Range(std::int64_t{60}, std::int64_t{10} * 365 * 86400));
+        ->check(CLI::Range(std::int64_t{2}, std::int64_t{10} * 365 * 86400));
     app.add_option("--token-lifetime", token_lifetime, "Lifetime of access tokens, seconds")
         ->capture_default_str()
         ->check(CLI::Range(std::int64_t{60}, std::int64_t{86400}));

@@ -1,7 +1,5 @@
 // The official Azure SDKs for JavaScript (@azure/identity, @azure/arm-hybridcompute from npm),
 // unchanged, list the machines of a running arc-emulator.
-#include <cstdlib>
-
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -13,8 +11,7 @@ namespace {
 using nlohmann::json;
 
 TEST(SdkTest, OfficialJavaScriptSdkListsMachines) {
-    const char* sdk_dir = std::getenv("AZCM_SDK_DIR"); // NOLINT(concurrency-mt-unsafe)
-    ASSERT_NE(sdk_dir, nullptr);
+    const std::string sdk_dir = AZCM_SDK_DIR;
     ASSERT_TRUE(std::filesystem::exists(std::filesystem::path(sdk_dir) / "node_modules" / "@azure" /
                                         "arm-hybridcompute"))
         << "run `npm install` in tests/sdk (scripts/test.sh does)";

@@ -17,6 +17,10 @@ const client = new HybridComputeManagementClient(credential, cloud.subscriptionI
 });
 const machines = [];
 for await (const machine of client.machines.listBySubscription()) {
-  machines.push({ name: machine.name, status: machine.status, vmId: machine.vmId });
+  machines.push({
+    name: machine.name,
+    status: machine.properties?.status ?? machine.status,
+    vmId: machine.properties?.vmId ?? machine.vmId,
+  });
 }
 console.log(JSON.stringify(machines));
