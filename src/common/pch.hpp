@@ -1,7 +1,5 @@
 #pragma once
 // Precompiled for every target of the suite (heavy, stable third-party headers only).
-#include <utility>
-
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -10,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <boost/asio.hpp>
@@ -18,5 +17,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/outcome.hpp>
+
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>

@@ -1,10 +1,10 @@
 // Onboarding end to end: the real azcmagent connects this machine to a real arc-emulator through
 // a real himds, with a secret and with a certificate.
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include "paths/paths.hpp"
 #include "sandbox.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace azcm::test {
 namespace {

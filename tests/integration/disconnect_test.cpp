@@ -1,8 +1,8 @@
 // Disconnect: the resource and the local identity go; a role that may not delete keeps both.
-#include <gtest/gtest.h>
-
 #include "paths/paths.hpp"
 #include "sandbox.hpp"
+
+#include <gtest/gtest.h>
 
 namespace azcm::test {
 namespace {

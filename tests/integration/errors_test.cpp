@@ -1,16 +1,16 @@
 // Bad input and refused operations: clear errors, the spec's exit codes, nothing written.
+#include "paths/paths.hpp"
+#include "sandbox.hpp"
+
 #include <fstream>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <pwd.h>
 #include <unistd.h>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-
-#include "paths/paths.hpp"
-#include "sandbox.hpp"
 
 namespace azcm::test {
 namespace {
@@ -41,7 +41,8 @@ TEST_F(ErrorsTest, ConnectWhileConnectedIs67) {
     ASSERT_EQ(sandbox_.azcmagent(sandbox_.connectArgs(onboarder_, "m1")).exit_code, 0);
     auto again = sandbox_.azcmagent(sandbox_.connectArgs(onboarder_, "m1"));
     EXPECT_EQ(again.exit_code, 67);
-    EXPECT_NE((again.out + again.err).find("AZCM0067"), std::string::npos) << again.out << again.err;
+    EXPECT_NE((again.out + again.err).find("AZCM0067"), std::string::npos)
+        << again.out << again.err;
 }
 
 TEST_F(ErrorsTest, WrongSecretIs41) {

@@ -1,11 +1,11 @@
 // What happens after onboarding: heartbeats, the disconnect timeout, certificate renewal and
 // expiry, and an emulator restart. The emulator's flags shorten the timeouts.
+#include "sandbox.hpp"
+
 #include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-
-#include "sandbox.hpp"
 
 namespace azcm::test {
 namespace {
@@ -75,8 +75,8 @@ TEST(LifecycleTest, LapsedCertificateIsExpired) {
     // Offline for longer than the certificate lives.
     std::this_thread::sleep_for(8s);
     sandbox.startHimds();
-    EXPECT_TRUE(waitUntil(
-        [&] { return sandbox.himdsStatus().value("agentStatus", "") == "Expired"; }, 20s))
+    EXPECT_TRUE(
+        waitUntil([&] { return sandbox.himdsStatus().value("agentStatus", "") == "Expired"; }, 20s))
         << sandbox.himdsStatus().dump(2);
     auto show = sandbox.azcmagent({"show", "--json"});
     EXPECT_EQ(json::parse(show.out).value("status", ""), "Expired") << show.out;
@@ -97,7 +97,8 @@ TEST(LifecycleTest, EmulatorRestartKeepsMachines) {
     sandbox.startEmulator(flags);
     auto after = sandbox.getMachine("arc-rg", "keep01");
     ASSERT_TRUE(after);
-    EXPECT_EQ(after->at("properties").value("vmId", ""), before->at("properties").value("vmId", ""));
+    EXPECT_EQ(after->at("properties").value("vmId", ""),
+              before->at("properties").value("vmId", ""));
     // The same credentials still work and himds keeps heartbeating to the restarted emulator.
     EXPECT_TRUE(waitUntil([&] { return armStatus(sandbox, "keep01") == "Connected"; }, 30s));
     auto sp2 = sandbox.createServicePrincipal("onboarder-2", kOnboarding);

@@ -1,16 +1,16 @@
 #include "sandbox.hpp"
 
-#include <stdexcept>
-
-#include <gtest/gtest.h>
-#include <sys/stat.h>
-
 #include "crypto/encoding.hpp"
 #include "fs/atomic_file.hpp"
 #include "http/https_client.hpp"
 #include "http/url.hpp"
 #include "ipc/ipc_client.hpp"
 #include "paths/paths.hpp"
+
+#include <stdexcept>
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
 
 namespace azcm::test {
 
@@ -51,8 +51,8 @@ void Sandbox::startEmulator(const EmulatorFlags& flags) {
     SpawnOptions options;
     options.stdout_file = (root() / "emulator.out").string();
     emulator_.start(argv, options);
-    bool ready = waitUntil([this] { return std::filesystem::exists(cloudJson()) || !emulator_.running(); },
-                           60s);
+    bool ready = waitUntil(
+        [this] { return std::filesystem::exists(cloudJson()) || !emulator_.running(); }, 60s);
     if (!ready || !emulator_.running()) {
         throw std::runtime_error("arc-emulator did not start: " + readLog("emulator.out"));
     }
@@ -110,11 +110,17 @@ ServicePrincipal Sandbox::createServicePrincipal(const std::string& name,
                                                  const std::string& role,
                                                  const std::string& scope,
                                                  bool with_certificate) {
-    std::vector<std::string> argv = {bin("arc-emulator"), "sp",     "create",
-                                     "--data-dir",        emulatorDir().string(),
-                                     "--name",            name,
-                                     "--role",            role,
-                                     "--scope",           scope.empty() ? "/subscriptions/" + subscription() : scope};
+    std::vector<std::string> argv = {bin("arc-emulator"),
+                                     "sp",
+                                     "create",
+                                     "--data-dir",
+                                     emulatorDir().string(),
+                                     "--name",
+                                     name,
+                                     "--role",
+                                     role,
+                                     "--scope",
+                                     scope.empty() ? "/subscriptions/" + subscription() : scope};
     ServicePrincipal sp;
     if (with_certificate) {
         sp.cert_path = (root() / (name + ".pem")).string();
@@ -144,23 +150,27 @@ CommandResult Sandbox::azcmagent(const std::vector<std::string>& args,
 
 std::vector<std::string> Sandbox::credentialArgs(const ServicePrincipal& sp) {
     if (!sp.cert_path.empty()) {
-        return {"--service-principal-id", sp.app_id, "--service-principal-cert", sp.cert_path,
-                "--tenant-id", sp.tenant};
+        return {"--service-principal-id",
+                sp.app_id,
+                "--service-principal-cert",
+                sp.cert_path,
+                "--tenant-id",
+                sp.tenant};
     }
     // The recommended way to pass a secret: a --config file, not the command line.
     auto file = root() / ("secret-" + std::to_string(++config_files_) + ".json");
     json config = {{"service-principal-secret", sp.password}};
     EXPECT_TRUE(fs::writeFileAtomic(file, config.dump(), {0600, {}}));
-    return {"--service-principal-id", sp.app_id, "--tenant-id", sp.tenant, "--config",
-            file.string()};
+    return {
+        "--service-principal-id", sp.app_id, "--tenant-id", sp.tenant, "--config", file.string()};
 }
 
 std::vector<std::string> Sandbox::connectArgs(const ServicePrincipal& sp,
                                               const std::string& resource_name,
                                               const std::string& resource_group) {
     std::vector<std::string> args = {"connect",          "--subscription-id", subscription(),
-                                     "--resource-group", resource_group,     "--location",
-                                     "westeurope",       "--resource-name",  resource_name,
+                                     "--resource-group", resource_group,      "--location",
+                                     "westeurope",       "--resource-name",   resource_name,
                                      "--cloud-config",   cloudJson().string()};
     auto creds = credentialArgs(sp);
     args.insert(args.end(), creds.begin(), creds.end());
@@ -179,9 +189,9 @@ std::string Sandbox::ownerToken() const {
                   "/oauth2/v2.0/token";
     request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
     request.body = "grant_type=client_credentials&client_id=" +
-                   http::urlEncode(owner.at("appId").get<std::string>()) + "&client_secret=" +
-                   http::urlEncode(owner.at("password").get<std::string>()) + "&scope=" +
-                   http::urlEncode("https://management.azure.com/.default");
+                   http::urlEncode(owner.at("appId").get<std::string>()) +
+                   "&client_secret=" + http::urlEncode(owner.at("password").get<std::string>()) +
+                   "&scope=" + http::urlEncode("https://management.azure.com/.default");
     auto response = client.send(request);
     if (!response || response.value().result_int() != 200) {
         throw std::runtime_error("owner token failed");
@@ -198,8 +208,7 @@ std::optional<json> Sandbox::getMachine(const std::string& resource_group,
     http::SimpleRequest request;
     request.url = cloud_.at("endpoints").at("arm").get<std::string>() + "/subscriptions/" +
                   subscription() + "/resourceGroups/" + resource_group +
-                  "/providers/Microsoft.HybridCompute/machines/" + name +
-                  "?api-version=2024-07-10";
+                  "/providers/Microsoft.HybridCompute/machines/" + name + "?api-version=2024-07-10";
     request.headers = {{"Authorization", "Bearer " + ownerToken()}};
     auto response = client.send(request);
     if (!response) {
@@ -209,15 +218,15 @@ std::optional<json> Sandbox::getMachine(const std::string& resource_group,
         return std::nullopt;
     }
     if (response.value().result_int() != 200) {
-        throw std::runtime_error("ARM GET returned " + std::to_string(response.value().result_int()) +
-                                 ": " + response.value().body());
+        throw std::runtime_error("ARM GET returned " +
+                                 std::to_string(response.value().result_int()) + ": " +
+                                 response.value().body());
     }
     return json::parse(response.value().body());
 }
 
 json Sandbox::himdsStatus() const {
-    auto response =
-        ipc::call(Paths(root()).socketFor("himds"), http::Verb::get, "/status", {}, 5s);
+    auto response = ipc::call(Paths(root()).socketFor("himds"), http::Verb::get, "/status", {}, 5s);
     if (!response) {
         return json::object();
     }

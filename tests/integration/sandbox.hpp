@@ -1,6 +1,9 @@
 #pragma once
 // An end-to-end sandbox: a real arc-emulator, a real himds and the real azcmagent, all from the
 // build's bin directory, relocated under one temporary AZCM_ROOT (ARCHITECTURE section 3).
+#include "process.hpp"
+#include "temp_dir.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -10,9 +13,6 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
-
-#include "process.hpp"
-#include "temp_dir.hpp"
 
 namespace azcm::test {
 

@@ -1,9 +1,9 @@
 // The official Azure SDKs for JavaScript (@azure/identity, @azure/arm-hybridcompute from npm),
 // unchanged, list the machines of a running arc-emulator.
+#include "sandbox.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-
-#include "sandbox.hpp"
 
 namespace azcm::test {
 namespace {
@@ -18,7 +18,8 @@ TEST(SdkTest, OfficialJavaScriptSdkListsMachines) {
     Sandbox sandbox;
     sandbox.startEmulator();
     sandbox.startHimds();
-    auto onboarder = sandbox.createServicePrincipal("onboarder", "Azure Connected Machine Onboarding");
+    auto onboarder =
+        sandbox.createServicePrincipal("onboarder", "Azure Connected Machine Onboarding");
     auto connect = sandbox.azcmagent(sandbox.connectArgs(onboarder, "sdk01"));
     ASSERT_EQ(connect.exit_code, 0) << connect.out << connect.err;
 

@@ -1,16 +1,15 @@
 #include "test_pki.hpp"
 
-#include <stdexcept>
-
 #include "crypto/keys.hpp"
 #include "crypto/x509.hpp"
+
+#include <stdexcept>
 
 namespace azcm::test {
 
 namespace {
 
-template <class T>
-T need(azcm::Result<T> result, const char* what) {
+template <class T> T need(azcm::Result<T> result, const char* what) {
     if (!result) {
         throw std::runtime_error(std::string(what) + ": " + result.error().message);
     }

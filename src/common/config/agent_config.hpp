@@ -1,14 +1,14 @@
 #pragma once
 // agentconfig.json: the resource identity written by `azcmagent connect` (root 0644).
+#include "config/cloud_config.hpp"
+#include "error.hpp"
+
 #include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
 
 #include <nlohmann/json_fwd.hpp>
-
-#include "config/cloud_config.hpp"
-#include "error.hpp"
 
 namespace azcm::config {
 
@@ -24,7 +24,8 @@ struct AgentConfig {
     std::map<std::string, std::string> tags;
     CloudConfig cloud;
 
-    std::string resourceId() const; // /subscriptions/../resourceGroups/../providers/Microsoft.HybridCompute/machines/..
+    std::string resourceId()
+        const; // /subscriptions/../resourceGroups/../providers/Microsoft.HybridCompute/machines/..
 };
 
 nlohmann::json toJson(const AgentConfig& config);

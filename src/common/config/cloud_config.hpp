@@ -1,12 +1,12 @@
 #pragma once
 // The endpoints of a cloud: built in for AzureCloud, or read from a `cloud.json` such as the one
 // arc-emulator writes (docs/emulator.md has the schema).
+#include "error.hpp"
+
 #include <filesystem>
 #include <string>
 
 #include <nlohmann/json_fwd.hpp>
-
-#include "error.hpp"
 
 namespace azcm::config {
 

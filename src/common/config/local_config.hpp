@@ -1,14 +1,14 @@
 #pragma once
 // localconfig.json: the administrator's `azcmagent config` settings (spec section 2), keys stored
 // by property name. Unknown keys are kept untouched so a newer file survives an older agent.
+#include "error.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
-
-#include "error.hpp"
 
 namespace azcm::config {
 

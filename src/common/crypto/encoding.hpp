@@ -1,8 +1,8 @@
 #pragma once
+#include "error.hpp"
+
 #include <string>
 #include <string_view>
-
-#include "error.hpp"
 
 namespace azcm::crypto {
 

@@ -1,14 +1,14 @@
 #pragma once
 // Compact JWS with RS256: tokens of the emulator's Entra ID, client assertions of service
 // principals with a certificate.
+#include "crypto/x509.hpp"
+#include "error.hpp"
+
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
-
-#include "crypto/x509.hpp"
-#include "error.hpp"
 
 namespace azcm::crypto {
 
@@ -33,9 +33,8 @@ struct JwtExpectations {
     std::chrono::seconds leeway{60};
 };
 // Verifies the signature with the public key (PEM key or certificate) and exp/nbf/aud/iss.
-Result<nlohmann::json> verifyJwt(std::string_view token,
-                                 std::string_view public_key_pem,
-                                 const JwtExpectations& expect);
+Result<nlohmann::json>
+verifyJwt(std::string_view token, std::string_view public_key_pem, const JwtExpectations& expect);
 
 // A JWK (kty RSA, n, e, kid, use sig, alg RS256, x5t when a certificate is given).
 Result<nlohmann::json> rsaPublicJwk(std::string_view public_key_or_cert_pem, std::string_view kid);

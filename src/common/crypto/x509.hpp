@@ -1,11 +1,11 @@
 #pragma once
+#include "error.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "error.hpp"
 
 namespace azcm::crypto {
 
@@ -34,9 +34,9 @@ enum class CertificateUsage { kServer, kClient, kCa };
 
 struct IssueRequest {
     std::string subject_common_name;
-    std::string subject_public_key_der;     // SubjectPublicKeyInfo DER
-    std::vector<std::string> dns_names;     // SANs, kServer
-    std::vector<std::string> ip_addresses;  // SANs, kServer
+    std::string subject_public_key_der;    // SubjectPublicKeyInfo DER
+    std::vector<std::string> dns_names;    // SANs, kServer
+    std::vector<std::string> ip_addresses; // SANs, kServer
     CertificateUsage usage = CertificateUsage::kClient;
     std::chrono::seconds lifetime{std::chrono::hours(24 * 90)};
     SystemTime not_before = std::chrono::system_clock::now() - std::chrono::minutes(5);

@@ -3,6 +3,7 @@
 #include <csignal>
 
 #include <boost/asio/post.hpp>
+
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>

@@ -16,7 +16,8 @@ namespace stdfs = std::filesystem;
 namespace {
 
 std::string errnoText(const std::string& what, const stdfs::path& path) {
-    return what + " " + path.string() + ": " + std::strerror(errno); // NOLINT(concurrency-mt-unsafe)
+    return what + " " + path.string() + ": " +
+           std::strerror(errno); // NOLINT(concurrency-mt-unsafe)
 }
 
 class FdGuard {
@@ -118,10 +119,8 @@ Result<void> createExclusive(const stdfs::path& path, std::string_view content, 
     return ok();
 }
 
-Result<void> writeFileAtomic(const stdfs::path& path,
-                             std::string_view content,
-                             FileMode mode,
-                             bool backup) {
+Result<void>
+writeFileAtomic(const stdfs::path& path, std::string_view content, FileMode mode, bool backup) {
     const stdfs::path dir = path.has_parent_path() ? path.parent_path() : stdfs::path(".");
     const stdfs::path temp = dir / ("." + path.filename().string() + ".tmp-" + randomSuffix());
     if (auto r = createExclusive(temp, content, mode); !r) {

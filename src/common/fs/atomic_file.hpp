@@ -1,15 +1,15 @@
 #pragma once
-// Crash-safe file writes (ARCHITECTURE section 2): temp file in the same directory, created with its
-// final mode, fsync, rename over the old file, fsync the directory. A reader sees the old file or
-// the new one, never a torn one. Nothing is opened through a symlink.
+// Crash-safe file writes (ARCHITECTURE section 2): temp file in the same directory, created with
+// its final mode, fsync, rename over the old file, fsync the directory. A reader sees the old file
+// or the new one, never a torn one. Nothing is opened through a symlink.
+#include "error.hpp"
+
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include <sys/types.h>
-
-#include "error.hpp"
 
 namespace azcm::fs {
 
@@ -26,9 +26,8 @@ Result<void> writeFileAtomic(const std::filesystem::path& path,
                              bool backup = false);
 
 // Creates a new file that must not exist yet (O_EXCL|O_NOFOLLOW) with its final mode and group.
-Result<void> createExclusive(const std::filesystem::path& path,
-                             std::string_view content,
-                             FileMode mode = {});
+Result<void>
+createExclusive(const std::filesystem::path& path, std::string_view content, FileMode mode = {});
 
 // Reads a regular file without following a symlink at the last component; bounded in size.
 Result<std::string> readFile(const std::filesystem::path& path, std::size_t max_bytes = 16 << 20);

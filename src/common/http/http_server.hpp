@@ -2,6 +2,9 @@
 // One HTTP/1.1 server for every listener of the suite: plain TCP (IMDS), TLS (emulator) and Unix
 // sockets (local IPC, with SO_PEERCRED). Each connection has a deadline; header and body sizes are
 // bounded. stop() closes acceptors and every open connection so the io_context can return.
+#include "error.hpp"
+#include "http/http_types.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -9,10 +12,8 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <sys/stat.h>
 
-#include "error.hpp"
-#include "http/http_types.hpp"
+#include <sys/stat.h>
 
 namespace azcm::http {
 

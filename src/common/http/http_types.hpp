@@ -9,6 +9,7 @@
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+
 #include <sys/types.h>
 
 namespace azcm::http {

@@ -1,10 +1,10 @@
 #pragma once
+#include "error.hpp"
+
 #include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
-
-#include "error.hpp"
 
 namespace azcm::http {
 

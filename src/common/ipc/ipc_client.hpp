@@ -1,11 +1,11 @@
 #pragma once
 // Client side of the local IPC (ARCHITECTURE section 4): HTTP/1.1 + JSON over a Unix socket.
+#include "error.hpp"
+#include "http/http_types.hpp"
+
 #include <chrono>
 #include <filesystem>
 #include <string>
-
-#include "error.hpp"
-#include "http/http_types.hpp"
 
 namespace azcm::ipc {
 

@@ -1,13 +1,13 @@
 #include "log/log.hpp"
 
+#include "fs/atomic_file.hpp"
+
 #include <cstdio>
 #include <memory>
 #include <vector>
 
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
-
-#include "fs/atomic_file.hpp"
 
 namespace azcm::log {
 

@@ -11,8 +11,8 @@
 namespace azcm::log {
 
 struct LogOptions {
-    std::string name;                  // logger name, e.g. "himds"
-    std::filesystem::path file;        // empty: no file sink
+    std::string name;           // logger name, e.g. "himds"
+    std::filesystem::path file; // empty: no file sink
     bool to_stderr = true;
     spdlog::level::level_enum level = spdlog::level::info;
 };

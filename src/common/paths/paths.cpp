@@ -23,22 +23,44 @@ fs::path Paths::under(std::string_view absolute) const {
     return root_ / fs::path(absolute).relative_path();
 }
 
-fs::path Paths::agentDataDir() const { return under("/var/opt/azcmagent"); }
-fs::path Paths::agentConfig() const { return agentDataDir() / "agentconfig.json"; }
-fs::path Paths::localConfig() const { return agentDataDir() / "localconfig.json"; }
-fs::path Paths::certsDir() const { return agentDataDir() / "certs"; }
-fs::path Paths::tokensDir() const { return agentDataDir() / "tokens"; }
-fs::path Paths::socketsDir() const { return agentDataDir() / "socks"; }
+fs::path Paths::agentDataDir() const {
+    return under("/var/opt/azcmagent");
+}
+fs::path Paths::agentConfig() const {
+    return agentDataDir() / "agentconfig.json";
+}
+fs::path Paths::localConfig() const {
+    return agentDataDir() / "localconfig.json";
+}
+fs::path Paths::certsDir() const {
+    return agentDataDir() / "certs";
+}
+fs::path Paths::tokensDir() const {
+    return agentDataDir() / "tokens";
+}
+fs::path Paths::socketsDir() const {
+    return agentDataDir() / "socks";
+}
 fs::path Paths::socketFor(std::string_view daemon) const {
     return socketsDir() / (std::string(daemon) + ".sock");
 }
-fs::path Paths::logDir() const { return agentDataDir() / "log"; }
+fs::path Paths::logDir() const {
+    return agentDataDir() / "log";
+}
 fs::path Paths::logFile(std::string_view name) const {
     return logDir() / (std::string(name) + ".log");
 }
-fs::path Paths::binDir() const { return under("/opt/azcmagent/bin"); }
-fs::path Paths::guestConfigDir() const { return under("/var/lib/GuestConfig"); }
-fs::path Paths::extensionsDir() const { return under("/var/lib/waagent"); }
-fs::path Paths::downloadsDir() const { return under("/opt/GC_Ext/downloads"); }
+fs::path Paths::binDir() const {
+    return under("/opt/azcmagent/bin");
+}
+fs::path Paths::guestConfigDir() const {
+    return under("/var/lib/GuestConfig");
+}
+fs::path Paths::extensionsDir() const {
+    return under("/var/lib/waagent");
+}
+fs::path Paths::downloadsDir() const {
+    return under("/opt/GC_Ext/downloads");
+}
 
 } // namespace azcm

@@ -15,19 +15,19 @@ public:
     const std::filesystem::path& root() const { return root_; }
     bool isSandbox() const { return root_ != "/"; }
 
-    std::filesystem::path agentDataDir() const;   // /var/opt/azcmagent
-    std::filesystem::path agentConfig() const;    // .../agentconfig.json
-    std::filesystem::path localConfig() const;    // .../localconfig.json
-    std::filesystem::path certsDir() const;       // .../certs
-    std::filesystem::path tokensDir() const;      // .../tokens
-    std::filesystem::path socketsDir() const;     // .../socks
+    std::filesystem::path agentDataDir() const;                     // /var/opt/azcmagent
+    std::filesystem::path agentConfig() const;                      // .../agentconfig.json
+    std::filesystem::path localConfig() const;                      // .../localconfig.json
+    std::filesystem::path certsDir() const;                         // .../certs
+    std::filesystem::path tokensDir() const;                        // .../tokens
+    std::filesystem::path socketsDir() const;                       // .../socks
     std::filesystem::path socketFor(std::string_view daemon) const; // .../socks/<daemon>.sock
-    std::filesystem::path logDir() const;         // .../log
-    std::filesystem::path logFile(std::string_view name) const; // .../log/<name>.log
-    std::filesystem::path binDir() const;         // /opt/azcmagent/bin
-    std::filesystem::path guestConfigDir() const; // /var/lib/GuestConfig
-    std::filesystem::path extensionsDir() const;  // /var/lib/waagent
-    std::filesystem::path downloadsDir() const;   // /opt/GC_Ext/downloads
+    std::filesystem::path logDir() const;                           // .../log
+    std::filesystem::path logFile(std::string_view name) const;     // .../log/<name>.log
+    std::filesystem::path binDir() const;                           // /opt/azcmagent/bin
+    std::filesystem::path guestConfigDir() const;                   // /var/lib/GuestConfig
+    std::filesystem::path extensionsDir() const;                    // /var/lib/waagent
+    std::filesystem::path downloadsDir() const;                     // /opt/GC_Ext/downloads
 
 private:
     std::filesystem::path under(std::string_view absolute) const;

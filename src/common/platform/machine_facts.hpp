@@ -24,7 +24,7 @@ struct MachineFacts {
     std::string manufacturer; // DMI sys_vendor
     std::string model;        // DMI product_name
     std::string serial_number;
-    std::string vm_uuid;      // DMI product_uuid
+    std::string vm_uuid; // DMI product_uuid
 };
 
 MachineFacts collectMachineFacts(const std::filesystem::path& root = "/");

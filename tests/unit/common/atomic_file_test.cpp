@@ -1,11 +1,11 @@
+#include "fs/atomic_file.hpp"
+#include "temp_dir.hpp"
+
 #include <filesystem>
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "fs/atomic_file.hpp"
-#include "temp_dir.hpp"
 
 namespace azcm {
 namespace {

@@ -1,11 +1,11 @@
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include "config/agent_config.hpp"
 #include "config/cloud_config.hpp"
 #include "config/local_config.hpp"
 #include "fs/atomic_file.hpp"
 #include "temp_dir.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace azcm::config {
 namespace {
@@ -71,8 +71,9 @@ TEST(AgentConfigTest, RoundTripsThroughFile) {
     ASSERT_TRUE(saveAgentConfig(path, config));
     auto loaded = loadAgentConfig(path);
     ASSERT_TRUE(loaded) << loaded.error().message;
-    EXPECT_EQ(loaded.value().resourceId(),
-              "/subscriptions/s/resourceGroups/rg/providers/Microsoft.HybridCompute/machines/web01");
+    EXPECT_EQ(
+        loaded.value().resourceId(),
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.HybridCompute/machines/web01");
     EXPECT_EQ(loaded.value().tags.at("env"), "prod");
     EXPECT_EQ(loaded.value().cloud.name, "ArcEmulator");
     EXPECT_EQ(loaded.value().cloud.ca_cert_path, "/tmp/ca.pem");

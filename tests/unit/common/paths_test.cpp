@@ -1,8 +1,8 @@
+#include "paths/paths.hpp"
+
 #include <cstdlib>
 
 #include <gtest/gtest.h>
-
-#include "paths/paths.hpp"
 
 namespace azcm {
 namespace {

@@ -2,8 +2,8 @@
 
 #include "config/agent_config.hpp"
 #include "crypto/keys.hpp"
-#include "daemon/daemon_runner.hpp"
 #include "crypto/x509.hpp"
+#include "daemon/daemon_runner.hpp"
 #include "ipc/ipc_client.hpp"
 #include "test_pki.hpp"
 
