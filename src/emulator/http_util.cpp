@@ -1,5 +1,7 @@
 #include "http_util.hpp"
 
+#include "http/url.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -37,19 +39,6 @@ http::Response errorResponse(const http::Request& request,
 
 namespace {
 
-int hexValue(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 char lower(char c) {
     return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
 }
@@ -67,52 +56,8 @@ std::string formatUtc(SystemTime time, char separator) {
 
 } // namespace
 
-Result<std::string> percentDecode(std::string_view text, bool plus_is_space) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (c == '%') {
-            if (i + 2 >= text.size()) {
-                return makeError(exitcode::kInvalidArgument, "truncated percent escape");
-            }
-            const int high = hexValue(text[i + 1]);
-            const int low = hexValue(text[i + 2]);
-            if (high < 0 || low < 0) {
-                return makeError(exitcode::kInvalidArgument, "invalid percent escape");
-            }
-            out.push_back(static_cast<char>(high * 16 + low));
-            i += 2;
-        } else if (c == '+' && plus_is_space) {
-            out.push_back(' ');
-        } else {
-            out.push_back(c);
-        }
-    }
-    return out;
-}
-
 Result<std::map<std::string, std::string>> parseForm(std::string_view text) {
-    std::map<std::string, std::string> fields;
-    while (!text.empty()) {
-        const auto amp = text.find('&');
-        const auto pair = text.substr(0, amp);
-        text = amp == std::string_view::npos ? std::string_view() : text.substr(amp + 1);
-        if (pair.empty()) {
-            continue;
-        }
-        const auto eq = pair.find('=');
-        BOOST_OUTCOME_TRY(key, percentDecode(pair.substr(0, eq), true));
-        std::string value;
-        if (eq != std::string_view::npos) {
-            BOOST_OUTCOME_TRY(decoded, percentDecode(pair.substr(eq + 1), true));
-            value = std::move(decoded);
-        }
-        if (!fields.emplace(std::move(key), std::move(value)).second) {
-            return makeError(exitcode::kInvalidArgument, "duplicate parameter");
-        }
-    }
-    return fields;
+    return http::parseQuery(text);
 }
 
 Result<SplitTarget> splitRequestTarget(std::string_view target) {
@@ -135,7 +80,7 @@ Result<std::vector<std::string>> pathSegments(std::string_view path) {
         if (raw.empty()) {
             continue;
         }
-        BOOST_OUTCOME_TRY(segment, percentDecode(raw, false));
+        BOOST_OUTCOME_TRY(segment, http::percentDecode(raw, false));
         if (segment.find('/') != std::string::npos ||
             std::any_of(segment.begin(), segment.end(),
                         [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {

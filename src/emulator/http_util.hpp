@@ -23,8 +23,6 @@ http::Response errorResponse(const http::Request& request,
                              std::string_view code,
                              std::string_view message);
 
-// Percent-decoding; '+' means space only in form bodies.
-Result<std::string> percentDecode(std::string_view text, bool plus_is_space);
 // application/x-www-form-urlencoded or a query string; duplicate keys are refused.
 Result<std::map<std::string, std::string>> parseForm(std::string_view text);
 

@@ -187,12 +187,12 @@ std::string urlEncode(std::string_view text) {
     return out;
 }
 
-Result<std::string> urlDecode(std::string_view text) {
+Result<std::string> percentDecode(std::string_view text, bool plus_is_space) {
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
-        if (c == '+') {
+        if (c == '+' && plus_is_space) {
             out.push_back(' ');
         } else if (c == '%') {
             if (i + 2 >= text.size()) {
@@ -210,6 +210,10 @@ Result<std::string> urlDecode(std::string_view text) {
         }
     }
     return out;
+}
+
+Result<std::string> urlDecode(std::string_view text) {
+    return percentDecode(text, true);
 }
 
 Result<std::map<std::string, std::string>> parseQuery(std::string_view query) {

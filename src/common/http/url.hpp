@@ -22,7 +22,9 @@ struct Url {
 Result<Url> parseUrl(std::string_view text);
 
 std::string urlEncode(std::string_view text);
-Result<std::string> urlDecode(std::string_view text);
+// Decodes %XX escapes; '+' becomes a space only when `plus_is_space` (query and form encoding).
+Result<std::string> percentDecode(std::string_view text, bool plus_is_space);
+Result<std::string> urlDecode(std::string_view text); // percentDecode(text, true)
 
 // Splits "a=1&b=2"; duplicate keys are an error (perf-reliability G12).
 Result<std::map<std::string, std::string>> parseQuery(std::string_view query);
