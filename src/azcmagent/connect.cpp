@@ -188,15 +188,7 @@ runConnect(const ConnectOptions& options, const Environment& env, const Console&
                          "This machine is an Azure virtual machine; Azure Arc-enabled servers "
                          "is not supported on it (set MSFT_ARC_TEST=true only to evaluate)");
     }
-    auto local = config::loadLocalConfig(env.paths.localConfig());
-    if (!local) {
-        return makeError(exitcode::kLocalConfigRead,
-                         "cannot read local config: " + local.error().message);
-    }
-    std::optional<std::string> proxy;
-    if (!local.value().proxy_url.empty()) {
-        proxy = local.value().proxy_url;
-    }
+    BOOST_OUTCOME_TRY(proxy, configuredProxy(env));
     const ControlPlane control_plane(env, config.cloud, proxy);
     spdlog::info("CONNECT_START resource={} cloud={} correlationId={}",
                  log::sanitize(config.resourceId()), log::sanitize(config.cloud.name),

@@ -1,5 +1,6 @@
 #include "control_plane.hpp"
 
+#include "config/local_config.hpp"
 #include "log/log.hpp"
 #include "responses.hpp"
 
@@ -30,6 +31,18 @@ std::string machineUrl(const std::string& arm,
     return arm + "/subscriptions/" + subscription_id + "/resourceGroups/" + resource_group +
            "/providers/Microsoft.HybridCompute/machines/" + resource_name +
            "?api-version=" + kMachineApiVersion;
+}
+
+Result<std::optional<std::string>> configuredProxy(const Environment& env) {
+    auto local = config::loadLocalConfig(env.paths.localConfig());
+    if (!local) {
+        return makeError(exitcode::kLocalConfigRead,
+                         "cannot read local config: " + local.error().message);
+    }
+    if (local.value().proxy_url.empty()) {
+        return std::optional<std::string>();
+    }
+    return std::optional<std::string>(local.value().proxy_url);
 }
 
 namespace {

@@ -35,6 +35,9 @@ std::string machineUrl(const std::string& arm,
                        const std::string& resource_group,
                        const std::string& resource_name);
 
+// The agent-specific proxy of localconfig.json (`proxy.url`), if one is set.
+Result<std::optional<std::string>> configuredProxy(const Environment& env);
+
 class ControlPlane {
 public:
     ControlPlane(const Environment& env,

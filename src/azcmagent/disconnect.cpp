@@ -97,15 +97,7 @@ runDisconnect(const DisconnectOptions& options, const Environment& env, const Co
     if (credential->kind != Credential::Kind::kAccessToken) {
         BOOST_OUTCOME_TRY(validateTenant(tenant));
     }
-    auto local = config::loadLocalConfig(env.paths.localConfig());
-    if (!local) {
-        return makeError(exitcode::kLocalConfigRead,
-                         "cannot read local config: " + local.error().message);
-    }
-    std::optional<std::string> proxy;
-    if (!local.value().proxy_url.empty()) {
-        proxy = local.value().proxy_url;
-    }
+    BOOST_OUTCOME_TRY(proxy, configuredProxy(env));
     const ControlPlane control_plane(env, agent.cloud, proxy);
     spdlog::info("DISCONNECT_START resource={}", log::sanitize(agent.resourceId()));
 
