@@ -1,13 +1,12 @@
 #include "issued_certificate.hpp"
 
 #include "fs/atomic_file.hpp"
+#include "paths/paths.hpp"
 
 namespace azcm::himds {
 
 namespace {
 
-// Debian's bundle of the system store (the file OpenSSL's default verify paths point at).
-constexpr const char* kSystemTrustBundle = "/etc/ssl/certs/ca-certificates.crt";
 constexpr std::size_t kMaxBundleBytes = 8 << 20;
 
 } // namespace
@@ -42,7 +41,7 @@ CertificateCheck checkIssuedCertificate(std::string_view chain_pem,
 
 Result<std::string> loadTrustAnchors(const config::CloudConfig& cloud) {
     const std::filesystem::path path = cloud.ca_cert_path.empty()
-                                           ? std::filesystem::path(kSystemTrustBundle)
+                                           ? Paths::systemTrustBundle()
                                            : std::filesystem::path(cloud.ca_cert_path);
     auto pem = fs::readFile(path, kMaxBundleBytes);
     if (!pem) {
