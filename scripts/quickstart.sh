@@ -56,6 +56,21 @@ echo "== creating an onboarding service principal (role: Azure Connected Machine
   >"$sandbox/onboarding-sp.json"
 chmod 0600 "$sandbox/onboarding-sp.json"
 
+# As in Azure, an administrator prepares the resource group; the onboarding credential may not.
+echo "== creating resource group quickstart-rg (as the emulator's bootstrap owner)"
+entra="$(jq -r .endpoints.entra "$cloud")"
+arm="$(jq -r .endpoints.arm "$cloud")"
+owner_token="$(curl -sS --fail --cacert "$(jq -r .caCertPath "$cloud")" \
+  --data-urlencode grant_type=client_credentials \
+  --data-urlencode "client_id=$(jq -r .bootstrapOwner.appId "$cloud")" \
+  --data-urlencode "client_secret=$(jq -r .bootstrapOwner.password "$cloud")" \
+  --data-urlencode "scope=https://management.azure.com/.default" \
+  "$entra/$(jq -r .tenantId "$cloud")/oauth2/v2.0/token" | jq -r .access_token)"
+curl -sS --fail --cacert "$(jq -r .caCertPath "$cloud")" -X PUT \
+  -H "Authorization: Bearer $owner_token" -H "Content-Type: application/json" \
+  -d '{"location":"westeurope"}' \
+  "$arm/subscriptions/$subscription/resourcegroups/quickstart-rg?api-version=2022-09-01" >/dev/null
+
 # The secret goes through a --config file, never the command line.
 umask 077
 jq '{ "service-principal-id": .appId, "service-principal-secret": .password, "tenant-id": .tenant }' \
@@ -64,7 +79,7 @@ jq '{ "service-principal-id": .appId, "service-principal-secret": .password, "te
 echo "== azcmagent connect"
 MSFT_ARC_TEST=true "$bin/azcmagent" connect --config "$sandbox/connect-config.json" \
   --cloud-config "$cloud" --subscription-id "$subscription" --resource-group quickstart-rg \
-  --location westeurope --resource-name "$(hostname -s | tr -c 'a-zA-Z0-9._-\n' '-')"
+  --location westeurope --resource-name "$(hostname -s | tr -c 'a-zA-Z0-9._\n-' '-')"
 rm -f "$sandbox/connect-config.json"
 
 echo "== azcmagent show"
@@ -76,5 +91,5 @@ Everything is running in $sandbox:
   AZCM_ROOT=$AZCM_ROOT $bin/azcmagent show      the agent's state
   cat $cloud                                     the emulator's endpoints and owner credential
   tail -f $AZCM_ROOT/var/opt/azcmagent/log/himds.log
-Stop it with:  bash scripts/quickstart.sh stop
+Stop it with:  AZCM_SANDBOX=$sandbox bash scripts/quickstart.sh stop
 TXT

@@ -63,4 +63,8 @@ fs::path Paths::downloadsDir() const {
     return under("/opt/GC_Ext/downloads");
 }
 
+fs::path Paths::systemTrustBundle() {
+    return "/etc/ssl/certs/ca-certificates.crt";
+}
+
 } // namespace azcm

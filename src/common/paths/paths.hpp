@@ -28,6 +28,8 @@ public:
     std::filesystem::path guestConfigDir() const;                   // /var/lib/GuestConfig
     std::filesystem::path extensionsDir() const;                    // /var/lib/waagent
     std::filesystem::path downloadsDir() const;                     // /opt/GC_Ext/downloads
+    // The host's trust store bundle: never relocated, it is the host's, not the agent's.
+    static std::filesystem::path systemTrustBundle(); // /etc/ssl/certs/ca-certificates.crt
 
 private:
     std::filesystem::path under(std::string_view absolute) const;

@@ -27,6 +27,8 @@ TEST(PathsTest, RootPrefixesEveryPath) {
     EXPECT_EQ(paths.certsDir(), "/tmp/sandbox/var/opt/azcmagent/certs");
     EXPECT_EQ(paths.guestConfigDir(), "/tmp/sandbox/var/lib/GuestConfig");
     EXPECT_EQ(paths.downloadsDir(), "/tmp/sandbox/opt/GC_Ext/downloads");
+    // The host's trust store is never relocated.
+    EXPECT_EQ(Paths::systemTrustBundle(), "/etc/ssl/certs/ca-certificates.crt");
 }
 
 TEST(PathsTest, EnvironmentRootIsHonoured) {
