@@ -11,6 +11,7 @@
 #include "token_service.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include <spdlog/spdlog.h>
 
@@ -148,7 +149,7 @@ http::Response IdentityService::handle(const http::Request& request,
     };
     const bool known =
         (segments.size() == 2 && is(0, "machines") &&
-         (is(1, "certificate") || is(1, "heartbeat"))) ||
+         (is(1, "certificate") || is(1, "heartbeat") || is(1, "token"))) ||
         (segments.size() == 3 && is(0, "machines") && is(1, "certificate") && is(2, "renew"));
     if (!known) {
         return errorResponse(request, http::Status::not_found, "NotFound",
@@ -163,6 +164,9 @@ http::Response IdentityService::handle(const http::Request& request,
     }
     if (is(1, "heartbeat")) {
         return heartbeat(request, peer);
+    }
+    if (is(1, "token")) {
+        return token(request, peer);
     }
     return issue(request);
 }
@@ -276,6 +280,65 @@ MachineByCertificate machineForPeer(const ServiceContext& context,
     return result;
 }
 
+constexpr std::size_t kMaxResourceLength = 2048;
+
+// An absolute URI: scheme ":" "//" authority ..., printable ASCII without spaces. The audience
+// ends up in a signed token, so anything odd is refused rather than passed on.
+bool isAbsoluteUri(const std::string& text) {
+    if (text.empty() || text.size() > kMaxResourceLength) {
+        return false;
+    }
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte <= 0x20 || byte >= 0x7f) {
+            return false;
+        }
+    }
+    const auto scheme_end = text.find("://");
+    if (scheme_end == std::string::npos || scheme_end == 0 ||
+        !std::isalpha(static_cast<unsigned char>(text.front()))) {
+        return false;
+    }
+    for (std::size_t i = 1; i < scheme_end; ++i) {
+        const auto byte = static_cast<unsigned char>(text[i]);
+        if (!std::isalnum(byte) && byte != '+' && byte != '-' && byte != '.') {
+            return false;
+        }
+    }
+    const auto authority = text.substr(scheme_end + 3);
+    return !authority.empty() && authority.front() != '/';
+}
+
+// The token audience: the resource as given, minus a "/.default" scope suffix.
+std::string audienceOf(const std::string& resource) {
+    constexpr std::string_view kDefaultScope = "/.default";
+    if (resource.size() > kDefaultScope.size() &&
+        resource.compare(resource.size() - kDefaultScope.size(), kDefaultScope.size(),
+                         kDefaultScope) == 0) {
+        return resource.substr(0, resource.size() - kDefaultScope.size());
+    }
+    return resource;
+}
+
+// A stable client id for the machine's identity, derived from its principal id so every
+// existing database has one without a schema change and it never changes while the identity
+// lives (a new identity gets a new principal id and so a new client id).
+std::string clientIdFor(const std::string& principal_id) {
+    std::string digest = crypto::sha256("azcm-emulator-mi-client-id:" + principal_id);
+    digest.resize(16);
+    digest[6] = static_cast<char>((static_cast<unsigned char>(digest[6]) & 0x0f) | 0x50);
+    digest[8] = static_cast<char>((static_cast<unsigned char>(digest[8]) & 0x3f) | 0x80);
+    const std::string hex = crypto::hexEncode(digest);
+    return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+           hex.substr(16, 4) + "-" + hex.substr(20, 12);
+}
+
+// xms_mirid in the casing ARM puts into managed identity tokens ("resourcegroups").
+std::string managedIdentityResourceId(const MachineRecord& machine) {
+    return "/subscriptions/" + machine.subscription_id + "/resourcegroups/" +
+           machine.resource_group + "/providers/Microsoft.HybridCompute/machines/" + machine.name;
+}
+
 } // namespace
 
 http::Response IdentityService::heartbeat(const http::Request& request,
@@ -359,6 +422,55 @@ http::Response IdentityService::renew(const http::Request& request, const http::
     spdlog::info("EMULATOR_CERT_RENEWED machine={} thumbprint={}",
                  log::sanitize(machineId(machine)), issued.value().info.thumbprint_sha1_hex);
     return jsonResponse(request, http::Status::ok, certificateAnswer(issued.value()));
+}
+
+http::Response IdentityService::token(const http::Request& request, const http::PeerInfo& peer) {
+    auto lookup = machineForPeer(context_, request, peer);
+    if (lookup.failure) {
+        return std::move(*lookup.failure);
+    }
+    const MachineRecord& machine = *lookup.machine;
+    const auto body = parseJsonObject(request.body());
+    if (!body || !body->contains("resource") || !body->at("resource").is_string()) {
+        return errorResponse(request, http::Status::bad_request, "InvalidRequest",
+                             "The body must be {\"resource\": \"<audience URI>\"}.");
+    }
+    const std::string resource = body->at("resource").get<std::string>();
+    if (!isAbsoluteUri(resource)) {
+        return errorResponse(request, http::Status::bad_request, "InvalidResource",
+                             "The resource must be an absolute URI of at most 2048 printable "
+                             "characters.");
+    }
+    if (machine.identity_type.empty() || machine.principal_id.empty()) {
+        return errorResponse(request, http::Status::bad_request, "ManagedIdentityNotEnabled",
+                             "The machine has no system-assigned managed identity.");
+    }
+    auto settings = context_.store.settings();
+    if (!settings) {
+        return internalError(request, settings.error());
+    }
+    ManagedIdentityGrant grant;
+    grant.principal_id = machine.principal_id;
+    grant.client_id = clientIdFor(machine.principal_id);
+    grant.resource_id = managedIdentityResourceId(machine);
+    grant.audience = audienceOf(resource);
+    const auto issued_at = toUnixSeconds(context_.clock.now());
+    auto jwt = issueManagedIdentityToken(context_, grant, settings.value().tenant_id, issued_at);
+    if (!jwt) {
+        return internalError(request, jwt.error());
+    }
+    const auto lifetime = context_.options.mi_token_lifetime.count();
+    spdlog::info("EMULATOR_MI_TOKEN machine={} audience={}", log::sanitize(machineId(machine)),
+                 log::sanitize(grant.audience));
+    return jsonResponse(request, http::Status::ok,
+                        json{{"access_token", jwt.value()},
+                             {"expires_in", std::to_string(lifetime)},
+                             {"expires_on", std::to_string(issued_at + lifetime)},
+                             {"not_before", std::to_string(issued_at)},
+                             {"resource", resource},
+                             {"token_type", "Bearer"},
+                             {"client_id", grant.client_id},
+                             {"object_id", grant.principal_id}});
 }
 
 } // namespace azcm::emulator

@@ -1,6 +1,6 @@
 #pragma once
 // The hybrid identity service (docs/protocol.md section 2): machine certificate issue with an ARM
-// token, heartbeats and renewal with mutual TLS.
+// token; heartbeats, renewal and managed identity tokens with mutual TLS.
 #include "http/http_types.hpp"
 #include "service_context.hpp"
 
@@ -22,6 +22,7 @@ private:
     http::Response issue(const http::Request& request);
     http::Response heartbeat(const http::Request& request, const http::PeerInfo& peer);
     http::Response renew(const http::Request& request, const http::PeerInfo& peer);
+    http::Response token(const http::Request& request, const http::PeerInfo& peer);
 
     const ServiceContext& context_;
 };

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
     std::int64_t heartbeat_timeout = 900;
     std::int64_t cert_lifetime = 7776000;
     std::int64_t token_lifetime = 3600;
+    std::int64_t mi_token_lifetime = 86400;
     std::string log_level = "info";
     app.add_option("--data-dir", data_dir, "State directory (database, keys, cloud.json)");
     app.add_option("--listen", listen, "HOST:PORT to serve HTTPS on (port 0: any free port)")
@@ -48,6 +49,10 @@ int main(int argc, char** argv) {
     app.add_option("--token-lifetime", token_lifetime, "Lifetime of access tokens, seconds")
         ->capture_default_str()
         ->check(CLI::Range(std::int64_t{60}, std::int64_t{86400}));
+    app.add_option("--mi-token-lifetime", mi_token_lifetime,
+                   "Lifetime of managed identity tokens (/his/machines/token), seconds")
+        ->capture_default_str()
+        ->check(CLI::Range(std::int64_t{60}, std::int64_t{7} * 86400));
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
         ->capture_default_str();
 
@@ -100,6 +105,7 @@ int main(int argc, char** argv) {
         options.emulator.heartbeat_timeout = std::chrono::seconds(heartbeat_timeout);
         options.emulator.cert_lifetime = std::chrono::seconds(cert_lifetime);
         options.emulator.token_lifetime = std::chrono::seconds(token_lifetime);
+        options.emulator.mi_token_lifetime = std::chrono::seconds(mi_token_lifetime);
         return azcm::emulator::serve(options);
     } catch (const std::exception& error) {
         std::cerr << "arc-emulator: " << error.what() << "\n";

@@ -13,6 +13,7 @@ struct EmulatorOptions {
     std::chrono::seconds heartbeat_timeout{900};
     std::chrono::seconds cert_lifetime{7776000}; // 90 days
     std::chrono::seconds token_lifetime{3600};
+    std::chrono::seconds mi_token_lifetime{86400}; // managed identity tokens (/his/machines/token)
 };
 
 struct ServiceContext {

@@ -56,6 +56,32 @@ Result<std::string> issueAccessToken(const ServiceContext& context,
                            json{{"kid", context.pki.signing_kid}});
 }
 
+Result<std::string> issueManagedIdentityToken(const ServiceContext& context,
+                                              const ManagedIdentityGrant& grant,
+                                              const std::string& tenant_id,
+                                              std::int64_t issued_at) {
+    const std::string issuer = issuerFor(context, tenant_id);
+    json claims{{"aud", grant.audience},
+                {"iss", issuer},
+                {"iat", issued_at},
+                {"nbf", issued_at},
+                {"exp", issued_at + context.options.mi_token_lifetime.count()},
+                {"idp", issuer},
+                {"idtyp", "app"},
+                {"tid", tenant_id},
+                {"oid", grant.principal_id},
+                {"sub", grant.principal_id},
+                {"appid", grant.client_id},
+                {"appidacr", "2"},
+                {"azp", grant.client_id},
+                {"azpacr", "2"},
+                {"xms_mirid", grant.resource_id},
+                {"uti", crypto::base64UrlEncode(crypto::randomBytes(16))},
+                {"ver", "2.0"}};
+    return crypto::signJwt(claims, context.pki.signing_key_pem,
+                           json{{"kid", context.pki.signing_kid}});
+}
+
 Authentication authenticateArm(const ServiceContext& context, const http::Request& request) {
     Authentication result;
     const auto token = bearerToken(request);

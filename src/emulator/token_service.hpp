@@ -5,6 +5,7 @@
 #include "http/http_types.hpp"
 #include "service_context.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,19 @@ Result<std::string> issueAccessToken(const ServiceContext& context,
                                      const std::string& tenant_id,
                                      const std::string& audience,
                                      const std::string& auth_method);
+
+// What a managed identity token is issued for: the machine's system-assigned identity.
+struct ManagedIdentityGrant {
+    std::string principal_id;
+    std::string client_id;
+    std::string resource_id; // xms_mirid
+    std::string audience;
+};
+// An RS256 token of the machine's identity (same key, kid and issuer as the Entra tokens).
+Result<std::string> issueManagedIdentityToken(const ServiceContext& context,
+                                              const ManagedIdentityGrant& grant,
+                                              const std::string& tenant_id,
+                                              std::int64_t issued_at);
 
 std::string issuerFor(const ServiceContext& context, const std::string& tenant_id);
 std::vector<std::string> armAudiences(const ServiceContext& context);
