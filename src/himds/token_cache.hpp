@@ -1,0 +1,86 @@
+#pragma once
+// Managed identity tokens cached per resource (spec section 4): refreshed at half their lifetime,
+// one upstream call per resource at a time, a still-valid token served while the control plane
+// fails, an expired one never.
+#include "error.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace azcm::himds {
+
+using TokenTime = std::chrono::system_clock::time_point;
+
+struct ManagedIdentityToken {
+    std::string access_token;
+    std::string token_type = "Bearer";
+    std::string resource;
+    TokenTime issued_at{}; // not_before; the epoch means "when the fetch returned"
+    TokenTime expires_on{};
+};
+
+using TokenFetcher = std::function<Result<ManagedIdentityToken>(const std::string& resource)>;
+using TokenClock = std::function<TokenTime()>;
+// A number in [0, 1) that spreads the back-off of failed refreshes.
+using JitterSource = std::function<double()>;
+
+inline constexpr std::chrono::seconds kRefreshBackoffBase{1};
+inline constexpr std::chrono::seconds kRefreshBackoffMax{60};
+inline constexpr std::chrono::minutes kMaxExpirySafetyMargin{5};
+// Resources come from callers; bounds the memory an enumeration of made-up resources can take.
+inline constexpr std::size_t kMaxCachedResources = 1024;
+
+// "https://management.azure.com/" and "https://management.azure.com" share an entry.
+std::string normalizeResource(std::string_view resource);
+
+// A token is served until min(5 minutes, lifetime / 10) before it expires.
+bool tokenUsable(const ManagedIdentityToken& token, TokenTime now);
+bool refreshDue(const ManagedIdentityToken& token, TokenTime now);
+
+class TokenCache {
+public:
+    explicit TokenCache(
+        TokenFetcher fetch,
+        TokenClock clock = [] { return std::chrono::system_clock::now(); },
+        JitterSource jitter = {});
+
+    // Thread-safe and blocking. Calls `fetch` from the calling thread, at most one call per
+    // resource at a time: concurrent misses wait for that call. `bypass_cache` forces an upstream
+    // call (joining one already in flight).
+    Result<ManagedIdentityToken> get(const std::string& resource, bool bypass_cache = false);
+
+    // Threads waiting for the in-flight fetch of `resource` (diagnostics and tests).
+    std::size_t waitersFor(const std::string& resource) const;
+
+private:
+    struct Entry {
+        std::optional<ManagedIdentityToken> token;
+        bool in_flight = false;
+        std::uint64_t generation = 0; // completed fetches
+        std::optional<Error> last_error;
+        std::size_t waiters = 0;
+        int failures = 0;
+        TokenTime retry_after{};
+    };
+
+    std::shared_ptr<Entry> entryFor(const std::string& key);
+    std::chrono::milliseconds backoff(int failures);
+
+    TokenFetcher fetch_;
+    TokenClock clock_;
+    JitterSource jitter_;
+    mutable std::mutex mutex_;
+    std::condition_variable done_;
+    std::map<std::string, std::shared_ptr<Entry>> entries_;
+};
+
+} // namespace azcm::himds
