@@ -163,22 +163,7 @@ Result<Settings> Store::initialize() {
         assignment.role_definition_id = std::string(kOwnerRoleId);
         assignment.scope = "/subscriptions/" + subscription_id;
 
-        BOOST_OUTCOME_TRY(insert_principal,
-                          db_->prepare("INSERT INTO service_principals(app_id, object_id, "
-                                       "display_name, secret_hash) VALUES(?, ?, ?, ?)"));
-        insert_principal.bind(1, owner.app_id)
-            .bind(2, owner.object_id)
-            .bind(3, owner.display_name)
-            .bind(4, owner.secret_hash);
-        BOOST_OUTCOME_TRY(insert_principal.run());
-        BOOST_OUTCOME_TRY(insert_assignment,
-                          db_->prepare("INSERT INTO role_assignments(id, principal_id, "
-                                       "role_definition_id, scope) VALUES(?, ?, ?, ?)"));
-        insert_assignment.bind(1, assignment.id)
-            .bind(2, assignment.principal_id)
-            .bind(3, assignment.role_definition_id)
-            .bind(4, assignment.scope);
-        BOOST_OUTCOME_TRY(insert_assignment.run());
+        BOOST_OUTCOME_TRY(insertServicePrincipal(owner, assignment));
         BOOST_OUTCOME_TRY(putSetting("bootstrapAppId", owner.app_id));
         BOOST_OUTCOME_TRY(putSetting("bootstrapPassword", password));
         return ok();
@@ -204,27 +189,31 @@ Result<Settings> Store::settings() {
 
 Result<void> Store::createServicePrincipal(const ServicePrincipal& principal,
                                            const RoleAssignment& assignment) {
-    return db_->transaction([&]() -> Result<void> {
-        BOOST_OUTCOME_TRY(insert_principal,
-                          db_->prepare("INSERT INTO service_principals(app_id, object_id, "
-                                       "display_name, secret_hash, cert_pem, cert_thumbprint) "
-                                       "VALUES(?, ?, ?, ?, ?, ?)"));
-        insert_principal.bind(1, principal.app_id)
-            .bind(2, principal.object_id)
-            .bind(3, principal.display_name)
-            .bind(4, principal.secret_hash)
-            .bind(5, principal.cert_pem)
-            .bind(6, principal.cert_thumbprint);
-        BOOST_OUTCOME_TRY(insert_principal.run());
-        BOOST_OUTCOME_TRY(insert_assignment,
-                          db_->prepare("INSERT INTO role_assignments(id, principal_id, "
-                                       "role_definition_id, scope) VALUES(?, ?, ?, ?)"));
-        insert_assignment.bind(1, assignment.id)
-            .bind(2, assignment.principal_id)
-            .bind(3, assignment.role_definition_id)
-            .bind(4, assignment.scope);
-        return insert_assignment.run();
-    });
+    return db_->transaction(
+        [&]() -> Result<void> { return insertServicePrincipal(principal, assignment); });
+}
+
+Result<void> Store::insertServicePrincipal(const ServicePrincipal& principal,
+                                           const RoleAssignment& assignment) {
+    BOOST_OUTCOME_TRY(insert_principal,
+                      db_->prepare("INSERT INTO service_principals(app_id, object_id, "
+                                   "display_name, secret_hash, cert_pem, cert_thumbprint) "
+                                   "VALUES(?, ?, ?, ?, ?, ?)"));
+    insert_principal.bind(1, principal.app_id)
+        .bind(2, principal.object_id)
+        .bind(3, principal.display_name)
+        .bind(4, principal.secret_hash)
+        .bind(5, principal.cert_pem)
+        .bind(6, principal.cert_thumbprint);
+    BOOST_OUTCOME_TRY(insert_principal.run());
+    BOOST_OUTCOME_TRY(insert_assignment,
+                      db_->prepare("INSERT INTO role_assignments(id, principal_id, "
+                                   "role_definition_id, scope) VALUES(?, ?, ?, ?)"));
+    insert_assignment.bind(1, assignment.id)
+        .bind(2, assignment.principal_id)
+        .bind(3, assignment.role_definition_id)
+        .bind(4, assignment.scope);
+    return insert_assignment.run();
 }
 
 Result<std::optional<ServicePrincipal>> Store::findServicePrincipal(const std::string& app_id) {

@@ -103,6 +103,9 @@ private:
     explicit Store(std::unique_ptr<Database> db) : db_(std::move(db)) {}
     Result<std::optional<std::string>> setting(const std::string& key);
     Result<void> putSetting(const std::string& key, const std::string& value);
+    // Inside a transaction of the caller's.
+    Result<void> insertServicePrincipal(const ServicePrincipal& principal,
+                                        const RoleAssignment& assignment);
 
     std::unique_ptr<Database> db_;
 };
