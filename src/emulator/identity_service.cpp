@@ -388,7 +388,8 @@ http::Response IdentityService::heartbeat(const http::Request& request,
                         json{{"status", machine.status},
                              {"vmId", machine.vm_id},
                              {"resourceId", machineId(machine)},
-                             {"location", machine.location}});
+                             {"location", machine.location},
+                             {"tags", machine.tags}});
 }
 
 http::Response IdentityService::renew(const http::Request& request, const http::PeerInfo& peer) {

@@ -82,8 +82,11 @@ Result<stdfs::path> ChallengeStore::issue() {
     challenge.secret = crypto::hexEncode(crypto::randomBytes(kChallengeSecretBytes));
     challenge.expiry = now + kChallengeLifetime;
     assert(challenge.path.string().find('=') == std::string::npos);
+    // Not synced: after a crash the key is useless anyway, and the fsync would dominate the
+    // latency of the exchange.
     BOOST_OUTCOME_TRY(fs::createExclusive(challenge.path, challenge.secret,
-                                          fs::FileMode{kChallengeFileMode, group_}));
+                                          fs::FileMode{kChallengeFileMode, group_},
+                                          fs::Durability::kVolatile));
     stdfs::path issued = challenge.path;
     challenges_.push_back(std::move(challenge));
     return issued;
@@ -121,6 +124,17 @@ void ChallengeStore::purgeExpired() {
 std::size_t ChallengeStore::outstanding() const {
     const std::lock_guard lock(mutex_);
     return challenges_.size();
+}
+
+std::optional<SteadyTime> ChallengeStore::nextExpiry() const {
+    const std::lock_guard lock(mutex_);
+    std::optional<SteadyTime> earliest;
+    for (const auto& challenge : challenges_) {
+        if (!earliest || challenge.expiry < *earliest) {
+            earliest = challenge.expiry;
+        }
+    }
+    return earliest;
 }
 
 std::string ChallengeStore::wwwAuthenticateValue(const stdfs::path& key_file) {

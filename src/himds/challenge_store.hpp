@@ -59,6 +59,8 @@ public:
     void purgeExpired();
 
     std::size_t outstanding() const;
+    // When the oldest outstanding challenge expires (none: nothing to clean up).
+    std::optional<SteadyTime> nextExpiry() const;
 
     // The WWW-Authenticate header value of the 401: the path unquoted and nothing after it.
     static std::string wwwAuthenticateValue(const std::filesystem::path& key_file);

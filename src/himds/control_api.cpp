@@ -95,8 +95,10 @@ void HimdsService::handleRequest(http::Request&& request,
         bool privileged;
         Handler handler;
     };
-    static const std::array<Route, 6> kRoutes = {{
+    static const std::array<Route, 8> kRoutes = {{
         {"/status", http::Verb::get, false, &HimdsService::handleStatus},
+        {"/identity", http::Verb::get, true, &HimdsService::handleIdentity},
+        {"/identity/token", http::Verb::post, true, &HimdsService::handleServiceToken},
         {"/identity/keys", http::Verb::post, true, &HimdsService::handleKeys},
         {"/identity/activate", http::Verb::post, true, &HimdsService::handleActivate},
         {"/identity/deactivate", http::Verb::post, true, &HimdsService::handleDeactivate},
@@ -254,7 +256,7 @@ void HimdsService::handleActivate(const http::Request& request, http::Respond re
                 return;
             }
             adoptIdentity(std::move(result).value());
-            spdlog::info("IDENTITY_ACTIVATED resourceId={}", log::sanitize(resource_id_));
+            spdlog::info("IDENTITY_ACTIVATED resourceId={}", log::sanitize(synced_.resource_id));
             heartbeatNow(
                 [this, shape, respond] { respond(shape.json(http::Status::ok, statusJson())); });
         });
@@ -289,6 +291,67 @@ void HimdsService::handleReload(const http::Request& request, http::Respond resp
     }
     spdlog::info("CFG_RELOADED");
     respond(shape.json(http::Status::ok, json{{"reloaded", true}}));
+}
+
+void HimdsService::handleIdentity(const http::Request& request, http::Respond respond) {
+    const ReplyShape shape(request);
+    if (!identity_) {
+        respond(shape.error({http::Status::conflict, "NotConnected",
+                             "the machine is not connected to Azure Arc"}));
+        return;
+    }
+    const auto& agent = identity_->agent;
+    respond(shape.json(http::Status::ok, json{{"resourceId", synced_.resource_id},
+                                              {"vmId", synced_.vm_id},
+                                              {"tenantId", agent.tenant_id},
+                                              {"subscriptionId", agent.subscription_id},
+                                              {"resourceGroup", agent.resource_group},
+                                              {"resourceName", agent.resource_name},
+                                              {"location", synced_.location},
+                                              {"cloud", agent.cloud.name},
+                                              {"agentStatus", status_.agentStatus()}}));
+}
+
+void HimdsService::handleServiceToken(const http::Request& request, http::Respond respond) {
+    const ReplyShape shape(request);
+    auto body = parseJsonObject(request);
+    if (!body) {
+        respond(shape.error(body.error()));
+        return;
+    }
+    const auto& document = body.value();
+    if (!document.contains("resource") || !document["resource"].is_string() ||
+        document["resource"].get_ref<const std::string&>().empty() ||
+        document["resource"].get_ref<const std::string&>().size() > 2048) {
+        respond(shape.error(badRequest("resource must be a non-empty string")));
+        return;
+    }
+    const bool bypass_cache = document.value("bypassCache", false);
+    auto resource = document["resource"].get<std::string>();
+    if (!identity_ || !token_cache_) {
+        respond(shape.error({http::Status::conflict, "NotConnected",
+                             "the machine is not connected to Azure Arc"}));
+        return;
+    }
+    if (!bypass_cache) {
+        if (auto cached = token_cache_->peek(resource)) {
+            respond(shape.json(http::Status::ok, tokenResponseJson(*cached, resource,
+                                                                   std::chrono::system_clock::now())));
+            return;
+        }
+    }
+    offload([cache = token_cache_, resource,
+             bypass_cache] { return cache->get(resource, bypass_cache); },
+            [shape, resource, respond = std::move(respond)](Result<ManagedIdentityToken> token) {
+                if (!token) {
+                    respond(shape.error({http::Status::bad_gateway, "TokenUnavailable",
+                                         token.error().message}));
+                    return;
+                }
+                respond(shape.json(http::Status::ok,
+                                   tokenResponseJson(token.value(), resource,
+                                                     std::chrono::system_clock::now())));
+            });
 }
 
 void HimdsService::handleShutdown(const http::Request& request, http::Respond respond) {

@@ -33,6 +33,7 @@ struct HimdsService::HeartbeatOutcome {
     std::optional<ServiceReply> reply; // empty: transport failure
     std::string transport_error;
     std::chrono::system_clock::time_point finished;
+    platform::MachineFacts facts;
 };
 
 void HimdsService::loadExistingIdentity() {
@@ -66,12 +67,17 @@ void HimdsService::adoptIdentity(Identity identity) {
     cancelHeartbeatTimer();
     status_.reset();
     heartbeat_running_ = false;
-    resource_id_ = identity.agent.resourceId();
-    vm_id_ = identity.agent.vm_id;
+    synced_.resource_id = identity.agent.resourceId();
+    synced_.vm_id = identity.agent.vm_id;
+    synced_.location = identity.agent.location;
+    synced_.tags = identity.agent.tags;
     spdlog::info("IDENTITY_LOADED resourceId={} thumbprint={} notAfter={}",
-                 log::sanitize(resource_id_), identity.machine.certificate.thumbprint_sha1_hex,
+                 log::sanitize(synced_.resource_id), identity.machine.certificate.thumbprint_sha1_hex,
                  formatRfc3339(identity.machine.certificate.not_after));
     identity_ = std::move(identity);
+    token_cache_ = std::make_shared<TokenCache>(makeIdentityServiceFetcher(client_, credentials_));
+    publishCredentials();
+    refreshMetadata();
 }
 
 void HimdsService::dropIdentity() {
@@ -79,8 +85,10 @@ void HimdsService::dropIdentity() {
     identity_.reset();
     status_.reset();
     heartbeat_running_ = false;
-    resource_id_.clear();
-    vm_id_.clear();
+    synced_ = {};
+    token_cache_.reset();
+    publishCredentials();
+    refreshMetadata();
 }
 
 void HimdsService::scheduleHeartbeat(std::chrono::seconds delay) {
@@ -177,8 +185,9 @@ HimdsService::HeartbeatOutcome HimdsService::runHeartbeat(const Identity& identi
             spdlog::warn("CERT_RENEWAL_FAILED {}", log::sanitize(renewed.error().message));
         }
     }
-    const auto facts = platform::collectMachineFacts(options_.facts_root);
-    auto reply = client_->post(endpoint, current, kHeartbeatRoute, heartbeatBody(facts, local));
+    outcome.facts = platform::collectMachineFacts(options_.facts_root);
+    auto reply =
+        client_->post(endpoint, current, kHeartbeatRoute, heartbeatBody(outcome.facts, local));
     if (reply) {
         outcome.reply = std::move(reply).value();
     } else {
@@ -244,7 +253,9 @@ void HimdsService::applyOutcome(HeartbeatOutcome outcome) {
     heartbeat_running_ = false;
     if (outcome.renewed) {
         identity_->machine = std::move(*outcome.renewed);
+        publishCredentials();
     }
+    facts_ = std::move(outcome.facts);
     if (stopped_) {
         return;
     }
@@ -252,16 +263,29 @@ void HimdsService::applyOutcome(HeartbeatOutcome outcome) {
     if (outcome.reply && outcome.reply->status == 200) {
         status_.heartbeatSucceeded(now);
         if (auto vm_id = stringMember(outcome.reply->body, "vmId"); !vm_id.empty()) {
-            vm_id_ = vm_id;
+            synced_.vm_id = vm_id;
         }
         if (auto resource_id = stringMember(outcome.reply->body, "resourceId");
             !resource_id.empty()) {
-            resource_id_ = resource_id;
+            synced_.resource_id = resource_id;
+        }
+        if (auto location = stringMember(outcome.reply->body, "location"); !location.empty()) {
+            synced_.location = location;
+        }
+        if (const auto& body = outcome.reply->body;
+            body.is_object() && body.contains("tags") && body["tags"].is_object()) {
+            std::map<std::string, std::string> tags;
+            for (const auto& [name, value] : body["tags"].items()) {
+                if (value.is_string()) {
+                    tags[name] = value.get<std::string>();
+                }
+            }
+            synced_.tags = std::move(tags);
         }
         if (outcome.renewal_error) {
             status_.noteError(now, "CertificateRenewalFailed", *outcome.renewal_error);
         }
-        spdlog::info("HEARTBEAT_OK resourceId={}", log::sanitize(resource_id_));
+        spdlog::info("HEARTBEAT_OK resourceId={}", log::sanitize(synced_.resource_id));
     } else {
         std::string code = "HeartbeatFailed";
         std::string message;
@@ -282,6 +306,7 @@ void HimdsService::applyOutcome(HeartbeatOutcome outcome) {
         spdlog::warn("HEARTBEAT_FAILED code={} reason={}", code, log::sanitize(message));
         status_.heartbeatFailed(now, std::move(code), std::move(message));
     }
+    refreshMetadata();
     scheduleHeartbeat(
         nextHeartbeatDelay(options_.heartbeat_interval, status_.consecutiveFailures()));
 }

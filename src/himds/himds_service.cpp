@@ -4,12 +4,53 @@
 #include "log/log.hpp"
 #include "rfc3339.hpp"
 
+#include <charconv>
 #include <cstdlib>
 #include <stdexcept>
 
+#include <grp.h>
 #include <unistd.h>
 
 namespace azcm::himds {
+
+namespace {
+
+std::uint16_t parseImdsPort(const char* text) {
+    if (text == nullptr || *text == '\0') {
+        return kDefaultImdsPort;
+    }
+    const std::string_view value(text);
+    unsigned port = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), port);
+    if (ec != std::errc{} || end != value.data() + value.size() || port > 65535) {
+        throw std::invalid_argument("AZCM_IMDS_PORT must be a port number between 0 and 65535");
+    }
+    return static_cast<std::uint16_t>(port);
+}
+
+bool parseRateLimitSwitch(const char* text) {
+    const std::string_view value = text == nullptr ? "" : text;
+    if (value.empty() || value == "on") {
+        return true;
+    }
+    if (value == "off") {
+        return false;
+    }
+    throw std::invalid_argument("AZCM_IMDS_RATE_LIMIT must be 'on' or 'off'");
+}
+
+std::optional<gid_t> groupId(const std::string& name) {
+    std::vector<char> buffer(16384);
+    group entry{};
+    group* found = nullptr;
+    if (::getgrnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 ||
+        found == nullptr) {
+        return std::nullopt;
+    }
+    return found->gr_gid;
+}
+
+} // namespace
 
 HimdsOptions optionsFromEnvironment() {
     HimdsOptions options;
@@ -20,7 +61,24 @@ HimdsOptions optionsFromEnvironment() {
     if (proxy == nullptr) {
         proxy = std::getenv("https_proxy");
     }
+    const char* imds_port = std::getenv("AZCM_IMDS_PORT");
+    const char* rate_limit = std::getenv("AZCM_IMDS_RATE_LIMIT");
+    const char* sandbox_root = std::getenv("AZCM_ROOT");
+    const char* sandbox_group = std::getenv("AZCM_TOKEN_GROUP");
     // NOLINTEND(concurrency-mt-unsafe)
+    options.imds_port = parseImdsPort(imds_port);
+    options.imds_rate_limits = parseRateLimitSwitch(rate_limit);
+    const bool sandboxed = sandbox_root != nullptr && *sandbox_root != '\0';
+    if (!sandboxed) {
+        // Installed: the package creates the group; without it only root and himds read keys.
+        options.token_group = groupId("himds");
+    } else if (sandbox_group != nullptr && *sandbox_group != '\0') {
+        options.token_group = groupId(sandbox_group);
+        if (!options.token_group) {
+            throw std::invalid_argument(std::string("AZCM_TOKEN_GROUP names no group: ") +
+                                        sandbox_group);
+        }
+    }
     auto parsed = parseHeartbeatInterval(interval != nullptr ? interval : "");
     if (!parsed) {
         throw std::invalid_argument(
@@ -33,7 +91,7 @@ HimdsOptions optionsFromEnvironment() {
     return options;
 }
 
-Result<void> ensureDirectories(const Paths& paths) {
+Result<void> ensureDirectories(const Paths& paths, std::optional<gid_t> token_group) {
     // Component by component, so a sandbox root's new parents get 0755 rather than the umask.
     auto directory = paths.root();
     for (const auto& component : paths.agentDataDir().lexically_relative(paths.root())) {
@@ -42,6 +100,8 @@ Result<void> ensureDirectories(const Paths& paths) {
     }
     BOOST_OUTCOME_TRY(fs::ensureDirectory(paths.certsDir(), {0700, {}}));
     BOOST_OUTCOME_TRY(fs::ensureDirectory(paths.socketsDir(), {0755, {}}));
+    // Group members read key files but never create or replace them: no group write.
+    BOOST_OUTCOME_TRY(fs::ensureDirectory(paths.tokensDir(), {0750, token_group}));
     return fs::ensureDirectory(paths.logDir(), {0755, {}});
 }
 
@@ -60,12 +120,25 @@ HimdsService::HimdsService(boost::asio::io_context& io,
                            HimdsOptions options,
                            std::shared_ptr<IdentityServiceClient> client)
     : io_(io), workers_(workers), paths_(std::move(paths)), options_(std::move(options)),
-      client_(std::move(client)), files_(paths_.certsDir()), heartbeat_timer_(io) {}
+      client_(std::move(client)), files_(paths_.certsDir()), heartbeat_timer_(io),
+      challenge_timer_(io), challenges_(paths_.tokensDir(), options_.token_group),
+      token_limiter_(RateLimiter::create(options_.imds_rate_limits
+                                             ? std::optional<RateLimit>(kTokenRouteLimit)
+                                             : std::nullopt)),
+      metadata_limiter_(RateLimiter::create(options_.imds_rate_limits
+                                                ? std::optional<RateLimit>(kMetadataRouteLimit)
+                                                : std::nullopt)) {}
 
 HimdsService::~HimdsService() = default;
 
 Result<void> HimdsService::start() {
-    BOOST_OUTCOME_TRY(ensureDirectories(paths_));
+    BOOST_OUTCOME_TRY(ensureDirectories(paths_, options_.token_group));
+    facts_ = platform::collectMachineFacts(options_.facts_root);
+    security_ = collectSecurityFacts(options_.facts_root);
+    if (auto usable = challenges_.validateDirectory(); !usable) {
+        // Metadata and heartbeats still work; the token route refuses until it is fixed.
+        spdlog::error("IMDS_TOKENS_DIR_UNUSABLE {}", log::sanitize(usable.error().message));
+    }
 
     switch (files_.recoverInterruptedRenewal()) {
     case IdentityFiles::Recovery::kCompleted:
@@ -94,6 +167,7 @@ Result<void> HimdsService::start() {
     const auto socket = paths_.socketFor("himds");
     BOOST_OUTCOME_TRY(server_->listenUnix(socket, 0666));
     spdlog::info("IPC_LISTENING socket={}", socket.string());
+    BOOST_OUTCOME_TRY(listenImds());
 
     loadExistingIdentity();
     return ok();
@@ -102,8 +176,12 @@ Result<void> HimdsService::start() {
 void HimdsService::stop() {
     stopped_ = true;
     cancelHeartbeatTimer();
+    challenge_timer_.cancel();
     if (server_) {
         server_->stop();
+    }
+    if (imds_server_) {
+        imds_server_->stop();
     }
 }
 
@@ -113,6 +191,7 @@ Result<void> HimdsService::reloadLocalConfig() {
         return loaded.error();
     }
     local_config_ = std::move(loaded).value();
+    publishCredentials();
     spdlog::info("CFG_LOADED proxy={}",
                  local_config_.proxy_url.empty() ? "none" : log::sanitize(local_config_.proxy_url));
     return ok();
@@ -122,10 +201,14 @@ nlohmann::json HimdsService::statusJson() const {
     nlohmann::json status = {{"daemon", "himds"},
                              {"version", AZCM_AGENT_VERSION},
                              {"connected", identity_.has_value()},
-                             {"resourceId", resource_id_},
-                             {"vmId", vm_id_},
+                             {"resourceId", synced_.resource_id},
+                             {"vmId", synced_.vm_id},
                              {"certificate", nullptr},
-                             {"heartbeatIntervalSeconds", options_.heartbeat_interval.count()}};
+                             {"heartbeatIntervalSeconds", options_.heartbeat_interval.count()},
+                             {"imds",
+                              {{"port", imds_port_},
+                               {"addresses", imds_addresses_},
+                               {"rateLimits", options_.imds_rate_limits}}}};
     status_.addTo(status);
     if (identity_) {
         const auto& certificate = identity_->machine.certificate;

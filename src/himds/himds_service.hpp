@@ -7,11 +7,18 @@
 #include "config/local_config.hpp"
 #include "connection_status.hpp"
 #include "error.hpp"
+#include "challenge_store.hpp"
 #include "heartbeat_policy.hpp"
 #include "http/http_server.hpp"
 #include "identity_client.hpp"
 #include "identity_files.hpp"
+#include "imds_request.hpp"
+#include "instance_metadata.hpp"
 #include "paths/paths.hpp"
+#include "platform/machine_facts.hpp"
+#include "rate_limiter.hpp"
+#include "token_cache.hpp"
+#include "token_fetcher.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -32,6 +39,11 @@
 
 namespace azcm::himds {
 
+inline constexpr std::uint16_t kDefaultImdsPort = 40342;
+// Defaults of the IMDS rate limits (docs/imds.md). The identity route follows Azure's IMDS.
+inline constexpr RateLimit kTokenRouteLimit{20, 20, 5};
+inline constexpr RateLimit kMetadataRouteLimit{100, 100, 20};
+
 struct HimdsOptions {
     std::chrono::seconds heartbeat_interval = kDefaultHeartbeatInterval;
     // Privileged socket peers: uid 0 and this uid (the daemon's own euid by default).
@@ -42,16 +54,24 @@ struct HimdsOptions {
     std::optional<std::string> environment_proxy;
     // POST /shutdown: the daemon runner's requestShutdown.
     std::function<void()> request_shutdown;
+    // IMDS listener on 127.0.0.1 and [::1]; 0 picks a free port (reported by GET /status).
+    std::uint16_t imds_port = kDefaultImdsPort;
+    // Off only for benchmarks (AZCM_IMDS_RATE_LIMIT=off).
+    bool imds_rate_limits = true;
+    // The group that may read challenge key files: `himds` when installed.
+    std::optional<gid_t> token_group;
 };
 
-// Reads the options himds takes from its environment: AZCM_HEARTBEAT_INTERVAL and HTTPS_PROXY.
-// Throws std::invalid_argument on a bad AZCM_HEARTBEAT_INTERVAL (start-up only).
+// Reads the options himds takes from its environment: AZCM_HEARTBEAT_INTERVAL, HTTPS_PROXY,
+// AZCM_IMDS_PORT, AZCM_IMDS_RATE_LIMIT, and the token group (`himds` when AZCM_ROOT is unset,
+// AZCM_TOKEN_GROUP in a sandbox). Throws std::invalid_argument on a bad value (start-up only).
 HimdsOptions optionsFromEnvironment();
 
 // The directories himds needs, with their modes: the agent data directory and its missing parents
-// 0755, certs 0700, socks and log 0755. Existing directories are left as they are. main calls it
-// before the log file is opened, so the log does not create them under the daemon's umask.
-Result<void> ensureDirectories(const Paths& paths);
+// 0755, certs 0700, socks and log 0755, tokens 0750 with `token_group`. Existing directories are
+// left as they are. main calls it before the log file is opened, so the log does not create them
+// under the daemon's umask.
+Result<void> ensureDirectories(const Paths& paths, std::optional<gid_t> token_group = {});
 
 class HimdsService : public std::enable_shared_from_this<HimdsService> {
 public:
@@ -76,6 +96,8 @@ public:
     Result<void> reloadLocalConfig();
 
     nlohmann::json statusJson() const;
+    // The bound IMDS port (0 before start()).
+    std::uint16_t imdsPort() const { return imds_port_; }
 
 private:
     struct Identity {
@@ -104,6 +126,21 @@ private:
     void handleDeactivate(const http::Request& request, http::Respond respond);
     void handleReload(const http::Request& request, http::Respond respond);
     void handleShutdown(const http::Request& request, http::Respond respond);
+    void handleIdentity(const http::Request& request, http::Respond respond);
+    void handleServiceToken(const http::Request& request, http::Respond respond);
+
+    // IMDS REST API (imds_api.cpp).
+    Result<void> listenImds();
+    void handleImdsRequest(http::Request&& request, const http::PeerInfo& peer,
+                           http::Respond respond);
+    void answerInstance(const http::Request& request, const ImdsCall& call, http::Respond respond);
+    void answerToken(const http::Request& request, const ImdsCall& call, http::Respond respond);
+    void answerVersions(const http::Request& request, http::Respond respond);
+    void armChallengeTimer();
+    // Rebuilds the instance metadata after the identity or the synced metadata changed.
+    void refreshMetadata();
+    // Hands the current certificate and endpoint to token fetches on the workers.
+    void publishCredentials();
 
     // Heartbeat loop (heartbeat_loop.cpp).
     void loadExistingIdentity();
@@ -128,14 +165,29 @@ private:
     std::shared_ptr<IdentityServiceClient> client_;
     IdentityFiles files_;
     std::unique_ptr<http::HttpServer> server_;
+    std::unique_ptr<http::HttpServer> imds_server_;
     boost::asio::steady_timer heartbeat_timer_;
+    boost::asio::steady_timer challenge_timer_;
+    ChallengeStore challenges_;
+    std::shared_ptr<RateLimiter> token_limiter_;
+    std::shared_ptr<RateLimiter> metadata_limiter_;
+    std::shared_ptr<CredentialSlot> credentials_ = std::make_shared<CredentialSlot>();
 
     // io_context thread only.
     config::LocalConfig local_config_;
     std::optional<Identity> identity_;
     ConnectionStatus status_;
-    std::string vm_id_;
-    std::string resource_id_;
+    SyncedMetadata synced_;
+    platform::MachineFacts facts_;
+    SecurityFacts security_;
+    // Instance metadata of the current identity, and its serialisation for the whole-tree route.
+    std::optional<nlohmann::json> metadata_;
+    std::string metadata_body_;
+    // One cache per identity: a new identity never sees the tokens of the previous one.
+    std::shared_ptr<TokenCache> token_cache_;
+    std::uint16_t imds_port_ = 0;
+    std::vector<std::string> imds_addresses_;
+    bool challenge_timer_armed_ = false;
     bool heartbeat_running_ = false;
     std::uint64_t timer_generation_ = 0;
     bool stopped_ = false;

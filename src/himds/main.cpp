@@ -23,7 +23,8 @@ int main(int argc, char** argv) {
 
     try {
         const auto paths = azcm::Paths::fromEnvironment();
-        if (auto made = azcm::himds::ensureDirectories(paths); !made) {
+        auto options = azcm::himds::optionsFromEnvironment();
+        if (auto made = azcm::himds::ensureDirectories(paths, options.token_group); !made) {
             std::cerr << "himds: " << made.error().message << "\n";
             return azcm::exitcode::kInitFailed;
         }
@@ -32,7 +33,6 @@ int main(int argc, char** argv) {
                      paths.root().string());
 
         azcm::daemon::DaemonRunner runner("himds");
-        auto options = azcm::himds::optionsFromEnvironment();
         options.request_shutdown = [&runner] { runner.requestShutdown(); };
         const auto interval = options.heartbeat_interval;
         auto service = azcm::himds::HimdsService::create(runner.context(), runner.workers(), paths,
@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
                 spdlog::warn("CFG_RELOAD_FAILED {}", azcm::log::sanitize(reloaded.error().message));
             }
         });
-        runner.notifyReady("heartbeatInterval=" + std::to_string(interval.count()) + "s");
+        runner.notifyReady("heartbeatInterval=" + std::to_string(interval.count()) +
+                           "s imdsPort=" + std::to_string(service->imdsPort()));
         return runner.run();
     } catch (const std::exception& e) {
         spdlog::critical("DAEMON_START_FAILED {}", azcm::log::sanitize(e.what()));

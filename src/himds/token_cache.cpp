@@ -164,6 +164,20 @@ Result<ManagedIdentityToken> TokenCache::get(const std::string& resource, bool b
     return fetched.error();
 }
 
+std::optional<ManagedIdentityToken> TokenCache::peek(const std::string& resource) const {
+    const std::lock_guard lock(mutex_);
+    const auto it = entries_.find(normalizeResource(resource));
+    if (it == entries_.end() || !it->second->token) {
+        return std::nullopt;
+    }
+    const ManagedIdentityToken& token = *it->second->token;
+    const TokenTime now = clock_();
+    if (!tokenUsable(token, now) || refreshDue(token, now)) {
+        return std::nullopt;
+    }
+    return token;
+}
+
 std::size_t TokenCache::waitersFor(const std::string& resource) const {
     const std::lock_guard lock(mutex_);
     const auto it = entries_.find(normalizeResource(resource));

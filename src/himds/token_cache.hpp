@@ -26,6 +26,8 @@ struct ManagedIdentityToken {
     std::string resource;
     TokenTime issued_at{}; // not_before; the epoch means "when the fetch returned"
     TokenTime expires_on{};
+    std::string client_id; // of the managed identity, as the control plane reports it
+    std::string object_id;
 };
 
 using TokenFetcher = std::function<Result<ManagedIdentityToken>(const std::string& resource)>;
@@ -57,6 +59,10 @@ public:
     // resource at a time: concurrent misses wait for that call. `bypass_cache` forces an upstream
     // call (joining one already in flight).
     Result<ManagedIdentityToken> get(const std::string& resource, bool bypass_cache = false);
+
+    // A cached token that needs no refresh yet, without blocking on an upstream call: the fast
+    // path the io thread takes before handing a miss to a worker.
+    std::optional<ManagedIdentityToken> peek(const std::string& resource) const;
 
     // Threads waiting for the in-flight fetch of `resource` (diagnostics and tests).
     std::size_t waitersFor(const std::string& resource) const;

@@ -98,7 +98,10 @@ std::string randomSuffix() {
 
 } // namespace
 
-Result<void> createExclusive(const stdfs::path& path, std::string_view content, FileMode mode) {
+Result<void> createExclusive(const stdfs::path& path,
+                             std::string_view content,
+                             FileMode mode,
+                             Durability durability) {
     FdGuard fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (fd.get() < 0) {
         return makeError(exitcode::kGeneric, errnoText("cannot create", path));
@@ -113,7 +116,7 @@ Result<void> createExclusive(const stdfs::path& path, std::string_view content, 
     if (auto r = writeAll(fd.get(), content, path); !r) {
         return fail(r);
     }
-    if (::fsync(fd.get()) != 0) {
+    if (durability == Durability::kSynced && ::fsync(fd.get()) != 0) {
         return fail(makeError(exitcode::kGeneric, errnoText("cannot fsync", path)));
     }
     return ok();

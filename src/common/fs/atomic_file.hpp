@@ -25,9 +25,15 @@ Result<void> writeFileAtomic(const std::filesystem::path& path,
                              FileMode mode = {},
                              bool backup = false);
 
+// Whether a new file is flushed to disk before it is used. Volatile suits files that are useless
+// after a crash anyway (one-time challenge keys) and must be cheap to create.
+enum class Durability { kSynced, kVolatile };
+
 // Creates a new file that must not exist yet (O_EXCL|O_NOFOLLOW) with its final mode and group.
-Result<void>
-createExclusive(const std::filesystem::path& path, std::string_view content, FileMode mode = {});
+Result<void> createExclusive(const std::filesystem::path& path,
+                             std::string_view content,
+                             FileMode mode = {},
+                             Durability durability = Durability::kSynced);
 
 // Reads a regular file without following a symlink at the last component; bounded in size.
 Result<std::string> readFile(const std::filesystem::path& path, std::size_t max_bytes = 16 << 20);

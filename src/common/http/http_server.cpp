@@ -524,6 +524,9 @@ void acceptTcp(const std::shared_ptr<ServerCore>& core,
                 retryAcceptLater(core, listener, acceptTcp);
                 return;
             }
+            // Answers are written whole; Nagle would only hold back the last segment.
+            ErrorCode ignored;
+            socket.set_option(tcp::no_delay(true), ignored);
             try {
                 core->startTcpSession(std::move(socket), listener->tls);
             } catch (const std::exception& e) {

@@ -77,6 +77,7 @@ Harness::Harness() : paths_(dir_.path()), fake_(std::make_shared<FakeIdentitySer
     azcm::daemon::applyDaemonUmask();
     options_.privileged_uid = ::geteuid();
     options_.facts_root = "/";
+    options_.imds_port = 0; // a free port: tests run in parallel
     std::ofstream(caFile()) << azcm::test::testPki().ca_cert_pem;
 }
 

@@ -1,0 +1,45 @@
+#pragma once
+// Where managed identity tokens come from: POST {identity}/machines/token over mutual TLS with the
+// machine certificate (docs/protocol.md 2.5), and the JSON himds answers with (spec section 4.5).
+#include "identity_client.hpp"
+#include "token_cache.hpp"
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace azcm::himds {
+
+// What a fetch needs: the current certificate (renewals replace it) and how to reach the service.
+struct TokenCredentials {
+    MachineIdentity machine;
+    ServiceEndpoint endpoint;
+};
+
+// Shared between the io thread, which publishes credentials, and the workers that fetch.
+class CredentialSlot {
+public:
+    void publish(std::shared_ptr<const TokenCredentials> credentials);
+    std::shared_ptr<const TokenCredentials> current() const;
+
+private:
+    mutable std::mutex mutex_;
+    std::shared_ptr<const TokenCredentials> credentials_;
+};
+
+// Reads a 200 answer of /machines/token; anything else becomes an error carrying its status.
+Result<ManagedIdentityToken> parseTokenReply(const ServiceReply& reply);
+
+// A TokenFetcher for TokenCache calling the identity service with the slot's credentials.
+TokenFetcher makeIdentityServiceFetcher(std::shared_ptr<IdentityServiceClient> client,
+                                        std::shared_ptr<const CredentialSlot> slot);
+
+// The token answer: all values strings (spec 4.5) plus client_id and object_id. `resource` echoes
+// what the caller asked for.
+nlohmann::json tokenResponseJson(const ManagedIdentityToken& token,
+                                 const std::string& resource,
+                                 TokenTime now);
+
+} // namespace azcm::himds
