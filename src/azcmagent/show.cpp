@@ -63,6 +63,19 @@ std::string valueText(const json& value) {
 
 } // namespace
 
+ImdsEndpoints imdsEndpointsFor(const std::optional<nlohmann::json>& himds_status) {
+    long port = kDefaultImdsPort;
+    if (himds_status && himds_status->contains("imds") && (*himds_status)["imds"].is_object()) {
+        const auto& imds = (*himds_status)["imds"];
+        if (imds.contains("port") && imds["port"].is_number_unsigned() && imds["port"] > 0 &&
+            imds["port"] <= 65535) {
+            port = imds["port"].get<long>();
+        }
+    }
+    const std::string base = "http://localhost:" + std::to_string(port);
+    return {base + "/metadata/identity/oauth2/token", base};
+}
+
 std::string cloudProviderOf(const platform::MachineFacts& facts) {
     const auto vendor = lower(facts.manufacturer);
     const auto model = lower(facts.model);
@@ -148,6 +161,9 @@ std::vector<ShowField> buildShowFields(const ShowInput& input) {
         fields.push_back(field("Host Name", "hostName", input.facts.host_name));
         fields.push_back(field("FQDN", "fqdn", input.facts.fqdn));
     }
+    const auto endpoints = imdsEndpointsFor(status);
+    fields.push_back(field("Identity Endpoint", "identityEndpoint", endpoints.identity));
+    fields.push_back(field("IMDS Endpoint", "imdsEndpoint", endpoints.imds));
     fields.push_back(field("Dependent Service Status", "services", services));
     fields.push_back(field("Portal Page", "portalPage",
                            config ? portalPage(config->tenant_id, resource_id) : ""));

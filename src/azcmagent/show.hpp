@@ -39,6 +39,16 @@ Result<std::vector<ShowField>> selectShowFields(const std::vector<ShowField>& fi
 std::string formatShowText(const std::vector<ShowField>& fields);
 nlohmann::json formatShowJson(const std::vector<ShowField>& fields);
 
+inline constexpr long kDefaultImdsPort = 40342;
+
+// IDENTITY_ENDPOINT and IMDS_ENDPOINT as the agent documents them (spec 3.1, 4.7), on the port
+// himds reports (40342 unless a sandbox moved it).
+struct ImdsEndpoints {
+    std::string identity; // http://localhost:40342/metadata/identity/oauth2/token
+    std::string imds;     // http://localhost:40342
+};
+ImdsEndpoints imdsEndpointsFor(const std::optional<nlohmann::json>& himds_status);
+
 // "AWS", "GCP", "OCI", "Azure" or "N/A" from DMI vendor and product.
 std::string cloudProviderOf(const platform::MachineFacts& facts);
 

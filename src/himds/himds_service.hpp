@@ -60,6 +60,8 @@ struct HimdsOptions {
     bool imds_rate_limits = true;
     // The group that may read challenge key files: `himds` when installed.
     std::optional<gid_t> token_group;
+    // Time of the challenge store (tests age challenges without waiting a minute).
+    SteadyClock challenge_clock = [] { return std::chrono::steady_clock::now(); };
 };
 
 // Reads the options himds takes from its environment: AZCM_HEARTBEAT_INTERVAL, HTTPS_PROXY,

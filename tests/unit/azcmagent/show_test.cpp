@@ -56,6 +56,8 @@ TEST(Show, TextHasTheSpecFieldsInOrderAligned) {
                                          "Cloud Provider",
                                          "Manufacturer",
                                          "Model",
+                                         "Identity Endpoint",
+                                         "IMDS Endpoint",
                                          "Dependent Service Status",
                                          "Portal Page"};
     const std::string haystack = "\n" + text;
@@ -169,6 +171,26 @@ TEST(Show, CloudProviderFromDmi) {
     EXPECT_EQ(cloudProviderOf(facts), "GCP");
     facts.manufacturer = "Dell Inc.";
     EXPECT_EQ(cloudProviderOf(facts), "N/A");
+}
+
+TEST(Show, EndpointsAreTheDocumentedValues) {
+    auto input = connectedInput();
+    input.himds_status = nlohmann::json{{"agentStatus", "Connected"}};
+    const auto fields = buildShowFields(input);
+    const auto shown = formatShowJson(fields);
+    EXPECT_EQ(shown["identityEndpoint"], "http://localhost:40342/metadata/identity/oauth2/token");
+    EXPECT_EQ(shown["imdsEndpoint"], "http://localhost:40342");
+}
+
+TEST(Show, EndpointsFollowThePortHimdsReports) {
+    auto input = connectedInput();
+    input.himds_status = nlohmann::json{{"imds", {{"port", 41000}}}};
+    const auto shown = formatShowJson(buildShowFields(input));
+    EXPECT_EQ(shown["identityEndpoint"], "http://localhost:41000/metadata/identity/oauth2/token");
+    EXPECT_EQ(shown["imdsEndpoint"], "http://localhost:41000");
+    // A nonsensical report falls back to the documented port.
+    input.himds_status = nlohmann::json{{"imds", {{"port", -3}}}};
+    EXPECT_EQ(formatShowJson(buildShowFields(input))["imdsEndpoint"], "http://localhost:40342");
 }
 
 } // namespace

@@ -4,6 +4,7 @@
 #include "crypto/keys.hpp"
 #include "crypto/x509.hpp"
 #include "daemon/daemon_runner.hpp"
+#include "fs/atomic_file.hpp"
 #include "ipc/ipc_client.hpp"
 #include "test_pki.hpp"
 
@@ -92,6 +93,7 @@ void Harness::start() {
     if (!started) {
         throw std::runtime_error("himds did not start: " + started.error().message);
     }
+    imds_port_ = service_->imdsPort();
     guard_.emplace(io_.get_executor());
     thread_ = std::thread([this] { io_.run(); });
 }
@@ -129,6 +131,19 @@ nlohmann::json Harness::waitForStatus(const std::function<bool(const nlohmann::j
         status = callJson(http::Verb::get, "/status");
     }
     return status;
+}
+
+void Harness::installIdentity(std::chrono::seconds lifetime) {
+    const auto& key = azcm::test::testPki().client_key_pem;
+    const auto chain = issueFromTestCa(crypto::publicKeyDer(key).value(), lifetime,
+                                       std::chrono::system_clock::now() - std::chrono::minutes(1));
+    const auto certs = paths_.certsDir();
+    if (!fs::ensureDirectory(certs, {0700, {}}) ||
+        !fs::writeFileAtomic(certs / "machine.key", key) ||
+        !fs::writeFileAtomic(certs / "machine.crt", chain)) {
+        throw std::runtime_error("cannot install the test identity");
+    }
+    writeAgentConfig();
 }
 
 void Harness::writeAgentConfig() {

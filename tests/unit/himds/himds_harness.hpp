@@ -72,6 +72,10 @@ public:
 
     // Builds the service and runs the io_context on a thread of its own.
     void start();
+    // The IMDS port the service bound (a free one: options().imds_port is 0 by default here).
+    std::uint16_t imdsPort() const { return imds_port_; }
+    // machine.key + machine.crt + agentconfig.json as `azcmagent connect` leaves them.
+    void installIdentity(std::chrono::seconds lifetime = std::chrono::hours(24 * 90));
     // Stops the service and joins every thread; safe to call twice.
     void stop();
 
@@ -98,6 +102,7 @@ private:
     std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard_;
     std::shared_ptr<HimdsService> service_;
     std::thread thread_;
+    std::uint16_t imds_port_ = 0;
 };
 
 // A certificate chain (leaf, then the CA) from the test CA for the SubjectPublicKeyInfo `spki_der`.
