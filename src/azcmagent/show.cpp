@@ -67,7 +67,7 @@ ImdsEndpoints imdsEndpointsFor(const std::optional<nlohmann::json>& himds_status
     long port = kDefaultImdsPort;
     if (himds_status && himds_status->contains("imds") && (*himds_status)["imds"].is_object()) {
         const auto& imds = (*himds_status)["imds"];
-        if (imds.contains("port") && imds["port"].is_number_unsigned() && imds["port"] > 0 &&
+        if (imds.contains("port") && imds["port"].is_number_integer() && imds["port"] > 0 &&
             imds["port"] <= 65535) {
             port = imds["port"].get<long>();
         }
