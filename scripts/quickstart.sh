@@ -43,7 +43,8 @@ echo "arc-emulator $!" >>"$sandbox/pids"
 for _ in $(seq 1 100); do [ -s "$sandbox/emulator/cloud.json" ] && break; sleep 0.1; done
 [ -s "$sandbox/emulator/cloud.json" ] || { cat "$sandbox/emulator.log"; exit 1; }
 
-echo "== starting himds (AZCM_ROOT=$AZCM_ROOT)"
+echo "== starting himds (AZCM_ROOT=$AZCM_ROOT, IMDS on port ${AZCM_IMDS_PORT:=40342})"
+export AZCM_IMDS_PORT
 "$bin/himds" >"$sandbox/himds.out" 2>&1 &
 echo "himds $!" >>"$sandbox/pids"
 for _ in $(seq 1 100); do [ -S "$AZCM_ROOT/var/opt/azcmagent/socks/himds.sock" ] && break; sleep 0.1; done
@@ -85,11 +86,30 @@ rm -f "$sandbox/connect-config.json"
 echo "== azcmagent show"
 "$bin/azcmagent" show
 
+socket="$AZCM_ROOT/var/opt/azcmagent/socks/himds.sock"
+imds="http://127.0.0.1:$(curl -sS --unix-socket "$socket" http://localhost/status | jq -r .imds.port)"
+echo "== instance metadata from the IMDS API ($imds)"
+curl -sS -H Metadata:true "$imds/metadata/instance/compute?api-version=2021-02-01" |
+  jq '{name, resourceId, location, osType, sku, vmId}'
+
+echo "== a managed identity token through the file-based challenge"
+token_url="$imds/metadata/identity/oauth2/token?api-version=2019-11-01&resource=https%3A%2F%2Fmanagement.azure.com%2F"
+key_file="$(curl -sS -o /dev/null -D - -H Metadata:true "$token_url" | tr -d '\r' |
+  sed -n 's/^[Ww][Ww][Ww]-[Aa]uthenticate: Basic realm=//p')"
+echo "challenge key file: $key_file"
+# The secret goes through a header file (printf is a shell builtin), never a command line.
+printf 'Authorization: Basic %s\n' "$(cat "$key_file")" >"$sandbox/auth-header"
+curl -sS -H Metadata:true -H @"$sandbox/auth-header" "$token_url" |
+  jq '{token_type, expires_in, resource, client_id, object_id,
+       access_token: (.access_token[0:20] + "...")}'
+rm -f "$sandbox/auth-header"
+
 cat <<TXT
 
 Everything is running in $sandbox:
   AZCM_ROOT=$AZCM_ROOT $bin/azcmagent show      the agent's state
   cat $cloud                                     the emulator's endpoints and owner credential
   tail -f $AZCM_ROOT/var/opt/azcmagent/log/himds.log
+  curl -H Metadata:true "$imds/metadata/instance?api-version=2021-02-01"   instance metadata
 Stop it with:  AZCM_SANDBOX=$sandbox bash scripts/quickstart.sh stop
 TXT

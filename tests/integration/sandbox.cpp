@@ -86,8 +86,10 @@ void Sandbox::stopEmulator() {
 
 void Sandbox::startHimds(int heartbeat_interval_seconds) {
     SpawnOptions options;
+    // A free IMDS port: tests run in parallel, and 40342 belongs to the root-only tests.
     options.env = {{"AZCM_ROOT", root().string()},
-                   {"AZCM_HEARTBEAT_INTERVAL", std::to_string(heartbeat_interval_seconds)}};
+                   {"AZCM_HEARTBEAT_INTERVAL", std::to_string(heartbeat_interval_seconds)},
+                   {"AZCM_IMDS_PORT", "0"}};
     options.stdout_file = (root() / "himds.out").string();
     himds_.start({bin("himds")}, options);
     auto socket = Paths(root()).socketFor("himds");
@@ -100,6 +102,10 @@ void Sandbox::startHimds(int heartbeat_interval_seconds) {
     if (!ready || !himds_.running()) {
         throw std::runtime_error("himds did not start: " + readLog("himds.out"));
     }
+}
+
+std::uint16_t Sandbox::imdsPort() const {
+    return himdsStatus().at("imds").at("port").get<std::uint16_t>();
 }
 
 int Sandbox::stopHimds() {

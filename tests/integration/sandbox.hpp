@@ -49,6 +49,8 @@ public:
     void stopEmulator();
     void startHimds(int heartbeat_interval_seconds = 1);
     int stopHimds();
+    // The IMDS port himds bound (a free one in the sandbox), from GET /status.
+    std::uint16_t imdsPort() const;
     bool himdsRunning() { return himds_.running(); }
 
     ServicePrincipal createServicePrincipal(const std::string& name,
