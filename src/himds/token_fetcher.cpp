@@ -1,7 +1,11 @@
 #include "token_fetcher.hpp"
 
+#include "log/log.hpp"
+
 #include <algorithm>
 #include <charconv>
+
+#include <spdlog/spdlog.h>
 
 namespace azcm::himds {
 
@@ -97,7 +101,13 @@ TokenFetcher makeIdentityServiceFetcher(std::shared_ptr<IdentityServiceClient> c
         BOOST_OUTCOME_TRY(reply,
                           client->post(credentials->endpoint, credentials->machine, kTokenRoute,
                                        nlohmann::json{{"resource", resource}}));
-        return parseTokenReply(reply);
+        auto token = parseTokenReply(reply);
+        if (token) {
+            // Upstream fetches are rare (cache misses and half-life refreshes): worth an audit line.
+            spdlog::info("IMDS_TOKEN_FETCHED resource={} expiresOn={}", log::sanitize(resource),
+                         toUnix(token.value().expires_on));
+        }
+        return token;
     };
 }
 
