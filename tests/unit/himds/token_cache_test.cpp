@@ -108,6 +108,16 @@ TEST_F(TokenCacheTest, RefreshedAtHalfLife) {
     EXPECT_EQ(upstream_.calls_, 2);
 }
 
+TEST_F(TokenCacheTest, PeekServesOnlyTokensThatNeedNoRefresh) {
+    EXPECT_FALSE(cache_.peek(kArm)); // nothing cached: the caller must go to a worker
+    EXPECT_EQ(tokenOf(cache_.get(kArm)), "token-1");
+    ASSERT_TRUE(cache_.peek(kArm));
+    EXPECT_EQ(cache_.peek("https://management.azure.com")->access_token, "token-1");
+    clock_.advance(minutes(30)); // half-life: a refresh is due, so peek hands over to get()
+    EXPECT_FALSE(cache_.peek(kArm));
+    EXPECT_EQ(upstream_.calls_, 1); // peek never calls upstream
+}
+
 TEST_F(TokenCacheTest, TrailingSlashSharesTheEntry) {
     EXPECT_EQ(tokenOf(cache_.get("https://management.azure.com/")), "token-1");
     EXPECT_EQ(tokenOf(cache_.get("https://management.azure.com")), "token-1");
