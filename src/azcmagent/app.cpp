@@ -1,6 +1,8 @@
 #include "app.hpp"
 
+#include "check_command.hpp"
 #include "cli_error.hpp"
+#include "config_command.hpp"
 #include "config_file.hpp"
 #include "connect.hpp"
 #include "console.hpp"
@@ -81,6 +83,8 @@ struct Commands {
     ConnectOptions connect;
     DisconnectOptions disconnect;
     ShowOptions show;
+    ConfigOptions config;
+    CheckOptions check;
     std::vector<std::string> help_topic;
 };
 
@@ -127,6 +131,8 @@ void defineCommands(CLI::App& app, Commands& commands) {
                      "Only these properties (JSON key or display name)");
     show->add_flag("--os", commands.show.os, "Include operating system information");
 
+    defineConfigCommand(app, commands.config);
+    defineCheckCommand(app, commands.check);
     app.add_subcommand("version", "Print the agent version");
     auto* help = app.add_subcommand("help", "Help about any command");
     help->add_option("command", commands.help_topic, "Command to describe");
@@ -158,6 +164,12 @@ Result<void> dispatch(CLI::App& app, const Commands& commands, const Environment
     }
     if (app.got_subcommand("show")) {
         return runShow(commands.show, env, console);
+    }
+    if (app.got_subcommand("config")) {
+        return runConfig(commands.config, env, console);
+    }
+    if (app.got_subcommand("check")) {
+        return runCheck(commands.check, env, console);
     }
     if (app.got_subcommand("connect")) {
         BOOST_OUTCOME_TRY(result, runConnect(commands.connect, env, console));

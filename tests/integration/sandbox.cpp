@@ -183,6 +183,13 @@ std::vector<std::string> Sandbox::connectArgs(const ServicePrincipal& sp,
     return args;
 }
 
+http::ClientOptions Sandbox::clientOptions() const {
+    http::ClientOptions options;
+    options.ca_file = cloud_.at("caCertPath").get<std::string>();
+    options.retry.max_attempts = 1;
+    return options;
+}
+
 std::string Sandbox::ownerToken() const {
     const auto& owner = cloud_.at("bootstrapOwner");
     http::ClientOptions options;
@@ -227,6 +234,25 @@ std::optional<json> Sandbox::getMachine(const std::string& resource_group,
         throw std::runtime_error("ARM GET returned " +
                                  std::to_string(response.value().result_int()) + ": " +
                                  response.value().body());
+    }
+    return json::parse(response.value().body());
+}
+
+json Sandbox::patchMachineTags(const std::string& resource_group,
+                               const std::string& name,
+                               const json& tags) const {
+    http::HttpsClient client(clientOptions());
+    http::SimpleRequest request;
+    request.method = http::Verb::patch;
+    request.url = cloud_.at("endpoints").at("arm").get<std::string>() + "/subscriptions/" +
+                  subscription() + "/resourceGroups/" + resource_group +
+                  "/providers/Microsoft.HybridCompute/machines/" + name + "?api-version=2024-07-10";
+    request.headers = {{"Authorization", "Bearer " + ownerToken()},
+                       {"Content-Type", "application/json"}};
+    request.body = json{{"tags", tags}}.dump();
+    auto response = client.send(request);
+    if (!response || response.value().result_int() != 200) {
+        throw std::runtime_error("ARM PATCH failed");
     }
     return json::parse(response.value().body());
 }

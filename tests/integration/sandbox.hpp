@@ -1,6 +1,7 @@
 #pragma once
 // An end-to-end sandbox: a real arc-emulator, a real himds and the real azcmagent, all from the
 // build's bin directory, relocated under one temporary AZCM_ROOT (ARCHITECTURE section 3).
+#include "http/https_client.hpp"
 #include "process.hpp"
 #include "temp_dir.hpp"
 
@@ -70,10 +71,15 @@ public:
     // ARM as the bootstrap Owner: GET a machine; nullopt on 404.
     std::optional<nlohmann::json> getMachine(const std::string& resource_group,
                                              const std::string& name) const;
+    // ARM PATCH of a machine's tags as the bootstrap Owner; the machine as ARM answers.
+    nlohmann::json patchMachineTags(const std::string& resource_group,
+                                    const std::string& name,
+                                    const nlohmann::json& tags) const;
     nlohmann::json himdsStatus() const;
     std::string readLog(const std::string& name) const;
 
 private:
+    http::ClientOptions clientOptions() const;
     std::string ownerToken() const;
     // The group tests onboard into: the Onboarding role may not create groups, as in Azure.
     void createResourceGroup(const std::string& name) const;
