@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   libboost-dev libssl-dev nlohmann-json3-dev libspdlog-dev libcli11-dev
-  libgtest-dev libgmock-dev googletest libsqlite3-dev libsystemd-dev
+  libgtest-dev libgmock-dev googletest libsqlite3-dev libsystemd-dev libyaml-cpp-dev
   jq curl ca-certificates
 )
 need_node=0

@@ -1,18 +1,28 @@
 #pragma once
-// `azcmagent config`: Manage the local configuration (spec section 2).
+// `azcmagent config list | get | set | clear | info` (spec 1.8, section 2): reads for anyone,
+// writes for root only, serialised by a lock and crash-safe, then each affected daemon reloads.
 #include "console.hpp"
 #include "environment.hpp"
 #include "error.hpp"
+
+#include <string>
 
 #include <CLI/CLI.hpp>
 
 namespace azcm::cli {
 
-struct ConfigOptions {};
+struct ConfigOptions {
+    std::string action; // list, get, set, clear or info: the subcommand given
+    std::string key;
+    std::string value;
+    bool add = false;
+    bool remove = false;
+};
 
 // Adds the `config` subcommand (and its own subcommands and flags) to `app`.
 CLI::App* defineConfigCommand(CLI::App& app, ConfigOptions& options);
 
-Result<void> runConfig(const ConfigOptions& options, const Environment& env, const Console& console);
+Result<void>
+runConfig(const ConfigOptions& options, const Environment& env, const Console& console);
 
 } // namespace azcm::cli

@@ -1,6 +1,10 @@
 #include "config_file.hpp"
 
 #include "fs/atomic_file.hpp"
+#include "yaml_document.hpp"
+
+#include <algorithm>
+#include <cctype>
 
 namespace azcm::cli {
 
@@ -31,6 +35,13 @@ CLI::Option* findOption(CLI::App& command, const std::string& key) {
     return nullptr;
 }
 
+bool isYamlFileName(const std::filesystem::path& path) {
+    std::string extension = path.extension().string();
+    std::transform(extension.begin(), extension.end(), extension.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return extension == ".yaml" || extension == ".yml";
+}
+
 } // namespace
 
 Result<json> loadConfigFile(const std::filesystem::path& path) {
@@ -40,10 +51,23 @@ Result<json> loadConfigFile(const std::filesystem::path& path) {
                                                             path.string() + ": " +
                                                             text.error().message);
     }
-    auto document = json::parse(text.value(), nullptr, false);
-    if (document.is_discarded() || !document.is_object()) {
+    auto document = isYamlFileName(path) ? json(json::value_t::discarded)
+                                         : json::parse(text.value(), nullptr, false);
+    if (document.is_discarded()) {
+        // A .yaml/.yml file, or one that is not JSON: YAML then (a JSON object is YAML too).
+        auto yaml = yamlToJson(text.value());
+        if (!yaml) {
+            return makeError(exitcode::kInvalidArgument,
+                             "the config file " + path.string() +
+                                 " is neither JSON nor YAML: " + yaml.error().message);
+        }
+        document = std::move(yaml).value();
+    }
+    if (!document.is_object()) {
         return makeError(exitcode::kInvalidArgument,
-                         "the config file " + path.string() + " is not a JSON object");
+                         "the config file " + path.string() +
+                             " must hold an object (JSON) or a mapping (YAML) of flag names to "
+                             "values");
     }
     return document;
 }

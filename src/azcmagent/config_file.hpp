@@ -1,6 +1,8 @@
 #pragma once
-// The global --config FILE (spec 1.2): a JSON object whose keys are long option names without
-// dashes, e.g. {"service-principal-secret": "..."}. A value given on the command line wins.
+// The global --config FILE (spec 1.2): a JSON object or a YAML mapping whose keys are long option
+// names without dashes, e.g. {"service-principal-secret": "..."} or `verbose: true`. A value given
+// on the command line wins. A .yaml/.yml file is read as YAML; any other is read as JSON, and as
+// YAML when it is not JSON.
 #include "error.hpp"
 
 #include <filesystem>
@@ -10,8 +12,8 @@
 
 namespace azcm::cli {
 
-// Missing or unreadable file: kConfigFileNotFound (AZCM0019). Not JSON, or not an object:
-// kInvalidArgument.
+// Missing or unreadable file: kConfigFileNotFound (AZCM0019). Neither JSON nor YAML, or not an
+// object/mapping: kInvalidArgument.
 Result<nlohmann::json> loadConfigFile(const std::filesystem::path& path);
 
 // Sets every option of `command` (or, failing that, of its parent commands) named by a key of

@@ -1,6 +1,7 @@
 #include "control_plane.hpp"
 
 #include "config/local_config.hpp"
+#include "http/proxy_url.hpp"
 #include "log/log.hpp"
 #include "responses.hpp"
 
@@ -33,16 +34,20 @@ std::string machineUrl(const std::string& arm,
            "?api-version=" + kMachineApiVersion;
 }
 
-Result<std::optional<std::string>> configuredProxy(const Environment& env) {
+Result<config::ProxyPolicy> configuredProxy(const Environment& env) {
     auto local = config::loadLocalConfig(env.paths.localConfig());
     if (!local) {
         return makeError(exitcode::kLocalConfigRead,
                          "cannot read local config: " + local.error().message);
     }
-    if (local.value().proxy_url.empty()) {
-        return std::optional<std::string>();
+    std::optional<std::string> environment_proxy;
+    if (env.get_env) {
+        environment_proxy = env.get_env("HTTPS_PROXY");
+        if (!environment_proxy || environment_proxy->empty()) {
+            environment_proxy = env.get_env("https_proxy");
+        }
     }
-    return std::optional<std::string>(local.value().proxy_url);
+    return config::ProxyPolicy(local.value(), std::move(environment_proxy));
 }
 
 namespace {
@@ -56,10 +61,11 @@ json parseMachine(const std::string& body) {
 
 ControlPlane::ControlPlane(const Environment& env,
                            config::CloudConfig cloud,
-                           std::optional<std::string> proxy_url)
-    : env_(env), cloud_(std::move(cloud)), proxy_url_(std::move(proxy_url)) {}
+                           config::ProxyPolicy proxy)
+    : env_(env), cloud_(std::move(cloud)), proxy_(std::move(proxy)) {}
 
-Result<http::Response> ControlPlane::send(http::Verb method,
+Result<http::Response> ControlPlane::send(config::TargetService service,
+                                          http::Verb method,
                                           const std::string& url,
                                           std::string body,
                                           const std::string& content_type,
@@ -67,7 +73,7 @@ Result<http::Response> ControlPlane::send(http::Verb method,
                                           int attempts) const {
     http::ClientOptions options;
     options.ca_file = cloud_.ca_cert_path;
-    options.proxy_url = proxy_url_;
+    options.proxy_url = proxy_.proxyFor(service);
     options.retry.max_attempts = attempts;
     options.retry.initial_backoff = std::chrono::milliseconds(500);
     options.retry.max_backoff = std::chrono::milliseconds(5000);
@@ -82,8 +88,9 @@ Result<http::Response> ControlPlane::send(http::Verb method,
     if (!token.empty()) {
         request.headers.emplace_back("Authorization", "Bearer " + token);
     }
-    spdlog::debug("HTTP_REQUEST {} {}", std::string(http::beast_http::to_string(method)),
-                  log::sanitize(url));
+    spdlog::debug("HTTP_REQUEST {} {} proxy={}", std::string(http::beast_http::to_string(method)),
+                  log::sanitize(url),
+                  options.proxy_url ? http::redactProxyUrl(*options.proxy_url) : "none");
     auto response = env_.https(request, options);
     if (!response) {
         spdlog::warn("HTTP_FAILED {} {}: {}", std::string(http::beast_http::to_string(method)),
@@ -98,7 +105,7 @@ Result<http::Response> ControlPlane::send(http::Verb method,
 Result<void> ControlPlane::checkConnectivity(const std::string& tenant) const {
     const auto url =
         cloud_.endpoints.entra + "/" + tenant + "/v2.0/.well-known/openid-configuration";
-    BOOST_OUTCOME_TRY(response, send(http::Verb::get, url, {}, {}, {}, 2));
+    BOOST_OUTCOME_TRY(response, send(config::TargetService::kEntra, http::Verb::get, url, {}, {}, {}, 2));
     spdlog::info("NETWORK_CHECK_OK {} status={}", log::sanitize(url), response.result_int());
     return ok();
 }
@@ -123,7 +130,7 @@ Result<std::string> ControlPlane::acquireToken(const std::string& tenant,
                           "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
         form.emplace_back("client_assertion", std::move(assertion));
     }
-    BOOST_OUTCOME_TRY(response, send(http::Verb::post, token_url, formEncode(form),
+    BOOST_OUTCOME_TRY(response, send(config::TargetService::kEntra, http::Verb::post, token_url, formEncode(form),
                                      "application/x-www-form-urlencoded", {}, 3));
     auto token = mapTokenResponse(response.result_int(), response.body());
     if (token) {
@@ -137,19 +144,19 @@ Result<json> ControlPlane::createMachine(const std::string& token,
     const auto url = machineUrl(cloud_.endpoints.arm, request.subscription_id,
                                 request.resource_group, request.resource_name);
     const auto body = machinePutBody(request).dump();
-    BOOST_OUTCOME_TRY(response, send(http::Verb::put, url, body, "application/json", token, 3));
+    BOOST_OUTCOME_TRY(response, send(config::TargetService::kArm, http::Verb::put, url, body, "application/json", token, 3));
     BOOST_OUTCOME_TRY(outcome, mapMachinePutResponse(response.result_int(), response.body()));
     if (outcome == MachinePutOutcome::kResourceGroupMissing) {
         const auto group_url = cloud_.endpoints.arm + "/subscriptions/" + request.subscription_id +
                                "/resourcegroups/" + request.resource_group +
                                "?api-version=" + kResourceGroupApiVersion;
         const json group_body{{"location", request.location}};
-        BOOST_OUTCOME_TRY(group_response, send(http::Verb::put, group_url, group_body.dump(),
+        BOOST_OUTCOME_TRY(group_response, send(config::TargetService::kArm, http::Verb::put, group_url, group_body.dump(),
                                                "application/json", token, 3));
         BOOST_OUTCOME_TRY(
             mapResourceGroupPutResponse(group_response.result_int(), group_response.body()));
         spdlog::info("RESOURCE_GROUP_CREATED {}", log::sanitize(request.resource_group));
-        BOOST_OUTCOME_TRY(retried, send(http::Verb::put, url, body, "application/json", token, 3));
+        BOOST_OUTCOME_TRY(retried, send(config::TargetService::kArm, http::Verb::put, url, body, "application/json", token, 3));
         BOOST_OUTCOME_TRY(retried_outcome,
                           mapMachinePutResponse(retried.result_int(), retried.body()));
         if (retried_outcome != MachinePutOutcome::kDone) {
@@ -162,7 +169,7 @@ Result<json> ControlPlane::createMachine(const std::string& token,
     return parseMachine(response.body());
 }
 Result<json> ControlPlane::getMachine(const std::string& token, const std::string& url) const {
-    BOOST_OUTCOME_TRY(response, send(http::Verb::get, url, {}, {}, token, 3));
+    BOOST_OUTCOME_TRY(response, send(config::TargetService::kArm, http::Verb::get, url, {}, {}, token, 3));
     if (response.result_int() != 200) {
         return makeError(exitcode::kCreateResourceFailed,
                          "cannot read the machine resource: HTTP " +
@@ -178,7 +185,7 @@ Result<void> ControlPlane::deleteMachine(const std::string& token,
                                          const std::string& resource_name) const {
     const auto url =
         machineUrl(cloud_.endpoints.arm, subscription_id, resource_group, resource_name);
-    BOOST_OUTCOME_TRY(response, send(http::Verb::delete_, url, {}, {}, token, 3));
+    BOOST_OUTCOME_TRY(response, send(config::TargetService::kArm, http::Verb::delete_, url, {}, {}, token, 3));
     const auto resource_id = "/subscriptions/" + subscription_id + "/resourceGroups/" +
                              resource_group + "/providers/Microsoft.HybridCompute/machines/" +
                              resource_name;
@@ -195,7 +202,7 @@ Result<std::string> ControlPlane::requestCertificate(const std::string& token,
     const auto url = cloud_.endpoints.identity + "/machines/certificate";
     const json body{{"resourceId", resource_id}, {"csr", csr}};
     BOOST_OUTCOME_TRY(response,
-                      send(http::Verb::post, url, body.dump(), "application/json", token, 3));
+                      send(config::TargetService::kArc, http::Verb::post, url, body.dump(), "application/json", token, 3));
     return mapCertificateResponse(response.result_int(), response.body());
 }
 

@@ -2,6 +2,7 @@
 // The control-plane calls of connect and disconnect: Entra ID (network check, token), ARM
 // (machine and resource group) and the hybrid identity service (certificate issue, protocol 2.1).
 #include "config/cloud_config.hpp"
+#include "config/proxy_policy.hpp"
 #include "credentials.hpp"
 #include "environment.hpp"
 #include "error.hpp"
@@ -35,14 +36,15 @@ std::string machineUrl(const std::string& arm,
                        const std::string& resource_group,
                        const std::string& resource_name);
 
-// The agent-specific proxy of localconfig.json (`proxy.url`), if one is set.
-Result<std::optional<std::string>> configuredProxy(const Environment& env);
+// The proxy settings in force: localconfig.json's proxy.url and proxy.bypass, HTTPS_PROXY of the
+// environment when proxy.url is empty.
+Result<config::ProxyPolicy> configuredProxy(const Environment& env);
 
 class ControlPlane {
 public:
     ControlPlane(const Environment& env,
                  config::CloudConfig cloud,
-                 std::optional<std::string> proxy_url);
+                 config::ProxyPolicy proxy);
 
     // GET {entra}/{tenant}/v2.0/.well-known/openid-configuration: any HTTP answer proves the
     // path works; a transport failure is AZCM0026.
@@ -65,7 +67,9 @@ public:
     const config::CloudConfig& cloud() const { return cloud_; }
 
 private:
-    Result<http::Response> send(http::Verb method,
+    // `service` decides the proxy (proxy.bypass names services, not hosts).
+    Result<http::Response> send(config::TargetService service,
+                                http::Verb method,
                                 const std::string& url,
                                 std::string body,
                                 const std::string& content_type,
@@ -74,7 +78,7 @@ private:
 
     const Environment& env_;
     config::CloudConfig cloud_;
-    std::optional<std::string> proxy_url_;
+    config::ProxyPolicy proxy_;
 };
 
 } // namespace azcm::cli

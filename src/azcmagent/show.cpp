@@ -1,5 +1,6 @@
 #include "show.hpp"
 
+#include "http/proxy_url.hpp"
 #include "responses.hpp"
 
 #include <algorithm>
@@ -147,7 +148,8 @@ std::vector<ShowField> buildShowFields(const ShowInput& input) {
         field("Agent Error Details", "agentErrorDetails", lastError(status, "message")));
     fields.push_back(
         field("Agent Error Timestamp", "agentErrorTimestamp", lastError(status, "time")));
-    fields.push_back(field("Using HTTPS Proxy", "httpsProxy", input.local_config.proxy_url));
+    fields.push_back(field("Using HTTPS Proxy", "httpsProxy",
+                           http::redactProxyUrl(input.local_config.proxy_url)));
     fields.push_back(
         field("Proxy Bypass List", "proxyBypassList", joined(input.local_config.proxy_bypass)));
     fields.push_back(field("Cloud Provider", "cloudProvider", cloudProviderOf(input.facts)));

@@ -1,5 +1,7 @@
 #include "heartbeat_body.hpp"
 
+#include "http/proxy_url.hpp"
+
 #include <string>
 
 namespace azcm::himds {
@@ -30,7 +32,8 @@ const char* boolText(bool value) {
 
 nlohmann::json agentConfigurationJson(const config::LocalConfig& local) {
     return nlohmann::json{
-        {"proxyUrl", local.proxy_url},
+        // Proxy credentials stay on the machine.
+        {"proxyUrl", http::redactProxyUrl(local.proxy_url)},
         {"proxyBypass", local.proxy_bypass},
         {"incomingConnectionsPorts", local.incoming_connections_ports},
         {"extensionsAllowList", extensionList(local.extensions_allowlist)},

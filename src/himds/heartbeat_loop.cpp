@@ -1,4 +1,5 @@
 // The heartbeat loop of HimdsService: identity life cycle, heartbeat and certificate renewal.
+#include "config/proxy_policy.hpp"
 #include "crypto/keys.hpp"
 #include "heartbeat_body.hpp"
 #include "himds_service.hpp"
@@ -157,11 +158,9 @@ ServiceEndpoint HimdsService::endpointFor(const config::AgentConfig& agent,
     ServiceEndpoint endpoint;
     endpoint.identity_url = agent.cloud.endpoints.identity;
     endpoint.ca_file = agent.cloud.ca_cert_path;
-    if (!local.proxy_url.empty()) {
-        endpoint.proxy = local.proxy_url;
-    } else {
-        endpoint.proxy = options_.environment_proxy;
-    }
+    // Every call of himds goes to the hybrid identity service: the `Arc` service of proxy.bypass.
+    endpoint.proxy = config::ProxyPolicy(local, options_.environment_proxy)
+                         .proxyFor(config::TargetService::kArc);
     return endpoint;
 }
 

@@ -1,5 +1,6 @@
 #include "himds_service.hpp"
 
+#include "config/proxy_policy.hpp"
 #include "fs/atomic_file.hpp"
 #include "log/log.hpp"
 #include "rfc3339.hpp"
@@ -192,8 +193,9 @@ Result<void> HimdsService::reloadLocalConfig() {
     }
     local_config_ = std::move(loaded).value();
     publishCredentials();
-    spdlog::info("CFG_LOADED proxy={}",
-                 local_config_.proxy_url.empty() ? "none" : log::sanitize(local_config_.proxy_url));
+    const auto proxy = config::ProxyPolicy(local_config_, options_.environment_proxy).describe();
+    spdlog::info("CFG_LOADED proxy={} bypass={}", proxy.empty() ? "none" : log::sanitize(proxy),
+                 local_config_.proxy_bypass.size());
     return ok();
 }
 

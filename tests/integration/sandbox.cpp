@@ -257,6 +257,14 @@ json Sandbox::patchMachineTags(const std::string& resource_group,
     return json::parse(response.value().body());
 }
 
+void Sandbox::writeLocalConfig(const json& settings) const {
+    const Paths paths(root());
+    if (!fs::ensureDirectory(paths.localConfig().parent_path(), {0755, {}}) ||
+        !fs::writeFileAtomic(paths.localConfig(), settings.dump(2), {0644, {}})) {
+        throw std::runtime_error("cannot write localconfig.json");
+    }
+}
+
 json Sandbox::himdsStatus() const {
     auto response = ipc::call(Paths(root()).socketFor("himds"), http::Verb::get, "/status", {}, 5s);
     if (!response) {

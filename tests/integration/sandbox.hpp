@@ -75,6 +75,9 @@ public:
     nlohmann::json patchMachineTags(const std::string& resource_group,
                                     const std::string& name,
                                     const nlohmann::json& tags) const;
+    // localconfig.json as `azcmagent config` would leave it (before himds starts, or followed by a
+    // reload).
+    void writeLocalConfig(const nlohmann::json& settings) const;
     nlohmann::json himdsStatus() const;
     std::string readLog(const std::string& name) const;
 

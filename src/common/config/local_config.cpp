@@ -113,6 +113,12 @@ Result<LocalConfig> parseLocalConfig(const json& document) {
             AZCM_ASSIGN_OR_RETURN(config.incoming_connections_ports, readList(value, key));
         } else if (key == "connection.type") {
             AZCM_ASSIGN_OR_RETURN(config.connection_type, readString(value, key));
+            if (config.connection_type == "default") { // written by older agents
+                config.connection_type = "direct";
+            }
+            if (config.connection_type != "direct" && config.connection_type != "gateway") {
+                return badValue(key, "direct or gateway expected");
+            }
         } else if (key == "proxy.url") {
             AZCM_ASSIGN_OR_RETURN(config.proxy_url, readString(value, key));
         } else if (key == "proxy.bypass") {

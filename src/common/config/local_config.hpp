@@ -15,7 +15,8 @@ namespace azcm::config {
 struct LocalConfig {
     bool incoming_connections_enabled = true;
     std::vector<std::string> incoming_connections_ports;
-    std::string connection_type = "default";
+    // "direct" or "gateway"; an older agent's "default" is read as "direct".
+    std::string connection_type = "direct";
     std::string proxy_url;
     std::vector<std::string> proxy_bypass;
     std::vector<std::string> extensions_allowlist;

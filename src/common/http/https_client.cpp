@@ -1,5 +1,7 @@
 #include "http/https_client.hpp"
 
+#include "http/proxy_url.hpp"
+
 #include <charconv>
 #include <random>
 #include <thread>
@@ -143,9 +145,11 @@ public:
     AttemptRunner(const ClientOptions& options,
                   ssl::context& tls,
                   const Url& target,
-                  const std::optional<Url>& proxy,
+                  const std::optional<ProxyUrl>& proxy,
                   const beast_http::request<beast_http::string_body>& request)
-        : options_(options), tls_(tls), target_(target), proxy_(proxy), request_(request) {}
+        : options_(options), tls_(tls), target_(target),
+          proxy_(proxy ? std::optional<Url>(proxy->endpoint) : std::nullopt),
+          proxy_authorization_(proxy ? proxy->authorization : std::nullopt), request_(request) {}
 
     Attempt run() {
         asio::io_context io;
@@ -292,6 +296,9 @@ private:
         beast_http::request<beast_http::empty_body> connect{Verb::connect, authority, 11};
         connect.set(Field::host, authority);
         connect.set(Field::user_agent, "azcmagent/" AZCM_AGENT_VERSION);
+        if (proxy_authorization_) {
+            connect.set(Field::proxy_authorization, *proxy_authorization_);
+        }
         stream.expires_after(options_.connect_timeout);
         co_await beast_http::async_write(stream, connect,
                                          asio::redirect_error(asio::use_awaitable, ec));
@@ -345,7 +352,8 @@ private:
     const ClientOptions& options_;
     ssl::context& tls_;
     const Url& target_;
-    const std::optional<Url>& proxy_;
+    const std::optional<Url> proxy_;
+    const std::optional<std::string> proxy_authorization_;
     const beast_http::request<beast_http::string_body>& request_;
 };
 
@@ -390,18 +398,10 @@ Result<Response> HttpsClient::send(const SimpleRequest& request) const {
         return makeError(exitcode::kNetwork,
                          "refusing to send a request over plain http: " + target.origin());
     }
-    std::optional<Url> proxy;
+    std::optional<ProxyUrl> proxy;
     if (options_.proxy_url && !options_.proxy_url->empty()) {
-        auto parsed = parseUrl(*options_.proxy_url);
-        if (!parsed) {
-            return makeError(exitcode::kInvalidArgument,
-                             "invalid proxy URL: " + parsed.error().message);
-        }
-        if (parsed.value().scheme != "http") {
-            return makeError(exitcode::kInvalidArgument,
-                             "the proxy URL must be http://host:port: " + *options_.proxy_url);
-        }
-        proxy = std::move(parsed).value();
+        BOOST_OUTCOME_TRY(parsed, parseProxyUrl(*options_.proxy_url));
+        proxy = std::move(parsed);
     }
 
     beast_http::request<beast_http::string_body> message{request.method, target.target, 11};

@@ -94,5 +94,75 @@ TEST(ConfigFileLoad, ObjectLoads) {
     EXPECT_EQ(document.value().at("location"), "eastus");
 }
 
+TEST(ConfigFileLoad, YamlByExtensionResolvesScalarsAsYamlDoes) {
+    test::TempDir dir;
+    for (const char* name : {"flags.yaml", "flags.YML"}) {
+        std::ofstream(dir.path() / name) << "# connect flags\n"
+                                            "location: eastus\n"
+                                            "verbose: true\n"
+                                            "ignore-network-check: False\n"
+                                            "port: 443\n"
+                                            "ratio: 1.5\n"
+                                            "tenant-id: '0042'\n"
+                                            "tags: [a, 'b c']\n"
+                                            "empty:\n";
+        auto document = loadConfigFile(dir.path() / name);
+        ASSERT_TRUE(document) << document.error().message;
+        const json expected{
+            {"location", "eastus"}, {"verbose", true}, {"ignore-network-check", false},
+            {"port", 443},          {"ratio", 1.5},    {"tenant-id", "0042"},
+            {"tags", {"a", "b c"}}, {"empty", nullptr}};
+        EXPECT_EQ(document.value(), expected) << name;
+    }
+}
+
+TEST(ConfigFileLoad, YamlDetectedByContentWhenNotJson) {
+    test::TempDir dir;
+    std::ofstream(dir.path() / "azcmagent.conf") << "service-principal-secret: \"s3cr:et\"\n";
+    auto document = loadConfigFile(dir.path() / "azcmagent.conf");
+    ASSERT_TRUE(document) << document.error().message;
+    EXPECT_EQ(document.value().at("service-principal-secret"), "s3cr:et");
+}
+
+TEST(ConfigFileLoad, BadYamlIs23) {
+    test::TempDir dir;
+    for (const char* content :
+         {"location: [eastus\n", "- a\n- b\n", "just a scalar\n", "a: 1\na: 2\n", ""}) {
+        std::ofstream(dir.path() / "bad.yaml") << content;
+        auto document = loadConfigFile(dir.path() / "bad.yaml");
+        ASSERT_FALSE(document) << content;
+        EXPECT_EQ(document.error().code, exitcode::kInvalidArgument) << content;
+    }
+}
+
+TEST(ConfigFileLoad, YamlAliasBombIsRefused) {
+    test::TempDir dir;
+    std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+    for (char level = 'b'; level <= 'h'; ++level) {
+        const char previous = static_cast<char>(level - 1);
+        bomb += std::string(1, level) + ": &" + level + " [*" + previous + ", *" + previous +
+                ", *" + previous + ", *" + previous + ", *" + previous + ", *" + previous + ", *" +
+                previous + ", *" + previous + ", *" + previous + ", *" + previous + "]\n";
+    }
+    std::ofstream(dir.path() / "bomb.yaml") << bomb;
+    auto document = loadConfigFile(dir.path() / "bomb.yaml");
+    ASSERT_FALSE(document);
+    EXPECT_EQ(document.error().code, exitcode::kInvalidArgument);
+}
+
+TEST_F(ConfigFileTest, YamlValuesApplyLikeJson) {
+    test::TempDir dir;
+    std::ofstream(dir.path() / "flags.yml") << "location: westus\nignore-network-check: true\n"
+                                               "verbose: yes-is-a-string-in-yaml-1.2\n";
+    auto document = loadConfigFile(dir.path() / "flags.yml");
+    ASSERT_TRUE(document) << document.error().message;
+    EXPECT_EQ(document.value().at("verbose"), "yes-is-a-string-in-yaml-1.2");
+    document.value().erase("verbose");
+    parse({"connect"});
+    ASSERT_TRUE(applyConfigFile(*connect_, document.value()));
+    EXPECT_EQ(parsed_.location, "westus");
+    EXPECT_TRUE(parsed_.ignore);
+}
+
 } // namespace
 } // namespace azcm::cli

@@ -400,10 +400,24 @@ TEST_F(HttpsClientTest, ProxyRefusalIsAnError) {
 
 TEST_F(HttpsClientTest, ProxyUrlMustBePlainHttp) {
     auto opts = options();
-    opts.proxy_url = "https://127.0.0.1:3128";
-    EXPECT_FALSE(HttpsClient(opts).send(get("https://127.0.0.1:1/")));
-    opts.proxy_url = "http://user:secret@127.0.0.1:3128";
-    EXPECT_FALSE(HttpsClient(opts).send(get("https://127.0.0.1:1/")));
+    opts.proxy_url = "https://user:secret@127.0.0.1:3128";
+    const auto refused = HttpsClient(opts).send(get("https://127.0.0.1:1/"));
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().message.find("secret"), std::string::npos);
+}
+
+TEST_F(HttpsClientTest, ProxyCredentialsGoInProxyAuthorization) {
+    const auto& pki = testPki();
+    const auto port = start(serverTls(pki.server_cert_pem, pki.server_key_pem));
+    ConnectProxy proxy;
+    auto opts = options();
+    opts.proxy_url = "http://user:secret@" + proxy.url().substr(std::string("http://").size());
+    opts.retry.max_attempts = 1;
+    auto response = HttpsClient(opts).send(get(url(port)));
+    ASSERT_TRUE(response) << response.error().message;
+    const auto head = proxy.requestHead();
+    EXPECT_NE(head.find("Proxy-Authorization: Basic dXNlcjpzZWNyZXQ=\r\n"), std::string::npos)
+        << head;
 }
 
 } // namespace
