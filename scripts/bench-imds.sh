@@ -8,8 +8,8 @@
 # and prints a summary with the goals of issue 3. A missed goal is reported, not an error: the
 # exit status is non-zero only when something broke (a failed request, exchange or start-up).
 #
-#   bash scripts/bench-imds.sh            10 s per measured run
-#   bash scripts/bench-imds.sh --quick    3 s per measured run (smoke use)
+#   bash scripts/bench-imds.sh            3 alternating rounds of 10 s per server, 10 s of exchanges
+#   bash scripts/bench-imds.sh --quick    1 round of 3 s per server, 3 s of exchanges (smoke use)
 #   bash scripts/bench-imds.sh --rt       himds, nginx and wrk under SCHED_FIFO, so that other work
 #                                         on a shared machine stays out of the latency figures
 #
@@ -409,31 +409,31 @@ if [ "$realtime" -eq 1 ]; then
   echo "          --rt: himds, nginx and wrk ran under SCHED_FIFO priority 10"
 fi
 echo
-printf '%-44s %16s %12s  %s\n' "figure" "measured" "goal" "result"
-printf '%-44s %16s %12s  %s\n' "metadata requests/s, himds" "$himds_rps" "" ""
-printf '%-44s %16s %12s  %s\n' "metadata requests/s, nginx (1 worker)" "$nginx_rps" "" ""
-printf '%-44s %16s %12s  %s\n' "metadata ratio himds/nginx" "$ratio" ">= $goal_ratio" \
+printf '%-48s %18s %12s  %s\n' "figure" "measured" "goal" "result"
+printf '%-48s %18s %12s  %s\n' "metadata requests/s, himds" "$himds_rps" "" ""
+printf '%-48s %18s %12s  %s\n' "metadata requests/s, nginx (1 worker)" "$nginx_rps" "" ""
+printf '%-48s %18s %12s  %s\n' "metadata ratio himds/nginx" "$ratio" ">= $goal_ratio" \
   "$(verdict "x >= $goal_ratio" "$ratio")"
-printf '%-44s %16s %12s  %s\n' "metadata p99, worst round, himds / nginx" \
+printf '%-48s %18s %12s  %s\n' "metadata p99, worst round, himds / nginx" \
   "$himds_p99 / $nginx_p99 ms" "" ""
-printf '%-44s %16s %12s  %s\n' "metadata server CPU per request, himds / nginx" \
+printf '%-48s %18s %12s  %s\n' "metadata server CPU per request, himds / nginx" \
   "$himds_cpu_us / $nginx_cpu_us us" "" ""
-printf '%-44s %16s %12s  %s\n' "token exchanges/s (1 connection)" "$exchange_rate" "" ""
-printf '%-44s %16s %12s  %s\n' "token exchange p50" "$exchange_p50 ms" "" ""
-printf '%-44s %16s %12s  %s\n' "token exchange p99" "$exchange_p99 ms" "< $goal_exchange_p99_ms ms" \
+printf '%-48s %18s %12s  %s\n' "token exchanges/s (1 connection)" "$exchange_rate" "" ""
+printf '%-48s %18s %12s  %s\n' "token exchange p50" "$exchange_p50 ms" "" ""
+printf '%-48s %18s %12s  %s\n' "token exchange p99" "$exchange_p99 ms" "< $goal_exchange_p99_ms ms" \
   "$(verdict "x < $goal_exchange_p99_ms" "$exchange_p99")"
-printf '%-44s %16s %12s  %s\n' "token exchange max" "$exchange_max ms" "" ""
-printf '%-44s %16s %12s  %s\n' "himds CPU per token exchange" "$exchange_cpu_us us" "" ""
-printf '%-44s %16s %12s  %s\n' "himds idle RSS" "$(mib "$idle_rss")" "< 16 MiB" \
+printf '%-48s %18s %12s  %s\n' "token exchange max" "$exchange_max ms" "" ""
+printf '%-48s %18s %12s  %s\n' "himds CPU per token exchange" "$exchange_cpu_us us" "" ""
+printf '%-48s %18s %12s  %s\n' "himds idle RSS" "$(mib "$idle_rss")" "< 16 MiB" \
   "$(verdict "x < $goal_idle_rss_kib" "$idle_rss")"
-printf '%-44s %16s %12s  %s\n' "himds idle PSS" "$(mib "$idle_pss")" "< 10 MiB" \
+printf '%-48s %18s %12s  %s\n' "himds idle PSS" "$(mib "$idle_pss")" "< 10 MiB" \
   "$(verdict "x < $goal_idle_pss_kib" "$idle_pss")"
-printf '%-44s %16s %12s  %s\n' "himds idle private (USS)" "$(mib "$idle_private")" "" ""
-printf '%-44s %16s %12s  %s\n' "himds RSS / PSS under load (max sampled)" \
+printf '%-48s %18s %12s  %s\n' "himds idle private (USS)" "$(mib "$idle_private")" "" ""
+printf '%-48s %18s %12s  %s\n' "himds RSS / PSS under load (max sampled)" \
   "$(mib "$load_rss") / $(mib "$load_pss")" "" ""
-printf '%-44s %16s %12s  %s\n' "himds RSS / PSS right after load" \
+printf '%-48s %18s %12s  %s\n' "himds RSS / PSS right after load" \
   "$(mib "$after_rss") / $(mib "$after_pss")" "" ""
-printf '%-44s %16s %12s  %s\n' "himds private (USS) under load / after" \
+printf '%-48s %18s %12s  %s\n' "himds private (USS) under load / after" \
   "$(mib "$load_private") / $(mib "$after_private")" "" ""
 echo
 

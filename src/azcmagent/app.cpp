@@ -92,7 +92,7 @@ void defineCommands(CLI::App& app, Commands& commands) {
     app.fallthrough();
     app.require_subcommand(0, 1);
     app.add_option("--config", commands.globals.config_file,
-                   "JSON file of flag values, keyed by long flag name");
+                   "JSON or YAML file of flag values, keyed by long flag name");
     app.add_flag("-j,--json", commands.globals.json, "Output in JSON format");
     app.add_flag("--log-stderr", commands.globals.log_stderr,
                  "Write errors and warnings to stderr");

@@ -131,8 +131,12 @@ int serve(const ServeOptions& options) {
     http::ServerLimits limits;
     http::HttpServer server(
         runner.context().get_executor(),
-        [&emulator](http::Request&& request, const http::PeerInfo& peer, http::Respond respond) {
-            respond(emulator.handle(request, peer));
+        [&emulator, &clock](http::Request&& request, const http::PeerInfo& peer,
+                            http::Respond respond) {
+            auto response = emulator.handle(request, peer);
+            // As Azure's front doors do: clients measure their clock skew against it.
+            response.set(http::Field::date, http::httpDate(clock.now()));
+            respond(std::move(response));
         },
         limits);
     auto port = server.listenTls(options.listen.host, options.listen.port, tls.value());

@@ -106,6 +106,12 @@ HostAgentGuard::HostAgentGuard() {
     data_dir_parent_existed_ = stdfs::exists(data_dir.parent_path());
     data_dir_existed_ = stdfs::exists(data_dir);
     existing_entries_ = entriesUnder(data_dir);
+    for (const auto& entry : existing_entries_) {
+        std::error_code ec;
+        if (stdfs::is_regular_file(stdfs::symlink_status(entry, ec))) {
+            existing_file_sizes_[entry] = stdfs::file_size(entry, ec);
+        }
+    }
 }
 
 HostAgentGuard::~HostAgentGuard() {
@@ -123,6 +129,12 @@ HostAgentGuard::~HostAgentGuard() {
         if (!existing_entries_.contains(entry) &&
             (entry.parent_path() == data_dir || existing_entries_.contains(entry.parent_path()))) {
             stdfs::remove_all(entry, ignored);
+        }
+    }
+    for (const auto& [file, size] : existing_file_sizes_) {
+        std::error_code missing;
+        if (const auto now = stdfs::file_size(file, missing); !missing && now > size) {
+            stdfs::resize_file(file, size, ignored);
         }
     }
 }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -23,7 +24,8 @@ std::vector<std::string> withoutSandboxEnvironment(const std::vector<std::string
 // Claims the host for one test. The constructor throws std::runtime_error, naming the reason, when
 // the caller is not root or the host already has an agent (an agentconfig.json, a himds answering
 // on its socket or anything listening on port 40342): the test must never touch a real agent. The
-// destructor removes everything that appeared under /var/opt/azcmagent since the constructor.
+// destructor removes everything that appeared under /var/opt/azcmagent since the constructor and
+// cuts files that were there back to their old size (what the test appended to a log).
 class HostAgentGuard {
 public:
     HostAgentGuard();
@@ -37,6 +39,7 @@ private:
     bool data_dir_existed_ = false;
     bool data_dir_parent_existed_ = false;
     std::set<std::filesystem::path> existing_entries_;
+    std::map<std::filesystem::path, std::uintmax_t> existing_file_sizes_;
 };
 
 // himds started on the host's paths and default IMDS port, as its service unit would start it.

@@ -1,5 +1,8 @@
 #include "http/http_types.hpp"
 
+#include <array>
+#include <ctime>
+
 namespace azcm::http {
 
 namespace {
@@ -22,6 +25,16 @@ Response makeJsonResponse(const Request& request, Status status, std::string bod
 
 Response makeTextResponse(const Request& request, Status status, std::string body) {
     return makeResponse(request, status, std::move(body), "text/plain; charset=utf-8");
+}
+
+std::string httpDate(std::chrono::system_clock::time_point time) {
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+    std::tm utc{};
+    ::gmtime_r(&seconds, &utc);
+    std::array<char, 64> text{};
+    // The C locale's names are the ones RFC 9110 requires.
+    const auto length = std::strftime(text.data(), text.size(), "%a, %d %b %Y %H:%M:%S GMT", &utc);
+    return std::string(text.data(), length);
 }
 
 } // namespace azcm::http

@@ -49,4 +49,7 @@ struct ServerLimits {
 Response makeJsonResponse(const Request& request, Status status, std::string body);
 Response makeTextResponse(const Request& request, Status status, std::string body);
 
+// An HTTP Date value (RFC 9110 IMF-fixdate): "Sun, 06 Nov 1994 08:49:37 GMT".
+std::string httpDate(std::chrono::system_clock::time_point time);
+
 } // namespace azcm::http

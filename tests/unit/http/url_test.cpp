@@ -1,4 +1,5 @@
 #include "http/https_client.hpp"
+#include "http/http_types.hpp"
 #include "http/url.hpp"
 
 #include <gtest/gtest.h>
@@ -153,6 +154,12 @@ TEST(BackoffCeiling, DoublesFromInitialAndCapsAtMax) {
     EXPECT_EQ(backoffCeiling(policy, 3), std::chrono::milliseconds(2000));
     EXPECT_EQ(backoffCeiling(policy, 4), std::chrono::milliseconds(3000));
     EXPECT_EQ(backoffCeiling(policy, 1000), std::chrono::milliseconds(3000));
+}
+
+TEST(HttpDate, IsImfFixdate) {
+    // 1994-11-06T08:49:37Z, the example of RFC 9110.
+    const auto time = std::chrono::system_clock::time_point(std::chrono::seconds(784111777));
+    EXPECT_EQ(azcm::http::httpDate(time), "Sun, 06 Nov 1994 08:49:37 GMT");
 }
 
 } // namespace
