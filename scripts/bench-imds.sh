@@ -77,8 +77,9 @@ fail() {
   exit 1
 }
 
-for tool in wrk nginx curl jq awk; do
-  command -v "$tool" >/dev/null || fail "'$tool' is not installed (Debian packages: wrk nginx-light curl jq)"
+for tool in wrk nginx curl jq awk pgrep chrt; do
+  command -v "$tool" >/dev/null ||
+    fail "'$tool' is not installed (Debian packages: wrk nginx-light curl jq procps util-linux)"
 done
 [ "$(id -u)" -eq 0 ] || fail "run as root: azcmagent connect refuses other users, also in a sandbox"
 [ -r "$exchange_script" ] || fail "missing $exchange_script"
@@ -339,7 +340,8 @@ jq -e '.access_token | length > 0' "$work/token.json" >/dev/null || fail "no acc
 echo "== token exchanges: wrk -t1 -c1 -d${duration}s -s scripts/bench/token_exchange.lua"
 exchange_output="$work/wrk/exchange.txt"
 exchange_ticks_before="$(cpu_ticks "$himds_pid")"
-TOKEN_RESOURCE="$token_resource" "${scheduling[@]}" wrk -t1 -c1 -d"${duration}s" -s "$exchange_script" "$himds_url" \
+TOKEN_RESOURCE="$token_resource" "${scheduling[@]}" \
+  wrk -t1 -c1 -d"${duration}s" -s "$exchange_script" "$himds_url" \
   >"$exchange_output" 2>&1 || { cat "$exchange_output" >&2; fail "wrk token exchanges failed"; }
 grep -q '^EXCHANGE_RESULT ' "$exchange_output" ||
   { cat "$exchange_output" >&2; fail "the exchange script printed no result"; }

@@ -1,8 +1,10 @@
 -- wrk script: complete managed-identity token exchanges against himds (docs/benchmarks.md).
 --
 -- Each connection alternates the two requests of the challenge (spec section 4.4):
---   1. GET the token route with `Metadata: true`        -> 401, WWW-Authenticate: Basic realm=<key file>
---   2. the same GET plus `Authorization: Basic <file>`  -> 200, the token JSON
+--   1. GET the token route with `Metadata: true`
+--      -> 401, `WWW-Authenticate: Basic realm=<key file>`
+--   2. the same GET plus `Authorization: Basic <content of the key file>`
+--      -> 200, the token JSON
 -- and times the whole exchange itself (from generating request 1 to receiving answer 2) with
 -- CLOCK_MONOTONIC, because wrk's own latency figures are per request, not per exchange.
 -- Run it with one connection per thread (-c equal to -t): with more connections per thread the

@@ -30,27 +30,6 @@ std::string procFile(pid_t pid, const std::string& name) {
     return text ? text.value() : std::string();
 }
 
-// The himds this test started: our child, and the one whose environment names this sandbox.
-std::optional<pid_t> himdsPidFor(const stdfs::path& sandbox_root) {
-    const std::string marker = "AZCM_ROOT=" + sandbox_root.string() + '\0';
-    for (const auto& entry : stdfs::directory_iterator("/proc")) {
-        const std::string name = entry.path().filename().string();
-        pid_t pid = 0;
-        const auto parsed = std::from_chars(name.data(), name.data() + name.size(), pid);
-        if (parsed.ec != std::errc{} || parsed.ptr != name.data() + name.size()) {
-            continue;
-        }
-        if (procFile(pid, "comm") != "himds\n") {
-            continue;
-        }
-        // The environment block ends with a NUL, so each entry can be matched with its NUL.
-        if (('\0' + procFile(pid, "environ")).find('\0' + marker) != std::string::npos) {
-            return pid;
-        }
-    }
-    return std::nullopt;
-}
-
 // "VmRSS:   1234 kB" in /proc/<pid>/status, "Pss:  1234 kB" in smaps_rollup.
 std::int64_t kilobytes(const std::string& text, const std::string& field) {
     std::istringstream lines(text);
@@ -120,18 +99,18 @@ TEST(FootprintTest, IdleHimdsIsSmallAndQuiet) {
     const auto exchange = imdsTokenExchange(sandbox.imdsPort(), "https://management.azure.com/");
     ASSERT_EQ(exchange.answer.result_int(), 200) << exchange.answer.body();
 
-    const auto pid = himdsPidFor(sandbox.root());
-    ASSERT_TRUE(pid.has_value()) << "no himds process with AZCM_ROOT=" << sandbox.root();
+    const pid_t pid = sandbox.himdsPid();
+    ASSERT_GT(pid, 0);
     std::this_thread::sleep_for(2s);
 
-    const auto resident_kb = kilobytes(procFile(*pid, "status"), "VmRSS");
-    const auto proportional_kb = kilobytes(procFile(*pid, "smaps_rollup"), "Pss");
-    const double cpu_before = cpuMilliseconds(*pid);
-    const auto scheduled_before = scheduledMilliseconds(*pid);
+    const auto resident_kb = kilobytes(procFile(pid, "status"), "VmRSS");
+    const auto proportional_kb = kilobytes(procFile(pid, "smaps_rollup"), "Pss");
+    const double cpu_before = cpuMilliseconds(pid);
+    const auto scheduled_before = scheduledMilliseconds(pid);
     const auto started = std::chrono::steady_clock::now();
     std::this_thread::sleep_for(kIdleWindow);
-    const double cpu_after = cpuMilliseconds(*pid);
-    const auto scheduled_after = scheduledMilliseconds(*pid);
+    const double cpu_after = cpuMilliseconds(pid);
+    const auto scheduled_after = scheduledMilliseconds(pid);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     ASSERT_TRUE(sandbox.himdsRunning());
@@ -151,7 +130,7 @@ TEST(FootprintTest, IdleHimdsIsSmallAndQuiet) {
     RecordProperty("himds_pss_kb", std::to_string(proportional_kb));
     RecordProperty("himds_idle_cpu_ms_per_s", std::to_string(cpu_per_second));
 
-    ASSERT_GT(resident_kb, 0) << "no VmRSS for pid " << *pid;
+    ASSERT_GT(resident_kb, 0) << "no VmRSS for pid " << pid;
     EXPECT_LT(resident_kb, kMaxResidentKb) << figures.str();
     EXPECT_LT(cpu_per_second, kMaxIdleCpuMsPerSecond) << figures.str();
     if (scheduled_per_second) {

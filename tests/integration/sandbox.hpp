@@ -53,6 +53,7 @@ public:
     // The IMDS port himds bound (a free one in the sandbox), from GET /status.
     std::uint16_t imdsPort() const;
     bool himdsRunning() { return himds_.running(); }
+    pid_t himdsPid() const { return himds_.pid(); }
 
     ServicePrincipal createServicePrincipal(const std::string& name,
                                             const std::string& role,
