@@ -1,5 +1,7 @@
 #include "redact.hpp"
 
+#include "http/proxy_url.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <string_view>
@@ -54,7 +56,8 @@ std::vector<std::string> redactArguments(const std::vector<std::string>& args) {
             } else if (lower(arg).find("password") != std::string::npos) {
                 redact_next = true;
             }
-            out.push_back(arg);
+            // e.g. `config set proxy.url http://user:password@proxy:3128`
+            out.push_back(http::redactProxyUrl(arg));
             continue;
         }
         if (arg == "--") {

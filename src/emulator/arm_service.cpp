@@ -23,6 +23,10 @@ enum class RouteKind {
     kMachinesInSubscription,
     kMachinesInGroup,
     kMachine,
+    kExtensions,
+    kExtension,
+    kOperationStatus,
+    kOperationResult,
     kUnknownHybridComputeType,
     kUnknown,
 };
@@ -33,6 +37,8 @@ struct Route {
     std::string resource_group;
     std::string name;
     std::string resource_type; // for kUnknownHybridComputeType
+    std::string extension;     // kExtension
+    std::string operation_id;  // kOperationStatus, kOperationResult
 };
 
 bool is(const std::vector<std::string>& segments, std::size_t index, std::string_view value) {
@@ -78,6 +84,11 @@ Route parseRoute(const std::vector<std::string>& s) {
                 route.kind = RouteKind::kMachine;
                 return route;
             }
+            if (is(s, 8, "extensions") && s.size() <= 10) {
+                route.kind = s.size() == 9 ? RouteKind::kExtensions : RouteKind::kExtension;
+                route.extension = s.size() == 10 ? s[9] : std::string();
+                return route;
+            }
             route.kind = RouteKind::kUnknownHybridComputeType;
             route.resource_type = "machines/" + s[8];
             return route;
@@ -89,6 +100,14 @@ Route parseRoute(const std::vector<std::string>& s) {
             route.kind = RouteKind::kMachinesInSubscription;
             return route;
         }
+        // .../locations/{location}/operationStatus|operationResults/{id}: extension operations.
+        if (is(s, 4, "locations") && s.size() == 8 &&
+            (is(s, 6, "operationstatus") || is(s, 6, "operationresults"))) {
+            route.kind = is(s, 6, "operationstatus") ? RouteKind::kOperationStatus
+                                                     : RouteKind::kOperationResult;
+            route.operation_id = s[7];
+            return route;
+        }
         route.kind = RouteKind::kUnknownHybridComputeType;
         route.resource_type = s[4];
         return route;
@@ -98,7 +117,9 @@ Route parseRoute(const std::vector<std::string>& s) {
 
 bool usesHybridCompute(RouteKind kind) {
     return kind == RouteKind::kMachinesInSubscription || kind == RouteKind::kMachinesInGroup ||
-           kind == RouteKind::kMachine || kind == RouteKind::kUnknownHybridComputeType;
+           kind == RouteKind::kMachine || kind == RouteKind::kExtensions ||
+           kind == RouteKind::kExtension || kind == RouteKind::kOperationStatus ||
+           kind == RouteKind::kOperationResult || kind == RouteKind::kUnknownHybridComputeType;
 }
 
 http::Response internalError(const http::Request& request, const Error& error) {
@@ -306,6 +327,24 @@ http::Response ArmService::handle(const http::Request& request,
         return listMachines(call);
     case RouteKind::kMachine:
         return machine(call);
+    case RouteKind::kExtensions:
+    case RouteKind::kExtension: {
+        const ExtensionCall extension_call{request,
+                                           call.caller,
+                                           call.assignments,
+                                           call.route.subscription_id,
+                                           route.resource_group,
+                                           route.name,
+                                           route.extension,
+                                           version->second};
+        return route.kind == RouteKind::kExtensions ? extensions_.list(extension_call)
+                                                    : extensions_.extension(extension_call);
+    }
+    case RouteKind::kOperationStatus:
+    case RouteKind::kOperationResult:
+        return extensions_.operation(OperationCall{request, call.caller, call.assignments,
+                                                   call.route.subscription_id, route.operation_id,
+                                                   route.kind == RouteKind::kOperationResult});
     case RouteKind::kUnknownHybridComputeType:
         return errorResponse(request, http::Status::not_found, "InvalidResourceType",
                              "The resource type '" + route.resource_type +

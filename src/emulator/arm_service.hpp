@@ -1,6 +1,8 @@
 #pragma once
-// Azure Resource Manager for resource groups and Microsoft.HybridCompute/machines, with bearer
+// Azure Resource Manager for resource groups, Microsoft.HybridCompute/machines and their
+// extensions (extension_arm.hpp), with bearer
 // authentication, api-version checks and role-based access control on every call.
+#include "extension_arm.hpp"
 #include "http/http_types.hpp"
 #include "service_context.hpp"
 #include "token_service.hpp"
@@ -32,7 +34,7 @@ http::Response authorizationFailed(const http::Request& request,
 
 class ArmService {
 public:
-    explicit ArmService(const ServiceContext& context) : context_(context) {}
+    explicit ArmService(const ServiceContext& context) : context_(context), extensions_(context) {}
 
     // `segments` start with "subscriptions".
     http::Response handle(const http::Request& request,
@@ -51,6 +53,7 @@ private:
     http::Response patchMachine(const Call& call, MachineRecord machine);
 
     const ServiceContext& context_;
+    ExtensionArm extensions_;
 };
 
 } // namespace azcm::emulator

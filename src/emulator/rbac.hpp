@@ -55,6 +55,12 @@ inline constexpr std::string_view kSubscriptionRead = "Microsoft.Resources/subsc
 inline constexpr std::string_view kMachineRead = "Microsoft.HybridCompute/machines/read";
 inline constexpr std::string_view kMachineWrite = "Microsoft.HybridCompute/machines/write";
 inline constexpr std::string_view kMachineDelete = "Microsoft.HybridCompute/machines/delete";
+inline constexpr std::string_view kExtensionRead =
+    "Microsoft.HybridCompute/machines/extensions/read";
+inline constexpr std::string_view kExtensionWrite =
+    "Microsoft.HybridCompute/machines/extensions/write";
+inline constexpr std::string_view kExtensionDelete =
+    "Microsoft.HybridCompute/machines/extensions/delete";
 } // namespace actions
 
 } // namespace azcm::emulator

@@ -53,6 +53,33 @@ CREATE TABLE IF NOT EXISTS machines(
   FOREIGN KEY(subscription_id, resource_group)
     REFERENCES resource_groups(subscription_id, name) ON DELETE CASCADE);
 CREATE INDEX IF NOT EXISTS machines_thumbprint ON machines(cert_thumbprint);
+CREATE TABLE IF NOT EXISTS machine_extensions(
+  subscription_id TEXT NOT NULL COLLATE NOCASE,
+  resource_group TEXT NOT NULL COLLATE NOCASE,
+  machine TEXT NOT NULL COLLATE NOCASE,
+  name TEXT NOT NULL COLLATE NOCASE,
+  location TEXT NOT NULL,
+  tags TEXT NOT NULL DEFAULT '{}',
+  properties TEXT NOT NULL DEFAULT '{}',
+  protected_settings TEXT NOT NULL DEFAULT '{}',
+  provisioning_state TEXT NOT NULL,
+  instance_view TEXT NOT NULL DEFAULT 'null',
+  sequence_number INTEGER NOT NULL DEFAULT 0,
+  operation_id TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY(subscription_id, resource_group, machine, name),
+  FOREIGN KEY(subscription_id, resource_group, machine)
+    REFERENCES machines(subscription_id, resource_group, name) ON DELETE CASCADE);
+CREATE TABLE IF NOT EXISTS extension_operations(
+  id TEXT PRIMARY KEY COLLATE NOCASE,
+  subscription_id TEXT NOT NULL COLLATE NOCASE,
+  location TEXT NOT NULL,
+  resource_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  status TEXT NOT NULL,
+  error_code TEXT NOT NULL DEFAULT '',
+  error_message TEXT NOT NULL DEFAULT '',
+  start_time INTEGER NOT NULL,
+  end_time INTEGER);
 )sql";
 
 constexpr std::string_view kMachineColumns =

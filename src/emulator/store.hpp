@@ -1,12 +1,13 @@
 #pragma once
 // Persistent state of the emulator (DIR/emulator.db): settings, service principals, role
-// assignments, resource groups and machines. Every call reads or writes the database at once (no
+// assignments, resource groups, machines, machine extensions and their operations. Every call reads or writes the database at once (no
 // cache), so `arc-emulator sp create` in another process takes effect on the next request.
 #include "error.hpp"
 #include "sqlite_db.hpp"
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -65,6 +66,39 @@ struct MachineRecord {
     std::int64_t last_status_change = 0;
 };
 
+// A Microsoft.HybridCompute/machines/extensions resource. The machine's key columns use the case
+// stored with the machine.
+struct ExtensionRecord {
+    std::string subscription_id;
+    std::string resource_group;
+    std::string machine;
+    std::string name; // case as created
+    std::string location;
+    nlohmann::json tags = nlohmann::json::object();
+    // publisher, type, typeHandlerVersion, enableAutomaticUpgrade, autoUpgradeMinorVersion,
+    // settings, forceUpdateTag: as the caller set them.
+    nlohmann::json properties = nlohmann::json::object();
+    nlohmann::json protected_settings = nlohmann::json::object(); // write-only through ARM
+    std::string provisioning_state; // Creating | Updating | Deleting | Succeeded | Failed
+    nlohmann::json instance_view;   // null until the agent reports
+    std::int64_t sequence_number = 0; // grows with every PUT/PATCH: the agent's reconfigure cue
+    std::string operation_id;         // the operation the agent's next report completes
+};
+
+// An asynchronous ARM operation (Azure-AsyncOperation) on an extension.
+struct ExtensionOperation {
+    std::string id; // GUID
+    std::string subscription_id;
+    std::string location;
+    std::string resource_id; // the extension's ARM id, for RBAC on the status resource
+    std::string kind;        // create | update | delete
+    std::string status;      // InProgress | Succeeded | Failed
+    std::string error_code;
+    std::string error_message;
+    std::int64_t start_time = 0;
+    std::optional<std::int64_t> end_time;
+};
+
 class Store {
 public:
     static Result<std::unique_ptr<Store>> open(const std::filesystem::path& database_path);
@@ -98,6 +132,23 @@ public:
     Result<bool> deleteMachine(const std::string& subscription_id,
                                const std::string& resource_group,
                                const std::string& name);
+
+    Result<std::optional<ExtensionRecord>> findExtension(const std::string& subscription_id,
+                                                         const std::string& resource_group,
+                                                         const std::string& machine,
+                                                         const std::string& name);
+    Result<std::vector<ExtensionRecord>> listExtensions(const std::string& subscription_id,
+                                                        const std::string& resource_group,
+                                                        const std::string& machine);
+    Result<void> putExtension(const ExtensionRecord& extension);
+    Result<bool> deleteExtension(const std::string& subscription_id,
+                                 const std::string& resource_group,
+                                 const std::string& machine,
+                                 const std::string& name);
+    Result<std::optional<ExtensionOperation>> findOperation(const std::string& id);
+    Result<void> putOperation(const ExtensionOperation& operation);
+    // Runs `body` in one write transaction (several of the calls above as one change).
+    Result<void> transaction(const std::function<Result<void>()>& body);
 
 private:
     explicit Store(std::unique_ptr<Database> db) : db_(std::move(db)) {}

@@ -220,7 +220,7 @@ TEST(ConfigTest, RunningHimdsReportsTheNewAllowlistWithoutRestart) {
                                       .value("agentConfiguration", json::object())
                                       .value("extensionsAllowList", json::array()) == expected;
         },
-        10s))
+        30s)) // a heartbeat or two (1 s apart), with room for a loaded CI machine
         << (machine ? machine->dump(2) : "no machine");
     // The same himds process applied it: still running, and it logged the reload.
     EXPECT_TRUE(sandbox.himdsRunning());

@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
 namespace azcm::log {
@@ -17,8 +17,8 @@ bool init(const LogOptions& options) {
     if (!options.file.empty()) {
         try {
             (void)fs::ensureDirectory(options.file.parent_path(), {0755, {}});
-            sinks.push_back(
-                std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.file.string()));
+            sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+                options.file.string(), options.max_file_bytes, options.max_rotated_files));
         } catch (const spdlog::spdlog_ex& e) {
             std::fprintf(stderr, "cannot open log file %s: %s\n", options.file.c_str(), e.what());
             file_ok = false;

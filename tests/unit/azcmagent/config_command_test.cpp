@@ -382,6 +382,9 @@ TEST_F(ConfigCommandTest, AnUnreadableFileIsReportedNotOverwritten) {
     EXPECT_EQ(run({"config", "list"}).code, 70);
     EXPECT_EQ(run({"config", "set", "extensions.enabled", "false"}).code, 70);
     EXPECT_EQ(fileText(), "{not json");
+    // A value no agent writes is refused as well, not taken for a default.
+    ASSERT_TRUE(fs::writeFileAtomic(file(), R"({"connection.type": "bogus"})", {0644, {}}));
+    EXPECT_EQ(run({"config", "get", "connection.type"}).code, 70);
 }
 
 TEST_F(ConfigCommandTest, ReloadReportNamesUpdatedAndStoppedServices) {

@@ -29,6 +29,14 @@ TEST(Redact, SecretsInEveryFormAreReplaced) {
     EXPECT_NE(line.find("-pREDACTED"), std::string::npos);
 }
 
+TEST(Redact, ProxyUrlCredentialsInAPositional) {
+    const auto out = redactArguments({"config", "set", "proxy.url", "http://bob:pw@proxy:3128"});
+    ASSERT_EQ(out.size(), 4U);
+    EXPECT_EQ(out[3], "http://***@proxy:3128");
+    EXPECT_EQ(redactArguments({"config", "set", "proxy.url", "http://proxy:3128"})[3],
+              "http://proxy:3128");
+}
+
 TEST(Redact, PasswordPositionalValue) {
     const auto out = redactArguments({"config", "set", "proxy.password", "hunter2"});
     ASSERT_EQ(out.size(), 4u);
