@@ -15,7 +15,7 @@ Emulator::Emulator(Store& store,
                    EmulatorOptions options,
                    std::string base_url)
     : context_{store, pki, clock, options, std::move(base_url)}, entra_(context_), arm_(context_),
-      identity_(context_) {}
+      identity_(context_), extension_agent_(context_) {}
 
 http::Response Emulator::handle(const http::Request& request, const http::PeerInfo& peer) {
     http::Response response;
@@ -51,8 +51,11 @@ http::Response Emulator::route(const http::Request& request, const http::PeerInf
         return arm_.handle(request, parts, target.value().query);
     }
     if (!parts.empty() && equalsIgnoreCase(parts.front(), "his")) {
-        return identity_.handle(request, peer,
-                                std::vector<std::string>(parts.begin() + 1, parts.end()));
+        const std::vector<std::string> rest(parts.begin() + 1, parts.end());
+        if (ExtensionAgentService::handles(rest)) {
+            return extension_agent_.handle(request, peer, rest);
+        }
+        return identity_.handle(request, peer, rest);
     }
     if (!parts.empty() && equalsIgnoreCase(parts.front(), "gc")) {
         // Reserved for the guest configuration service (a later issue).

@@ -1,9 +1,11 @@
 #pragma once
 // The emulator's request router: one HTTPS port, routed by path to Entra ID, ARM
-// ("/subscriptions"), the hybrid identity service ("/his") and the reserved guest configuration
+// ("/subscriptions"), the hybrid identity service ("/his", with the agent's extension routes below
+// "/his/machines/extensions") and the reserved guest configuration
 // base ("/gc"). Synchronous and socket-free, so tests drive it with constructed requests.
 #include "arm_service.hpp"
 #include "entra_service.hpp"
+#include "extension_agent_service.hpp"
 #include "http/http_types.hpp"
 #include "identity_service.hpp"
 #include "service_context.hpp"
@@ -37,6 +39,7 @@ private:
     EntraService entra_;
     ArmService arm_;
     IdentityService identity_;
+    ExtensionAgentService extension_agent_;
 };
 
 } // namespace azcm::emulator
