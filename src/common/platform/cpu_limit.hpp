@@ -19,7 +19,7 @@
 // group itself (the unit already is per-daemon).
 //
 // When the cap cannot be enforced (no cgroup write access, no cpu controller) nothing fails: the
-// limiter and its groups report "not enforced: <reason>" and every operation is a no-op.
+// limiter and its groups report "not enforced: <reason>", write nothing, and sample() says why.
 #include "error.hpp"
 
 #include <chrono>
@@ -68,9 +68,9 @@ std::vector<ProcCgroupEntry> parseProcCgroup(std::string_view text);
 
 // One line of /proc/<pid>/mountinfo (proc(5)), only the fields that matter here.
 struct MountInfoEntry {
-    std::string root;        // the mount's root inside its file system ("/" usually)
-    std::string mount_point; // octal escapes (\040) decoded
-    std::string fs_type;     // "cgroup", "cgroup2", ...
+    std::string root;                       // the mount's root inside its file system ("/" usually)
+    std::string mount_point;                // octal escapes (\040) decoded
+    std::string fs_type;                    // "cgroup", "cgroup2", ...
     std::vector<std::string> super_options; // v1 cgroup: the controllers ("rw", "cpu", ...)
 };
 std::vector<MountInfoEntry> parseMountInfo(std::string_view text);
@@ -159,7 +159,7 @@ private:
 };
 
 struct CpuLimiterOptions {
-    std::string daemon_name;               // e.g. "gcad", "extd"
+    std::string daemon_name;                 // e.g. "gcad", "extd"
     std::filesystem::path root_prefix = "/"; // tests: a fixture tree
     // AZCM_CGROUP_ROOT: a hierarchy path for <base> ("/azcmagent"); empty: the default.
     std::string cgroup_root;

@@ -58,14 +58,16 @@ Result<CpuQuota> parseCpuMax(std::string_view text) {
     if (space != std::string_view::npos) {
         const auto period = toInt(trimmed(text.substr(space + 1)));
         if (!period || *period <= 0) {
-            return makeError(exitcode::kGeneric, "cpu.max: bad period in '" + std::string(text) + "'");
+            return makeError(exitcode::kGeneric,
+                             "cpu.max: bad period in '" + std::string(text) + "'");
         }
         quota.period_us = *period;
     }
     if (limit != "max") {
         const auto value = toInt(limit);
         if (!value || *value <= 0) {
-            return makeError(exitcode::kGeneric, "cpu.max: bad quota in '" + std::string(text) + "'");
+            return makeError(exitcode::kGeneric,
+                             "cpu.max: bad quota in '" + std::string(text) + "'");
         }
         quota.quota_us = *value;
     }

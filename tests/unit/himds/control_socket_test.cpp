@@ -292,11 +292,12 @@ TEST_F(ControlSocketTest, PrivilegedRoutesRefuseOtherUsers) {
         harness_.options().privileged_uid = ::geteuid() + 1;
         harness_.start();
         for (const char* route : {"/identity/keys", "/identity/activate", "/identity/deactivate",
-                                  "/reload", "/shutdown"}) {
+                                  "/identity/token", "/reload", "/shutdown"}) {
             auto response = harness_.call(Verb::post, route, "{}");
             EXPECT_EQ(response.result_int(), 403U) << route;
             EXPECT_EQ(json::parse(response.body())["error"]["code"], "Forbidden");
         }
+        EXPECT_EQ(harness_.call(Verb::get, "/identity").result_int(), 403U);
         EXPECT_EQ(harness_.call(Verb::get, "/status").result_int(), 200U);
         return;
     }
@@ -318,13 +319,18 @@ TEST_F(ControlSocketTest, PrivilegedRoutesRefuseOtherUsers) {
             ::_exit(91);
         }
         int failures = 0;
-        for (const char* route :
-             {"/identity/keys", "/identity/deactivate", "/reload", "/shutdown"}) {
-            auto response =
-                azcm::ipc::call(socket, Verb::post, route, json{{"commonName", "x"}}.dump());
+        for (const char* route : {"/identity/keys", "/identity/deactivate", "/identity/token",
+                                  "/reload", "/shutdown"}) {
+            auto response = azcm::ipc::call(socket, Verb::post, route,
+                                            json{{"commonName", "x"}, {"resource", "x"}}.dump());
             if (!response || response.value().result_int() != 403) {
                 ++failures;
             }
+        }
+        // Identity facts and service tokens are for root (the agent's services) only.
+        auto identity = azcm::ipc::call(socket, Verb::get, "/identity");
+        if (!identity || identity.value().result_int() != 403) {
+            ++failures;
         }
         auto status = azcm::ipc::call(socket, Verb::get, "/status");
         if (!status || status.value().result_int() != 200) {

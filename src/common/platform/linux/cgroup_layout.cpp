@@ -38,7 +38,8 @@ std::string decodeOctalEscapes(std::string_view text) {
     for (std::size_t i = 0; i < text.size(); ++i) {
         if (text[i] == '\\' && i + 3 < text.size()) {
             int value = 0;
-            const auto [ptr, ec] = std::from_chars(text.data() + i + 1, text.data() + i + 4, value, 8);
+            const auto [ptr, ec] =
+                std::from_chars(text.data() + i + 1, text.data() + i + 4, value, 8);
             if (ec == std::errc() && ptr == text.data() + i + 4) {
                 out.push_back(static_cast<char>(value));
                 i += 3;
@@ -178,9 +179,8 @@ CgroupLayout detectCgroupLayout(const std::filesystem::path& root, const std::st
     const auto groups = parseProcCgroup(groups_text.value());
     const auto mounts = parseMountInfo(mounts_text.value());
 
-    layout.unified_mounted = std::any_of(mounts.begin(), mounts.end(), [](const auto& mount) {
-        return mount.fs_type == "cgroup2";
-    });
+    layout.unified_mounted = std::any_of(
+        mounts.begin(), mounts.end(), [](const auto& mount) { return mount.fs_type == "cgroup2"; });
     layout.cpu = findV1(mounts, groups, root, "cpu");
     if (layout.cpu) {
         layout.cpuacct = findV1(mounts, groups, root, "cpuacct");
@@ -202,7 +202,8 @@ CgroupLayout detectCgroupLayout(const std::filesystem::path& root, const std::st
         hierarchy.mount_root = mount.root;
         hierarchy.process_path = unified->path;
         const auto available = cgroupfs::readText(hierarchy.mount_dir / "cgroup.controllers");
-        const auto controllers = available ? split(available.value(), ' ') : std::vector<std::string>{};
+        const auto controllers =
+            available ? split(available.value(), ' ') : std::vector<std::string>{};
         std::vector<std::string> names;
         for (const auto& name : controllers) {
             const auto end = name.find_last_not_of(" \n");

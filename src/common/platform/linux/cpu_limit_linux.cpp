@@ -61,9 +61,8 @@ bool delegatedToUs(const CgroupHierarchy& hierarchy) {
     return ::geteuid() != 0 || hasDelegateMark(dir);
 }
 
-std::string daemonPathIn(const CgroupHierarchy& hierarchy,
-                         bool delegated,
-                         const CpuLimiterOptions& options) {
+std::string
+daemonPathIn(const CgroupHierarchy& hierarchy, bool delegated, const CpuLimiterOptions& options) {
     if (delegated) {
         return hierarchy.process_path;
     }
@@ -269,8 +268,9 @@ CpuLimiter::CpuLimiter(CpuLimiterOptions options)
         enforcement_ = {false, layout_.problem};
         return;
     }
-    delegated_ = delegatedToUs(*layout_.cpu) && (!layout_.separateAccounting() ||
-                                                 (layout_.cpuacct && delegatedToUs(*layout_.cpuacct)));
+    delegated_ =
+        delegatedToUs(*layout_.cpu) &&
+        (!layout_.separateAccounting() || (layout_.cpuacct && delegatedToUs(*layout_.cpuacct)));
     daemon_path_ = daemonPathIn(*layout_.cpu, delegated_, options_);
     acct_daemon_path_ =
         layout_.cpuacct ? daemonPathIn(*layout_.cpuacct, delegated_, options_) : std::string();
@@ -291,7 +291,8 @@ CpuLimiter::CpuLimiter(CpuLimiterOptions options)
 CpuLimiter CpuLimiter::fromEnvironment(const std::string& daemon_name) {
     CpuLimiterOptions options;
     options.daemon_name = daemon_name;
-    if (const char* root = std::getenv("AZCM_CGROUP_ROOT"); root != nullptr) { // NOLINT(concurrency-mt-unsafe): start-up
+    if (const char* root = std::getenv("AZCM_CGROUP_ROOT");
+        root != nullptr) { // NOLINT(concurrency-mt-unsafe): start-up
         options.cgroup_root = root;
     }
     return CpuLimiter(std::move(options));
@@ -344,7 +345,8 @@ CpuGroup CpuLimiter::makeGroup(const std::string& relative) {
     const char* quota_file = cpu.version == CgroupVersion::kV2 ? "cpu.max" : "cpu.cfs_quota_us";
     std::error_code ignored;
     if (!stdfs::exists(cpu_dir / quota_file, ignored)) {
-        group.enforcement_ = {false, "cpu controller missing: no " + (cpu_dir / quota_file).string()};
+        group.enforcement_ = {false,
+                              "cpu controller missing: no " + (cpu_dir / quota_file).string()};
         return group;
     }
     if (!cgroupfs::writable(cpu_dir / quota_file)) {
@@ -358,7 +360,8 @@ Result<void> CpuLimiter::removeDaemonTree() {
     if (!layout_.cpu || daemon_path_.empty()) {
         return ok();
     }
-    std::vector<std::pair<const CgroupHierarchy*, std::string>> trees{{&*layout_.cpu, daemon_path_}};
+    std::vector<std::pair<const CgroupHierarchy*, std::string>> trees{
+        {&*layout_.cpu, daemon_path_}};
     if (layout_.separateAccounting()) {
         trees.emplace_back(&*layout_.cpuacct, acct_daemon_path_);
     }
