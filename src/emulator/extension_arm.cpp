@@ -32,11 +32,9 @@ std::string machineScope(const ExtensionCall& call) {
 
 // Extension names as ARM takes them for machines: [a-zA-Z0-9-_.]{1,64}.
 bool isValidExtensionName(const std::string& name) {
-    return !name.empty() && name.size() <= 64 &&
-           std::all_of(name.begin(), name.end(), [](char c) {
-               return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' ||
-                      c == '.';
-           });
+    return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.';
+    });
 }
 
 // The writable properties of MachineExtensionProperties with their JSON types; read-only ones
@@ -64,7 +62,8 @@ Result<void> applyProperties(json& target, const json& incoming) {
         if (value.is_null()) {
             target.erase(key);
         } else if (value.type() != type) {
-            return makeError(exitcode::kInvalidArgument, "properties." + key + " has the wrong type");
+            return makeError(exitcode::kInvalidArgument,
+                             "properties." + key + " has the wrong type");
         } else {
             target[key] = value;
         }
@@ -89,8 +88,8 @@ void splitProtectedSettings(ExtensionRecord& extension) {
 http::Response operationInProgress(const http::Request& request, const ExtensionRecord& extension) {
     return errorResponse(request, http::Status::conflict, "AnotherOperationInProgress",
                          "Another operation on extension '" + extension.name +
-                             "' is in progress (provisioningState " +
-                             extension.provisioning_state + "); retry when it has finished.");
+                             "' is in progress (provisioningState " + extension.provisioning_state +
+                             "); retry when it has finished.");
 }
 
 http::Response
@@ -146,8 +145,8 @@ http::Response ExtensionArm::list(const ExtensionCall& call) {
     if (!mayHoldBelow(call.assignments, actions::kExtensionRead, scope)) {
         return authorizationFailed(call.request, call.caller, actions::kExtensionRead, scope);
     }
-    auto machine = context_.store.findMachine(call.subscription_id, call.resource_group,
-                                              call.machine);
+    auto machine =
+        context_.store.findMachine(call.subscription_id, call.resource_group, call.machine);
     if (!machine) {
         return internalError(call.request, machine.error());
     }
@@ -188,8 +187,8 @@ http::Response ExtensionArm::extension(const ExtensionCall& call) {
     if (!isAuthorized(call.assignments, action, scope)) {
         return authorizationFailed(request, call.caller, action, scope);
     }
-    auto machine = context_.store.findMachine(call.subscription_id, call.resource_group,
-                                              call.machine);
+    auto machine =
+        context_.store.findMachine(call.subscription_id, call.resource_group, call.machine);
     if (!machine) {
         return internalError(request, machine.error());
     }
@@ -293,8 +292,8 @@ http::Response ExtensionArm::put(const ExtensionCall& call, const MachineRecord&
             !equalsIgnoreCase(stringProperty(extension.properties, "type"),
                               stringProperty(properties, "type"))) {
             return errorResponse(request, http::Status::bad_request, "PropertyChangeNotAllowed",
-                                 "Changing the publisher or type of extension '" +
-                                     extension.name + "' is not allowed; delete it first.");
+                                 "Changing the publisher or type of extension '" + extension.name +
+                                     "' is not allowed; delete it first.");
         }
     }
     // PUT replaces: what the body does not carry (protectedSettings too) is gone.
@@ -383,8 +382,9 @@ http::Response ExtensionArm::remove(const ExtensionCall& call, ExtensionRecord e
             if (previous && previous->status == "InProgress") {
                 previous->status = "Failed";
                 previous->error_code = "OperationPreempted";
-                previous->error_message = "The operation was superseded by a delete of extension '" +
-                                          extension.name + "'.";
+                previous->error_message =
+                    "The operation was superseded by a delete of extension '" + extension.name +
+                    "'.";
                 previous->end_time = operation.start_time;
                 BOOST_OUTCOME_TRY(context_.store.putOperation(*previous));
             }
@@ -438,13 +438,12 @@ http::Response ExtensionArm::operation(const OperationCall& call) {
                              operation.error_message);
     }
     if (operation.kind != "delete") {
-        const auto ref = parseMachineId(operation.resource_id.substr(
-            0, operation.resource_id.rfind("/extensions/")));
-        const auto name =
-            operation.resource_id.substr(operation.resource_id.rfind('/') + 1);
+        const auto ref = parseMachineId(
+            operation.resource_id.substr(0, operation.resource_id.rfind("/extensions/")));
+        const auto name = operation.resource_id.substr(operation.resource_id.rfind('/') + 1);
         if (ref) {
-            auto extension = context_.store.findExtension(ref->subscription_id,
-                                                          ref->resource_group, ref->name, name);
+            auto extension = context_.store.findExtension(ref->subscription_id, ref->resource_group,
+                                                          ref->name, name);
             if (extension && extension.value()) {
                 return jsonResponse(request, http::Status::ok, extensionJson(*extension.value()));
             }

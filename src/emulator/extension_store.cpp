@@ -144,10 +144,9 @@ Result<std::optional<ExtensionOperation>> Store::findOperation(const std::string
 }
 
 Result<void> Store::putOperation(const ExtensionOperation& operation) {
-    BOOST_OUTCOME_TRY(statement,
-                      db_->prepare("INSERT OR REPLACE INTO extension_operations(" +
-                                   std::string(kOperationColumns) +
-                                   ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    BOOST_OUTCOME_TRY(statement, db_->prepare("INSERT OR REPLACE INTO extension_operations(" +
+                                              std::string(kOperationColumns) +
+                                              ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     statement.bind(1, operation.id)
         .bind(2, operation.subscription_id)
         .bind(3, operation.location)

@@ -82,6 +82,13 @@ CREATE TABLE IF NOT EXISTS extension_operations(
   end_time INTEGER);
 )sql";
 
+// Extensions deleted with their machine or group never get an agent report: their running
+// operations fail at once rather than stay InProgress. Completed by the caller's WHERE clause.
+constexpr std::string_view kFailOperationsOfDeletedExtensions =
+    "UPDATE extension_operations SET status = 'Failed', error_code = 'ParentResourceDeleted', "
+    "error_message = 'The machine of the extension was deleted.' WHERE status = 'InProgress' AND "
+    "id IN (SELECT operation_id FROM machine_extensions WHERE ";
+
 constexpr std::string_view kMachineColumns =
     "subscription_id, resource_group, name, location, tags, identity_type, principal_id, "
     "properties, client_public_key, vm_id, cert_serial, cert_thumbprint, cert_not_after, "
@@ -320,6 +327,10 @@ Result<bool> Store::deleteResourceGroup(const std::string& subscription_id,
                                         const std::string& name) {
     bool existed = false;
     BOOST_OUTCOME_TRY(db_->transaction([&]() -> Result<void> {
+        BOOST_OUTCOME_TRY(operations, db_->prepare(std::string(kFailOperationsOfDeletedExtensions) +
+                                                   "subscription_id = ? AND resource_group = ?)"));
+        operations.bind(1, subscription_id).bind(2, name);
+        BOOST_OUTCOME_TRY(operations.run());
         BOOST_OUTCOME_TRY(machines,
                           db_->prepare("DELETE FROM machines WHERE subscription_id = ? AND "
                                        "resource_group = ?"));
@@ -416,11 +427,23 @@ Result<void> Store::putMachine(const MachineRecord& machine) {
 Result<bool> Store::deleteMachine(const std::string& subscription_id,
                                   const std::string& resource_group,
                                   const std::string& name) {
-    BOOST_OUTCOME_TRY(statement, db_->prepare("DELETE FROM machines WHERE subscription_id = ? AND "
-                                              "resource_group = ? AND name = ?"));
-    statement.bind(1, subscription_id).bind(2, resource_group).bind(3, name);
-    BOOST_OUTCOME_TRY(statement.run());
-    return db_->changes() > 0;
+    bool existed = false;
+    BOOST_OUTCOME_TRY(db_->transaction([&]() -> Result<void> {
+        BOOST_OUTCOME_TRY(operations,
+                          db_->prepare(std::string(kFailOperationsOfDeletedExtensions) +
+                                       "subscription_id = ? AND resource_group = ? AND machine = "
+                                       "?)"));
+        operations.bind(1, subscription_id).bind(2, resource_group).bind(3, name);
+        BOOST_OUTCOME_TRY(operations.run());
+        // Its extensions go with it (ON DELETE CASCADE).
+        BOOST_OUTCOME_TRY(statement, db_->prepare("DELETE FROM machines WHERE subscription_id = ? "
+                                                  "AND resource_group = ? AND name = ?"));
+        statement.bind(1, subscription_id).bind(2, resource_group).bind(3, name);
+        BOOST_OUTCOME_TRY(statement.run());
+        existed = db_->changes() > 0;
+        return ok();
+    }));
+    return existed;
 }
 
 } // namespace azcm::emulator

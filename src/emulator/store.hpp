@@ -1,7 +1,8 @@
 #pragma once
 // Persistent state of the emulator (DIR/emulator.db): settings, service principals, role
-// assignments, resource groups, machines, machine extensions and their operations. Every call reads or writes the database at once (no
-// cache), so `arc-emulator sp create` in another process takes effect on the next request.
+// assignments, resource groups, machines, machine extensions and their operations. Every call reads
+// or writes the database at once (no cache), so `arc-emulator sp create` in another process takes
+// effect on the next request.
 #include "error.hpp"
 #include "sqlite_db.hpp"
 
@@ -79,8 +80,8 @@ struct ExtensionRecord {
     // settings, forceUpdateTag: as the caller set them.
     nlohmann::json properties = nlohmann::json::object();
     nlohmann::json protected_settings = nlohmann::json::object(); // write-only through ARM
-    std::string provisioning_state; // Creating | Updating | Deleting | Succeeded | Failed
-    nlohmann::json instance_view;   // null until the agent reports
+    std::string provisioning_state;   // Creating | Updating | Deleting | Succeeded | Failed
+    nlohmann::json instance_view;     // null until the agent reports
     std::int64_t sequence_number = 0; // grows with every PUT/PATCH: the agent's reconfigure cue
     std::string operation_id;         // the operation the agent's next report completes
 };
