@@ -105,7 +105,8 @@ Result<http::Response> ControlPlane::send(config::TargetService service,
 Result<void> ControlPlane::checkConnectivity(const std::string& tenant) const {
     const auto url =
         cloud_.endpoints.entra + "/" + tenant + "/v2.0/.well-known/openid-configuration";
-    BOOST_OUTCOME_TRY(response, send(config::TargetService::kEntra, http::Verb::get, url, {}, {}, {}, 2));
+    BOOST_OUTCOME_TRY(response,
+                      send(config::TargetService::kEntra, http::Verb::get, url, {}, {}, {}, 2));
     spdlog::info("NETWORK_CHECK_OK {} status={}", log::sanitize(url), response.result_int());
     return ok();
 }
@@ -130,8 +131,8 @@ Result<std::string> ControlPlane::acquireToken(const std::string& tenant,
                           "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
         form.emplace_back("client_assertion", std::move(assertion));
     }
-    BOOST_OUTCOME_TRY(response, send(config::TargetService::kEntra, http::Verb::post, token_url, formEncode(form),
-                                     "application/x-www-form-urlencoded", {}, 3));
+    BOOST_OUTCOME_TRY(response, send(config::TargetService::kEntra, http::Verb::post, token_url,
+                                     formEncode(form), "application/x-www-form-urlencoded", {}, 3));
     auto token = mapTokenResponse(response.result_int(), response.body());
     if (token) {
         spdlog::info("TOKEN_ACQUIRED client={}", log::sanitize(credential.client_id));
@@ -144,19 +145,22 @@ Result<json> ControlPlane::createMachine(const std::string& token,
     const auto url = machineUrl(cloud_.endpoints.arm, request.subscription_id,
                                 request.resource_group, request.resource_name);
     const auto body = machinePutBody(request).dump();
-    BOOST_OUTCOME_TRY(response, send(config::TargetService::kArm, http::Verb::put, url, body, "application/json", token, 3));
+    BOOST_OUTCOME_TRY(response, send(config::TargetService::kArm, http::Verb::put, url, body,
+                                     "application/json", token, 3));
     BOOST_OUTCOME_TRY(outcome, mapMachinePutResponse(response.result_int(), response.body()));
     if (outcome == MachinePutOutcome::kResourceGroupMissing) {
         const auto group_url = cloud_.endpoints.arm + "/subscriptions/" + request.subscription_id +
                                "/resourcegroups/" + request.resource_group +
                                "?api-version=" + kResourceGroupApiVersion;
         const json group_body{{"location", request.location}};
-        BOOST_OUTCOME_TRY(group_response, send(config::TargetService::kArm, http::Verb::put, group_url, group_body.dump(),
-                                               "application/json", token, 3));
+        BOOST_OUTCOME_TRY(group_response,
+                          send(config::TargetService::kArm, http::Verb::put, group_url,
+                               group_body.dump(), "application/json", token, 3));
         BOOST_OUTCOME_TRY(
             mapResourceGroupPutResponse(group_response.result_int(), group_response.body()));
         spdlog::info("RESOURCE_GROUP_CREATED {}", log::sanitize(request.resource_group));
-        BOOST_OUTCOME_TRY(retried, send(config::TargetService::kArm, http::Verb::put, url, body, "application/json", token, 3));
+        BOOST_OUTCOME_TRY(retried, send(config::TargetService::kArm, http::Verb::put, url, body,
+                                        "application/json", token, 3));
         BOOST_OUTCOME_TRY(retried_outcome,
                           mapMachinePutResponse(retried.result_int(), retried.body()));
         if (retried_outcome != MachinePutOutcome::kDone) {
@@ -169,7 +173,8 @@ Result<json> ControlPlane::createMachine(const std::string& token,
     return parseMachine(response.body());
 }
 Result<json> ControlPlane::getMachine(const std::string& token, const std::string& url) const {
-    BOOST_OUTCOME_TRY(response, send(config::TargetService::kArm, http::Verb::get, url, {}, {}, token, 3));
+    BOOST_OUTCOME_TRY(response,
+                      send(config::TargetService::kArm, http::Verb::get, url, {}, {}, token, 3));
     if (response.result_int() != 200) {
         return makeError(exitcode::kCreateResourceFailed,
                          "cannot read the machine resource: HTTP " +
@@ -185,7 +190,8 @@ Result<void> ControlPlane::deleteMachine(const std::string& token,
                                          const std::string& resource_name) const {
     const auto url =
         machineUrl(cloud_.endpoints.arm, subscription_id, resource_group, resource_name);
-    BOOST_OUTCOME_TRY(response, send(config::TargetService::kArm, http::Verb::delete_, url, {}, {}, token, 3));
+    BOOST_OUTCOME_TRY(
+        response, send(config::TargetService::kArm, http::Verb::delete_, url, {}, {}, token, 3));
     const auto resource_id = "/subscriptions/" + subscription_id + "/resourceGroups/" +
                              resource_group + "/providers/Microsoft.HybridCompute/machines/" +
                              resource_name;
@@ -201,8 +207,8 @@ Result<std::string> ControlPlane::requestCertificate(const std::string& token,
                                                      const std::string& csr) const {
     const auto url = cloud_.endpoints.identity + "/machines/certificate";
     const json body{{"resourceId", resource_id}, {"csr", csr}};
-    BOOST_OUTCOME_TRY(response,
-                      send(config::TargetService::kArc, http::Verb::post, url, body.dump(), "application/json", token, 3));
+    BOOST_OUTCOME_TRY(response, send(config::TargetService::kArc, http::Verb::post, url,
+                                     body.dump(), "application/json", token, 3));
     return mapCertificateResponse(response.result_int(), response.body());
 }
 

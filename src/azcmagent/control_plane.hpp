@@ -42,9 +42,7 @@ Result<config::ProxyPolicy> configuredProxy(const Environment& env);
 
 class ControlPlane {
 public:
-    ControlPlane(const Environment& env,
-                 config::CloudConfig cloud,
-                 config::ProxyPolicy proxy);
+    ControlPlane(const Environment& env, config::CloudConfig cloud, config::ProxyPolicy proxy);
 
     // GET {entra}/{tenant}/v2.0/.well-known/openid-configuration: any HTTP answer proves the
     // path works; a transport failure is AZCM0026.

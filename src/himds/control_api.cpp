@@ -296,8 +296,8 @@ void HimdsService::handleReload(const http::Request& request, http::Respond resp
 void HimdsService::handleIdentity(const http::Request& request, http::Respond respond) {
     const ReplyShape shape(request);
     if (!identity_) {
-        respond(shape.error({http::Status::conflict, "NotConnected",
-                             "the machine is not connected to Azure Arc"}));
+        respond(shape.error(
+            {http::Status::conflict, "NotConnected", "the machine is not connected to Azure Arc"}));
         return;
     }
     const auto& agent = identity_->agent;
@@ -329,14 +329,15 @@ void HimdsService::handleServiceToken(const http::Request& request, http::Respon
     const bool bypass_cache = document.value("bypassCache", false);
     auto resource = document["resource"].get<std::string>();
     if (!identity_ || !token_cache_) {
-        respond(shape.error({http::Status::conflict, "NotConnected",
-                             "the machine is not connected to Azure Arc"}));
+        respond(shape.error(
+            {http::Status::conflict, "NotConnected", "the machine is not connected to Azure Arc"}));
         return;
     }
     if (!bypass_cache) {
         if (auto cached = token_cache_->peek(resource)) {
-            respond(shape.json(http::Status::ok, tokenResponseJson(*cached, resource,
-                                                                   std::chrono::system_clock::now())));
+            respond(
+                shape.json(http::Status::ok,
+                           tokenResponseJson(*cached, resource, std::chrono::system_clock::now())));
             return;
         }
     }
@@ -344,13 +345,13 @@ void HimdsService::handleServiceToken(const http::Request& request, http::Respon
              bypass_cache] { return cache->get(resource, bypass_cache); },
             [shape, resource, respond = std::move(respond)](Result<ManagedIdentityToken> token) {
                 if (!token) {
-                    respond(shape.error({http::Status::bad_gateway, "TokenUnavailable",
-                                         token.error().message}));
+                    respond(shape.error(
+                        {http::Status::bad_gateway, "TokenUnavailable", token.error().message}));
                     return;
                 }
-                respond(shape.json(http::Status::ok,
-                                   tokenResponseJson(token.value(), resource,
-                                                     std::chrono::system_clock::now())));
+                respond(shape.json(
+                    http::Status::ok,
+                    tokenResponseJson(token.value(), resource, std::chrono::system_clock::now())));
             });
 }
 

@@ -73,7 +73,8 @@ void HimdsService::adoptIdentity(Identity identity) {
     synced_.location = identity.agent.location;
     synced_.tags = identity.agent.tags;
     spdlog::info("IDENTITY_LOADED resourceId={} thumbprint={} notAfter={}",
-                 log::sanitize(synced_.resource_id), identity.machine.certificate.thumbprint_sha1_hex,
+                 log::sanitize(synced_.resource_id),
+                 identity.machine.certificate.thumbprint_sha1_hex,
                  formatRfc3339(identity.machine.certificate.not_after));
     identity_ = std::move(identity);
     token_cache_ = std::make_shared<TokenCache>(makeIdentityServiceFetcher(client_, credentials_));

@@ -122,10 +122,10 @@ HimdsService::HimdsService(boost::asio::io_context& io,
                            std::shared_ptr<IdentityServiceClient> client)
     : io_(io), workers_(workers), paths_(std::move(paths)), options_(std::move(options)),
       client_(std::move(client)), files_(paths_.certsDir()), heartbeat_timer_(io),
-      challenge_timer_(io), challenges_(paths_.tokensDir(), options_.token_group, options_.challenge_clock),
-      token_limiter_(RateLimiter::create(options_.imds_rate_limits
-                                             ? std::optional<RateLimit>(kTokenRouteLimit)
-                                             : std::nullopt)),
+      challenge_timer_(io),
+      challenges_(paths_.tokensDir(), options_.token_group, options_.challenge_clock),
+      token_limiter_(RateLimiter::create(
+          options_.imds_rate_limits ? std::optional<RateLimit>(kTokenRouteLimit) : std::nullopt)),
       metadata_limiter_(RateLimiter::create(options_.imds_rate_limits
                                                 ? std::optional<RateLimit>(kMetadataRouteLimit)
                                                 : std::nullopt)) {}

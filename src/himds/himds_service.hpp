@@ -3,11 +3,11 @@
 // identity and the heartbeat loop. State lives on the io_context thread; key generation, file
 // work on the identity and every call to the identity service run on the worker pool and post
 // their results back.
+#include "challenge_store.hpp"
 #include "config/agent_config.hpp"
 #include "config/local_config.hpp"
 #include "connection_status.hpp"
 #include "error.hpp"
-#include "challenge_store.hpp"
 #include "heartbeat_policy.hpp"
 #include "http/http_server.hpp"
 #include "identity_client.hpp"
@@ -133,8 +133,8 @@ private:
 
     // IMDS REST API (imds_api.cpp).
     Result<void> listenImds();
-    void handleImdsRequest(http::Request&& request, const http::PeerInfo& peer,
-                           http::Respond respond);
+    void
+    handleImdsRequest(http::Request&& request, const http::PeerInfo& peer, http::Respond respond);
     void answerInstance(const http::Request& request, const ImdsCall& call, http::Respond respond);
     void answerToken(const http::Request& request, const ImdsCall& call, http::Respond respond);
     void answerVersions(const http::Request& request, http::Respond respond);

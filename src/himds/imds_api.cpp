@@ -16,8 +16,8 @@ namespace {
 using nlohmann::json;
 
 // Bounds for a GET-only API: nothing legitimate sends a body, and SDK headers are small.
-constexpr http::ServerLimits kImdsLimits{
-    8 * 1024, 4 * 1024, std::chrono::seconds(10), std::chrono::seconds(30), 512};
+constexpr http::ServerLimits kImdsLimits{8 * 1024, 4 * 1024, std::chrono::seconds(10),
+                                         std::chrono::seconds(30), 512};
 constexpr std::size_t kMaxResourceLength = 2048;
 // A few free ports are tried when port 0 must be bound on both loopback addresses.
 constexpr int kFreePortAttempts = 16;
@@ -49,8 +49,8 @@ struct ImdsReply {
         return imdsErrorResponse(version, keep_alive, failure);
     }
     http::Response tooMany(std::chrono::seconds retry_after, std::string description) const {
-        auto response = error(
-            {http::Status::too_many_requests, "too_many_requests", std::move(description)});
+        auto response =
+            error({http::Status::too_many_requests, "too_many_requests", std::move(description)});
         response.set(http::Field::retry_after, std::to_string(retry_after.count()));
         return response;
     }

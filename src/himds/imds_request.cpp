@@ -6,6 +6,7 @@
 #include <array>
 
 #include <boost/algorithm/string/predicate.hpp>
+
 #include <nlohmann/json.hpp>
 
 namespace azcm::himds {
@@ -49,8 +50,8 @@ std::variant<ImdsCall, ImdsFailure> routeOf(std::string_view path) {
                 rest.remove_suffix(1);
             }
             const bool plain = !rest.empty() && std::all_of(rest.begin(), rest.end(), [](char c) {
-                return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                       (c >= '0' && c <= '9') || c == '/' || c == '_' || c == '-';
+                return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '/' || c == '_' || c == '-';
             });
             if (plain && rest.find("//") == std::string_view::npos) {
                 call.route = ImdsRoute::kInstance;
@@ -137,8 +138,7 @@ http::Response imdsErrorResponse(unsigned version, bool keep_alive, const ImdsFa
     }
     response.keep_alive(keep_alive);
     response.body() =
-        nlohmann::json{{"error", failure.error}, {"error_description", failure.description}}
-            .dump();
+        nlohmann::json{{"error", failure.error}, {"error_description", failure.description}}.dump();
     response.prepare_payload();
     return response;
 }

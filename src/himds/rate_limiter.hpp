@@ -42,9 +42,8 @@ public:
 
     // `limit` empty: everything is admitted (the documented switch for benchmarks).
     static std::shared_ptr<RateLimiter> create(
-        std::optional<RateLimit> limit, Clock clock = [] {
-            return std::chrono::steady_clock::now();
-        });
+        std::optional<RateLimit> limit,
+        Clock clock = [] { return std::chrono::steady_clock::now(); });
 
     Decision admit();
     std::uint32_t inProgress() const;

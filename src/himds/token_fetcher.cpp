@@ -98,12 +98,12 @@ TokenFetcher makeIdentityServiceFetcher(std::shared_ptr<IdentityServiceClient> c
         if (!credentials) {
             return makeError(exitcode::kTokenFailed, "the machine is not connected");
         }
-        BOOST_OUTCOME_TRY(reply,
-                          client->post(credentials->endpoint, credentials->machine, kTokenRoute,
-                                       nlohmann::json{{"resource", resource}}));
+        BOOST_OUTCOME_TRY(reply, client->post(credentials->endpoint, credentials->machine,
+                                              kTokenRoute, nlohmann::json{{"resource", resource}}));
         auto token = parseTokenReply(reply);
         if (token) {
-            // Upstream fetches are rare (cache misses and half-life refreshes): worth an audit line.
+            // Upstream fetches are rare (cache misses and half-life refreshes): worth an audit
+            // line.
             spdlog::info("IMDS_TOKEN_FETCHED resource={} expiresOn={}", log::sanitize(resource),
                          toUnix(token.value().expires_on));
         }
@@ -111,9 +111,8 @@ TokenFetcher makeIdentityServiceFetcher(std::shared_ptr<IdentityServiceClient> c
     };
 }
 
-nlohmann::json tokenResponseJson(const ManagedIdentityToken& token,
-                                 const std::string& resource,
-                                 TokenTime now) {
+nlohmann::json
+tokenResponseJson(const ManagedIdentityToken& token, const std::string& resource, TokenTime now) {
     const auto expires_in = std::max<std::int64_t>(
         0, std::chrono::duration_cast<std::chrono::seconds>(token.expires_on - now).count());
     return nlohmann::json{{"access_token", token.access_token},

@@ -38,8 +38,7 @@ TokenFetcher makeIdentityServiceFetcher(std::shared_ptr<IdentityServiceClient> c
 
 // The token answer: all values strings (spec 4.5) plus client_id and object_id. `resource` echoes
 // what the caller asked for.
-nlohmann::json tokenResponseJson(const ManagedIdentityToken& token,
-                                 const std::string& resource,
-                                 TokenTime now);
+nlohmann::json
+tokenResponseJson(const ManagedIdentityToken& token, const std::string& resource, TokenTime now);
 
 } // namespace azcm::himds

@@ -69,10 +69,10 @@ TEST(ImdsTest, MetadataFollowsTagsChangedInArm) {
     std::string tags;
     EXPECT_TRUE(waitUntil(
         [&] {
-            tags = httpGet(port,
-                           "/metadata/instance/compute/tags?api-version=2021-02-01&format=text",
-                           kMetadata)
-                       .body();
+            tags =
+                httpGet(port, "/metadata/instance/compute/tags?api-version=2021-02-01&format=text",
+                        kMetadata)
+                    .body();
             return tags == "team:payments";
         },
         20s))
@@ -85,9 +85,9 @@ TEST(ImdsTest, MetadataKeepsAnsweringWhileTheControlPlaneIsDown) {
     sandbox.stopEmulator();
     ASSERT_TRUE(waitUntil(
         [&] { return sandbox.himdsStatus().value("agentStatus", "") == "Disconnected"; }, 30s));
-    const auto name = httpGet(sandbox.imdsPort(),
-                              "/metadata/instance/compute/name?api-version=2021-02-01&format=text",
-                              kMetadata);
+    const auto name =
+        httpGet(sandbox.imdsPort(),
+                "/metadata/instance/compute/name?api-version=2021-02-01&format=text", kMetadata);
     EXPECT_EQ(name.result_int(), 200);
     EXPECT_EQ(name.body(), "web03");
 }

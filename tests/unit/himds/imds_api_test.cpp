@@ -42,22 +42,24 @@ protected:
 
     void SetUp() override {
         harness_.options().challenge_clock = [this] { return challenge_now_.load(); };
-        harness_.fake().setResponder([this](const RecordedCall& call) -> azcm::Result<ServiceReply> {
+        harness_.fake().setResponder([this](
+                                         const RecordedCall& call) -> azcm::Result<ServiceReply> {
             if (call.route == "/machines/token") {
                 if (upstream_status_ != 200) {
                     return ServiceReply{static_cast<unsigned>(upstream_status_.load()),
                                         json{{"error", {{"code", "Down"}, {"message", "down"}}}}};
                 }
                 const auto now = unixNow();
-                return ServiceReply{200, json{{"access_token", "token-for-" +
-                                                                   call.body["resource"].get<std::string>()},
-                                              {"expires_in", "86400"},
-                                              {"expires_on", std::to_string(now + 86400)},
-                                              {"not_before", std::to_string(now)},
-                                              {"resource", call.body["resource"]},
-                                              {"token_type", "Bearer"},
-                                              {"client_id", "client-1"},
-                                              {"object_id", "principal-1"}}};
+                return ServiceReply{
+                    200,
+                    json{{"access_token", "token-for-" + call.body["resource"].get<std::string>()},
+                         {"expires_in", "86400"},
+                         {"expires_on", std::to_string(now + 86400)},
+                         {"not_before", std::to_string(now)},
+                         {"resource", call.body["resource"]},
+                         {"token_type", "Bearer"},
+                         {"client_id", "client-1"},
+                         {"object_id", "principal-1"}}};
             }
             return ServiceReply{200, json{{"status", "Connected"},
                                           {"vmId", "vm-synced"},
@@ -94,9 +96,9 @@ TEST_F(ImdsApiTest, NotConnectedSaysSoAndCreatesNoKeyFile) {
     EXPECT_EQ(json::parse(metadata.body())["error"], "not_connected");
     const auto token = httpGet(port(), tokenTarget(), kMetadata);
     EXPECT_EQ(token.result(), Status::bad_request);
-    EXPECT_NE(json::parse(token.body())["error_description"].get<std::string>().find(
-                  "not connected"),
-              std::string::npos);
+    EXPECT_NE(
+        json::parse(token.body())["error_description"].get<std::string>().find("not connected"),
+        std::string::npos);
     EXPECT_EQ(keyFiles(), 0U);
 }
 
@@ -107,8 +109,8 @@ TEST_F(ImdsApiTest, ChallengeThenTokenAsTheSpecDescribes) {
     const std::string header(exchange.challenge[Field::www_authenticate]);
     const std::string tokens = harness_.paths().tokensDir().string();
     // Unquoted, nothing after the path, one '=' only.
-    EXPECT_TRUE(std::regex_match(header, std::regex("Basic realm=" + tokens +
-                                                    "/[0-9a-f-]{36}\\.key")))
+    EXPECT_TRUE(
+        std::regex_match(header, std::regex("Basic realm=" + tokens + "/[0-9a-f-]{36}\\.key")))
         << header;
     EXPECT_EQ(std::count(header.begin(), header.end(), '='), 1);
     EXPECT_EQ(std::filesystem::path(exchange.key_path).parent_path(), tokens);
@@ -150,13 +152,12 @@ TEST_F(ImdsApiTest, TokensAreCachedAndBypassCacheFetchesAgain) {
     ASSERT_EQ(imdsTokenExchange(port(), kVault).answer.result(), Status::ok);
     ASSERT_EQ(imdsTokenExchange(port(), kVault + std::string("/")).answer.result(), Status::ok);
     EXPECT_EQ(harness_.fake().count("/machines/token"), 1U);
-    ASSERT_EQ(imdsTokenExchange(port(), kVault, "2020-06-01", "&bypass_cache=true")
-                  .answer.result(),
+    ASSERT_EQ(imdsTokenExchange(port(), kVault, "2020-06-01", "&bypass_cache=true").answer.result(),
               Status::ok);
     EXPECT_EQ(harness_.fake().count("/machines/token"), 2U);
-    ASSERT_EQ(imdsTokenExchange(port(), "https://management.azure.com/", "2021-02-01")
-                  .answer.result(),
-              Status::ok);
+    ASSERT_EQ(
+        imdsTokenExchange(port(), "https://management.azure.com/", "2021-02-01").answer.result(),
+        Status::ok);
     EXPECT_EQ(harness_.fake().count("/machines/token"), 3U);
 }
 
@@ -167,7 +168,7 @@ struct ChallengeFailure {
 };
 
 class ImdsChallengeFailureTest : public ImdsApiTest,
-                             public ::testing::WithParamInterface<ChallengeFailure> {};
+                                 public ::testing::WithParamInterface<ChallengeFailure> {};
 
 TEST_P(ImdsChallengeFailureTest, GetsA401AndNothingElse) {
     startConnected();
@@ -263,8 +264,7 @@ TEST_F(ImdsApiTest, UserAssignedAndBadQueriesAreRefusedBeforeAChallenge) {
         const auto answer = httpGet(port(), tokenTarget(extra), kMetadata);
         EXPECT_EQ(answer.result(), Status::bad_request) << extra;
     }
-    EXPECT_EQ(httpGet(port(), "/metadata/identity/oauth2/token?api-version=2019-11-01",
-                      kMetadata)
+    EXPECT_EQ(httpGet(port(), "/metadata/identity/oauth2/token?api-version=2019-11-01", kMetadata)
                   .result(),
               Status::bad_request);
     EXPECT_EQ(keyFiles(), 0U);
@@ -302,13 +302,13 @@ TEST_F(ImdsApiTest, InstanceMetadataWholeSubtreeAndLeaf) {
         kMetadata);
     ASSERT_EQ(leaf.result(), Status::ok);
     EXPECT_EQ(leaf.body(), "rg");
-    EXPECT_EQ(httpGet(port(), "/metadata/instance/compute/nothing?api-version=2021-02-01",
-                      kMetadata)
-                  .result(),
-              Status::not_found);
-    EXPECT_EQ(httpGet(port(), "/metadata/instance?api-version=2020-06-01&format=xml", kMetadata)
-                  .result(),
-              Status::bad_request);
+    EXPECT_EQ(
+        httpGet(port(), "/metadata/instance/compute/nothing?api-version=2021-02-01", kMetadata)
+            .result(),
+        Status::not_found);
+    EXPECT_EQ(
+        httpGet(port(), "/metadata/instance?api-version=2020-06-01&format=xml", kMetadata).result(),
+        Status::bad_request);
 }
 
 TEST_F(ImdsApiTest, MetadataAnswersWhileTheControlPlaneIsUnreachable) {

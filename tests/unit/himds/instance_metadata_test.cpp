@@ -39,11 +39,28 @@ TEST(InstanceMetadata, HasEveryComputeFieldOfTheSpecAsStrings) {
     synced.tags = {{"env", "prod"}, {"owner", "ops"}};
     const auto document = instanceMetadata(agent(), synced, facts(), {true, false});
     const auto& compute = document["compute"];
-    for (const char* field :
-         {"azEnvironment", "isHostCompatibilityLayerVm", "location", "name", "offer", "osType",
-          "placementGroupId", "platformFaultDomain", "platformUpdateDomain", "provider",
-          "publisher", "resourceGroupName", "customData", "resourceId", "sku", "subscriptionId",
-          "tags", "version", "vmId", "vmScaleSetName", "vmSize", "zone"}) {
+    for (const char* field : {"azEnvironment",
+                              "isHostCompatibilityLayerVm",
+                              "location",
+                              "name",
+                              "offer",
+                              "osType",
+                              "placementGroupId",
+                              "platformFaultDomain",
+                              "platformUpdateDomain",
+                              "provider",
+                              "publisher",
+                              "resourceGroupName",
+                              "customData",
+                              "resourceId",
+                              "sku",
+                              "subscriptionId",
+                              "tags",
+                              "version",
+                              "vmId",
+                              "vmScaleSetName",
+                              "vmSize",
+                              "zone"}) {
         ASSERT_TRUE(compute.contains(field)) << field;
         EXPECT_TRUE(compute[field].is_string()) << field;
     }
@@ -62,9 +79,8 @@ TEST(InstanceMetadata, HasEveryComputeFieldOfTheSpecAsStrings) {
     EXPECT_EQ(compute["vmId"], "vm-synced");
     EXPECT_EQ(compute["location"], "northeurope");
     EXPECT_EQ(compute["tags"], "env:prod;owner:ops");
-    EXPECT_EQ(compute["tagsList"],
-              (json::array({{{"name", "env"}, {"value", "prod"}},
-                            {{"name", "owner"}, {"value", "ops"}}})));
+    EXPECT_EQ(compute["tagsList"], (json::array({{{"name", "env"}, {"value", "prod"}},
+                                                 {{"name", "owner"}, {"value", "ops"}}})));
     EXPECT_EQ(compute["provider"], "Microsoft.HybridCompute");
     EXPECT_EQ(compute["securityProfile"]["secureBootEnabled"], "true");
     EXPECT_EQ(compute["securityProfile"]["virtualTpmEnabled"], "false");
@@ -98,9 +114,9 @@ TEST(InstanceMetadata, SecurityFactsFromEfiVariableAndTpmNode) {
     EXPECT_FALSE(azcm::himds::collectSecurityFacts(root.path()).secure_boot);
     const auto variable = root.path() / "sys/firmware/efi/efivars";
     ASSERT_TRUE(azcm::fs::ensureDirectory(variable));
-    ASSERT_TRUE(azcm::fs::createExclusive(
-        variable / "SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c",
-        std::string("\x06\x00\x00\x00\x01", 5)));
+    ASSERT_TRUE(
+        azcm::fs::createExclusive(variable / "SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c",
+                                  std::string("\x06\x00\x00\x00\x01", 5)));
     ASSERT_TRUE(azcm::fs::ensureDirectory(root.path() / "sys/class/tpm/tpm0"));
     const auto security = azcm::himds::collectSecurityFacts(root.path());
     EXPECT_TRUE(security.secure_boot);

@@ -13,11 +13,15 @@ using azcm::himds::TokenTime;
 using nlohmann::json;
 
 TEST(TokenFetcher, ReadsTheStringValuesOfTheServiceAnswer) {
-    const auto token = parseTokenReply(ServiceReply{
-        200, json{{"access_token", "eyJ.x.y"}, {"expires_in", "86400"},
-                  {"expires_on", "1800086400"}, {"not_before", "1800000000"},
-                  {"resource", "https://vault.azure.net"}, {"token_type", "Bearer"},
-                  {"client_id", "cid"}, {"object_id", "oid"}}});
+    const auto token =
+        parseTokenReply(ServiceReply{200, json{{"access_token", "eyJ.x.y"},
+                                               {"expires_in", "86400"},
+                                               {"expires_on", "1800086400"},
+                                               {"not_before", "1800000000"},
+                                               {"resource", "https://vault.azure.net"},
+                                               {"token_type", "Bearer"},
+                                               {"client_id", "cid"},
+                                               {"object_id", "oid"}}});
     ASSERT_TRUE(token) << token.error().message;
     EXPECT_EQ(token.value().access_token, "eyJ.x.y");
     EXPECT_EQ(token.value().client_id, "cid");
@@ -35,8 +39,8 @@ TEST(TokenFetcher, RefusalsKeepTheirStatusAndMalformedAnswersAreErrors) {
     EXPECT_EQ(parseTokenReply(ServiceReply{503, json()}).error().code, 503);
     EXPECT_FALSE(parseTokenReply(ServiceReply{200, json("text")}));
     EXPECT_FALSE(parseTokenReply(ServiceReply{200, json{{"access_token", "a"}}}));
-    EXPECT_FALSE(parseTokenReply(
-        ServiceReply{200, json{{"access_token", "a"}, {"expires_on", "soon"}}}));
+    EXPECT_FALSE(
+        parseTokenReply(ServiceReply{200, json{{"access_token", "a"}, {"expires_on", "soon"}}}));
     EXPECT_FALSE(parseTokenReply(
         ServiceReply{200, json{{"access_token", ""}, {"expires_on", "1800086400"}}}));
 }

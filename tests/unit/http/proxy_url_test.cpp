@@ -31,8 +31,7 @@ TEST(ProxyUrl, RefusalsNeverShowTheSecret) {
                             "http://:s3cret@proxy", "http://user:s3cret@proxy:99999"}) {
         const auto proxy = parseProxyUrl(bad);
         ASSERT_FALSE(proxy) << bad;
-        EXPECT_EQ(proxy.error().message.find("s3cret"), std::string::npos)
-            << proxy.error().message;
+        EXPECT_EQ(proxy.error().message.find("s3cret"), std::string::npos) << proxy.error().message;
     }
 }
 

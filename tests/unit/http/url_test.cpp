@@ -1,5 +1,5 @@
-#include "http/https_client.hpp"
 #include "http/http_types.hpp"
+#include "http/https_client.hpp"
 #include "http/url.hpp"
 
 #include <gtest/gtest.h>
