@@ -146,7 +146,25 @@ ServicePrincipal Sandbox::createServicePrincipal(const std::string& name,
 
 CommandResult Sandbox::azcmagent(const std::vector<std::string>& args,
                                  std::optional<uid_t> as_uid) const {
-    std::vector<std::string> argv = {bin("azcmagent")};
+    std::string program = bin("azcmagent");
+    if (as_uid) {
+        // The build tree may sit in a directory only its owner can enter (a clone in a mktemp
+        // directory, as CI does): another user runs a copy from the sandbox, which is 0755.
+        const auto shared = root() / "shared-bin" / "azcmagent";
+        std::error_code ec;
+        if (!std::filesystem::exists(shared, ec)) {
+            std::filesystem::create_directories(shared.parent_path(), ec);
+            std::filesystem::copy_file(program, shared, ec);
+            std::filesystem::permissions(shared.parent_path(), std::filesystem::perms(0755), ec);
+            std::filesystem::permissions(shared, std::filesystem::perms(0755), ec);
+            if (ec) {
+                throw std::runtime_error("cannot share azcmagent with uid " +
+                                         std::to_string(*as_uid) + ": " + ec.message());
+            }
+        }
+        program = shared.string();
+    }
+    std::vector<std::string> argv = {program};
     argv.insert(argv.end(), args.begin(), args.end());
     SpawnOptions options;
     options.env = {{"AZCM_ROOT", root().string()}, {"MSFT_ARC_TEST", "true"}};
