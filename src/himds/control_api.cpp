@@ -333,26 +333,17 @@ void HimdsService::handleServiceToken(const http::Request& request, http::Respon
             {http::Status::conflict, "NotConnected", "the machine is not connected to Azure Arc"}));
         return;
     }
-    if (!bypass_cache) {
-        if (auto cached = token_cache_->peek(resource)) {
-            respond(
-                shape.json(http::Status::ok,
-                           tokenResponseJson(*cached, resource, std::chrono::system_clock::now())));
-            return;
-        }
-    }
-    offload([cache = token_cache_, resource,
-             bypass_cache] { return cache->get(resource, bypass_cache); },
-            [shape, resource, respond = std::move(respond)](Result<ManagedIdentityToken> token) {
-                if (!token) {
-                    respond(shape.error(
-                        {http::Status::bad_gateway, "TokenUnavailable", token.error().message}));
-                    return;
-                }
-                respond(shape.json(
-                    http::Status::ok,
-                    tokenResponseJson(token.value(), resource, std::chrono::system_clock::now())));
-            });
+    withToken(resource, bypass_cache,
+              [shape, resource, respond = std::move(respond)](Result<ManagedIdentityToken> token) {
+                  if (!token) {
+                      respond(shape.error(
+                          {http::Status::bad_gateway, "TokenUnavailable", token.error().message}));
+                      return;
+                  }
+                  respond(shape.json(http::Status::ok,
+                                     tokenResponseJson(token.value(), resource,
+                                                       std::chrono::system_clock::now())));
+              });
 }
 
 void HimdsService::handleShutdown(const http::Request& request, http::Respond respond) {

@@ -138,6 +138,11 @@ private:
     void answerInstance(const http::Request& request, const ImdsCall& call, http::Respond respond);
     void answerToken(const http::Request& request, const ImdsCall& call, http::Respond respond);
     void answerVersions(const http::Request& request, http::Respond respond);
+    // The current identity's token for `resource`: a cache hit at once on the io thread, a miss
+    // (or bypass_cache) from a worker; `done` runs on the io thread either way.
+    void withToken(const std::string& resource,
+                   bool bypass_cache,
+                   std::function<void(Result<ManagedIdentityToken>)> done);
     void armChallengeTimer();
     // Rebuilds the instance metadata after the identity or the synced metadata changed.
     void refreshMetadata();

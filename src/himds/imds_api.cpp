@@ -286,33 +286,39 @@ void HimdsService::answerToken(const http::Request& request,
         return;
     }
 
+    withToken(resource, bypass_cache,
+              [reply, resource, respond = std::move(respond)](Result<ManagedIdentityToken> token) {
+                  if (token) {
+                      respond(reply.token(tokenResponseJson(token.value(), resource,
+                                                            std::chrono::system_clock::now())));
+                      return;
+                  }
+                  const int code = token.error().code;
+                  spdlog::warn("IMDS_TOKEN_FAILED resource={} reason={}", log::sanitize(resource),
+                               log::sanitize(token.error().message));
+                  if (code >= 400 && code < 500) {
+                      respond(reply.error(invalidRequest(token.error().message)));
+                      return;
+                  }
+                  respond(reply.error({http::Status::internal_server_error, "upstream_unavailable",
+                                       "No token: the control plane cannot be reached (" +
+                                           token.error().message + ")."}));
+              });
+}
+
+void HimdsService::withToken(const std::string& resource,
+                             bool bypass_cache,
+                             std::function<void(Result<ManagedIdentityToken>)> done) {
     if (!bypass_cache) {
         if (auto cached = token_cache_->peek(resource)) {
-            respond(reply.token(
-                tokenResponseJson(*cached, resource, std::chrono::system_clock::now())));
+            done(std::move(*cached));
             return;
         }
     }
     // A miss blocks on the control plane: a worker waits, the io thread goes on serving.
     offload([cache = token_cache_, resource,
              bypass_cache] { return cache->get(resource, bypass_cache); },
-            [reply, resource, respond = std::move(respond)](Result<ManagedIdentityToken> token) {
-                if (token) {
-                    respond(reply.token(tokenResponseJson(token.value(), resource,
-                                                          std::chrono::system_clock::now())));
-                    return;
-                }
-                const int code = token.error().code;
-                spdlog::warn("IMDS_TOKEN_FAILED resource={} reason={}", log::sanitize(resource),
-                             log::sanitize(token.error().message));
-                if (code >= 400 && code < 500) {
-                    respond(reply.error(invalidRequest(token.error().message)));
-                    return;
-                }
-                respond(reply.error({http::Status::internal_server_error, "upstream_unavailable",
-                                     "No token: the control plane cannot be reached (" +
-                                         token.error().message + ")."}));
-            });
+            std::move(done));
 }
 
 void HimdsService::armChallengeTimer() {
