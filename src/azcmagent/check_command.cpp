@@ -5,6 +5,7 @@
 #include "config/local_config.hpp"
 #include "config/proxy_policy.hpp"
 #include "connectivity_check.hpp"
+#include "control_plane.hpp"
 #include "log/log.hpp"
 #include "validation.hpp"
 
@@ -94,19 +95,6 @@ Result<bool> wantsSqlEndpoints(const std::vector<std::string>& extensions) {
     return sql;
 }
 
-Result<config::ProxyPolicy> proxyPolicy(const Environment& env) {
-    auto local = config::loadLocalConfig(env.paths.localConfig());
-    if (!local) {
-        return makeError(exitcode::kLocalConfigRead,
-                         "cannot read local config: " + local.error().message);
-    }
-    auto environment_proxy = env.get_env("HTTPS_PROXY");
-    if (!environment_proxy || environment_proxy->empty()) {
-        environment_proxy = env.get_env("https_proxy");
-    }
-    return config::ProxyPolicy(local.value(), environment_proxy);
-}
-
 } // namespace
 
 CLI::App* defineCheckCommand(CLI::App& app, CheckOptions& options) {
@@ -140,7 +128,7 @@ Result<void> runCheckWith(const CheckOptions& options,
         return makeError(exitcode::kInvalidArgument,
                          "--extensions needs --location (the extension endpoints are regional)");
     }
-    BOOST_OUTCOME_TRY(policy, proxyPolicy(env));
+    BOOST_OUTCOME_TRY(policy, configuredProxy(env));
 
     EndpointPlanInput plan_input;
     plan_input.cloud = target.cloud;

@@ -321,9 +321,12 @@ void HimdsService::handleServiceToken(const http::Request& request, http::Respon
     }
     const auto& document = body.value();
     if (!document.contains("resource") || !document["resource"].is_string() ||
-        document["resource"].get_ref<const std::string&>().empty() ||
-        document["resource"].get_ref<const std::string&>().size() > 2048) {
-        respond(shape.error(badRequest("resource must be a non-empty string")));
+        !validResource(document["resource"].get_ref<const std::string&>())) {
+        respond(shape.error(badRequest("resource must be 1 to 2048 printable characters")));
+        return;
+    }
+    if (document.contains("bypassCache") && !document["bypassCache"].is_boolean()) {
+        respond(shape.error(badRequest("bypassCache must be true or false")));
         return;
     }
     const bool bypass_cache = document.value("bypassCache", false);

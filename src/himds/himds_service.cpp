@@ -58,10 +58,6 @@ HimdsOptions optionsFromEnvironment() {
     options.privileged_uid = ::geteuid();
     // NOLINTBEGIN(concurrency-mt-unsafe): read once at start-up, before any thread exists
     const char* interval = std::getenv("AZCM_HEARTBEAT_INTERVAL");
-    const char* proxy = std::getenv("HTTPS_PROXY");
-    if (proxy == nullptr) {
-        proxy = std::getenv("https_proxy");
-    }
     const char* imds_port = std::getenv("AZCM_IMDS_PORT");
     const char* rate_limit = std::getenv("AZCM_IMDS_RATE_LIMIT");
     const char* sandbox_root = std::getenv("AZCM_ROOT");
@@ -86,9 +82,7 @@ HimdsOptions optionsFromEnvironment() {
             "AZCM_HEARTBEAT_INTERVAL must be a whole number of seconds between 1 and 86400");
     }
     options.heartbeat_interval = *parsed;
-    if (proxy != nullptr && *proxy != '\0') {
-        options.environment_proxy = proxy;
-    }
+    options.environment_proxy = config::environmentProxy();
     return options;
 }
 

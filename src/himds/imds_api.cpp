@@ -18,7 +18,6 @@ using nlohmann::json;
 // Bounds for a GET-only API: nothing legitimate sends a body, and SDK headers are small.
 constexpr http::ServerLimits kImdsLimits{8 * 1024, 4 * 1024, std::chrono::seconds(10),
                                          std::chrono::seconds(30), 512};
-constexpr std::size_t kMaxResourceLength = 2048;
 // A few free ports are tried when port 0 must be bound on both loopback addresses.
 constexpr int kFreePortAttempts = 16;
 
@@ -79,11 +78,6 @@ std::optional<std::string_view> basicCredentials(std::string_view header) {
         return std::nullopt;
     }
     return header.substr(kScheme.size());
-}
-
-bool printableResource(std::string_view resource) {
-    return std::all_of(resource.begin(), resource.end(),
-                       [](unsigned char c) { return c > 0x20 && c < 0x7f; });
 }
 
 } // namespace
@@ -224,7 +218,7 @@ void HimdsService::answerToken(const http::Request& request,
         return;
     }
     const std::string& resource = resource_entry->second;
-    if (resource.size() > kMaxResourceLength || !printableResource(resource)) {
+    if (!validResource(resource)) {
         respond(reply.error(invalidRequest("The resource is not a valid URI.")));
         return;
     }

@@ -48,6 +48,12 @@ std::int64_t toUnix(TokenTime time) {
 
 } // namespace
 
+bool validResource(std::string_view resource) {
+    return !resource.empty() && resource.size() <= kMaxResourceLength &&
+           std::all_of(resource.begin(), resource.end(),
+                       [](unsigned char c) { return c > 0x20 && c < 0x7f; });
+}
+
 void CredentialSlot::publish(std::shared_ptr<const TokenCredentials> credentials) {
     const std::lock_guard lock(mutex_);
     credentials_ = std::move(credentials);

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -28,6 +29,11 @@ private:
     mutable std::mutex mutex_;
     std::shared_ptr<const TokenCredentials> credentials_;
 };
+
+inline constexpr std::size_t kMaxResourceLength = 2048;
+// A resource a caller may ask a token for: 1 to 2048 printable ASCII characters, no spaces (the
+// control plane checks it is a URI).
+bool validResource(std::string_view resource);
 
 // Reads a 200 answer of /machines/token; anything else becomes an error carrying its status.
 Result<ManagedIdentityToken> parseTokenReply(const ServiceReply& reply);

@@ -415,7 +415,12 @@ TEST_F(ImdsApiTest, ServicesGetTokensAndIdentityOverTheSocket) {
                                      json{{"resource", "https://management.azure.com/"}}.dump());
     ASSERT_EQ(token.result(), Status::ok) << token.body();
     EXPECT_EQ(json::parse(token.body())["access_token"], "token-for-https://management.azure.com");
-    EXPECT_EQ(harness_.call(Verb::post, "/identity/token", "{}").result(), Status::bad_request);
+    for (const char* bad : {"{}", R"({"resource": ""})", R"({"resource": "https://x/ y"})",
+                            R"({"resource": "https://vault.azure.net", "bypassCache": "yes"})"}) {
+        EXPECT_EQ(harness_.call(Verb::post, "/identity/token", bad).result(), Status::bad_request)
+            << bad;
+    }
+    EXPECT_EQ(harness_.fake().count("/machines/token"), 1U);
     const auto identity = harness_.callJson(Verb::get, "/identity");
     EXPECT_EQ(identity["resourceName"], "web01");
     EXPECT_EQ(identity["vmId"], "vm-synced");
