@@ -12,3 +12,5 @@ find_package(GTest REQUIRED)
 find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
+# libarchive: secure zip extraction of extension and guest-configuration packages.
+pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)

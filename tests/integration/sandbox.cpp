@@ -7,6 +7,7 @@
 #include "ipc/ipc_client.hpp"
 #include "paths/paths.hpp"
 
+#include <csignal>
 #include <stdexcept>
 
 #include <gtest/gtest.h>
@@ -294,6 +295,98 @@ json Sandbox::himdsStatus() const {
 std::string Sandbox::readLog(const std::string& name) const {
     auto text = fs::readFile(root() / name);
     return text ? text.value() : std::string("<no ") + name + ">";
+}
+
+} // namespace azcm::test
+
+namespace azcm::test {
+
+void Sandbox::startDaemon(const std::string& name, const std::map<std::string, std::string>& env) {
+    auto& slot = daemons_[name];
+    if (!slot) {
+        slot = std::make_unique<DaemonProcess>();
+    }
+    SpawnOptions options;
+    options.env = env;
+    options.env["AZCM_ROOT"] = root().string();
+    options.stdout_file = (root() / (name + ".out")).string();
+    slot->start({bin(name)}, options);
+    const auto socket = Paths(root()).socketFor(name);
+    const bool ready = waitUntil(
+        [&] {
+            return !slot->running() ||
+                   ipc::call(socket, http::Verb::get, "/status", {}, 2s).has_value();
+        },
+        30s);
+    if (!ready || !slot->running()) {
+        throw std::runtime_error(name + " did not start: " + readLog(name + ".out"));
+    }
+}
+
+int Sandbox::stopDaemon(const std::string& name, bool hard) {
+    auto found = daemons_.find(name);
+    if (found == daemons_.end() || !found->second) {
+        return -1;
+    }
+    auto& daemon = *found->second;
+    if (hard && daemon.running()) {
+        ::kill(daemon.pid(), SIGKILL);
+        waitUntil([&] { return !daemon.running(); }, 10s);
+        return daemon.exitCode().value_or(-1);
+    }
+    return daemon.stop();
+}
+
+bool Sandbox::daemonRunning(const std::string& name) {
+    auto found = daemons_.find(name);
+    return found != daemons_.end() && found->second && found->second->running();
+}
+
+pid_t Sandbox::daemonPid(const std::string& name) const {
+    auto found = daemons_.find(name);
+    return found == daemons_.end() || !found->second ? -1 : found->second->pid();
+}
+
+json Sandbox::daemonStatus(const std::string& name) const {
+    auto response = ipc::call(Paths(root()).socketFor(name), http::Verb::get, "/status", {}, 5s);
+    if (!response) {
+        return json::object();
+    }
+    return json::parse(response.value().body(), nullptr, false);
+}
+
+Sandbox::ArmReply
+Sandbox::arm(const std::string& method, const std::string& path, const json& body) const {
+    http::HttpsClient client(clientOptions());
+    http::SimpleRequest request;
+    request.method = boost::beast::http::string_to_verb(method);
+    request.url = cloud_.at("endpoints").at("arm").get<std::string>() + path;
+    request.headers = {{"Authorization", "Bearer " + ownerToken()}};
+    if (!body.is_null()) {
+        request.headers.emplace_back("Content-Type", "application/json");
+        request.body = body.dump();
+    }
+    auto response = client.send(request);
+    if (!response) {
+        throw std::runtime_error("ARM " + method + " " + path +
+                                 " failed: " + response.error().message);
+    }
+    ArmReply reply;
+    reply.status = response.value().result_int();
+    reply.body = json::parse(response.value().body(), nullptr, false);
+    if (reply.body.is_discarded()) {
+        reply.body = nullptr;
+    }
+    for (const auto& field : response.value().base()) {
+        reply.headers[std::string(field.name_string())] = std::string(field.value());
+    }
+    return reply;
+}
+
+CommandResult Sandbox::emulatorCommand(const std::vector<std::string>& args) const {
+    std::vector<std::string> argv = {bin("arc-emulator")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return runCommand(argv);
 }
 
 } // namespace azcm::test

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -82,6 +83,29 @@ public:
     nlohmann::json himdsStatus() const;
     std::string readLog(const std::string& name) const;
 
+    // Another daemon of the suite ("extservice", "gcservice") from the build's bin directory,
+    // with AZCM_ROOT set and `env` added; waits until GET /status answers on its socket.
+    void startDaemon(const std::string& name, const std::map<std::string, std::string>& env = {});
+    // SIGTERM and wait; the exit code. kill -9 instead when `hard` (crash tests).
+    int stopDaemon(const std::string& name, bool hard = false);
+    bool daemonRunning(const std::string& name);
+    pid_t daemonPid(const std::string& name) const;
+    // GET /status on the daemon's socket; an empty object when it does not answer.
+    nlohmann::json daemonStatus(const std::string& name) const;
+
+    // One ARM call as the bootstrap Owner: `path` starts with /subscriptions/..., `api-version`
+    // included. The status and the parsed body (null when empty or not JSON).
+    struct ArmReply {
+        int status = 0;
+        nlohmann::json body;
+        std::map<std::string, std::string> headers;
+    };
+    ArmReply arm(const std::string& method,
+                 const std::string& path,
+                 const nlohmann::json& body = nullptr) const;
+    // Runs arc-emulator with `args` (after the program name); --data-dir is NOT added.
+    CommandResult emulatorCommand(const std::vector<std::string>& args) const;
+
 private:
     http::ClientOptions clientOptions() const;
     std::string ownerToken() const;
@@ -91,6 +115,7 @@ private:
     TempDir root_;
     DaemonProcess emulator_;
     DaemonProcess himds_;
+    std::map<std::string, std::unique_ptr<DaemonProcess>> daemons_;
     nlohmann::json cloud_;
     std::uint16_t port_ = 0;
     EmulatorFlags flags_;

@@ -1,0 +1,38 @@
+#pragma once
+// CMS (RFC 5652) for the two places the suite needs it: detached signatures over downloaded
+// packages (extensions, guest-configuration packages) and EnvelopedData for extension protected
+// settings, which the control plane encrypts to the settings certificate extservice registers.
+// All inputs and outputs are PEM text or raw DER bytes in std::string, as in the rest of crypto/.
+#include "error.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace azcm::crypto {
+
+// Detached CMS SignedData (DER) over `content`, SHA-256, signed by the first certificate of
+// `signer_chain_pem` with `signer_key_pem`; the other certificates of the chain (intermediates)
+// are embedded so a verifier needs only the root.
+Result<std::string> signDetachedCms(std::string_view content,
+                                    std::string_view signer_key_pem,
+                                    std::string_view signer_chain_pem);
+
+// Verifies a detached CMS signature: the content digest, the signature, and the signer's chain up
+// to `trusted_root_pem` (that root only; the system store is not consulted). Returns the signer
+// certificate's subject common name. Fails closed on anything else.
+Result<std::string> verifyDetachedCms(std::string_view content,
+                                      std::string_view signature_der,
+                                      std::string_view trusted_root_pem);
+
+// CMS EnvelopedData (DER), AES-256-CBC, key transport to the RSA key of `recipient_cert_pem`.
+// `openssl cms -decrypt -inform DER -recip <cert> -inkey <key>` opens it, as does
+// `openssl smime -decrypt -inform DER` (the WALinuxAgent handler convention).
+Result<std::string> encryptCms(std::string_view plaintext, std::string_view recipient_cert_pem);
+Result<std::string> decryptCms(std::string_view enveloped_der,
+                               std::string_view recipient_cert_pem,
+                               std::string_view recipient_key_pem);
+
+// SHA-1 thumbprint of a certificate's DER, upper-case hex (protectedSettingsCertThumbprint).
+Result<std::string> certificateThumbprint(std::string_view certificate_pem);
+
+} // namespace azcm::crypto

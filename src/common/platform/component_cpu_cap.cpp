@@ -1,0 +1,1 @@
+#include "platform/component_cpu_cap.hpp"
