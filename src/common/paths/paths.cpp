@@ -59,6 +59,26 @@ fs::path Paths::guestConfigDir() const {
 fs::path Paths::extensionsDir() const {
     return under("/var/lib/waagent");
 }
+fs::path Paths::extensionLogsDir() const {
+    return guestConfigDir() / "extension_logs";
+}
+
+fs::path Paths::extensionManagerLog() const {
+    return guestConfigDir() / "ext_mgr_logs" / "gc_ext.log";
+}
+
+fs::path Paths::extensionStateDir() const {
+    return guestConfigDir() / "ext_mgr_state";
+}
+
+fs::path Paths::guestConfigAgentLog() const {
+    return guestConfigDir() / "arc_policy_logs" / "gc_agent.log";
+}
+
+fs::path Paths::guestConfigStateDir() const {
+    return guestConfigDir() / "gc_state";
+}
+
 fs::path Paths::downloadsDir() const {
     return under("/opt/GC_Ext/downloads");
 }

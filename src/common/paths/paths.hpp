@@ -28,6 +28,12 @@ public:
     std::filesystem::path guestConfigDir() const;                   // /var/lib/GuestConfig
     std::filesystem::path extensionsDir() const;                    // /var/lib/waagent
     std::filesystem::path downloadsDir() const;                     // /opt/GC_Ext/downloads
+    // Under guestConfigDir(): what the extension manager and gcservice keep and log.
+    std::filesystem::path extensionLogsDir() const;    // .../extension_logs (per handler)
+    std::filesystem::path extensionManagerLog() const; // .../ext_mgr_logs/gc_ext.log
+    std::filesystem::path extensionStateDir() const;   // .../ext_mgr_state (root 0700)
+    std::filesystem::path guestConfigAgentLog() const; // .../arc_policy_logs/gc_agent.log
+    std::filesystem::path guestConfigStateDir() const; // .../gc_state (assignments, packages)
     // The host's trust store bundle: never relocated, it is the host's, not the agent's.
     static std::filesystem::path systemTrustBundle(); // /etc/ssl/certs/ca-certificates.crt
 
