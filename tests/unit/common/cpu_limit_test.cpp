@@ -2,6 +2,7 @@
 // cgroup v2, v1 with cpu,cpuacct combined, v1 with separate cpu and cpuacct, and hybrid layouts.
 // A fixture stands in for the kernel: it holds the control files the kernel would create in each
 // group, and the component writes into them as it would into cgroupfs.
+#include "platform/component_cpu_cap.hpp"
 #include "platform/cpu_limit.hpp"
 #include "temp_dir.hpp"
 
@@ -515,6 +516,65 @@ TEST(CpuUsageWindowTest, UsedPercentOfOneCpu) {
     EXPECT_DOUBLE_EQ(usedPercent(at(0, 0, 0, 0), at(10, 525, 0, 0)), 5.25);
     EXPECT_DOUBLE_EQ(usedPercent(at(0, 0, 0, 0), at(10, 20000, 0, 0)), 200.0); // two CPUs
     EXPECT_DOUBLE_EQ(usedPercent(at(5, 0, 0, 0), at(5, 100, 0, 0)), 0.0);      // no time passed
+}
+
+} // namespace
+} // namespace azcm::platform
+
+namespace azcm::platform {
+namespace {
+
+TEST(ComponentCpuCapTest, AppliesTheCapAndReportsTheWindowFromTheKernelCounters) {
+    test::TempDir root;
+    writeFile(root.path() / "proc/self/cgroup", "0::/app\n");
+    writeFile(root.path() / "proc/self/mountinfo",
+              mountLine(30, "/sys/fs/cgroup", "cgroup2", "rw,nsdelegate"));
+    const auto mount = root.path() / "sys/fs/cgroup";
+    kernelGroups(mount, "/azcmagent/gcad/self", Kind::kV2);
+    writeFile(mount / "cgroup.controllers", "cpu memory\n");
+    writeFile(mount / "cgroup.subtree_control", "cpu memory\n");
+    auto limiter = limiterFor(root.path());
+    ComponentCpuCap cap("extservice", limiter.daemonGroup());
+
+    ASSERT_TRUE(cap.apply(5));
+    EXPECT_EQ(readFile(cap.group().cpuDir() / "cpu.max"), "5000 100000");
+    auto status = cap.status();
+    EXPECT_EQ(status["component"], "extservice");
+    EXPECT_EQ(status["capPercent"], 5);
+    EXPECT_EQ(status["enforced"], true);
+    EXPECT_FALSE(status.contains("reason"));
+    EXPECT_TRUE(status["window"].is_null()) << "one sample is no window";
+
+    writeFile(cap.group().cpuDir() / "cpu.stat", "usage_usec 1000\nnr_throttled 1\n"
+                                                 "throttled_usec 2000\n");
+    cap.sample();
+    writeFile(cap.group().cpuDir() / "cpu.stat", "usage_usec 5000\nnr_throttled 4\n"
+                                                 "throttled_usec 9000\n");
+    cap.sample();
+    status = cap.status();
+    ASSERT_TRUE(status["window"].is_object()) << status.dump();
+    EXPECT_EQ(status["window"]["throttledMs"], 7);
+    EXPECT_EQ(status["window"]["throttledPeriods"], 3);
+    EXPECT_GT(status["window"]["usedPercent"].get<double>(), 0.0);
+
+    ASSERT_TRUE(cap.apply(std::nullopt));
+    EXPECT_EQ(readFile(cap.group().cpuDir() / "cpu.max"), "max 100000");
+    EXPECT_TRUE(cap.status()["capPercent"].is_null());
+}
+
+TEST(ComponentCpuCapTest, NotEnforcedRemembersTheCapAndSaysWhy) {
+    test::TempDir root;
+    writeFile(root.path() / "proc/self/cgroup", "0::/app\n");
+    writeFile(root.path() / "proc/self/mountinfo", "");
+    auto limiter = limiterFor(root.path());
+    ComponentCpuCap cap("gcservice", limiter.daemonGroup());
+    ASSERT_TRUE(cap.apply(20));
+    cap.sample();
+    const auto status = cap.status();
+    EXPECT_EQ(status["capPercent"], 20);
+    EXPECT_EQ(status["enforced"], false);
+    EXPECT_FALSE(status["reason"].get<std::string>().empty());
+    EXPECT_TRUE(status["window"].is_null());
 }
 
 } // namespace
