@@ -1,5 +1,6 @@
 #include "himds_calls.hpp"
 
+#include "ipc/ipc_client.hpp"
 #include "log/log.hpp"
 
 #include <spdlog/spdlog.h>
@@ -55,6 +56,19 @@ Result<void> himdsDeactivate(const Environment& env) {
 
 std::optional<json> himdsStatus(const Environment& env) {
     auto response = env.himds(http::Verb::get, "/status", {}, std::chrono::seconds(5));
+    if (!response || response.value().result_int() != 200) {
+        return std::nullopt;
+    }
+    auto document = json::parse(response.value().body(), nullptr, false);
+    if (!document.is_object()) {
+        return std::nullopt;
+    }
+    return document;
+}
+
+std::optional<json> daemonStatus(const Environment& env, const std::string& daemon) {
+    auto response = ipc::call(env.paths.socketFor(daemon), http::Verb::get, "/status", {},
+                              std::chrono::seconds(5));
     if (!response || response.value().result_int() != 200) {
         return std::nullopt;
     }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 namespace azcm::cli {
 
@@ -77,6 +78,72 @@ ImdsEndpoints imdsEndpointsFor(const std::optional<nlohmann::json>& himds_status
     return {base + "/metadata/identity/oauth2/token", base};
 }
 
+namespace {
+
+std::string percentText(double value) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof(buffer), "%.2f%%", value);
+    return buffer;
+}
+
+// "5% enforced, used 1.20% over 60 s, throttled 12 ms" or "5% not enforced: <reason>".
+std::string describeComponent(const json& component) {
+    std::string cap = "unlimited";
+    if (auto it = component.find("capPercent"); it != component.end() && it->is_number()) {
+        cap = std::to_string(it->get<long>()) + "%";
+    }
+    if (!component.value("enforced", false)) {
+        return cap + " not enforced: " + component.value("reason", std::string("unknown reason"));
+    }
+    std::string text = cap + " enforced";
+    if (auto window = component.find("window"); window != component.end() && window->is_object()) {
+        const auto seconds = static_cast<long>(window->value("seconds", 0.0) + 0.5);
+        text += ", used " + percentText(window->value("usedPercent", 0.0)) + " over " +
+                std::to_string(seconds) + " s, throttled " +
+                std::to_string(window->value("throttledMs", 0L)) + " ms";
+    } else {
+        text += ", no usage measured yet";
+    }
+    return text;
+}
+
+void addCpuRows(json& rows,
+                const std::optional<json>& status,
+                const std::string& daemon,
+                const std::string& cap_key) {
+    if (!status) {
+        rows.push_back({{"displayName", daemon},
+                        {"status", "not reported (" + daemon + " is not running)"},
+                        {"configKey", cap_key}});
+        return;
+    }
+    auto cpu = status->find("cpu");
+    if (cpu == status->end() || !cpu->is_array() || cpu->empty()) {
+        rows.push_back({{"displayName", daemon},
+                        {"status", "not reported by " + daemon},
+                        {"configKey", cap_key}});
+        return;
+    }
+    for (const auto& component : *cpu) {
+        if (!component.is_object()) {
+            continue;
+        }
+        rows.push_back({{"displayName", component.value("component", daemon)},
+                        {"status", describeComponent(component)},
+                        {"configKey", cap_key},
+                        {"detail", component}});
+    }
+}
+
+} // namespace
+
+json cpuLimitRows(const ShowInput& input) {
+    json rows = json::array();
+    addCpuRows(rows, input.extservice_status, "extservice", "extensions.agent.cpulimit");
+    addCpuRows(rows, input.gcservice_status, "gcservice", "guestconfiguration.agent.cpulimit");
+    return rows;
+}
+
 std::string cloudProviderOf(const platform::MachineFacts& facts) {
     const auto vendor = lower(facts.manufacturer);
     const auto model = lower(facts.model);
@@ -120,6 +187,12 @@ std::vector<ShowField> buildShowFields(const ShowInput& input) {
     services.push_back({{"displayName", "Agent Service (himds)"},
                         {"serviceName", "himdsd"},
                         {"status", status ? "running" : "stopped"}});
+    services.push_back({{"displayName", "Extension Service (extensionservice)"},
+                        {"serviceName", "extd"},
+                        {"status", input.extservice_status ? "running" : "stopped"}});
+    services.push_back({{"displayName", "GC Service (gcarcservice)"},
+                        {"serviceName", "gcad"},
+                        {"status", input.gcservice_status ? "running" : "stopped"}});
 
     std::vector<ShowField> fields;
     fields.push_back(
@@ -167,6 +240,7 @@ std::vector<ShowField> buildShowFields(const ShowInput& input) {
     fields.push_back(field("Identity Endpoint", "identityEndpoint", endpoints.identity));
     fields.push_back(field("IMDS Endpoint", "imdsEndpoint", endpoints.imds));
     fields.push_back(field("Dependent Service Status", "services", services));
+    fields.push_back(field("CPU Limits", "cpuLimits", cpuLimitRows(input)));
     fields.push_back(field("Portal Page", "portalPage",
                            config ? portalPage(config->tenant_id, resource_id) : ""));
     return fields;

@@ -17,6 +17,8 @@ namespace azcm::cli {
 struct ShowInput {
     std::optional<config::AgentConfig> agent_config; // nullopt: not connected
     std::optional<nlohmann::json> himds_status;      // nullopt: himds not reachable
+    std::optional<nlohmann::json> extservice_status; // nullopt: extservice not reachable
+    std::optional<nlohmann::json> gcservice_status;  // nullopt: gcservice not reachable
     config::LocalConfig local_config;
     platform::MachineFacts facts;
     std::string agent_logfile;
@@ -26,7 +28,7 @@ struct ShowInput {
 struct ShowField {
     std::string display_name; // "Resource Name"
     std::string key;          // "resourceName"
-    nlohmann::json value;     // string, or the services array
+    nlohmann::json value;     // string, or an array of {displayName, status} rows
 };
 
 // Every field, in the order of spec 1.6.
@@ -48,6 +50,11 @@ struct ImdsEndpoints {
     std::string imds;     // http://localhost:40342
 };
 ImdsEndpoints imdsEndpointsFor(const std::optional<nlohmann::json>& himds_status);
+
+// One row per capped component (docs/resource-limits.md) from the `cpu` array of the capped
+// daemons' GET /status: {displayName, status: "5% enforced, used 1.2% over 60 s, throttled 0 ms"},
+// plus the component object itself under "detail" for --json.
+nlohmann::json cpuLimitRows(const ShowInput& input);
 
 // "AWS", "GCP", "OCI", "Azure" or "N/A" from DMI vendor and product.
 std::string cloudProviderOf(const platform::MachineFacts& facts);

@@ -195,3 +195,66 @@ TEST(Show, EndpointsFollowThePortHimdsReports) {
 
 } // namespace
 } // namespace azcm::cli
+
+namespace azcm::cli {
+namespace {
+
+TEST(ShowCpuLimits, EnforcedNotEnforcedAndStoppedDaemons) {
+    auto input = connectedInput();
+    input.extservice_status =
+        nlohmann::json{{"cpu",
+                        {{{"component", "extservice"},
+                          {"capPercent", 5},
+                          {"enforced", true},
+                          {"cgroup", "/azcmagent/extd/self"},
+                          {"window",
+                           {{"seconds", 60.2},
+                            {"usedPercent", 1.234},
+                            {"throttledMs", 12},
+                            {"throttledPeriods", 3}}}},
+                         {{"component", "extension:Microsoft.Azure.Monitor.AzureMonitorLinuxAgent"},
+                          {"capPercent", 60},
+                          {"enforced", false},
+                          {"reason", "cgroup tree not writable"},
+                          {"window", nullptr}}}}};
+    input.gcservice_status.reset();
+
+    const auto fields = buildShowFields(input);
+    const auto text = formatShowText(fields);
+    EXPECT_NE(text.find("CPU Limits\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("  extservice                            : 5% enforced, used 1.23% over "
+                        "60 s, throttled 12 ms\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find(": 60% not enforced: cgroup tree not writable\n"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("  gcservice                             : not reported (gcservice is "
+                        "not running)\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("  Extension Service (extensionservice)  : running\n"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("  GC Service (gcarcservice)             : stopped\n"), std::string::npos)
+        << text;
+
+    const auto document = formatShowJson(fields);
+    const auto& rows = document.at("cpuLimits");
+    ASSERT_EQ(rows.size(), 3U);
+    EXPECT_EQ(rows.at(0).at("configKey"), "extensions.agent.cpulimit");
+    EXPECT_EQ(rows.at(0).at("detail").at("window").at("throttledMs"), 12);
+    EXPECT_EQ(rows.at(2).at("configKey"), "guestconfiguration.agent.cpulimit");
+}
+
+TEST(ShowCpuLimits, AWindowNotYetMeasuredSaysSo) {
+    auto input = connectedInput();
+    input.gcservice_status = nlohmann::json{
+        {"cpu", {{{"component", "gcservice"}, {"capPercent", 5}, {"enforced", true}}}}};
+    const auto text = formatShowText(buildShowFields(input));
+    EXPECT_NE(text.find("  gcservice                             : 5% enforced, no usage "
+                        "measured yet\n"),
+              std::string::npos)
+        << text;
+}
+
+} // namespace
+} // namespace azcm::cli
