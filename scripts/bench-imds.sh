@@ -12,6 +12,10 @@
 #   bash scripts/bench-imds.sh --quick    1 round of 3 s per server, 3 s of exchanges (smoke use)
 #   bash scripts/bench-imds.sh --rt       himds, nginx and wrk under SCHED_FIFO, so that other work
 #                                         on a shared machine stays out of the latency figures
+#   bash scripts/bench-imds.sh --capped-load
+#                                         also repeats the token exchanges while two processes spin
+#                                         at a 5% cap in the cgroups of gcservice and of an
+#                                         extension (cpu_cap_bench hold; needs writable cgroups)
 #
 # Environment: BIN_DIR (default <repo>/build/bin; built with scripts/build.sh when missing there),
 #              BENCH_DURATION (seconds per measured run, overrides the default and --quick).
@@ -28,6 +32,7 @@ rounds=3
 warmup=2
 idle_settle=5
 realtime=0
+capped_load=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick)
@@ -39,8 +44,11 @@ while [ $# -gt 0 ]; do
     --rt)
       realtime=1
       ;;
+    --capped-load)
+      capped_load=1
+      ;;
     -h | --help)
-      sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -347,6 +355,22 @@ grep -q '^EXCHANGE_RESULT ' "$exchange_output" ||
   { cat "$exchange_output" >&2; fail "the exchange script printed no result"; }
 exchange_ticks=$(($(cpu_ticks "$himds_pid") - exchange_ticks_before))
 
+# The same exchanges while capped work spins beside himds (issue 6): himds is not capped, so its
+# latency should stay where it was on the idle machine.
+capped_output="$work/wrk/exchange-capped.txt"
+if [ "$capped_load" -eq 1 ]; then
+  [ -x "$bin_dir/cpu_cap_bench" ] || fail "missing $bin_dir/cpu_cap_bench"
+  echo "== token exchanges again, while gcservice's and an extension's groups spin at 5%"
+  "$bin_dir/cpu_cap_bench" hold --seconds "$((duration + 3))" --cap 5 >"$work/hold.txt" 2>&1 &
+  hold_pid=$!
+  sleep 1.5
+  TOKEN_RESOURCE="$token_resource" "${scheduling[@]}" \
+    wrk -t1 -c1 -d"${duration}s" -s "$exchange_script" "$himds_url" \
+    >"$capped_output" 2>&1 || { cat "$capped_output" >&2; fail "wrk token exchanges failed"; }
+  wait "$hold_pid" || { cat "$work/hold.txt" >&2; fail "cpu_cap_bench hold failed"; }
+  cat "$work/hold.txt"
+fi
+
 kill -TERM "$sampler_pid" 2>/dev/null || true
 wait "$sampler_pid" 2>/dev/null || true
 kill -0 "$himds_pid" 2>/dev/null || fail "himds exited during the load"
@@ -426,6 +450,14 @@ printf '%-48s %18s %12s  %s\n' "token exchange p99" "$exchange_p99 ms" "< $goal_
   "$(verdict "x < $goal_exchange_p99_ms" "$exchange_p99")"
 printf '%-48s %18s %12s  %s\n' "token exchange max" "$exchange_max ms" "" ""
 printf '%-48s %18s %12s  %s\n' "himds CPU per token exchange" "$exchange_cpu_us us" "" ""
+if [ "$capped_load" -eq 1 ]; then
+  printf '%-48s %18s %12s  %s\n' "token exchange p50 / p99, idle machine" \
+    "$exchange_p50 / $exchange_p99 ms" "" ""
+  printf '%-48s %18s %12s  %s\n' "token exchange p50 / p99, capped spinners beside" \
+    "$(field p50_ms "$capped_output") / $(field p99_ms "$capped_output") ms" "" ""
+  printf '%-48s %18s %12s  %s\n' "token exchanges/s, idle / capped spinners beside" \
+    "$exchange_rate / $(field per_second "$capped_output")" "" ""
+fi
 printf '%-48s %18s %12s  %s\n' "himds idle RSS" "$(mib "$idle_rss")" "< 16 MiB" \
   "$(verdict "x < $goal_idle_rss_kib" "$idle_rss")"
 printf '%-48s %18s %12s  %s\n' "himds idle PSS" "$(mib "$idle_pss")" "< 10 MiB" \
