@@ -18,12 +18,15 @@ if [ "$(id -u)" -eq 0 ]; then
 else
   echo "integration-root tests NOT RUN: they need root (sudo ctest --preset default -L integration-root)"
 fi
-# The IMDS benchmark, short: himds side by side with nginx, token exchanges, memory (figures only;
-# it fails only when something broke). docs/benchmarks.md has the full runs.
+# The benchmarks, short (figures only; they fail only when something broke; docs/benchmarks.md has
+# the full runs): IMDS himds side by side with nginx, token exchanges idle and beside capped
+# spinners, memory; then the CPU caps' share per window and the cap change latency.
 if [ "$(id -u)" -eq 0 ]; then
-  bash scripts/bench-imds.sh --quick
+  bash scripts/bench-imds.sh --quick --capped-load
+  build/bin/cpu_cap_bench shares --caps 5,20,50 --windows 1 --window-seconds 3
+  build/bin/cpu_cap_bench change --count 200
 else
-  echo "IMDS benchmark NOT RUN: azcmagent connect needs root"
+  echo "benchmarks NOT RUN: azcmagent connect and the cgroup tree need root"
 fi
 
 bash scripts/build.sh asan
