@@ -1,0 +1,68 @@
+#pragma once
+// Runs one handler command the way the protocol does (peers.md C.6): `/bin/sh -c <base>/<cmd>`
+// with the handler directory as working directory, in a new session, its cgroup joined before it
+// runs, output captured and bounded, SIGKILL to the whole process group at the timeout.
+//
+// Why a shell: manifest commands are command LINES ("sample.py -enable", "bin/run.sh --x"), and
+// handlers written for WALinuxAgent rely on the shell splitting them (and on shebangs relative to
+// the working directory, like the sample handler's "#!./python.sh"). The command is root's own
+// package content verified before extraction, so the shell adds no privilege; what it must not
+// do is leave the handler directory, hence the ".." check on the program path.
+//
+// Why pipes, not files in base as WALinuxAgent does: the daemon keeps only a bounded tail of each
+// stream while the command runs, so a chatty handler cannot fill the disk; the tail is written to
+// <logFolder>/commands/<UTC time>-<command>.log (0600), and the oldest of those files are deleted
+// to keep that directory within its budget.
+#include "error.hpp"
+#include "platform/cpu_limit.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+
+#include <sys/types.h>
+
+namespace azcm::ext {
+
+struct CommandSpec {
+    std::string label;                      // "install", "enable", ... (file names, messages)
+    std::filesystem::path base;             // working directory and the root of the command path
+    std::string command;                    // as the manifest says: "bin/run.sh -enable"
+    std::map<std::string, std::string> env; // protocol variables (C.5)
+    std::chrono::milliseconds timeout{std::chrono::seconds(300)};
+    platform::CpuGroup* cpu_group = nullptr; // joined before the command runs; may be null
+    std::size_t output_limit = 1 << 20;      // bytes kept per stream (the tail)
+    std::filesystem::path output_dir;        // where the captured output file goes
+    std::size_t output_dir_budget = 8 << 20; // total size of output_dir after the write
+    // Called once the child exists (and sits in its cgroup) but before it may run: the journal
+    // records the process group so a restarted daemon can kill it.
+    std::function<void(pid_t pgid)> on_started;
+};
+
+struct CommandOutcome {
+    bool timed_out = false;
+    int exit_code = -1;                // when it exited normally
+    int term_signal = 0;               // when a signal ended it
+    std::string output_tail;           // last bytes of stdout+stderr, for messages (<= 3200)
+    std::filesystem::path output_file; // the full (bounded) capture
+};
+
+// Builds the shell command line: strips a leading '/', refuses empty commands and any ".."
+// component in the program path. Pure; unit-tested.
+Result<std::string> resolveCommandLine(const std::filesystem::path& base,
+                                       const std::string& command);
+
+// Fails only when the command cannot be started at all.
+Result<CommandOutcome> runCommand(const CommandSpec& spec);
+
+// Whether a process group recorded earlier still has members; `leader_start` (the leader's start
+// time in clock ticks from /proc/<pid>/stat, 0 if unknown) guards against a reused pid.
+bool processGroupAlive(pid_t pgid, unsigned long long leader_start);
+unsigned long long processStartTime(pid_t pid); // 0 when it cannot be read
+// SIGKILL to the group, then waits (bounded) until no member is left that is not a zombie.
+void killProcessGroup(pid_t pgid, std::chrono::milliseconds wait = std::chrono::seconds(2));
+
+} // namespace azcm::ext

@@ -1,0 +1,191 @@
+#include "handler_files.hpp"
+
+#include "fs/atomic_file.hpp"
+
+#include <system_error>
+
+#include <nlohmann/json.hpp>
+
+namespace azcm::ext {
+
+namespace {
+
+using nlohmann::json;
+namespace stdfs = std::filesystem;
+
+constexpr const char* kStateFile = "HandlerState";
+constexpr const char* kHealthFile = "HandlerStatus";
+
+// mkdir, then force the mode even if the directory already existed (a package may ship one).
+Result<void> privateDir(const stdfs::path& dir) {
+    if (auto made = fs::ensureDirectory(dir, {0700, {}}); !made) {
+        return made;
+    }
+    std::error_code ec;
+    stdfs::permissions(dir, stdfs::perms(0700), ec);
+    if (ec) {
+        return makeError(1000, "cannot set mode of " + dir.string() + ": " + ec.message());
+    }
+    return ok();
+}
+
+} // namespace
+
+std::string handlerEnvironmentJson(const stdfs::path& base,
+                                   const HandlerId& id,
+                                   const stdfs::path& log_folder) {
+    // No eventsFolder: the Extension Telemetry Pipeline is not supported (and not advertised in
+    // AZURE_GUEST_AGENT_EXTENSION_SUPPORTED_FEATURES), so C.3 says the keys are absent.
+    const json doc = json::array({{{"name", id.name()},
+                                   {"version", 1.0},
+                                   {"handlerEnvironment",
+                                    {{"logFolder", log_folder.string()},
+                                     {"configFolder", (base / "config").string()},
+                                     {"statusFolder", (base / "status").string()},
+                                     {"heartbeatFile", (base / "heartbeat.log").string()}}}}});
+    return doc.dump(4);
+}
+
+Result<void>
+initializeHandlerDir(const stdfs::path& base, const HandlerId& id, const stdfs::path& log_folder) {
+    for (const auto& dir : {base / "config", base / "status", log_folder}) {
+        if (auto made = privateDir(dir); !made) {
+            return made;
+        }
+    }
+    if (auto env = fs::writeFileAtomic(base / "HandlerEnvironment.json",
+                                       handlerEnvironmentJson(base, id, log_folder), {0644, {}});
+        !env) {
+        return env;
+    }
+    std::error_code ec;
+    if (!stdfs::exists(base / "config" / kStateFile, ec)) {
+        return writeHandlerState(base, HandlerState::kNotInstalled);
+    }
+    return ok();
+}
+
+std::string settingsFileContent(const HandlerSettings& settings) {
+    const bool no_public =
+        settings.public_settings.is_null() ||
+        (settings.public_settings.is_object() && settings.public_settings.empty());
+    if (no_public && settings.protected_settings.empty()) {
+        return std::string(); // C.4: a handler with no settings gets an empty file
+    }
+    json handler = {{"publicSettings", settings.public_settings.is_null()
+                                           ? json::object()
+                                           : settings.public_settings}};
+    if (!settings.protected_settings.empty()) {
+        handler["protectedSettings"] = settings.protected_settings;
+        handler["protectedSettingsCertThumbprint"] = settings.thumbprint;
+    }
+    return json{{"runtimeSettings", json::array({{{"handlerSettings", handler}}})}}.dump();
+}
+
+Result<void> writeSettingsFile(const stdfs::path& base, const HandlerSettings& settings) {
+    const auto path = base / "config" / (std::to_string(settings.sequence_number) + ".settings");
+    if (auto written = fs::writeFileAtomic(path, settingsFileContent(settings), {0600, {}});
+        !written) {
+        return written;
+    }
+    // Remember which one is current: sequence numbers need not increase (C.4).
+    json doc = json::object();
+    if (auto text = fs::readFile(base / "config" / kHealthFile, 64 * 1024); text) {
+        doc = json::parse(text.value(), nullptr, false);
+        if (!doc.is_object()) {
+            doc = json::object();
+        }
+    }
+    doc["sequenceNumber"] = settings.sequence_number;
+    return fs::writeFileAtomic(base / "config" / kHealthFile, doc.dump(), {0600, {}});
+}
+
+std::optional<int> lastSequenceNumber(const stdfs::path& base) {
+    if (auto text = fs::readFile(base / "config" / kHealthFile, 64 * 1024); text) {
+        const json doc = json::parse(text.value(), nullptr, false);
+        if (doc.is_object() && doc.contains("sequenceNumber") &&
+            doc["sequenceNumber"].is_number_integer()) {
+            return doc["sequenceNumber"].get<int>();
+        }
+    }
+    std::optional<int> best;
+    stdfs::file_time_type best_time{};
+    std::error_code ec;
+    for (const auto& entry : stdfs::directory_iterator(base / "config", ec)) {
+        const auto name = entry.path().filename().string();
+        const auto dot = name.find(".settings");
+        if (dot == std::string::npos || dot + 9 != name.size()) {
+            continue;
+        }
+        try {
+            std::size_t used = 0;
+            const int seq = std::stoi(name.substr(0, dot), &used);
+            if (used != dot) {
+                continue;
+            }
+            const auto time = entry.last_write_time(ec);
+            if (!best || time > best_time) {
+                best = seq;
+                best_time = time;
+            }
+        } catch (const std::exception&) {
+            continue;
+        }
+    }
+    return best;
+}
+
+HandlerState readHandlerState(const stdfs::path& base) {
+    auto text = fs::readFile(base / "config" / kStateFile, 1024);
+    if (!text) {
+        return HandlerState::kNotInstalled;
+    }
+    const std::string& value = text.value();
+    if (value == "Installed") {
+        return HandlerState::kInstalled;
+    }
+    if (value == "Enabled") {
+        return HandlerState::kEnabled;
+    }
+    if (value == "FailedUpgrade") {
+        return HandlerState::kFailedUpgrade;
+    }
+    return HandlerState::kNotInstalled;
+}
+
+Result<void> writeHandlerState(const stdfs::path& base, HandlerState state) {
+    return fs::writeFileAtomic(base / "config" / kStateFile, toString(state), {0600, {}});
+}
+
+Result<void> writeHandlerHealth(const stdfs::path& base,
+                                const HandlerId& id,
+                                const HandlerHealth& health,
+                                std::optional<int> sequence_number) {
+    json doc = {{"name", id.name()},
+                {"version", id.version},
+                {"status", health.status},
+                {"code", health.code},
+                {"message", health.message}};
+    if (!sequence_number) {
+        sequence_number = lastSequenceNumber(base);
+    }
+    if (sequence_number) {
+        doc["sequenceNumber"] = *sequence_number;
+    }
+    return fs::writeFileAtomic(base / "config" / kHealthFile, doc.dump(), {0600, {}});
+}
+
+std::optional<HandlerHealth> readHandlerHealth(const stdfs::path& base) {
+    auto text = fs::readFile(base / "config" / kHealthFile, 64 * 1024);
+    if (!text) {
+        return std::nullopt;
+    }
+    const json doc = json::parse(text.value(), nullptr, false);
+    if (!doc.is_object() || !doc.contains("status") || !doc["status"].is_string()) {
+        return std::nullopt;
+    }
+    return HandlerHealth{doc["status"].get<std::string>(), doc.value("code", 0),
+                         doc.value("message", "")};
+}
+
+} // namespace azcm::ext

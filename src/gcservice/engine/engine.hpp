@@ -1,0 +1,100 @@
+#pragma once
+// The guest-configuration engine (issue 8 items 2 and 3): the package format, and the evaluation
+// of a package's resources in one of the three assignment types. It follows osconfig's model
+// (peers.md B.4): per resource validate, test, and, when the assignment type says so, set and test
+// again. Evaluation is sequential and synchronous; the daemon runs it off its io_context thread.
+// The format and every resource type are described in docs/guest-configuration.md.
+#include "backend.hpp"
+#include "error.hpp"
+#include "paths/paths.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace azcm::gc {
+
+// ARM's assignmentType, case-sensitive as in Azure (spec section 8).
+enum class AssignmentType { kAudit, kApplyAndMonitor, kApplyAndAutoCorrect };
+Result<AssignmentType> parseAssignmentType(std::string_view text); // exit 23 on anything else
+std::string_view formatAssignmentType(AssignmentType type);
+
+// One entry of configuration.json's "resources". Properties are kept as JSON; the resource type
+// has already validated them when the package was parsed.
+struct ResourceSpec {
+    std::string id;   // unique in the package, e.g. "sshd-permit-root-login"
+    std::string type; // e.g. "file", "sshd_setting"
+    nlohmann::json properties = nlohmann::json::object();
+};
+
+struct ConfigurationPackage {
+    std::string name;    // e.g. "AzureArcSecurityBaseline"
+    std::string version; // e.g. "1.0.0"
+    std::vector<ResourceSpec> resources;
+};
+
+inline constexpr const char* kConfigurationFileName = "configuration.json";
+// Spec section 8: a package is at most 100 MB uncompressed.
+inline constexpr std::uint64_t kMaxPackageBytes = 100ULL * 1024 * 1024;
+
+// Validates the document and every resource up front (unknown type, duplicate id, missing or
+// ill-typed property): the error names the resource id. Exit code 23.
+Result<ConfigurationPackage> parseConfiguration(const nlohmann::json& document);
+Result<ConfigurationPackage> parseConfigurationText(std::string_view text);
+// Reads <extracted_dir>/configuration.json.
+Result<ConfigurationPackage> loadPackage(const std::filesystem::path& extracted_dir);
+
+// Extracts a zip into `dir` (created 0700 if missing) with libarchive's secure flags: no absolute
+// paths, no "..", no symlinks followed, no device files, at most max_bytes in total. Hash and
+// signature are the caller's to check before this.
+Result<void> extractPackage(const std::filesystem::path& zip,
+                            const std::filesystem::path& dir,
+                            std::uint64_t max_bytes = kMaxPackageBytes);
+
+struct ResourceResult {
+    std::string id;
+    std::string type;
+    bool compliant = false;
+    std::string reason;      // human, e.g. "mode is 0644, expected 0600"; also why it complies
+    bool remediated = false; // set ran in this evaluation and the resource now complies
+    std::string error;       // test or set failed; the resource counts as non-compliant
+};
+
+struct EvaluationResult {
+    std::string complianceStatus; // "Compliant" or "NonCompliant"
+    std::vector<ResourceResult> resources;
+    // An azcmagent_setting resource rewrote localconfig.json: the daemon should ask the other
+    // daemons to reload it, as `azcmagent config set` does.
+    bool local_config_changed = false;
+};
+
+nlohmann::json toJson(const ResourceResult& result);   // {id, type, compliant, reason, ...}
+nlohmann::json toJson(const EvaluationResult& result); // {complianceStatus, resources: [...]}
+
+struct EngineContext {
+    Paths paths;               // file-based types resolve absolute paths under paths.root()
+    std::string agent_version; // e.g. "1.50.0"
+    std::chrono::system_clock::time_point build_date; // of this agent, for agent_support
+    std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
+    std::chrono::milliseconds default_command_timeout{std::chrono::seconds(60)};
+};
+
+// configuration.json of the built-in security baseline "AzureArcSecurityBaseline" (issue 8 item
+// 6, src/gcservice/baseline/), compiled into the library.
+std::string_view builtinBaselineConfiguration();
+
+// Evaluates every resource in order. Audit never sets; ApplyAndAutoCorrect sets a non-compliant
+// resource on every evaluation; ApplyAndMonitor only when first_evaluation is true (the first
+// evaluation of this assignment and package version), afterwards it only reports drift.
+EvaluationResult evaluate(const ConfigurationPackage& package,
+                          AssignmentType type,
+                          bool first_evaluation,
+                          Backend& backend,
+                          const EngineContext& context);
+
+} // namespace azcm::gc

@@ -1,0 +1,123 @@
+// The process side of the protocol (peers.md C.6): command line, working directory, the start
+// handshake that lets the daemon put the child into its cgroup before it runs, and the timeout.
+#include "command_runner.hpp"
+#include "fs/atomic_file.hpp"
+#include "temp_dir.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+#include <thread>
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+namespace azcm::ext {
+namespace {
+
+namespace stdfs = std::filesystem;
+using namespace std::chrono_literals;
+
+TEST(CommandLineTest, RelativeToBaseLeadingSlashStrippedDotDotRefused) {
+    EXPECT_EQ(resolveCommandLine("/b", "run.sh -enable").value(), "/b/run.sh -enable");
+    EXPECT_EQ(resolveCommandLine("/b", "/bin/run.sh").value(), "/b/bin/run.sh");
+    EXPECT_FALSE(resolveCommandLine("/b", "../../bin/sh -c id"));
+    EXPECT_FALSE(resolveCommandLine("/b", "bin/../../x"));
+    EXPECT_FALSE(resolveCommandLine("/b", ""));
+    // Arguments are the handler's business; only the program path must stay inside base.
+    EXPECT_TRUE(resolveCommandLine("/b", "run.sh ../relative-arg"));
+}
+
+class RunnerTest : public ::testing::Test {
+protected:
+    CommandSpec spec(const std::string& body) {
+        const auto script = dir.path() / "cmd.sh";
+        EXPECT_TRUE(fs::writeFileAtomic(script, "#!/bin/sh\n" + body + "\n", {0700, {}}));
+        CommandSpec s;
+        s.label = "enable";
+        s.base = dir.path();
+        s.command = "cmd.sh";
+        s.timeout = 5s;
+        s.output_dir = dir.path() / "out";
+        return s;
+    }
+    azcm::test::TempDir dir;
+};
+
+TEST_F(RunnerTest, ChildWaitsForTheHandshakeBeforeRunning) {
+    const auto marker = dir.path() / "ran";
+    auto s = spec("touch '" + marker.string() + "'");
+    bool checked = false;
+    s.on_started = [&](pid_t pgid) {
+        EXPECT_GT(pgid, 1);
+        // The child exists but must not run until this callback returns (cgroup attach and
+        // journal happen here).
+        std::this_thread::sleep_for(200ms);
+        EXPECT_FALSE(stdfs::exists(marker));
+        checked = true;
+    };
+    auto r = runCommand(s);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_TRUE(checked);
+    EXPECT_EQ(r.value().exit_code, 0);
+    EXPECT_TRUE(stdfs::exists(marker));
+}
+
+TEST_F(RunnerTest, RunsInBaseInItsOwnSessionWithProtocolEnvAndInheritedEnvWinning) {
+    ::setenv("AZCM_TEST_COLLIDING", "inherited", 1);
+    auto s = spec("echo \"cwd=$(pwd) var=$MY_VAR collide=$AZCM_TEST_COLLIDING\"; "
+                  "echo sid=$(cut -d' ' -f6 /proc/$$/stat)");
+    s.env = {{"MY_VAR", "protocol"}, {"AZCM_TEST_COLLIDING", "protocol"}};
+    pid_t group = 0;
+    s.on_started = [&](pid_t pgid) { group = pgid; };
+    auto r = runCommand(s);
+    ::unsetenv("AZCM_TEST_COLLIDING");
+    ASSERT_TRUE(r);
+    const std::string& out = r.value().output_tail;
+    EXPECT_NE(out.find("cwd=" + dir.path().string() + " var=protocol collide=inherited"),
+              std::string::npos)
+        << out;
+    // A new session whose id is the process group the daemon recorded (and kills at timeout).
+    EXPECT_NE(out.find("sid=" + std::to_string(group)), std::string::npos) << out;
+    ASSERT_FALSE(r.value().output_file.empty());
+    const auto perms = stdfs::status(r.value().output_file).permissions();
+    EXPECT_EQ(perms, stdfs::perms(0600));
+}
+
+TEST_F(RunnerTest, NoInheritedDescriptorReachesTheCommand) {
+    // A descriptor without O_CLOEXEC, as a careless thread of the daemon might hold.
+    const int leaked = ::open("/dev/null", O_RDONLY);
+    ASSERT_GE(leaked, 3);
+    // Redirected to a file, not piped: a pipeline would add the shell's own pipe descriptors.
+    const auto listing = dir.path() / "fds.txt";
+    auto s = spec("ls /proc/$$/fd > '" + listing.string() + "'");
+    auto r = runCommand(s);
+    ::close(leaked);
+    ASSERT_TRUE(r);
+    std::vector<std::string> fds;
+    std::istringstream in(fs::readFile(listing).value());
+    for (std::string fd; std::getline(in, fd);) {
+        fds.push_back(fd);
+    }
+    EXPECT_EQ(std::count(fds.begin(), fds.end(), std::to_string(leaked)), 0)
+        << fs::readFile(listing).value();
+    EXPECT_EQ(std::count(fds.begin(), fds.end(), "2"), 1);
+}
+
+TEST_F(RunnerTest, TimeoutKillsAndReportsIt) {
+    auto s = spec("sleep 30");
+    s.timeout = 300ms;
+    pid_t group = 0;
+    s.on_started = [&](pid_t pgid) { group = pgid; };
+    const auto start = std::chrono::steady_clock::now();
+    auto r = runCommand(s);
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(r.value().timed_out);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
+    EXPECT_FALSE(processGroupAlive(group, 0));
+}
+
+} // namespace
+} // namespace azcm::ext

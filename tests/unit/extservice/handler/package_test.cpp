@@ -1,0 +1,219 @@
+// Package checks before opening (size, SHA-256, CMS signature) and safe extraction (issue 5
+// item 2): hostile archives are refused and leave nothing behind.
+#include "crypto/cms.hpp"
+#include "crypto/encoding.hpp"
+#include "crypto/keys.hpp"
+#include "crypto/x509.hpp"
+#include "fs/atomic_file.hpp"
+#include "package_extract.hpp"
+#include "package_verify.hpp"
+#include "temp_dir.hpp"
+#include "test_packages.hpp"
+#include "test_pki.hpp"
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+namespace azcm::ext {
+namespace {
+
+namespace stdfs = std::filesystem;
+using test::ZipEntry;
+
+const std::string kManifest =
+    R"([{"name":"x","version":1.0,"handlerManifest":{"installCommand":"i.sh","enableCommand":"e.sh"}}])";
+
+class ExtractTest : public ::testing::Test {
+protected:
+    stdfs::path zip() const { return dir.path() / "pkg.zip"; }
+    stdfs::path target() const { return dir.path() / "lib" / "Pub.Type-1.0"; }
+    // Nothing but the (empty) parent is left: no target, no temp dir.
+    void expectNothingExtracted() const {
+        EXPECT_FALSE(stdfs::exists(target()));
+        if (stdfs::exists(dir.path() / "lib")) {
+            EXPECT_TRUE(stdfs::is_empty(dir.path() / "lib"));
+        }
+    }
+    azcm::test::TempDir dir;
+};
+
+TEST_F(ExtractTest, ExtractsWithExecuteBitAndNestedManifestWithoutBom) {
+    test::writeZip(zip(), {{"sub/dir/HandlerManifest.json", "\xEF\xBB\xBF" + kManifest},
+                           {"run.sh", "#!/bin/sh\n", ZipEntry::Kind::kFile, 0644},
+                           {"sub/dir/data.txt", "data", ZipEntry::Kind::kFile, 0600}});
+    auto r = extractPackage(zip(), target());
+    ASSERT_TRUE(r) << r.error().message;
+    const auto perms = stdfs::status(target() / "run.sh").permissions();
+    EXPECT_NE(perms & stdfs::perms::owner_exec, stdfs::perms::none);
+    EXPECT_NE(stdfs::status(target() / "sub/dir/data.txt").permissions() & stdfs::perms::owner_exec,
+              stdfs::perms::none);
+    const auto manifest = fs::readFile(target() / "HandlerManifest.json").value();
+    EXPECT_EQ(manifest, kManifest); // copied to base, BOM removed
+    EXPECT_EQ(fs::readFile(target() / "sub/dir/data.txt").value(), "data");
+    for (const auto& e : stdfs::directory_iterator(dir.path() / "lib")) {
+        EXPECT_FALSE(isExtractionTempDir(e.path())) << e.path();
+    }
+}
+
+TEST_F(ExtractTest, RefusesZipSlip) {
+    test::writeZip(zip(), {{"HandlerManifest.json", kManifest}, {"../../evil.sh", "x"}});
+    auto r = extractPackage(zip(), target());
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, 1005);
+    EXPECT_NE(r.error().message.find("escapes"), std::string::npos);
+    EXPECT_FALSE(stdfs::exists(dir.path() / "evil.sh"));
+    expectNothingExtracted();
+}
+
+TEST_F(ExtractTest, RefusesAbsolutePath) {
+    const auto victim = dir.path() / "victim.txt";
+    test::writeZip(zip(), {{"HandlerManifest.json", kManifest}, {victim.string(), "x"}});
+    auto r = extractPackage(zip(), target());
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, 1005);
+    EXPECT_NE(r.error().message.find("absolute"), std::string::npos);
+    EXPECT_FALSE(stdfs::exists(victim));
+    expectNothingExtracted();
+}
+
+TEST_F(ExtractTest, RefusesSymlinks) {
+    test::writeZip(zip(), {{"HandlerManifest.json", kManifest},
+                           {"link", "/etc/passwd", ZipEntry::Kind::kSymlink}});
+    auto r = extractPackage(zip(), target());
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find("link"), std::string::npos);
+    expectNothingExtracted();
+
+    // A symlink inside a directory, pointing out of the tree (zip cannot carry hard links; the
+    // extractor refuses them anyway).
+    test::writeZip(zip(), {{"HandlerManifest.json", kManifest},
+                           {"bin/", "", ZipEntry::Kind::kDirectory, 0755},
+                           {"bin/up", "../..", ZipEntry::Kind::kSymlink}});
+    auto nested = extractPackage(zip(), target());
+    ASSERT_FALSE(nested);
+    EXPECT_NE(nested.error().message.find("link"), std::string::npos);
+    expectNothingExtracted();
+}
+
+TEST_F(ExtractTest, RefusesOversizedEntryTotalAndTooManyEntries) {
+    test::writeZip(zip(), {{"HandlerManifest.json", kManifest}, {"big", std::string(5000, 'a')}});
+    ExtractLimits entry_limit;
+    entry_limit.max_entry_bytes = 4096;
+    auto r = extractPackage(zip(), target(), entry_limit);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find("larger than 4096"), std::string::npos);
+    expectNothingExtracted();
+
+    ExtractLimits total_limit;
+    total_limit.max_total_bytes = 4500;
+    test::writeZip(zip(), {{"HandlerManifest.json", kManifest},
+                           {"a", std::string(3000, 'a')},
+                           {"b", std::string(3000, 'b')}});
+    ASSERT_FALSE(extractPackage(zip(), target(), total_limit));
+    expectNothingExtracted();
+
+    ExtractLimits count_limit;
+    count_limit.max_entries = 3;
+    test::writeZip(zip(),
+                   {{"HandlerManifest.json", kManifest}, {"1", "1"}, {"2", "2"}, {"3", "3"}});
+    auto many = extractPackage(zip(), target(), count_limit);
+    ASSERT_FALSE(many);
+    EXPECT_NE(many.error().message.find("more than 3 entries"), std::string::npos);
+    expectNothingExtracted();
+}
+
+TEST_F(ExtractTest, MissingOrBrokenManifest) {
+    test::writeZip(zip(), {{"run.sh", "x"}});
+    auto missing = extractPackage(zip(), target());
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code, 1002);
+    expectNothingExtracted();
+    test::writeZip(zip(), {{"HandlerManifest.json", "[{"}});
+    auto broken = extractPackage(zip(), target());
+    ASSERT_FALSE(broken);
+    EXPECT_EQ(broken.error().code, 1003);
+    expectNothingExtracted();
+}
+
+TEST_F(ExtractTest, NotAZip) {
+    ASSERT_TRUE(fs::writeFileAtomic(zip(), "this is not a zip"));
+    auto r = extractPackage(zip(), target());
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, 1005);
+    expectNothingExtracted();
+}
+
+// ---- verifyPackage ----------------------------------------------------------------------------
+
+class VerifyTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        test::writeZip(zip(), {{"HandlerManifest.json", kManifest}});
+        content = fs::readFile(zip()).value();
+        const auto& pki = azcm::test::testPki();
+        // The client certificate of the test PKI is chained to its CA: a publisher certificate.
+        auto signature = crypto::signDetachedCms(content, pki.client_key_pem, pki.client_cert_pem);
+        ASSERT_TRUE(signature) << signature.error().message;
+        expected.size = content.size();
+        expected.sha256_hex = crypto::hexEncode(crypto::sha256(content));
+        expected.signature_der = signature.value();
+        expected.trusted_root_pem = pki.ca_cert_pem;
+    }
+    stdfs::path zip() const { return dir.path() / "pkg.zip"; }
+    azcm::test::TempDir dir;
+    std::string content;
+    PackageExpectation expected;
+};
+
+TEST_F(VerifyTest, GoodPackagePasses) {
+    auto r = verifyPackage(zip(), expected);
+    ASSERT_TRUE(r) << r.error().message;
+}
+
+TEST_F(VerifyTest, WrongSizeIsRefused) {
+    expected.size += 1;
+    auto r = verifyPackage(zip(), expected);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, 1004);
+    EXPECT_NE(r.error().message.find("size mismatch"), std::string::npos);
+}
+
+TEST_F(VerifyTest, TamperedContentIsRefusedByHash) {
+    std::string tampered = content;
+    tampered[tampered.size() / 2] ^= 0x01;
+    ASSERT_TRUE(fs::writeFileAtomic(zip(), tampered));
+    auto r = verifyPackage(zip(), expected);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find("SHA-256 mismatch"), std::string::npos);
+}
+
+TEST_F(VerifyTest, TamperedContentWithMatchingHashIsRefusedBySignature) {
+    std::string tampered = content;
+    tampered[tampered.size() / 2] ^= 0x01;
+    ASSERT_TRUE(fs::writeFileAtomic(zip(), tampered));
+    expected.sha256_hex = crypto::hexEncode(crypto::sha256(tampered));
+    auto r = verifyPackage(zip(), expected);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find("signature invalid"), std::string::npos);
+}
+
+TEST_F(VerifyTest, SignatureFromAnotherRootIsRefused) {
+    // A self-signed signer that does not chain to the trusted root.
+    auto key = crypto::generateRsaPrivateKeyPem(2048);
+    ASSERT_TRUE(key);
+    auto cert =
+        crypto::createSelfSignedCaPem(key.value(), "rogue publisher", std::chrono::hours(1));
+    ASSERT_TRUE(cert);
+    auto rogue = crypto::signDetachedCms(content, key.value(), cert.value());
+    ASSERT_TRUE(rogue);
+    expected.signature_der = rogue.value();
+    auto r = verifyPackage(zip(), expected);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, 1004);
+    expected.signature_der.clear();
+    EXPECT_FALSE(verifyPackage(zip(), expected));
+}
+
+} // namespace
+} // namespace azcm::ext
