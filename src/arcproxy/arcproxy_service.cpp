@@ -1,0 +1,202 @@
+#include "arcproxy_service.hpp"
+
+#include "config/local_config.hpp"
+#include "config/proxy_policy.hpp"
+#include "http/http_server.hpp"
+#include "log/log.hpp"
+
+#include <charconv>
+#include <cstdlib>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+namespace azcm::arcproxy {
+
+using nlohmann::json;
+
+Result<ArcproxyOptions> optionsFromEnvironment(const Paths& paths) {
+    ArcproxyOptions options;
+    if (const char* text = std::getenv("AZCM_PROXY_PORT"); text != nullptr && *text != '\0') {
+        unsigned port = 0;
+        const std::string_view value(text);
+        const auto parsed = std::from_chars(value.data(), value.data() + value.size(), port);
+        if (parsed.ec != std::errc() || parsed.ptr != value.data() + value.size() || port > 65535) {
+            return makeError(exitcode::kInvalidArgument,
+                             "AZCM_PROXY_PORT must be a port number, not '" + std::string(value) +
+                                 "'");
+        }
+        options.port = static_cast<std::uint16_t>(port);
+    }
+    if (paths.isSandbox()) {
+        options.listener.rules.allow_loopback = true;
+        options.listener.rules.allowed_ports.clear();
+    }
+    options.environment_proxy = config::environmentProxy();
+    return options;
+}
+
+std::shared_ptr<ArcproxyService>
+ArcproxyService::create(boost::asio::io_context& io, Paths paths, ArcproxyOptions options) {
+    return std::shared_ptr<ArcproxyService>(
+        new ArcproxyService(io, std::move(paths), std::move(options)));
+}
+
+ArcproxyService::ArcproxyService(boost::asio::io_context& io, Paths paths, ArcproxyOptions options)
+    : io_(io), paths_(std::move(paths)), options_(std::move(options)) {}
+
+ArcproxyService::~ArcproxyService() {
+    stop();
+}
+
+Result<void> ArcproxyService::start() {
+    if (auto loaded = reload(); !loaded) {
+        spdlog::warn("CFG_LOAD_FAILED {}; forwarding directly",
+                     log::sanitize(loaded.error().message));
+    }
+    auto listener_options = options_.listener;
+    listener_options.upstream = [weak = weak_from_this()]() -> std::optional<http::ProxyUrl> {
+        if (auto self = weak.lock()) {
+            return self->upstream_;
+        }
+        return std::nullopt;
+    };
+    listener_ = std::make_unique<ProxyListener>(io_, std::move(listener_options));
+    BOOST_OUTCOME_TRY(port, listener_->listen("127.0.0.1", options_.port));
+    port_ = port;
+    // IPv6 loopback on the same port; a host without IPv6 keeps the IPv4 listener.
+    if (auto v6 = listener_->listen("::1", port_); !v6) {
+        spdlog::warn("PROXY_IPV6_UNAVAILABLE {}", log::sanitize(v6.error().message));
+    }
+
+    control_ = std::make_unique<http::HttpServer>(
+        io_.get_executor(),
+        [weak = weak_from_this()](http::Request&& request, const http::PeerInfo& peer,
+                                  http::Respond respond) {
+            auto self = weak.lock();
+            if (!self) {
+                return;
+            }
+            const bool privileged = peer.uid && (*peer.uid == 0 || *peer.uid == ::geteuid());
+            const std::string target(request.target());
+            const auto version = request.version();
+            const bool keep_alive = request.keep_alive();
+            self->handleRequest(
+                std::string(request.method_string()), target.substr(0, target.find('?')),
+                privileged, [&respond, version, keep_alive](int status, const std::string& body) {
+                    http::Response response{static_cast<http::Status>(status), version};
+                    response.set(http::Field::content_type, "application/json");
+                    response.keep_alive(keep_alive);
+                    response.body() = body;
+                    response.prepare_payload();
+                    respond(std::move(response));
+                });
+        });
+    const auto socket = paths_.socketFor("arcproxy");
+    BOOST_OUTCOME_TRY(control_->listenUnix(socket, 0666));
+    spdlog::info("PROXY_LISTENING port={} upstream={} socket={}", port_,
+                 upstream_url_ ? http::redactProxyUrl(*upstream_url_) : std::string("direct"),
+                 socket.string());
+    return ok();
+}
+
+void ArcproxyService::stop() {
+    if (listener_) {
+        listener_->stop();
+    }
+    if (control_) {
+        control_->stop();
+    }
+}
+
+Result<void> ArcproxyService::reload() {
+    auto local = config::loadLocalConfig(paths_.localConfig());
+    if (!local) {
+        last_error_ = local.error().message;
+        return local.error();
+    }
+    const config::ProxyPolicy policy(local.value(), options_.environment_proxy);
+    auto url = policy.proxyFor(config::TargetService::kArc);
+    std::optional<http::ProxyUrl> parsed;
+    if (url) {
+        auto proxy = http::parseProxyUrl(*url);
+        if (!proxy) {
+            last_error_ = proxy.error().message;
+            return proxy.error(); // the old upstream stays in force
+        }
+        parsed = std::move(proxy).value();
+    }
+    upstream_url_ = std::move(url);
+    upstream_ = std::move(parsed);
+    last_error_.clear();
+    spdlog::info("CFG_RELOADED upstream={}",
+                 upstream_url_ ? http::redactProxyUrl(*upstream_url_) : std::string("direct"));
+    return ok();
+}
+
+std::string ArcproxyService::statusJson() const {
+    const auto counters = listener_ ? listener_->counters() : ProxyCounters{};
+    json status = {
+        {"service", "arcproxy"},
+        {"version", AZCM_AGENT_VERSION},
+        {"pid", ::getpid()},
+        {"proxy",
+         {{"port", port_},
+          {"addresses", json::array({"127.0.0.1", "::1"})},
+          {"upstream", upstream_url_ ? http::redactProxyUrl(*upstream_url_) : std::string()},
+          {"loopbackDestinations", options_.listener.rules.allow_loopback}}},
+        {"connections",
+         {{"accepted", counters.accepted},
+          {"active", counters.active},
+          {"forwarded", counters.forwarded},
+          {"refused", counters.refused},
+          {"failed", counters.failed}}},
+        // Never capped (ARCHITECTURE section 8): an empty list, not a missing key.
+        {"cpu", json::array()},
+    };
+    if (!last_error_.empty()) {
+        status["lastError"] = {{"message", last_error_}};
+    }
+    return status.dump();
+}
+
+void ArcproxyService::handleRequest(const std::string& method,
+                                    const std::string& path,
+                                    bool privileged,
+                                    std::function<void(int, const std::string&)> answer) {
+    auto error = [&answer](int status, const std::string& code, const std::string& message) {
+        answer(status, json{{"error", {{"code", code}, {"message", message}}}}.dump());
+    };
+    if (path == "/status") {
+        if (method != "GET") {
+            return error(405, "MethodNotAllowed", "GET only");
+        }
+        return answer(200, statusJson());
+    }
+    if (path == "/reload" || path == "/shutdown") {
+        if (method != "POST") {
+            return error(405, "MethodNotAllowed", "POST only");
+        }
+        if (!privileged) {
+            return error(403, "Forbidden", "only root may " + path.substr(1) + " arcproxy");
+        }
+        if (path == "/shutdown") {
+            answer(200, json{{"stopping", true}}.dump());
+            if (options_.request_shutdown) {
+                options_.request_shutdown();
+            }
+            return;
+        }
+        if (auto reloaded = reload(); !reloaded) {
+            return error(400, "ReloadFailed", reloaded.error().message);
+        }
+        return answer(200, json{{"reloaded", true},
+                                {"upstream", upstream_url_ ? http::redactProxyUrl(*upstream_url_)
+                                                           : std::string()}}
+                               .dump());
+    }
+    error(404, "NotFound", "no route " + path);
+}
+
+} // namespace azcm::arcproxy

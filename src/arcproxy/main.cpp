@@ -1,0 +1,64 @@
+// arcproxy: the local forward proxy daemon. All logic is in arcproxy_core (arcproxy_service.hpp).
+#include "arcproxy_service.hpp"
+#include "daemon/daemon_runner.hpp"
+#include "error.hpp"
+#include "fs/atomic_file.hpp"
+#include "log/log.hpp"
+#include "paths/paths.hpp"
+
+#include <exception>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+int main(int argc, char** argv) {
+    azcm::daemon::applyDaemonUmask();
+    CLI::App app{"arcproxy: Azure Connected Machine agent local forward proxy"};
+    bool show_version = false;
+    app.add_flag("--version", show_version, "print the agent version and exit");
+    CLI11_PARSE(app, argc, argv);
+    if (show_version) {
+        std::cout << AZCM_AGENT_VERSION << "\n";
+        return azcm::exitcode::kSuccess;
+    }
+    try {
+        const auto paths = azcm::Paths::fromEnvironment();
+        auto options = azcm::arcproxy::optionsFromEnvironment(paths);
+        if (!options) {
+            std::cerr << "arcproxy: " << options.error().message << "\n";
+            return azcm::exitcode::kInvalidArgument;
+        }
+        // Normally made by the package (tmpfiles.d); a sandbox or a first start makes them here.
+        for (const auto& directory : {paths.agentDataDir(), paths.socketsDir(), paths.logDir()}) {
+            if (auto made = azcm::fs::ensureDirectory(directory, {0755, {}}); !made) {
+                std::cerr << "arcproxy: " << made.error().message << "\n";
+                return azcm::exitcode::kInitFailed;
+            }
+        }
+        azcm::log::init({"arcproxy", paths.logFile("arcproxy"), true, spdlog::level::info});
+        spdlog::info("DAEMON_STARTING daemon=arcproxy version={} root={}", AZCM_AGENT_VERSION,
+                     paths.root().string());
+        azcm::daemon::DaemonRunner runner("arcproxy");
+        options.value().request_shutdown = [&runner] { runner.requestShutdown(); };
+        auto service = azcm::arcproxy::ArcproxyService::create(runner.context(), paths,
+                                                               std::move(options).value());
+        if (auto started = service->start(); !started) {
+            spdlog::critical("DAEMON_START_FAILED {}",
+                             azcm::log::sanitize(started.error().message));
+            std::cerr << "arcproxy: " << started.error().message << "\n";
+            return azcm::exitcode::kInitFailed;
+        }
+        runner.onShutdown([&service] { service->stop(); });
+        runner.onReload([&service] {
+            if (auto reloaded = service->reload(); !reloaded) {
+                spdlog::warn("CFG_RELOAD_FAILED {}", azcm::log::sanitize(reloaded.error().message));
+            }
+        });
+        runner.notifyReady("proxyPort=" + std::to_string(service->port()));
+        return runner.run();
+    } catch (const std::exception& e) {
+        spdlog::critical("DAEMON_START_FAILED {}", azcm::log::sanitize(e.what()));
+        std::cerr << "arcproxy: " << e.what() << "\n";
+        return azcm::exitcode::kInitFailed;
+    }
+}

@@ -1,0 +1,61 @@
+#pragma once
+// The forward proxy of arcproxy (127.0.0.1:40343 and [::1]:40343): HTTP CONNECT tunnels for
+// HTTPS, and absolute-form `http://` requests, forwarded directly or through the upstream proxy
+// (`proxy.url` / HTTPS_PROXY) in force. Destinations are checked (destination_policy.hpp) before
+// any connection is made. Every connection has a deadline to send its request head and to get
+// connected, then an idle timeout; the number of connections is bounded.
+#include "destination_policy.hpp"
+#include "error.hpp"
+#include "http/proxy_url.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+namespace azcm::arcproxy {
+
+struct ProxyListenerOptions {
+    DestinationRules rules;
+    std::size_t max_connections = 256;
+    std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
+    std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)};
+    // The upstream proxy at the moment a connection starts (nullopt: direct). Called on the io
+    // thread; a reload changes what it returns.
+    std::function<std::optional<http::ProxyUrl>()> upstream;
+};
+
+struct ProxyCounters {
+    std::uint64_t accepted = 0;
+    std::uint64_t active = 0;
+    std::uint64_t refused = 0;   // bad request, forbidden destination, too many connections
+    std::uint64_t failed = 0;    // destination or upstream unreachable, or refused upstream
+    std::uint64_t forwarded = 0; // tunnels and requests that reached their destination
+};
+
+class ProxyListener {
+public:
+    ProxyListener(boost::asio::io_context& io, ProxyListenerOptions options);
+    ~ProxyListener();
+    ProxyListener(const ProxyListener&) = delete;
+    ProxyListener& operator=(const ProxyListener&) = delete;
+    ProxyListener(ProxyListener&&) = delete;
+    ProxyListener& operator=(ProxyListener&&) = delete;
+
+    // Binds address:port (0: a free port) and starts accepting; returns the bound port.
+    Result<std::uint16_t> listen(const std::string& address, std::uint16_t port);
+    // Closes the acceptors and every open connection (call on the io thread).
+    void stop();
+    ProxyCounters counters() const;
+
+private:
+    struct Impl;
+    std::shared_ptr<Impl> impl_;
+};
+
+} // namespace azcm::arcproxy

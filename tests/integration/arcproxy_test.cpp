@@ -1,0 +1,123 @@
+// The shipped arcproxy in a sandbox: an HTTPS client reaches the emulator through it with TLS
+// verified end to end, a reload switches it to an upstream proxy (credentials used, never shown),
+// cloud metadata addresses are refused, and only root may reload it.
+#include "forward_proxy.hpp"
+#include "http/https_client.hpp"
+#include "ipc/ipc_client.hpp"
+#include "paths/paths.hpp"
+#include "sandbox.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace azcm::test {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+struct ArcproxySandbox {
+    Sandbox sandbox;
+    std::uint16_t port = 0;
+
+    ArcproxySandbox() {
+        sandbox.startEmulator();
+        // The directories as the package lays them out (0755), so other users reach the socket.
+        sandbox.writeLocalConfig(nlohmann::json::object());
+        sandbox.startDaemon("arcproxy", {{"AZCM_PROXY_PORT", "0"}});
+        port = sandbox.daemonStatus("arcproxy").at("proxy").at("port").get<std::uint16_t>();
+    }
+    std::string proxyUrl() const { return "http://127.0.0.1:" + std::to_string(port); }
+    Result<http::Response> getOpenIdConfiguration() const {
+        http::ClientOptions options;
+        options.ca_file = sandbox.cloud().at("caCertPath").get<std::string>();
+        options.proxy_url = proxyUrl();
+        options.retry.max_attempts = 1;
+        http::HttpsClient client(options);
+        http::SimpleRequest request;
+        request.url = sandbox.cloud().at("endpoints").at("entra").get<std::string>() + "/" +
+                      sandbox.tenant() + "/v2.0/.well-known/openid-configuration";
+        return client.send(request);
+    }
+    Result<http::Response> reload() const {
+        return ipc::call(Paths(sandbox.root()).socketFor("arcproxy"), http::Verb::post, "/reload",
+                         "{}", 5s);
+    }
+};
+
+TEST(ArcproxyTest, ForwardsToTheControlPlaneWithTlsVerifiedEndToEnd) {
+    ArcproxySandbox proxy;
+    auto response = proxy.getOpenIdConfiguration();
+    ASSERT_TRUE(response) << response.error().message;
+    EXPECT_EQ(response.value().result_int(), 200);
+    const auto status = proxy.sandbox.daemonStatus("arcproxy");
+    EXPECT_EQ(status.at("connections").at("forwarded"), 1);
+    EXPECT_EQ(status.at("proxy").at("upstream"), "");
+    EXPECT_TRUE(status.at("cpu").empty()) << "arcproxy is never capped";
+    EXPECT_NE(proxy.sandbox.readLog("var/opt/azcmagent/log/arcproxy.log").find("PROXY_FORWARD"),
+              std::string::npos);
+}
+
+TEST(ArcproxyTest, ReloadSwitchesToTheUpstreamProxyWithItsCredentials) {
+    ArcproxySandbox proxy;
+    ForwardProxy::Options upstream_options;
+    upstream_options.required_authorization = "Basic YWdlbnQ6czNjcmV0"; // agent:s3cret
+    ForwardProxy upstream(upstream_options);
+    proxy.sandbox.writeLocalConfig(
+        json{{"proxy.url", "http://agent:s3cret@127.0.0.1:" + std::to_string(upstream.port())}});
+    auto reloaded = proxy.reload();
+    ASSERT_TRUE(reloaded) << reloaded.error().message;
+    ASSERT_EQ(reloaded.value().result_int(), 200) << reloaded.value().body();
+    EXPECT_EQ(reloaded.value().body().find("s3cret"), std::string::npos);
+
+    auto response = proxy.getOpenIdConfiguration();
+    ASSERT_TRUE(response) << response.error().message;
+    EXPECT_EQ(response.value().result_int(), 200);
+    EXPECT_EQ(upstream.connects(), 1);
+    const auto status = proxy.sandbox.daemonStatus("arcproxy");
+    EXPECT_EQ(status.at("proxy").at("upstream"),
+              "http://***@127.0.0.1:" + std::to_string(upstream.port()));
+    EXPECT_EQ(proxy.sandbox.readLog("var/opt/azcmagent/log/arcproxy.log").find("s3cret"),
+              std::string::npos);
+
+    // proxy.bypass Arc: direct again after the next reload.
+    proxy.sandbox.writeLocalConfig(
+        json{{"proxy.url", "http://agent:s3cret@127.0.0.1:" + std::to_string(upstream.port())},
+             {"proxy.bypass", {"Arc"}}});
+    ASSERT_TRUE(proxy.reload());
+    ASSERT_TRUE(proxy.getOpenIdConfiguration());
+    EXPECT_EQ(upstream.connects(), 1);
+}
+
+TEST(ArcproxyTest, CloudMetadataAddressIsRefused) {
+    ArcproxySandbox proxy;
+    http::ClientOptions options;
+    options.proxy_url = proxy.proxyUrl();
+    options.retry.max_attempts = 1;
+    http::HttpsClient client(options);
+    http::SimpleRequest request;
+    request.url = "https://169.254.169.254/metadata/instance";
+    auto response = client.send(request);
+    ASSERT_FALSE(response);
+    EXPECT_NE(response.error().message.find("403"), std::string::npos) << response.error().message;
+    EXPECT_EQ(proxy.sandbox.daemonStatus("arcproxy").at("connections").at("refused"), 1);
+}
+
+TEST(ArcproxyTest, OnlyRootMayReload) {
+    ArcproxySandbox proxy;
+    auto as_nobody =
+        runCommand({"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket",
+                    Paths(proxy.sandbox.root()).socketFor("arcproxy").string(), "-X", "POST",
+                    "http://localhost/reload"},
+                   SpawnOptions{{}, 65534, {}});
+    EXPECT_EQ(as_nobody.out, "403");
+    auto status_as_nobody = runCommand({"/usr/bin/curl", "-s", "--unix-socket",
+                                        Paths(proxy.sandbox.root()).socketFor("arcproxy").string(),
+                                        "http://localhost/status"},
+                                       SpawnOptions{{}, 65534, {}});
+    EXPECT_NE(status_as_nobody.out.find("\"service\":\"arcproxy\""), std::string::npos)
+        << status_as_nobody.out << status_as_nobody.err;
+}
+
+} // namespace
+} // namespace azcm::test

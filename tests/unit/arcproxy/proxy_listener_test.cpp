@@ -1,0 +1,313 @@
+// The forward proxy on real loopback sockets: a blocking client on the test thread, the proxy on
+// an io thread, a small echo server as the destination, and the test ForwardProxy as upstream.
+#include "forward_proxy.hpp"
+#include "proxy_listener.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <future>
+#include <string>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace azcm::arcproxy {
+namespace {
+
+using namespace std::chrono_literals;
+
+int connectTo(std::uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    timeval timeout{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    return fd;
+}
+
+void sendAll(int fd, const std::string& data) {
+    std::size_t sent = 0;
+    while (sent < data.size()) {
+        const auto n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+        if (n <= 0) {
+            return;
+        }
+        sent += static_cast<std::size_t>(n);
+    }
+}
+
+// Reads until `count` bytes arrived, the peer closed, or the 5 s receive timeout.
+std::string receive(int fd, std::size_t count) {
+    std::string data;
+    char buffer[4096];
+    while (data.size() < count) {
+        const auto n = ::recv(fd, buffer, sizeof(buffer), 0);
+        if (n <= 0) {
+            break;
+        }
+        data.append(buffer, static_cast<std::size_t>(n));
+    }
+    return data;
+}
+
+// The proxy's answer head (and whatever followed it in the same reads).
+std::string receiveHead(int fd) {
+    std::string data;
+    char c = 0;
+    while (data.find("\r\n\r\n") == std::string::npos && ::recv(fd, &c, 1, 0) == 1) {
+        data.push_back(c);
+    }
+    return data;
+}
+
+bool closedByPeer(int fd, std::chrono::milliseconds within) {
+    pollfd entry{fd, POLLIN, 0};
+    if (::poll(&entry, 1, static_cast<int>(within.count())) <= 0) {
+        return false;
+    }
+    char c = 0;
+    return ::recv(fd, &c, 1, MSG_DONTWAIT) == 0;
+}
+
+// Echoes every byte back on each accepted connection; counts connections.
+class EchoServer {
+public:
+    EchoServer() {
+        listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+        socklen_t length = sizeof(address);
+        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+        port_ = ntohs(address.sin_port);
+        ::listen(listener_, 16);
+        thread_ = std::thread([this] {
+            for (;;) {
+                const int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+                if (client < 0) {
+                    return;
+                }
+                ++connections_;
+                std::thread([client] {
+                    char buffer[4096];
+                    for (;;) {
+                        const auto n = ::recv(client, buffer, sizeof(buffer), 0);
+                        if (n <= 0) {
+                            break;
+                        }
+                        sendAll(client, std::string(buffer, static_cast<std::size_t>(n)));
+                    }
+                    ::close(client);
+                }).detach();
+            }
+        });
+    }
+    ~EchoServer() {
+        ::shutdown(listener_, SHUT_RDWR);
+        ::close(listener_);
+        thread_.join();
+    }
+    EchoServer(const EchoServer&) = delete;
+    EchoServer& operator=(const EchoServer&) = delete;
+    EchoServer(EchoServer&&) = delete;
+    EchoServer& operator=(EchoServer&&) = delete;
+
+    std::uint16_t port() const { return port_; }
+    int connections() const { return connections_.load(); }
+
+private:
+    int listener_ = -1;
+    std::uint16_t port_ = 0;
+    std::atomic<int> connections_{0};
+    std::thread thread_;
+};
+
+// A ProxyListener on its own io thread.
+class ProxyUnderTest {
+public:
+    explicit ProxyUnderTest(ProxyListenerOptions options)
+        : guard_(io_.get_executor()), listener_(io_, std::move(options)) {
+        port_ = listener_.listen("127.0.0.1", 0).value();
+        thread_ = std::thread([this] { io_.run(); });
+    }
+    ~ProxyUnderTest() {
+        std::promise<void> stopped;
+        boost::asio::post(io_, [&] {
+            listener_.stop();
+            stopped.set_value();
+        });
+        stopped.get_future().wait();
+        guard_.reset();
+        io_.stop();
+        thread_.join();
+    }
+    ProxyUnderTest(const ProxyUnderTest&) = delete;
+    ProxyUnderTest& operator=(const ProxyUnderTest&) = delete;
+    ProxyUnderTest(ProxyUnderTest&&) = delete;
+    ProxyUnderTest& operator=(ProxyUnderTest&&) = delete;
+
+    std::uint16_t port() const { return port_; }
+    ProxyCounters counters() {
+        std::promise<ProxyCounters> result;
+        boost::asio::post(io_, [&] { result.set_value(listener_.counters()); });
+        return result.get_future().get();
+    }
+
+private:
+    boost::asio::io_context io_;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
+    ProxyListener listener_;
+    std::uint16_t port_ = 0;
+    std::thread thread_;
+};
+
+ProxyListenerOptions sandboxOptions() {
+    ProxyListenerOptions options;
+    options.rules.allow_loopback = true;
+    options.rules.allowed_ports.clear();
+    return options;
+}
+
+std::string connectHead(const std::string& authority) {
+    return "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n";
+}
+
+TEST(ProxyListener, TunnelCarriesBytesBothWaysIncludingThoseSentWithTheHead) {
+    EchoServer echo;
+    ProxyUnderTest proxy(sandboxOptions());
+    const int fd = connectTo(proxy.port());
+    ASSERT_GE(fd, 0);
+    // A client may pipeline its first bytes (a TLS ClientHello) right behind the CONNECT head.
+    sendAll(fd, connectHead("127.0.0.1:" + std::to_string(echo.port())) + "hello");
+    const auto head = receiveHead(fd);
+    EXPECT_EQ(head.rfind("HTTP/1.1 200 ", 0), 0U) << head;
+    EXPECT_EQ(receive(fd, 5), "hello");
+    const std::string big(200 * 1024, 'x');
+    std::thread writer([&] { sendAll(fd, big); });
+    EXPECT_EQ(receive(fd, big.size()).size(), big.size());
+    writer.join();
+    ::close(fd);
+    EXPECT_EQ(echo.connections(), 1);
+    EXPECT_TRUE([&] {
+        for (int i = 0; i < 100; ++i) {
+            if (proxy.counters().forwarded == 1 && proxy.counters().active == 0) {
+                return true;
+            }
+            std::this_thread::sleep_for(20ms);
+        }
+        return false;
+    }()) << "the tunnel is counted and closed after the client leaves";
+}
+
+TEST(ProxyListener, LoopbackAndForbiddenPortsAreRefusedBeforeAnyConnection) {
+    EchoServer echo;
+    ProxyListenerOptions production; // loopback refused, 443 and 80 only
+    ProxyUnderTest proxy(production);
+    for (const std::string& authority :
+         {"127.0.0.1:" + std::to_string(echo.port()), std::string("127.0.0.1:443"),
+          std::string("169.254.169.254:80"), std::string("localhost:443")}) {
+        const int fd = connectTo(proxy.port());
+        sendAll(fd, connectHead(authority));
+        const auto head = receiveHead(fd);
+        EXPECT_EQ(head.rfind("HTTP/1.1 403 ", 0), 0U) << authority << ": " << head;
+        ::close(fd);
+    }
+    EXPECT_EQ(echo.connections(), 0);
+    EXPECT_EQ(proxy.counters().refused, 4U);
+}
+
+TEST(ProxyListener, MalformedAndUnsupportedRequestsGetClearAnswers) {
+    ProxyUnderTest proxy(sandboxOptions());
+    const std::pair<std::string, std::string> cases[] = {
+        {"CONNECT nohost HTTP/1.1\r\n\r\n", "HTTP/1.1 400 "},
+        {"GET /metadata HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 400 "},
+        {"GET https://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n", "HTTP/1.1 400 "},
+        {"POST http://example.com/ HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: "
+         "chunked\r\n\r\n0\r\n\r\n",
+         "HTTP/1.1 411 "},
+        {"CONNECT a:443 HTTP/1.1\r\nX: " + std::string(9000, 'a') + "\r\n\r\n", "HTTP/1.1 431 "},
+    };
+    for (const auto& [request, expected] : cases) {
+        const int fd = connectTo(proxy.port());
+        sendAll(fd, request);
+        const auto head = receiveHead(fd);
+        EXPECT_EQ(head.rfind(expected, 0), 0U) << request.substr(0, 60) << " -> " << head;
+        ::close(fd);
+    }
+}
+
+TEST(ProxyListener, UpstreamProxyGetsTheTunnelWithItsCredentials) {
+    EchoServer echo;
+    test::ForwardProxy::Options upstream_options;
+    upstream_options.required_authorization = "Basic dXNlcjpwYXNz";
+    test::ForwardProxy upstream(upstream_options);
+    auto options = sandboxOptions();
+    options.upstream = [&upstream]() -> std::optional<http::ProxyUrl> {
+        return http::parseProxyUrl("http://user:pass@127.0.0.1:" + std::to_string(upstream.port()))
+            .value();
+    };
+    ProxyUnderTest proxy(options);
+    const int fd = connectTo(proxy.port());
+    sendAll(fd, connectHead("127.0.0.1:" + std::to_string(echo.port())));
+    const auto head = receiveHead(fd);
+    EXPECT_EQ(head.rfind("HTTP/1.1 200 ", 0), 0U) << head;
+    sendAll(fd, "via upstream");
+    EXPECT_EQ(receive(fd, 12), "via upstream");
+    ::close(fd);
+    EXPECT_EQ(upstream.connects(), 1);
+}
+
+TEST(ProxyListener, UpstreamRefusalBecomesBadGateway) {
+    test::ForwardProxy::Options upstream_options;
+    upstream_options.refuse_status = 403;
+    test::ForwardProxy upstream(upstream_options);
+    auto options = sandboxOptions();
+    options.upstream = [&upstream]() -> std::optional<http::ProxyUrl> {
+        return http::parseProxyUrl(upstream.url()).value();
+    };
+    ProxyUnderTest proxy(options);
+    const int fd = connectTo(proxy.port());
+    sendAll(fd, connectHead("example.com:443"));
+    const auto answer = receive(fd, 4096); // up to the close that follows the short body
+    EXPECT_EQ(answer.rfind("HTTP/1.1 502 ", 0), 0U) << answer;
+    EXPECT_NE(answer.find("refused the tunnel with 403"), std::string::npos) << answer;
+    ::close(fd);
+    EXPECT_EQ(proxy.counters().failed, 1U);
+}
+
+TEST(ProxyListener, ConnectionLimitAndIdleTimeout) {
+    EchoServer echo;
+    auto options = sandboxOptions();
+    options.max_connections = 1;
+    options.idle_timeout = 300ms;
+    ProxyUnderTest proxy(options);
+    const int first = connectTo(proxy.port());
+    sendAll(first, connectHead("127.0.0.1:" + std::to_string(echo.port())));
+    ASSERT_EQ(receiveHead(first).rfind("HTTP/1.1 200 ", 0), 0U);
+
+    const int second = connectTo(proxy.port());
+    EXPECT_EQ(receiveHead(second).rfind("HTTP/1.1 503 ", 0), 0U);
+    ::close(second);
+
+    EXPECT_TRUE(closedByPeer(first, 3000ms)) << "an idle tunnel is closed";
+    ::close(first);
+}
+
+} // namespace
+} // namespace azcm::arcproxy
