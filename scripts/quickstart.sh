@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The quick start: installs the build dependencies, builds, starts arc-emulator and the agent's
 # daemons in a sandbox directory, onboards this machine with a service principal that holds only
-# the Onboarding role, prints `azcmagent show`, and leaves everything running.
+# the Onboarding role, prints `azcmagent show`, instance metadata and a managed identity token,
+# installs a signed extension assigned in ARM, assigns the built-in security baseline and prints
+# its compliance report, and leaves everything running.
 #
 #   bash scripts/quickstart.sh          set up and run (sandbox in ./sandbox, or $AZCM_SANDBOX)
 #   bash scripts/quickstart.sh stop     stop what the quick start started
@@ -104,12 +106,75 @@ curl -sS -H Metadata:true -H @"$sandbox/auth-header" "$token_url" |
        access_token: (.access_token[0:20] + "...")}'
 rm -f "$sandbox/auth-header"
 
+echo "== arcproxy, the local forward proxy"
+AZCM_PROXY_PORT=0 "$bin/arcproxy" >"$sandbox/arcproxy.out" 2>&1 &
+echo "arcproxy $!" >>"$sandbox/pids"
+
+echo "== an extension: publish a signed handler package, assign it in ARM, extservice installs it"
+AZCM_EXT_POLL_SECONDS=10 "$bin/extservice" >"$sandbox/extservice.out" 2>&1 &
+echo "extservice $!" >>"$sandbox/pids"
+handler="$sandbox/hello-handler"
+mkdir -p "$handler"
+cat >"$handler/hello.sh" <<'SH'
+#!/bin/sh
+# A minimal handler (docs/extensions.md): enable reads its public settings and reports success.
+if [ "$1" = enable ]; then
+  settings="config/${ConfigSequenceNumber}.settings"
+  greeting=$(jq -r '.runtimeSettings[0].handlerSettings.publicSettings.greeting // "hello"' "$settings")
+  mkdir -p status
+  printf '[{"status":{"status":"success","code":0,"formattedMessage":{"lang":"en-US","message":"%s from the quick start"}}}]' \
+    "$greeting" >"status/${ConfigSequenceNumber}.status"
+fi
+exit 0
+SH
+cat >"$handler/HandlerManifest.json" <<'JSON'
+[{"name": "Contoso.Quickstart.Hello", "version": 1.0, "handlerManifest": {
+  "installCommand": "hello.sh install", "uninstallCommand": "hello.sh uninstall",
+  "updateCommand": "hello.sh update", "enableCommand": "hello.sh enable",
+  "disableCommand": "hello.sh disable"}}]
+JSON
+(cd "$handler" && zip -q -r "$sandbox/hello-1.0.0.zip" .)
+"$bin/arc-emulator" extension publish --data-dir "$sandbox/emulator" --zip "$sandbox/hello-1.0.0.zip" \
+  --publisher Contoso.Quickstart --type Hello --version 1.0.0 | jq '{publisher, type, version, sha256}'
+machine="$(hostname -s | tr -c 'a-zA-Z0-9._\n-' '-')"
+extension="$arm/subscriptions/$subscription/resourceGroups/quickstart-rg/providers/Microsoft.HybridCompute/machines/$machine/extensions/hello?api-version=2024-07-10"
+arm_call() {
+  curl -sS --fail --cacert "$(jq -r .caCertPath "$cloud")" \
+    -H "Authorization: Bearer $owner_token" -H "Content-Type: application/json" "$@"
+}
+arm_call -X PUT "$extension" >/dev/null -d '{"location": "westeurope", "properties": {
+  "publisher": "Contoso.Quickstart", "type": "Hello", "typeHandlerVersion": "1.0.0",
+  "settings": {"greeting": "Hello, Arc"}}}'
+for _ in $(seq 1 60); do
+  state="$(arm_call "$extension" | jq -r .properties.provisioningState)"
+  [ "$state" = Succeeded ] || [ "$state" = Failed ] && break
+  sleep 1
+done
+arm_call "$extension" | jq '{name, provisioningState: .properties.provisioningState,
+  status: .properties.instanceView.status.message}'
+
+echo "== guest configuration: gcservice evaluates the built-in security baseline (Audit)"
+AZCM_GC_POLL_SECONDS=5 AZCM_GC_EVALUATION_SECONDS=300 "$bin/gcservice" >"$sandbox/gcservice.out" 2>&1 &
+echo "gcservice $!" >>"$sandbox/pids"
+assignment="$arm/subscriptions/$subscription/resourceGroups/quickstart-rg/providers/Microsoft.HybridCompute/machines/$machine/providers/Microsoft.GuestConfiguration/guestConfigurationAssignments/AzureArcSecurityBaseline?api-version=2022-01-25"
+gc_arm() { arm_call "$@"; }
+gc_arm -X PUT "$assignment" >/dev/null \
+  -d '{"properties":{"guestConfiguration":{"name":"AzureArcSecurityBaseline","version":"1.0.0","assignmentType":"Audit"}}}'
+for _ in $(seq 1 60); do
+  [ "$(gc_arm "$assignment" | jq -r .properties.complianceStatus)" != Pending ] && break
+  sleep 1
+done
+gc_arm "$assignment" | jq '{complianceStatus: .properties.complianceStatus,
+  reasons: [.properties.latestAssignmentReport.resources[]? |
+            {resource: .resourceId, status: .complianceStatus, reason: .reasons[0].phrase}]}'
+
 cat <<TXT
 
 Everything is running in $sandbox:
   AZCM_ROOT=$AZCM_ROOT $bin/azcmagent show      the agent's state
   cat $cloud                                     the emulator's endpoints and owner credential
   tail -f $AZCM_ROOT/var/opt/azcmagent/log/himds.log
+  tail -f $AZCM_ROOT/var/lib/GuestConfig/ext_mgr_logs/gc_ext.log   the extension manager
   curl -H Metadata:true "$imds/metadata/instance?api-version=2021-02-01"   instance metadata
 Stop it with:  AZCM_SANDBOX=$sandbox bash scripts/quickstart.sh stop
 TXT

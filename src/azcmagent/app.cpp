@@ -7,8 +7,10 @@
 #include "connect.hpp"
 #include "console.hpp"
 #include "disconnect.hpp"
+#include "extension_command.hpp"
 #include "fs/atomic_file.hpp"
 #include "log/log.hpp"
+#include "logs_command.hpp"
 #include "redact.hpp"
 #include "show_command.hpp"
 
@@ -85,6 +87,9 @@ struct Commands {
     ShowOptions show;
     ConfigOptions config;
     CheckOptions check;
+    LogsOptions logs;
+    ExtensionOptions extension;
+    CLI::App* extension_command = nullptr;
     std::vector<std::string> help_topic;
 };
 
@@ -133,6 +138,8 @@ void defineCommands(CLI::App& app, Commands& commands) {
 
     defineConfigCommand(app, commands.config);
     defineCheckCommand(app, commands.check);
+    defineLogsCommand(app, commands.logs);
+    commands.extension_command = defineExtensionCommand(app, commands.extension);
     app.add_subcommand("version", "Print the agent version");
     auto* help = app.add_subcommand("help", "Help about any command");
     help->add_option("command", commands.help_topic, "Command to describe");
@@ -170,6 +177,12 @@ Result<void> dispatch(CLI::App& app, const Commands& commands, const Environment
     }
     if (app.got_subcommand("check")) {
         return runCheck(commands.check, env, console);
+    }
+    if (app.got_subcommand("extension")) {
+        return runExtension(*commands.extension_command, commands.extension, env, console);
+    }
+    if (app.got_subcommand("logs")) {
+        return runLogs(commands.logs, env, console);
     }
     if (app.got_subcommand("connect")) {
         BOOST_OUTCOME_TRY(result, runConnect(commands.connect, env, console));

@@ -2,6 +2,7 @@
 
 #include "api_versions.hpp"
 #include "crypto/encoding.hpp"
+#include "guest_configuration_arm.hpp"
 #include "http_util.hpp"
 #include "machine_view.hpp"
 #include "rbac.hpp"
@@ -25,6 +26,8 @@ enum class RouteKind {
     kMachine,
     kExtensions,
     kExtension,
+    kGcAssignments, // .../machines/{m}/providers/Microsoft.GuestConfiguration/...Assignments
+    kGcAssignment,
     kOperationStatus,
     kOperationResult,
     kUnknownHybridComputeType,
@@ -37,7 +40,7 @@ struct Route {
     std::string resource_group;
     std::string name;
     std::string resource_type; // for kUnknownHybridComputeType
-    std::string extension;     // kExtension
+    std::string extension;     // kExtension; the assignment's name for kGcAssignment
     std::string operation_id;  // kOperationStatus, kOperationResult
 };
 
@@ -87,6 +90,12 @@ Route parseRoute(const std::vector<std::string>& s) {
             if (is(s, 8, "extensions") && s.size() <= 10) {
                 route.kind = s.size() == 9 ? RouteKind::kExtensions : RouteKind::kExtension;
                 route.extension = s.size() == 10 ? s[9] : std::string();
+                return route;
+            }
+            if (is(s, 8, "providers") && is(s, 9, "microsoft.guestconfiguration") &&
+                is(s, 10, "guestconfigurationassignments") && s.size() <= 12) {
+                route.kind = s.size() == 11 ? RouteKind::kGcAssignments : RouteKind::kGcAssignment;
+                route.extension = s.size() == 12 ? s[11] : std::string();
                 return route;
             }
             route.kind = RouteKind::kUnknownHybridComputeType;
@@ -273,7 +282,11 @@ http::Response ArmService::handle(const http::Request& request,
     }
 
     const bool hybrid = usesHybridCompute(route.kind);
-    const auto& versions = hybrid ? hybridComputeApiVersions() : resourcesApiVersions();
+    const bool guest_configuration =
+        route.kind == RouteKind::kGcAssignments || route.kind == RouteKind::kGcAssignment;
+    const auto& versions = guest_configuration ? guestConfigurationApiVersions()
+                           : hybrid            ? hybridComputeApiVersions()
+                                               : resourcesApiVersions();
     const auto version = query.find("api-version");
     if (version == query.end() || version->second.empty()) {
         return badRequest(request, "InvalidApiVersionParameter",
@@ -340,6 +353,11 @@ http::Response ArmService::handle(const http::Request& request,
         return route.kind == RouteKind::kExtensions ? extensions_.list(extension_call)
                                                     : extensions_.extension(extension_call);
     }
+    case RouteKind::kGcAssignments:
+    case RouteKind::kGcAssignment:
+        return GcAssignmentArm(context_).handle(
+            GcAssignmentCall{request, call.caller, call.assignments, call.route.subscription_id,
+                             route.resource_group, route.name, route.extension, version->second});
     case RouteKind::kOperationStatus:
     case RouteKind::kOperationResult:
         return extensions_.operation(OperationCall{request, call.caller, call.assignments,

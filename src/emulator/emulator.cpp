@@ -1,5 +1,6 @@
 #include "emulator.hpp"
 
+#include "guest_configuration_agent_service.hpp"
 #include "http_util.hpp"
 #include "log/log.hpp"
 
@@ -14,8 +15,8 @@ Emulator::Emulator(Store& store,
                    const Clock& clock,
                    EmulatorOptions options,
                    std::string base_url)
-    : context_{store, pki, clock, options, std::move(base_url)}, entra_(context_), arm_(context_),
-      identity_(context_), extension_agent_(context_) {}
+    : context_{store, pki, clock, options, std::move(base_url), &waiters_}, entra_(context_),
+      arm_(context_), identity_(context_), extension_agent_(context_) {}
 
 http::Response Emulator::handle(const http::Request& request, const http::PeerInfo& peer) {
     http::Response response;
@@ -32,6 +33,29 @@ http::Response Emulator::handle(const http::Request& request, const http::PeerIn
                   std::string(request.method_string()),
                   log::sanitize(std::string(request.target())), response.result_int());
     return response;
+}
+
+void Emulator::handleAsync(http::Request&& request,
+                           const http::PeerInfo& peer,
+                           http::Respond respond) {
+    // An exception here reaches the server, which answers 500.
+    if (ExtensionAgentService::isGoalStateRequest(request)) {
+        extension_agent_.goalStateAsync(std::move(request), peer, std::move(respond));
+        return;
+    }
+    respond(handle(request, peer));
+}
+
+void Emulator::enableLongPoll(boost::asio::any_io_executor executor,
+                              std::chrono::milliseconds probe_interval) {
+    Store& store = context_.store;
+    waiters_.attach(
+        std::move(executor),
+        [&store]() -> std::optional<std::int64_t> {
+            auto revision = store.packageRevision();
+            return revision ? std::optional<std::int64_t>(revision.value()) : std::nullopt;
+        },
+        probe_interval);
 }
 
 http::Response Emulator::route(const http::Request& request, const http::PeerInfo& peer) {
@@ -58,9 +82,9 @@ http::Response Emulator::route(const http::Request& request, const http::PeerInf
         return identity_.handle(request, peer, rest);
     }
     if (!parts.empty() && equalsIgnoreCase(parts.front(), "gc")) {
-        // Reserved for the guest configuration service (a later issue).
-        return errorResponse(request, http::Status::not_found, "NotFound",
-                             "The guest configuration service is not available yet.");
+        // The agent's guest configuration routes (guest_configuration_agent_service.hpp).
+        const std::vector<std::string> rest(parts.begin() + 1, parts.end());
+        return GcAgentService(context_).handle(request, peer, rest);
     }
     if (auto response = entra_.handle(request, parts, target.value().query)) {
         return std::move(*response);

@@ -1,11 +1,13 @@
 #pragma once
 // The emulator's request router: one HTTPS port, routed by path to Entra ID, ARM
 // ("/subscriptions"), the hybrid identity service ("/his", with the agent's extension routes below
-// "/his/machines/extensions") and the reserved guest configuration
-// base ("/gc"). Synchronous and socket-free, so tests drive it with constructed requests.
+// "/his/machines/extensions") and the guest configuration agent
+// routes ("/gc", guest_configuration_agent_service.hpp). Synchronous and socket-free, so tests
+// drive it with constructed requests.
 #include "arm_service.hpp"
 #include "entra_service.hpp"
 #include "extension_agent_service.hpp"
+#include "goal_state_waiters.hpp"
 #include "http/http_types.hpp"
 #include "identity_service.hpp"
 #include "service_context.hpp"
@@ -31,10 +33,19 @@ public:
     const std::string& baseUrl() const { return context_.base_url; }
 
     http::Response handle(const http::Request& request, const http::PeerInfo& peer);
+    // The server's entry: like handle(), except that long-polls (GET goal state with
+    // If-None-Match and waitSeconds) answer later, on the executor given to enableLongPoll.
+    void handleAsync(http::Request&& request, const http::PeerInfo& peer, http::Respond respond);
+    // Lets requests park on `executor`; publishes by other processes are noticed by polling the
+    // database's package revision every `probe_interval` while anyone waits.
+    void enableLongPoll(boost::asio::any_io_executor executor,
+                        std::chrono::milliseconds probe_interval = std::chrono::milliseconds(200));
+    GoalStateWaiters& waiters() { return waiters_; }
 
 private:
     http::Response route(const http::Request& request, const http::PeerInfo& peer);
 
+    GoalStateWaiters waiters_; // before context_, which points at it
     ServiceContext context_;
     EntraService entra_;
     ArmService arm_;

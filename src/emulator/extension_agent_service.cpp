@@ -1,9 +1,17 @@
 #include "extension_agent_service.hpp"
 
+#include "crypto/cms.hpp"
+#include "data_dir.hpp"
 #include "extension_view.hpp"
+#include "goal_state_waiters.hpp"
 #include "http_util.hpp"
 #include "log/log.hpp"
 #include "machine_auth.hpp"
+#include "machine_view.hpp"
+#include "package_store.hpp"
+#include "settings_certificate.hpp"
+
+#include <algorithm>
 
 #include <spdlog/spdlog.h>
 
@@ -22,23 +30,53 @@ http::Response invalid(const http::Request& request, std::string_view message) {
     return errorResponse(request, http::Status::bad_request, "InvalidRequest", message);
 }
 
-// One extension as the agent needs it. protectedSettings are left out until the control plane
-// can encrypt them to the agent's settings certificate (issue 5 item 4).
-json goalStateEntry(const ExtensionRecord& extension) {
-    json entry{{"name", extension.name},
-               {"state", extension.provisioning_state == "Deleting" ? "uninstall" : "enabled"},
-               {"sequenceNumber", extension.sequence_number},
-               {"provisioningState", extension.provisioning_state}};
-    for (const char* key : {"publisher", "type", "typeHandlerVersion", "enableAutomaticUpgrade",
-                            "autoUpgradeMinorVersion", "forceUpdateTag", "settings"}) {
-        if (extension.properties.contains(key)) {
-            entry[key] = extension.properties.at(key);
+// If-None-Match: "*" or a list of entity tags (weak ones compare by their opaque part).
+bool ifNoneMatchHas(std::string_view header, const std::string& etag) {
+    std::size_t start = 0;
+    while (start < header.size()) {
+        auto comma = header.find(',', start);
+        auto item = header.substr(start, comma == std::string_view::npos ? comma : comma - start);
+        while (!item.empty() && item.front() == ' ') {
+            item.remove_prefix(1);
         }
+        while (!item.empty() && item.back() == ' ') {
+            item.remove_suffix(1);
+        }
+        if (item.substr(0, 2) == "W/") {
+            item.remove_prefix(2);
+        }
+        if (item == "*" || item == etag) {
+            return true;
+        }
+        if (comma == std::string_view::npos) {
+            break;
+        }
+        start = comma + 1;
     }
-    if (!entry.contains("settings")) {
-        entry["settings"] = json::object();
+    return false;
+}
+
+// ?waitSeconds=N (0 when absent); nullopt when malformed or out of range.
+std::optional<std::chrono::seconds> requestedWait(const http::Request& request) {
+    auto target =
+        splitRequestTarget(std::string_view(request.target().data(), request.target().size()));
+    if (!target) {
+        return std::nullopt;
     }
-    return entry;
+    const auto it = target.value().query.find("waitSeconds");
+    if (it == target.value().query.end()) {
+        return std::chrono::seconds(0);
+    }
+    const std::string& text = it->second;
+    if (text.empty() || text.size() > 3 ||
+        !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return std::nullopt;
+    }
+    const int seconds = std::stoi(text);
+    if (seconds > kMaxGoalStateWaitSeconds) {
+        return std::nullopt;
+    }
+    return std::chrono::seconds(seconds);
 }
 
 std::string optionalString(const json& body, const char* key) {
@@ -107,43 +145,226 @@ json instanceView(const ExtensionRecord& extension, const Report& report, System
 
 bool ExtensionAgentService::handles(const std::vector<std::string>& segments) {
     return segments.size() >= 2 && equalsIgnoreCase(segments[0], "machines") &&
-           equalsIgnoreCase(segments[1], "extensions");
+           (equalsIgnoreCase(segments[1], "extensions") ||
+            equalsIgnoreCase(segments[1], "packages"));
+}
+
+bool ExtensionAgentService::isGoalStateRequest(const http::Request& request) {
+    if (request.method() != http::Verb::get) {
+        return false;
+    }
+    auto target =
+        splitRequestTarget(std::string_view(request.target().data(), request.target().size()));
+    if (!target) {
+        return false;
+    }
+    auto segments = pathSegments(target.value().path);
+    return segments && segments.value().size() == 4 &&
+           equalsIgnoreCase(segments.value()[0], "his") &&
+           equalsIgnoreCase(segments.value()[1], "machines") &&
+           equalsIgnoreCase(segments.value()[2], "extensions") &&
+           equalsIgnoreCase(segments.value()[3], "goalstate");
 }
 
 http::Response ExtensionAgentService::handle(const http::Request& request,
                                              const http::PeerInfo& peer,
                                              const std::vector<std::string>& segments) {
-    const bool goal_state = segments.size() == 3 && equalsIgnoreCase(segments[2], "goalstate");
-    const bool report_route = segments.size() == 3 && equalsIgnoreCase(segments[2], "report");
-    if (!goal_state && !report_route) {
+    const auto route = [&](std::string_view name) {
+        return segments.size() == 3 && equalsIgnoreCase(segments[2], name);
+    };
+    if (equalsIgnoreCase(segments[1], "packages")) {
+        if (request.method() != http::Verb::get) {
+            return errorResponse(request, http::Status::method_not_allowed, "MethodNotAllowed",
+                                 "Packages accept GET only.");
+        }
+        auto lookup = machineForAgent(context_, request, peer);
+        if (lookup.failure) {
+            return std::move(*lookup.failure);
+        }
+        return package(request, segments);
+    }
+    http::Verb expected = http::Verb::get;
+    if (route("report")) {
+        expected = http::Verb::post;
+    } else if (route("settingsCertificate")) {
+        expected = http::Verb::put;
+    } else if (!route("goalstate")) {
         return errorResponse(request, http::Status::not_found, "NotFound",
                              "No such extension service route.");
     }
-    const auto expected = goal_state ? http::Verb::get : http::Verb::post;
     if (request.method() != expected) {
         return errorResponse(request, http::Status::method_not_allowed, "MethodNotAllowed",
-                             goal_state ? "The goal state accepts GET only."
-                                        : "Reports accept POST only.");
+                             "This route accepts " +
+                                 std::string(http::beast_http::to_string(expected)) + " only.");
     }
-    auto lookup = machineForPeer(context_, request, peer);
+    auto lookup = machineForAgent(context_, request, peer);
     if (lookup.failure) {
         return std::move(*lookup.failure);
     }
-    return goal_state ? goalState(request, *lookup.machine) : report(request, *lookup.machine);
+    if (route("report")) {
+        return report(request, *lookup.machine);
+    }
+    if (route("settingsCertificate")) {
+        return settingsCertificate(request, *lookup.machine);
+    }
+    return goalState(request, *lookup.machine);
+}
+
+http::Response ExtensionAgentService::answer(const http::Request& request,
+                                             const ExtensionGoalState& state) const {
+    const auto match = request.find(http::Field::if_none_match);
+    if (match != request.end() &&
+        ifNoneMatchHas(std::string_view(match->value().data(), match->value().size()),
+                       state.etag)) {
+        auto response = emptyResponse(request, http::Status::not_modified);
+        response.set(http::Field::etag, state.etag);
+        return response;
+    }
+    auto response = jsonResponse(request, http::Status::ok, state.body);
+    response.set(http::Field::etag, state.etag);
+    return response;
 }
 
 http::Response ExtensionAgentService::goalState(const http::Request& request,
                                                 const MachineRecord& machine) {
-    auto extensions = context_.store.listExtensions(machine.subscription_id, machine.resource_group,
-                                                    machine.name);
-    if (!extensions) {
-        return internalError(request, extensions.error());
+    auto state = composeGoalState(context_, machine);
+    if (!state) {
+        return internalError(request, state.error());
     }
-    json entries = json::array();
-    for (const auto& extension : extensions.value()) {
-        entries.push_back(goalStateEntry(extension));
+    return answer(request, state.value());
+}
+
+// A parked goal state request: what it needs to answer later.
+struct ExtensionAgentService::Poll {
+    http::Request request;
+    http::Respond respond;
+    MachineRecord machine;
+    std::chrono::steady_clock::time_point deadline;
+};
+
+void ExtensionAgentService::goalStateAsync(http::Request&& request,
+                                           const http::PeerInfo& peer,
+                                           http::Respond respond) {
+    auto lookup = machineForAgent(context_, request, peer);
+    if (lookup.failure) {
+        respond(std::move(*lookup.failure));
+        return;
     }
-    return jsonResponse(request, http::Status::ok, json{{"extensions", entries}});
+    auto wait = requestedWait(request);
+    if (!wait) {
+        respond(invalid(request, "waitSeconds must be an integer from 0 to " +
+                                     std::to_string(kMaxGoalStateWaitSeconds) + "."));
+        return;
+    }
+    auto state = composeGoalState(context_, *lookup.machine);
+    if (!state) {
+        respond(internalError(request, state.error()));
+        return;
+    }
+    auto response = answer(request, state.value());
+    const bool unchanged = response.result() == http::Status::not_modified;
+    if (!unchanged || *wait == std::chrono::seconds(0) || context_.waiters == nullptr ||
+        !context_.waiters->canWait()) {
+        respond(std::move(response));
+        return;
+    }
+    auto poll = std::make_shared<Poll>();
+    poll->request = std::move(request);
+    poll->respond = std::move(respond);
+    poll->machine = std::move(*lookup.machine);
+    poll->deadline = std::chrono::steady_clock::now() + *wait;
+    park(std::move(poll));
+}
+
+void ExtensionAgentService::park(std::shared_ptr<Poll> poll) {
+    const auto key = goalStateKey(poll->machine.subscription_id, poll->machine.resource_group,
+                                  poll->machine.name);
+    context_.waiters->wait(key, poll->deadline, [this, poll](bool timed_out) {
+        // The machine may have gone while the request waited.
+        auto found = context_.store.findMachine(poll->machine.subscription_id,
+                                                poll->machine.resource_group, poll->machine.name);
+        if (!found) {
+            poll->respond(internalError(poll->request, found.error()));
+            return;
+        }
+        if (!found.value()) {
+            poll->respond(errorResponse(poll->request, http::Status::not_found, "MachineNotFound",
+                                        "The machine was deleted."));
+            return;
+        }
+        auto state = composeGoalState(context_, *found.value());
+        if (!state) {
+            poll->respond(internalError(poll->request, state.error()));
+            return;
+        }
+        auto response = answer(poll->request, state.value());
+        const bool unchanged = response.result() == http::Status::not_modified;
+        if (unchanged && !timed_out && std::chrono::steady_clock::now() < poll->deadline) {
+            park(poll); // a wake-up for something this goal state does not show
+            return;
+        }
+        poll->respond(std::move(response));
+    });
+}
+
+http::Response ExtensionAgentService::settingsCertificate(const http::Request& request,
+                                                          const MachineRecord& machine) {
+    const auto body = parseJsonObject(request.body());
+    if (!body || !body->contains("certificate") || !body->at("certificate").is_string()) {
+        return invalid(request, "The body must be {\"certificate\": \"<PEM>\"}.");
+    }
+    auto pem = validateSettingsCertificate(body->at("certificate").get<std::string>(),
+                                           context_.clock.now());
+    if (!pem) {
+        return errorResponse(request, http::Status::bad_request, "InvalidCertificate",
+                             pem.error().message);
+    }
+    auto thumbprint = crypto::certificateThumbprint(pem.value());
+    if (!thumbprint) {
+        return internalError(request, thumbprint.error());
+    }
+    auto stored = context_.store.putSettingsCertificate(machine, pem.value());
+    if (!stored) {
+        return internalError(request, stored.error());
+    }
+    goalStateChanged(context_, machine.subscription_id, machine.resource_group, machine.name);
+    spdlog::info("EMULATOR_SETTINGS_CERT_REGISTERED machine={} thumbprint={}",
+                 log::sanitize(machineId(machine)), thumbprint.value());
+    return jsonResponse(request, http::Status::ok, json{{"thumbprint", thumbprint.value()}});
+}
+
+http::Response ExtensionAgentService::package(const http::Request& request,
+                                              const std::vector<std::string>& segments) {
+    // machines/packages/extension/{publisher}/{type}/{version}
+    // machines/packages/guestconfiguration/{name}/{version}
+    const bool extension = segments.size() == 6 && segments[2] == kPackageKindExtension;
+    const bool guest = segments.size() == 5 && segments[2] == kPackageKindGuestConfiguration;
+    if (!extension && !guest) {
+        return errorResponse(request, http::Status::not_found, "NotFound",
+                             "No such package route.");
+    }
+    const std::string publisher = extension ? segments[3] : std::string();
+    const std::string& type = segments[segments.size() - 2];
+    const std::string& version = segments.back();
+    auto found = findPackage(context_.store, segments[2], publisher, type, version);
+    if (!found) {
+        return internalError(request, found.error());
+    }
+    if (!found.value() || found.value()->version != version) {
+        return errorResponse(request, http::Status::not_found, "PackageNotFound",
+                             "No package is published for that name and version.");
+    }
+    auto bytes = readPackageBytes(DataDir(context_.options.data_dir), *found.value());
+    if (!bytes) {
+        return internalError(request, bytes.error());
+    }
+    http::Response response{http::Status::ok, request.version()};
+    response.keep_alive(request.keep_alive());
+    response.set(http::Field::content_type, "application/zip");
+    response.set(http::Field::etag, "\"" + found.value()->sha256 + "\"");
+    response.body() = std::move(bytes.value());
+    response.prepare_payload();
+    return response;
 }
 
 http::Response ExtensionAgentService::report(const http::Request& request,
@@ -215,6 +436,7 @@ http::Response ExtensionAgentService::report(const http::Request& request,
     if (!stored) {
         return internalError(request, stored.error());
     }
+    goalStateChanged(context_, machine.subscription_id, machine.resource_group, machine.name);
     spdlog::info("EMULATOR_EXTENSION_REPORT extension={} status={}",
                  log::sanitize(extensionId(extension)), report.status);
     return jsonResponse(

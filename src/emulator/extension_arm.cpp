@@ -2,6 +2,7 @@
 
 #include "arm_service.hpp"
 #include "crypto/encoding.hpp"
+#include "extension_goal_state.hpp"
 #include "extension_view.hpp"
 #include "http_util.hpp"
 #include "machine_view.hpp"
@@ -313,6 +314,8 @@ http::Response ExtensionArm::put(const ExtensionCall& call, const MachineRecord&
     if (!stored) {
         return internalError(request, stored.error());
     }
+    goalStateChanged(context_, extension.subscription_id, extension.resource_group,
+                     extension.machine);
     return accepted(call, created ? http::Status::created : http::Status::ok, operation,
                     &extension);
 }
@@ -362,6 +365,8 @@ http::Response ExtensionArm::patch(const ExtensionCall& call, ExtensionRecord ex
     if (!stored) {
         return internalError(request, stored.error());
     }
+    goalStateChanged(context_, extension.subscription_id, extension.resource_group,
+                     extension.machine);
     return accepted(call, http::Status::ok, operation, &extension);
 }
 
@@ -397,6 +402,8 @@ http::Response ExtensionArm::remove(const ExtensionCall& call, ExtensionRecord e
     if (!stored) {
         return internalError(request, stored.error());
     }
+    goalStateChanged(context_, extension.subscription_id, extension.resource_group,
+                     extension.machine);
     return accepted(call, http::Status::accepted, operation, nullptr);
 }
 

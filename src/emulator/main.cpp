@@ -2,6 +2,7 @@
 // tests and CI. Thin entry point: flags here, everything else in emulator_core.
 #include "error.hpp"
 #include "log/log.hpp"
+#include "package_publish_command.hpp"
 #include "server.hpp"
 #include "sp_command.hpp"
 
@@ -69,6 +70,33 @@ int main(int argc, char** argv) {
     create->add_option("--cert-out", cert_out,
                        "Also register a certificate; write its key and certificate PEM here");
 
+    auto* extension = app.add_subcommand("extension", "Extension handler packages");
+    extension->require_subcommand(1);
+    auto* publish = extension->add_subcommand("publish", "Sign and publish a handler package");
+    azcm::emulator::PublishOptions publish_options;
+    publish->add_option("--data-dir", publish_options.data_dir, "State directory of the emulator")
+        ->required();
+    publish->add_option("--zip", publish_options.zip, "The handler package (zip, <= 100 MiB)")
+        ->required();
+    publish->add_option("--publisher", publish_options.publisher, "Extension publisher")
+        ->required();
+    publish->add_option("--type", publish_options.type, "Extension type")->required();
+    publish->add_option("--version", publish_options.version, "Handler version, e.g. 1.2.3")
+        ->required();
+
+    // `gc publish`: a guest configuration package, through the same signed package store.
+    auto* gc = app.add_subcommand("gc", "Guest configuration packages");
+    gc->require_subcommand(1);
+    auto* gc_publish = gc->add_subcommand("publish", "Sign and publish a configuration package");
+    azcm::emulator::PublishOptions gc_options;
+    gc_options.kind = "guestconfiguration";
+    gc_publish->add_option("--data-dir", gc_options.data_dir, "State directory of the emulator")
+        ->required();
+    gc_publish->add_option("--zip", gc_options.zip, "The package (zip with configuration.json)")
+        ->required();
+    gc_publish->add_option("--name", gc_options.type, "Configuration name")->required();
+    gc_publish->add_option("--version", gc_options.version, "Version, e.g. 1.0.0")->required();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
@@ -85,6 +113,24 @@ int main(int argc, char** argv) {
             auto answer = azcm::emulator::createServicePrincipal(sp_options);
             if (!answer) {
                 std::cerr << "arc-emulator sp create: " << answer.error().message << "\n";
+                return answer.error().code != 0 ? answer.error().code : 1;
+            }
+            std::cout << answer.value().dump(2) << std::endl;
+            return 0;
+        }
+        if (publish->parsed()) {
+            auto answer = azcm::emulator::publishPackageCommand(publish_options);
+            if (!answer) {
+                std::cerr << "arc-emulator extension publish: " << answer.error().message << "\n";
+                return answer.error().code != 0 ? answer.error().code : 1;
+            }
+            std::cout << answer.value().dump(2) << std::endl;
+            return 0;
+        }
+        if (gc_publish->parsed()) {
+            auto answer = azcm::emulator::publishPackageCommand(gc_options);
+            if (!answer) {
+                std::cerr << "arc-emulator gc publish: " << answer.error().message << "\n";
                 return answer.error().code != 0 ? answer.error().code : 1;
             }
             std::cout << answer.value().dump(2) << std::endl;

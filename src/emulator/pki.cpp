@@ -123,6 +123,7 @@ Result<EmulatorPki> loadOrCreatePki(const DataDir& dir, SystemTime now) {
     if (ec) {
         return makeError(exitcode::kInitFailed, "cannot resolve " + dir.caCert().string());
     }
+    BOOST_OUTCOME_TRY(assignTo(pki.package_signer, loadOrCreatePackageSigner(dir, now)));
     return pki;
 }
 

@@ -5,6 +5,7 @@
 #include "clock.hpp"
 #include "data_dir.hpp"
 #include "error.hpp"
+#include "package_store.hpp"
 
 #include <filesystem>
 #include <string>
@@ -20,6 +21,7 @@ struct EmulatorPki {
     std::string signing_public_pem;
     std::string signing_kid;
     std::filesystem::path ca_cert_path; // absolute
+    PackageSigner package_signer;       // signs extension and guest configuration packages
 };
 
 // Loads the material from `dir`, creating what is missing; the TLS certificate is re-issued when

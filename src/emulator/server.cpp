@@ -5,6 +5,7 @@
 #include "data_dir.hpp"
 #include "emulator.hpp"
 #include "fs/atomic_file.hpp"
+#include "guest_configuration_baseline.hpp"
 #include "http/http_server.hpp"
 
 #include <charconv>
@@ -84,6 +85,7 @@ json cloudJson(const Settings& settings, const EmulatorPki& pki, const std::stri
         {"tenantId", settings.tenant_id},
         {"subscriptionId", settings.subscription_id},
         {"caCertPath", pki.ca_cert_path.string()},
+        {"packageSigningRootPath", pki.package_signer.root_cert_path.string()},
         {"endpoints",
          {{"entra", base_url},
           {"arm", base_url},
@@ -127,16 +129,28 @@ int serve(const ServeOptions& options) {
     }
 
     daemon::DaemonRunner runner("arc-emulator");
-    Emulator emulator(*store.value(), pki.value(), clock, options.emulator, std::string());
+    auto emulator_options = options.emulator;
+    emulator_options.data_dir = dir.root();
+    Emulator emulator(*store.value(), pki.value(), clock, emulator_options, std::string());
+    // The built-in security baseline, offered out of the box (guest_configuration_baseline.hpp).
+    if (auto baseline =
+            publishBuiltInBaseline(*store.value(), dir, pki.value().package_signer, clock.now());
+        !baseline) {
+        spdlog::error("EMULATOR_GC_BASELINE_FAILED {}", baseline.error().message);
+    }
     http::ServerLimits limits;
     http::HttpServer server(
         runner.context().get_executor(),
         [&emulator, &clock](http::Request&& request, const http::PeerInfo& peer,
                             http::Respond respond) {
-            auto response = emulator.handle(request, peer);
-            // As Azure's front doors do: clients measure their clock skew against it.
-            response.set(http::Field::date, http::httpDate(clock.now()));
-            respond(std::move(response));
+            // Asynchronous: a goal state long-poll answers later (goal_state_waiters.hpp).
+            emulator.handleAsync(std::move(request), peer,
+                                 [&clock, respond = std::move(respond)](http::Response&& response) {
+                                     // As Azure's front doors do: clients measure their clock
+                                     // skew against it.
+                                     response.set(http::Field::date, http::httpDate(clock.now()));
+                                     respond(std::move(response));
+                                 });
         },
         limits);
     auto port = server.listenTls(options.listen.host, options.listen.port, tls.value());
@@ -152,7 +166,11 @@ int serve(const ServeOptions& options) {
         server.stop();
         return fail(written.error());
     }
-    runner.onShutdown([&server] { server.stop(); });
+    emulator.enableLongPoll(runner.context().get_executor());
+    runner.onShutdown([&server, &emulator] {
+        server.stop();
+        emulator.waiters().cancelAll(); // parked long-polls must not hold the loop open
+    });
     spdlog::info("EMULATOR_READY port={} url={} cloud={}", port.value(), base_url,
                  dir.cloudJson().string());
     runner.notifyReady("port=" + std::to_string(port.value()));

@@ -80,6 +80,24 @@ CREATE TABLE IF NOT EXISTS extension_operations(
   error_message TEXT NOT NULL DEFAULT '',
   start_time INTEGER NOT NULL,
   end_time INTEGER);
+CREATE TABLE IF NOT EXISTS packages(
+  kind TEXT NOT NULL,
+  publisher TEXT NOT NULL COLLATE NOCASE,
+  type TEXT NOT NULL COLLATE NOCASE,
+  version TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  published_at INTEGER NOT NULL,
+  PRIMARY KEY(kind, publisher, type, version));
+CREATE TABLE IF NOT EXISTS settings_certificates(
+  subscription_id TEXT NOT NULL COLLATE NOCASE,
+  resource_group TEXT NOT NULL COLLATE NOCASE,
+  machine TEXT NOT NULL COLLATE NOCASE,
+  cert_pem TEXT NOT NULL,
+  PRIMARY KEY(subscription_id, resource_group, machine),
+  FOREIGN KEY(subscription_id, resource_group, machine)
+    REFERENCES machines(subscription_id, resource_group, name) ON DELETE CASCADE);
 )sql";
 
 // Extensions deleted with their machine or group never get an agent report: their running

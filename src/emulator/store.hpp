@@ -18,6 +18,8 @@
 
 namespace azcm::emulator {
 
+struct PublishedPackage; // package_store.hpp
+
 struct Settings {
     std::string tenant_id;
     std::string subscription_id;
@@ -150,6 +152,23 @@ public:
     Result<void> putOperation(const ExtensionOperation& operation);
     // Runs `body` in one write transaction (several of the calls above as one change).
     Result<void> transaction(const std::function<Result<void>()>& body);
+    // The connection itself, for services that keep tables of their own in the same file
+    // (guest_configuration_store.hpp).
+    Database& database() { return *db_; }
+
+    // Signed packages (package_rows.cpp; use the functions of package_store.hpp).
+    Result<void> putPackage(const PublishedPackage& package);
+    // All versions of (kind, publisher, type), publisher and type case-insensitive.
+    Result<std::vector<PublishedPackage>>
+    listPackages(std::string_view kind, std::string_view publisher, std::string_view type);
+    // Grows with every publish, from any process: the serving process polls it to learn of
+    // publishes by `arc-emulator extension publish`.
+    Result<std::int64_t> packageRevision();
+
+    // The certificate a machine's extension service registered for protected settings (PEM);
+    // nullopt when none. Goes with the machine (package_rows.cpp).
+    Result<std::optional<std::string>> settingsCertificate(const MachineRecord& machine);
+    Result<void> putSettingsCertificate(const MachineRecord& machine, const std::string& cert_pem);
 
 private:
     explicit Store(std::unique_ptr<Database> db) : db_(std::move(db)) {}

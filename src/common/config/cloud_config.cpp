@@ -64,6 +64,12 @@ Result<CloudConfig> parseCloudConfig(const json& document) {
     if (!cloud.ca_cert_path.empty() && cloud.ca_cert_path.front() != '/') {
         return makeError(exitcode::kCloudConfig, "cloud config: caCertPath must be absolute");
     }
+    cloud.package_signing_root_path = optionalString(document, "packageSigningRootPath");
+    if (!cloud.package_signing_root_path.empty() &&
+        cloud.package_signing_root_path.front() != '/') {
+        return makeError(exitcode::kCloudConfig,
+                         "cloud config: packageSigningRootPath must be absolute");
+    }
     const auto& endpoints = document.at("endpoints");
     AZCM_ASSIGN_OR_RETURN(cloud.endpoints.entra, requireHttpsUrl(endpoints, "entra"));
     AZCM_ASSIGN_OR_RETURN(cloud.endpoints.arm, requireHttpsUrl(endpoints, "arm"));
@@ -88,15 +94,19 @@ Result<CloudConfig> loadCloudConfig(const std::filesystem::path& path) {
 }
 
 json toJson(const CloudConfig& cloud) {
-    return json{{"name", cloud.name},
-                {"tenantId", cloud.tenant_id},
-                {"subscriptionId", cloud.subscription_id},
-                {"caCertPath", cloud.ca_cert_path},
-                {"endpoints",
-                 {{"entra", cloud.endpoints.entra},
-                  {"arm", cloud.endpoints.arm},
-                  {"identity", cloud.endpoints.identity},
-                  {"guestConfiguration", cloud.endpoints.guest_configuration}}}};
+    auto document = json{{"name", cloud.name},
+                         {"tenantId", cloud.tenant_id},
+                         {"subscriptionId", cloud.subscription_id},
+                         {"caCertPath", cloud.ca_cert_path},
+                         {"endpoints",
+                          {{"entra", cloud.endpoints.entra},
+                           {"arm", cloud.endpoints.arm},
+                           {"identity", cloud.endpoints.identity},
+                           {"guestConfiguration", cloud.endpoints.guest_configuration}}}};
+    if (!cloud.package_signing_root_path.empty()) {
+        document["packageSigningRootPath"] = cloud.package_signing_root_path;
+    }
+    return document;
 }
 
 } // namespace azcm::config

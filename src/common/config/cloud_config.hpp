@@ -22,6 +22,10 @@ struct CloudConfig {
     std::string tenant_id;       // default tenant, may be empty
     std::string subscription_id; // default subscription, may be empty
     std::string ca_cert_path;    // extra trust anchor (absolute), empty = system store
+    // Trust anchor of extension package signatures (absolute PEM path; cloud.json
+    // packageSigningRootPath). Empty: the built-in Azure root is not shipped, so packages fail
+    // closed.
+    std::string package_signing_root_path;
     CloudEndpoints endpoints;
 };
 

@@ -37,6 +37,7 @@ EmulatorFixture::EmulatorFixture() {
     }
     store_ = std::move(store.value());
     settings_ = store_->initialize().value();
+    options_.data_dir = dir_.path(); // signed packages (DIR/packages)
     emulator_ = std::make_unique<Emulator>(*store_, sharedPki(), clock_, options_, kBaseUrl);
 }
 

@@ -1,0 +1,104 @@
+# Shared by the deb and rpm maintainer scripts: CMake (cmake/Packaging.cmake) pastes this file
+# into each script, so every script is self-contained (a deb postrm runs after the package's
+# files are gone). POSIX sh. @AZCM_UNITS@ is the list of units whose binary is in the package.
+
+azcm_units="@AZCM_UNITS@"
+azcm_sysusers_conf=/usr/lib/sysusers.d/azcmagent.conf
+azcm_tmpfiles_conf=/usr/lib/tmpfiles.d/azcmagent.conf
+
+azcm_warn() {
+    echo "azcmagent: $*" >&2
+}
+
+# PID 1 is systemd: the test sd_booted() uses. In a container or chroot it is not, and the
+# package installs without touching services.
+azcm_systemd_running() {
+    [ -d /run/systemd/system ]
+}
+
+azcm_nologin() {
+    for shell in /usr/sbin/nologin /sbin/nologin; do
+        [ -x "$shell" ] && {
+            echo "$shell"
+            return 0
+        }
+    done
+    echo /bin/false
+}
+
+# Group himds, users himds and arcproxy (each with a group of its own name), both members of
+# group azcmdaemons: system accounts, no login shell, no home directory. systemd-sysusers when
+# present, else shadow-utils with the same result. Existing accounts are kept as they are.
+azcm_create_accounts() {
+    if command -v systemd-sysusers >/dev/null 2>&1; then
+        systemd-sysusers "$azcm_sysusers_conf" && return 0
+        azcm_warn "systemd-sysusers failed; creating the accounts with groupadd/useradd"
+    fi
+    for account in himds arcproxy; do
+        getent group "$account" >/dev/null 2>&1 || groupadd --system "$account"
+        getent passwd "$account" >/dev/null 2>&1 ||
+            useradd --system --gid "$account" --no-create-home --home-dir / \
+                --shell "$(azcm_nologin)" --comment "Azure Connected Machine Agent ($account)" \
+                "$account"
+    done
+    getent group azcmdaemons >/dev/null 2>&1 || groupadd --system azcmdaemons
+    for account in himds arcproxy; do
+        usermod -a -G azcmdaemons "$account"
+    done
+}
+
+# Every directory of ARCHITECTURE section 2 with its owner and mode (tmpfiles.d/azcmagent.conf).
+# Existing directories keep their content; only their owner and mode are reset.
+azcm_create_directories() {
+    if command -v systemd-tmpfiles >/dev/null 2>&1; then
+        systemd-tmpfiles --create "$azcm_tmpfiles_conf" && return 0
+        azcm_warn "systemd-tmpfiles failed; creating the directories with install -d"
+    fi
+    # The "d path mode user group -" lines of the same file.
+    while read -r type path mode user group _; do
+        [ "$type" = d ] || continue
+        install -d -m "$mode" -o "$user" -g "$group" "$path"
+    done <"$azcm_tmpfiles_conf"
+}
+
+# $1: "install" starts the services, "upgrade" restarts them (a stopped one is started too).
+# A service that fails to (re)start is reported, not fatal: the package, the accounts and the
+# data are in place, and `systemctl status` / `azcmagent logs` show why.
+azcm_start_services() {
+    if ! azcm_systemd_running; then
+        echo "azcmagent: systemd is not running; services were not enabled or started"
+        return 0
+    fi
+    systemctl daemon-reload || azcm_warn "systemctl daemon-reload failed"
+    # shellcheck disable=SC2086 # a list of unit names
+    systemctl enable $azcm_units || azcm_warn "could not enable $azcm_units"
+    if [ "$1" = upgrade ]; then
+        # shellcheck disable=SC2086
+        systemctl restart $azcm_units || azcm_warn "could not restart $azcm_units"
+    else
+        # shellcheck disable=SC2086
+        systemctl start $azcm_units || azcm_warn "could not start $azcm_units"
+    fi
+}
+
+azcm_stop_services() {
+    azcm_systemd_running || return 0
+    # shellcheck disable=SC2086
+    systemctl stop $azcm_units || azcm_warn "could not stop $azcm_units"
+    # shellcheck disable=SC2086
+    systemctl disable $azcm_units || azcm_warn "could not disable $azcm_units"
+}
+
+azcm_daemon_reload() {
+    azcm_systemd_running || return 0
+    systemctl daemon-reload || azcm_warn "systemctl daemon-reload failed"
+}
+
+# Purge only: the agent's state, configuration, identity and logs. /var/lib/waagent is removed
+# only when empty: on a machine that also ran WALinuxAgent it is not ours alone. The accounts are
+# kept (Debian practice: a reused uid would own files left elsewhere; see docs/install.md).
+azcm_purge_data() {
+    rm -rf /var/opt/azcmagent /var/lib/GuestConfig /opt/GC_Ext/downloads
+    rmdir /opt/GC_Ext/GC /opt/GC_Ext /opt/GC_Service/GC /opt/GC_Service /var/lib/waagent \
+        2>/dev/null || true
+}

@@ -1,0 +1,30 @@
+#pragma once
+// `azcmagent extension list | remove` (spec 1.9): local management of the installed extensions
+// while the extension manager (extd) is stopped; works connected or not. Root only.
+#include "console.hpp"
+#include "environment.hpp"
+#include "error.hpp"
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace azcm::cli {
+
+// The spec's "extension tool error" (exit code 72, AZCM0072).
+inline constexpr int kExtensionToolError = 72;
+
+struct ExtensionOptions {
+    std::string remove_name;
+    bool remove_all = false;
+};
+
+// Adds `extension` with its `list` and `remove` subcommands to `app`.
+CLI::App* defineExtensionCommand(CLI::App& app, ExtensionOptions& options);
+
+Result<void> runExtension(const CLI::App& command,
+                          const ExtensionOptions& options,
+                          const Environment& env,
+                          const Console& console);
+
+} // namespace azcm::cli

@@ -1,0 +1,627 @@
+#include "logs_command.hpp"
+
+#include "cli_error.hpp"
+#include "ipc/ipc_client.hpp"
+#include "log/log.hpp"
+#include "redact.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <system_error>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ; // NOLINT: POSIX, for posix_spawnp
+
+namespace azcm::cli {
+
+using nlohmann::json;
+namespace stdfs = std::filesystem;
+
+namespace {
+
+// Logs are bounded by their rotation budget (10 MB a file); anything bigger is cut to its end,
+// the most recent part, so a runaway extension log cannot make the zip unbounded.
+constexpr std::size_t kMaxFileBytes = 32U << 20U;
+constexpr std::size_t kMaxCommandOutput = 8U << 20U;
+constexpr auto kCommandTimeout = std::chrono::seconds(30);
+constexpr auto kStatusTimeout = std::chrono::seconds(5);
+
+const std::array<const char*, 4> kUnits = {"himdsd", "gcad", "extd", "arcproxyd"};
+// Daemon socket names (Paths::socketFor) whose GET /status goes in the zip.
+const std::array<const char*, 4> kDaemons = {"himds", "extservice", "gcservice", "arcproxy"};
+
+std::string lowered(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
+bool isSecretKey(const std::string& key) {
+    const auto name = lowered(key);
+    for (const char* word : {"protectedsettings", "password", "passwd", "secret", "token",
+                             "privatekey", "private_key", "credential", "apikey", "sastoken"}) {
+        if (name.find(word) != std::string::npos) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Key material and identity files, by name: never collected even if they turn up in a log
+// directory.
+bool isKeyMaterial(const stdfs::path& file) {
+    const auto extension = lowered(file.extension().string());
+    return extension == ".prv" || extension == ".key" || extension == ".pem" ||
+           extension == ".pfx" || extension == ".p12" || extension == ".crt" || extension == ".cer";
+}
+
+// spdlog names rotated files <stem>.<n>.log: "himds.1.log".
+bool isRotatedLog(const stdfs::path& file) {
+    const auto stem = file.stem().string();
+    const auto dot = stem.rfind('.');
+    if (dot == std::string::npos || dot + 1 == stem.size()) {
+        return false;
+    }
+    return std::all_of(stem.begin() + static_cast<std::ptrdiff_t>(dot) + 1, stem.end(),
+                       [](unsigned char c) { return std::isdigit(c) != 0; });
+}
+
+// Reads a regular file without following a symlink anywhere in its last component; bigger files
+// keep their last kMaxFileBytes.
+std::optional<std::string> readRegularFile(const stdfs::path& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        return std::nullopt;
+    }
+    struct stat info {};
+    if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+        ::close(fd);
+        return std::nullopt;
+    }
+    const auto size = static_cast<std::size_t>(info.st_size);
+    if (size > kMaxFileBytes) {
+        ::lseek(fd, static_cast<off_t>(size - kMaxFileBytes), SEEK_SET);
+    }
+    std::string content;
+    std::array<char, 65536> buffer{};
+    while (content.size() < kMaxFileBytes) {
+        const auto got = ::read(fd, buffer.data(), buffer.size());
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got <= 0) {
+            break;
+        }
+        content.append(buffer.data(), static_cast<std::size_t>(got));
+    }
+    ::close(fd);
+    if (content.size() > kMaxFileBytes) {
+        content.erase(0, content.size() - kMaxFileBytes);
+    }
+    return content;
+}
+
+bool isRegularNoFollow(const stdfs::path& path) {
+    std::error_code ec;
+    return stdfs::symlink_status(path, ec).type() == stdfs::file_type::regular;
+}
+
+bool isDirectoryNoFollow(const stdfs::path& path) {
+    std::error_code ec;
+    return stdfs::symlink_status(path, ec).type() == stdfs::file_type::directory;
+}
+
+// Regular files directly in `dir` (no symlinks), sorted for a stable zip.
+std::vector<stdfs::path> filesIn(const stdfs::path& dir) {
+    std::vector<stdfs::path> files;
+    if (!isDirectoryNoFollow(dir)) {
+        return files;
+    }
+    std::error_code ec;
+    for (const auto& entry : stdfs::directory_iterator(dir, ec)) {
+        if (isRegularNoFollow(entry.path()) && !isKeyMaterial(entry.path())) {
+            files.push_back(entry.path());
+        }
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+// Regular files anywhere under `dir`; directory symlinks are not followed.
+std::vector<stdfs::path> filesUnder(const stdfs::path& dir) {
+    std::vector<stdfs::path> files;
+    if (!isDirectoryNoFollow(dir)) {
+        return files;
+    }
+    std::error_code ec;
+    for (stdfs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        if (isRegularNoFollow(it->path()) && !isKeyMaterial(it->path())) {
+            files.push_back(it->path());
+        }
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+// The zip, written with libarchive into an open descriptor.
+class ZipWriter {
+public:
+    explicit ZipWriter(int fd) : archive_(archive_write_new()) {
+        ok_ = archive_ != nullptr && archive_write_set_format_zip(archive_) == ARCHIVE_OK &&
+              archive_write_zip_set_compression_deflate(archive_) == ARCHIVE_OK &&
+              archive_write_open_fd(archive_, fd) == ARCHIVE_OK;
+    }
+    ~ZipWriter() {
+        if (archive_ != nullptr) {
+            archive_write_free(archive_);
+        }
+    }
+    ZipWriter(const ZipWriter&) = delete;
+    ZipWriter& operator=(const ZipWriter&) = delete;
+    ZipWriter(ZipWriter&&) = delete;
+    ZipWriter& operator=(ZipWriter&&) = delete;
+
+    Result<void> add(const std::string& name, std::string_view content, std::time_t mtime) {
+        if (!ok_) {
+            return failure();
+        }
+        std::unique_ptr<archive_entry, decltype(&archive_entry_free)> entry(archive_entry_new(),
+                                                                            archive_entry_free);
+        archive_entry_set_pathname(entry.get(), name.c_str());
+        archive_entry_set_filetype(entry.get(), AE_IFREG);
+        archive_entry_set_perm(entry.get(), 0600);
+        archive_entry_set_size(entry.get(), static_cast<la_int64_t>(content.size()));
+        archive_entry_set_mtime(entry.get(), mtime, 0);
+        if (archive_write_header(archive_, entry.get()) != ARCHIVE_OK) {
+            return failure();
+        }
+        if (!content.empty() && archive_write_data(archive_, content.data(), content.size()) !=
+                                    static_cast<la_ssize_t>(content.size())) {
+            return failure();
+        }
+        return ok();
+    }
+
+    Result<void> close() {
+        if (!ok_ || archive_write_close(archive_) != ARCHIVE_OK) {
+            return failure();
+        }
+        return ok();
+    }
+
+private:
+    Result<void> failure() const {
+        const char* reason = archive_ != nullptr ? archive_error_string(archive_) : nullptr;
+        return makeError(exitcode::kGeneric, std::string("cannot write the zip: ") +
+                                                 (reason != nullptr ? reason : "libarchive"));
+    }
+
+    archive* archive_;
+    bool ok_ = false;
+};
+
+// Everything that goes into the zip, gathered before the zip is opened.
+struct Bundle {
+    struct Entry {
+        std::string name;
+        std::string content;
+    };
+    std::vector<Entry> entries;
+    json skipped = json::array();
+
+    void add(std::string name, std::string content) {
+        entries.push_back({std::move(name), std::move(content)});
+    }
+    void skip(const std::string& what, const std::string& why) {
+        skipped.push_back({{"item", what}, {"reason", why}});
+    }
+};
+
+void addFile(Bundle& bundle, const std::string& name, const stdfs::path& file) {
+    if (auto content = readRegularFile(file)) {
+        bundle.add(name, std::move(*content));
+    } else {
+        bundle.skip(name, "missing or not a regular file");
+    }
+}
+
+// `prefix`/<path relative to base> for every file.
+void addFiles(Bundle& bundle,
+              const std::string& prefix,
+              const stdfs::path& base,
+              const std::vector<stdfs::path>& files) {
+    for (const auto& file : files) {
+        addFile(bundle, prefix + "/" + file.lexically_relative(base).generic_string(), file);
+    }
+}
+
+void addAgentLogs(Bundle& bundle, const LogsOptions& options, const Paths& paths) {
+    auto logs = filesIn(paths.logDir());
+    if (!options.full) {
+        std::erase_if(logs, [](const stdfs::path& file) { return isRotatedLog(file); });
+    }
+    addFiles(bundle, "logs/azcmagent", paths.logDir(), logs);
+
+    const auto gc = paths.guestConfigDir();
+    for (const auto& log : {paths.guestConfigAgentLog(), paths.extensionManagerLog()}) {
+        if (options.full) {
+            addFiles(bundle, "logs/GuestConfig", gc, filesIn(log.parent_path()));
+        } else if (isRegularNoFollow(log)) {
+            addFile(bundle, "logs/GuestConfig/" + log.lexically_relative(gc).generic_string(), log);
+        }
+    }
+    if (options.full) {
+        addFiles(bundle, "logs/GuestConfig", gc, filesUnder(paths.extensionLogsDir()));
+    }
+}
+
+// A JSON file redacted; a file that is not JSON cannot be redacted safely and is left out.
+void addRedactedJson(Bundle& bundle, const std::string& name, const stdfs::path& file) {
+    auto content = readRegularFile(file);
+    if (!content) {
+        bundle.skip(name, "missing or not a regular file");
+        return;
+    }
+    auto document = json::parse(*content, nullptr, false);
+    if (document.is_discarded()) {
+        bundle.skip(name, "not valid JSON, left out because it could not be redacted");
+        return;
+    }
+    bundle.add(name, redactDocument(document).dump(2) + "\n");
+}
+
+void addConfiguration(Bundle& bundle, const Paths& paths) {
+    addRedactedJson(bundle, "config/agentconfig.json", paths.agentConfig());
+    addRedactedJson(bundle, "config/localconfig.json", paths.localConfig());
+    // Each handler's <Publisher>.<Type>-<version>/config/<n>.settings (WALinuxAgent layout).
+    const auto handlers = paths.extensionsDir();
+    if (!isDirectoryNoFollow(handlers)) {
+        return;
+    }
+    std::error_code ec;
+    std::vector<stdfs::path> directories;
+    for (const auto& entry : stdfs::directory_iterator(handlers, ec)) {
+        if (isDirectoryNoFollow(entry.path())) {
+            directories.push_back(entry.path());
+        }
+    }
+    std::sort(directories.begin(), directories.end());
+    for (const auto& handler : directories) {
+        for (const auto& file : filesIn(handler / "config")) {
+            if (file.extension() == ".settings") {
+                addRedactedJson(bundle,
+                                "config/extensions/" + file.lexically_relative(handlers).string(),
+                                file);
+            }
+        }
+    }
+}
+
+void addDaemonStatus(Bundle& bundle, const Environment& env) {
+    for (const char* daemon : kDaemons) {
+        const std::string name = std::string("status/") + daemon + ".json";
+        const std::string daemon_name = daemon;
+        auto response = daemon_name == "himds"
+                            ? env.himds(http::Verb::get, "/status", {}, kStatusTimeout)
+                            : ipc::call(env.paths.socketFor(daemon), http::Verb::get, "/status", {},
+                                        kStatusTimeout);
+        json document;
+        if (!response) {
+            document = {{"error", "not answering on " + env.paths.socketFor(daemon).string() +
+                                      ": " + response.error().message}};
+        } else {
+            document = json::parse(response.value().body(), nullptr, false);
+            if (document.is_discarded()) {
+                document = {{"httpStatus", response.value().result_int()},
+                            {"error", "the answer is not JSON"}};
+            }
+        }
+        bundle.add(name, redactDocument(document).dump(2) + "\n");
+    }
+}
+
+std::string commandText(const std::vector<std::string>& argv, const CapturedCommand& result) {
+    std::string text = "$";
+    for (const auto& arg : argv) {
+        text += " " + arg;
+    }
+    text += "\n# exit code " + std::to_string(result.exit_code) + "\n" + result.output;
+    return text;
+}
+
+void addSystemd(Bundle& bundle, const HostTools& tools) {
+    if (!tools.systemd_running()) {
+        bundle.skip("systemd/systemctl-status.txt", "systemd is not running");
+    } else {
+        std::vector<std::string> argv = {"systemctl", "status", "--no-pager", "--full"};
+        argv.insert(argv.end(), kUnits.begin(), kUnits.end());
+        bundle.add("systemd/systemctl-status.txt", commandText(argv, tools.run(argv)));
+    }
+    if (!tools.journald_running()) {
+        bundle.skip("systemd/journal.txt", "journald is not running");
+        return;
+    }
+    std::vector<std::string> argv = {"journalctl", "--no-pager", "-o",
+                                     "short-iso",  "--since",    "-24h"};
+    for (const char* unit : kUnits) {
+        argv.insert(argv.end(), {"-u", unit});
+    }
+    bundle.add("systemd/journal.txt", commandText(argv, tools.run(argv)));
+}
+
+// The literal formats keep -Wformat-nonliteral happy: "compact" for the file name, else ISO 8601.
+std::string timestamp(std::chrono::system_clock::time_point when, bool compact) {
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
+    std::tm utc{};
+    ::gmtime_r(&seconds, &utc);
+    std::array<char, 32> text{};
+    const auto length = compact
+                            ? std::strftime(text.data(), text.size(), "%Y%m%dT%H%M%S", &utc)
+                            : std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return {text.data(), length};
+}
+
+// A host name as a file name part: letters, digits, '-', '_' and '.'.
+std::string fileNamePart(const std::string& text) {
+    std::string part;
+    for (char c : text) {
+        const bool allowed =
+            std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.';
+        part += allowed ? c : '_';
+    }
+    return part.empty() ? "localhost" : part;
+}
+
+Result<stdfs::path> outputPath(const LogsOptions& options, const Environment& env) {
+    stdfs::path path = options.output;
+    if (path.empty()) {
+        path = "azcmagent-" + timestamp(env.now(), true) + "-" + fileNamePart(env.host_name()) +
+               ".zip";
+    }
+    std::error_code ec;
+    auto absolute = stdfs::absolute(path, ec);
+    if (ec) {
+        return makeError(exitcode::kInvalidArgument,
+                         "invalid --output " + options.output + ": " + ec.message());
+    }
+    return absolute.lexically_normal();
+}
+
+// Writes the zip into a temporary file beside `path` (mode 0600: it holds logs), then renames
+// it, so a failed run never leaves a partial zip under the final name.
+Result<void> writeZip(const stdfs::path& path, const Bundle& bundle, std::time_t mtime) {
+    std::string temp = path.string() + ".XXXXXX";
+    const int fd = ::mkstemp(temp.data());
+    if (fd < 0) {
+        return makeError(exitcode::kGeneric,
+                         "cannot create " + path.string() + ": " + std::strerror(errno));
+    }
+    Result<void> written = ok();
+    {
+        ZipWriter zip(fd);
+        for (const auto& entry : bundle.entries) {
+            written = zip.add(entry.name, entry.content, mtime);
+            if (!written) {
+                break;
+            }
+        }
+        if (written) {
+            written = zip.close();
+        }
+    }
+    if (written && ::fsync(fd) != 0) {
+        written = makeError(exitcode::kGeneric,
+                            "cannot write " + path.string() + ": " + std::strerror(errno));
+    }
+    ::close(fd);
+    if (written && ::rename(temp.c_str(), path.c_str()) != 0) {
+        written = makeError(exitcode::kGeneric,
+                            "cannot create " + path.string() + ": " + std::strerror(errno));
+    }
+    if (!written) {
+        ::unlink(temp.c_str());
+    }
+    return written;
+}
+
+CapturedCommand runBounded(const std::vector<std::string>& argv) {
+    CapturedCommand result;
+    std::array<int, 2> pipe_fds{};
+    if (::pipe2(pipe_fds.data(), O_CLOEXEC) != 0) {
+        return result;
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 2);
+    std::vector<char*> args;
+    args.reserve(argv.size() + 1);
+    for (const auto& arg : argv) {
+        args.push_back(const_cast<char*>(arg.c_str())); // NOLINT: posix_spawn's signature
+    }
+    args.push_back(nullptr);
+    pid_t pid = 0;
+    const int spawned = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(pipe_fds[1]);
+    if (spawned != 0) {
+        ::close(pipe_fds[0]);
+        result.output = std::string("cannot run ") + argv[0] + ": " + std::strerror(spawned);
+        return result;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + kCommandTimeout;
+    std::array<char, 65536> buffer{};
+    bool cut = false;
+    while (true) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            cut = true;
+            break;
+        }
+        pollfd poll_fd{pipe_fds[0], POLLIN, 0};
+        const int ready = ::poll(&poll_fd, 1, static_cast<int>(left.count()));
+        if (ready < 0 && errno == EINTR) {
+            continue;
+        }
+        if (ready <= 0) {
+            cut = ready == 0;
+            break;
+        }
+        const auto got = ::read(pipe_fds[0], buffer.data(), buffer.size());
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got <= 0) {
+            break;
+        }
+        result.output.append(buffer.data(), static_cast<std::size_t>(got));
+        if (result.output.size() >= kMaxCommandOutput) {
+            cut = true;
+            break;
+        }
+    }
+    ::close(pipe_fds[0]);
+    if (cut) {
+        ::kill(pid, SIGKILL);
+        result.output += "\n# output cut: time or size limit reached\n";
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return result;
+}
+
+} // namespace
+
+std::string redactString(const std::string& text) {
+    std::string out = text;
+    // scheme://user:password@host -> scheme://REDACTED@host
+    for (auto scheme = out.find("://"); scheme != std::string::npos;
+         scheme = out.find("://", scheme + 3)) {
+        const auto start = scheme + 3;
+        const auto authority_end = out.find_first_of("/?# \"'", start);
+        const auto at =
+            out.rfind('@', authority_end == std::string::npos ? out.size() : authority_end - 1);
+        if (at != std::string::npos && at >= start &&
+            (authority_end == std::string::npos || at < authority_end)) {
+            out.replace(start, at - start, kRedacted);
+        }
+    }
+    // SAS signatures: sig=<value> up to the next '&' or the end of the URL.
+    for (auto sig = lowered(out).find("sig="); sig != std::string::npos;
+         sig = lowered(out).find("sig=", sig + 4)) {
+        if (sig > 0 && out[sig - 1] != '?' && out[sig - 1] != '&') {
+            continue;
+        }
+        const auto start = sig + 4;
+        const auto end = out.find_first_of("& \"'", start);
+        out.replace(start, (end == std::string::npos ? out.size() : end) - start, kRedacted);
+    }
+    return out;
+}
+
+json redactDocument(const json& document) {
+    if (document.is_object()) {
+        json out = json::object();
+        for (const auto& [key, value] : document.items()) {
+            out[key] =
+                isSecretKey(key) && !value.is_null() ? json(kRedacted) : redactDocument(value);
+        }
+        return out;
+    }
+    if (document.is_array()) {
+        json out = json::array();
+        for (const auto& value : document) {
+            out.push_back(redactDocument(value));
+        }
+        return out;
+    }
+    if (document.is_string()) {
+        return redactString(document.get<std::string>());
+    }
+    return document;
+}
+
+CLI::App* defineLogsCommand(CLI::App& app, LogsOptions& options) {
+    auto* logs = app.add_subcommand("logs", "Collect the agent's logs into a zip for support");
+    logs->add_flag("-f,--full", options.full,
+                   "All logs: rotated files and the extensions' logs too");
+    logs->add_option("-o,--output", options.output,
+                     "Zip file to write (default ./azcmagent-<timestamp>-<hostname>.zip)");
+    return logs;
+}
+
+HostTools systemHostTools(const Paths& paths) {
+    const bool sandbox = paths.isSandbox();
+    HostTools tools;
+    tools.systemd_running = [sandbox] {
+        return !sandbox && ::access("/run/systemd/system", F_OK) == 0;
+    };
+    tools.journald_running = [sandbox] {
+        return !sandbox && ::access("/run/systemd/journal/socket", F_OK) == 0;
+    };
+    tools.run = runBounded;
+    return tools;
+}
+
+Result<stdfs::path>
+writeLogsBundle(const LogsOptions& options, const Environment& env, const HostTools& tools) {
+    if (!env.is_elevated()) {
+        return makeError(exitcode::kNotElevated,
+                         "azcmagent logs must be run as root: the logs and settings are root's");
+    }
+    BOOST_OUTCOME_TRY(path, outputPath(options, env));
+    const auto now = env.now();
+    Bundle bundle;
+    addAgentLogs(bundle, options, env.paths);
+    addConfiguration(bundle, env.paths);
+    addDaemonStatus(bundle, env);
+    addSystemd(bundle, tools);
+
+    json manifest = {{"agentVersion", AZCM_AGENT_VERSION},
+                     {"created", timestamp(now, false)},
+                     {"hostName", env.host_name()},
+                     {"full", options.full},
+                     {"files", json::array()},
+                     {"skipped", bundle.skipped}};
+    for (const auto& entry : bundle.entries) {
+        manifest["files"].push_back(entry.name);
+    }
+    bundle.add("manifest.json", manifest.dump(2) + "\n");
+    BOOST_OUTCOME_TRY(writeZip(path, bundle, std::chrono::system_clock::to_time_t(now)));
+    spdlog::info("LOGS_WRITTEN path={} files={}", log::sanitize(path.string()),
+                 bundle.entries.size());
+    return path;
+}
+
+Result<void> runLogs(const LogsOptions& options, const Environment& env, const Console& console) {
+    BOOST_OUTCOME_TRY(path, writeLogsBundle(options, env, systemHostTools(env.paths)));
+    if (console.jsonMode()) {
+        console.printJson(json{{"path", path.string()}});
+    } else {
+        console.line(path.string());
+    }
+    return ok();
+}
+
+} // namespace azcm::cli

@@ -1,0 +1,52 @@
+#include "package_publish_command.hpp"
+
+#include "clock.hpp"
+#include "crypto/encoding.hpp"
+#include "data_dir.hpp"
+#include "fs/atomic_file.hpp"
+#include "package_store.hpp"
+#include "store.hpp"
+
+#include <system_error>
+
+namespace azcm::emulator {
+
+Result<nlohmann::json> publishPackageCommand(const PublishOptions& options) {
+    // Cheap checks before any key material is created.
+    BOOST_OUTCOME_TRY(
+        validatePackageKey(options.kind, options.publisher, options.type, options.version));
+    std::error_code ec;
+    const auto status = std::filesystem::status(options.zip, ec);
+    if (ec || !std::filesystem::is_regular_file(status)) {
+        return makeError(exitcode::kInvalidArgument,
+                         "--zip " + options.zip.string() + " is not a readable regular file");
+    }
+    const auto size = std::filesystem::file_size(options.zip, ec);
+    if (ec || size == 0 || size > kMaxPackageBytes) {
+        return makeError(exitcode::kInvalidArgument,
+                         "--zip " + options.zip.string() + " must be 1 byte to 100 MiB");
+    }
+    BOOST_OUTCOME_TRY(zip, fs::readFile(options.zip, kMaxPackageBytes));
+
+    const DataDir dir(options.data_dir);
+    BOOST_OUTCOME_TRY(fs::ensureDirectory(dir.root(), kDataDirMode));
+    BOOST_OUTCOME_TRY(store, Store::open(dir.database()));
+    BOOST_OUTCOME_TRY(store->initialize());
+    const SystemClock clock;
+    BOOST_OUTCOME_TRY(signer, loadOrCreatePackageSigner(dir, clock.now()));
+    BOOST_OUTCOME_TRY(package, publishPackage(*store, dir, signer, options.kind, options.publisher,
+                                              options.type, options.version, zip, clock.now()));
+    const auto file = std::filesystem::absolute(packageFile(dir, package), ec);
+    return nlohmann::json{{"kind", package.kind},
+                          {"publisher", package.publisher},
+                          {"type", package.type},
+                          {"version", package.version},
+                          {"size", package.size},
+                          {"sha256", package.sha256},
+                          {"signature", crypto::base64Encode(package.signature_der)},
+                          {"downloadPath", packageDownloadPath(package)},
+                          {"file", file.string()},
+                          {"packageSigningRootPath", signer.root_cert_path.string()}};
+}
+
+} // namespace azcm::emulator

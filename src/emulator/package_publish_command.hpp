@@ -1,0 +1,27 @@
+#pragma once
+// `arc-emulator extension publish`: signs a handler package and stores it in the data directory's
+// database, where the serving emulator (possibly running) sees it on its next goal state.
+#include "error.hpp"
+
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace azcm::emulator {
+
+struct PublishOptions {
+    std::filesystem::path data_dir;
+    std::filesystem::path zip;
+    std::string kind = "extension"; // or "guestconfiguration" (publisher "")
+    std::string publisher;
+    std::string type;
+    std::string version;
+};
+
+// Returns the JSON printed on stdout: {"kind", "publisher", "type", "version", "size", "sha256",
+// "signature" (base64 DER), "downloadPath", "file" (absolute path of the stored zip),
+// "packageSigningRootPath"}. Errors carry exitcode::kInvalidArgument for bad input.
+Result<nlohmann::json> publishPackageCommand(const PublishOptions& options);
+
+} // namespace azcm::emulator

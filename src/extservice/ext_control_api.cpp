@@ -1,0 +1,213 @@
+// The control socket of ExtService (docs/extensions.md, "Control socket").
+#include "ext_service.hpp"
+#include "log/log.hpp"
+
+#include <array>
+#include <set>
+
+#include <boost/asio/post.hpp>
+
+#include <spdlog/spdlog.h>
+
+namespace azcm::extservice {
+
+namespace {
+
+using nlohmann::json;
+
+http::Response jsonReply(const http::Request& request, http::Status status, const json& body) {
+    return http::makeJsonResponse(request, status, body.dump());
+}
+
+http::Response errorReply(const http::Request& request,
+                          http::Status status,
+                          const std::string& code,
+                          const std::string& message) {
+    return jsonReply(request, status, json{{"error", {{"code", code}, {"message", message}}}});
+}
+
+std::string_view pathOf(std::string_view target) {
+    return target.substr(0, target.find('?'));
+}
+
+json configJson(const config::LocalConfig& local) {
+    return json{{"extensions.enabled", local.extensions_enabled},
+                {"config.mode", local.config_mode},
+                {"extensions.allowlist", local.extensions_allowlist},
+                {"extensions.blocklist", local.extensions_blocklist},
+                {"extensions.agent.cpulimit", local.extensions_cpu_limit}};
+}
+
+} // namespace
+
+bool ExtService::isPrivileged(const http::PeerInfo& peer) const {
+    return peer.uid && (*peer.uid == 0 || *peer.uid == options_.privileged_uid);
+}
+
+void ExtService::handleRequest(http::Request&& request,
+                               const http::PeerInfo& peer,
+                               http::Respond respond) {
+    const auto target = request.target();
+    const auto path = pathOf(std::string_view(target.data(), target.size()));
+    const auto method = request.method();
+    constexpr std::string_view kExtensionsPrefix = "/extensions/";
+    const bool privileged = isPrivileged(peer);
+    auto forbidden = [&] {
+        spdlog::warn("IPC_FORBIDDEN route={} uid={}", log::sanitize(path),
+                     peer.uid ? std::to_string(*peer.uid) : std::string("unknown"));
+        respond(errorReply(request, http::Status::forbidden, "Forbidden",
+                           "this route is only for root"));
+    };
+    if (path == "/status" && method == http::Verb::get) {
+        respond(jsonReply(request, http::Status::ok, statusJson()));
+    } else if (path == "/extensions" && method == http::Verb::get) {
+        respond(jsonReply(request, http::Status::ok, json{{"extensions", extensionsJson()}}));
+    } else if (path == "/reload" && method == http::Verb::post) {
+        if (!privileged) {
+            forbidden();
+            return;
+        }
+        if (auto reloaded = reloadLocalConfig(); !reloaded) {
+            spdlog::warn("CFG_RELOAD_FAILED {}", log::sanitize(reloaded.error().message));
+            respond(errorReply(request, http::Status::internal_server_error, "ReloadFailed",
+                               reloaded.error().message));
+            return;
+        }
+        spdlog::info("CFG_RELOADED");
+        respond(jsonReply(request, http::Status::ok, json{{"reloaded", true}}));
+    } else if (path == "/shutdown" && method == http::Verb::post) {
+        if (!privileged) {
+            forbidden();
+            return;
+        }
+        respond(jsonReply(request, http::Status::ok, json{{"stopping", true}}));
+        boost::asio::post(io_, [shutdown = request_shutdown_] {
+            if (shutdown) {
+                shutdown();
+            }
+        });
+    } else if (path.substr(0, kExtensionsPrefix.size()) == kExtensionsPrefix &&
+               method == http::Verb::delete_) {
+        if (!privileged) {
+            forbidden();
+            return;
+        }
+        handleDelete(request, std::string(path.substr(kExtensionsPrefix.size())),
+                     std::move(respond));
+    } else {
+        respond(errorReply(request, http::Status::not_found, "NotFound", "no such route"));
+    }
+}
+
+void ExtService::handleDelete(const http::Request& request,
+                              std::string name,
+                              http::Respond respond) {
+    if (!safeName(name)) {
+        respond(errorReply(request, http::Status::bad_request, "BadRequest",
+                           "the extension name is not valid"));
+        return;
+    }
+    const unsigned version = request.version();
+    const bool keep_alive = request.keep_alive();
+    // A handler's uninstall command may run for minutes: not on the io thread.
+    boost::asio::post(workers_, [self = shared_from_this(), name, version, keep_alive,
+                                 respond = std::move(respond)]() mutable {
+        auto removed = self->removeLocally(name);
+        boost::asio::post(self->io_, [removed = std::move(removed), version, keep_alive,
+                                      respond = std::move(respond)]() mutable {
+            http::Request shape;
+            shape.version(version);
+            shape.keep_alive(keep_alive);
+            if (!removed) {
+                const bool missing = removed.error().code == exitcode::kInvalidArgument;
+                respond(errorReply(
+                    shape, missing ? http::Status::not_found : http::Status::internal_server_error,
+                    missing ? "ExtensionNotFound" : "RemoveFailed", removed.error().message));
+                return;
+            }
+            respond(jsonReply(shape, http::Status::ok, json{{"removed", removed.value()}}));
+        });
+    });
+}
+
+Result<std::string> ExtService::removeLocally(const std::string& name) {
+    // `name` is the extension's name or its handler's (Publisher.Type).
+    std::string handler = name;
+    std::string record_name;
+    for (const auto& [extension, record] : state_.all()) {
+        if (extension == name || record.handler == name) {
+            handler = record.handler;
+            record_name = extension;
+            break;
+        }
+    }
+    std::lock_guard work(work_mutex_);
+    if (!handlers_->current(handler)) {
+        return makeError(exitcode::kInvalidArgument, "no extension '" + name + "' is installed");
+    }
+    auto result = handlers_->uninstall(handler);
+    if (!result.ok) {
+        return makeError(exitcode::kGeneric, result.message);
+    }
+    caps_->removeHandler(handler);
+    spdlog::info("EXT_REMOVED_LOCALLY handler={}", log::sanitize(handler));
+    return handler;
+}
+
+json ExtService::extensionsJson() const {
+    auto records = state_.all();
+    json list = json::array();
+    std::set<std::string> listed;
+    for (const auto& handler : handlers_->installed()) {
+        json entry{{"handler", handler.id.name()},
+                   {"version", handler.id.version},
+                   {"state", ext::toString(handler.state)},
+                   {"operationPending", handler.operation_pending}};
+        if (handler.status) {
+            entry["status"] = {{"status", handler.status->status},
+                               {"code", handler.status->code},
+                               {"message", handler.status->message}};
+        }
+        for (const auto& [name, record] : records) {
+            if (record.handler == handler.id.name()) {
+                entry["name"] = name;
+                entry["lastOperation"] = toJson(record);
+                listed.insert(name);
+            }
+        }
+        list.push_back(std::move(entry));
+    }
+    // Extensions known only from their last report (refused, failed before installation).
+    for (const auto& [name, record] : records) {
+        if (listed.count(name) == 0) {
+            list.push_back(json{{"name", name},
+                                {"handler", record.handler},
+                                {"version", record.version},
+                                {"state", "NotInstalled"},
+                                {"lastOperation", toJson(record)}});
+        }
+    }
+    return list;
+}
+
+json ExtService::statusJson() const {
+    json status{{"daemon", "extservice"}, {"version", AZCM_AGENT_VERSION}};
+    {
+        std::lock_guard lock(mutex_);
+        status["config"] = configJson(local_);
+        status["connection"] = {
+            {"status", connection_},
+            {"lastError", last_error_},
+            {"lastGoalState",
+             {{"etag", goal_etag_}, {"time", goal_time_}, {"extensions", goal_count_}}}};
+        status["settingsCertificate"] =
+            settings_certificate_ ? json{{"thumbprint", settings_certificate_->thumbprint},
+                                         {"registered", certificate_registered_}}
+                                  : json(nullptr);
+    }
+    status["extensions"] = extensionsJson();
+    status["cpu"] = caps_ ? caps_->status() : json::array();
+    return status;
+}
+
+} // namespace azcm::extservice

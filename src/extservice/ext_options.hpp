@@ -1,0 +1,32 @@
+#pragma once
+// What extservice takes from its environment. Production sets none of these; tests shorten the
+// intervals so a whole install/upgrade/remove cycle runs in seconds.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace azcm::extservice {
+
+struct ExtOptions {
+    // Fallback polling period after errors, and the pause while not connected
+    // (AZCM_EXT_POLL_SECONDS, default 300).
+    std::chrono::seconds poll_interval{300};
+    // How long the control plane may hold a goal-state request open (AZCM_EXT_LONGPOLL_SECONDS,
+    // default 50, at most 60; 0 turns long-polling off and polls every poll_interval).
+    std::chrono::seconds long_poll_wait{50};
+    // First retry after a failed goal-state call; doubles per failure up to poll_interval.
+    std::chrono::seconds retry_initial{1};
+    // Largest package accepted (AZCM_EXT_MAX_PACKAGE_BYTES, default 2 GiB as the real agent 1.65).
+    std::uint64_t max_package_bytes = 2ULL << 30;
+    // HTTPS_PROXY of the environment at start, used when localconfig has no proxy.url.
+    std::optional<std::string> environment_proxy;
+    // Privileged socket peers: uid 0 and this uid (the daemon's own euid: a sandbox runs as the
+    // invoking user).
+    unsigned privileged_uid = 0;
+};
+
+// Throws std::invalid_argument on a malformed value (start-up only).
+ExtOptions optionsFromEnvironment();
+
+} // namespace azcm::extservice

@@ -1,0 +1,23 @@
+#pragma once
+// The local side of `azcmagent extension list | remove` (spec 1.9): works on the handlers on disk
+// and extservice's state file while the extension manager is stopped, connected or not.
+#include "error.hpp"
+#include "paths/paths.hpp"
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace azcm::extservice {
+
+// One entry per installed handler, plus extensions known only from their last report:
+// {"name", "handler", "version", "state", "status": {...}?, "lastOperation": {...}?}.
+nlohmann::json listLocalExtensions(const Paths& paths);
+
+// Uninstalls the handler of `name` (extension name or Publisher.Type), removes its CPU group and
+// its state record; an empty name removes every installed handler. Returns the handler names
+// removed; kInvalidArgument when `name` matches nothing installed.
+Result<std::vector<std::string>> removeLocalExtensions(const Paths& paths, const std::string& name);
+
+} // namespace azcm::extservice

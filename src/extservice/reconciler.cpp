@@ -1,0 +1,323 @@
+#include "reconciler.hpp"
+
+#include "config/extension_policy.hpp"
+#include "crypto/encoding.hpp"
+#include "fs/atomic_file.hpp"
+#include "log/log.hpp"
+
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+namespace azcm::extservice {
+
+namespace {
+
+using nlohmann::json;
+
+ExtensionRecord failed(const GoalExtension& extension, int code, std::string message) {
+    ExtensionRecord record;
+    record.handler = extension.handlerName();
+    record.version = extension.installVersion();
+    record.sequence_number = extension.sequence_number;
+    record.outcome = "Failed";
+    record.code = std::to_string(code);
+    record.message = std::move(message);
+    record.time = nowRfc3339();
+    return record;
+}
+
+ext::HandlerId handlerIdOf(const GoalExtension& extension) {
+    return ext::HandlerId{extension.publisher, extension.type, extension.installVersion()};
+}
+
+config::ExtensionOperation operationFor(const std::optional<ext::InstalledHandler>& installed,
+                                        const std::string& version) {
+    if (!installed) {
+        return config::ExtensionOperation::kInstall;
+    }
+    return installed->id.version == version ? config::ExtensionOperation::kUpdate
+                                            : config::ExtensionOperation::kUpgrade;
+}
+
+// The same settled outcome for the same request: nothing to run again.
+bool sameRequest(const ExtensionRecord& record, const GoalExtension& extension) {
+    return record.sequence_number == extension.sequence_number &&
+           record.version == extension.installVersion() &&
+           record.handler == extension.handlerName();
+}
+
+// The handler already runs this version with these settings, and its status says so.
+bool alreadyApplied(const std::optional<ext::InstalledHandler>& installed,
+                    const GoalExtension& extension) {
+    return installed && !installed->operation_pending &&
+           installed->id.version == extension.installVersion() &&
+           installed->state == ext::HandlerState::kEnabled && installed->sequence_number &&
+           *installed->sequence_number == extension.sequence_number && installed->status &&
+           installed->status->status == "success";
+}
+
+} // namespace
+
+json reportBody(const std::string& name, const ExtensionRecord& record) {
+    json body{
+        {"name", name}, {"status", record.outcome}, {"sequenceNumber", record.sequence_number}};
+    if (!record.code.empty()) {
+        body["code"] = record.code;
+    }
+    if (!record.message.empty()) {
+        body["message"] = record.message;
+    }
+    if (!record.version.empty() && record.outcome != "Removed") {
+        body["typeHandlerVersion"] = record.version;
+    }
+    return body;
+}
+
+ExtensionRecord refusedRecord(const GoalExtension& extension, const std::string& reason) {
+    auto record = failed(extension, 0, "Refused by the local agent configuration: " + reason);
+    record.code = "ExtensionBlockedByLocalPolicy";
+    return record;
+}
+
+Reconciler::Reconciler(Paths paths,
+                       ext::HandlerManager& handlers,
+                       ExtensionCpuCaps& caps,
+                       ReportedState& state,
+                       ControlPlaneCalls calls)
+    : paths_(std::move(paths)), handlers_(handlers), caps_(caps), state_(state),
+      calls_(std::move(calls)) {}
+
+void Reconciler::reconcile(const GoalState& goal,
+                           const config::LocalConfig& local,
+                           const std::string& signing_root_pem) {
+    for (const auto& extension : goal.extensions) {
+        if (extension.uninstall()) {
+            removeOne(extension);
+        } else {
+            reconcileOne(extension, local, signing_root_pem);
+        }
+    }
+    removeOrphans(goal);
+}
+
+void Reconciler::sendReport(const std::string& name, ExtensionRecord record) {
+    auto sent = calls_.report(reportBody(name, record));
+    if (!sent) {
+        spdlog::warn("EXT_REPORT_FAILED name={} outcome={} error={}", log::sanitize(name),
+                     record.outcome, log::sanitize(sent.error().message));
+        return;
+    }
+    spdlog::info("EXT_REPORTED name={} outcome={} sequence={} code={}", log::sanitize(name),
+                 record.outcome, record.sequence_number, log::sanitize(record.code));
+    if (record.outcome == "Removed") {
+        (void)state_.erase(name);
+        return;
+    }
+    record.reported = true;
+    if (auto stored = state_.put(name, record); !stored) {
+        spdlog::error("EXT_STATE_WRITE_FAILED {}", log::sanitize(stored.error().message));
+    }
+}
+
+void Reconciler::settle(const std::string& name, ExtensionRecord record) {
+    record.reported = false;
+    // On disk before the report: a crash after this point re-sends the report, not the work.
+    if (auto stored = state_.put(name, record); !stored) {
+        spdlog::error("EXT_STATE_WRITE_FAILED {}", log::sanitize(stored.error().message));
+    }
+    sendReport(name, std::move(record));
+}
+
+void Reconciler::removeOne(const GoalExtension& extension) {
+    if (!extension.awaitsReport()) {
+        return;
+    }
+    if (auto record = state_.find(extension.name);
+        record && record->sequence_number == extension.sequence_number &&
+        record->outcome == "Removed") {
+        sendReport(extension.name, *record); // done before a crash or a lost answer
+        return;
+    }
+    // Deletion is always allowed, whatever the local lists say.
+    ExtensionRecord record;
+    record.handler = extension.handlerName();
+    record.sequence_number = extension.sequence_number;
+    record.time = nowRfc3339();
+    if (handlers_.current(extension.handlerName())) {
+        spdlog::info("EXT_UNINSTALL_START name={} handler={}", log::sanitize(extension.name),
+                     log::sanitize(extension.handlerName()));
+        const auto result = handlers_.uninstall(extension.handlerName());
+        if (!result.ok) {
+            record.outcome = "Failed";
+            record.code = std::to_string(result.code);
+            record.message = result.message;
+            settle(extension.name, std::move(record));
+            return;
+        }
+    }
+    caps_.removeHandler(extension.handlerName());
+    record.outcome = "Removed";
+    settle(extension.name, std::move(record));
+}
+
+void Reconciler::reconcileOne(const GoalExtension& extension,
+                              const config::LocalConfig& local,
+                              const std::string& signing_root_pem) {
+    const auto installed = handlers_.current(extension.handlerName());
+    const auto record = state_.find(extension.name);
+    if (extension.awaitsReport()) {
+        if (record && sameRequest(*record, extension) &&
+            (record->outcome == "Succeeded" || record->outcome == "Failed")) {
+            // Finished before a crash, or the answer to the report got lost: report, don't redo.
+            sendReport(extension.name, *record);
+            return;
+        }
+    } else if (extension.provisioning_state != "Succeeded" || installed) {
+        return; // settled: nothing asked of us
+    } else if (record && record->reported && record->outcome == "Failed" &&
+               sameRequest(*record, extension)) {
+        return; // our own reinstall already failed and was reported
+    } else {
+        // Settled as Succeeded but gone from this machine (azcmagent extension remove): Azure
+        // still expects it, so it comes back (spec 1.9), subject to the local controls.
+        spdlog::info("EXT_REINSTALL name={} reason=missing locally", log::sanitize(extension.name));
+    }
+
+    const auto decision = config::decide(local, extension.publisher, extension.type,
+                                         operationFor(installed, extension.installVersion()));
+    if (!decision.allowed) {
+        spdlog::warn("EXT_REFUSED name={} reason={}", log::sanitize(extension.name),
+                     log::sanitize(decision.reason));
+        settle(extension.name, refusedRecord(extension, decision.reason));
+        return;
+    }
+    if (alreadyApplied(installed, extension)) {
+        // Finished (or finished by recover()) before a crash, but never recorded: report it
+        // rather than run the handler's commands again.
+        ExtensionRecord applied;
+        applied.handler = extension.handlerName();
+        applied.version = extension.installVersion();
+        applied.sequence_number = extension.sequence_number;
+        applied.outcome = "Succeeded";
+        applied.code = "0";
+        applied.message = installed->status->message;
+        applied.time = nowRfc3339();
+        spdlog::info("EXT_ALREADY_APPLIED name={} sequence={}", log::sanitize(extension.name),
+                     extension.sequence_number);
+        settle(extension.name, std::move(applied));
+        return;
+    }
+    if (extension.protected_settings_pending) {
+        spdlog::info("EXT_WAITING name={} reason=protected settings not yet encrypted to the "
+                     "settings certificate",
+                     log::sanitize(extension.name));
+        return;
+    }
+    settle(extension.name, install(extension, signing_root_pem));
+}
+
+ExtensionRecord Reconciler::install(const GoalExtension& extension,
+                                    const std::string& signing_root_pem) {
+    if (!extension.package) {
+        return failed(extension, ext::code::kPackageDownload,
+                      "the goal state names no package for " + extension.handlerName() + " " +
+                          extension.installVersion());
+    }
+    const auto id = handlerIdOf(extension);
+    if (auto valid = ext::validateHandlerId(id); !valid) {
+        return failed(extension, ext::code::kGeneric, valid.error().message);
+    }
+    const auto& package = *extension.package;
+    if (auto made = fs::ensureDirectory(paths_.downloadsDir(), {0700, {}}); !made) {
+        return failed(extension, ext::code::kPackageDownload, made.error().message);
+    }
+    const auto zip = paths_.downloadsDir() / (id.dirName() + ".zip");
+    struct RemoveZip {
+        std::filesystem::path path;
+        ~RemoveZip() {
+            std::error_code ignored;
+            std::filesystem::remove(path, ignored);
+        }
+    } cleanup{zip};
+
+    spdlog::info("EXT_DOWNLOAD_START name={} handler={} size={}", log::sanitize(extension.name),
+                 log::sanitize(id.dirName()), package.size);
+    if (auto downloaded = calls_.download(package.url, package.size, zip); !downloaded) {
+        return failed(extension, ext::code::kPackageDownload,
+                      "package download failed: " + downloaded.error().message);
+    }
+    auto signature = crypto::base64Decode(package.signature_base64);
+    if (!signature) {
+        return failed(extension, ext::code::kPackageDownload,
+                      "the package signature is not valid base64");
+    }
+    if (signing_root_pem.empty()) {
+        return failed(extension, ext::code::kPackageDownload,
+                      "no package-signing root is configured (cloud packageSigningRootPath)");
+    }
+    auto verified = ext::verifyPackage(
+        zip, {package.size, package.sha256, std::move(signature).value(), signing_root_pem});
+    if (!verified) {
+        spdlog::warn("EXT_PACKAGE_REJECTED name={} reason={}", log::sanitize(extension.name),
+                     log::sanitize(verified.error().message));
+        return failed(extension, verified.error().code, verified.error().message);
+    }
+    spdlog::info("EXT_PACKAGE_VERIFIED name={} signer={}", log::sanitize(extension.name),
+                 log::sanitize(verified.value()));
+
+    ext::HandlerSettings settings;
+    settings.sequence_number = static_cast<int>(extension.sequence_number);
+    settings.public_settings = extension.settings;
+    if (extension.protected_settings) {
+        settings.protected_settings = *extension.protected_settings;
+        settings.thumbprint = extension.protected_settings_thumbprint;
+    }
+    spdlog::info("EXT_ENABLE_START name={} handler={} sequence={}", log::sanitize(extension.name),
+                 log::sanitize(id.dirName()), extension.sequence_number);
+    const auto result = handlers_.enable(id, zip, settings);
+    ExtensionRecord record;
+    record.handler = extension.handlerName();
+    record.version = id.version;
+    record.sequence_number = extension.sequence_number;
+    record.time = nowRfc3339();
+    if (!result.ok) {
+        record.outcome = "Failed";
+        record.code = std::to_string(result.code);
+        record.message = result.message;
+        spdlog::warn("EXT_ENABLE_FAILED name={} code={} message={}", log::sanitize(extension.name),
+                     result.code, log::sanitize(result.message));
+        return record;
+    }
+    record.outcome = "Succeeded";
+    record.code = "0";
+    // The handler's own status message is what the instance view shows (WALinuxAgent does the
+    // same); the protocol message only when the handler wrote none.
+    record.message =
+        result.status && !result.status->message.empty() ? result.status->message : result.message;
+    spdlog::info("EXT_ENABLED name={} handler={}", log::sanitize(extension.name),
+                 log::sanitize(id.dirName()));
+    return record;
+}
+
+void Reconciler::removeOrphans(const GoalState& goal) {
+    std::set<std::string> wanted;
+    for (const auto& extension : goal.extensions) {
+        wanted.insert(extension.handlerName());
+    }
+    for (const auto& handler : handlers_.installed()) {
+        const auto name = handler.id.name();
+        if (wanted.count(name) != 0) {
+            continue;
+        }
+        spdlog::info("EXT_ORPHAN_UNINSTALL handler={}", log::sanitize(name));
+        const auto result = handlers_.uninstall(name);
+        if (!result.ok) {
+            spdlog::warn("EXT_ORPHAN_UNINSTALL_FAILED handler={} message={}", log::sanitize(name),
+                         log::sanitize(result.message));
+        }
+        caps_.removeHandler(name);
+    }
+}
+
+} // namespace azcm::extservice

@@ -1,0 +1,91 @@
+#include "settings_certificate.hpp"
+
+#include "crypto/cms.hpp"
+#include "crypto/keys.hpp"
+#include "crypto/x509.hpp"
+#include "fs/atomic_file.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace azcm::extservice {
+
+namespace {
+
+constexpr std::chrono::seconds kLifetime{std::chrono::hours(24 * 365 * 10)};
+
+std::filesystem::path pointerFile(const Paths& paths) {
+    return paths.extensionStateDir() / "settings_certificate.json";
+}
+
+SettingsCertificate filesFor(const Paths& paths, const std::string& thumbprint) {
+    SettingsCertificate certificate;
+    certificate.thumbprint = thumbprint;
+    certificate.certificate_file = paths.extensionsDir() / (thumbprint + ".crt");
+    certificate.key_file = paths.extensionsDir() / (thumbprint + ".prv");
+    return certificate;
+}
+
+Result<SettingsCertificate> loadExisting(const Paths& paths) {
+    auto pointer = fs::readFile(pointerFile(paths), 4096);
+    if (!pointer) {
+        return pointer.error();
+    }
+    auto document = nlohmann::json::parse(pointer.value(), nullptr, false);
+    if (!document.is_object() || !document.contains("thumbprint") ||
+        !document["thumbprint"].is_string()) {
+        return makeError(exitcode::kGeneric, "settings_certificate.json is unreadable");
+    }
+    auto certificate = filesFor(paths, document["thumbprint"].get<std::string>());
+    auto pem = fs::readFile(certificate.certificate_file, 64 * 1024);
+    if (!pem) {
+        return pem.error();
+    }
+    auto thumbprint = crypto::certificateThumbprint(pem.value());
+    if (!thumbprint || thumbprint.value() != certificate.thumbprint ||
+        !std::filesystem::exists(certificate.key_file)) {
+        return makeError(exitcode::kGeneric, "the settings certificate files do not match");
+    }
+    certificate.certificate_pem = std::move(pem).value();
+    return certificate;
+}
+
+} // namespace
+
+Result<SettingsCertificate> ensureSettingsCertificate(const Paths& paths) {
+    if (auto existing = loadExisting(paths)) {
+        return existing;
+    }
+    for (const auto& [directory, mode] : {std::pair{paths.extensionsDir(), mode_t{0755}},
+                                          std::pair{paths.extensionStateDir(), mode_t{0700}}}) {
+        if (auto made = fs::ensureDirectory(directory, {mode, {}}); !made) {
+            return made.error();
+        }
+    }
+    auto key = crypto::generateRsaPrivateKeyPem(2048);
+    if (!key) {
+        return key.error();
+    }
+    auto pem = crypto::createSelfSignedCaPem(key.value(), "extservice settings", kLifetime);
+    if (!pem) {
+        return pem.error();
+    }
+    auto thumbprint = crypto::certificateThumbprint(pem.value());
+    if (!thumbprint) {
+        return thumbprint.error();
+    }
+    auto certificate = filesFor(paths, thumbprint.value());
+    // Key first: a certificate file without its key would be useless to a handler.
+    for (const auto& [file, content] :
+         {std::pair{certificate.key_file, key.value()},
+          std::pair{certificate.certificate_file, pem.value()},
+          std::pair{pointerFile(paths),
+                    nlohmann::json{{"thumbprint", thumbprint.value()}}.dump()}}) {
+        if (auto written = fs::writeFileAtomic(file, content, {0600, {}}); !written) {
+            return written.error();
+        }
+    }
+    certificate.certificate_pem = std::move(pem).value();
+    return certificate;
+}
+
+} // namespace azcm::extservice

@@ -1,0 +1,193 @@
+#include "control_plane.hpp"
+
+#include "config/agent_config.hpp"
+#include "config/local_config.hpp"
+#include "config/proxy_policy.hpp"
+#include "fs/atomic_file.hpp"
+#include "http/https_client.hpp"
+#include "ipc/ipc_client.hpp"
+#include "log/log.hpp"
+
+#include <charconv>
+
+#include <spdlog/spdlog.h>
+
+namespace azcm::gc {
+
+using nlohmann::json;
+
+namespace {
+
+// A cached token is replaced this long before it expires.
+constexpr std::int64_t kTokenRefreshMarginSeconds = 300;
+
+std::int64_t nowSeconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string errorText(const http::Response& response) {
+    auto body = json::parse(response.body(), nullptr, false);
+    if (body.is_object() && body.contains("error") && body.at("error").is_object()) {
+        return body.at("error").value("code", std::string()) + ": " +
+               body.at("error").value("message", std::string());
+    }
+    return response.body().substr(0, 200);
+}
+
+class HttpsControlPlane final : public ControlPlane {
+public:
+    explicit HttpsControlPlane(Paths paths) : paths_(std::move(paths)) {}
+
+    Result<ControlPlaneTarget> target() override {
+        BOOST_OUTCOME_TRY(agent, config::loadAgentConfig(paths_.agentConfig()));
+        auto local = config::loadLocalConfig(paths_.localConfig());
+        ControlPlaneTarget target;
+        target.guest_configuration_url = agent.cloud.endpoints.guest_configuration;
+        target.ca_file = agent.cloud.ca_cert_path;
+        target.package_signing_root = agent.cloud.package_signing_root_path;
+        target.proxy = config::ProxyPolicy(local ? local.value() : config::LocalConfig{},
+                                           config::environmentProxy())
+                           .proxyFor(config::TargetService::kArc);
+        if (target.guest_configuration_url.empty()) {
+            return makeError(exitcode::kConfigFileNotFound,
+                             "agentconfig.json names no guest configuration endpoint");
+        }
+        return target;
+    }
+
+    Result<GoalStateAnswer> assignments(const std::string& etag) override {
+        BOOST_OUTCOME_TRY(where, target());
+        http::SimpleRequest request;
+        request.url = where.guest_configuration_url + "/machines/assignments";
+        if (!etag.empty()) {
+            request.headers.emplace_back("If-None-Match", etag);
+        }
+        BOOST_OUTCOME_TRY(response, send(where, request, kDefaultMaxBytes));
+        GoalStateAnswer answer;
+        if (const auto tag = response.find(http::Field::etag); tag != response.end()) {
+            answer.etag = std::string(tag->value());
+        }
+        if (response.result() == http::Status::not_modified) {
+            answer.not_modified = true;
+            answer.etag = answer.etag.empty() ? etag : answer.etag;
+            return answer;
+        }
+        if (response.result() != http::Status::ok) {
+            return makeError(exitcode::kNetwork, "assignments: HTTP " +
+                                                     std::to_string(response.result_int()) + " " +
+                                                     errorText(response));
+        }
+        answer.body = json::parse(response.body(), nullptr, false);
+        if (answer.body.is_discarded()) {
+            return makeError(exitcode::kNetwork, "assignments: the answer is not JSON");
+        }
+        return answer;
+    }
+
+    Result<void> download(const std::string& url,
+                          const std::filesystem::path& destination,
+                          std::uint64_t max_bytes) override {
+        BOOST_OUTCOME_TRY(where, target());
+        http::SimpleRequest request;
+        request.url = url;
+        BOOST_OUTCOME_TRY(response, send(where, request, max_bytes));
+        if (response.result() != http::Status::ok) {
+            return makeError(exitcode::kNetwork, "package download: HTTP " +
+                                                     std::to_string(response.result_int()) + " " +
+                                                     errorText(response));
+        }
+        return fs::writeFileAtomic(destination, response.body(), fs::FileMode{0600, {}});
+    }
+
+    Result<void> report(const json& body) override {
+        BOOST_OUTCOME_TRY(where, target());
+        http::SimpleRequest request;
+        request.method = http::Verb::post;
+        request.url = where.guest_configuration_url + "/machines/reports";
+        request.body = body.dump();
+        request.headers.emplace_back("Content-Type", "application/json");
+        BOOST_OUTCOME_TRY(response, send(where, request, kDefaultMaxBytes));
+        if (response.result() != http::Status::ok) {
+            return makeError(exitcode::kNetwork, "report: HTTP " +
+                                                     std::to_string(response.result_int()) + " " +
+                                                     errorText(response));
+        }
+        return ok();
+    }
+
+private:
+    static constexpr std::uint64_t kDefaultMaxBytes = 4 * 1024 * 1024;
+
+    Result<std::string> token(bool bypass_cache) {
+        std::lock_guard lock(mutex_);
+        if (!bypass_cache && !token_.access_token.empty() &&
+            token_.expires_on - kTokenRefreshMarginSeconds > nowSeconds()) {
+            return token_.access_token;
+        }
+        const json request{{"resource", kAgentServiceResource}, {"bypassCache", bypass_cache}};
+        BOOST_OUTCOME_TRY(answer, ipc::call(paths_.socketFor("himds"), http::Verb::post,
+                                            "/identity/token", request.dump()));
+        if (answer.result() != http::Status::ok) {
+            return makeError(exitcode::kNetwork, "himds token: HTTP " +
+                                                     std::to_string(answer.result_int()) + " " +
+                                                     errorText(answer));
+        }
+        BOOST_OUTCOME_TRY(parsed, parseTokenAnswer(json::parse(answer.body(), nullptr, false)));
+        token_ = parsed;
+        return token_.access_token;
+    }
+
+    // One authenticated call; a 401 fetches a fresh token once and retries.
+    Result<http::Response>
+    send(const ControlPlaneTarget& where, http::SimpleRequest request, std::uint64_t max_bytes) {
+        http::ClientOptions options;
+        options.ca_file = where.ca_file;
+        options.proxy_url = where.proxy;
+        options.max_response_bytes = max_bytes;
+        options.retry.max_attempts = 2;
+        const http::HttpsClient client(options);
+        request.headers.emplace_back("x-ms-client-request-id", "gcservice");
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            BOOST_OUTCOME_TRY(bearer, token(attempt > 0));
+            auto with_token = request;
+            with_token.headers.emplace_back("Authorization", "Bearer " + bearer);
+            BOOST_OUTCOME_TRY(response, client.send(with_token));
+            if (response.result() != http::Status::unauthorized || attempt > 0) {
+                return response;
+            }
+            spdlog::info("GC_TOKEN_REFUSED retrying with a fresh token");
+        }
+        return makeError(exitcode::kNetwork, "unreachable");
+    }
+
+    Paths paths_;
+    std::mutex mutex_;
+    MachineToken token_;
+};
+
+} // namespace
+
+Result<MachineToken> parseTokenAnswer(const json& answer) {
+    if (!answer.is_object() || !answer.contains("access_token") ||
+        !answer.at("access_token").is_string() || !answer.contains("expires_on") ||
+        !answer.at("expires_on").is_string()) {
+        return makeError(exitcode::kNetwork, "himds token answer lacks access_token/expires_on");
+    }
+    MachineToken token;
+    token.access_token = answer.at("access_token").get<std::string>();
+    const auto text = answer.at("expires_on").get<std::string>();
+    const auto [end, ec] =
+        std::from_chars(text.data(), text.data() + text.size(), token.expires_on);
+    if (ec != std::errc() || end != text.data() + text.size() || token.access_token.empty()) {
+        return makeError(exitcode::kNetwork, "himds token answer: bad expires_on");
+    }
+    return token;
+}
+
+std::unique_ptr<ControlPlane> makeHttpsControlPlane(const Paths& paths) {
+    return std::make_unique<HttpsControlPlane>(paths);
+}
+
+} // namespace azcm::gc

@@ -1,0 +1,59 @@
+#pragma once
+// gcservice's calls to the control plane (docs/protocol.md section 4): the assignments, package
+// downloads and compliance reports, each with a short-lived token of the machine's identity that
+// himds hands out over its socket (POST /identity/token): gcservice never holds the machine key.
+// An interface, so the daemon's logic is tested against a fake.
+#include "error.hpp"
+#include "paths/paths.hpp"
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace azcm::gc {
+
+// The audience of the agent-facing services' tokens.
+inline constexpr const char* kAgentServiceResource = "https://his.arc.azure.com";
+
+struct GoalStateAnswer {
+    bool not_modified = false; // 304 for the ETag given
+    std::string etag;
+    nlohmann::json body; // {"assignments": [...]} when modified
+};
+
+// Where the machine belongs, read from agentconfig.json on every use (connect/disconnect need
+// no restart).
+struct ControlPlaneTarget {
+    std::string guest_configuration_url; // endpoints.guestConfiguration
+    std::string ca_file;                 // cloud.caCertPath, empty: system store
+    std::string package_signing_root;    // cloud.packageSigningRootPath
+    std::optional<std::string> proxy;    // ProxyPolicy for TargetService::kArc
+};
+
+class ControlPlane {
+public:
+    virtual ~ControlPlane() = default;
+    // Not connected: an error with exitcode::kConfigFileNotFound.
+    virtual Result<ControlPlaneTarget> target() = 0;
+    virtual Result<GoalStateAnswer> assignments(const std::string& etag) = 0;
+    // Downloads `url` into `destination` (at most max_bytes).
+    virtual Result<void> download(const std::string& url,
+                                  const std::filesystem::path& destination,
+                                  std::uint64_t max_bytes) = 0;
+    virtual Result<void> report(const nlohmann::json& body) = 0;
+};
+
+std::unique_ptr<ControlPlane> makeHttpsControlPlane(const Paths& paths);
+
+// Token answers of himds: access_token and expires_on (epoch seconds), all strings.
+struct MachineToken {
+    std::string access_token;
+    std::int64_t expires_on = 0;
+};
+Result<MachineToken> parseTokenAnswer(const nlohmann::json& answer);
+
+} // namespace azcm::gc

@@ -1,0 +1,31 @@
+#pragma once
+// gcservice's timing and limits (issue 8 item 4): the real agent's defaults, shortened by tests
+// through the environment.
+#include "error.hpp"
+
+#include <chrono>
+#include <map>
+#include <string>
+
+namespace azcm::gc {
+
+struct GcOptions {
+    // New and changed assignments are picked up this often (AZCM_GC_POLL_SECONDS).
+    std::chrono::seconds poll_interval{300};
+    // Each assignment is evaluated this often (AZCM_GC_EVALUATION_SECONDS).
+    std::chrono::seconds evaluation_interval{900};
+    // Assignments are dropped after this long without a successful goal state
+    // (AZCM_GC_RETENTION_SECONDS; spec section 8: 14 days).
+    std::chrono::seconds retention{std::chrono::hours(24 * 14)};
+    // A failed report or goal state is retried after this (AZCM_GC_RETRY_SECONDS).
+    std::chrono::seconds retry_interval{30};
+    // Timeout of one command resource script (AZCM_GC_COMMAND_TIMEOUT_SECONDS).
+    std::chrono::seconds command_timeout{60};
+};
+
+// Reads the variables above from `environment`; a value that is not a positive integer is an error
+// (exit code 23) naming the variable.
+Result<GcOptions> parseGcOptions(const std::map<std::string, std::string>& environment);
+Result<GcOptions> gcOptionsFromEnvironment();
+
+} // namespace azcm::gc

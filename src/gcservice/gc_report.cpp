@@ -1,0 +1,54 @@
+#include "gc_report.hpp"
+
+#include <chrono>
+#include <ctime>
+
+namespace azcm::gc {
+
+using nlohmann::json;
+
+std::string rfc3339Utc(std::int64_t unix_seconds) {
+    const std::time_t time = static_cast<std::time_t>(unix_seconds);
+    std::tm parts{};
+    gmtime_r(&time, &parts);
+    char buffer[32];
+    std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &parts);
+    return buffer;
+}
+
+json evaluatedReport(const AssignmentState& assignment,
+                     const EvaluationResult& result,
+                     bool initial,
+                     std::int64_t started,
+                     std::int64_t finished) {
+    json resources = json::array();
+    for (const auto& resource : result.resources) {
+        // The wire shape of docs/protocol.md 4.2 (not the engine's own JSON): a boolean verdict.
+        resources.push_back(json{{"id", resource.id},
+                                 {"type", resource.type},
+                                 {"compliant", resource.compliant},
+                                 {"reason", resource.reason},
+                                 {"remediated", resource.remediated},
+                                 {"error", resource.error}});
+    }
+    return json{{"name", assignment.name},
+                {"sequenceNumber", assignment.sequence_number},
+                {"evaluated", true},
+                {"complianceStatus", result.complianceStatus},
+                {"operationType", initial ? "Initial" : "Consistency"},
+                {"startTime", rfc3339Utc(started)},
+                {"endTime", rfc3339Utc(finished)},
+                {"resources", resources}};
+}
+
+json notEvaluatedReport(const AssignmentState& assignment,
+                        const std::string& code,
+                        const std::string& reason,
+                        std::int64_t now) {
+    return json{{"name", assignment.name},   {"sequenceNumber", assignment.sequence_number},
+                {"evaluated", false},        {"reasonCode", code},
+                {"reason", reason},          {"startTime", rfc3339Utc(now)},
+                {"endTime", rfc3339Utc(now)}};
+}
+
+} // namespace azcm::gc

@@ -1,0 +1,471 @@
+#include "gc_service.hpp"
+
+#include "engine.hpp"
+#include "fs/atomic_file.hpp"
+#include "gc_report.hpp"
+#include "local_controls.hpp"
+#include "log/log.hpp"
+#include "package_cache.hpp"
+
+#include <ctime>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+
+#include <boost/asio/post.hpp>
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+namespace azcm::gc {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr auto kTickInterval = std::chrono::seconds(1);
+
+std::int64_t nowSeconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::filesystem::path statePath(const Paths& paths) {
+    return paths.guestConfigStateDir() / "state.json";
+}
+
+http::Response jsonReply(const http::Request& request, http::Status status, const json& body) {
+    http::Response response{status, request.version()};
+    response.set(http::Field::content_type, "application/json");
+    response.keep_alive(request.keep_alive());
+    response.body() = body.dump();
+    response.prepare_payload();
+    return response;
+}
+
+http::Response errorReply(const http::Request& request,
+                          http::Status status,
+                          const std::string& code,
+                          const std::string& message) {
+    return jsonReply(request, status, json{{"error", {{"code", code}, {"message", message}}}});
+}
+
+std::string readText(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+}
+
+} // namespace
+
+std::chrono::system_clock::time_point parseBuildDate(const std::string& text) {
+    std::tm parts{};
+    std::istringstream in(text);
+    in >> std::get_time(&parts, "%Y-%m-%d");
+    if (in.fail()) {
+        return {};
+    }
+    return std::chrono::system_clock::from_time_t(timegm(&parts));
+}
+
+GcService::GcService(boost::asio::io_context& io,
+                     boost::asio::thread_pool& workers,
+                     Paths paths,
+                     GcOptions options,
+                     GcServiceParts parts)
+    : io_(io), workers_(workers), paths_(std::move(paths)), options_(options),
+      parts_(std::move(parts)), tick_timer_(io), cpu_timer_(io) {}
+
+GcService::~GcService() {
+    stop();
+}
+
+std::optional<unsigned> GcService::configuredCap() const {
+    const int limit = local_.guest_configuration_cpu_limit;
+    // 100% of one CPU or more is no cap at all.
+    if (limit <= 0 || limit >= 100) {
+        return std::nullopt;
+    }
+    return static_cast<unsigned>(limit);
+}
+
+Result<void> GcService::start() {
+    BOOST_OUTCOME_TRY(fs::ensureDirectory(paths_.guestConfigStateDir(), {0700, {}}));
+    BOOST_OUTCOME_TRY(fs::ensureDirectory(paths_.socketsDir(), {0755, {}}));
+    auto loaded = loadGcState(statePath(paths_));
+    if (loaded) {
+        state_ = std::move(loaded.value());
+    } else {
+        // A state we cannot read is started afresh: the next goal state rebuilds it.
+        spdlog::warn("GC_STATE_UNREADABLE {}", log::sanitize(loaded.error().message));
+    }
+    auto local = config::loadLocalConfig(paths_.localConfig());
+    if (local) {
+        local_ = local.value();
+    } else {
+        spdlog::warn("CFG_LOAD_FAILED {}", log::sanitize(local.error().message));
+    }
+
+    // CPU: the daemon sits in its own leaf group, capped by guestconfiguration.agent.cpulimit.
+    cpu_cap_ = std::make_unique<platform::ComponentCpuCap>("gcservice", parts_.cpu_group);
+    if (auto attached = cpu_cap_->group().attach(::getpid()); !attached) {
+        spdlog::warn("GC_CPU_ATTACH_FAILED {}", log::sanitize(attached.error().message));
+    }
+    if (auto applied = cpu_cap_->apply(configuredCap()); !applied) {
+        spdlog::warn("GC_CPU_CAP_FAILED {}", log::sanitize(applied.error().message));
+    }
+    cpu_cap_->sample();
+
+    server_ = std::make_unique<http::HttpServer>(
+        io_.get_executor(),
+        [this](http::Request&& request, const http::PeerInfo& peer, http::Respond respond) {
+            handleRequest(std::move(request), peer, std::move(respond));
+        });
+    BOOST_OUTCOME_TRY(server_->listenUnix(paths_.socketFor("gcservice"), 0666));
+    spdlog::info("GC_STARTED assignments={} poll={}s evaluation={}s cpuLimit={}",
+                 state_.assignments.size(), options_.poll_interval.count(),
+                 options_.evaluation_interval.count(), local_.guest_configuration_cpu_limit);
+    scheduleTick();
+    scheduleCpuSample();
+    return ok();
+}
+
+void GcService::stop() {
+    if (stopping_.exchange(true)) {
+        return;
+    }
+    tick_timer_.cancel();
+    cpu_timer_.cancel();
+    if (server_) {
+        server_->stop();
+    }
+}
+
+Result<void> GcService::reloadLocalConfig() {
+    BOOST_OUTCOME_TRY(local, config::loadLocalConfig(paths_.localConfig()));
+    {
+        std::lock_guard lock(state_mutex_);
+        local_ = local;
+    }
+    if (cpu_cap_) {
+        BOOST_OUTCOME_TRY(cpu_cap_->apply(configuredCap()));
+    }
+    spdlog::info("CFG_RELOADED guestconfiguration.enabled={} config.mode={} cpuLimit={}",
+                 local.guest_configuration_enabled, log::sanitize(local.config_mode),
+                 local.guest_configuration_cpu_limit);
+    return ok();
+}
+
+void GcService::scheduleTick() {
+    tick_timer_.expires_after(kTickInterval);
+    tick_timer_.async_wait([this](const boost::system::error_code& error) {
+        if (error || stopping_) {
+            return;
+        }
+        if (!cycle_running_.exchange(true)) {
+            boost::asio::post(workers_, [this] {
+                runCycle();
+                cycle_running_ = false;
+            });
+        }
+        scheduleTick();
+    });
+}
+
+void GcService::scheduleCpuSample() {
+    cpu_timer_.expires_after(platform::kCpuSampleInterval);
+    cpu_timer_.async_wait([this](const boost::system::error_code& error) {
+        if (error || stopping_) {
+            return;
+        }
+        cpu_cap_->sample();
+        scheduleCpuSample();
+    });
+}
+
+void GcService::persist() {
+    if (auto saved = saveGcState(statePath(paths_), state_); !saved) {
+        spdlog::error("GC_STATE_SAVE_FAILED {}", log::sanitize(saved.error().message));
+    }
+}
+
+void GcService::pollGoalState(std::int64_t now) {
+    std::string etag;
+    {
+        std::lock_guard lock(state_mutex_);
+        if (now < next_poll_) {
+            return;
+        }
+        etag = state_.goal_state_etag;
+    }
+    auto answer = parts_.control_plane->assignments(etag);
+    std::lock_guard lock(state_mutex_);
+    if (!answer) {
+        last_poll_error_ = answer.error().message;
+        next_poll_ = now + std::min(options_.retry_interval, options_.poll_interval).count();
+        spdlog::warn("GC_GOAL_STATE_FAILED {}", log::sanitize(answer.error().message));
+        return;
+    }
+    next_poll_ = now + options_.poll_interval.count();
+    last_poll_error_.clear();
+    if (answer.value().not_modified) {
+        state_.last_goal_state_at = now;
+        persist();
+        return;
+    }
+    auto incoming = parseGoalState(answer.value().body);
+    if (!incoming) {
+        last_poll_error_ = incoming.error().message;
+        spdlog::warn("GC_GOAL_STATE_INVALID {}", log::sanitize(incoming.error().message));
+        return;
+    }
+    mergeGoalState(state_, std::move(incoming.value()), now);
+    state_.goal_state_etag = answer.value().etag;
+    persist();
+    removeUnusedPackages(paths_, state_);
+    spdlog::info("GC_GOAL_STATE assignments={}", state_.assignments.size());
+}
+
+void GcService::runCycle() {
+    const auto now = nowSeconds();
+    pollGoalState(now);
+    std::vector<std::string> names;
+    config::LocalConfig local;
+    {
+        std::lock_guard lock(state_mutex_);
+        if (dropExpiredAssignments(state_, now, options_.retention)) {
+            spdlog::warn("GC_ASSIGNMENTS_EXPIRED no goal state for {}s",
+                         options_.retention.count());
+            persist();
+            removeUnusedPackages(paths_, state_);
+        }
+        for (const auto& assignment : state_.assignments) {
+            names.push_back(assignment.name);
+        }
+        local = local_;
+    }
+    // Sequential, in the goal state's order.
+    for (const auto& name : names) {
+        if (stopping_) {
+            return;
+        }
+        std::optional<AssignmentState> due;
+        bool retry_report = false;
+        {
+            std::lock_guard lock(state_mutex_);
+            for (const auto& assignment : state_.assignments) {
+                if (assignment.name != name) {
+                    continue;
+                }
+                if (isDue(assignment, nowSeconds(), options_.evaluation_interval)) {
+                    due = assignment;
+                } else if (assignment.report_pending &&
+                           isDue(assignment, nowSeconds(), options_.retry_interval)) {
+                    retry_report = true;
+                }
+            }
+        }
+        if (due) {
+            auto evaluated = evaluateOne(std::move(*due), local);
+            std::lock_guard lock(state_mutex_);
+            for (auto& assignment : state_.assignments) {
+                // The goal state may have changed meanwhile: only the same version takes it.
+                if (assignment.name == evaluated.name &&
+                    assignment.sequence_number == evaluated.sequence_number) {
+                    assignment = evaluated;
+                    persist();
+                }
+            }
+            retry_report = true;
+        }
+        if (retry_report) {
+            sendReport(name);
+        }
+    }
+}
+
+AssignmentState GcService::evaluateOne(AssignmentState assignment,
+                                       const config::LocalConfig& local) {
+    const auto started = nowSeconds();
+    auto finish = [&](json report) {
+        assignment.last_report = std::move(report);
+        assignment.report_pending = true;
+        assignment.last_evaluated_at = nowSeconds();
+        return assignment;
+    };
+    auto notEvaluated = [&](const std::string& code, const std::string& reason) {
+        spdlog::warn("GC_NOT_EVALUATED assignment={} code={} reason={}",
+                     log::sanitize(assignment.name), code, log::sanitize(reason));
+        assignment.last_error =
+            code == "GuestConfigurationDisabled" || code == "MonitorMode" ? std::string() : reason;
+        return finish(notEvaluatedReport(assignment, code, reason, started));
+    };
+
+    const auto permission = evaluationPermission(local);
+    if (!permission.allowed) {
+        return notEvaluated(permission.code, permission.reason);
+    }
+    if (!assignment.package) {
+        return notEvaluated("PackageNotFound", "The control plane offers no package for '" +
+                                                   assignment.configuration_name + "' " +
+                                                   assignment.version + ".");
+    }
+    auto type = parseAssignmentType(assignment.assignment_type);
+    if (!type) {
+        return notEvaluated("InvalidAssignmentType", type.error().message);
+    }
+    auto target = parts_.control_plane->target();
+    if (!target) {
+        return notEvaluated("NotConnected", target.error().message);
+    }
+    const std::string root_pem = target.value().package_signing_root.empty()
+                                     ? std::string()
+                                     : readText(target.value().package_signing_root);
+    auto dir = preparePackage(*parts_.control_plane, paths_, *assignment.package, root_pem);
+    if (!dir) {
+        return notEvaluated(kPackageRefusedCode, "The package was refused: " + dir.error().message);
+    }
+    auto package = loadPackage(dir.value());
+    if (!package) {
+        return notEvaluated("InvalidPackage", package.error().message);
+    }
+    EngineContext context{
+        paths_, AZCM_AGENT_VERSION, parts_.build_date, std::chrono::system_clock::now(),
+        std::chrono::duration_cast<std::chrono::milliseconds>(options_.command_timeout)};
+    const bool first = assignment.applied_key != appliedKey(assignment);
+    spdlog::info("GC_EVALUATION_STARTED assignment={} type={} first={}",
+                 log::sanitize(assignment.name), assignment.assignment_type, first);
+    const auto result = evaluate(package.value(), type.value(), first, *parts_.backend, context);
+    spdlog::info("GC_EVALUATION_FINISHED assignment={} status={} resources={}",
+                 log::sanitize(assignment.name), result.complianceStatus, result.resources.size());
+    // Only a completed evaluation counts as "applied once" (ApplyAndMonitor): killed midway, it
+    // applies again after the restart.
+    assignment.applied_key = appliedKey(assignment);
+    assignment.last_error.clear();
+    return finish(evaluatedReport(assignment, result, first, started, nowSeconds()));
+}
+
+void GcService::sendReport(const std::string& name) {
+    json report;
+    {
+        std::lock_guard lock(state_mutex_);
+        for (const auto& assignment : state_.assignments) {
+            if (assignment.name == name && assignment.report_pending) {
+                report = assignment.last_report;
+            }
+        }
+    }
+    if (report.is_null()) {
+        return;
+    }
+    auto sent = parts_.control_plane->report(report);
+    std::lock_guard lock(state_mutex_);
+    for (auto& assignment : state_.assignments) {
+        if (assignment.name != name || assignment.last_report != report) {
+            continue;
+        }
+        if (sent) {
+            assignment.report_pending = false;
+            spdlog::info("GC_REPORT_SENT assignment={} status={}", log::sanitize(name),
+                         report.value("complianceStatus", std::string("NotEvaluated")));
+        } else {
+            assignment.last_error = "report: " + sent.error().message;
+            spdlog::warn("GC_REPORT_FAILED assignment={} {}", log::sanitize(name),
+                         log::sanitize(sent.error().message));
+        }
+        persist();
+    }
+}
+
+// An array of capped components, as `azcmagent show` reads every capped daemon's status.
+json GcService::cpuStatus() const {
+    return cpu_cap_ ? json::array({cpu_cap_->status()}) : json::array();
+}
+
+json GcService::status() const {
+    std::lock_guard lock(state_mutex_);
+    json assignments = json::array();
+    for (const auto& a : state_.assignments) {
+        const auto& report = a.last_report;
+        json entry{{"name", a.name},
+                   {"configurationName", a.configuration_name},
+                   {"version", a.version},
+                   {"assignmentType", a.assignment_type},
+                   {"sequenceNumber", a.sequence_number},
+                   {"lastEvaluated", a.last_evaluated_at ? rfc3339Utc(*a.last_evaluated_at) : ""},
+                   {"evaluated", report.is_object() ? report.value("evaluated", false) : false},
+                   {"complianceStatus",
+                    report.is_object() ? report.value("complianceStatus", std::string()) : ""},
+                   {"reason", report.is_object() ? report.value("reason", std::string()) : ""},
+                   {"reportPending", a.report_pending},
+                   {"lastError", a.last_error}};
+        if (report.is_object() && report.contains("resources")) {
+            entry["resources"] = report.at("resources");
+        }
+        assignments.push_back(std::move(entry));
+    }
+    const auto permission = evaluationPermission(local_);
+    return json{
+        {"daemon", "gcservice"},
+        {"version", AZCM_AGENT_VERSION},
+        {"config",
+         {{"guestconfiguration.enabled", local_.guest_configuration_enabled},
+          {"config.mode", local_.config_mode},
+          {"guestconfiguration.agent.cpulimit", local_.guest_configuration_cpu_limit}}},
+        {"evaluationAllowed", permission.allowed},
+        {"notEvaluatedReason", permission.reason},
+        {"pollIntervalSeconds", options_.poll_interval.count()},
+        {"evaluationIntervalSeconds", options_.evaluation_interval.count()},
+        {"lastGoalState",
+         state_.last_goal_state_at ? rfc3339Utc(*state_.last_goal_state_at) : std::string()},
+        {"lastGoalStateError", last_poll_error_},
+        {"assignments", assignments},
+        {"cpu", cpuStatus()},
+    };
+}
+
+void GcService::handleRequest(http::Request&& request,
+                              const http::PeerInfo& peer,
+                              http::Respond respond) {
+    const std::string target(request.target());
+    const std::string path = target.substr(0, target.find('?'));
+    if (path == "/status") {
+        if (request.method() != http::Verb::get) {
+            respond(errorReply(request, http::Status::method_not_allowed, "MethodNotAllowed",
+                               "use GET"));
+            return;
+        }
+        respond(jsonReply(request, http::Status::ok, status()));
+        return;
+    }
+    if (path == "/reload") {
+        if (request.method() != http::Verb::post) {
+            respond(errorReply(request, http::Status::method_not_allowed, "MethodNotAllowed",
+                               "use POST"));
+            return;
+        }
+        // Root, or the daemon's own user (a sandbox run by an ordinary user): nobody else may
+        // change what the daemon enforces.
+        if (!peer.uid || (*peer.uid != 0 && *peer.uid != ::geteuid())) {
+            respond(errorReply(request, http::Status::forbidden, "Forbidden",
+                               "reload is for root only"));
+            return;
+        }
+        // On the io thread, before answering: the new cap is in the kernel when the caller
+        // sees the answer.
+        auto reloaded = reloadLocalConfig();
+        if (!reloaded) {
+            respond(errorReply(request, http::Status::internal_server_error, "ReloadFailed",
+                               reloaded.error().message));
+            return;
+        }
+        respond(
+            jsonReply(request, http::Status::ok, json{{"reloaded", true}, {"cpu", cpuStatus()}}));
+        return;
+    }
+    respond(errorReply(request, http::Status::not_found, "NotFound", "no such route"));
+}
+
+} // namespace azcm::gc

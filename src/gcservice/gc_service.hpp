@@ -1,0 +1,95 @@
+#pragma once
+// gcservice (gcad): evaluates the machine's guest configuration assignments and reports their
+// compliance (issue 8). One io_context thread owns the control socket, the timers and the CPU cap;
+// the goal-state poll and the evaluations run one at a time on a worker thread (sequential, as in
+// Azure). State is persisted after every change (gc_state.hpp), so kill -9 at any moment loses at
+// most the evaluation in progress, which simply runs again after a restart.
+#include "backend.hpp"
+#include "config/local_config.hpp"
+#include "control_plane.hpp"
+#include "gc_options.hpp"
+#include "gc_state.hpp"
+#include "http/http_server.hpp"
+#include "http/http_types.hpp"
+#include "paths/paths.hpp"
+#include "platform/component_cpu_cap.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+namespace azcm::gc {
+
+struct GcServiceParts {
+    std::unique_ptr<ControlPlane> control_plane;
+    std::unique_ptr<Backend> backend;
+    // The daemon's own CPU group (CpuLimiter::fromEnvironment("gcad").daemonGroup()).
+    platform::CpuGroup cpu_group;
+    std::chrono::system_clock::time_point build_date;
+};
+
+class GcService {
+public:
+    GcService(boost::asio::io_context& io,
+              boost::asio::thread_pool& workers,
+              Paths paths,
+              GcOptions options,
+              GcServiceParts parts);
+    ~GcService();
+    GcService(const GcService&) = delete;
+    GcService& operator=(const GcService&) = delete;
+    GcService(GcService&&) = delete;
+    GcService& operator=(GcService&&) = delete;
+
+    // Directories, state, local configuration, CPU cap, socket, timers.
+    Result<void> start();
+    void stop();
+    // Re-reads localconfig.json and applies the CPU cap (in the kernel before this returns).
+    Result<void> reloadLocalConfig();
+
+    nlohmann::json status() const;
+    nlohmann::json cpuStatus() const; // [ComponentCpuCap::status()]
+
+private:
+    void handleRequest(http::Request&& request, const http::PeerInfo& peer, http::Respond respond);
+    void scheduleTick();
+    void scheduleCpuSample();
+    // Worker thread: one goal-state poll (when due) and the evaluations that are due.
+    void runCycle();
+    void pollGoalState(std::int64_t now);
+    // Evaluates (or decides not to) one assignment; returns it with its new report.
+    AssignmentState evaluateOne(AssignmentState assignment, const config::LocalConfig& local);
+    void sendReport(const std::string& name);
+    void persist(); // under state_mutex_
+    std::optional<unsigned> configuredCap() const;
+
+    boost::asio::io_context& io_;
+    boost::asio::thread_pool& workers_;
+    Paths paths_;
+    GcOptions options_;
+    GcServiceParts parts_;
+    std::unique_ptr<platform::ComponentCpuCap> cpu_cap_;
+    std::unique_ptr<http::HttpServer> server_;
+    boost::asio::steady_timer tick_timer_;
+    boost::asio::steady_timer cpu_timer_;
+
+    mutable std::mutex state_mutex_; // guards everything below
+    GcState state_;
+    config::LocalConfig local_;
+    std::int64_t next_poll_ = 0;
+    std::string last_poll_error_;
+    std::atomic<bool> cycle_running_{false};
+    std::atomic<bool> stopping_{false};
+};
+
+// "2026-11-28" (the build's date, AZCM_GC_BUILD_DATE) as a time point; epoch when unparsable.
+std::chrono::system_clock::time_point parseBuildDate(const std::string& text);
+
+} // namespace azcm::gc

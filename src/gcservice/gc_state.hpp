@@ -1,0 +1,76 @@
+#pragma once
+// What gcservice remembers across restarts (guestConfigStateDir()/state.json, written crash-safe):
+// the assignments of the last goal state, each one's last evaluation and report, and the
+// ApplyAndMonitor applied-once marker. Pure data and the rules that change it (goal-state merge,
+// 14-day retention, what is due), so they are unit-tested without a daemon.
+#include "error.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace azcm::gc {
+
+struct PackageRef {
+    std::string url;
+    std::uint64_t size = 0;
+    std::string sha256;           // hex, as the control plane gives it
+    std::string signature_base64; // detached CMS over the zip's bytes
+
+    friend bool operator==(const PackageRef&, const PackageRef&) = default;
+};
+
+struct AssignmentState {
+    std::string name; // the ARM assignment's name
+    std::string configuration_name;
+    std::string version;
+    std::string assignment_type; // Audit | ApplyAndMonitor | ApplyAndAutoCorrect
+    std::int64_t sequence_number = 0;
+    std::optional<PackageRef> package; // nullopt: the control plane has no package for it
+
+    // When the last evaluation (or decision not to evaluate) finished; unix seconds.
+    std::optional<std::int64_t> last_evaluated_at;
+    // The report last built for this assignment (docs/protocol.md 4.2 body).
+    nlohmann::json last_report;
+    bool report_pending = false; // last_report not yet accepted by the control plane
+    std::string last_error;      // download, verification or report failure
+    // ApplyAndMonitor applies once per assignment version: "<sequence>:<sha256>" once it has.
+    std::string applied_key;
+};
+
+struct GcState {
+    std::vector<AssignmentState> assignments;
+    std::optional<std::int64_t> last_goal_state_at; // last successful goal state; unix seconds
+    std::string goal_state_etag;
+};
+
+nlohmann::json toJson(const GcState& state);
+Result<GcState> parseGcState(const nlohmann::json& document);
+// A missing file is an empty state; an unreadable one is an error (the caller starts afresh).
+Result<GcState> loadGcState(const std::filesystem::path& path);
+Result<void> saveGcState(const std::filesystem::path& path, const GcState& state);
+
+// Parses the goal state's "assignments" (docs/protocol.md 4.1) into fresh AssignmentStates.
+Result<std::vector<AssignmentState>> parseGoalState(const nlohmann::json& document);
+
+// Replaces the assignment list with the goal state's: an assignment whose sequence number and
+// package are unchanged keeps its evaluation history; a new or changed one starts afresh (due at
+// once); one no longer listed is dropped. Records the goal state's time.
+void mergeGoalState(GcState& state, std::vector<AssignmentState> incoming, std::int64_t now);
+
+// Disconnected for longer than `retention` since the last successful goal state: every
+// assignment is dropped (spec section 8). True when something was dropped.
+bool dropExpiredAssignments(GcState& state, std::int64_t now, std::chrono::seconds retention);
+
+// Never evaluated, or the last evaluation is at least `interval` old.
+bool isDue(const AssignmentState& assignment, std::int64_t now, std::chrono::seconds interval);
+
+// The applied-once key of the assignment as it is now.
+std::string appliedKey(const AssignmentState& assignment);
+
+} // namespace azcm::gc

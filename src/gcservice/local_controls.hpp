@@ -1,0 +1,19 @@
+#pragma once
+// The machine administrator's say over guest configuration (issue 8 item 5): evaluation and
+// remediation stop when `guestconfiguration.enabled` is false or the agent is in monitor mode
+// (`config.mode monitor`). The reason is reported to the control plane, naming the setting.
+#include "config/local_config.hpp"
+
+#include <string>
+
+namespace azcm::gc {
+
+struct EvaluationPermission {
+    bool allowed = true;
+    std::string code;   // GuestConfigurationDisabled | MonitorMode
+    std::string reason; // human, names the setting and how to change it
+};
+
+EvaluationPermission evaluationPermission(const config::LocalConfig& local);
+
+} // namespace azcm::gc

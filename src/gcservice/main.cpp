@@ -1,0 +1,69 @@
+// gcservice: the guest configuration daemon (gcad). All logic is in gcservice_core.
+#include "daemon/daemon_runner.hpp"
+#include "error.hpp"
+#include "fs/atomic_file.hpp"
+#include "gc_options.hpp"
+#include "gc_service.hpp"
+#include "log/log.hpp"
+#include "paths/paths.hpp"
+#include "platform/cpu_limit.hpp"
+
+#include <exception>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+int main(int argc, char** argv) {
+    azcm::daemon::applyDaemonUmask();
+    CLI::App app{"gcservice: Azure Connected Machine agent guest configuration service"};
+    bool show_version = false;
+    app.add_flag("--version", show_version, "print the agent version and exit");
+    CLI11_PARSE(app, argc, argv);
+    if (show_version) {
+        std::cout << AZCM_AGENT_VERSION << "\n";
+        return azcm::exitcode::kSuccess;
+    }
+
+    try {
+        const auto paths = azcm::Paths::fromEnvironment();
+        auto options = azcm::gc::gcOptionsFromEnvironment();
+        if (!options) {
+            std::cerr << "gcservice: " << options.error().message << "\n";
+            return azcm::exitcode::kInvalidArgument;
+        }
+        if (auto made =
+                azcm::fs::ensureDirectory(paths.guestConfigAgentLog().parent_path(), {0755, {}});
+            !made) {
+            std::cerr << "gcservice: " << made.error().message << "\n";
+            return azcm::exitcode::kInitFailed;
+        }
+        azcm::log::init({"gcservice", paths.guestConfigAgentLog(), true, spdlog::level::info});
+        spdlog::info("DAEMON_STARTING daemon=gcservice version={} root={}", AZCM_AGENT_VERSION,
+                     paths.root().string());
+
+        azcm::daemon::DaemonRunner runner("gcservice");
+        auto limiter = azcm::platform::CpuLimiter::fromEnvironment("gcad");
+        azcm::gc::GcServiceParts parts{azcm::gc::makeHttpsControlPlane(paths),
+                                       azcm::gc::makeLinuxBackend(), limiter.daemonGroup(),
+                                       azcm::gc::parseBuildDate(AZCM_GC_BUILD_DATE)};
+        azcm::gc::GcService service(runner.context(), runner.workers(), paths, options.value(),
+                                    std::move(parts));
+        if (auto started = service.start(); !started) {
+            spdlog::critical("DAEMON_START_FAILED {}",
+                             azcm::log::sanitize(started.error().message));
+            return azcm::exitcode::kInitFailed;
+        }
+        runner.onShutdown([&service] { service.stop(); });
+        runner.onReload([&service] {
+            if (auto reloaded = service.reloadLocalConfig(); !reloaded) {
+                spdlog::warn("CFG_RELOAD_FAILED {}", azcm::log::sanitize(reloaded.error().message));
+            }
+        });
+        runner.notifyReady("gcservice ready");
+        return runner.run();
+    } catch (const std::exception& e) {
+        spdlog::critical("DAEMON_START_FAILED {}", azcm::log::sanitize(e.what()));
+        std::cerr << "gcservice: " << e.what() << "\n";
+        return azcm::exitcode::kInitFailed;
+    }
+}

@@ -1,0 +1,281 @@
+// Guest configuration end to end (issue 8): a real arc-emulator, himds and gcservice in a sandbox.
+// The built-in baseline is assigned in Audit on a sandbox whose files violate it, then switched to
+// ApplyAndAutoCorrect; a tampered package is refused and reported; guestconfiguration.enabled
+// false stops evaluation; kill -9 during a remediation is survived.
+#include "crypto/encoding.hpp"
+#include "data_dir.hpp"
+#include "fs/atomic_file.hpp"
+#include "guest_configuration_baseline.hpp"
+#include "ipc/ipc_client.hpp"
+#include "package_store.hpp"
+#include "paths/paths.hpp"
+#include "process.hpp"
+#include "sandbox.hpp"
+#include "store.hpp"
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+namespace azcm::test {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+constexpr const char* kOnboarding = "Azure Connected Machine Onboarding";
+constexpr const char* kMachine = "gc01";
+
+// Fast timings; no CPU cap (parallel tests would share the daemon group's 5%).
+const std::map<std::string, std::string> kFastEnv = {{"AZCM_GC_POLL_SECONDS", "1"},
+                                                     {"AZCM_GC_EVALUATION_SECONDS", "2"},
+                                                     {"AZCM_GC_RETRY_SECONDS", "1"}};
+
+std::string readText(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+}
+
+class GuestConfigurationE2E : public ::testing::Test {
+protected:
+    void SetUp() override {
+        sandbox_.startEmulator();
+        sandbox_.startHimds();
+        auto sp = sandbox_.createServicePrincipal("onboarder", kOnboarding);
+        auto connected = sandbox_.azcmagent(sandbox_.connectArgs(sp, kMachine));
+        ASSERT_EQ(connected.exit_code, 0) << connected.out << connected.err;
+    }
+
+    void writeLocal(json settings) {
+        settings["guestconfiguration.agent.cpulimit"] = 100;
+        sandbox_.writeLocalConfig(settings);
+    }
+
+    std::string assignmentPath(const std::string& name) const {
+        return "/subscriptions/" + sandbox_.subscription() +
+               "/resourceGroups/arc-rg/providers/Microsoft.HybridCompute/machines/" + kMachine +
+               "/providers/Microsoft.GuestConfiguration/guestConfigurationAssignments/" + name +
+               "?api-version=2022-01-25";
+    }
+
+    void assign(const std::string& name,
+                const std::string& configuration,
+                const std::string& type,
+                int expected_status) {
+        const json body{
+            {"properties",
+             {{"guestConfiguration",
+               {{"name", configuration}, {"version", "1.0.0"}, {"assignmentType", type}}}}}};
+        auto reply = sandbox_.arm("PUT", assignmentPath(name), body);
+        ASSERT_EQ(reply.status, expected_status) << reply.body.dump();
+    }
+
+    json properties(const std::string& name) const {
+        auto reply = sandbox_.arm("GET", assignmentPath(name));
+        return reply.status == 200 ? reply.body["properties"] : json();
+    }
+
+    // Waits until the assignment's latest report satisfies `done`; the last properties seen.
+    json waitForReport(const std::string& name,
+                       const std::function<bool(const json&)>& done,
+                       std::chrono::seconds timeout = 30s) {
+        json last;
+        const bool reported = waitUntil(
+            [&] {
+                last = properties(name);
+                return last.is_object() && last["latestAssignmentReport"].is_object() && done(last);
+            },
+            timeout);
+        if (!reported) {
+            ADD_FAILURE() << "no such report for '" << name << "'; gcservice said:\n"
+                          << sandbox_.readLog("gcservice.out");
+        }
+        return last;
+    }
+
+    // Zips configuration.json and publishes it with `arc-emulator gc publish`.
+    void publish(const std::string& name, const json& resources) {
+        const json document{{"name", name}, {"version", "1.0.0"}, {"resources", resources}};
+        auto zip = emulator::makeZip({{"configuration.json", document.dump(2)}});
+        ASSERT_TRUE(zip);
+        const auto file = sandbox_.root() / (name + ".zip");
+        ASSERT_TRUE(fs::writeFileAtomic(file, zip.value()));
+        auto published = sandbox_.emulatorCommand(
+            {"gc", "publish", "--data-dir", sandbox_.emulatorDir().string(), "--zip", file.string(),
+             "--name", name, "--version", "1.0.0"});
+        ASSERT_EQ(published.exit_code, 0) << published.err;
+    }
+
+    static std::string phrases(const json& properties) {
+        std::string all;
+        for (const auto& resource : properties["latestAssignmentReport"]["resources"]) {
+            for (const auto& reason : resource["reasons"]) {
+                all += resource["resourceId"].get<std::string>() + ": " +
+                       reason["phrase"].get<std::string>() + "\n";
+            }
+        }
+        return all;
+    }
+
+    Sandbox sandbox_;
+};
+
+TEST_F(GuestConfigurationE2E, BaselineAuditShowsViolationsAndAutoCorrectFixesThem) {
+    // The sandbox violates the baseline: root login and passwords over SSH, a readable key
+    // directory, remote access on.
+    const auto ssh = sandbox_.root() / "etc/ssh";
+    std::filesystem::create_directories(ssh);
+    ASSERT_TRUE(fs::writeFileAtomic(
+        ssh / "sshd_config", "PermitRootLogin yes\nPasswordAuthentication yes\n", {0644, {}}));
+    const auto certs = Paths(sandbox_.root()).certsDir();
+    ASSERT_EQ(::chmod(certs.c_str(), 0755), 0);
+    writeLocal(json::object());
+    sandbox_.startDaemon("gcservice", kFastEnv);
+
+    assign("baseline", "AzureArcSecurityBaseline", "Audit", 201);
+    auto audited =
+        waitForReport("baseline", [](const json& p) { return p["complianceStatus"] != "Pending"; });
+    ASSERT_EQ(audited["complianceStatus"], "NonCompliant") << audited.dump(2);
+    EXPECT_TRUE(audited["lastComplianceStatusChecked"].is_string());
+    const auto reasons = phrases(audited);
+    EXPECT_NE(reasons.find("sshd-permit-root-login-no: PermitRootLogin is yes"), std::string::npos)
+        << reasons;
+    EXPECT_NE(reasons.find("sshd-password-authentication-no"), std::string::npos) << reasons;
+    EXPECT_NE(reasons.find("certs-directory-0700"), std::string::npos) << reasons;
+    // Audit changed nothing.
+    EXPECT_NE(readText(ssh / "sshd_config").find("PermitRootLogin yes"), std::string::npos);
+    EXPECT_EQ(std::filesystem::status(certs).permissions() & std::filesystem::perms::all,
+              std::filesystem::perms(0755));
+
+    assign("baseline", "AzureArcSecurityBaseline", "ApplyAndAutoCorrect", 200);
+    EXPECT_EQ(properties("baseline")["complianceStatus"], "Pending");
+    auto corrected =
+        waitForReport("baseline", [](const json& p) { return p["complianceStatus"] != "Pending"; });
+    ASSERT_EQ(corrected["complianceStatus"], "Compliant") << phrases(corrected);
+    EXPECT_NE(readText(ssh / "sshd_config").find("PermitRootLogin no"), std::string::npos);
+    EXPECT_EQ(std::filesystem::status(certs).permissions() & std::filesystem::perms::all,
+              std::filesystem::perms(0700));
+    // The daemon's own view agrees.
+    const auto status = sandbox_.daemonStatus("gcservice");
+    ASSERT_EQ(status["assignments"].size(), 1u) << status.dump(2);
+    EXPECT_EQ(status["assignments"][0]["complianceStatus"], "Compliant");
+    ASSERT_EQ(status["cpu"].size(), 1u) << status.dump(2);
+    EXPECT_EQ(status["cpu"][0]["component"], "gcservice");
+}
+
+TEST_F(GuestConfigurationE2E, TamperedPackageIsRefusedAndReported) {
+    const auto marker = sandbox_.root() / "tampered-ran";
+    publish("Tampered",
+            json::array({{{"id", "probe"},
+                          {"type", "command"},
+                          {"properties", {{"test", "touch " + marker.string() + "; exit 100"}}}}}));
+    // Someone with write access to the package storage swaps the zip and fixes up its size and
+    // hash; only the signature (over the original bytes) is beyond their reach.
+    {
+        auto store = emulator::Store::open(sandbox_.emulatorDir() / "emulator.db");
+        ASSERT_TRUE(store);
+        auto found = emulator::findPackage(*store.value(), emulator::kPackageKindGuestConfiguration,
+                                           "", "Tampered", "1.0.0");
+        ASSERT_TRUE(found && found.value());
+        auto package = *found.value();
+        const json evil{{"name", "Tampered"},
+                        {"version", "1.0.0"},
+                        {"resources",
+                         json::array({{{"id", "evil"},
+                                       {"type", "command"},
+                                       {"properties",
+                                        {{"test", "touch " + marker.string() + "; exit 100"}}}}})}};
+        auto bytes = emulator::makeZip({{"configuration.json", evil.dump()}});
+        ASSERT_TRUE(bytes);
+        package.size = bytes.value().size();
+        package.sha256 = crypto::hexEncode(crypto::sha256(bytes.value()));
+        const emulator::DataDir dir(sandbox_.emulatorDir());
+        ASSERT_TRUE(fs::writeFileAtomic(emulator::packageFile(dir, package), bytes.value()));
+        ASSERT_TRUE(store.value()->putPackage(package));
+    }
+    writeLocal(json::object());
+    sandbox_.startDaemon("gcservice", kFastEnv);
+    assign("tampered", "Tampered", "Audit", 201);
+    auto reported = waitForReport("tampered", [](const json& p) {
+        return !p["latestAssignmentReport"]["resources"].empty();
+    });
+    const auto reasons = phrases(reported);
+    EXPECT_NE(reasons.find("The package was refused: signature"), std::string::npos) << reasons;
+    EXPECT_EQ(reported["latestAssignmentReport"]["resources"][0]["reasons"][0]["code"],
+              "GuestConfiguration:PackageVerificationFailed");
+    EXPECT_EQ(reported["complianceStatus"], "Pending");
+    EXPECT_FALSE(std::filesystem::exists(marker));
+    const auto status = sandbox_.daemonStatus("gcservice");
+    EXPECT_NE(status["assignments"][0]["lastError"].get<std::string>().find("signature"),
+              std::string::npos);
+}
+
+TEST_F(GuestConfigurationE2E, DisabledGuestConfigurationStopsEvaluation) {
+    const auto marker = sandbox_.root() / "remediated";
+    publish("Remediate",
+            json::array({{{"id", "touch"},
+                          {"type", "command"},
+                          {"properties",
+                           {{"test", "test -e " + marker.string() + " && exit 100; exit 101"},
+                            {"set", "touch " + marker.string() + "; exit 100"}}}}}));
+    writeLocal({{"guestconfiguration.enabled", false}});
+    sandbox_.startDaemon("gcservice", kFastEnv);
+    assign("remediate", "Remediate", "ApplyAndAutoCorrect", 201);
+    auto reported = waitForReport("remediate", [](const json& p) {
+        return !p["latestAssignmentReport"]["resources"].empty();
+    });
+    EXPECT_EQ(reported["complianceStatus"], "Pending");
+    EXPECT_EQ(reported["latestAssignmentReport"]["resources"][0]["reasons"][0]["code"],
+              "GuestConfiguration:GuestConfigurationDisabled");
+    EXPECT_NE(phrases(reported).find("guestconfiguration.enabled is false"), std::string::npos);
+    std::this_thread::sleep_for(3s); // more evaluation periods pass
+    EXPECT_FALSE(std::filesystem::exists(marker));
+    EXPECT_EQ(sandbox_.daemonStatus("gcservice")["evaluationAllowed"], false);
+
+    // Enabled again and reloaded (root only): the next evaluation remediates.
+    writeLocal({{"guestconfiguration.enabled", true}});
+    auto reloaded =
+        ipc::call(Paths(sandbox_.root()).socketFor("gcservice"), http::Verb::post, "/reload");
+    ASSERT_TRUE(reloaded);
+    ASSERT_EQ(reloaded.value().result_int(), 200) << reloaded.value().body();
+    auto evaluated = waitForReport(
+        "remediate", [](const json& p) { return p["complianceStatus"] != "Pending"; });
+    EXPECT_EQ(evaluated["complianceStatus"], "Compliant") << phrases(evaluated);
+    EXPECT_TRUE(std::filesystem::exists(marker));
+}
+
+TEST_F(GuestConfigurationE2E, KillDuringRemediationThenRestartCompletesAndReports) {
+    const auto started = sandbox_.root() / "set-started";
+    const auto release = sandbox_.root() / "set-release";
+    const auto done = sandbox_.root() / "set-done";
+    publish("Crash",
+            json::array(
+                {{{"id", "slow-fix"},
+                  {"type", "command"},
+                  {"properties",
+                   {{"test", "test -e " + done.string() + " && exit 100; exit 101"},
+                    {"set", "touch " + started.string() + "; while [ ! -e " + release.string() +
+                                " ]; do sleep 0.1; done; touch " + done.string() + "; exit 100"},
+                    {"timeout_seconds", 60}}}}}));
+    writeLocal(json::object());
+    sandbox_.startDaemon("gcservice", kFastEnv);
+    assign("crash", "Crash", "ApplyAndAutoCorrect", 201);
+    ASSERT_TRUE(waitUntil([&] { return std::filesystem::exists(started); }, 30s));
+    sandbox_.stopDaemon("gcservice", true); // kill -9 in the middle of the set script
+    EXPECT_EQ(properties("crash")["complianceStatus"], "Pending");
+    ASSERT_TRUE(fs::writeFileAtomic(release, ""));
+    sandbox_.startDaemon("gcservice", kFastEnv);
+    auto reported =
+        waitForReport("crash", [](const json& p) { return p["complianceStatus"] != "Pending"; });
+    EXPECT_EQ(reported["complianceStatus"], "Compliant") << phrases(reported);
+    EXPECT_TRUE(std::filesystem::exists(done));
+}
+
+} // namespace
+} // namespace azcm::test

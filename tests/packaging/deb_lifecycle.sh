@@ -1,0 +1,233 @@
+#!/usr/bin/env bash
+# Installs, upgrades, removes and purges the built azcmagent .deb on THIS machine (root only; CI
+# runs it on a disposable machine, ctest label integration-root, RUN_SERIAL):
+#   1. dpkg -i: files, owners and modes (ARCHITECTURE section 2), accounts, `azcmagent version`
+#      from the installed path, and a clean install although PID 1 is not systemd;
+#   2. dpkg -i of the same payload with a higher version: a localconfig.json change, agentconfig
+#      and an identity file survive, directory modes are restored;
+#   3. an upgrade whose preinst fails: dpkg keeps the old version installed and working;
+#   4. dpkg -r keeps the data and the accounts; dpkg -P removes the data.
+# It refuses to run where an agent is installed or configured, moves agent-less leftovers aside,
+# and on every exit (trap) purges, puts the leftovers back and deletes the accounts it caused to
+# be created.
+#
+#   bash tests/packaging/deb_lifecycle.sh BUILD_DIR
+set -euo pipefail
+
+[ "$#" -eq 1 ] || {
+    echo "usage: $0 BUILD_DIR" >&2
+    exit 2
+}
+build=$1
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=expected_layout.sh
+. "$here/expected_layout.sh"
+failures=0
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+die() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+[ "$(id -u)" -eq 0 ] || die "needs root (dpkg -i)"
+deb=$(find "$build/packages" -maxdepth 1 -name 'azcmagent_*.deb' | sort | tail -n 1)
+[ -n "$deb" ] || die "no azcmagent_*.deb in $build/packages (cmake --build $build --target packaging)"
+if dpkg-query -W -f='${Status}' azcmagent 2>/dev/null | grep -q installed; then
+    die "an azcmagent package is installed on this machine; not touching it"
+fi
+[ ! -e /var/opt/azcmagent/agentconfig.json ] ||
+    die "/var/opt/azcmagent/agentconfig.json exists: an agent is configured here; not touching it"
+
+created_accounts=()
+for account in himds arcproxy; do
+    getent passwd "$account" >/dev/null || created_accounts+=("$account")
+done
+daemons_group_existed=no
+! getent group azcmdaemons >/dev/null || daemons_group_existed=yes
+waagent_existed=no
+[ ! -e /var/lib/waagent ] || waagent_existed=yes
+work=$(mktemp -d)
+# Leftovers of a sandbox-less run (an azcmagent.log) are moved aside and put back at the end, so
+# the package starts from a machine without agent data and the machine ends as it was found.
+saved=()
+for data in /var/opt/azcmagent /var/lib/GuestConfig; do
+    if [ -e "$data" ]; then
+        mkdir -p "$work/saved$(dirname "$data")"
+        mv "$data" "$work/saved$data"
+        saved+=("$data")
+    fi
+done
+cleanup() {
+    dpkg -P azcmagent >/dev/null 2>&1 || true
+    rm -rf /var/opt/azcmagent /var/lib/GuestConfig
+    for data in "${saved[@]}"; do
+        mv "$work/saved$data" "$data"
+    done
+    [ "$waagent_existed" = yes ] || rm -rf /var/lib/waagent
+    for account in "${created_accounts[@]}"; do
+        userdel "$account" >/dev/null 2>&1 || true
+        groupdel "$account" >/dev/null 2>&1 || true
+    done
+    [ "$daemons_group_existed" = yes ] || groupdel azcmdaemons >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+version=$(dpkg-deb -f "$deb" Version)
+echo "== package $(basename "$deb") version $version, $(stat -c %s "$deb") bytes"
+
+# Files of this package, and the daemons it packages.
+dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\.||' >"$work/payload"
+files=("${expected_files[@]}")
+for entry in "${optional_binaries[@]}"; do
+    if grep -qxF "${entry%%:*}" "$work/payload"; then
+        files+=("${entry%%:*}" "${entry#*:}")
+    fi
+done
+
+check_mode() { # path owner group mode
+    local seen
+    seen=$(stat -c '%U %G %a' "$1" 2>/dev/null) || {
+        fail "$1 is missing"
+        return
+    }
+    [ "$seen" = "$2 $3 $4" ] || fail "$1 is '$seen', expected '$2 $3 $4'"
+}
+
+check_installed_layout() {
+    for file in "${files[@]}"; do
+        case $file in
+        */bin/* | */GC/*) check_mode "$file" root root 755 ;;
+        *) check_mode "$file" root root 644 ;;
+        esac
+    done
+    for entry in "${optional_binaries[@]}"; do
+        [ -e "${entry%%:*}" ] || [ ! -e "${entry#*:}" ] || fail "${entry#*:} without ${entry%%:*}"
+    done
+    for entry in "${expected_directories[@]}"; do
+        # shellcheck disable=SC2086 # "path owner group mode"
+        check_mode $entry
+    done
+}
+
+check_accounts() {
+    local account entry
+    getent group himds >/dev/null || fail "group himds is missing"
+    # Exactly the two unprivileged daemons may create sockets and logs; nobody joins group himds.
+    [ "$(getent group azcmdaemons | cut -d: -f4 | tr , '\n' | sort | paste -sd,)" = arcproxy,himds ] ||
+        fail "group azcmdaemons is '$(getent group azcmdaemons)', expected members arcproxy,himds"
+    [ -z "$(getent group himds | cut -d: -f4)" ] || fail "group himds has members: $(getent group himds)"
+    for account in himds arcproxy; do
+        entry=$(getent passwd "$account") || {
+            fail "user $account is missing"
+            continue
+        }
+        IFS=: read -r _ _ uid gid _ home shell <<<"$entry"
+        [ "$uid" -lt 1000 ] || fail "$account uid $uid is not a system uid"
+        [ "$(getent group "$gid" | cut -d: -f1)" = "$account" ] ||
+            fail "$account's primary group is not $account"
+        [ "$home" = / ] || fail "$account has home $home"
+        case $shell in
+        */nologin | /bin/false) ;;
+        *) fail "$account has login shell $shell" ;;
+        esac
+    done
+}
+
+echo "== 1. dpkg -i (PID 1: $(ps -o comm= -p 1))"
+dpkg -i "$deb" >"$work/install.out" 2>&1 || {
+    cat "$work/install.out"
+    die "dpkg -i failed"
+}
+cat "$work/install.out"
+[ -d /run/systemd/system ] || grep -q "systemd is not running" "$work/install.out" ||
+    fail "postinst did not say why no service was started"
+[ "$(dpkg-query -W -f='${Status}' azcmagent)" = "install ok installed" ] ||
+    fail "dpkg status is $(dpkg-query -W -f='${Status}' azcmagent)"
+check_installed_layout
+check_accounts
+[ "$(/opt/azcmagent/bin/azcmagent version)" = "azcmagent version $version" ] ||
+    fail "installed azcmagent version says '$(/opt/azcmagent/bin/azcmagent version)', package is $version"
+[ "$(/opt/azcmagent/bin/azcmagent version --json | tr -d ' \n')" = "{\"version\":\"$version\"}" ] ||
+    fail "azcmagent version --json: $(/opt/azcmagent/bin/azcmagent version --json)"
+
+echo "== 2. upgrade to a higher version"
+# The state an administrator and himds leave behind.
+printf '{"extensions.enabled":false,"proxy.url":"http://proxy.local:3128"}\n' \
+    >/var/opt/azcmagent/localconfig.json
+printf '{"resourceName":"web01","tenantId":"t"}\n' >/var/opt/azcmagent/agentconfig.json
+printf 'machine key\n' >/var/opt/azcmagent/certs/machine.prv
+chown himds:himds /var/opt/azcmagent/certs/machine.prv
+chmod 0600 /var/opt/azcmagent/certs/machine.prv
+printf 'extension state\n' >/var/lib/GuestConfig/ext_mgr_state/state.json
+chmod 0777 /var/opt/azcmagent/tokens # a wrong mode the upgrade must repair
+(cd /var/opt/azcmagent && sha256sum localconfig.json agentconfig.json certs/machine.prv) >"$work/state.sha"
+
+# The same payload under a higher version: what an upgrade from the repository looks like to dpkg.
+IFS=. read -r major minor build_number revision <<<"$version"
+version2="$major.$minor.$build_number.$((revision + 1))"
+dpkg-deb -R "$deb" "$work/v2"
+sed -i "s/^Version: .*/Version: $version2/" "$work/v2/DEBIAN/control"
+dpkg-deb --root-owner-group -b "$work/v2" "$work/azcmagent_v2.deb" >/dev/null
+dpkg -i "$work/azcmagent_v2.deb" >"$work/upgrade.out" 2>&1 || {
+    cat "$work/upgrade.out"
+    die "upgrade failed"
+}
+[ "$(dpkg-query -W -f='${Version}' azcmagent)" = "$version2" ] || fail "upgrade did not install $version2"
+(cd /var/opt/azcmagent && sha256sum -c --quiet "$work/state.sha") ||
+    fail "localconfig.json, agentconfig.json or the identity file changed in the upgrade"
+check_mode /var/opt/azcmagent/certs/machine.prv himds himds 600
+[ "$(cat /var/lib/GuestConfig/ext_mgr_state/state.json)" = "extension state" ] ||
+    fail "extension state lost in the upgrade"
+check_installed_layout
+/opt/azcmagent/bin/azcmagent version >/dev/null || fail "azcmagent does not run after the upgrade"
+
+echo "== 3. an upgrade that fails in its preinst leaves the installed version"
+cp -a "$work/v2" "$work/v3"
+sed -i "s/^Version: .*/Version: $major.$minor.$build_number.$((revision + 2))/" \
+    "$work/v3/DEBIAN/control"
+printf '#!/bin/sh\necho "simulated failure" >&2\nexit 1\n' >"$work/v3/DEBIAN/preinst"
+chmod 0755 "$work/v3/DEBIAN/preinst"
+dpkg-deb --root-owner-group -b "$work/v3" "$work/azcmagent_v3.deb" >/dev/null
+if dpkg -i "$work/azcmagent_v3.deb" >"$work/failed.out" 2>&1; then
+    fail "the failing upgrade succeeded"
+fi
+[ "$(dpkg-query -W -f='${Version} ${Status}' azcmagent)" = "$version2 install ok installed" ] ||
+    fail "after a failed upgrade: $(dpkg-query -W -f='${Version} ${Status}' azcmagent)"
+/opt/azcmagent/bin/azcmagent version >/dev/null || fail "azcmagent does not run after a failed upgrade"
+(cd /var/opt/azcmagent && sha256sum -c --quiet "$work/state.sha") || fail "state changed in a failed upgrade"
+
+echo "== 4. dpkg -r keeps the data, dpkg -P removes it"
+dpkg -r azcmagent >"$work/remove.out" 2>&1 || {
+    cat "$work/remove.out"
+    die "dpkg -r failed"
+}
+for file in "${files[@]}"; do
+    [ "$file" = /etc/profile.d/azcmagent.sh ] && continue # a conffile: kept until purge
+    [ ! -e "$file" ] || fail "$file is still there after dpkg -r"
+done
+(cd /var/opt/azcmagent && sha256sum -c --quiet "$work/state.sha") || fail "dpkg -r changed the data"
+[ -d /var/lib/GuestConfig ] || fail "dpkg -r removed /var/lib/GuestConfig"
+getent passwd himds >/dev/null || fail "dpkg -r removed user himds"
+dpkg -P azcmagent >"$work/purge.out" 2>&1 || {
+    cat "$work/purge.out"
+    die "dpkg -P failed"
+}
+for gone in /var/opt/azcmagent /var/lib/GuestConfig /opt/azcmagent /opt/GC_Ext /opt/GC_Service \
+    /etc/profile.d/azcmagent.sh; do
+    [ ! -e "$gone" ] || fail "$gone is still there after dpkg -P"
+done
+if [ "$waagent_existed" = no ] && [ -e /var/lib/waagent ]; then
+    fail "/var/lib/waagent (empty, created by the package) is still there after dpkg -P"
+fi
+dpkg-query -W azcmagent >/dev/null 2>&1 && fail "dpkg still knows azcmagent after purge"
+
+echo
+if [ "$failures" -ne 0 ]; then
+    echo "deb_lifecycle: $failures failure(s)" >&2
+    exit 1
+fi
+echo "deb_lifecycle: all checks passed"

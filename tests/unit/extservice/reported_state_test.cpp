@@ -1,0 +1,84 @@
+#include "fs/atomic_file.hpp"
+#include "reconciler.hpp"
+#include "reported_state.hpp"
+#include "temp_dir.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+namespace azcm::extservice {
+namespace {
+
+ExtensionRecord sample() {
+    ExtensionRecord record;
+    record.handler = "Contoso.Tools.Hello";
+    record.version = "1.0.0";
+    record.sequence_number = 4;
+    record.outcome = "Failed";
+    record.code = "1009";
+    record.message = "enable.sh exited with 3";
+    record.time = "2026-11-28T20:00:00Z";
+    return record;
+}
+
+TEST(ReportedState, SurvivesARestartInAPrivateFile) {
+    test::TempDir dir;
+    const auto file = dir.path() / "state" / "extensions.json";
+    {
+        ReportedState state(file);
+        ASSERT_TRUE(state.load()); // missing file: empty
+        EXPECT_TRUE(state.all().empty());
+        ASSERT_TRUE(state.put("hello", sample()));
+        auto other = sample();
+        other.outcome = "Succeeded";
+        ASSERT_TRUE(state.put("other", other));
+        ASSERT_TRUE(state.erase("other"));
+    }
+    struct stat info {};
+    ASSERT_EQ(::stat(file.c_str(), &info), 0);
+    EXPECT_EQ(info.st_mode & 0777, 0600U);
+    ReportedState reloaded(file);
+    ASSERT_TRUE(reloaded.load());
+    ASSERT_EQ(reloaded.all().size(), 1U);
+    EXPECT_EQ(reloaded.find("hello"), sample());
+    EXPECT_FALSE(reloaded.find("other"));
+}
+
+TEST(ReportedState, AGarbledFileIsAnError) {
+    test::TempDir dir;
+    const auto file = dir.path() / "extensions.json";
+    ASSERT_TRUE(fs::writeFileAtomic(file, "{not json"));
+    ReportedState state(file);
+    EXPECT_FALSE(state.load());
+}
+
+TEST(ReportBody, CarriesTheProtocolFields) {
+    const auto body = reportBody("hello", sample());
+    EXPECT_EQ(body.at("name"), "hello");
+    EXPECT_EQ(body.at("status"), "Failed");
+    EXPECT_EQ(body.at("code"), "1009");
+    EXPECT_EQ(body.at("message"), "enable.sh exited with 3");
+    EXPECT_EQ(body.at("sequenceNumber"), 4);
+    EXPECT_EQ(body.at("typeHandlerVersion"), "1.0.0");
+    auto removed = sample();
+    removed.outcome = "Removed";
+    EXPECT_FALSE(reportBody("hello", removed).contains("typeHandlerVersion"));
+}
+
+TEST(ReportBody, ALocalRefusalNamesItsReason) {
+    GoalExtension extension;
+    extension.name = "script";
+    extension.publisher = "Microsoft.Azure.Extensions";
+    extension.type = "CustomScript";
+    extension.version = "2.1";
+    extension.sequence_number = 7;
+    const auto record = refusedRecord(extension, "X is in extensions.blocklist.");
+    EXPECT_EQ(record.outcome, "Failed");
+    EXPECT_EQ(record.code, "ExtensionBlockedByLocalPolicy");
+    EXPECT_EQ(record.sequence_number, 7);
+    EXPECT_EQ(reportBody("script", record).at("message"),
+              "Refused by the local agent configuration: X is in extensions.blocklist.");
+}
+
+} // namespace
+} // namespace azcm::extservice

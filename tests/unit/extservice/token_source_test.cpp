@@ -1,0 +1,123 @@
+#include "http/http_server.hpp"
+#include "temp_dir.hpp"
+#include "token_source.hpp"
+
+#include <atomic>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include <gtest/gtest.h>
+
+namespace azcm::extservice {
+namespace {
+
+using nlohmann::json;
+using std::chrono::system_clock;
+
+// A himds control socket that hands out numbered tokens and records what it was asked.
+class FakeHimds {
+public:
+    explicit FakeHimds(std::chrono::seconds lifetime) : lifetime_(lifetime) {
+        server_ = std::make_unique<http::HttpServer>(
+            io_.get_executor(),
+            [this](http::Request&& request, const http::PeerInfo&, http::Respond respond) {
+                if (request.target() != "/identity/token") {
+                    respond(http::makeJsonResponse(request, http::Status::not_found, "{}"));
+                    return;
+                }
+                const auto body = json::parse(request.body());
+                last_bypass_ = body.value("bypassCache", false);
+                last_resource_ = body.value("resource", std::string());
+                const int n = ++calls_;
+                const auto expires = system_clock::now() + lifetime_;
+                const auto seconds =
+                    std::chrono::duration_cast<std::chrono::seconds>(expires.time_since_epoch())
+                        .count();
+                respond(http::makeJsonResponse(request, http::Status::ok,
+                                               json{{"access_token", "token-" + std::to_string(n)},
+                                                    {"expires_on", std::to_string(seconds)}}
+                                                   .dump()));
+            });
+        EXPECT_TRUE(server_->listenUnix(socket(), 0600));
+        thread_ = std::thread([this] { io_.run(); });
+    }
+    ~FakeHimds() {
+        boost::asio::post(io_, [this] {
+            server_->stop();
+            guard_.reset();
+        });
+        thread_.join();
+    }
+    FakeHimds(const FakeHimds&) = delete;
+    FakeHimds& operator=(const FakeHimds&) = delete;
+
+    std::filesystem::path socket() const { return dir_.path() / "himds.sock"; }
+    int calls() const { return calls_; }
+    bool lastBypass() const { return last_bypass_; }
+    std::string lastResource() const { return last_resource_; }
+
+private:
+    test::TempDir dir_;
+    std::chrono::seconds lifetime_;
+    boost::asio::io_context io_;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_{
+        io_.get_executor()};
+    std::unique_ptr<http::HttpServer> server_;
+    std::thread thread_;
+    std::atomic<int> calls_{0};
+    std::atomic<bool> last_bypass_{false};
+    std::string last_resource_;
+};
+
+TEST(TokenSource, CachesUntilShortlyBeforeExpiry) {
+    FakeHimds himds(std::chrono::hours(1));
+    TokenSource tokens(himds.socket());
+    auto first = tokens.token();
+    ASSERT_TRUE(first) << first.error().message;
+    EXPECT_EQ(first.value(), "token-1");
+    EXPECT_EQ(himds.lastResource(), kAgentServiceResource);
+    EXPECT_EQ(tokens.token().value(), "token-1");
+    EXPECT_EQ(himds.calls(), 1);
+}
+
+TEST(TokenSource, ATokenAboutToExpireIsReplaced) {
+    FakeHimds himds(std::chrono::seconds(100)); // inside the refresh margin
+    TokenSource tokens(himds.socket());
+    EXPECT_EQ(tokens.token().value(), "token-1");
+    EXPECT_EQ(tokens.token().value(), "token-2");
+}
+
+TEST(TokenSource, InvalidateAsksHimdsToBypassItsCache) {
+    FakeHimds himds(std::chrono::hours(1));
+    TokenSource tokens(himds.socket());
+    ASSERT_TRUE(tokens.token());
+    EXPECT_FALSE(himds.lastBypass());
+    tokens.invalidate();
+    EXPECT_EQ(tokens.token().value(), "token-2");
+    EXPECT_TRUE(himds.lastBypass());
+    EXPECT_EQ(tokens.token().value(), "token-2");
+}
+
+TEST(TokenSource, NoHimdsIsAnError) {
+    test::TempDir dir;
+    TokenSource tokens(dir.path() / "absent.sock");
+    auto token = tokens.token();
+    ASSERT_FALSE(token);
+    EXPECT_EQ(token.error().code, exitcode::kHimdsUnreachable);
+}
+
+TEST(TokenAnswer, RequiresTokenAndExpiry) {
+    EXPECT_FALSE(parseTokenAnswer(json{{"access_token", "x"}}));
+    EXPECT_FALSE(parseTokenAnswer(json{{"access_token", "x"}, {"expires_on", "soon"}}));
+    EXPECT_FALSE(parseTokenAnswer(json{{"access_token", ""}, {"expires_on", "100"}}));
+    auto parsed = parseTokenAnswer(json{{"access_token", "x"}, {"expires_on", "1800000000"}});
+    ASSERT_TRUE(parsed);
+    EXPECT_EQ(parsed.value().expires_on,
+              system_clock::time_point(std::chrono::seconds(1800000000)));
+}
+
+} // namespace
+} // namespace azcm::extservice

@@ -1,0 +1,240 @@
+// GcService against a fake control plane and the engine's fake backend: the schedule, the local
+// controls, the package checks and the reports, without a network or a real emulator.
+#include "crypto/cms.hpp"
+#include "crypto/encoding.hpp"
+#include "crypto/keys.hpp"
+#include "crypto/x509.hpp"
+#include "fake_backend.hpp"
+#include "fs/atomic_file.hpp"
+#include "gc_service.hpp"
+#include "process.hpp"
+#include "temp_dir.hpp"
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <gtest/gtest.h>
+
+namespace azcm::gc {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+la_ssize_t append(struct archive*, void* client, const void* buffer, size_t length) {
+    static_cast<std::string*>(client)->append(static_cast<const char*>(buffer), length);
+    return static_cast<la_ssize_t>(length);
+}
+
+std::string zipOf(const std::string& configuration) {
+    std::string bytes;
+    struct archive* writer = archive_write_new();
+    archive_write_set_format_zip(writer);
+    archive_write_open(writer, &bytes, nullptr, &append, nullptr);
+    struct archive_entry* entry = archive_entry_new();
+    archive_entry_set_pathname(entry, "configuration.json");
+    archive_entry_set_filetype(entry, AE_IFREG);
+    archive_entry_set_perm(entry, 0644);
+    archive_entry_set_size(entry, static_cast<la_int64_t>(configuration.size()));
+    archive_write_header(writer, entry);
+    archive_write_data(writer, configuration.data(), configuration.size());
+    archive_entry_free(entry);
+    archive_write_close(writer);
+    archive_write_free(writer);
+    return bytes;
+}
+
+struct FakeControlPlane final : ControlPlane {
+    std::mutex mutex;
+    json goal_state{{"assignments", json::array()}};
+    std::string package_bytes;
+    std::string root_path;
+    std::vector<json> reports;
+    int downloads = 0;
+
+    Result<ControlPlaneTarget> target() override {
+        return ControlPlaneTarget{"https://cp.example/gc", "", root_path, std::nullopt};
+    }
+    Result<GoalStateAnswer> assignments(const std::string&) override {
+        std::lock_guard lock(mutex);
+        return GoalStateAnswer{false, "\"1\"", goal_state};
+    }
+    Result<void>
+    download(const std::string&, const std::filesystem::path& destination, std::uint64_t) override {
+        std::lock_guard lock(mutex);
+        ++downloads;
+        return fs::writeFileAtomic(destination, package_bytes);
+    }
+    Result<void> report(const json& body) override {
+        std::lock_guard lock(mutex);
+        reports.push_back(body);
+        return ok();
+    }
+    std::vector<json> sent() {
+        std::lock_guard lock(mutex);
+        return reports;
+    }
+};
+
+class GcServiceTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        const auto key = crypto::generateRsaPrivateKeyPem(2048).value();
+        root_pem_ = crypto::createSelfSignedCaPem(key, "root", std::chrono::hours(24)).value();
+        key_pem_ = key;
+        plane_->root_path = (dir_.path() / "root.crt").string();
+        ASSERT_TRUE(fs::writeFileAtomic(plane_->root_path, root_pem_));
+    }
+    void TearDown() override { stopService(); }
+
+    // One assignment of a package with one command resource, signed by the trusted root.
+    void offer(const std::string& type, const std::string& signed_bytes_override = {}) {
+        const json configuration{{"name", "C"},
+                                 {"version", "1.0.0"},
+                                 {"resources",
+                                  {{{"id", "cmd"},
+                                    {"type", "command"},
+                                    {"properties", {{"test", "t"}, {"set", "s"}}}}}}};
+        const auto bytes = zipOf(configuration.dump());
+        const auto served = signed_bytes_override.empty() ? bytes : signed_bytes_override;
+        const auto signature = crypto::signDetachedCms(bytes, key_pem_, root_pem_).value();
+        std::lock_guard lock(plane_->mutex);
+        plane_->package_bytes = served;
+        plane_->goal_state = json{{"assignments",
+                                   {{{"name", "a1"},
+                                     {"configurationName", "C"},
+                                     {"version", "1.0.0"},
+                                     {"assignmentType", type},
+                                     {"sequenceNumber", 1},
+                                     {"package",
+                                      {{"url", "https://cp.example/p"},
+                                       {"size", served.size()},
+                                       {"sha256", crypto::hexEncode(crypto::sha256(served))},
+                                       {"signature", crypto::base64Encode(signature)}}}}}}};
+    }
+
+    void startService(const json& local = json::object()) {
+        ASSERT_TRUE(fs::ensureDirectory(paths_.agentDataDir(), {0755, {}}));
+        ASSERT_TRUE(fs::writeFileAtomic(paths_.localConfig(), local.dump()));
+        GcOptions options;
+        options.poll_interval = 1s;
+        options.evaluation_interval = 1s;
+        GcServiceParts parts{std::unique_ptr<ControlPlane>(plane_owner_.release()),
+                             std::unique_ptr<Backend>(backend_owner_.release()),
+                             {},
+                             {}};
+        service_ = std::make_unique<GcService>(io_, workers_, paths_, options, std::move(parts));
+        ASSERT_TRUE(service_->start());
+        io_thread_ = std::thread([this] {
+            auto guard = boost::asio::make_work_guard(io_);
+            io_.run();
+        });
+    }
+    void stopService() {
+        if (!service_) {
+            return;
+        }
+        boost::asio::post(io_, [this] { service_->stop(); });
+        io_.stop();
+        io_thread_.join();
+        workers_.join();
+        service_.reset();
+    }
+    bool waitForReports(std::size_t count) {
+        return test::waitUntil([&] { return plane_->sent().size() >= count; }, 15s);
+    }
+
+    test::TempDir dir_;
+    Paths paths_{dir_.path()};
+    std::string root_pem_;
+    std::string key_pem_;
+    std::unique_ptr<FakeControlPlane> plane_owner_ = std::make_unique<FakeControlPlane>();
+    FakeControlPlane* plane_ = plane_owner_.get();
+    std::unique_ptr<FakeBackend> backend_owner_ = std::make_unique<FakeBackend>();
+    FakeBackend* backend_ = backend_owner_.get();
+    boost::asio::io_context io_;
+    boost::asio::thread_pool workers_{1};
+    std::thread io_thread_;
+    std::unique_ptr<GcService> service_;
+};
+
+TEST_F(GcServiceTest, AutoCorrectSetsAndReportsCompliant) {
+    std::mutex mutex;
+    bool fixed = false;
+    backend_->on_command = [&](const std::vector<std::string>& argv) {
+        std::lock_guard lock(mutex);
+        const bool is_set = argv.back() == "s";
+        if (is_set) {
+            fixed = true;
+        }
+        return CommandOutcome{is_set || fixed ? 100 : 101, false, ""};
+    };
+    offer("ApplyAndAutoCorrect");
+    startService();
+    ASSERT_TRUE(waitForReports(1));
+    const auto report = plane_->sent().front();
+    EXPECT_EQ(report["name"], "a1");
+    EXPECT_EQ(report["evaluated"], true);
+    EXPECT_EQ(report["complianceStatus"], "Compliant") << report.dump(2);
+    EXPECT_EQ(report["resources"][0]["remediated"], true);
+    // Persisted: the state file knows the assignment and its report went out.
+    const auto state = loadGcState(paths_.guestConfigStateDir() / "state.json");
+    ASSERT_TRUE(state);
+    ASSERT_EQ(state.value().assignments.size(), 1u);
+    EXPECT_EQ(state.value().assignments[0].applied_key.empty(), false);
+    EXPECT_EQ(std::filesystem::status(paths_.guestConfigStateDir()).permissions() &
+                  std::filesystem::perms::all,
+              std::filesystem::perms::owner_all);
+}
+
+TEST_F(GcServiceTest, DisabledGuestConfigurationReportsTheReasonAndRunsNothing) {
+    std::atomic<int> commands{0};
+    backend_->on_command = [&](const std::vector<std::string>&) {
+        ++commands;
+        return CommandOutcome{101, false, ""};
+    };
+    offer("ApplyAndAutoCorrect");
+    startService({{"guestconfiguration.enabled", false}});
+    ASSERT_TRUE(waitForReports(2));
+    const auto report = plane_->sent().front();
+    EXPECT_EQ(report["evaluated"], false);
+    EXPECT_EQ(report["reasonCode"], "GuestConfigurationDisabled");
+    EXPECT_EQ(commands.load(), 0);
+    EXPECT_EQ(plane_->downloads, 0); // nothing fetched either
+    EXPECT_EQ(service_->status()["evaluationAllowed"], false);
+}
+
+TEST_F(GcServiceTest, MonitorModeStopsEvaluationToo) {
+    offer("Audit");
+    startService({{"config.mode", "monitor"}});
+    ASSERT_TRUE(waitForReports(1));
+    EXPECT_EQ(plane_->sent().front()["reasonCode"], "MonitorMode");
+}
+
+TEST_F(GcServiceTest, TamperedPackageIsRefusedBeforeItIsOpened) {
+    std::atomic<int> commands{0};
+    backend_->on_command = [&](const std::vector<std::string>&) {
+        ++commands;
+        return CommandOutcome{100, false, ""};
+    };
+    // The served bytes differ from the signed ones; size and hash are the served bytes' own.
+    offer("Audit", zipOf(R"({"name":"C","version":"1.0.0","resources":[]})"));
+    startService();
+    ASSERT_TRUE(waitForReports(1));
+    const auto report = plane_->sent().front();
+    EXPECT_EQ(report["evaluated"], false);
+    EXPECT_EQ(report["reasonCode"], "PackageVerificationFailed");
+    EXPECT_NE(report["reason"].get<std::string>().find("signature"), std::string::npos);
+    EXPECT_EQ(commands.load(), 0);
+    EXPECT_TRUE(std::filesystem::is_empty(paths_.guestConfigStateDir() / "packages"));
+}
+
+} // namespace
+} // namespace azcm::gc
