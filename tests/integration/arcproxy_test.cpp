@@ -50,8 +50,13 @@ TEST(ArcproxyTest, ForwardsToTheControlPlaneWithTlsVerifiedEndToEnd) {
     auto response = proxy.getOpenIdConfiguration();
     ASSERT_TRUE(response) << response.error().message;
     EXPECT_EQ(response.value().result_int(), 200);
+    // Counted when the tunnel closes, which follows the response.
+    EXPECT_TRUE(waitUntil(
+        [&] {
+            return proxy.sandbox.daemonStatus("arcproxy")["connections"].value("forwarded", 0) == 1;
+        },
+        5s));
     const auto status = proxy.sandbox.daemonStatus("arcproxy");
-    EXPECT_EQ(status.at("connections").at("forwarded"), 1);
     EXPECT_EQ(status.at("proxy").at("upstream"), "");
     EXPECT_TRUE(status.at("cpu").empty()) << "arcproxy is never capped";
     EXPECT_NE(proxy.sandbox.readLog("var/opt/azcmagent/log/arcproxy.log").find("PROXY_FORWARD"),
@@ -100,7 +105,11 @@ TEST(ArcproxyTest, CloudMetadataAddressIsRefused) {
     auto response = client.send(request);
     ASSERT_FALSE(response);
     EXPECT_NE(response.error().message.find("403"), std::string::npos) << response.error().message;
-    EXPECT_EQ(proxy.sandbox.daemonStatus("arcproxy").at("connections").at("refused"), 1);
+    EXPECT_TRUE(waitUntil(
+        [&] {
+            return proxy.sandbox.daemonStatus("arcproxy")["connections"].value("refused", 0) == 1;
+        },
+        5s));
 }
 
 TEST(ArcproxyTest, OnlyRootMayReload) {
