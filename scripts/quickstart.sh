@@ -154,6 +154,11 @@ arm_call "$extension" | jq '{name, provisioningState: .properties.provisioningSt
   status: .properties.instanceView.status.message}'
 
 echo "== guest configuration: gcservice evaluates the built-in security baseline (Audit)"
+# The baseline reads sshd_config under AZCM_ROOT: the sandbox gets a copy of the host's (or a
+# permissive default), so the report shows what the host's own settings would give.
+mkdir -p "$AZCM_ROOT/etc/ssh"
+cp /etc/ssh/sshd_config "$AZCM_ROOT/etc/ssh/sshd_config" 2>/dev/null ||
+  printf 'PermitRootLogin yes\nPasswordAuthentication yes\n' >"$AZCM_ROOT/etc/ssh/sshd_config"
 AZCM_GC_POLL_SECONDS=5 AZCM_GC_EVALUATION_SECONDS=300 "$bin/gcservice" >"$sandbox/gcservice.out" 2>&1 &
 echo "gcservice $!" >>"$sandbox/pids"
 assignment="$arm/subscriptions/$subscription/resourceGroups/quickstart-rg/providers/Microsoft.HybridCompute/machines/$machine/providers/Microsoft.GuestConfiguration/guestConfigurationAssignments/AzureArcSecurityBaseline?api-version=2022-01-25"

@@ -48,7 +48,9 @@ std::optional<json> armResource(const json& resource) {
     const bool compliant = resource.at("compliant").get<bool>();
     std::string phrase =
         isString(resource, "reason") ? resource.at("reason").get<std::string>() : std::string();
-    if (isString(resource, "error") && !resource.at("error").get<std::string>().empty()) {
+    // The engine repeats a failed test's error as its reason: say it once.
+    if (isString(resource, "error") && !resource.at("error").get<std::string>().empty() &&
+        resource.at("error").get<std::string>() != phrase) {
         phrase += (phrase.empty() ? "" : "; ") + resource.at("error").get<std::string>();
     }
     const std::string type =
