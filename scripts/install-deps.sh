@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libboost-dev libssl-dev nlohmann-json3-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libsqlite3-dev libsystemd-dev libyaml-cpp-dev libarchive-dev
-  jq curl ca-certificates wrk nginx-light systemd zip unzip rpm fakeroot dpkg-dev
+  jq curl ca-certificates openssl python3 wrk nginx-light systemd zip unzip rpm fakeroot dpkg-dev
 )
 need_node=0
 command -v node >/dev/null 2>&1 || need_node=1
