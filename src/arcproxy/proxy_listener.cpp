@@ -128,10 +128,25 @@ struct ProxyListener::Impl : std::enable_shared_from_this<Impl> {
         track(client_socket);
         auto upstream_socket = std::make_shared<tcp::socket>(io);
         track(upstream_socket);
-        Outcome outcome = Outcome::kFailed;
         auto state = std::make_shared<ConnectionState>();
+        auto count = [this](Outcome outcome) {
+            switch (outcome) {
+            case Outcome::kForwarded:
+                ++counters.forwarded;
+                break;
+            case Outcome::kRefused:
+                ++counters.refused;
+                break;
+            case Outcome::kFailed:
+                ++counters.failed;
+                break;
+            }
+        };
         try {
-            outcome = co_await handle(client_socket, upstream_socket, *state);
+            const auto outcome = co_await handle(client_socket, upstream_socket, *state);
+            // Counted before the refusal is written: a client that has its answer sees the
+            // counters that include it.
+            count(outcome);
             if (state->refusal) {
                 spdlog::info("PROXY_REFUSED status={} reason={}", state->refusal->status,
                              log::sanitize(state->refusal->message));
@@ -143,17 +158,7 @@ struct ProxyListener::Impl : std::enable_shared_from_this<Impl> {
             }
         } catch (const std::exception& error) {
             spdlog::warn("PROXY_CONNECTION_FAILED error={}", log::sanitize(error.what()));
-        }
-        switch (outcome) {
-        case Outcome::kForwarded:
-            ++counters.forwarded;
-            break;
-        case Outcome::kRefused:
-            ++counters.refused;
-            break;
-        case Outcome::kFailed:
-            ++counters.failed;
-            break;
+            count(Outcome::kFailed);
         }
         ErrorCode ignored;
         client_socket->close(ignored);
