@@ -1,9 +1,9 @@
 // The control socket of ExtService (docs/extensions.md, "Control socket").
 #include "ext_service.hpp"
+#include "local_admin.hpp"
 #include "log/log.hpp"
 
 #include <array>
-#include <set>
 
 #include <boost/asio/post.hpp>
 
@@ -155,39 +155,7 @@ Result<std::string> ExtService::removeLocally(const std::string& name) {
 }
 
 json ExtService::extensionsJson() const {
-    auto records = state_.all();
-    json list = json::array();
-    std::set<std::string> listed;
-    for (const auto& handler : handlers_->installed()) {
-        json entry{{"handler", handler.id.name()},
-                   {"version", handler.id.version},
-                   {"state", ext::toString(handler.state)},
-                   {"operationPending", handler.operation_pending}};
-        if (handler.status) {
-            entry["status"] = {{"status", handler.status->status},
-                               {"code", handler.status->code},
-                               {"message", handler.status->message}};
-        }
-        for (const auto& [name, record] : records) {
-            if (record.handler == handler.id.name()) {
-                entry["name"] = name;
-                entry["lastOperation"] = toJson(record);
-                listed.insert(name);
-            }
-        }
-        list.push_back(std::move(entry));
-    }
-    // Extensions known only from their last report (refused, failed before installation).
-    for (const auto& [name, record] : records) {
-        if (listed.count(name) == 0) {
-            list.push_back(json{{"name", name},
-                                {"handler", record.handler},
-                                {"version", record.version},
-                                {"state", "NotInstalled"},
-                                {"lastOperation", toJson(record)}});
-        }
-    }
-    return list;
+    return extensionList(*handlers_, state_.all());
 }
 
 json ExtService::statusJson() const {

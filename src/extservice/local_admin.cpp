@@ -30,14 +30,19 @@ json listLocalExtensions(const Paths& paths) {
     ext::HandlerManagerOptions options;
     options.paths = paths;
     const ext::HandlerManager handlers(std::move(options));
-    const auto records = loadState(paths)->all();
+    return extensionList(handlers, loadState(paths)->all());
+}
+
+json extensionList(const ext::HandlerManager& handlers,
+                   const std::map<std::string, ExtensionRecord>& records) {
     json list = json::array();
     std::set<std::string> listed;
     for (const auto& handler : handlers.installed()) {
         json entry{{"name", handler.id.name()},
                    {"handler", handler.id.name()},
                    {"version", handler.id.version},
-                   {"state", ext::toString(handler.state)}};
+                   {"state", ext::toString(handler.state)},
+                   {"operationPending", handler.operation_pending}};
         if (handler.status) {
             entry["status"] = {{"status", handler.status->status},
                                {"code", handler.status->code},
@@ -52,6 +57,7 @@ json listLocalExtensions(const Paths& paths) {
         }
         list.push_back(std::move(entry));
     }
+    // Extensions known only from their last report (refused, failed before installation).
     for (const auto& [name, record] : records) {
         if (listed.count(name) == 0) {
             list.push_back(json{{"name", name},

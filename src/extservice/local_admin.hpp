@@ -2,8 +2,11 @@
 // The local side of `azcmagent extension list | remove` (spec 1.9): works on the handlers on disk
 // and extservice's state file while the extension manager is stopped, connected or not.
 #include "error.hpp"
+#include "handler/handler_manager.hpp"
 #include "paths/paths.hpp"
+#include "reported_state.hpp"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -14,6 +17,10 @@ namespace azcm::extservice {
 // One entry per installed handler, plus extensions known only from their last report:
 // {"name", "handler", "version", "state", "status": {...}?, "lastOperation": {...}?}.
 nlohmann::json listLocalExtensions(const Paths& paths);
+// The same list from a HandlerManager and the reported records (GET /extensions uses it too);
+// installed handlers also carry "operationPending".
+nlohmann::json extensionList(const ext::HandlerManager& handlers,
+                             const std::map<std::string, ExtensionRecord>& records);
 
 // Uninstalls the handler of `name` (extension name or Publisher.Type), removes its CPU group and
 // its state record; an empty name removes every installed handler. Returns the handler names
