@@ -113,6 +113,8 @@ include(CPack)
 # Builds both packages from this build's binaries (CI and tests/packaging use it).
 add_custom_target(packaging
   COMMAND ${CMAKE_CPACK_COMMAND} --config ${CMAKE_BINARY_DIR}/CPackConfig.cmake
+  # CPack's staging copies are not needed once the packages exist.
+  COMMAND ${CMAKE_COMMAND} -E rm -rf ${CMAKE_BINARY_DIR}/_CPack_Packages
   WORKING_DIRECTORY ${CMAKE_BINARY_DIR}
   COMMENT "Building the azcmagent .deb and .rpm in ${CMAKE_BINARY_DIR}/packages"
   VERBATIM)

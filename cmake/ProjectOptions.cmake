@@ -5,6 +5,10 @@ set(CMAKE_CXX_EXTENSIONS OFF)
 
 option(AZCM_WERROR "Treat warnings in our code as errors" ON)
 set(AZCM_SANITIZERS "" CACHE STRING "Comma-separated sanitizers, e.g. address,undefined")
+# Line tables only (-g1) by default: backtraces and sanitizer reports keep file:line, and a build
+# tree needs about a third of the disk of -g (CI machines are small: the default and ASan trees
+# together once filled one). 2 gives full debug info for gdb sessions.
+set(AZCM_DEBUG_INFO_LEVEL "1" CACHE STRING "GCC -g level (1 = line tables, 2 = full) for Debug and RelWithDebInfo")
 
 target_compile_options(azcm_options INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align -Woverloaded-virtual
@@ -14,6 +18,9 @@ target_compile_options(azcm_options INTERFACE
   -fstack-protector-strong -fstack-clash-protection -fcf-protection
   $<$<NOT:$<CONFIG:Debug>>:-D_FORTIFY_SOURCE=2>)
 target_link_options(azcm_options INTERFACE -Wl,-z,relro,-z,now -Wl,-z,noexecstack)
+# After CMake's own -g in the command line, so this level wins.
+target_compile_options(azcm_options INTERFACE
+  $<$<CONFIG:Debug,RelWithDebInfo>:-g${AZCM_DEBUG_INFO_LEVEL}>)
 # Everything is compiled -fPIC (executables still link as PIE, Debian's default), so one
 # precompiled header can be reused by libraries and executables alike.
 target_compile_options(azcm_options INTERFACE -fPIC)
