@@ -94,10 +94,19 @@ azcm_daemon_reload() {
     systemctl daemon-reload || azcm_warn "systemctl daemon-reload failed"
 }
 
-# Purge only: the agent's state, configuration, identity and logs. /var/lib/waagent is removed
-# only when empty: on a machine that also ran WALinuxAgent it is not ours alone. The accounts are
-# kept (Debian practice: a reused uid would own files left elsewhere; see docs/install.md).
+# Purge only: the agent's state, configuration, identity and logs, and extservice's settings
+# certificate and key in /var/lib/waagent (named by the thumbprint its state records; a hex name
+# only, so nothing else can be named). Extension handlers stay, as with the real agent (remove
+# extensions first), and /var/lib/waagent is removed only when empty: on a machine that also ran
+# WALinuxAgent it is not ours alone. The accounts are kept (Debian practice: a reused uid would
+# own files left elsewhere; see docs/install.md).
 azcm_purge_data() {
+    pointer=/var/lib/GuestConfig/ext_mgr_state/settings_certificate.json
+    thumbprint=$(sed -n 's/.*"thumbprint" *: *"\([0-9A-Fa-f]\{40,128\}\)".*/\1/p' "$pointer" 2>/dev/null |
+        head -n 1)
+    if [ -n "$thumbprint" ]; then
+        rm -f "/var/lib/waagent/$thumbprint.crt" "/var/lib/waagent/$thumbprint.prv"
+    fi
     rm -rf /var/opt/azcmagent /var/lib/GuestConfig /opt/GC_Ext/downloads
     rmdir /opt/GC_Ext/GC /opt/GC_Ext /opt/GC_Service/GC /opt/GC_Service /var/lib/waagent \
         2>/dev/null || true

@@ -34,6 +34,7 @@ Result<ArcproxyOptions> optionsFromEnvironment(const Paths& paths) {
         options.listener.rules.allowed_ports.clear();
     }
     options.environment_proxy = config::environmentProxy();
+    options.access = ipc::controlAccessPolicyFromEnvironment();
     return options;
 }
 
@@ -78,13 +79,13 @@ Result<void> ArcproxyService::start() {
             if (!self) {
                 return;
             }
-            const bool privileged = peer.uid && (*peer.uid == 0 || *peer.uid == ::geteuid());
+            const auto access = ipc::peerAccess(peer, self->options_.access);
             const std::string target(request.target());
             const auto version = request.version();
             const bool keep_alive = request.keep_alive();
             self->handleRequest(
-                std::string(request.method_string()), target.substr(0, target.find('?')),
-                privileged, [&respond, version, keep_alive](int status, const std::string& body) {
+                std::string(request.method_string()), target.substr(0, target.find('?')), access,
+                [&respond, version, keep_alive](int status, const std::string& body) {
                     http::Response response{static_cast<http::Status>(status), version};
                     response.set(http::Field::content_type, "application/json");
                     response.keep_alive(keep_alive);
@@ -163,7 +164,7 @@ std::string ArcproxyService::statusJson() const {
 
 void ArcproxyService::handleRequest(const std::string& method,
                                     const std::string& path,
-                                    bool privileged,
+                                    ipc::PeerAccess access,
                                     std::function<void(int, const std::string&)> answer) {
     auto error = [&answer](int status, const std::string& code, const std::string& message) {
         answer(status, json{{"error", {{"code", code}, {"message", message}}}}.dump());
@@ -172,13 +173,17 @@ void ArcproxyService::handleRequest(const std::string& method,
         if (method != "GET") {
             return error(405, "MethodNotAllowed", "GET only");
         }
+        if (access == ipc::PeerAccess::none) {
+            return error(403, "Forbidden",
+                         "status is for root and members of the agent's reader group (himds)");
+        }
         return answer(200, statusJson());
     }
     if (path == "/reload" || path == "/shutdown") {
         if (method != "POST") {
             return error(405, "MethodNotAllowed", "POST only");
         }
-        if (!privileged) {
+        if (access != ipc::PeerAccess::privileged) {
             return error(403, "Forbidden", "only root may " + path.substr(1) + " arcproxy");
         }
         if (path == "/shutdown") {

@@ -5,6 +5,7 @@
 // (`proxy.url`, bypass `Arc`) or HTTPS_PROXY, re-read on reload. It is never CPU-capped: every
 // agent call may pass through it.
 #include "error.hpp"
+#include "ipc/control_access.hpp"
 #include "paths/paths.hpp"
 #include "proxy_listener.hpp"
 
@@ -15,6 +16,8 @@
 #include <string>
 
 #include <boost/asio/io_context.hpp>
+
+#include <unistd.h>
 
 namespace azcm::http {
 class HttpServer;
@@ -29,6 +32,9 @@ struct ArcproxyOptions {
     ProxyListenerOptions listener;
     std::optional<std::string> environment_proxy; // HTTPS_PROXY at start-up
     std::function<void()> request_shutdown;
+    // Who may use which control route (ipc/control_access.hpp): uid 0 and the daemon's own euid
+    // are privileged; the reader group may read status. Defaults to the daemon's euid alone.
+    ipc::ControlAccessPolicy access{::geteuid(), std::nullopt};
 };
 
 // AZCM_PROXY_PORT (0: a free port); loopback destinations allowed only in a sandbox (AZCM_ROOT),
@@ -55,7 +61,7 @@ private:
     ArcproxyService(boost::asio::io_context& io, Paths paths, ArcproxyOptions options);
     void handleRequest(const std::string& method,
                        const std::string& path,
-                       bool privileged,
+                       ipc::PeerAccess access,
                        std::function<void(int, const std::string&)> answer);
     std::string statusJson() const;
 

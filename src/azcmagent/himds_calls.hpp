@@ -17,8 +17,9 @@ Result<void> himdsActivate(const Environment& env, const std::string& certificat
 Result<void> himdsDeactivate(const Environment& env);
 // GET /status; nullopt when himds does not answer (show never fails for that).
 std::optional<nlohmann::json> himdsStatus(const Environment& env);
-// GET /status of another daemon ("extservice", "gcservice") over its socket; nullopt when it does
-// not answer (not installed, stopped, or not permitted for this user).
+// GET /status of another daemon ("arcproxy", "extservice", "gcservice") over its socket; nullopt
+// when it does not answer (not installed or stopped); an empty object when it refuses this user
+// (it runs, but its details are for root and the reader group).
 std::optional<nlohmann::json> daemonStatus(const Environment& env, const std::string& daemon);
 
 } // namespace azcm::cli

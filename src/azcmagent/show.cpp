@@ -187,6 +187,9 @@ std::vector<ShowField> buildShowFields(const ShowInput& input) {
     services.push_back({{"displayName", "Agent Service (himds)"},
                         {"serviceName", "himdsd"},
                         {"status", status ? "running" : "stopped"}});
+    services.push_back({{"displayName", "Azure Arc Proxy (arcproxy)"},
+                        {"serviceName", "arcproxyd"},
+                        {"status", input.arcproxy_status ? "running" : "stopped"}});
     services.push_back({{"displayName", "Extension Service (extensionservice)"},
                         {"serviceName", "extd"},
                         {"status", input.extservice_status ? "running" : "stopped"}});

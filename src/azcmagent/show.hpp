@@ -17,6 +17,7 @@ namespace azcm::cli {
 struct ShowInput {
     std::optional<config::AgentConfig> agent_config; // nullopt: not connected
     std::optional<nlohmann::json> himds_status;      // nullopt: himds not reachable
+    std::optional<nlohmann::json> arcproxy_status;   // nullopt: arcproxy not reachable
     std::optional<nlohmann::json> extservice_status; // nullopt: extservice not reachable
     std::optional<nlohmann::json> gcservice_status;  // nullopt: gcservice not reachable
     config::LocalConfig local_config;

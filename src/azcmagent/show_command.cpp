@@ -22,6 +22,7 @@ Result<void> runShow(const ShowOptions& options, const Environment& env, const C
         input.agent_config = std::move(config).value();
     }
     input.himds_status = himdsStatus(env);
+    input.arcproxy_status = daemonStatus(env, "arcproxy");
     input.extservice_status = daemonStatus(env, "extservice");
     input.gcservice_status = daemonStatus(env, "gcservice");
     if (auto local = config::loadLocalConfig(env.paths.localConfig()); local) {

@@ -40,10 +40,6 @@ json configJson(const config::LocalConfig& local) {
 
 } // namespace
 
-bool ExtService::isPrivileged(const http::PeerInfo& peer) const {
-    return peer.uid && (*peer.uid == 0 || *peer.uid == options_.privileged_uid);
-}
-
 void ExtService::handleRequest(http::Request&& request,
                                const http::PeerInfo& peer,
                                http::Respond respond) {
@@ -51,20 +47,25 @@ void ExtService::handleRequest(http::Request&& request,
     const auto path = pathOf(std::string_view(target.data(), target.size()));
     const auto method = request.method();
     constexpr std::string_view kExtensionsPrefix = "/extensions/";
-    const bool privileged = isPrivileged(peer);
-    auto forbidden = [&] {
+    const auto access = ipc::peerAccess(peer, options_.access);
+    const bool privileged = access == ipc::PeerAccess::privileged;
+    auto forbidden = [&](const char* who) {
         spdlog::warn("IPC_FORBIDDEN route={} uid={}", log::sanitize(path),
                      peer.uid ? std::to_string(*peer.uid) : std::string("unknown"));
         respond(errorReply(request, http::Status::forbidden, "Forbidden",
-                           "this route is only for root"));
+                           std::string("this route is only for ") + who));
     };
-    if (path == "/status" && method == http::Verb::get) {
+    const bool read_only_route =
+        method == http::Verb::get && (path == "/status" || path == "/extensions");
+    if (read_only_route && access == ipc::PeerAccess::none) {
+        forbidden("root and members of the agent's reader group (himds)");
+    } else if (path == "/status" && method == http::Verb::get) {
         respond(jsonReply(request, http::Status::ok, statusJson()));
     } else if (path == "/extensions" && method == http::Verb::get) {
         respond(jsonReply(request, http::Status::ok, json{{"extensions", extensionsJson()}}));
     } else if (path == "/reload" && method == http::Verb::post) {
         if (!privileged) {
-            forbidden();
+            forbidden("root");
             return;
         }
         if (auto reloaded = reloadLocalConfig(); !reloaded) {
@@ -77,7 +78,7 @@ void ExtService::handleRequest(http::Request&& request,
         respond(jsonReply(request, http::Status::ok, json{{"reloaded", true}}));
     } else if (path == "/shutdown" && method == http::Verb::post) {
         if (!privileged) {
-            forbidden();
+            forbidden("root");
             return;
         }
         respond(jsonReply(request, http::Status::ok, json{{"stopping", true}}));
@@ -89,7 +90,7 @@ void ExtService::handleRequest(http::Request&& request,
     } else if (path.substr(0, kExtensionsPrefix.size()) == kExtensionsPrefix &&
                method == http::Verb::delete_) {
         if (!privileged) {
-            forbidden();
+            forbidden("root");
             return;
         }
         handleDelete(request, std::string(path.substr(kExtensionsPrefix.size())),

@@ -42,7 +42,7 @@ ExtOptions optionsFromEnvironment() {
     options.max_package_bytes =
         numberFromEnv("AZCM_EXT_MAX_PACKAGE_BYTES", options.max_package_bytes, 1, 1ULL << 40);
     options.environment_proxy = config::environmentProxy();
-    options.privileged_uid = ::geteuid();
+    options.access = ipc::controlAccessPolicyFromEnvironment();
     return options;
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 // What extservice takes from its environment. Production sets none of these; tests shorten the
 // intervals so a whole install/upgrade/remove cycle runs in seconds.
+#include "ipc/control_access.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -21,9 +23,9 @@ struct ExtOptions {
     std::uint64_t max_package_bytes = 2ULL << 30;
     // HTTPS_PROXY of the environment at start, used when localconfig has no proxy.url.
     std::optional<std::string> environment_proxy;
-    // Privileged socket peers: uid 0 and this uid (the daemon's own euid: a sandbox runs as the
-    // invoking user).
-    unsigned privileged_uid = 0;
+    // Who may use which control route (ipc/control_access.hpp): uid 0 and the daemon's own
+    // euid are privileged; the reader group may read status and the extension list.
+    ipc::ControlAccessPolicy access;
 };
 
 // Throws std::invalid_argument on a malformed value (start-up only).

@@ -66,7 +66,6 @@ private:
                std::function<void()> request_shutdown);
 
     void handleRequest(http::Request&& request, const http::PeerInfo& peer, http::Respond respond);
-    bool isPrivileged(const http::PeerInfo& peer) const;
     void handleDelete(const http::Request& request, std::string name, http::Respond respond);
     nlohmann::json extensionsJson() const;
     Result<std::string> removeLocally(const std::string& name);

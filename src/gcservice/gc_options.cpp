@@ -50,7 +50,9 @@ Result<GcOptions> gcOptionsFromEnvironment() {
             environment[name] = value;
         }
     }
-    return parseGcOptions(environment);
+    BOOST_OUTCOME_TRY(options, parseGcOptions(environment));
+    options.access = ipc::controlAccessPolicyFromEnvironment();
+    return options;
 }
 
 } // namespace azcm::gc

@@ -2,10 +2,13 @@
 // gcservice's timing and limits (issue 8 item 4): the real agent's defaults, shortened by tests
 // through the environment.
 #include "error.hpp"
+#include "ipc/control_access.hpp"
 
 #include <chrono>
 #include <map>
 #include <string>
+
+#include <unistd.h>
 
 namespace azcm::gc {
 
@@ -21,6 +24,9 @@ struct GcOptions {
     std::chrono::seconds retry_interval{30};
     // Timeout of one command resource script (AZCM_GC_COMMAND_TIMEOUT_SECONDS).
     std::chrono::seconds command_timeout{60};
+    // Who may use which control route (ipc/control_access.hpp): uid 0 and the daemon's own euid
+    // are privileged; the reader group may read status. Defaults to the daemon's euid alone.
+    ipc::ControlAccessPolicy access{::geteuid(), std::nullopt};
 };
 
 // Reads the variables above from `environment`; a value that is not a positive integer is an error

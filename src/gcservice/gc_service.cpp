@@ -431,10 +431,17 @@ void GcService::handleRequest(http::Request&& request,
                               http::Respond respond) {
     const std::string target(request.target());
     const std::string path = target.substr(0, target.find('?'));
+    const auto access = ipc::peerAccess(peer, options_.access);
     if (path == "/status") {
         if (request.method() != http::Verb::get) {
             respond(errorReply(request, http::Status::method_not_allowed, "MethodNotAllowed",
                                "use GET"));
+            return;
+        }
+        if (access == ipc::PeerAccess::none) {
+            respond(errorReply(request, http::Status::forbidden, "Forbidden",
+                               "status is for root and members of the agent's reader group "
+                               "(himds)"));
             return;
         }
         respond(jsonReply(request, http::Status::ok, status()));
@@ -448,7 +455,7 @@ void GcService::handleRequest(http::Request&& request,
         }
         // Root, or the daemon's own user (a sandbox run by an ordinary user): nobody else may
         // change what the daemon enforces.
-        if (!peer.uid || (*peer.uid != 0 && *peer.uid != ::geteuid())) {
+        if (access != ipc::PeerAccess::privileged) {
             respond(errorReply(request, http::Status::forbidden, "Forbidden",
                                "reload is for root only"));
             return;

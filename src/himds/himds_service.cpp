@@ -2,6 +2,7 @@
 
 #include "config/proxy_policy.hpp"
 #include "fs/atomic_file.hpp"
+#include "ipc/control_access.hpp"
 #include "log/log.hpp"
 #include "rfc3339.hpp"
 
@@ -9,7 +10,6 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include <grp.h>
 #include <unistd.h>
 
 namespace azcm::himds {
@@ -40,17 +40,6 @@ bool parseRateLimitSwitch(const char* text) {
     throw std::invalid_argument("AZCM_IMDS_RATE_LIMIT must be 'on' or 'off'");
 }
 
-std::optional<gid_t> groupId(const std::string& name) {
-    std::vector<char> buffer(16384);
-    group entry{};
-    group* found = nullptr;
-    if (::getgrnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 ||
-        found == nullptr) {
-        return std::nullopt;
-    }
-    return found->gr_gid;
-}
-
 } // namespace
 
 HimdsOptions optionsFromEnvironment() {
@@ -68,9 +57,9 @@ HimdsOptions optionsFromEnvironment() {
     const bool sandboxed = sandbox_root != nullptr && *sandbox_root != '\0';
     if (!sandboxed) {
         // Installed: the package creates the group; without it only root and himds read keys.
-        options.token_group = groupId("himds");
+        options.token_group = ipc::groupId("himds");
     } else if (sandbox_group != nullptr && *sandbox_group != '\0') {
-        options.token_group = groupId(sandbox_group);
+        options.token_group = ipc::groupId(sandbox_group);
         if (!options.token_group) {
             throw std::invalid_argument(std::string("AZCM_TOKEN_GROUP names no group: ") +
                                         sandbox_group);

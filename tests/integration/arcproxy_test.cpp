@@ -3,9 +3,11 @@
 // cloud metadata addresses are refused, and only root may reload it.
 #include "forward_proxy.hpp"
 #include "http/https_client.hpp"
+#include "ipc/control_access.hpp"
 #include "ipc/ipc_client.hpp"
 #include "paths/paths.hpp"
 #include "sandbox.hpp"
+#include "socket_caller.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -112,20 +114,24 @@ TEST(ArcproxyTest, CloudMetadataAddressIsRefused) {
         5s));
 }
 
-TEST(ArcproxyTest, OnlyRootMayReload) {
-    ArcproxySandbox proxy;
-    auto as_nobody =
-        runCommand({"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket",
-                    Paths(proxy.sandbox.root()).socketFor("arcproxy").string(), "-X", "POST",
-                    "http://localhost/reload"},
-                   SpawnOptions{{}, 65534, {}});
-    EXPECT_EQ(as_nobody.out, "403");
-    auto status_as_nobody = runCommand({"/usr/bin/curl", "-s", "--unix-socket",
-                                        Paths(proxy.sandbox.root()).socketFor("arcproxy").string(),
-                                        "http://localhost/status"},
-                                       SpawnOptions{{}, 65534, {}});
-    EXPECT_NE(status_as_nobody.out.find("\"service\":\"arcproxy\""), std::string::npos)
-        << status_as_nobody.out << status_as_nobody.err;
+// ARCHITECTURE 4, with the kernel's credentials: root may do everything, a member of the reader
+// group (AZCM_TOKEN_GROUP in a sandbox, himds when installed) may read status only, anyone else
+// gets 403 even for status.
+TEST(ArcproxyTest, ControlSocketAnswersByPeerCredentials) {
+    const auto reader_group = ipc::groupId("adm");
+    ASSERT_TRUE(reader_group) << "Debian's group adm is missing";
+    Sandbox sandbox;
+    sandbox.startEmulator();
+    sandbox.writeLocalConfig(nlohmann::json::object());
+    sandbox.startDaemon("arcproxy", {{"AZCM_PROXY_PORT", "0"}, {"AZCM_TOKEN_GROUP", "adm"}});
+    const auto socket = Paths(sandbox.root()).socketFor("arcproxy");
+    const SocketCaller stranger{65534, {}};
+    const SocketCaller reader{65534, {*reader_group}};
+    EXPECT_EQ(unixSocketStatus(socket, "GET", "/status", stranger), 403);
+    EXPECT_EQ(unixSocketStatus(socket, "POST", "/reload", stranger), 403);
+    EXPECT_EQ(unixSocketStatus(socket, "GET", "/status", reader), 200);
+    EXPECT_EQ(unixSocketStatus(socket, "POST", "/reload", reader), 403);
+    EXPECT_EQ(unixSocketStatus(socket, "POST", "/reload"), 200); // the daemon's own user
 }
 
 } // namespace

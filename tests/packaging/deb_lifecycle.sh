@@ -42,6 +42,7 @@ fi
     die "/var/opt/azcmagent/agentconfig.json exists: an agent is configured here; not touching it"
 
 created_accounts=()
+daemon_pids=()
 for account in himds arcproxy; do
     getent passwd "$account" >/dev/null || created_accounts+=("$account")
 done
@@ -61,6 +62,7 @@ for data in /var/opt/azcmagent /var/lib/GuestConfig; do
     fi
 done
 cleanup() {
+    [ "${#daemon_pids[@]}" -eq 0 ] || kill -KILL "${daemon_pids[@]}" 2>/dev/null || true
     dpkg -P azcmagent >/dev/null 2>&1 || true
     rm -rf /var/opt/azcmagent /var/lib/GuestConfig
     for data in "${saved[@]}"; do
@@ -153,6 +155,106 @@ check_accounts
     fail "installed azcmagent version says '$(/opt/azcmagent/bin/azcmagent version)', package is $version"
 [ "$(/opt/azcmagent/bin/azcmagent version --json | tr -d ' \n')" = "{\"version\":\"$version\"}" ] ||
     fail "azcmagent version --json: $(/opt/azcmagent/bin/azcmagent version --json)"
+
+echo "== 1b. the installed daemons start as their units run them"
+# PID 1 is not systemd here (and CI machines may have none), so each daemon is started the way
+# its installed unit says: ExecStart, User, Group (with the user's supplementary groups, as
+# systemd does), UMask, NoNewPrivileges and no capabilities, with a NOTIFY_SOCKET to see
+# Type=notify's READY=1. What this catches: a directory mode the unprivileged daemons cannot use
+# (socks/ and log/ are root:azcmdaemons 1775), a unit naming a missing binary, a daemon that never
+# reports ready.
+unit_value() { # unit key -> the last value of key= in the installed unit
+    sed -n "s/^$2=//p" "/usr/lib/systemd/system/$1.service" | tail -n 1
+}
+notify_dir=$(mktemp -d)
+chmod 0755 "$notify_dir"
+listener_pids=()
+start_like_unit() { # unit
+    local unit=$1 exec user group umask_value runas=()
+    exec=$(unit_value "$unit" ExecStart)
+    user=$(unit_value "$unit" User)
+    group=$(unit_value "$unit" Group)
+    umask_value=$(unit_value "$unit" UMask)
+    [ -x "$exec" ] || {
+        fail "$unit: ExecStart $exec is not an executable"
+        return
+    }
+    if [ -n "$user" ] && [ "$user" != root ]; then
+        runas=(setpriv "--reuid=$user" "--regid=${group:-$user}" --init-groups
+            --inh-caps=-all --bounding-set=-all --no-new-privs)
+    fi
+    # The READY=1 listener binds before the daemon starts.
+    python3 - "$notify_dir/$unit.notify" >"$work/$unit.ready" 2>&1 <<'PY' &
+import os, socket, sys
+path = sys.argv[1]
+listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+listener.bind(path)
+os.chmod(path, 0o666)
+listener.settimeout(30)
+while True:
+    message = listener.recv(4096).decode()
+    if "READY=1" in message.split("\n"):
+        print(message.replace("\n", " "))
+        break
+PY
+    listener_pids+=($!)
+    for _ in $(seq 100); do [ -S "$notify_dir/$unit.notify" ] && break; sleep 0.1; done
+    (
+        umask "${umask_value:-0022}"
+        exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin NOTIFY_SOCKET="$notify_dir/$unit.notify" \
+            "${runas[@]}" "$exec"
+    ) >"$work/$unit.out" 2>&1 &
+    daemon_pids+=($!)
+}
+units=(himdsd)
+for entry in "${optional_binaries[@]}"; do
+    [ -e "${entry%%:*}" ] && units+=("$(basename "${entry#*:}" .service)")
+done
+for unit in "${units[@]}"; do
+    start_like_unit "$unit"
+done
+for index in "${!units[@]}"; do
+    unit=${units[$index]}
+    if wait "${listener_pids[$index]}"; then
+        echo "$unit: $(cat "$work/$unit.ready")"
+    else
+        fail "$unit sent no READY=1 within 30 s: $(cat "$work/$unit.ready" "$work/$unit.out" 2>/dev/null | tail -n 5)"
+    fi
+done
+# Each control socket belongs to its daemon's user and answers GET /status.
+declare -A socket_of=([himdsd]=himds [arcproxyd]=arcproxy [extd]=extservice [gcad]=gcservice)
+for unit in "${units[@]}"; do
+    socket=/var/opt/azcmagent/socks/${socket_of[$unit]}.sock
+    owner=$(unit_value "$unit" User)
+    [ "$(stat -c %U "$socket" 2>/dev/null)" = "${owner:-root}" ] ||
+        fail "$socket is owned by '$(stat -c %U "$socket" 2>/dev/null)', expected ${owner:-root}"
+    curl -sf --max-time 5 --unix-socket "$socket" http://localhost/status >/dev/null ||
+        fail "GET /status on $socket failed"
+    # ARCHITECTURE 4: himds' status is for everyone; the others' for root and group himds.
+    for caller in "--clear-groups:403" "--groups=himds:200"; do
+        expected=${caller#*:}
+        [ "$unit" != himdsd ] || expected=200
+        code=$(setpriv --reuid=nobody --regid=nogroup "${caller%%:*}" curl -s -o /dev/null \
+            -w '%{http_code}' --max-time 5 --unix-socket "$socket" http://localhost/status)
+        [ "$code" = "$expected" ] ||
+            fail "GET /status on $socket as nobody ${caller%%:*}: $code, expected $expected"
+    done
+done
+check_mode /var/opt/azcmagent/log/himds.log himds himds 600
+# An ordinary user sees every service running (himds.sock accepts any local user).
+services=$(setpriv --reuid=nobody --regid=nogroup --clear-groups /opt/azcmagent/bin/azcmagent show --json |
+    jq -c '[.services[] | {(.serviceName): .status}] | add')
+echo "azcmagent show (as nobody): $services"
+for unit in "${units[@]}"; do
+    [ "$(jq -r --arg unit "$unit" '.[$unit]' <<<"$services")" = running ] ||
+        fail "azcmagent show does not see $unit running: $services"
+done
+kill -TERM "${daemon_pids[@]}" 2>/dev/null || true
+for index in "${!units[@]}"; do
+    wait "${daemon_pids[$index]}" || fail "${units[$index]} exited with $? on SIGTERM: $(tail -n 5 "$work/${units[$index]}.out")"
+done
+daemon_pids=()
+rm -rf "$notify_dir"
 
 echo "== 2. upgrade to a higher version"
 # The state an administrator and himds leave behind.

@@ -56,7 +56,9 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
                             const SpawnOptions& options,
                             gid_t gid) {
     if (options.as_uid) {
-        if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(*options.as_uid) != 0) {
+        if (::setgroups(options.supplementary_groups.size(), options.supplementary_groups.data()) !=
+                0 ||
+            ::setgid(gid) != 0 || ::setuid(*options.as_uid) != 0) {
             ::_exit(126);
         }
     }

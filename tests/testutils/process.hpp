@@ -18,9 +18,10 @@ struct CommandResult {
 };
 
 struct SpawnOptions {
-    std::map<std::string, std::string> env; // added to (and overriding) the parent environment
-    std::optional<uid_t> as_uid;            // drop to this uid (and its gid) before exec
-    std::string stdout_file;                // daemons: where stdout/stderr go (empty: /dev/null)
+    std::map<std::string, std::string> env;  // added to (and overriding) the parent environment
+    std::optional<uid_t> as_uid;             // drop to this uid (and its gid) before exec
+    std::vector<gid_t> supplementary_groups; // with as_uid: the child's only supplementary groups
+    std::string stdout_file;                 // daemons: where stdout/stderr go (empty: /dev/null)
 };
 
 // Runs to completion and captures stdout and stderr; kills the child after `timeout`.

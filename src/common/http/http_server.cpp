@@ -474,6 +474,24 @@ void ServerCore::startTcpSession(tcp::socket socket,
     }
 }
 
+// The peer's supplementary groups, from the kernel (Linux 4.13+). Empty when the kernel has no
+// SO_PEERGROUPS: group-based access then falls back to the primary gid alone (fails closed).
+std::vector<gid_t> peerGroups(int descriptor) {
+    std::vector<gid_t> groups(16);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        auto length = static_cast<socklen_t>(groups.size() * sizeof(gid_t));
+        if (getsockopt(descriptor, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &length) == 0) {
+            groups.resize(length / sizeof(gid_t));
+            return groups;
+        }
+        if (errno != ERANGE) {
+            break;
+        }
+        groups.resize(length / sizeof(gid_t)); // the kernel said how much it needs
+    }
+    return {};
+}
+
 void ServerCore::startUnixSession(UnixProtocol::socket socket) {
     PeerInfo peer;
     ucred credentials{};
@@ -486,6 +504,7 @@ void ServerCore::startUnixSession(UnixProtocol::socket socket) {
     peer.uid = credentials.uid;
     peer.gid = credentials.gid;
     peer.pid = credentials.pid;
+    peer.groups = peerGroups(socket.native_handle());
     peer.remote_address = "unix:pid:" + std::to_string(credentials.pid);
     auto executor_of_socket = socket.get_executor();
     auto session = std::make_shared<Session<UnixProtocol::socket>>(
@@ -566,7 +585,10 @@ Error listenError(const std::string& what, const std::string& why) {
 }
 
 // The socket's directory decides who can replace the socket: it must be a real directory that
-// only its owner (us or root) can write to.
+// only its owner (us or root) can write to. One exception is the installed layout: root's
+// socks/ is `root:azcmdaemons 1775` so the unprivileged himds and arcproxy can create their
+// sockets; the sticky bit keeps every entry to its creator, so another member of that group
+// cannot unlink or rename our socket; squatting our name makes the listen fail loudly.
 Result<void> checkSocketDirectory(const std::filesystem::path& socket_path) {
     std::filesystem::path parent = socket_path.parent_path();
     if (parent.empty()) {
@@ -584,7 +606,8 @@ Result<void> checkSocketDirectory(const std::filesystem::path& socket_path) {
     if (!S_ISDIR(info.st_mode)) {
         return listenError(socket_path.string(), parent.string() + " is not a directory");
     }
-    if ((info.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    const bool sticky_group_dir = (info.st_mode & S_ISVTX) != 0 && (info.st_mode & S_IWOTH) == 0;
+    if ((info.st_mode & (S_IWGRP | S_IWOTH)) != 0 && !sticky_group_dir) {
         return listenError(socket_path.string(),
                            "directory " + parent.string() + " is writable by group or others");
     }

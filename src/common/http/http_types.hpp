@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -26,6 +27,8 @@ struct PeerInfo {
     std::optional<uid_t> uid;
     std::optional<gid_t> gid;
     std::optional<pid_t> pid;
+    // Unix socket peers: supplementary groups from SO_PEERGROUPS, as they were at connect().
+    std::vector<gid_t> groups;
     // TCP peers: "ip:port".
     std::string remote_address;
     // TLS peers that presented a certificate the server's CA verified: the leaf in DER.

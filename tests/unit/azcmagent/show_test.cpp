@@ -112,6 +112,26 @@ TEST(Show, JsonKeys) {
     }
 }
 
+// Spec 1.6's Dependent Service Status: the four services in its order, each from its own daemon.
+TEST(Show, DependentServicesInTheSpecOrderEachFromItsDaemon) {
+    auto input = connectedInput();
+    input.arcproxy_status = json::object();
+    input.extservice_status.reset();
+    input.gcservice_status = json::object();
+    const auto services = formatShowJson(buildShowFields(input)).at("services");
+    ASSERT_EQ(services.size(), 4U);
+    const std::vector<std::pair<std::string, std::string>> expected = {
+        {"Agent Service (himds)", "running"},
+        {"Azure Arc Proxy (arcproxy)", "running"},
+        {"Extension Service (extensionservice)", "stopped"},
+        {"GC Service (gcarcservice)", "running"}};
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        EXPECT_EQ(services.at(i).at("displayName"), expected[i].first);
+        EXPECT_EQ(services.at(i).at("status"), expected[i].second);
+    }
+    EXPECT_EQ(services.at(1).at("serviceName"), "arcproxyd");
+}
+
 TEST(Show, HimdsDownShowsStoppedAndExpiredPassesThrough) {
     auto input = connectedInput();
     input.himds_status.reset();

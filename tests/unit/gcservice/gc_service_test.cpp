@@ -8,6 +8,7 @@
 #include "fs/atomic_file.hpp"
 #include "gc_service.hpp"
 #include "process.hpp"
+#include "socket_caller.hpp"
 #include "temp_dir.hpp"
 
 #include <atomic>
@@ -126,6 +127,7 @@ protected:
         GcOptions options;
         options.poll_interval = 1s;
         options.evaluation_interval = 1s;
+        options.access = access_;
         GcServiceParts parts{std::unique_ptr<ControlPlane>(plane_owner_.release()),
                              std::unique_ptr<Backend>(backend_owner_.release()),
                              {},
@@ -163,6 +165,7 @@ protected:
     boost::asio::thread_pool workers_{1};
     std::thread io_thread_;
     std::unique_ptr<GcService> service_;
+    ipc::ControlAccessPolicy access_{::geteuid(), std::nullopt};
 };
 
 TEST_F(GcServiceTest, AutoCorrectSetsAndReportsCompliant) {
@@ -234,6 +237,26 @@ TEST_F(GcServiceTest, TamperedPackageIsRefusedBeforeItIsOpened) {
     EXPECT_NE(report["reason"].get<std::string>().find("signature"), std::string::npos);
     EXPECT_EQ(commands.load(), 0);
     EXPECT_TRUE(std::filesystem::is_empty(paths_.guestConfigStateDir() / "packages"));
+}
+
+// ARCHITECTURE 4 with the kernel's credentials: status for root and the reader group, reload for
+// root (or the daemon's own user) only. As root the callers are uid 65534 with chosen groups; as
+// an ordinary user this process is made a reader by making its uid unprivileged.
+TEST_F(GcServiceTest, ControlSocketAnswersByPeerCredentials) {
+    const bool root = ::geteuid() == 0;
+    const gid_t reader_group = root ? 4242 : ::getegid();
+    access_ = {root ? 0 : ::geteuid() + 1, reader_group};
+    startService();
+    std::filesystem::permissions(dir_.path(), std::filesystem::perms(0755));
+    const auto socket = paths_.socketFor("gcservice");
+    const test::SocketCaller reader =
+        root ? test::SocketCaller{65534, {reader_group}} : test::SocketCaller{};
+    EXPECT_EQ(test::unixSocketStatus(socket, "GET", "/status", reader), 200);
+    EXPECT_EQ(test::unixSocketStatus(socket, "POST", "/reload", reader), 403);
+    if (root) {
+        EXPECT_EQ(test::unixSocketStatus(socket, "GET", "/status", {65534, {}}), 403);
+        EXPECT_EQ(test::unixSocketStatus(socket, "POST", "/reload"), 200);
+    }
 }
 
 } // namespace

@@ -3,6 +3,7 @@
 #include "ipc/ipc_client.hpp"
 #include "temp_dir.hpp"
 
+#include <algorithm>
 #include <fstream>
 
 #include <boost/asio/local/stream_protocol.hpp>
@@ -23,6 +24,7 @@ void peerHandler(Request&& request, const PeerInfo& peer, const Respond& respond
         {"uid", peer.uid ? static_cast<long>(*peer.uid) : -1},
         {"gid", peer.gid ? static_cast<long>(*peer.gid) : -1},
         {"pid", peer.pid ? static_cast<long>(*peer.pid) : -1},
+        {"groups", peer.groups},
         {"method", std::string(request.method_string())},
         {"target", std::string(request.target())},
         {"contentType", std::string(request[Field::content_type])},
@@ -74,6 +76,13 @@ TEST_F(ServerUnixTest, IpcRoundTripCarriesPeerCredentialsFromTheKernel) {
     EXPECT_EQ(body["uid"], static_cast<long>(getuid()));
     EXPECT_EQ(body["gid"], static_cast<long>(getgid()));
     EXPECT_EQ(body["pid"], static_cast<long>(getpid()));
+    // Supplementary groups (SO_PEERGROUPS) are ours, as getgroups() lists them.
+    std::vector<gid_t> ours(static_cast<std::size_t>(std::max(getgroups(0, nullptr), 0)));
+    ours.resize(static_cast<std::size_t>(getgroups(static_cast<int>(ours.size()), ours.data())));
+    auto theirs = body["groups"].get<std::vector<gid_t>>();
+    std::sort(ours.begin(), ours.end());
+    std::sort(theirs.begin(), theirs.end());
+    EXPECT_EQ(theirs, ours);
     EXPECT_EQ(body["method"], "POST");
     EXPECT_EQ(body["target"], "/identity/keys");
     EXPECT_EQ(body["contentType"], "application/json");
@@ -166,6 +175,29 @@ TEST_F(ServerUnixTest, RefusesParentDirectoryWritableByGroup) {
     ASSERT_EQ(chmod(group_dir.c_str(), 0770), 0);
     auto& server = add();
     EXPECT_FALSE(listen(server, group_dir / "x.sock"));
+}
+
+// The installed socks/ (root:azcmdaemons 1775): group members may create entries, and the
+// sticky bit keeps each entry to its creator.
+TEST_F(ServerUnixTest, AcceptsStickyGroupWritableParentDirectory) {
+    const auto shared_dir = dir_.path() / "socks";
+    fs::create_directory(shared_dir);
+    ASSERT_EQ(chmod(shared_dir.c_str(), 01775), 0);
+    auto& server = add();
+    auto result = listen(server, shared_dir / "x.sock");
+    ASSERT_TRUE(result) << result.error().message;
+    EXPECT_TRUE(fs::is_socket(shared_dir / "x.sock"));
+}
+
+// Sticky or not, a directory anyone may write to (such as /tmp) is no place for a control socket.
+TEST_F(ServerUnixTest, RefusesStickyWorldWritableParentDirectory) {
+    const auto open_dir = dir_.path() / "sticky-open";
+    fs::create_directory(open_dir);
+    ASSERT_EQ(chmod(open_dir.c_str(), 01777), 0);
+    auto& server = add();
+    auto result = listen(server, open_dir / "x.sock");
+    ASSERT_FALSE(result);
+    EXPECT_NE(result.error().message.find("writable"), std::string::npos) << result.error().message;
 }
 
 TEST_F(ServerUnixTest, RefusesSymlinkedParentDirectory) {

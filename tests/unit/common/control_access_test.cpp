@@ -1,0 +1,57 @@
+// Who may use a daemon's control socket (ARCHITECTURE section 4; ipc/control_access.hpp).
+#include "ipc/control_access.hpp"
+
+#include <gtest/gtest.h>
+
+namespace azcm::ipc {
+namespace {
+
+http::PeerInfo unixPeer(uid_t uid, gid_t gid, std::vector<gid_t> groups = {}) {
+    http::PeerInfo peer;
+    peer.uid = uid;
+    peer.gid = gid;
+    peer.pid = 4321;
+    peer.groups = std::move(groups);
+    return peer;
+}
+
+constexpr uid_t kDaemonUid = 990;
+constexpr gid_t kReaderGroup = 991;
+const ControlAccessPolicy kPolicy{kDaemonUid, kReaderGroup};
+
+TEST(ControlAccess, RootAndTheDaemonsOwnUserArePrivileged) {
+    EXPECT_EQ(peerAccess(unixPeer(0, 0), kPolicy), PeerAccess::privileged);
+    EXPECT_EQ(peerAccess(unixPeer(kDaemonUid, 5), kPolicy), PeerAccess::privileged);
+}
+
+TEST(ControlAccess, ReaderGroupAsPrimaryOrSupplementaryGroupReads) {
+    EXPECT_EQ(peerAccess(unixPeer(1000, kReaderGroup), kPolicy), PeerAccess::reader);
+    EXPECT_EQ(peerAccess(unixPeer(1000, 1000, {27, kReaderGroup}), kPolicy), PeerAccess::reader);
+}
+
+TEST(ControlAccess, EveryoneElseGetsNothing) {
+    EXPECT_EQ(peerAccess(unixPeer(1000, 1000, {27, 100}), kPolicy), PeerAccess::none);
+    EXPECT_EQ(peerAccess(unixPeer(65534, 65534), kPolicy), PeerAccess::none);
+}
+
+TEST(ControlAccess, WithoutAReaderGroupOnlyPrivilegedPeersGetIn) {
+    const ControlAccessPolicy no_readers{kDaemonUid, std::nullopt};
+    EXPECT_EQ(peerAccess(unixPeer(1000, kReaderGroup, {kReaderGroup}), no_readers),
+              PeerAccess::none);
+    EXPECT_EQ(peerAccess(unixPeer(kDaemonUid, 1), no_readers), PeerAccess::privileged);
+}
+
+// A TCP peer has no kernel credentials: it can claim nothing.
+TEST(ControlAccess, PeerWithoutCredentialsGetsNothing) {
+    http::PeerInfo tcp_peer;
+    tcp_peer.remote_address = "127.0.0.1:5000";
+    EXPECT_EQ(peerAccess(tcp_peer, kPolicy), PeerAccess::none);
+}
+
+TEST(ControlAccess, GroupIdResolvesExistingGroupsOnly) {
+    EXPECT_EQ(groupId("root"), std::optional<gid_t>(0));
+    EXPECT_FALSE(groupId("no-such-group-azcm-test"));
+}
+
+} // namespace
+} // namespace azcm::ipc
