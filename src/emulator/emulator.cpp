@@ -16,7 +16,7 @@ Emulator::Emulator(Store& store,
                    EmulatorOptions options,
                    std::string base_url)
     : context_{store, pki, clock, options, std::move(base_url), &waiters_}, entra_(context_),
-      arm_(context_), identity_(context_), extension_agent_(context_) {}
+      arm_(context_), identity_(context_), extension_agent_(context_), gc_agent_(context_) {}
 
 http::Response Emulator::handle(const http::Request& request, const http::PeerInfo& peer) {
     http::Response response;
@@ -41,6 +41,10 @@ void Emulator::handleAsync(http::Request&& request,
     // An exception here reaches the server, which answers 500.
     if (ExtensionAgentService::isGoalStateRequest(request)) {
         extension_agent_.goalStateAsync(std::move(request), peer, std::move(respond));
+        return;
+    }
+    if (GcAgentService::isAssignmentsRequest(request)) {
+        gc_agent_.assignmentsAsync(std::move(request), peer, std::move(respond));
         return;
     }
     respond(handle(request, peer));
@@ -84,7 +88,7 @@ http::Response Emulator::route(const http::Request& request, const http::PeerInf
     if (!parts.empty() && equalsIgnoreCase(parts.front(), "gc")) {
         // The agent's guest configuration routes (guest_configuration_agent_service.hpp).
         const std::vector<std::string> rest(parts.begin() + 1, parts.end());
-        return GcAgentService(context_).handle(request, peer, rest);
+        return gc_agent_.handle(request, peer, rest);
     }
     if (auto response = entra_.handle(request, parts, target.value().query)) {
         return std::move(*response);

@@ -8,6 +8,7 @@
 #include "entra_service.hpp"
 #include "extension_agent_service.hpp"
 #include "goal_state_waiters.hpp"
+#include "guest_configuration_agent_service.hpp"
 #include "http/http_types.hpp"
 #include "identity_service.hpp"
 #include "service_context.hpp"
@@ -51,6 +52,7 @@ private:
     ArmService arm_;
     IdentityService identity_;
     ExtensionAgentService extension_agent_;
+    GcAgentService gc_agent_;
 };
 
 } // namespace azcm::emulator

@@ -56,29 +56,6 @@ bool ifNoneMatchHas(std::string_view header, const std::string& etag) {
     return false;
 }
 
-// ?waitSeconds=N (0 when absent); nullopt when malformed or out of range.
-std::optional<std::chrono::seconds> requestedWait(const http::Request& request) {
-    auto target =
-        splitRequestTarget(std::string_view(request.target().data(), request.target().size()));
-    if (!target) {
-        return std::nullopt;
-    }
-    const auto it = target.value().query.find("waitSeconds");
-    if (it == target.value().query.end()) {
-        return std::chrono::seconds(0);
-    }
-    const std::string& text = it->second;
-    if (text.empty() || text.size() > 3 ||
-        !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        return std::nullopt;
-    }
-    const int seconds = std::stoi(text);
-    if (seconds > kMaxGoalStateWaitSeconds) {
-        return std::nullopt;
-    }
-    return std::chrono::seconds(seconds);
-}
-
 std::string optionalString(const json& body, const char* key) {
     return body.contains(key) && body.at(key).is_string() ? body.at(key).get<std::string>()
                                                           : std::string();
@@ -250,7 +227,7 @@ void ExtensionAgentService::goalStateAsync(http::Request&& request,
         respond(std::move(*lookup.failure));
         return;
     }
-    auto wait = requestedWait(request);
+    auto wait = requestedWaitSeconds(request);
     if (!wait) {
         respond(invalid(request, "waitSeconds must be an integer from 0 to " +
                                      std::to_string(kMaxGoalStateWaitSeconds) + "."));

@@ -5,6 +5,7 @@
 // signed packages (extension and guest configuration packages alike). The machine authenticates
 // with mutual TLS or a managed identity token of its own (machine_auth.hpp).
 #include "extension_goal_state.hpp"
+#include "goal_state_waiters.hpp"
 #include "http/http_types.hpp"
 #include "service_context.hpp"
 
@@ -14,9 +15,6 @@
 #include <vector>
 
 namespace azcm::emulator {
-
-// Longest long-poll a client may ask for (?waitSeconds=N).
-inline constexpr int kMaxGoalStateWaitSeconds = 60;
 
 class ExtensionAgentService {
 public:

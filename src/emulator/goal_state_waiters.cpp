@@ -2,9 +2,34 @@
 
 #include "http_util.hpp"
 
+#include <algorithm>
+#include <string>
+
 #include <boost/asio/post.hpp>
 
 namespace azcm::emulator {
+
+std::optional<std::chrono::seconds> requestedWaitSeconds(const http::Request& request) {
+    auto target =
+        splitRequestTarget(std::string_view(request.target().data(), request.target().size()));
+    if (!target) {
+        return std::nullopt;
+    }
+    const auto it = target.value().query.find("waitSeconds");
+    if (it == target.value().query.end()) {
+        return std::chrono::seconds(0);
+    }
+    const std::string& text = it->second;
+    if (text.empty() || text.size() > 3 ||
+        !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return std::nullopt;
+    }
+    const int seconds = std::stoi(text);
+    if (seconds > kMaxGoalStateWaitSeconds) {
+        return std::nullopt;
+    }
+    return std::chrono::seconds(seconds);
+}
 
 GoalStateWaiters::~GoalStateWaiters() {
     cancelAll();

@@ -9,6 +9,8 @@
 // revision) while anyone waits, and wake everyone.
 //
 // Thread-safe: notify() may be called from any thread; callbacks run on the executor.
+#include "http/http_types.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -23,6 +25,13 @@
 #include <boost/asio/steady_timer.hpp>
 
 namespace azcm::emulator {
+
+// Longest long-poll a client may ask for (?waitSeconds=N).
+inline constexpr int kMaxGoalStateWaitSeconds = 60;
+
+// ?waitSeconds=N of a goal state request (0 when absent); nullopt when malformed or above
+// kMaxGoalStateWaitSeconds.
+std::optional<std::chrono::seconds> requestedWaitSeconds(const http::Request& request);
 
 class GoalStateWaiters {
 public:

@@ -2,6 +2,7 @@
 
 #include "api_versions.hpp"
 #include "arm_service.hpp"
+#include "extension_goal_state.hpp"
 #include "http_util.hpp"
 #include "machine_view.hpp"
 #include "package_store.hpp"
@@ -162,6 +163,7 @@ http::Response GcAssignmentArm::handle(const GcAssignmentCall& call) {
         if (!removed) {
             return internalError(request, removed.error());
         }
+        goalStateChanged(context_, target.subscription_id, target.resource_group, target.name);
         return emptyResponse(request,
                              removed.value() ? http::Status::ok : http::Status::no_content);
     }
@@ -285,6 +287,7 @@ http::Response GcAssignmentArm::put(const GcAssignmentCall& call, const MachineR
     if (auto stored = gc_.put(record); !stored) {
         return internalError(request, stored.error());
     }
+    goalStateChanged(context_, machine.subscription_id, machine.resource_group, machine.name);
     return jsonResponse(request, created ? http::Status::created : http::Status::ok,
                         gcAssignmentJson(record));
 }

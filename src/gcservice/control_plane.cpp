@@ -36,6 +36,13 @@ std::string errorText(const http::Response& response) {
     return response.body().substr(0, 200);
 }
 
+// How one call may run: the defaults, or a long-poll's (longer, single attempt, cancellable).
+struct CallLimits {
+    std::chrono::milliseconds request_timeout{30000};
+    int attempts = 2;
+    std::shared_ptr<http::CancelSignal> cancel;
+};
+
 class HttpsControlPlane final : public ControlPlane {
 public:
     explicit HttpsControlPlane(Paths paths) : paths_(std::move(paths)) {}
@@ -57,14 +64,24 @@ public:
         return target;
     }
 
-    Result<GoalStateAnswer> assignments(const std::string& etag) override {
+    Result<GoalStateAnswer> assignments(const std::string& etag,
+                                        std::chrono::seconds wait) override {
         BOOST_OUTCOME_TRY(where, target());
         http::SimpleRequest request;
         request.url = where.guest_configuration_url + "/machines/assignments";
+        CallLimits limits;
         if (!etag.empty()) {
             request.headers.emplace_back("If-None-Match", etag);
+            if (wait.count() > 0) {
+                request.url += "?waitSeconds=" + std::to_string(wait.count());
+                // Held for up to `wait`: the client waits a little longer, does not retry on its
+                // own (the caller pauses instead) and can be abandoned at shutdown.
+                limits.request_timeout = wait + std::chrono::seconds(30);
+                limits.attempts = 1;
+                limits.cancel = long_poll_cancel_;
+            }
         }
-        BOOST_OUTCOME_TRY(response, send(where, request, kDefaultMaxBytes));
+        BOOST_OUTCOME_TRY(response, send(where, request, kDefaultMaxBytes, limits));
         GoalStateAnswer answer;
         if (const auto tag = response.find(http::Field::etag); tag != response.end()) {
             answer.etag = std::string(tag->value());
@@ -117,8 +134,11 @@ public:
         return ok();
     }
 
+    void cancelWaits() override { long_poll_cancel_->cancel(); }
+
 private:
     static constexpr std::uint64_t kDefaultMaxBytes = 4 * 1024 * 1024;
+
 
     Result<std::string> token(bool bypass_cache) {
         std::lock_guard lock(mutex_);
@@ -140,13 +160,17 @@ private:
     }
 
     // One authenticated call; a 401 fetches a fresh token once and retries.
-    Result<http::Response>
-    send(const ControlPlaneTarget& where, http::SimpleRequest request, std::uint64_t max_bytes) {
+    Result<http::Response> send(const ControlPlaneTarget& where,
+                                http::SimpleRequest request,
+                                std::uint64_t max_bytes,
+                                const CallLimits& limits = {}) {
         http::ClientOptions options;
         options.ca_file = where.ca_file;
         options.proxy_url = where.proxy;
         options.max_response_bytes = max_bytes;
-        options.retry.max_attempts = 2;
+        options.request_timeout = limits.request_timeout;
+        options.retry.max_attempts = limits.attempts;
+        options.cancel = limits.cancel;
         const http::HttpsClient client(options);
         request.headers.emplace_back("x-ms-client-request-id", "gcservice");
         for (int attempt = 0; attempt < 2; ++attempt) {
@@ -165,6 +189,7 @@ private:
     Paths paths_;
     std::mutex mutex_;
     MachineToken token_;
+    std::shared_ptr<http::CancelSignal> long_poll_cancel_ = std::make_shared<http::CancelSignal>();
 };
 
 } // namespace

@@ -39,7 +39,12 @@ public:
     virtual ~ControlPlane() = default;
     // Not connected: an error with exitcode::kConfigFileNotFound.
     virtual Result<ControlPlaneTarget> target() = 0;
-    virtual Result<GoalStateAnswer> assignments(const std::string& etag) = 0;
+    // With `wait` > 0 and an ETag, a long-poll: the control plane may hold the request until the
+    // assignments change or `wait` passes (docs/protocol.md section 4).
+    virtual Result<GoalStateAnswer> assignments(const std::string& etag,
+                                                std::chrono::seconds wait) = 0;
+    // Abandons a long-poll in flight and refuses later ones (shutdown); other calls go on.
+    virtual void cancelWaits() {}
     // Downloads `url` into `destination` (at most max_bytes).
     virtual Result<void> download(const std::string& url,
                                   const std::filesystem::path& destination,

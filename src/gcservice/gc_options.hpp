@@ -24,6 +24,9 @@ struct GcOptions {
     std::chrono::seconds retry_interval{30};
     // Timeout of one command resource script (AZCM_GC_COMMAND_TIMEOUT_SECONDS).
     std::chrono::seconds command_timeout{60};
+    // How long the control plane may hold an assignments request open
+    // (AZCM_GC_LONGPOLL_SECONDS, 0-60; 0 turns long-polling off and polls every poll_interval).
+    std::chrono::seconds long_poll_wait{50};
     // Who may use which control route (ipc/control_access.hpp): uid 0 and the daemon's own euid
     // are privileged; the reader group may read status. Defaults to the daemon's euid alone.
     ipc::ControlAccessPolicy access{::geteuid(), std::nullopt};

@@ -129,6 +129,9 @@ Result<void> GcService::start() {
                  options_.evaluation_interval.count(), local_.guest_configuration_cpu_limit);
     scheduleTick();
     scheduleCpuSample();
+    if (options_.long_poll_wait.count() > 0) {
+        long_poll_ = std::thread([this] { longPollLoop(); });
+    }
     return ok();
 }
 
@@ -140,6 +143,14 @@ void GcService::stop() {
     cpu_timer_.cancel();
     if (server_) {
         server_->stop();
+    }
+    {
+        const std::lock_guard lock(pause_mutex_);
+        pause_cv_.notify_all();
+    }
+    parts_.control_plane->cancelWaits();
+    if (long_poll_.joinable()) {
+        long_poll_.join(); // within milliseconds: its long-poll was just cancelled
     }
 }
 
@@ -200,37 +211,88 @@ void GcService::pollGoalState(std::int64_t now) {
         }
         etag = state_.goal_state_etag;
     }
-    auto answer = parts_.control_plane->assignments(etag);
+    applyGoalStateAnswer(parts_.control_plane->assignments(etag, std::chrono::seconds(0)),
+                         nowSeconds());
+}
+
+bool GcService::applyGoalStateAnswer(const Result<GoalStateAnswer>& answer, std::int64_t now) {
     std::lock_guard lock(state_mutex_);
     if (!answer) {
         last_poll_error_ = answer.error().message;
         next_poll_ = now + std::min(options_.retry_interval, options_.poll_interval).count();
         spdlog::warn("GC_GOAL_STATE_FAILED {}", log::sanitize(answer.error().message));
-        return;
+        return false;
     }
     next_poll_ = now + options_.poll_interval.count();
     last_poll_error_.clear();
     if (answer.value().not_modified) {
         state_.last_goal_state_at = now;
         persist();
-        return;
+        return false;
     }
     auto incoming = parseGoalState(answer.value().body);
     if (!incoming) {
         last_poll_error_ = incoming.error().message;
         spdlog::warn("GC_GOAL_STATE_INVALID {}", log::sanitize(incoming.error().message));
-        return;
+        return false;
     }
     mergeGoalState(state_, std::move(incoming.value()), now);
     state_.goal_state_etag = answer.value().etag;
     persist();
     removeUnusedPackages(paths_, state_);
     spdlog::info("GC_GOAL_STATE assignments={}", state_.assignments.size());
+    return true;
+}
+
+bool GcService::pauseLongPoll(std::chrono::seconds pause) {
+    std::unique_lock lock(pause_mutex_);
+    pause_cv_.wait_for(lock, pause, [this] { return stopping_.load(); });
+    return !stopping_;
+}
+
+void GcService::longPollLoop() {
+    while (!stopping_) {
+        std::string etag;
+        {
+            std::lock_guard lock(state_mutex_);
+            etag = state_.goal_state_etag;
+        }
+        const auto asked = std::chrono::steady_clock::now();
+        // Without an ETag there is nothing to wait for: the first request is answered at once.
+        auto answer = parts_.control_plane->assignments(
+            etag, etag.empty() ? std::chrono::seconds(0) : options_.long_poll_wait);
+        if (stopping_) {
+            return;
+        }
+        const bool answered_at_once =
+            std::chrono::steady_clock::now() - asked < std::chrono::seconds(1);
+        applyGoalStateAnswer(answer, nowSeconds());
+        std::string etag_now;
+        {
+            std::lock_guard lock(state_mutex_);
+            etag_now = state_.goal_state_etag;
+        }
+        // After a failure: the retry interval. An unchanged answer (or the same ETag again) that
+        // came at once, or any answer without an ETag, means the control plane does not hold
+        // requests: poll instead of spinning. Otherwise the next long-poll starts now.
+        std::chrono::seconds pause{0};
+        if (!answer) {
+            pause = std::min(options_.retry_interval, options_.poll_interval);
+        } else if (etag_now.empty() ||
+                   (answered_at_once && (answer.value().not_modified || etag_now == etag))) {
+            pause = options_.poll_interval;
+        }
+        if (pause.count() > 0 && !pauseLongPoll(pause)) {
+            return;
+        }
+    }
 }
 
 void GcService::runCycle() {
     const auto now = nowSeconds();
-    pollGoalState(now);
+    if (options_.long_poll_wait.count() == 0) {
+        pollGoalState(now);
+    }
     std::vector<std::string> names;
     config::LocalConfig local;
     {

@@ -16,10 +16,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -63,7 +65,16 @@ private:
     void scheduleCpuSample();
     // Worker thread: one goal-state poll (when due) and the evaluations that are due.
     void runCycle();
+    // Without long-polling (long_poll_wait 0): one plain poll when due, from runCycle.
     void pollGoalState(std::int64_t now);
+    // Its own thread: keeps an assignments long-poll open and applies what it brings, so a new
+    // assignment is evaluated within seconds; falls back to polling when the control plane does
+    // not hold requests, and pauses after failures.
+    void longPollLoop();
+    // Records a goal-state answer (or its failure) in the state; true when assignments changed.
+    bool applyGoalStateAnswer(const Result<GoalStateAnswer>& answer, std::int64_t now);
+    // Sleeps up to `pause`; false when stopping.
+    bool pauseLongPoll(std::chrono::seconds pause);
     // Evaluates (or decides not to) one assignment; returns it with its new report.
     AssignmentState evaluateOne(AssignmentState assignment, const config::LocalConfig& local);
     void sendReport(const std::string& name);
@@ -87,6 +98,10 @@ private:
     std::string last_poll_error_;
     std::atomic<bool> cycle_running_{false};
     std::atomic<bool> stopping_{false};
+
+    std::thread long_poll_;
+    std::mutex pause_mutex_;
+    std::condition_variable pause_cv_;
 };
 
 // "2026-11-28" (the build's date, AZCM_GC_BUILD_DATE) as a time point; epoch when unparsable.

@@ -34,6 +34,10 @@ constexpr const char* kMachine = "gc01";
 const std::map<std::string, std::string> kFastEnv = {{"AZCM_GC_POLL_SECONDS", "1"},
                                                      {"AZCM_GC_EVALUATION_SECONDS", "2"},
                                                      {"AZCM_GC_RETRY_SECONDS", "1"}};
+// The daemon's real 5-minute poll: assignments can only arrive through the long-poll.
+const std::map<std::string, std::string> kLongPollEnv = {{"AZCM_GC_POLL_SECONDS", "300"},
+                                                         {"AZCM_GC_EVALUATION_SECONDS", "2"},
+                                                         {"AZCM_GC_RETRY_SECONDS", "1"}};
 
 std::string readText(const std::filesystem::path& path) {
     std::ifstream in(path);
@@ -136,7 +140,9 @@ TEST_F(GuestConfigurationE2E, BaselineAuditShowsViolationsAndAutoCorrectFixesThe
     const auto certs = Paths(sandbox_.root()).certsDir();
     ASSERT_EQ(::chmod(certs.c_str(), 0755), 0);
     writeLocal(json::object());
-    sandbox_.startDaemon("gcservice", kFastEnv);
+    // Started before anything is assigned, polling every 5 minutes: both assignments below reach
+    // it through the assignments long-poll (docs/protocol.md section 4).
+    sandbox_.startDaemon("gcservice", kLongPollEnv);
 
     assign("baseline", "AzureArcSecurityBaseline", "Audit", 201);
     auto audited =

@@ -154,6 +154,19 @@ public:
     Attempt run() {
         asio::io_context io;
         Attempt result = transportFailure("request did not complete");
+        // io_context::stop() is thread-safe; the frames of an unfinished attempt are destroyed
+        // with `io`. Detached before `io` goes (declared after it).
+        struct CancelScope {
+            CancelSignal* signal;
+            ~CancelScope() {
+                if (signal != nullptr) {
+                    signal->detach();
+                }
+            }
+        } scope{options_.cancel.get()};
+        if (scope.signal != nullptr) {
+            scope.signal->attach([&io] { io.stop(); });
+        }
         asio::co_spawn(io, attempt(io),
                        [&result](const std::exception_ptr& error, Attempt attempt) {
                            if (error) {
@@ -169,6 +182,9 @@ public:
                            result = std::move(attempt);
                        });
         io.run();
+        if (scope.signal != nullptr && scope.signal->cancelled()) {
+            return transportFailure("the request to " + where() + " was cancelled", false);
+        }
         return result;
     }
 
@@ -453,8 +469,39 @@ Result<Response> HttpsClient::send(const SimpleRequest& request) const {
                          std::string(beast_http::to_string(request.method)), target.origin(),
                          outcome.error.message, attempt + 1, attempts, delay.count());
         }
+        if (options_.cancel && options_.cancel->cancelled()) {
+            return makeError(exitcode::kNetwork, "the request was cancelled");
+        }
         std::this_thread::sleep_for(delay);
     }
+}
+
+void CancelSignal::cancel() {
+    std::lock_guard lock(mutex_);
+    cancelled_ = true;
+    if (abort_) {
+        abort_();
+        abort_ = nullptr;
+    }
+}
+
+bool CancelSignal::cancelled() const {
+    std::lock_guard lock(mutex_);
+    return cancelled_;
+}
+
+void CancelSignal::attach(std::function<void()> abort) {
+    std::lock_guard lock(mutex_);
+    if (cancelled_) {
+        abort();
+        return;
+    }
+    abort_ = std::move(abort);
+}
+
+void CancelSignal::detach() {
+    std::lock_guard lock(mutex_);
+    abort_ = nullptr;
 }
 
 } // namespace azcm::http

@@ -8,6 +8,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +25,25 @@ struct RetryPolicy {
     // max_backoff. Backoff is exponential with full jitter.
 };
 
+// Abandons requests from another thread (a long-poll at shutdown). Sticky: once cancelled, a
+// request in flight fails within milliseconds and every later send() with it fails at once,
+// with a transport error that says "cancelled".
+class CancelSignal {
+public:
+    void cancel();
+    bool cancelled() const;
+
+    // For HttpsClient: while one attempt runs, cancel() calls `abort` (once, under the lock, so
+    // never after detach()). Attaching to a cancelled signal calls `abort` at once.
+    void attach(std::function<void()> abort);
+    void detach();
+
+private:
+    mutable std::mutex mutex_;
+    bool cancelled_ = false;
+    std::function<void()> abort_;
+};
+
 struct ClientOptions {
     // Trust anchors: a PEM bundle; empty means the system store.
     std::filesystem::path ca_file;
@@ -34,6 +56,8 @@ struct ClientOptions {
     std::chrono::milliseconds request_timeout{30000};
     RetryPolicy retry;
     std::uint64_t max_response_bytes = 16 * 1024 * 1024;
+    // Optional: lets another thread abandon the call (CancelSignal above).
+    std::shared_ptr<CancelSignal> cancel;
 };
 
 struct SimpleRequest {

@@ -11,12 +11,22 @@
 #include "package_store.hpp"
 #include "rbac.hpp"
 
+#include <chrono>
+#include <future>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
 #include <gtest/gtest.h>
 
 namespace azcm::emulator::test {
 namespace {
 
 using nlohmann::json;
+using namespace std::chrono_literals;
 
 constexpr const char* kGcVersion = "2022-01-25";
 
@@ -73,7 +83,40 @@ protected:
         return emulator_->handle(request, peer);
     }
 
+    // Long-polling needs an executor: one loop thread, as the server's io thread.
+    void startLoop() {
+        emulator_->enableLongPoll(io_.get_executor(), 50ms);
+        loop_ = std::thread([this] { io_.run(); });
+    }
+    void TearDown() override {
+        if (loop_.joinable()) {
+            emulator_->waiters().cancelAll();
+            work_.reset();
+            io_.stop();
+            loop_.join();
+        }
+    }
+    std::future<http::Response> poll(const std::string& etag, int wait_seconds) {
+        auto promise = std::make_shared<std::promise<http::Response>>();
+        auto future = promise->get_future();
+        http::PeerInfo peer;
+        peer.client_certificate_der = machine_der_;
+        http::Request request{
+            http::Verb::get, "/gc/machines/assignments?waitSeconds=" + std::to_string(wait_seconds),
+            11};
+        request.set(http::Field::host, "127.0.0.1:8443");
+        request.set(http::Field::if_none_match, etag);
+        emulator_->handleAsync(std::move(request), peer, [promise](http::Response&& response) {
+            promise->set_value(std::move(response));
+        });
+        return future;
+    }
+
     std::string machine_der_;
+    boost::asio::io_context io_;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
+        boost::asio::make_work_guard(io_);
+    std::thread loop_;
 };
 
 TEST_F(GuestConfigurationTest, PutFillsThePackageAndStartsPending) {
@@ -181,6 +224,43 @@ TEST_F(GuestConfigurationTest, GoalStateListsAssignmentsWithTheSignedPackage) {
 
     // Without a machine credential there is nothing.
     EXPECT_EQ(call(http::Verb::get, "/gc/machines/assignments").result_int(), 401);
+}
+
+// Issue 8 item 4: an assignment made in ARM reaches a waiting agent at once (a long-poll, as
+// the extension goal state), and an unchanged one is answered 304 when the wait ends.
+TEST_F(GuestConfigurationTest, AssignmentsLongPollWakesOnAnArmChangeOnly) {
+    startLoop();
+    const std::string empty_etag(agent(http::Verb::get, "assignments")[http::Field::etag]);
+    auto quiet = poll(empty_etag, 1);
+    ASSERT_EQ(quiet.wait_for(5s), std::future_status::ready);
+    EXPECT_EQ(quiet.get().result_int(), 304);
+
+    auto waiting = poll(empty_etag, 30);
+    EXPECT_EQ(waiting.wait_for(150ms), std::future_status::timeout) << "it must wait";
+    const auto started = std::chrono::steady_clock::now();
+    ASSERT_EQ(put("baseline", assignment()).result_int(), 201);
+    ASSERT_EQ(waiting.wait_for(5s), std::future_status::ready); // not the 30 s wait
+    std::cout << "assignments long-poll woken "
+              << std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - started)
+                     .count()
+              << " ms after the PUT started\n";
+    auto changed = waiting.get();
+    ASSERT_EQ(changed.result_int(), 200);
+    EXPECT_EQ(parse(changed)["assignments"][0]["name"], "baseline");
+    const std::string etag(changed[http::Field::etag]);
+    EXPECT_NE(etag, empty_etag);
+
+    // Deleting it wakes a waiter too; a bad wait is refused.
+    auto next = poll(etag, 30);
+    EXPECT_EQ(next.wait_for(150ms), std::future_status::timeout);
+    ASSERT_EQ(call(http::Verb::delete_, url("baseline"), {}, ownerToken()).result_int(), 200);
+    ASSERT_EQ(next.wait_for(5s), std::future_status::ready);
+    EXPECT_EQ(parse(next.get())["assignments"].size(), 0u);
+    auto bad = poll(etag, 61);
+    ASSERT_EQ(bad.wait_for(1s), std::future_status::ready);
+    EXPECT_EQ(bad.get().result_int(), 400);
+    EXPECT_EQ(emulator_->waiters().waiting(), 0u);
 }
 
 TEST_F(GuestConfigurationTest, ReportsUpdateComplianceInArm) {

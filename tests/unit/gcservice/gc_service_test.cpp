@@ -12,6 +12,7 @@
 #include "temp_dir.hpp"
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -52,8 +53,13 @@ std::string zipOf(const std::string& configuration) {
     return bytes;
 }
 
+// Holds long-polls as the emulator does: until the goal state changes, the wait ends or
+// cancelWaits().
 struct FakeControlPlane final : ControlPlane {
     std::mutex mutex;
+    std::condition_variable goal_state_changed;
+    bool cancelled = false;
+    std::vector<std::chrono::seconds> waits_asked;
     json goal_state{{"assignments", json::array()}};
     std::string package_bytes;
     std::string root_path;
@@ -63,9 +69,31 @@ struct FakeControlPlane final : ControlPlane {
     Result<ControlPlaneTarget> target() override {
         return ControlPlaneTarget{"https://cp.example/gc", "", root_path, std::nullopt};
     }
-    Result<GoalStateAnswer> assignments(const std::string&) override {
+    std::string etagLocked() const {
+        return "\"" + std::to_string(std::hash<std::string>{}(goal_state.dump())) + "\"";
+    }
+    Result<GoalStateAnswer> assignments(const std::string& etag,
+                                        std::chrono::seconds wait) override {
+        std::unique_lock lock(mutex);
+        waits_asked.push_back(wait);
+        goal_state_changed.wait_for(lock, wait, [&] { return cancelled || etagLocked() != etag; });
+        if (cancelled) {
+            return makeError(exitcode::kNetwork, "the request was cancelled");
+        }
+        const auto tag = etagLocked();
+        if (tag == etag) {
+            return GoalStateAnswer{true, tag, json()};
+        }
+        return GoalStateAnswer{false, tag, goal_state};
+    }
+    void cancelWaits() override {
         std::lock_guard lock(mutex);
-        return GoalStateAnswer{false, "\"1\"", goal_state};
+        cancelled = true;
+        goal_state_changed.notify_all();
+    }
+    std::vector<std::chrono::seconds> waits() {
+        std::lock_guard lock(mutex);
+        return waits_asked;
     }
     Result<void>
     download(const std::string&, const std::filesystem::path& destination, std::uint64_t) override {
@@ -107,6 +135,7 @@ protected:
         const auto served = signed_bytes_override.empty() ? bytes : signed_bytes_override;
         const auto signature = crypto::signDetachedCms(bytes, key_pem_, root_pem_).value();
         std::lock_guard lock(plane_->mutex);
+        plane_->goal_state_changed.notify_all();
         plane_->package_bytes = served;
         plane_->goal_state = json{{"assignments",
                                    {{{"name", "a1"},
@@ -125,8 +154,9 @@ protected:
         ASSERT_TRUE(fs::ensureDirectory(paths_.agentDataDir(), {0755, {}}));
         ASSERT_TRUE(fs::writeFileAtomic(paths_.localConfig(), local.dump()));
         GcOptions options;
-        options.poll_interval = 1s;
+        options.poll_interval = poll_interval_;
         options.evaluation_interval = 1s;
+        options.long_poll_wait = long_poll_wait_;
         options.access = access_;
         GcServiceParts parts{std::unique_ptr<ControlPlane>(plane_owner_.release()),
                              std::unique_ptr<Backend>(backend_owner_.release()),
@@ -166,6 +196,8 @@ protected:
     std::thread io_thread_;
     std::unique_ptr<GcService> service_;
     ipc::ControlAccessPolicy access_{::geteuid(), std::nullopt};
+    std::chrono::seconds poll_interval_{1s};
+    std::chrono::seconds long_poll_wait_{0s};
 };
 
 TEST_F(GcServiceTest, AutoCorrectSetsAndReportsCompliant) {
@@ -237,6 +269,45 @@ TEST_F(GcServiceTest, TamperedPackageIsRefusedBeforeItIsOpened) {
     EXPECT_NE(report["reason"].get<std::string>().find("signature"), std::string::npos);
     EXPECT_EQ(commands.load(), 0);
     EXPECT_TRUE(std::filesystem::is_empty(paths_.guestConfigStateDir() / "packages"));
+}
+
+// Issue 8 item 4: with a 5-minute poll interval, an assignment added while gcservice holds a
+// long-poll open is evaluated and reported at once; stopping abandons the long-poll.
+TEST_F(GcServiceTest, LongPollBringsANewAssignmentWithoutWaitingForThePoll) {
+    poll_interval_ = 300s;
+    long_poll_wait_ = 30s;
+    offer("Audit");
+    startService();
+    ASSERT_TRUE(waitForReports(1));
+    ASSERT_TRUE(test::waitUntil(
+        [&] {
+            const auto waits = plane_->waits();
+            return !waits.empty() && waits.back() == 30s;
+        },
+        15s))
+        << "gcservice never long-polled";
+    {
+        std::lock_guard lock(plane_->mutex);
+        auto second = plane_->goal_state["assignments"][0];
+        second["name"] = "a2";
+        plane_->goal_state["assignments"].push_back(second);
+        plane_->goal_state_changed.notify_all();
+    }
+    // Far sooner than the 300 s poll: only the long-poll can have brought it.
+    EXPECT_TRUE(test::waitUntil(
+        [&] {
+            for (const auto& report : plane_->sent()) {
+                if (report["name"] == "a2") {
+                    return true;
+                }
+            }
+            return false;
+        },
+        15s));
+    const auto waits = plane_->waits();
+    EXPECT_EQ(waits.front(), 0s); // the first request has no ETag: nothing to wait for
+    stopService();                // returns: the held long-poll is cancelled, not waited out
+    EXPECT_TRUE(plane_->cancelled);
 }
 
 // ARCHITECTURE 4 with the kernel's credentials: status for root and the reader group, reload for

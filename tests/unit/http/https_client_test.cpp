@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <fstream>
+#include <future>
+#include <thread>
 
 #include <boost/asio/ssl/context.hpp>
 
@@ -358,6 +360,47 @@ TEST_F(HttpsClientTest, RequestTimeoutEndsASilentExchange) {
     ASSERT_FALSE(response);
     EXPECT_EQ(response.error().code, exitcode::kNetwork);
     io_.run([&] { pending->clear(); });
+}
+
+// A long-poll held by the server is abandoned from another thread (gcservice at shutdown): the
+// call ends as cancelled, not at its 60 s timeout, and a cancelled signal refuses later calls.
+TEST_F(HttpsClientTest, CancelSignalAbandonsARequestInFlight) {
+    const auto& pki = testPki();
+    auto pending = std::make_shared<std::vector<Respond>>();
+    auto held = std::make_shared<std::promise<void>>();
+    server_ = std::make_unique<HttpServer>(
+        io_.executor(), [pending, held](Request&&, const PeerInfo&, Respond respond) {
+            pending->push_back(std::move(respond));
+            if (pending->size() == 1) {
+                held->set_value();
+            }
+        });
+    auto tls = serverTls(pki.server_cert_pem, pki.server_key_pem);
+    auto port = io_.run([&] { return server_->listenTls("127.0.0.1", 0, tls); });
+    ASSERT_TRUE(port);
+    auto opts = options();
+    opts.retry.max_attempts = 3;
+    opts.request_timeout = std::chrono::seconds(60);
+    opts.cancel = std::make_shared<CancelSignal>();
+    std::thread canceller([signal = opts.cancel, held] {
+        held->get_future().wait(); // the request is parked in the server
+        signal->cancel();
+    });
+    auto response = HttpsClient(opts).send(get(url(port.value())));
+    canceller.join();
+    ASSERT_FALSE(response);
+    EXPECT_NE(response.error().message.find("cancelled"), std::string::npos)
+        << response.error().message;
+    // Not retried: the parked request is the only one the server saw.
+    io_.run([&] { EXPECT_EQ(pending->size(), 1U); });
+
+    auto again = HttpsClient(opts).send(get(url(port.value())));
+    ASSERT_FALSE(again);
+    EXPECT_NE(again.error().message.find("cancelled"), std::string::npos);
+    io_.run([&] {
+        EXPECT_EQ(pending->size(), 1U); // the second call never reached the server
+        pending->clear();
+    });
 }
 
 TEST_F(HttpsClientTest, RejectsResponsesAboveTheLimit) {
