@@ -6,6 +6,7 @@
 #include "goal_state_waiters.hpp"
 #include "http_util.hpp"
 #include "log/log.hpp"
+#include "long_poll.hpp"
 #include "machine_auth.hpp"
 #include "machine_view.hpp"
 #include "package_store.hpp"
@@ -211,14 +212,6 @@ http::Response ExtensionAgentService::goalState(const http::Request& request,
     return answer(request, state.value());
 }
 
-// A parked goal state request: what it needs to answer later.
-struct ExtensionAgentService::Poll {
-    http::Request request;
-    http::Respond respond;
-    MachineRecord machine;
-    std::chrono::steady_clock::time_point deadline;
-};
-
 void ExtensionAgentService::goalStateAsync(http::Request&& request,
                                            const http::PeerInfo& peer,
                                            http::Respond respond) {
@@ -227,61 +220,11 @@ void ExtensionAgentService::goalStateAsync(http::Request&& request,
         respond(std::move(*lookup.failure));
         return;
     }
-    auto wait = requestedWaitSeconds(request);
-    if (!wait) {
-        respond(invalid(request, "waitSeconds must be an integer from 0 to " +
-                                     std::to_string(kMaxGoalStateWaitSeconds) + "."));
-        return;
-    }
-    auto state = composeGoalState(context_, *lookup.machine);
-    if (!state) {
-        respond(internalError(request, state.error()));
-        return;
-    }
-    auto response = answer(request, state.value());
-    const bool unchanged = response.result() == http::Status::not_modified;
-    if (!unchanged || *wait == std::chrono::seconds(0) || context_.waiters == nullptr ||
-        !context_.waiters->canWait()) {
-        respond(std::move(response));
-        return;
-    }
-    auto poll = std::make_shared<Poll>();
-    poll->request = std::move(request);
-    poll->respond = std::move(respond);
-    poll->machine = std::move(*lookup.machine);
-    poll->deadline = std::chrono::steady_clock::now() + *wait;
-    park(std::move(poll));
-}
-
-void ExtensionAgentService::park(std::shared_ptr<Poll> poll) {
-    const auto key = goalStateKey(poll->machine.subscription_id, poll->machine.resource_group,
-                                  poll->machine.name);
-    context_.waiters->wait(key, poll->deadline, [this, poll](bool timed_out) {
-        // The machine may have gone while the request waited.
-        auto found = context_.store.findMachine(poll->machine.subscription_id,
-                                                poll->machine.resource_group, poll->machine.name);
-        if (!found) {
-            poll->respond(internalError(poll->request, found.error()));
-            return;
-        }
-        if (!found.value()) {
-            poll->respond(errorResponse(poll->request, http::Status::not_found, "MachineNotFound",
-                                        "The machine was deleted."));
-            return;
-        }
-        auto state = composeGoalState(context_, *found.value());
-        if (!state) {
-            poll->respond(internalError(poll->request, state.error()));
-            return;
-        }
-        auto response = answer(poll->request, state.value());
-        const bool unchanged = response.result() == http::Status::not_modified;
-        if (unchanged && !timed_out && std::chrono::steady_clock::now() < poll->deadline) {
-            park(poll); // a wake-up for something this goal state does not show
-            return;
-        }
-        poll->respond(std::move(response));
-    });
+    answerNowOrOnChange(context_, std::move(request), std::move(*lookup.machine),
+                        std::move(respond),
+                        [this](const http::Request& asked, const MachineRecord& machine) {
+                            return goalState(asked, machine);
+                        });
 }
 
 http::Response ExtensionAgentService::settingsCertificate(const http::Request& request,

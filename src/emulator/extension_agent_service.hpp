@@ -34,14 +34,10 @@ public:
     void goalStateAsync(http::Request&& request, const http::PeerInfo& peer, http::Respond respond);
 
 private:
-    struct Poll;
-
     http::Response goalState(const http::Request& request, const MachineRecord& machine);
     http::Response report(const http::Request& request, const MachineRecord& machine);
     http::Response settingsCertificate(const http::Request& request, const MachineRecord& machine);
     http::Response package(const http::Request& request, const std::vector<std::string>& segments);
-    // Parks `poll` until a change of its machine's goal state or its deadline.
-    void park(std::shared_ptr<Poll> poll);
     // The answer for `state` given the request's If-None-Match: 200 with the body, or 304.
     http::Response answer(const http::Request& request, const ExtensionGoalState& state) const;
 

@@ -1,11 +1,10 @@
 #include "guest_configuration_agent_service.hpp"
 
 #include "crypto/encoding.hpp"
-#include "extension_goal_state.hpp"
-#include "goal_state_waiters.hpp"
 #include "guest_configuration_arm.hpp"
 #include "http_util.hpp"
 #include "log/log.hpp"
+#include "long_poll.hpp"
 #include "machine_auth.hpp"
 #include "package_store.hpp"
 
@@ -115,14 +114,6 @@ bool GcAgentService::isAssignmentsRequest(const http::Request& request) {
            equalsIgnoreCase(segments.value()[2], "assignments");
 }
 
-// A parked assignments request: what it needs to answer later.
-struct GcAgentService::Poll {
-    http::Request request;
-    http::Respond respond;
-    MachineRecord machine;
-    std::chrono::steady_clock::time_point deadline;
-};
-
 void GcAgentService::assignmentsAsync(http::Request&& request,
                                       const http::PeerInfo& peer,
                                       http::Respond respond) {
@@ -131,53 +122,11 @@ void GcAgentService::assignmentsAsync(http::Request&& request,
         respond(std::move(*lookup.failure));
         return;
     }
-    const auto wait = requestedWaitSeconds(request);
-    if (!wait) {
-        respond(errorResponse(request, http::Status::bad_request, "InvalidParameter",
-                              "waitSeconds must be an integer from 0 to " +
-                                  std::to_string(kMaxGoalStateWaitSeconds) + "."));
-        return;
-    }
-    auto response = goalState(request, *lookup.machine);
-    const bool unchanged = response.result() == http::Status::not_modified;
-    if (!unchanged || *wait == std::chrono::seconds(0) || context_.waiters == nullptr ||
-        !context_.waiters->canWait()) {
-        respond(std::move(response));
-        return;
-    }
-    auto poll = std::make_shared<Poll>();
-    poll->request = std::move(request);
-    poll->respond = std::move(respond);
-    poll->machine = std::move(*lookup.machine);
-    poll->deadline = std::chrono::steady_clock::now() + *wait;
-    park(std::move(poll));
-}
-
-// Same key as the extension goal state: either kind of change wakes both kinds of request, and
-// each recomputes its answer and parks again when what it shows did not change.
-void GcAgentService::park(std::shared_ptr<Poll> poll) {
-    const auto key = goalStateKey(poll->machine.subscription_id, poll->machine.resource_group,
-                                  poll->machine.name);
-    context_.waiters->wait(key, poll->deadline, [this, poll](bool timed_out) {
-        auto found = context_.store.findMachine(poll->machine.subscription_id,
-                                                poll->machine.resource_group, poll->machine.name);
-        if (!found) {
-            poll->respond(internalError(poll->request, found.error()));
-            return;
-        }
-        if (!found.value()) {
-            poll->respond(errorResponse(poll->request, http::Status::not_found, "MachineNotFound",
-                                        "The machine was deleted."));
-            return;
-        }
-        auto response = goalState(poll->request, *found.value());
-        const bool unchanged = response.result() == http::Status::not_modified;
-        if (unchanged && !timed_out && std::chrono::steady_clock::now() < poll->deadline) {
-            park(poll);
-            return;
-        }
-        poll->respond(std::move(response));
-    });
+    answerNowOrOnChange(context_, std::move(request), std::move(*lookup.machine),
+                        std::move(respond),
+                        [this](const http::Request& asked, const MachineRecord& machine) {
+                            return goalState(asked, machine);
+                        });
 }
 
 http::Response GcAgentService::goalState(const http::Request& request,

@@ -37,8 +37,6 @@ public:
     assignmentsAsync(http::Request&& request, const http::PeerInfo& peer, http::Respond respond);
 
 private:
-    struct Poll;
-    void park(std::shared_ptr<Poll> poll);
     http::Response goalState(const http::Request& request, const MachineRecord& machine);
     http::Response report(const http::Request& request, const MachineRecord& machine);
 

@@ -30,6 +30,34 @@ const std::string& otherKeyPem() {
     return key;
 }
 
+void EmulatorFixture::startLongPollLoop(std::chrono::milliseconds probe_interval) {
+    emulator_->enableLongPoll(io_.get_executor(), probe_interval);
+    loop_ = std::thread([this] { io_.run(); });
+}
+
+void EmulatorFixture::stopLongPollLoop() {
+    if (loop_.joinable()) {
+        emulator_->waiters().cancelAll();
+        work_.reset();
+        io_.stop();
+        loop_.join();
+    }
+}
+
+std::future<http::Response> EmulatorFixture::longPoll(const std::string& path_and_query,
+                                                      const std::string& etag,
+                                                      const http::PeerInfo& peer) {
+    auto promise = std::make_shared<std::promise<http::Response>>();
+    auto future = promise->get_future();
+    http::Request request{http::Verb::get, path_and_query, 11};
+    request.set(http::Field::host, "127.0.0.1:8443");
+    request.set(http::Field::if_none_match, etag);
+    emulator_->handleAsync(std::move(request), peer, [promise](http::Response&& response) {
+        promise->set_value(std::move(response));
+    });
+    return future;
+}
+
 EmulatorFixture::EmulatorFixture() {
     auto store = Store::open(dir_.path() / "emulator.db");
     if (!store) {

@@ -8,9 +8,14 @@
 #include "temp_dir.hpp"
 
 #include <chrono>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -33,6 +38,21 @@ struct Credential {
 class EmulatorFixture : public ::testing::Test {
 protected:
     EmulatorFixture();
+    // Parked requests and the emulator's timers use io_: stop the loop, then drop the emulator.
+    void TearDown() override {
+        stopLongPollLoop();
+        emulator_.reset();
+    }
+
+    // Long-polling needs an executor: one loop thread, as the server's io thread.
+    void
+    startLongPollLoop(std::chrono::milliseconds probe_interval = std::chrono::milliseconds(50));
+    void stopLongPollLoop();
+    // GET `path_and_query` with If-None-Match `etag` as `peer` through the asynchronous route
+    // (the long-poll); the future is ready when the emulator answers.
+    std::future<http::Response> longPoll(const std::string& path_and_query,
+                                         const std::string& etag,
+                                         const http::PeerInfo& peer);
 
     http::Response call(http::Verb method,
                         const std::string& target,
@@ -63,6 +83,11 @@ protected:
     std::unique_ptr<Store> store_;
     Settings settings_;
     EmulatorOptions options_;
+    // Before emulator_, so the emulator (whose timers it runs) goes first.
+    boost::asio::io_context io_;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
+        boost::asio::make_work_guard(io_);
+    std::thread loop_;
     std::unique_ptr<Emulator> emulator_;
 };
 

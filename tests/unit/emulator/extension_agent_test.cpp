@@ -60,12 +60,6 @@ protected:
         createGroup("rg1");
         der_ = connect("web01");
     }
-    // The emulator's timers belong to io_, which (a member of this class) dies before the base
-    // class's emulator would: stop the loop and drop the emulator first.
-    void TearDown() override {
-        stopLoop();
-        emulator_.reset();
-    }
 
     // Creates the machine and its certificate; returns the certificate's DER.
     std::string connect(const std::string& name) {
@@ -146,31 +140,10 @@ protected:
         return parse(response)["access_token"];
     }
 
-    // Long-polling needs an executor: one loop thread, as the server's io thread.
-    void startLoop(std::chrono::milliseconds probe_interval = 50ms) {
-        emulator_->enableLongPoll(io_.get_executor(), probe_interval);
-        loop_ = std::thread([this] { io_.run(); });
-    }
-    void stopLoop() {
-        if (loop_.joinable()) {
-            emulator_->waiters().cancelAll();
-            work_.reset();
-            io_.stop();
-            loop_.join();
-        }
-    }
     std::future<http::Response> poll(const std::string& etag, int wait_seconds) {
-        auto promise = std::make_shared<std::promise<http::Response>>();
-        auto future = promise->get_future();
-        http::Request request{
-            http::Verb::get,
-            "/his/machines/extensions/goalstate?waitSeconds=" + std::to_string(wait_seconds), 11};
-        request.set(http::Field::host, "127.0.0.1:8443");
-        request.set(http::Field::if_none_match, etag);
-        emulator_->handleAsync(
-            std::move(request), peer(der_),
-            [promise](http::Response&& response) { promise->set_value(std::move(response)); });
-        return future;
+        return longPoll("/his/machines/extensions/goalstate?waitSeconds=" +
+                            std::to_string(wait_seconds),
+                        etag, peer(der_));
     }
     std::string currentEtag() {
         auto response = agent(http::Verb::get, "/his/machines/extensions/goalstate");
@@ -178,10 +151,6 @@ protected:
     }
 
     std::string der_;
-    boost::asio::io_context io_;
-    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
-        boost::asio::make_work_guard(io_);
-    std::thread loop_;
 };
 
 // --- packages --------------------------------------------------------------------------------
@@ -391,7 +360,7 @@ TEST_F(ExtensionAgentTest, GoalStateHasAnEtagAndAnswers304WhenUnchanged) {
 
 TEST_F(ExtensionAgentTest, LongPollWakesPromptlyOnAnArmChange) {
     ASSERT_EQ(putExtension("custom", "2.1").result_int(), 201);
-    startLoop();
+    startLongPollLoop();
     const auto etag = currentEtag();
     auto first = poll(etag, 30);
     auto second = poll(etag, 30); // many waiters per machine
@@ -415,7 +384,7 @@ TEST_F(ExtensionAgentTest, LongPollWakesPromptlyOnAnArmChange) {
 }
 
 TEST_F(ExtensionAgentTest, LongPollTimesOutWith304AndTheSameEtag) {
-    startLoop();
+    startLongPollLoop();
     const auto etag = currentEtag();
     const auto started = std::chrono::steady_clock::now();
     auto pending = poll(etag, 1);
@@ -439,7 +408,7 @@ TEST_F(ExtensionAgentTest, LongPollTimesOutWith304AndTheSameEtag) {
 
 TEST_F(ExtensionAgentTest, LongPollWakesWhenAnotherProcessPublishesTheMissingPackage) {
     ASSERT_EQ(putExtension("custom", "4.0").result_int(), 201);
-    startLoop(20ms);
+    startLongPollLoop(20ms);
     const auto etag = currentEtag();
     auto pending = poll(etag, 30);
     EXPECT_EQ(pending.wait_for(100ms), std::future_status::timeout);

@@ -83,40 +83,14 @@ protected:
         return emulator_->handle(request, peer);
     }
 
-    // Long-polling needs an executor: one loop thread, as the server's io thread.
-    void startLoop() {
-        emulator_->enableLongPoll(io_.get_executor(), 50ms);
-        loop_ = std::thread([this] { io_.run(); });
-    }
-    void TearDown() override {
-        if (loop_.joinable()) {
-            emulator_->waiters().cancelAll();
-            work_.reset();
-            io_.stop();
-            loop_.join();
-        }
-    }
     std::future<http::Response> poll(const std::string& etag, int wait_seconds) {
-        auto promise = std::make_shared<std::promise<http::Response>>();
-        auto future = promise->get_future();
         http::PeerInfo peer;
         peer.client_certificate_der = machine_der_;
-        http::Request request{
-            http::Verb::get, "/gc/machines/assignments?waitSeconds=" + std::to_string(wait_seconds),
-            11};
-        request.set(http::Field::host, "127.0.0.1:8443");
-        request.set(http::Field::if_none_match, etag);
-        emulator_->handleAsync(std::move(request), peer, [promise](http::Response&& response) {
-            promise->set_value(std::move(response));
-        });
-        return future;
+        return longPoll("/gc/machines/assignments?waitSeconds=" + std::to_string(wait_seconds),
+                        etag, peer);
     }
 
     std::string machine_der_;
-    boost::asio::io_context io_;
-    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
-        boost::asio::make_work_guard(io_);
-    std::thread loop_;
 };
 
 TEST_F(GuestConfigurationTest, PutFillsThePackageAndStartsPending) {
@@ -229,7 +203,7 @@ TEST_F(GuestConfigurationTest, GoalStateListsAssignmentsWithTheSignedPackage) {
 // Issue 8 item 4: an assignment made in ARM reaches a waiting agent at once (a long-poll, as
 // the extension goal state), and an unchanged one is answered 304 when the wait ends.
 TEST_F(GuestConfigurationTest, AssignmentsLongPollWakesOnAnArmChangeOnly) {
-    startLoop();
+    startLongPollLoop();
     const std::string empty_etag(agent(http::Verb::get, "assignments")[http::Field::etag]);
     auto quiet = poll(empty_etag, 1);
     ASSERT_EQ(quiet.wait_for(5s), std::future_status::ready);
