@@ -128,20 +128,7 @@ bool ExtensionAgentService::handles(const std::vector<std::string>& segments) {
 }
 
 bool ExtensionAgentService::isGoalStateRequest(const http::Request& request) {
-    if (request.method() != http::Verb::get) {
-        return false;
-    }
-    auto target =
-        splitRequestTarget(std::string_view(request.target().data(), request.target().size()));
-    if (!target) {
-        return false;
-    }
-    auto segments = pathSegments(target.value().path);
-    return segments && segments.value().size() == 4 &&
-           equalsIgnoreCase(segments.value()[0], "his") &&
-           equalsIgnoreCase(segments.value()[1], "machines") &&
-           equalsIgnoreCase(segments.value()[2], "extensions") &&
-           equalsIgnoreCase(segments.value()[3], "goalstate");
+    return isGetOfPath(request, {"his", "machines", "extensions", "goalstate"});
 }
 
 http::Response ExtensionAgentService::handle(const http::Request& request,

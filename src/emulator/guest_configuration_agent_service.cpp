@@ -99,19 +99,7 @@ http::Response GcAgentService::handle(const http::Request& request,
 }
 
 bool GcAgentService::isAssignmentsRequest(const http::Request& request) {
-    if (request.method() != http::Verb::get) {
-        return false;
-    }
-    auto target =
-        splitRequestTarget(std::string_view(request.target().data(), request.target().size()));
-    if (!target) {
-        return false;
-    }
-    auto segments = pathSegments(target.value().path);
-    return segments && segments.value().size() == 3 &&
-           equalsIgnoreCase(segments.value()[0], "gc") &&
-           equalsIgnoreCase(segments.value()[1], "machines") &&
-           equalsIgnoreCase(segments.value()[2], "assignments");
+    return isGetOfPath(request, {"gc", "machines", "assignments"});
 }
 
 void GcAgentService::assignmentsAsync(http::Request&& request,

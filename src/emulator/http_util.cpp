@@ -148,4 +148,21 @@ std::optional<json> parseJsonObject(std::string_view body) {
     return value;
 }
 
+bool isGetOfPath(const http::Request& request, std::initializer_list<std::string_view> segments) {
+    if (request.method() != http::Verb::get) {
+        return false;
+    }
+    auto target =
+        splitRequestTarget(std::string_view(request.target().data(), request.target().size()));
+    if (!target) {
+        return false;
+    }
+    auto parts = pathSegments(target.value().path);
+    return parts && parts.value().size() == segments.size() &&
+           std::equal(segments.begin(), segments.end(), parts.value().begin(),
+                      [](std::string_view want, const std::string& got) {
+                          return equalsIgnoreCase(got, want);
+                      });
+}
+
 } // namespace azcm::emulator

@@ -4,6 +4,7 @@
 #include "error.hpp"
 #include "http/http_types.hpp"
 
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -36,6 +37,8 @@ Result<std::vector<std::string>> pathSegments(std::string_view path);
 
 std::string toLower(std::string_view text);
 bool equalsIgnoreCase(std::string_view a, std::string_view b);
+// True when `request` is a GET of exactly the path `segments` (compared without case; any query).
+bool isGetOfPath(const http::Request& request, std::initializer_list<std::string_view> segments);
 bool startsWithIgnoreCase(std::string_view text, std::string_view prefix);
 
 // "2026-11-28T13:45:00Z"
