@@ -67,6 +67,29 @@ TEST(PackageTest, IllTypedPropertyIsRefused) {
     EXPECT_NE(message.find("property 'enabled' must be true or false"), std::string::npos);
 }
 
+// local_user and local_group share their validation (account_resource.cpp), each in its words.
+TEST(PackageTest, AccountListsApplyOnlyToPresentAccountsAndNamesMustBeSafe) {
+    auto message = errorOf(withResource(
+        {{"id", "u"},
+         {"type", "local_user"},
+         {"properties", {{"name", "guest"}, {"ensure", "absent"}, {"groups", {"sudo"}}}}}));
+    EXPECT_NE(message.find("groups only applies to ensure \"present\""), std::string::npos)
+        << message;
+    message = errorOf(withResource(
+        {{"id", "g"},
+         {"type", "local_group"},
+         {"properties", {{"name", "himds"}, {"ensure", "absent"}, {"members", {"alice"}}}}}));
+    EXPECT_NE(message.find("members only applies to ensure \"present\""), std::string::npos)
+        << message;
+    message = errorOf(withResource({{"id", "g"},
+                                    {"type", "local_group"},
+                                    {"properties", {{"name", "himds"}, {"members", {"../x"}}}}}));
+    EXPECT_NE(message.find("user"), std::string::npos) << message;
+    message = errorOf(
+        withResource({{"id", "u"}, {"type", "local_user"}, {"properties", {{"name", "a b"}}}}));
+    EXPECT_NE(message.find("user"), std::string::npos) << message;
+}
+
 TEST(PackageTest, MisspeltPropertyIsRefused) {
     auto message = errorOf(withResource(
         {{"id", "m"}, {"type", "file"}, {"properties", {{"path", "/etc/x"}, {"mdoe", "0600"}}}}));
