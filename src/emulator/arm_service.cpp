@@ -131,11 +131,6 @@ bool usesHybridCompute(RouteKind kind) {
            kind == RouteKind::kOperationResult || kind == RouteKind::kUnknownHybridComputeType;
 }
 
-http::Response internalError(const http::Request& request, const Error& error) {
-    return errorResponse(request, http::Status::internal_server_error, "InternalServerError",
-                         error.message);
-}
-
 http::Response methodNotAllowed(const http::Request& request) {
     return errorResponse(request, http::Status::method_not_allowed, "MethodNotAllowed",
                          "The requested resource does not support http method '" +

@@ -17,11 +17,6 @@ using nlohmann::json;
 
 namespace {
 
-http::Response internalError(const http::Request& request, const Error& error) {
-    return errorResponse(request, http::Status::internal_server_error, "InternalServerError",
-                         error.message);
-}
-
 http::Response badRequest(const http::Request& request, std::string_view message) {
     return errorResponse(request, http::Status::bad_request, "InvalidParameter", message);
 }

@@ -19,11 +19,6 @@ namespace {
 constexpr std::size_t kMaxReportResources = 1000;
 constexpr std::size_t kMaxReasonLength = 2048;
 
-http::Response internalError(const http::Request& request, const Error& error) {
-    return errorResponse(request, http::Status::internal_server_error, "InternalError",
-                         error.message);
-}
-
 http::Response invalid(const http::Request& request, std::string_view message) {
     return errorResponse(request, http::Status::bad_request, "InvalidRequest", message);
 }

@@ -148,6 +148,11 @@ std::optional<json> parseJsonObject(std::string_view body) {
     return value;
 }
 
+http::Response internalError(const http::Request& request, const Error& error) {
+    return errorResponse(request, http::Status::internal_server_error, "InternalServerError",
+                         error.message);
+}
+
 bool isGetOfPath(const http::Request& request, std::initializer_list<std::string_view> segments) {
     if (request.method() != http::Verb::get) {
         return false;

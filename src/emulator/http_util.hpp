@@ -37,6 +37,8 @@ Result<std::vector<std::string>> pathSegments(std::string_view path);
 
 std::string toLower(std::string_view text);
 bool equalsIgnoreCase(std::string_view a, std::string_view b);
+// 500 InternalServerError carrying the error's message: a store or crypto failure behind a route.
+http::Response internalError(const http::Request& request, const Error& error);
 // True when `request` is a GET of exactly the path `segments` (compared without case; any query).
 bool isGetOfPath(const http::Request& request, std::initializer_list<std::string_view> segments);
 bool startsWithIgnoreCase(std::string_view text, std::string_view prefix);

@@ -22,11 +22,6 @@ using nlohmann::json;
 
 namespace {
 
-http::Response internalError(const http::Request& request, const Error& error) {
-    return errorResponse(request, http::Status::internal_server_error, "InternalError",
-                         error.message);
-}
-
 struct IssuedCertificate {
     std::string chain_pem;
     crypto::CertificateInfo info;
