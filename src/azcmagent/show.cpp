@@ -117,6 +117,14 @@ void addCpuRows(json& rows,
                         {"configKey", cap_key}});
         return;
     }
+    if (status->empty()) {
+        // The daemon runs but refused this user its status (ARCHITECTURE 4).
+        rows.push_back(
+            {{"displayName", daemon},
+             {"status", "not shown (" + daemon + "'s status is for root and group himds)"},
+             {"configKey", cap_key}});
+        return;
+    }
     auto cpu = status->find("cpu");
     if (cpu == status->end() || !cpu->is_array() || cpu->empty()) {
         rows.push_back({{"displayName", daemon},

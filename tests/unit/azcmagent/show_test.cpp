@@ -130,6 +130,16 @@ TEST(Show, DependentServicesInTheSpecOrderEachFromItsDaemon) {
         EXPECT_EQ(services.at(i).at("status"), expected[i].second);
     }
     EXPECT_EQ(services.at(1).at("serviceName"), "arcproxyd");
+    // A daemon that refused this user its status (an empty object) runs, but shows no cap.
+    input.extservice_status = json::object();
+    const auto rows = cpuLimitRows(input);
+    bool explained = false;
+    for (const auto& row : rows) {
+        explained = explained || (row.at("displayName") == "extservice" &&
+                                  row.at("status").get<std::string>().find(
+                                      "for root and group himds") != std::string::npos);
+    }
+    EXPECT_TRUE(explained) << rows.dump(2);
 }
 
 TEST(Show, HimdsDownShowsStoppedAndExpiredPassesThrough) {
