@@ -38,7 +38,9 @@ if(AZCM_SANITIZERS)
     target_link_options(azcm_options INTERFACE -fsanitize=${_san})
   endforeach()
   # GCC 12 instrumentation makes -Wmaybe-uninitialized report false positives inside Beast's
-  # parser and std::regex; the ASan build's job is to find real ones at run time.
+  # parser and std::regex, and (at -O1) -Wmismatched-new-delete inside Asio's coroutine frames,
+  # whose operator new/delete pair is its own; the ASan build's job is to find real ones at run
+  # time.
   target_compile_options(azcm_options INTERFACE -fno-omit-frame-pointer -fno-sanitize-recover=all
-    -Wno-maybe-uninitialized)
+    -Wno-maybe-uninitialized -Wno-mismatched-new-delete)
 endif()
