@@ -59,6 +59,8 @@ struct FakeControlPlane final : ControlPlane {
     std::mutex mutex;
     std::condition_variable goal_state_changed;
     bool cancelled = false;
+    // Outlives the fake (which the service owns): tests read it after the service is gone.
+    std::shared_ptr<std::atomic<bool>> cancel_seen = std::make_shared<std::atomic<bool>>(false);
     std::vector<std::chrono::seconds> waits_asked;
     json goal_state{{"assignments", json::array()}};
     std::string package_bytes;
@@ -89,6 +91,7 @@ struct FakeControlPlane final : ControlPlane {
     void cancelWaits() override {
         std::lock_guard lock(mutex);
         cancelled = true;
+        *cancel_seen = true;
         goal_state_changed.notify_all();
     }
     std::vector<std::chrono::seconds> waits() {
@@ -306,8 +309,9 @@ TEST_F(GcServiceTest, LongPollBringsANewAssignmentWithoutWaitingForThePoll) {
         15s));
     const auto waits = plane_->waits();
     EXPECT_EQ(waits.front(), 0s); // the first request has no ETag: nothing to wait for
-    stopService();                // returns: the held long-poll is cancelled, not waited out
-    EXPECT_TRUE(plane_->cancelled);
+    const auto cancel_seen = plane_->cancel_seen;
+    stopService(); // returns: the held long-poll is cancelled, not waited out
+    EXPECT_TRUE(*cancel_seen);
 }
 
 // ARCHITECTURE 4 with the kernel's credentials: status for root and the reader group, reload for
