@@ -139,7 +139,6 @@ public:
 private:
     static constexpr std::uint64_t kDefaultMaxBytes = 4 * 1024 * 1024;
 
-
     Result<std::string> token(bool bypass_cache) {
         std::lock_guard lock(mutex_);
         if (!bypass_cache && !token_.access_token.empty() &&
