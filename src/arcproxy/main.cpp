@@ -1,5 +1,6 @@
 // arcproxy: the local forward proxy daemon. All logic is in arcproxy_core (arcproxy_service.hpp).
 #include "arcproxy_service.hpp"
+#include "daemon/daemon_command_line.hpp"
 #include "daemon/daemon_runner.hpp"
 #include "error.hpp"
 #include "fs/atomic_file.hpp"
@@ -9,17 +10,11 @@
 #include <exception>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
-
 int main(int argc, char** argv) {
     azcm::daemon::applyDaemonUmask();
-    CLI::App app{"arcproxy: Azure Connected Machine agent local forward proxy"};
-    bool show_version = false;
-    app.add_flag("--version", show_version, "print the agent version and exit");
-    CLI11_PARSE(app, argc, argv);
-    if (show_version) {
-        std::cout << AZCM_AGENT_VERSION << "\n";
-        return azcm::exitcode::kSuccess;
+    if (auto done = azcm::daemon::handleDaemonCommandLine(
+            argc, argv, "arcproxy: Azure Connected Machine agent local forward proxy")) {
+        return *done;
     }
     try {
         const auto paths = azcm::Paths::fromEnvironment();

@@ -1,4 +1,5 @@
 // extservice: the extension manager daemon. All logic is in extservice_core (ext_service.hpp).
+#include "daemon/daemon_command_line.hpp"
 #include "daemon/daemon_runner.hpp"
 #include "error.hpp"
 #include "ext_service.hpp"
@@ -9,17 +10,11 @@
 #include <exception>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
-
 int main(int argc, char** argv) {
     azcm::daemon::applyDaemonUmask();
-    CLI::App app{"extservice: Azure Connected Machine agent extension manager"};
-    bool show_version = false;
-    app.add_flag("--version", show_version, "print the agent version and exit");
-    CLI11_PARSE(app, argc, argv);
-    if (show_version) {
-        std::cout << AZCM_AGENT_VERSION << "\n";
-        return azcm::exitcode::kSuccess;
+    if (auto done = azcm::daemon::handleDaemonCommandLine(
+            argc, argv, "extservice: Azure Connected Machine agent extension manager")) {
+        return *done;
     }
 
     try {

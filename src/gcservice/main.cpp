@@ -1,4 +1,5 @@
 // gcservice: the guest configuration daemon (gcad). All logic is in gcservice_core.
+#include "daemon/daemon_command_line.hpp"
 #include "daemon/daemon_runner.hpp"
 #include "error.hpp"
 #include "fs/atomic_file.hpp"
@@ -11,17 +12,11 @@
 #include <exception>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
-
 int main(int argc, char** argv) {
     azcm::daemon::applyDaemonUmask();
-    CLI::App app{"gcservice: Azure Connected Machine agent guest configuration service"};
-    bool show_version = false;
-    app.add_flag("--version", show_version, "print the agent version and exit");
-    CLI11_PARSE(app, argc, argv);
-    if (show_version) {
-        std::cout << AZCM_AGENT_VERSION << "\n";
-        return azcm::exitcode::kSuccess;
+    if (auto done = azcm::daemon::handleDaemonCommandLine(
+            argc, argv, "gcservice: Azure Connected Machine agent guest configuration service")) {
+        return *done;
     }
 
     try {

@@ -1,4 +1,5 @@
 // himds: the machine identity daemon. All logic is in himds_core (himds_service.hpp).
+#include "daemon/daemon_command_line.hpp"
 #include "daemon/daemon_runner.hpp"
 #include "error.hpp"
 #include "himds_service.hpp"
@@ -8,17 +9,11 @@
 #include <exception>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
-
 int main(int argc, char** argv) {
     azcm::daemon::applyDaemonUmask();
-    CLI::App app{"himds: Azure Connected Machine agent identity service"};
-    bool show_version = false;
-    app.add_flag("--version", show_version, "print the agent version and exit");
-    CLI11_PARSE(app, argc, argv);
-    if (show_version) {
-        std::cout << AZCM_AGENT_VERSION << "\n";
-        return azcm::exitcode::kSuccess;
+    if (auto done = azcm::daemon::handleDaemonCommandLine(
+            argc, argv, "himds: Azure Connected Machine agent identity service")) {
+        return *done;
     }
 
     try {
