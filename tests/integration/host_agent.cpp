@@ -5,8 +5,10 @@
 #include "paths/paths.hpp"
 
 #include <algorithm>
+#include <iostream>
 #include <stdexcept>
 #include <system_error>
+#include <thread>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -142,11 +144,26 @@ HostAgentGuard::~HostAgentGuard() {
 HostHimds::HostHimds(stdfs::path output) : output_(std::move(output)) {
     SpawnOptions options;
     options.stdout_file = output_.string();
-    process_.start(withoutSandboxEnvironment({binDir() + "/himds"}), options);
     const auto socket = hostPaths().socketFor("himds");
-    const bool ready = waitUntil([&] { return !process_.running() || himdsAnswers(socket); }, 30s);
-    if (!ready || !process_.running()) {
-        throw std::runtime_error("himds did not start on the host's paths: " + this->output());
+    // 40342 lies in the kernel's ephemeral port range: another process's loopback connection can
+    // hold it for a moment (nothing listens there: HostAgentGuard checked), and then the bind
+    // fails. That is the host's doing, not himds's: wait and try again, a few times.
+    constexpr int kAttempts = 5;
+    for (int attempt = 1;; ++attempt) {
+        process_.start(withoutSandboxEnvironment({binDir() + "/himds"}), options);
+        const bool ready =
+            waitUntil([&] { return !process_.running() || himdsAnswers(socket); }, 30s);
+        if (ready && process_.running()) {
+            return;
+        }
+        process_.stop();
+        const bool port_taken = this->output().find("Address already in use") != std::string::npos;
+        if (!port_taken || attempt == kAttempts) {
+            throw std::runtime_error("himds did not start on the host's paths: " + this->output());
+        }
+        std::cerr << "port " << kDefaultImdsPort << " is held by another socket; retrying ("
+                  << attempt << "/" << kAttempts << ")\n";
+        std::this_thread::sleep_for(2s);
     }
 }
 
