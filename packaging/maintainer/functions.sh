@@ -26,9 +26,9 @@ azcm_nologin() {
     echo /bin/false
 }
 
-# Group himds, users himds and arcproxy (each with a group of its own name), both members of
-# group azcmdaemons: system accounts, no login shell, no home directory. systemd-sysusers when
-# present, else shadow-utils with the same result. Existing accounts are kept as they are.
+# Users himds and arcproxy, each with a group of its own name: system accounts, no login shell,
+# no home directory. systemd-sysusers when present, else shadow-utils with the same result.
+# Existing accounts are kept as they are.
 azcm_create_accounts() {
     if command -v systemd-sysusers >/dev/null 2>&1; then
         systemd-sysusers "$azcm_sysusers_conf" && return 0
@@ -41,23 +41,61 @@ azcm_create_accounts() {
                 --shell "$(azcm_nologin)" --comment "Azure Connected Machine Agent ($account)" \
                 "$account"
     done
-    getent group azcmdaemons >/dev/null 2>&1 || groupadd --system azcmdaemons
-    for account in himds arcproxy; do
-        usermod -a -G azcmdaemons "$account"
+}
+
+# Older packages let himds and arcproxy write straight into log/ and socks/ (root:azcmdaemons
+# 1775), where root's CLI wrote too. Both become root's alone first, so nothing can be planted
+# while the daemons' files move into their own directories. Root only renames names here
+# (mv -T replaces a link planted at the target rather than following it) and removes non-files.
+azcm_migrate_layout() {
+    data=/var/opt/azcmagent
+    for dir in "$data/log" "$data/socks"; do
+        if [ -d "$dir" ] && [ ! -L "$dir" ]; then
+            chown root:root "$dir" && chmod 0755 "$dir"
+        fi
+    done
+    if [ -L "$data/log" ] || [ ! -d "$data/log" ]; then
+        return 0
+    fi
+    for daemon in himds arcproxy; do
+        own="$data/log/$daemon"
+        # Only a real directory may have the name (anything else was planted while log/ was shared).
+        if [ -L "$own" ] || { [ -e "$own" ] && [ ! -d "$own" ]; }; then
+            rm -f "$own"
+        fi
+        for old in "$data/log/$daemon.log" "$data/log/$daemon".[0-9]*.log; do
+            if [ -L "$old" ] || [ ! -f "$old" ]; then
+                continue
+            fi
+            [ -d "$own" ] || install -d -m 0755 -o "$daemon" -g "$daemon" "$own"
+            mv -T -f "$old" "$own/${old##*/}" || azcm_warn "could not move $old into $own"
+        done
+        # The old socket and lock in socks/ itself; the new ones are in socks/$daemon/.
+        rm -f "$data/socks/$daemon.sock.lock"
+        [ ! -S "$data/socks/$daemon.sock" ] || rm -f "$data/socks/$daemon.sock"
     done
 }
 
-# Every directory of ARCHITECTURE section 2 with its owner and mode (tmpfiles.d/azcmagent.conf).
-# Existing directories keep their content; only their owner and mode are reset.
+# Every directory and link of ARCHITECTURE section 2 with its owner and mode
+# (tmpfiles.d/azcmagent.conf). Existing directories keep their content; only their owner and mode
+# are reset.
 azcm_create_directories() {
+    azcm_migrate_layout
     if command -v systemd-tmpfiles >/dev/null 2>&1; then
         systemd-tmpfiles --create "$azcm_tmpfiles_conf" && return 0
         azcm_warn "systemd-tmpfiles failed; creating the directories with install -d"
     fi
-    # The "d path mode user group -" lines of the same file.
-    while read -r type path mode user group _; do
-        [ "$type" = d ] || continue
-        install -d -m "$mode" -o "$user" -g "$group" "$path"
+    # The "d path mode user group -" and "L[+] path - - - - target" lines of the same file.
+    while read -r type path mode user group _ target; do
+        case $type in
+        d) install -d -m "$mode" -o "$user" -g "$group" "$path" ;;
+        L+)
+            rm -f "$path"
+            ln -s "$target" "$path"
+            ;;
+        L) [ -e "$path" ] || [ -L "$path" ] || ln -s "$target" "$path" ;;
+        *) ;;
+        esac
     done <"$azcm_tmpfiles_conf"
 }
 

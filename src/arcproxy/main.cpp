@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
                 return azcm::exitcode::kInitFailed;
             }
         }
-        azcm::log::init({"arcproxy", paths.logFile("arcproxy"), true, spdlog::level::info});
+        azcm::log::init(azcm::log::daemonLogOptions(paths, "arcproxy"));
         spdlog::info("DAEMON_STARTING daemon=arcproxy version={} root={}", AZCM_AGENT_VERSION,
                      paths.root().string());
         azcm::daemon::DaemonRunner runner("arcproxy");

@@ -18,9 +18,7 @@
 #include <ostream>
 
 #include <CLI/CLI.hpp>
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 namespace azcm::cli {
 
@@ -43,28 +41,16 @@ GlobalOptions prescanGlobals(const std::vector<std::string>& args) {
     return globals;
 }
 
-// The log file is used when it can be opened for appending: a non-root `show` on an installed
-// machine cannot write the root-owned log and runs without it rather than complaining.
-bool logFileWritable(const std::filesystem::path& file) {
-    if (!fs::ensureDirectory(file.parent_path(), {0755, {}})) {
-        return false;
-    }
-    const int fd =
-        ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        return false;
-    }
-    ::close(fd);
-    return true;
-}
-
+// azcmagent.log is opened only in a log directory that belongs to this user and nobody else can
+// write (log/rotating_file_sink.hpp). A non-root `show` or `config get` on an installed machine
+// cannot write root's log and runs without it, silently; root is told why its log is refused.
 void initLogging(const Environment& env, const GlobalOptions& globals) {
-    const auto file = env.paths.logFile("azcmagent");
     log::LogOptions options;
     options.name = "azcmagent";
-    options.file = logFileWritable(file) ? file : std::filesystem::path();
+    options.file = env.paths.ownLogFile("azcmagent");
     options.to_stderr = globals.verbose;
     options.level = globals.verbose ? spdlog::level::debug : spdlog::level::info;
+    options.report_file_errors = env.is_elevated();
     log::init(options);
 }
 

@@ -150,7 +150,8 @@ std::vector<ReloadOutcome> reloadDaemons(const Environment& env, const ConfigKey
             auto body = json::parse(response.value().body(), nullptr, false);
             std::string detail = "HTTP " + std::to_string(response.value().result_int());
             if (body.is_object() && body.contains("error") && body["error"].is_object()) {
-                detail += " " + body["error"].value("message", "");
+                // The daemon's text, cut and escaped: it goes to the console and to root's log.
+                detail += " " + log::untrusted(body["error"].value("message", ""));
             }
             outcomes.push_back({daemon, "failed", detail});
         } else {

@@ -253,11 +253,21 @@ void addFiles(Bundle& bundle,
 }
 
 void addAgentLogs(Bundle& bundle, const LogsOptions& options, const Paths& paths) {
-    auto logs = filesIn(paths.logDir());
-    if (!options.full) {
-        std::erase_if(logs, [](const stdfs::path& file) { return isRotatedLog(file); });
+    // log/ holds root's files and, for himds and arcproxy, links into their own directories:
+    // the files themselves are read there (links are never followed) and keep their names.
+    std::vector<stdfs::path> directories = {paths.logDir()};
+    for (const char* daemon : kDaemons) {
+        if (paths.logDirFor(daemon) != paths.logDir()) {
+            directories.push_back(paths.logDirFor(daemon));
+        }
     }
-    addFiles(bundle, "logs/azcmagent", paths.logDir(), logs);
+    for (const auto& directory : directories) {
+        auto logs = filesIn(directory);
+        if (!options.full) {
+            std::erase_if(logs, [](const stdfs::path& file) { return isRotatedLog(file); });
+        }
+        addFiles(bundle, "logs/azcmagent", directory, logs);
+    }
 
     const auto gc = paths.guestConfigDir();
     for (const auto& log : {paths.guestConfigAgentLog(), paths.extensionManagerLog()}) {

@@ -11,14 +11,10 @@ using nlohmann::json;
 
 namespace {
 
-// Text from the network goes into messages only sanitized and bounded.
+// Text from the network goes into messages (and the log) only escaped and bounded.
 std::string clean(std::string_view text) {
     constexpr std::size_t kMaxLength = 1000;
-    auto out = log::sanitize(text.substr(0, kMaxLength));
-    if (text.size() > kMaxLength) {
-        out += "...";
-    }
-    return out;
+    return log::untrusted(text, kMaxLength);
 }
 
 std::string describe(unsigned status, std::string_view body) {

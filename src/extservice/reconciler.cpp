@@ -286,7 +286,7 @@ ExtensionRecord Reconciler::install(const GoalExtension& extension,
         record.code = std::to_string(result.code);
         record.message = result.message;
         spdlog::warn("EXT_ENABLE_FAILED name={} code={} message={}", log::sanitize(extension.name),
-                     result.code, log::sanitize(result.message));
+                     result.code, log::untrusted(result.message));
         return record;
     }
     record.outcome = "Succeeded";

@@ -14,6 +14,7 @@
 #include "identity_files.hpp"
 #include "imds_request.hpp"
 #include "instance_metadata.hpp"
+#include "log/rate_limited_log.hpp"
 #include "paths/paths.hpp"
 #include "platform/machine_facts.hpp"
 #include "rate_limiter.hpp"
@@ -136,7 +137,10 @@ private:
     void
     handleImdsRequest(http::Request&& request, const http::PeerInfo& peer, http::Respond respond);
     void answerInstance(const http::Request& request, const ImdsCall& call, http::Respond respond);
-    void answerToken(const http::Request& request, const ImdsCall& call, http::Respond respond);
+    void answerToken(const http::Request& request,
+                     const ImdsCall& call,
+                     const http::PeerInfo& peer,
+                     http::Respond respond);
     void answerVersions(const http::Request& request, http::Respond respond);
     // The current identity's token for `resource`: a cache hit at once on the io thread, a miss
     // (or bypass_cache) from a worker; `done` runs on the io thread either way.
@@ -178,6 +182,11 @@ private:
     ChallengeStore challenges_;
     std::shared_ptr<RateLimiter> token_limiter_;
     std::shared_ptr<RateLimiter> metadata_limiter_;
+    // Lines any local caller can cause, each kept from flooding the log (thread-safe).
+    log::RateLimitedLog rejected_log_;
+    log::RateLimitedLog refused_secret_log_;
+    log::RateLimitedLog token_client_log_{60};
+    log::RateLimitedLog token_failed_log_;
     std::shared_ptr<CredentialSlot> credentials_ = std::make_shared<CredentialSlot>();
 
     // io_context thread only.

@@ -126,8 +126,11 @@ void HimdsService::handleImdsRequest(http::Request&& request,
     const ImdsReply reply(request);
     auto parsed = parseImdsRequest(request);
     if (auto* failure = std::get_if<ImdsFailure>(&parsed)) {
-        spdlog::debug("IMDS_REJECTED peer={} status={} reason={}", peerText(peer),
-                      static_cast<unsigned>(failure->status), failure->description);
+        if (const auto suppressed = rejected_log_.admit()) {
+            spdlog::debug("IMDS_REJECTED peer={} status={} reason={} suppressed={}", peerText(peer),
+                          static_cast<unsigned>(failure->status),
+                          log::untrusted(failure->description), *suppressed);
+        }
         respond(reply.error(*failure));
         return;
     }
@@ -153,11 +156,7 @@ void HimdsService::handleImdsRequest(http::Request&& request,
         answerInstance(request, call, std::move(admitted));
         return;
     case ImdsRoute::kToken:
-        if (const auto client_id = request.find("Client-Id"); client_id != request.end()) {
-            spdlog::info("IMDS_TOKEN_CLIENT clientId={} peer={}",
-                         log::sanitize(std::string(client_id->value())), peerText(peer));
-        }
-        answerToken(request, call, std::move(admitted));
+        answerToken(request, call, peer, std::move(admitted));
         return;
     }
 }
@@ -210,6 +209,7 @@ void HimdsService::answerInstance(const http::Request& request,
 
 void HimdsService::answerToken(const http::Request& request,
                                const ImdsCall& call,
+                               const http::PeerInfo& peer,
                                http::Respond respond) {
     const ImdsReply reply(request);
     const auto resource_entry = call.query.find("resource");
@@ -274,22 +274,43 @@ void HimdsService::answerToken(const http::Request& request,
     const std::string_view header(authorization->value().data(), authorization->value().size());
     const auto secret = basicCredentials(header);
     if (!secret || !challenges_.redeem(*secret)) {
-        spdlog::warn("IMDS_CHALLENGE_REFUSED wrong, reused or expired secret");
+        if (const auto suppressed = refused_secret_log_.admit()) {
+            spdlog::warn("IMDS_CHALLENGE_REFUSED wrong, reused or expired secret peer={} "
+                         "suppressed={}",
+                         peerText(peer), *suppressed);
+        }
         respond(reply.error({http::Status::unauthorized, "invalid_client",
                              "The secret is wrong, was already used or has expired."}));
         return;
     }
+    // What the caller says about itself is logged only now that it proved it may read the
+    // challenge's key file, and only cut to a few printable characters.
+    if (const auto client_id = request.find("Client-Id"); client_id != request.end()) {
+        if (const auto suppressed = token_client_log_.admit()) {
+            spdlog::info("IMDS_TOKEN_CLIENT clientId={} peer={} suppressed={}",
+                         log::untrusted(
+                             std::string_view(client_id->value().data(), client_id->value().size()),
+                             log::kCallerFieldChars),
+                         peerText(peer), *suppressed);
+        }
+    }
 
     withToken(resource, bypass_cache,
-              [reply, resource, respond = std::move(respond)](Result<ManagedIdentityToken> token) {
+              [weak = weak_from_this(), reply, resource,
+               respond = std::move(respond)](Result<ManagedIdentityToken> token) {
                   if (token) {
                       respond(reply.token(tokenResponseJson(token.value(), resource,
                                                             std::chrono::system_clock::now())));
                       return;
                   }
                   const int code = token.error().code;
-                  spdlog::warn("IMDS_TOKEN_FAILED resource={} reason={}", log::sanitize(resource),
-                               log::sanitize(token.error().message));
+                  const auto self = weak.lock();
+                  if (const auto suppressed =
+                          self ? self->token_failed_log_.admit() : std::nullopt) {
+                      spdlog::warn("IMDS_TOKEN_FAILED resource={} reason={} suppressed={}",
+                                   log::untrusted(resource, log::kCallerFieldChars),
+                                   log::untrusted(token.error().message), *suppressed);
+                  }
                   if (code >= 400 && code < 500) {
                       respond(reply.error(invalidRequest(token.error().message)));
                       return;

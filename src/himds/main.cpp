@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
             std::cerr << "himds: " << made.error().message << "\n";
             return azcm::exitcode::kInitFailed;
         }
-        azcm::log::init({"himds", paths.logFile("himds"), true, spdlog::level::info});
+        azcm::log::init(azcm::log::daemonLogOptions(paths, "himds"));
         spdlog::info("DAEMON_STARTING daemon=himds version={} root={}", AZCM_AGENT_VERSION,
                      paths.root().string());
 

@@ -293,7 +293,14 @@ json Sandbox::himdsStatus() const {
 }
 
 std::string Sandbox::readLog(const std::string& name) const {
-    auto text = fs::readFile(root() / name);
+    // The documented log names of himds and arcproxy are links into their own directories
+    // (log/himds.log -> himds/himds.log); fs::readFile follows no link, so read the target.
+    auto path = root() / name;
+    std::error_code ec;
+    if (std::filesystem::is_symlink(path, ec)) {
+        path = path.parent_path() / std::filesystem::read_symlink(path, ec);
+    }
+    auto text = fs::readFile(path);
     return text ? text.value() : std::string("<no ") + name + ">";
 }
 

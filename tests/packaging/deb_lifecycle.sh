@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Installs, upgrades, removes and purges the built azcmagent .deb on THIS machine (root only; CI
 # runs it on a disposable machine, ctest label integration-root, RUN_SERIAL):
-#   1. dpkg -i: files, owners and modes (ARCHITECTURE section 2), accounts, `azcmagent version`
-#      from the installed path, and a clean install although PID 1 is not systemd;
+#   1. dpkg -i: files, links, owners and modes (ARCHITECTURE section 2), accounts,
+#      `azcmagent version` from the installed path, and a clean install although PID 1 is not
+#      systemd; the daemons run as their units say, each in its own socket and log directory,
+#      and no root-written name is in a directory another account can write;
 #   2. dpkg -i of the same payload with a higher version: a localconfig.json change, agentconfig
-#      and an identity file survive, directory modes are restored;
+#      and an identity file survive, directory modes are restored, and the shared log/ and
+#      socks/ of older packages are taken back by root with the daemons' logs moved;
 #   3. an upgrade whose preinst fails: dpkg keeps the old version installed and working;
 #   4. dpkg -r keeps the data and the accounts; dpkg -P removes the data.
 # It refuses to run where an agent is installed or configured, moves agent-less leftovers aside,
@@ -113,14 +116,32 @@ check_installed_layout() {
         # shellcheck disable=SC2086 # "path owner group mode"
         check_mode $entry
     done
+    for entry in "${expected_links[@]}"; do
+        read -r link target <<<"$entry"
+        if [ ! -L "$link" ] || [ "$(readlink "$link")" != "$target" ]; then
+            fail "$link is not a link to $target: $(ls -ld "$link" 2>&1)"
+        fi
+    done
+}
+
+# The invariant the layout exists for: every directory under /var/opt/azcmagent in which root
+# writes (its own files) is writable by root alone.
+check_root_names_are_in_root_directories() {
+    local file dir
+    while read -r file; do
+        dir=$(dirname "$file")
+        [ "$(stat -c '%U %a' "$dir")" = "root 755" ] ||
+            fail "root's $file is in $dir ($(stat -c '%U:%G %a' "$dir")), which another account can write"
+    done < <(find /var/opt/azcmagent -user root ! -type d ! -type l)
 }
 
 check_accounts() {
     local account entry
     getent group himds >/dev/null || fail "group himds is missing"
-    # Exactly the two unprivileged daemons may create sockets and logs; nobody joins group himds.
-    [ "$(getent group azcmdaemons | cut -d: -f4 | tr , '\n' | sort | paste -sd,)" = arcproxy,himds ] ||
-        fail "group azcmdaemons is '$(getent group azcmdaemons)', expected members arcproxy,himds"
+    # No group shares a writable directory with root; nobody joins group himds.
+    if [ "$daemons_group_existed" = no ] && getent group azcmdaemons >/dev/null; then
+        fail "the package created group azcmdaemons, which older packages needed for shared log/ and socks/"
+    fi
     [ -z "$(getent group himds | cut -d: -f4)" ] || fail "group himds has members: $(getent group himds)"
     for account in himds arcproxy; do
         entry=$(getent passwd "$account") || {
@@ -160,9 +181,9 @@ echo "== 1b. the installed daemons start as their units run them"
 # PID 1 is not systemd here (and CI machines may have none), so each daemon is started the way
 # its installed unit says: ExecStart, User, Group (with the user's supplementary groups, as
 # systemd does), UMask, NoNewPrivileges and no capabilities, with a NOTIFY_SOCKET to see
-# Type=notify's READY=1. What this catches: a directory mode the unprivileged daemons cannot use
-# (socks/ and log/ are root:azcmdaemons 1775), a unit naming a missing binary, a daemon that never
-# reports ready.
+# Type=notify's READY=1. What this catches: a directory the unprivileged daemons cannot use (each
+# has its own in socks/ and log/), a unit naming a missing binary, a daemon that never reports
+# ready.
 unit_value() { # unit key -> the last value of key= in the installed unit
     sed -n "s/^$2=//p" "/usr/lib/systemd/system/$1.service" | tail -n 1
 }
@@ -221,10 +242,14 @@ for index in "${!units[@]}"; do
         fail "$unit sent no READY=1 within 30 s: $(cat "$work/$unit.ready" "$work/$unit.out" 2>/dev/null | tail -n 5)"
     fi
 done
-# Each control socket belongs to its daemon's user and answers GET /status.
-declare -A socket_of=([himdsd]=himds [arcproxyd]=arcproxy [extd]=extservice [gcad]=gcservice)
+# Each control socket belongs to its daemon's user, lies in a directory only that user can write,
+# and answers GET /status.
+declare -A socket_of=([himdsd]=himds/himds.sock [arcproxyd]=arcproxy/arcproxy.sock
+    [extd]=extservice.sock [gcad]=gcservice.sock)
 for unit in "${units[@]}"; do
-    socket=/var/opt/azcmagent/socks/${socket_of[$unit]}.sock
+    socket=/var/opt/azcmagent/socks/${socket_of[$unit]}
+    [ "$(stat -c %U "$(dirname "$socket")")" = "$(unit_value "$unit" User | sed 's/^$/root/')" ] ||
+        fail "$socket is in $(dirname "$socket"), owned by $(stat -c %U "$(dirname "$socket")")"
     owner=$(unit_value "$unit" User)
     [ "$(stat -c %U "$socket" 2>/dev/null)" = "${owner:-root}" ] ||
         fail "$socket is owned by '$(stat -c %U "$socket" 2>/dev/null)', expected ${owner:-root}"
@@ -240,6 +265,11 @@ for unit in "${units[@]}"; do
             fail "GET /status on $socket as nobody ${caller%%:*}: $code, expected $expected"
     done
 done
+# The documented socket name (a link made by root) reaches himds.
+curl -sf --max-time 5 --unix-socket /var/opt/azcmagent/socks/himds.sock http://localhost/status \
+    >/dev/null || fail "GET /status through the link socks/himds.sock failed"
+# himds writes its log in its own directory; the documented name leads there.
+check_mode /var/opt/azcmagent/log/himds/himds.log himds himds 600
 check_mode /var/opt/azcmagent/log/himds.log himds himds 600
 # An ordinary user sees every service running (himds.sock accepts any local user).
 services=$(setpriv --reuid=nobody --regid=nogroup --clear-groups /opt/azcmagent/bin/azcmagent show --json |
@@ -249,6 +279,16 @@ for unit in "${units[@]}"; do
     [ "$(jq -r --arg unit "$unit" '.[$unit]' <<<"$services")" = running ] ||
         fail "azcmagent show does not see $unit running: $services"
 done
+# Root's CLI logs into log/ itself, which only root can write.
+/opt/azcmagent/bin/azcmagent config get extensions.enabled >/dev/null ||
+    fail "azcmagent config get failed as root"
+check_mode /var/opt/azcmagent/log/azcmagent.log root root 644
+# A non-root user's `show` and `config get` work without writing root's log.
+setpriv --reuid=nobody --regid=nogroup --clear-groups /opt/azcmagent/bin/azcmagent config get \
+    extensions.enabled >/dev/null 2>"$work/nobody.err" ||
+    fail "azcmagent config get as nobody failed: $(cat "$work/nobody.err")"
+[ ! -s "$work/nobody.err" ] || fail "azcmagent config get as nobody complained: $(cat "$work/nobody.err")"
+check_root_names_are_in_root_directories
 kill -TERM "${daemon_pids[@]}" 2>/dev/null || true
 for index in "${!units[@]}"; do
     wait "${daemon_pids[$index]}" || fail "${units[$index]} exited with $? on SIGTERM: $(tail -n 5 "$work/${units[$index]}.out")"
@@ -266,6 +306,17 @@ chown himds:himds /var/opt/azcmagent/certs/machine.prv
 chmod 0600 /var/opt/azcmagent/certs/machine.prv
 printf 'extension state\n' >/var/lib/GuestConfig/ext_mgr_state/state.json
 chmod 0777 /var/opt/azcmagent/tokens # a wrong mode the upgrade must repair
+# The layout of older packages: log/ and socks/ shared (1775, a daemons' group) with himds's log,
+# a rotated one and its socket lock straight in them.
+rm -f /var/opt/azcmagent/log/himds.log
+rm -rf /var/opt/azcmagent/log/himds
+printf 'old himds line\n' >/var/opt/azcmagent/log/himds.log
+printf 'older himds line\n' >/var/opt/azcmagent/log/himds.1.log
+touch /var/opt/azcmagent/socks/himds.sock.lock
+chown himds:himds /var/opt/azcmagent/log/himds.log /var/opt/azcmagent/log/himds.1.log \
+    /var/opt/azcmagent/socks/himds.sock.lock
+chgrp himds /var/opt/azcmagent/log /var/opt/azcmagent/socks
+chmod 1775 /var/opt/azcmagent/log /var/opt/azcmagent/socks
 (cd /var/opt/azcmagent && sha256sum localconfig.json agentconfig.json certs/machine.prv) >"$work/state.sha"
 
 # The same payload under a higher version: what an upgrade from the repository looks like to dpkg.
@@ -285,6 +336,13 @@ check_mode /var/opt/azcmagent/certs/machine.prv himds himds 600
 [ "$(cat /var/lib/GuestConfig/ext_mgr_state/state.json)" = "extension state" ] ||
     fail "extension state lost in the upgrade"
 check_installed_layout
+[ "$(cat /var/opt/azcmagent/log/himds.log 2>/dev/null)" = "old himds line" ] ||
+    fail "himds's log of the older layout was not moved behind log/himds.log"
+[ "$(cat /var/opt/azcmagent/log/himds/himds.1.log 2>/dev/null)" = "older himds line" ] ||
+    fail "himds's rotated log of the older layout was not moved into log/himds/"
+if [ -e /var/opt/azcmagent/log/himds.1.log ] || [ -e /var/opt/azcmagent/socks/himds.sock.lock ]; then
+    fail "files of the older layout are left in log/ or socks/"
+fi
 /opt/azcmagent/bin/azcmagent version >/dev/null || fail "azcmagent does not run after the upgrade"
 
 echo "== 3. an upgrade that fails in its preinst leaves the installed version"

@@ -20,13 +20,19 @@ optional_binaries=(
     "/opt/GC_Service/GC/gcservice:/usr/lib/systemd/system/gcad.service"
     "/opt/GC_Ext/GC/extservice:/usr/lib/systemd/system/extd.service"
 )
-# "path owner group mode" of every directory the scripts create.
+# "path owner group mode" of every directory the scripts create. No root process creates a name in
+# a directory another account can write: socks/ and log/ are root's alone, himds and arcproxy have
+# their own directory in each.
 expected_directories=(
     "/var/opt/azcmagent root root 755"
     "/var/opt/azcmagent/certs himds himds 700"
     "/var/opt/azcmagent/tokens himds himds 750"
-    "/var/opt/azcmagent/socks root azcmdaemons 1775"
-    "/var/opt/azcmagent/log root azcmdaemons 1775"
+    "/var/opt/azcmagent/socks root root 755"
+    "/var/opt/azcmagent/socks/himds himds himds 755"
+    "/var/opt/azcmagent/socks/arcproxy arcproxy arcproxy 755"
+    "/var/opt/azcmagent/log root root 755"
+    "/var/opt/azcmagent/log/himds himds himds 755"
+    "/var/opt/azcmagent/log/arcproxy arcproxy arcproxy 755"
     "/var/lib/GuestConfig root root 755"
     "/var/lib/GuestConfig/arc_policy_logs root root 755"
     "/var/lib/GuestConfig/ext_mgr_logs root root 755"
@@ -35,4 +41,11 @@ expected_directories=(
     "/var/lib/GuestConfig/gc_state root root 700"
     "/opt/GC_Ext/downloads root root 700"
     "/var/lib/waagent root root 700"
+)
+# "path target" of every link the scripts make: the documented names (spec section 3.2) of what
+# now lives in the daemons' own directories.
+expected_links=(
+    "/var/opt/azcmagent/socks/himds.sock himds/himds.sock"
+    "/var/opt/azcmagent/log/himds.log himds/himds.log"
+    "/var/opt/azcmagent/log/arcproxy.log arcproxy/arcproxy.log"
 )

@@ -99,8 +99,9 @@ expect_in post 'systemd-tmpfiles --create "\$azcm_tmpfiles_conf"' "run systemd-t
 expect_in post '^azcm_tmpfiles_conf=/usr/lib/tmpfiles.d/azcmagent.conf$' "use the packaged tmpfiles.d file"
 expect_in post 'for account in himds arcproxy' "fall back to groupadd/useradd for himds and arcproxy"
 expect_in post 'useradd --system --gid "\$account" --no-create-home' "create system users without a home"
-expect_in post 'usermod -a -G azcmdaemons "\$account"' "fall back to usermod for group azcmdaemons"
 expect_in post 'install -d -m "\$mode" -o "\$user" -g "\$group"' "fall back to install -d"
+expect_in post 'ln -s "\$target" "\$path"' "fall back to ln -s for the links"
+expect_in post 'mv -T -f "\$old"' "move the logs of older packages without following links"
 expect_in post '\[ -d /run/systemd/system \]' "check that systemd runs"
 expect_in post '^azcm_units="himdsd.service' "start himdsd"
 expect_in post 'azcm_start_services upgrade' "restart the services on upgrade"
@@ -126,13 +127,18 @@ for entry in "${expected_directories[@]}"; do
     grep -qE "^d $path +0?$mode +$owner +$group " "$work/debroot/usr/lib/tmpfiles.d/azcmagent.conf" ||
         fail "tmpfiles.d does not create $path $owner:$group $mode"
 done
+for entry in "${expected_links[@]}"; do
+    read -r path target <<<"$entry"
+    grep -qE "^L\+? $path +- +- +- +- +$target$" "$work/debroot/usr/lib/tmpfiles.d/azcmagent.conf" ||
+        fail "tmpfiles.d does not link $path to $target"
+done
 for account in himds arcproxy; do
     grep -qE "^u $account " "$work/debroot/usr/lib/sysusers.d/azcmagent.conf" ||
         fail "sysusers.d does not create user $account"
-    grep -qE "^m $account +azcmdaemons$" "$work/debroot/usr/lib/sysusers.d/azcmagent.conf" ||
-        fail "sysusers.d does not put $account in group azcmdaemons"
 done
-
+# No group shares a writable directory with root any more (older packages had azcmdaemons).
+! grep -qE "^[gm] .*azcmdaemons" "$work/debroot/usr/lib/sysusers.d/azcmagent.conf" ||
+    fail "sysusers.d still creates group azcmdaemons"
 echo
 if [ "$failures" -ne 0 ]; then
     echo "rpm_contents: $failures failure(s)" >&2

@@ -1,5 +1,8 @@
 #include "http/http_server.hpp"
 
+#include "fs/atomic_file.hpp"
+#include "platform/private_directory.hpp"
+
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -584,76 +587,42 @@ Error listenError(const std::string& what, const std::string& why) {
     return makeError(exitcode::kGeneric, "cannot listen on " + what + ": " + why);
 }
 
-// The socket's directory decides who can replace the socket: it must be a real directory that
-// only its owner (us or root) can write to. One exception is the installed layout: root's
-// socks/ is `root:azcmdaemons 1775` so the unprivileged himds and arcproxy can create their
-// sockets; the sticky bit keeps every entry to its creator, so another member of that group
-// cannot unlink or rename our socket; squatting our name makes the listen fail loudly.
-Result<void> checkSocketDirectory(const std::filesystem::path& socket_path) {
-    std::filesystem::path parent = socket_path.parent_path();
-    if (parent.empty()) {
-        parent = ".";
-    }
-    struct stat info {};
-    if (lstat(parent.c_str(), &info) != 0) {
-        return listenError(socket_path.string(), "cannot inspect directory " + parent.string() +
-                                                     ": " + systemError(errno));
-    }
-    if (S_ISLNK(info.st_mode)) {
-        return listenError(socket_path.string(),
-                           "directory " + parent.string() + " is a symbolic link");
-    }
-    if (!S_ISDIR(info.st_mode)) {
-        return listenError(socket_path.string(), parent.string() + " is not a directory");
-    }
-    const bool sticky_group_dir = (info.st_mode & S_ISVTX) != 0 && (info.st_mode & S_IWOTH) == 0;
-    if ((info.st_mode & (S_IWGRP | S_IWOTH)) != 0 && !sticky_group_dir) {
-        return listenError(socket_path.string(),
-                           "directory " + parent.string() + " is writable by group or others");
-    }
-    if (info.st_uid != 0 && info.st_uid != geteuid()) {
-        return listenError(socket_path.string(),
-                           "directory " + parent.string() + " belongs to another user");
-    }
-    return ok();
-}
-
-// Takes `<socket>.lock`; the lock lives as long as the returned descriptor.
-Result<int> lockSocket(const std::filesystem::path& socket_path) {
-    const std::string lock_path = socket_path.string() + ".lock";
-    const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) {
-        return listenError(socket_path.string(),
-                           "cannot open lock file " + lock_path + ": " + systemError(errno));
-    }
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        const int error_number = errno;
-        ::close(fd);
-        if (error_number == EWOULDBLOCK) {
-            return listenError(socket_path.string(),
-                               "another instance is running (" + lock_path + " is locked)");
+// The socket's directory decides who can replace the socket or its lock: it is opened without
+// following links and must belong to this process's user and be writable by nobody else
+// (platform::PrivateDirectory), so each account that serves a socket has a directory of its own.
+// A missing directory is created first (a sandbox; the package makes the installed ones).
+Result<platform::PrivateDirectory> openSocketDirectory(const std::filesystem::path& socket_path) {
+    const auto parent =
+        socket_path.parent_path().empty() ? std::filesystem::path(".") : socket_path.parent_path();
+    std::error_code ec;
+    if (std::filesystem::symlink_status(parent, ec).type() ==
+        std::filesystem::file_type::not_found) {
+        if (auto made = fs::ensureDirectory(parent, {0755, {}}); !made) {
+            return listenError(socket_path.string(), made.error().message);
         }
-        return listenError(socket_path.string(),
-                           "cannot lock " + lock_path + ": " + systemError(error_number));
     }
-    return fd;
+    auto directory = platform::PrivateDirectory::open(parent);
+    if (!directory) {
+        return listenError(socket_path.string(), directory.error().message);
+    }
+    return directory;
 }
 
 // Under the lock: a socket left by a dead instance goes; anything else at that path stays.
-Result<void> removeStaleSocket(const std::filesystem::path& socket_path) {
-    struct stat info {};
-    if (lstat(socket_path.c_str(), &info) != 0) {
-        if (errno == ENOENT) {
-            return ok();
-        }
-        return listenError(socket_path.string(), systemError(errno));
-    }
-    if (!S_ISSOCK(info.st_mode)) {
+Result<void> removeStaleSocket(const platform::PrivateDirectory& directory,
+                               const std::filesystem::path& socket_path) {
+    const auto name = socket_path.filename().string();
+    switch (directory.entryType(name)) {
+    case platform::EntryType::kMissing:
+        return ok();
+    case platform::EntryType::kSocket:
+        break;
+    default:
         return listenError(socket_path.string(), "the path exists and is not a socket");
     }
-    if (::unlink(socket_path.c_str()) != 0) {
+    if (auto removed = directory.remove(name); !removed) {
         return listenError(socket_path.string(),
-                           "cannot remove the stale socket: " + systemError(errno));
+                           "cannot remove the stale socket: " + removed.error().message);
     }
     spdlog::info("HTTP_STALE_SOCKET_REMOVED socket={}", socket_path.string());
     return ok();
@@ -730,17 +699,24 @@ Result<void> HttpServer::listenUnix(const std::filesystem::path& socket_path, mo
     if (socket_path.string().size() >= sizeof(sockaddr_un::sun_path)) {
         return listenError(socket_path.string(), "the path is too long for a Unix socket");
     }
-    BOOST_OUTCOME_TRYV(checkSocketDirectory(socket_path));
-    BOOST_OUTCOME_TRY(locked, lockSocket(socket_path));
-    const int lock_fd = locked;
+    BOOST_OUTCOME_TRY(directory, openSocketDirectory(socket_path));
+    // A lock file is honoured only when this account made it: one planted by another user is
+    // refused, with its owner named, instead of keeping the daemon from starting unexplained.
+    auto locked = directory.lockExclusive(socket_path.filename().string() + ".lock");
+    if (!locked) {
+        spdlog::error("HTTP_LOCK_REFUSED socket={} {}", socket_path.string(),
+                      locked.error().message);
+        return listenError(socket_path.string(), locked.error().message);
+    }
+    const int lock_fd = locked.value().release();
     auto fail = [&](const std::string& why, bool bound) -> Result<void> {
         if (bound) {
-            ::unlink(socket_path.c_str());
+            (void)directory.remove(socket_path.filename().string());
         }
         ::close(lock_fd);
         return listenError(socket_path.string(), why);
     };
-    if (auto removed = removeStaleSocket(socket_path); !removed) {
+    if (auto removed = removeStaleSocket(directory, socket_path); !removed) {
         ::close(lock_fd);
         return removed.error();
     }

@@ -31,8 +31,10 @@ public:
     Result<std::uint16_t> listenTls(const std::string& address,
                                     std::uint16_t port,
                                     std::shared_ptr<boost::asio::ssl::context> tls);
-    // Takes `<socket>.lock` (flock) before unlinking a stale socket, binds, then sets `mode`.
-    // Refuses a parent directory writable by others.
+    // The socket's directory (created 0755 when missing) must belong to this process's user and
+    // be writable by nobody else, reached without a symbolic link (platform::PrivateDirectory).
+    // Takes `<socket>.lock` (flock; a lock file another user made is refused and named) before
+    // unlinking a stale socket, binds, then sets `mode`.
     Result<void> listenUnix(const std::filesystem::path& socket_path, mode_t mode);
 
     // Closes acceptors (removing Unix sockets and releasing their locks) and every open

@@ -1,5 +1,9 @@
 #include "ipc/ipc_client.hpp"
 
+#include "paths/paths.hpp"
+#include "platform/accounts.hpp"
+
+#include <algorithm>
 #include <utility>
 
 #include <boost/asio/awaitable.hpp>
@@ -47,6 +51,16 @@ asio::awaitable<Outcome> exchange(asio::io_context& io,
                             "cannot connect to " + socket_path.string() + ": " + ec.message() +
                                 " (is the daemon running?)");
     }
+    // Before a byte is sent: the request may carry a key, a certificate or a setting.
+    const auto server_uid = platform::socketPeerUserId(stream.socket().native_handle());
+    if (!server_uid) {
+        co_return makeError(exitcode::kHimdsCommunication,
+                            "cannot tell who serves " + socket_path.string());
+    }
+    if (auto checked = checkServer(socket_path, *server_uid, expectedServerFor(socket_path));
+        !checked) {
+        co_return checked.error();
+    }
     co_await beast_http::async_write(stream, request,
                                      asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
@@ -78,6 +92,36 @@ asio::awaitable<Outcome> exchange(asio::io_context& io,
 }
 
 } // namespace
+
+ExpectedServer expectedServerFor(const std::filesystem::path& socket_path) {
+    ExpectedServer expected{{0}, "root"};
+    const auto daemon = socket_path.stem().string();
+    if (const auto account = Paths::serviceAccount(daemon)) {
+        if (const auto uid = platform::userId(std::string(*account))) {
+            expected.uids.push_back(*uid);
+        }
+        expected.description += " or " + std::string(*account);
+    }
+    const auto self = platform::currentUserId();
+    if (std::find(expected.uids.begin(), expected.uids.end(), self) == expected.uids.end()) {
+        expected.uids.push_back(self);
+        expected.description += " or " + platform::userName(self) + " (this user)";
+    }
+    return expected;
+}
+
+Result<void> checkServer(const std::filesystem::path& socket_path,
+                         std::uint32_t server_uid,
+                         const ExpectedServer& expected) {
+    if (std::find(expected.uids.begin(), expected.uids.end(), server_uid) != expected.uids.end()) {
+        return ok();
+    }
+    return makeError(exitcode::kHimdsCommunication,
+                     "refusing " + socket_path.string() + ": it is served by " +
+                         platform::userName(server_uid) + " (uid " + std::to_string(server_uid) +
+                         "), not by " + expected.description +
+                         "; another local user may have taken the socket's name");
+}
 
 Result<http::Response> call(const std::filesystem::path& socket_path,
                             http::Verb method,

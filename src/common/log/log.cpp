@@ -1,26 +1,53 @@
 #include "log/log.hpp"
 
 #include "fs/atomic_file.hpp"
+#include "log/rotating_file_sink.hpp"
+#include "paths/paths.hpp"
+#include "platform/private_directory.hpp"
 
+#include <array>
 #include <cstdio>
 #include <memory>
 #include <vector>
 
-#include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
 namespace azcm::log {
+
+namespace {
+
+// The documented name as a relative link to the file, made only in a directory of our own.
+void ensureLink(const std::filesystem::path& link, const std::filesystem::path& file) {
+    auto directory = platform::PrivateDirectory::open(link.parent_path());
+    if (!directory) {
+        return; // not ours to make: the package made it, or nobody reads it by that name
+    }
+    const auto name = link.filename().string();
+    const auto target = file.lexically_relative(link.parent_path()).string();
+    if (directory.value().entryType(name) == platform::EntryType::kMissing) {
+        (void)directory.value().symlink(target, name);
+    }
+}
+
+} // namespace
 
 bool init(const LogOptions& options) {
     std::vector<spdlog::sink_ptr> sinks;
     bool file_ok = true;
     if (!options.file.empty()) {
-        try {
-            (void)fs::ensureDirectory(options.file.parent_path(), {0755, {}});
-            sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
-                options.file.string(), options.max_file_bytes, options.max_rotated_files));
-        } catch (const spdlog::spdlog_ex& e) {
-            std::fprintf(stderr, "cannot open log file %s: %s\n", options.file.c_str(), e.what());
+        (void)fs::ensureDirectory(options.file.parent_path(), {0755, {}});
+        auto sink = RotatingFileSink::open(
+            options.file, {options.max_file_bytes, options.max_rotated_files}, options.file_mode);
+        if (sink) {
+            sinks.push_back(std::move(sink).value());
+            if (!options.link.empty()) {
+                ensureLink(options.link, options.file);
+            }
+        } else {
+            if (options.report_file_errors) {
+                std::fprintf(stderr, "cannot open log file %s: %s\n", options.file.c_str(),
+                             sink.error().message.c_str());
+            }
             file_ok = false;
         }
     }
@@ -35,9 +62,24 @@ bool init(const LogOptions& options) {
     return file_ok;
 }
 
+LogOptions daemonLogOptions(const Paths& paths, const std::string& name) {
+    LogOptions options;
+    options.name = name;
+    options.file = paths.ownLogFile(name);
+    if (paths.logFile(name) != options.file) {
+        options.link = paths.logFile(name);
+    }
+    return options;
+}
+
 std::string sanitize(std::string_view text) {
+    constexpr std::string_view kCut = "...";
     std::string out;
-    out.reserve(text.size());
+    const bool cut = text.size() > kSanitizedTextChars;
+    if (cut) {
+        text = text.substr(0, kSanitizedTextChars - kCut.size());
+    }
+    out.reserve(text.size() + kCut.size());
     for (char c : text) {
         if (c == '\n') {
             out += "\\n";
@@ -47,6 +89,46 @@ std::string sanitize(std::string_view text) {
             out += '?';
         } else {
             out += c;
+        }
+    }
+    if (cut) {
+        out += kCut;
+    }
+    return out;
+}
+
+std::string untrusted(std::string_view text, std::size_t max_chars) {
+    constexpr std::string_view kCut = "...";
+    constexpr std::array<char, 16> kHex = {'0', '1', '2', '3', '4', '5', '6', '7',
+                                           '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
+    std::string out;
+    out.reserve(std::min(text.size(), max_chars));
+    // The longest prefix (at an escape boundary) that still leaves room for the cut marker.
+    std::size_t room_for_cut = 0;
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        std::string piece;
+        if (byte == '\n') {
+            piece = "\\n";
+        } else if (byte == '\r') {
+            piece = "\\r";
+        } else if (byte == '\t') {
+            piece = "\\t";
+        } else if (byte == '\\') {
+            piece = "\\\\"; // so that the text cannot forge an escape of ours
+        } else if (byte >= 0x20 && byte < 0x7f) {
+            piece = std::string(1, c);
+        } else {
+            piece = {'\\', 'x', kHex.at(byte >> 4U), kHex.at(byte & 0x0fU)};
+        }
+        if (out.size() + piece.size() > max_chars) {
+            out.resize(room_for_cut);
+            out += kCut.substr(0, std::min(kCut.size(), max_chars));
+            return out;
+        }
+        out += piece;
+        if (out.size() + kCut.size() <= max_chars) {
+            room_for_cut = out.size();
         }
     }
     return out;

@@ -41,14 +41,23 @@ fs::path Paths::tokensDir() const {
 fs::path Paths::socketsDir() const {
     return agentDataDir() / "socks";
 }
+fs::path Paths::socketDirFor(std::string_view daemon) const {
+    return serviceAccount(daemon) ? socketsDir() / std::string(daemon) : socketsDir();
+}
 fs::path Paths::socketFor(std::string_view daemon) const {
-    return socketsDir() / (std::string(daemon) + ".sock");
+    return socketDirFor(daemon) / (std::string(daemon) + ".sock");
 }
 fs::path Paths::logDir() const {
     return agentDataDir() / "log";
 }
+fs::path Paths::logDirFor(std::string_view name) const {
+    return serviceAccount(name) ? logDir() / std::string(name) : logDir();
+}
 fs::path Paths::logFile(std::string_view name) const {
     return logDir() / (std::string(name) + ".log");
+}
+fs::path Paths::ownLogFile(std::string_view name) const {
+    return logDirFor(name) / (std::string(name) + ".log");
 }
 fs::path Paths::binDir() const {
     return under("/opt/azcmagent/bin");
@@ -85,6 +94,16 @@ fs::path Paths::downloadsDir() const {
 
 fs::path Paths::systemTrustBundle() {
     return "/etc/ssl/certs/ca-certificates.crt";
+}
+
+std::optional<std::string_view> Paths::serviceAccount(std::string_view daemon) {
+    if (daemon == "himds") {
+        return "himds";
+    }
+    if (daemon == "arcproxy") {
+        return "arcproxy";
+    }
+    return std::nullopt;
 }
 
 } // namespace azcm

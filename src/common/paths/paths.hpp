@@ -2,6 +2,7 @@
 // The one place that spells a path (ARCHITECTURE section 2). Every path is the platform default
 // under an optional root prefix taken from AZCM_ROOT, so a sandbox never touches the host.
 #include <filesystem>
+#include <optional>
 #include <string_view>
 
 namespace azcm {
@@ -15,19 +16,30 @@ public:
     const std::filesystem::path& root() const { return root_; }
     bool isSandbox() const { return root_ != "/"; }
 
-    std::filesystem::path agentDataDir() const;                     // /var/opt/azcmagent
-    std::filesystem::path agentConfig() const;                      // .../agentconfig.json
-    std::filesystem::path localConfig() const;                      // .../localconfig.json
-    std::filesystem::path certsDir() const;                         // .../certs
-    std::filesystem::path tokensDir() const;                        // .../tokens
-    std::filesystem::path socketsDir() const;                       // .../socks
-    std::filesystem::path socketFor(std::string_view daemon) const; // .../socks/<daemon>.sock
-    std::filesystem::path logDir() const;                           // .../log
-    std::filesystem::path logFile(std::string_view name) const;     // .../log/<name>.log
-    std::filesystem::path binDir() const;                           // /opt/azcmagent/bin
-    std::filesystem::path guestConfigDir() const;                   // /var/lib/GuestConfig
-    std::filesystem::path extensionsDir() const;                    // /var/lib/waagent
-    std::filesystem::path downloadsDir() const;                     // /opt/GC_Ext/downloads
+    std::filesystem::path agentDataDir() const; // /var/opt/azcmagent
+    std::filesystem::path agentConfig() const;  // .../agentconfig.json
+    std::filesystem::path localConfig() const;  // .../localconfig.json
+    std::filesystem::path certsDir() const;     // .../certs
+    std::filesystem::path tokensDir() const;    // .../tokens
+    // No root process creates a name in a directory another account can write. So socks/ and
+    // log/ belong to root, and each daemon that runs under an account of its own (himds,
+    // arcproxy: serviceAccount) has a directory of its own in each, which only it can write.
+    std::filesystem::path socketsDir() const; // .../socks (root)
+    // .../socks/<daemon> for a daemon with an account of its own, .../socks for the others.
+    std::filesystem::path socketDirFor(std::string_view daemon) const;
+    std::filesystem::path socketFor(std::string_view daemon) const; // <socketDirFor>/<daemon>.sock
+    std::filesystem::path logDir() const;                           // .../log (root)
+    // .../log/<name> for a daemon with an account of its own, .../log for the others.
+    std::filesystem::path logDirFor(std::string_view name) const;
+    // .../log/<name>.log: the documented name. For a daemon with an account of its own it is a
+    // symbolic link (made by root) to ownLogFile(name).
+    std::filesystem::path logFile(std::string_view name) const;
+    // The file process `name` writes: <logDirFor(name)>/<name>.log.
+    std::filesystem::path ownLogFile(std::string_view name) const;
+    std::filesystem::path binDir() const;         // /opt/azcmagent/bin
+    std::filesystem::path guestConfigDir() const; // /var/lib/GuestConfig
+    std::filesystem::path extensionsDir() const;  // /var/lib/waagent
+    std::filesystem::path downloadsDir() const;   // /opt/GC_Ext/downloads
     // Under guestConfigDir(): what the extension manager and gcservice keep and log.
     std::filesystem::path extensionLogsDir() const;    // .../extension_logs (per handler)
     std::filesystem::path extensionManagerLog() const; // .../ext_mgr_logs/gc_ext.log
@@ -36,6 +48,10 @@ public:
     std::filesystem::path guestConfigStateDir() const; // .../gc_state (assignments, packages)
     // The host's trust store bundle: never relocated, it is the host's, not the agent's.
     static std::filesystem::path systemTrustBundle(); // /etc/ssl/certs/ca-certificates.crt
+
+    // The account an installed daemon runs as when it is not root: "himds" for himds, "arcproxy"
+    // for arcproxy, nullopt for root's daemons (extservice, gcservice) and the CLI.
+    static std::optional<std::string_view> serviceAccount(std::string_view daemon);
 
 private:
     std::filesystem::path under(std::string_view absolute) const;

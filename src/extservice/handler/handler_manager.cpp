@@ -530,7 +530,7 @@ struct HandlerManager::Impl {
             }
             spdlog::warn("EXT_STEP_FAILED handler={} step={} code={} message={}",
                          journal.target.dirName(), toString(step.kind), outcome.code,
-                         log::sanitize(outcome.message));
+                         log::untrusted(outcome.message));
             const OnFailure policy = policyFor(journal, step.kind);
             if (policy == OnFailure::kContinue) {
                 swallowed.push_back(outcome.message);

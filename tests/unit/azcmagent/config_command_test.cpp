@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
 
 namespace azcm::cli {
 namespace {
@@ -417,6 +418,29 @@ TEST_F(ConfigCommandTest, ReloadReportNamesUpdatedAndStoppedServices) {
     for (std::size_t i = 1; i < 4; ++i) {
         EXPECT_EQ(document["services"][i]["status"], "notRunning");
     }
+}
+
+// A daemon's error text is another process's text: the CLI (root) logs and prints it cut and
+// escaped, so a compromised daemon can neither fill root's log (forcing its rotation) nor forge
+// lines in it.
+TEST_F(ConfigCommandTest, DaemonErrorTextIsCutAndEscapedBeforeItIsLogged) {
+    const std::string flood = "FORGED\n2026-01-01 info [azcmagent] CLI_EXIT code=0 \xe2\x80\xae" +
+                              std::string(4 * 1024 * 1024, 'x');
+    fake_.env().himds = [&](http::Verb, const std::string&, const std::string&,
+                            std::chrono::milliseconds) -> Result<http::Response> {
+        return answer(500, json{{"error", {{"code", "Bad"}, {"message", flood}}}}.dump());
+    };
+    auto result = run({"config", "set", "extensions.enabled", "false"});
+    EXPECT_EQ(result.code, 0);
+    spdlog::default_logger()->flush();
+    const auto log = fs::readFile(fake_.env().paths.logFile("azcmagent")).value();
+    EXPECT_LT(log.size(), 16U * 1024) << "the daemon's text reached the log uncut";
+    EXPECT_EQ(log.find("\n2026-01-01"), std::string::npos);
+    EXPECT_EQ(log.find("\xe2\x80\xae"), std::string::npos);
+    EXPECT_NE(log.find("CFG_RELOAD_REQUESTED daemon=himds status=failed HTTP 500 FORGED"),
+              std::string::npos)
+        << log.substr(0, 2000);
+    EXPECT_LT(result.out.size() + result.err.size(), 16U * 1024);
 }
 
 TEST_F(ConfigCommandTest, ADaemonErrorIsAWarningAndTheChangeStays) {

@@ -51,8 +51,10 @@ class LogsCommand : public ::testing::Test {
 protected:
     void SetUp() override {
         const auto& paths = fake.env().paths;
-        write(paths.logFile("himds"), "himds current line\n");
-        write(paths.logDir() / "himds.1.log", "himds rotated line\n");
+        // The installed layout: himds writes in its own directory, log/himds.log links there.
+        write(paths.ownLogFile("himds"), "himds current line\n");
+        write(paths.logDirFor("himds") / "himds.1.log", "himds rotated line\n");
+        stdfs::create_symlink("himds/himds.log", paths.logFile("himds"));
         write(paths.logFile("azcmagent"), "azcmagent line\n");
         write(paths.guestConfigAgentLog(), "gc agent line\n");
         write(paths.extensionManagerLog(), "ext manager line\n");
@@ -62,6 +64,8 @@ protected:
         // A symlink in a log directory must not pull a file from elsewhere into the zip.
         write(fake.root() / "elsewhere" / "shadow", "LINKED-6");
         stdfs::create_symlink(fake.root() / "elsewhere" / "shadow", paths.logDir() / "evil.log");
+        stdfs::create_symlink(fake.root() / "elsewhere" / "shadow",
+                              paths.logDirFor("himds") / "planted.log");
         write(paths.localConfig(), json{{"proxy.url", "http://arc:PROXY-PASS-1@proxy.local:3128"},
                                         {"extensions.enabled", true}}
                                        .dump());
@@ -121,6 +125,7 @@ TEST_F(LogsCommand, ZipHoldsLogsConfigStatusAndJournalWithoutAnySecret) {
         EXPECT_EQ(name.find("certs"), std::string::npos) << name;
         EXPECT_EQ(name.find("tokens"), std::string::npos) << name;
         EXPECT_EQ(name.find("evil"), std::string::npos) << name;
+        EXPECT_EQ(name.find("planted"), std::string::npos) << name;
         for (const auto& secret : kSecrets) {
             EXPECT_EQ(content.find(secret), std::string::npos) << secret << " in " << name;
         }

@@ -12,11 +12,35 @@ TEST(PathsTest, DefaultRootUsesPlatformPaths) {
     EXPECT_FALSE(paths.isSandbox());
     EXPECT_EQ(paths.agentConfig(), "/var/opt/azcmagent/agentconfig.json");
     EXPECT_EQ(paths.localConfig(), "/var/opt/azcmagent/localconfig.json");
-    EXPECT_EQ(paths.socketFor("himds"), "/var/opt/azcmagent/socks/himds.sock");
     EXPECT_EQ(paths.logFile("azcmagent"), "/var/opt/azcmagent/log/azcmagent.log");
     EXPECT_EQ(paths.tokensDir(), "/var/opt/azcmagent/tokens");
     EXPECT_EQ(paths.binDir(), "/opt/azcmagent/bin");
     EXPECT_EQ(paths.extensionsDir(), "/var/lib/waagent");
+}
+
+// socks/ and log/ are root's; himds and arcproxy, which run under accounts of their own, each
+// have a directory of their own in both, and the documented log names stay where they were.
+TEST(PathsTest, EachServiceAccountHasItsOwnSocketAndLogDirectory) {
+    Paths paths;
+    EXPECT_EQ(paths.socketsDir(), "/var/opt/azcmagent/socks");
+    EXPECT_EQ(paths.socketFor("himds"), "/var/opt/azcmagent/socks/himds/himds.sock");
+    EXPECT_EQ(paths.socketFor("arcproxy"), "/var/opt/azcmagent/socks/arcproxy/arcproxy.sock");
+    EXPECT_EQ(paths.socketFor("extservice"), "/var/opt/azcmagent/socks/extservice.sock");
+    EXPECT_EQ(paths.socketFor("gcservice"), "/var/opt/azcmagent/socks/gcservice.sock");
+    EXPECT_EQ(paths.socketDirFor("himds"), "/var/opt/azcmagent/socks/himds");
+    EXPECT_EQ(paths.socketDirFor("gcservice"), "/var/opt/azcmagent/socks");
+
+    EXPECT_EQ(paths.logFile("himds"), "/var/opt/azcmagent/log/himds.log");
+    EXPECT_EQ(paths.logFile("arcproxy"), "/var/opt/azcmagent/log/arcproxy.log");
+    EXPECT_EQ(paths.ownLogFile("himds"), "/var/opt/azcmagent/log/himds/himds.log");
+    EXPECT_EQ(paths.ownLogFile("arcproxy"), "/var/opt/azcmagent/log/arcproxy/arcproxy.log");
+    EXPECT_EQ(paths.ownLogFile("azcmagent"), "/var/opt/azcmagent/log/azcmagent.log");
+    EXPECT_EQ(paths.logDirFor("azcmagent"), paths.logDir());
+
+    EXPECT_EQ(Paths::serviceAccount("himds"), "himds");
+    EXPECT_EQ(Paths::serviceAccount("arcproxy"), "arcproxy");
+    EXPECT_FALSE(Paths::serviceAccount("extservice"));
+    EXPECT_FALSE(Paths::serviceAccount("azcmagent"));
 }
 
 TEST(PathsTest, RootPrefixesEveryPath) {

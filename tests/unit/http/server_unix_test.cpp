@@ -177,16 +177,43 @@ TEST_F(ServerUnixTest, RefusesParentDirectoryWritableByGroup) {
     EXPECT_FALSE(listen(server, group_dir / "x.sock"));
 }
 
-// The installed socks/ (root:azcmdaemons 1775): group members may create entries, and the
-// sticky bit keeps each entry to its creator.
-TEST_F(ServerUnixTest, AcceptsStickyGroupWritableParentDirectory) {
+// The socks/ of old installs (root:azcmdaemons 1775) let one daemon's account create names
+// beside another's socket: a socket directory must be its owner's alone.
+TEST_F(ServerUnixTest, RefusesStickyGroupWritableParentDirectory) {
     const auto shared_dir = dir_.path() / "socks";
     fs::create_directory(shared_dir);
     ASSERT_EQ(chmod(shared_dir.c_str(), 01775), 0);
     auto& server = add();
     auto result = listen(server, shared_dir / "x.sock");
+    ASSERT_FALSE(result);
+    EXPECT_NE(result.error().message.find("writable"), std::string::npos) << result.error().message;
+    EXPECT_FALSE(fs::exists(fs::symlink_status(shared_dir / "x.sock")));
+    EXPECT_FALSE(fs::exists(fs::symlink_status(shared_dir / "x.sock.lock")));
+}
+
+// A sandbox has no package to make each account's socket directory: the daemon makes its own.
+TEST_F(ServerUnixTest, MissingSocketDirectoryIsCreatedPrivate) {
+    const auto own_dir = dir_.path() / "socks" / "himds";
+    auto& server = add();
+    auto result = listen(server, own_dir / "himds.sock");
     ASSERT_TRUE(result) << result.error().message;
-    EXPECT_TRUE(fs::is_socket(shared_dir / "x.sock"));
+    struct stat info {};
+    ASSERT_EQ(lstat(own_dir.c_str(), &info), 0);
+    EXPECT_TRUE(S_ISDIR(info.st_mode));
+    EXPECT_EQ(info.st_mode & 07777, 0755U);
+    EXPECT_EQ(info.st_uid, geteuid());
+    EXPECT_TRUE(ipc::call(own_dir / "himds.sock", Verb::get, "/status"));
+}
+
+// A lock file under the lock's name that is a link is refused, not followed or created through.
+TEST_F(ServerUnixTest, RefusesALinkedLockFile) {
+    fs::create_symlink(dir_.path() / "elsewhere", dir_.path() / "himds.sock.lock");
+    auto& server = add();
+    auto result = listen(server, socket_);
+    ASSERT_FALSE(result);
+    EXPECT_NE(result.error().message.find("symbolic link"), std::string::npos)
+        << result.error().message;
+    EXPECT_FALSE(fs::exists(dir_.path() / "elsewhere"));
 }
 
 // Sticky or not, a directory anyone may write to (such as /tmp) is no place for a control socket.
@@ -211,6 +238,31 @@ TEST_F(ServerUnixTest, RefusesSymlinkedParentDirectory) {
     ASSERT_FALSE(result);
     EXPECT_NE(result.error().message.find("symbolic link"), std::string::npos)
         << result.error().message;
+}
+
+// The client expects root, the daemon's own account (named by the socket) and its own user.
+TEST(IpcCall, ExpectedServerOfADaemonSocket) {
+    const auto expected = ipc::expectedServerFor("/var/opt/azcmagent/socks/himds/himds.sock");
+    EXPECT_NE(std::find(expected.uids.begin(), expected.uids.end(), 0U), expected.uids.end());
+    EXPECT_NE(std::find(expected.uids.begin(), expected.uids.end(), geteuid()),
+              expected.uids.end());
+    EXPECT_NE(expected.description.find("root or himds"), std::string::npos)
+        << expected.description;
+    const auto root_daemon = ipc::expectedServerFor("/var/opt/azcmagent/socks/gcservice.sock");
+    EXPECT_EQ(root_daemon.description.find("himds"), std::string::npos) << root_daemon.description;
+}
+
+TEST(IpcCall, ServerOfAnotherUserIsRefusedByName) {
+    const ipc::ExpectedServer expected{{0, 4242}, "root or test"};
+    EXPECT_TRUE(ipc::checkServer("/run/x/himds.sock", 4242, expected));
+    EXPECT_TRUE(ipc::checkServer("/run/x/himds.sock", 0, expected));
+    auto refused = ipc::checkServer("/run/x/himds.sock", 4343, expected);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, exitcode::kHimdsCommunication);
+    EXPECT_NE(refused.error().message.find("/run/x/himds.sock"), std::string::npos);
+    EXPECT_NE(refused.error().message.find("uid 4343"), std::string::npos)
+        << refused.error().message;
+    EXPECT_NE(refused.error().message.find("root or test"), std::string::npos);
 }
 
 TEST(IpcCall, MissingSocketIsUnreachable) {
