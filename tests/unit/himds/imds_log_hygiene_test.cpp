@@ -24,9 +24,10 @@ using nlohmann::json;
 
 constexpr const char* kTarget =
     "/metadata/identity/oauth2/token?api-version=2019-11-01&resource=https://vault.azure.net";
-// A caller-chosen field: a bidi override (U+202E), a forged line and 6 KB of filler.
+// A caller-chosen field: a bidi override (U+202E), a tab, what looks like a log line, and 6 KB
+// of filler. (HTTP itself refuses CR and LF in a header value.)
 const std::string kHostileClientId = "app\xe2\x80\xae"
-                                     "fdp.exe\n2026-01-01T00:00:00 info [himds] FORGED_EVENT " +
+                                     "fdp.exe\t2026-01-01T00:00:00 info [himds] FORGED_EVENT " +
                                      std::string(6000, 'c');
 
 class ImdsLogHygieneTest : public ::testing::Test {
