@@ -140,6 +140,12 @@ TEST_F(ErrorsTest, NonRootCallerIs18ButMayShow) {
     auto show = sandbox_.azcmagent({"show"}, uid);
     EXPECT_EQ(show.exit_code, 0) << show.out << show.err;
     EXPECT_NE(show.out.find("Agent Status"), std::string::npos) << show.out;
+    // Reading commands do not need root's log (log/ is root's alone): they run without it,
+    // without a complaint.
+    EXPECT_EQ(show.err.find("cannot open log file"), std::string::npos) << show.err;
+    auto get = sandbox_.azcmagent({"config", "get", "extensions.enabled"}, uid);
+    EXPECT_EQ(get.exit_code, 0) << get.out << get.err;
+    EXPECT_EQ(get.err.find("cannot open log file"), std::string::npos) << get.err;
 }
 
 } // namespace

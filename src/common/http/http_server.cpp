@@ -1,6 +1,7 @@
 #include "http/http_server.hpp"
 
 #include "fs/atomic_file.hpp"
+#include "log/rate_limited_log.hpp"
 #include "platform/private_directory.hpp"
 
 #include <atomic>
@@ -85,6 +86,8 @@ struct UnixListener {
     asio::steady_timer retry_timer;
     std::filesystem::path path;
     int lock_fd = -1;
+    // Out of descriptors, accept fails every retry: a few lines a minute say so.
+    log::RateLimitedLog accept_errors;
 };
 
 std::string describe(const ErrorCode& ec) {
@@ -568,8 +571,10 @@ void acceptUnix(const std::shared_ptr<ServerCore>& core,
                 return;
             }
             if (ec) {
-                spdlog::warn("HTTP_ERROR accept on {} failed: {}", listener->path.string(),
-                             describe(ec));
+                if (const auto suppressed = listener->accept_errors.admit()) {
+                    spdlog::warn("HTTP_ERROR accept on {} failed: {} suppressed={}",
+                                 listener->path.string(), describe(ec), *suppressed);
+                }
                 retryAcceptLater(core, listener, acceptUnix);
                 return;
             }
