@@ -14,6 +14,7 @@
 #include "identity_files.hpp"
 #include "imds_request.hpp"
 #include "instance_metadata.hpp"
+#include "key_readers.hpp"
 #include "paths/paths.hpp"
 #include "platform/machine_facts.hpp"
 #include "rate_limiter.hpp"
@@ -40,9 +41,6 @@
 namespace azcm::himds {
 
 inline constexpr std::uint16_t kDefaultImdsPort = 40342;
-// Defaults of the IMDS rate limits (docs/imds.md). The identity route follows Azure's IMDS.
-inline constexpr RateLimit kTokenRouteLimit{20, 20, 5};
-inline constexpr RateLimit kMetadataRouteLimit{100, 100, 20};
 
 struct HimdsOptions {
     std::chrono::seconds heartbeat_interval = kDefaultHeartbeatInterval;
@@ -176,6 +174,7 @@ private:
     boost::asio::steady_timer heartbeat_timer_;
     boost::asio::steady_timer challenge_timer_;
     ChallengeStore challenges_;
+    KeyReaders key_readers_;
     std::shared_ptr<RateLimiter> token_limiter_;
     std::shared_ptr<RateLimiter> metadata_limiter_;
     std::shared_ptr<CredentialSlot> credentials_ = std::make_shared<CredentialSlot>();
