@@ -94,9 +94,9 @@ TEST_P(SocketOwnerTest, AnUnknownPairHasNoOwner) {
 INSTANTIATE_TEST_SUITE_P(BothMethods,
                          SocketOwnerTest,
                          ::testing::Values(Method::kNetlink, Method::kProcNet),
-                         [](const auto& info) {
-                             return info.param == Method::kNetlink ? std::string("Netlink")
-                                                                   : std::string("ProcNet");
+                         [](const ::testing::TestParamInfo<Method>& case_info) {
+                             return case_info.param == Method::kNetlink ? std::string("Netlink")
+                                                                        : std::string("ProcNet");
                          });
 
 TEST(SocketOwner, MixedAddressFamiliesAreAnError) {
