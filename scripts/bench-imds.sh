@@ -16,6 +16,11 @@
 #                                         also repeats the token exchanges while two processes spin
 #                                         at a 5% cap in the cgroups of gcservice and of an
 #                                         extension (cpu_cap_bench hold; needs writable cgroups)
+#   bash scripts/bench-imds.sh --slot-attack
+#                                         instead of the above: himds with its rate limits on, and
+#                                         a legitimate client's latency with and without another
+#                                         uid (azcmtest-slots, created when missing) holding every
+#                                         connection slot it is allowed (imds_slot_bench)
 #
 # Environment: BIN_DIR (default <repo>/build/bin; built with scripts/build.sh when missing there),
 #              BENCH_DURATION (seconds per measured run, overrides the default and --quick).
@@ -33,6 +38,7 @@ warmup=2
 idle_settle=5
 realtime=0
 capped_load=0
+slot_attack=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick)
@@ -47,8 +53,11 @@ while [ $# -gt 0 ]; do
     --capped-load)
       capped_load=1
       ;;
+    --slot-attack)
+      slot_attack=1
+      ;;
     -h | --help)
-      sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -85,17 +94,22 @@ fail() {
   exit 1
 }
 
-for tool in wrk nginx curl jq awk pgrep chrt; do
+tools=(curl jq awk pgrep chrt)
+if [ "$slot_attack" -eq 0 ]; then
+  tools+=(wrk nginx)
+fi
+for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null ||
     fail "'$tool' is not installed (Debian packages: wrk nginx-light curl jq procps util-linux)"
 done
 [ "$(id -u)" -eq 0 ] || fail "run as root: azcmagent connect refuses other users, also in a sandbox"
 [ -r "$exchange_script" ] || fail "missing $exchange_script"
-nginx_bin="$(command -v nginx)"
+nginx_bin="$(command -v nginx || true)"
 
-if [ ! -x "$bin_dir/himds" ] || [ ! -x "$bin_dir/arc-emulator" ] || [ ! -x "$bin_dir/azcmagent" ]; then
+if [ ! -x "$bin_dir/himds" ] || [ ! -x "$bin_dir/arc-emulator" ] || [ ! -x "$bin_dir/azcmagent" ] ||
+  { [ "$slot_attack" -eq 1 ] && [ ! -x "$bin_dir/imds_slot_bench" ]; }; then
   if [ -n "${BIN_DIR:-}" ]; then
-    fail "BIN_DIR=$bin_dir lacks himds, arc-emulator or azcmagent"
+    fail "BIN_DIR=$bin_dir lacks himds, arc-emulator, azcmagent or imds_slot_bench"
   fi
   echo "== building (no binaries in $bin_dir)"
   bash "$repo/scripts/build.sh" default
@@ -106,6 +120,7 @@ load_at_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/azcm-bench.XXXXXX")"
 chmod 0755 "$work"
 pids_to_stop=()
+created_user=""
 
 cleanup() {
   local status=$?
@@ -123,6 +138,9 @@ cleanup() {
     fi
     wait "$pid" 2>/dev/null || true
   done
+  if [ -n "$created_user" ]; then
+    userdel "$created_user" 2>/dev/null || true
+  fi
   rm -rf "$work"
   exit "$status"
 }
@@ -155,9 +173,13 @@ emulator_pid="$!"
 wait_for 100 "$emulator_pid" test -s "$work/emulator/cloud.json" ||
   { cat "$work/emulator.log" >&2; fail "arc-emulator did not start"; }
 
-# Limits off (a benchmark measures the server, not the limiter); the heartbeat is pushed out of
-# the measured window.
-AZCM_IMDS_RATE_LIMIT=off AZCM_IMDS_PORT=0 AZCM_HEARTBEAT_INTERVAL=3600 \
+# Limits off (a benchmark measures the server, not the limiter), except for --slot-attack, which
+# measures himds as shipped; the heartbeat is pushed out of the measured window.
+rate_limits=off
+if [ "$slot_attack" -eq 1 ]; then
+  rate_limits=on
+fi
+AZCM_IMDS_RATE_LIMIT="$rate_limits" AZCM_IMDS_PORT=0 AZCM_HEARTBEAT_INTERVAL=3600 \
   "${scheduling[@]}" "$bin_dir/himds" >"$work/himds.out" 2>&1 &
 pids_to_stop+=("$!")
 himds_pid="$!"
@@ -199,6 +221,29 @@ MSFT_ARC_TEST=true "$bin_dir/azcmagent" connect --config "$work/connect-config.j
   --cloud-config "$cloud" --subscription-id "$subscription" --resource-group bench-rg \
   --location westeurope --resource-name bench-imds >"$work/connect.log" 2>&1 ||
   { cat "$work/connect.log" >&2; fail "azcmagent connect failed"; }
+
+# --- slot attack ------------------------------------------------------------------------------
+if [ "$slot_attack" -eq 1 ]; then
+  attacker=azcmtest-slots
+  if ! id "$attacker" >/dev/null 2>&1; then
+    useradd --system --no-create-home --shell /usr/sbin/nologin "$attacker"
+    created_user="$attacker"
+  fi
+  samples=400
+  if [ -n "${BENCH_DURATION:-}" ]; then
+    samples=$((BENCH_DURATION * 40)) # one request every 25 ms
+  elif [ "$rounds" -eq 1 ]; then
+    samples=120
+  fi
+  echo "== slot attack: ${samples} legitimate requests per phase"
+  echo "himds $(jq -r .version <<<"$(himds_status)" 2>/dev/null || echo) from $bin_dir, rate limits on"
+  echo "machine: $(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo);" \
+    "load average at start ${load_at_start}"
+  "${scheduling[@]}" "$bin_dir/imds_slot_bench" --port "$imds_port" --attacker "$attacker" \
+    --samples "$samples"
+  echo "load average at end $(cut -d' ' -f1-3 /proc/loadavg)"
+  exit 0
+fi
 
 # --- memory figures -------------------------------------------------------------------------
 # Prints "<Rss kB> <Pss kB> <Private kB>" of a process from smaps_rollup.

@@ -39,6 +39,8 @@ namespace {
 
 constexpr std::uint32_t kMaxRequestHeaderBytes = 8 * 1024;
 constexpr std::size_t kPumpBufferBytes = 16 * 1024;
+// What a refused client may still send while its 503 goes out.
+constexpr std::size_t kMaxDiscardedBytes = 64 * 1024;
 
 // Hop-by-hop and proxy headers a forwarded plain-HTTP request must not carry on.
 constexpr std::array kDroppedHeaders = {bhttp::field::proxy_authorization,
@@ -64,10 +66,16 @@ std::string errorAnswer(int status, std::string_view reason, const std::string& 
 
 struct ProxyListener::Impl : std::enable_shared_from_this<Impl> {
     Impl(asio::io_context& io_context, ProxyListenerOptions opts)
-        : io(io_context), options(std::move(opts)) {}
+        : io(io_context), options(std::move(opts)),
+          slots(http::ConnectionSlots::create(
+              "arcproxy",
+              {options.max_connections, options.max_connections_per_uid, std::chrono::seconds(1)},
+              options.peer_uid_lookup)) {}
 
     asio::io_context& io;
     ProxyListenerOptions options;
+    // Tunnels and forwarded requests are never idle keep-alives: no connection is evicted.
+    std::shared_ptr<http::ConnectionSlots> slots;
     std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
     std::set<std::shared_ptr<tcp::socket>> open_sockets; // closed by stop()
     ProxyCounters counters;
@@ -108,21 +116,70 @@ struct ProxyListener::Impl : std::enable_shared_from_this<Impl> {
                 continue;
             }
             ++counters.accepted;
-            if (counters.active >= options.max_connections) {
+            const auto local = socket.local_endpoint(ec);
+            const auto remote = ec ? tcp::endpoint() : socket.remote_endpoint(ec);
+            if (ec) {
+                continue; // already gone
+            }
+            const auto peer = slots->identifyTcpPeer(local, remote);
+            if (peer.gone) {
+                continue; // the client closed its socket before we asked: nobody to answer
+            }
+            auto admission = slots->admit(peer.uid, {});
+            auto client = std::make_shared<tcp::socket>(std::move(socket));
+            if (!admission.slot) {
                 ++counters.refused;
-                const auto answer =
-                    errorAnswer(503, "Service Unavailable", "arcproxy: too many connections");
-                ErrorCode ignored;
-                asio::write(socket, asio::buffer(answer), ignored);
+                if (admission.refusal) {
+                    asio::co_spawn(io,
+                                   self->refuse(client, admission.retry_after,
+                                                std::shared_ptr<http::ConnectionSlots::Refusal>(
+                                                    std::move(admission.refusal))),
+                                   asio::detached);
+                }
                 continue;
             }
-            socket.set_option(tcp::no_delay(true), ec);
-            auto client = std::make_shared<tcp::socket>(std::move(socket));
-            asio::co_spawn(io, self->serve(client), asio::detached);
+            client->set_option(tcp::no_delay(true), ec);
+            asio::co_spawn(io,
+                           self->serve(client, std::shared_ptr<http::ConnectionSlots::Slot>(
+                                                   std::move(admission.slot))),
+                           asio::detached);
         }
     }
 
-    asio::awaitable<void> serve(std::shared_ptr<tcp::socket> client_socket) {
+    // No slot is free: 503 with Retry-After, then the client's bytes are read and dropped for a
+    // moment so that closing does not reset the connection under the answer.
+    asio::awaitable<void> refuse(std::shared_ptr<tcp::socket> client,
+                                 std::chrono::seconds retry_after,
+                                 std::shared_ptr<http::ConnectionSlots::Refusal> refusal) {
+        auto self = shared_from_this();
+        track(client);
+        const std::string_view body = "arcproxy: too many connections; retry later\n";
+        auto answer = std::make_shared<std::string>(
+            statusLine(503, "Service Unavailable") +
+            "Content-Type: text/plain\r\nRetry-After: " + std::to_string(retry_after.count()) +
+            "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" +
+            std::string(body));
+        auto discarded = std::make_shared<std::array<char, 1024>>();
+        {
+            Deadline deadline(io, *client, std::chrono::seconds(2));
+            ErrorCode ec;
+            co_await asio::async_write(*client, asio::buffer(*answer),
+                                       asio::redirect_error(asio::use_awaitable, ec));
+            client->shutdown(tcp::socket::shutdown_send, ec);
+            std::size_t total = 0;
+            while (!ec && total < kMaxDiscardedBytes) {
+                total += co_await client->async_read_some(
+                    asio::buffer(*discarded), asio::redirect_error(asio::use_awaitable, ec));
+            }
+        }
+        ErrorCode ignored;
+        client->close(ignored);
+        untrack(client);
+        refusal.reset();
+    }
+
+    asio::awaitable<void> serve(std::shared_ptr<tcp::socket> client_socket,
+                                std::shared_ptr<http::ConnectionSlots::Slot> slot) {
         auto self = shared_from_this();
         ++counters.active;
         track(client_socket);
@@ -166,6 +223,7 @@ struct ProxyListener::Impl : std::enable_shared_from_this<Impl> {
         untrack(client_socket);
         untrack(upstream_socket);
         --counters.active;
+        slot.reset();
     }
 
     // A deadline for one awaited step on `socket`: closes it if the step takes too long.

@@ -3,9 +3,11 @@
 // HTTPS, and absolute-form `http://` requests, forwarded directly or through the upstream proxy
 // (`proxy.url` / HTTPS_PROXY) in force. Destinations are checked (destination_policy.hpp) before
 // any connection is made. Every connection has a deadline to send its request head and to get
-// connected, then an idle timeout; the number of connections is bounded.
+// connected, then an idle timeout; the number of connections is bounded, in total and per local
+// user (http/connection_slots.hpp), and a refused connection gets 503 with Retry-After.
 #include "destination_policy.hpp"
 #include "error.hpp"
+#include "http/connection_slots.hpp"
 #include "http/proxy_url.hpp"
 
 #include <atomic>
@@ -22,7 +24,11 @@ namespace azcm::arcproxy {
 
 struct ProxyListenerOptions {
     DestinationRules rules;
-    std::size_t max_connections = 256;
+    std::uint32_t max_connections = 256;
+    // Connections one local uid may hold (the owner of the client's socket, from the kernel).
+    std::uint32_t max_connections_per_uid = 64;
+    // Replaces the kernel's answer to "who owns this client" (tests).
+    http::PeerUidLookup peer_uid_lookup;
     std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
     std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)};
     // The upstream proxy at the moment a connection starts (nullopt: direct). Called on the io

@@ -107,10 +107,12 @@ HimdsService::HimdsService(boost::asio::io_context& io,
       client_(std::move(client)), files_(paths_.certsDir()), heartbeat_timer_(io),
       challenge_timer_(io),
       challenges_(paths_.tokensDir(), options_.token_group, options_.challenge_clock),
-      token_limiter_(RateLimiter::create(
-          options_.imds_rate_limits ? std::optional<RateLimit>(kTokenRouteLimit) : std::nullopt)),
+      key_readers_(options_.privileged_uid, options_.token_group),
+      token_limiter_(RateLimiter::create(options_.imds_rate_limits
+                                             ? std::optional<RouteLimits>(kTokenRouteLimits)
+                                             : std::nullopt)),
       metadata_limiter_(RateLimiter::create(options_.imds_rate_limits
-                                                ? std::optional<RateLimit>(kMetadataRouteLimit)
+                                                ? std::optional<RouteLimits>(kMetadataRouteLimits)
                                                 : std::nullopt)) {}
 
 HimdsService::~HimdsService() = default;

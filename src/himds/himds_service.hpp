@@ -15,6 +15,7 @@
 #include "imds_request.hpp"
 #include "instance_metadata.hpp"
 #include "log/rate_limited_log.hpp"
+#include "key_readers.hpp"
 #include "paths/paths.hpp"
 #include "platform/machine_facts.hpp"
 #include "rate_limiter.hpp"
@@ -41,9 +42,6 @@
 namespace azcm::himds {
 
 inline constexpr std::uint16_t kDefaultImdsPort = 40342;
-// Defaults of the IMDS rate limits (docs/imds.md). The identity route follows Azure's IMDS.
-inline constexpr RateLimit kTokenRouteLimit{20, 20, 5};
-inline constexpr RateLimit kMetadataRouteLimit{100, 100, 20};
 
 struct HimdsOptions {
     std::chrono::seconds heartbeat_interval = kDefaultHeartbeatInterval;
@@ -180,6 +178,7 @@ private:
     boost::asio::steady_timer heartbeat_timer_;
     boost::asio::steady_timer challenge_timer_;
     ChallengeStore challenges_;
+    KeyReaders key_readers_;
     std::shared_ptr<RateLimiter> token_limiter_;
     std::shared_ptr<RateLimiter> metadata_limiter_;
     // Lines any local caller can cause, each kept from flooding the log (thread-safe).

@@ -15,9 +15,12 @@ namespace {
 
 using nlohmann::json;
 
-// Bounds for a GET-only API: nothing legitimate sends a body, and SDK headers are small.
-constexpr http::ServerLimits kImdsLimits{8 * 1024, 4 * 1024, std::chrono::seconds(10),
-                                         std::chrono::seconds(30), 512};
+// Bounds for a GET-only API: nothing legitimate sends a body, and SDK headers are small. Every
+// caller is a local user: one uid may hold an eighth of the connections, so that holding slots
+// takes eight accounts and the rest stay free for everyone else.
+constexpr http::ServerLimits kImdsLimits{
+    8 * 1024, 4 * 1024, std::chrono::seconds(10), std::chrono::seconds(30),
+    512,      64,       std::chrono::seconds(1)};
 // A few free ports are tried when port 0 must be bound on both loopback addresses.
 constexpr int kFreePortAttempts = 16;
 
@@ -136,7 +139,8 @@ void HimdsService::handleImdsRequest(http::Request&& request,
     }
     const ImdsCall& call = std::get<ImdsCall>(parsed);
     auto& limiter = call.route == ImdsRoute::kToken ? token_limiter_ : metadata_limiter_;
-    auto decision = limiter->admit();
+    // The uid is the kernel's (the owner of the client's socket); budgets are kept per uid.
+    auto decision = limiter->admit(Caller{peer.uid, key_readers_.contains(peer.uid)});
     if (!decision.admission) {
         respond(reply.tooMany(decision.retry_after,
                               "Too many requests; retry after the time in Retry-After."));

@@ -1,13 +1,21 @@
 #pragma once
-// Per-route admission control for the IMDS listener (issue: never a 5xx because of load): a token
-// bucket bounds the request rate and a counter bounds requests in progress. A refused request is
-// answered 429 with Retry-After. Thread-safe.
+// Per-route admission control for the IMDS listener (never a 5xx because of load): token buckets
+// bound the request rate and counters bound the requests in progress, both per caller uid and
+// per group of callers, so that no uid can spend another's budget. A refused request is answered
+// 429 with Retry-After. Thread-safe.
+//
+// The two groups each have the route's whole budget: the accounts that may read challenge keys
+// (root, himds, members of group himds) and everyone else. A flood by other users therefore never
+// reaches the first group, and one uid may use at most its own per-uid budget (set to half of the
+// group's), which leaves the rest of its group at least the other half.
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 
 namespace azcm::himds {
 
@@ -17,14 +25,32 @@ struct RateLimit {
     std::uint32_t max_concurrent = 5; // requests admitted and not yet answered
 };
 
+struct RouteLimits {
+    RateLimit per_group; // all callers of one group together
+    RateLimit per_uid;   // one caller uid
+};
+
+// Defaults of the IMDS rate limits (docs/imds.md). Per group, the identity route follows Azure's
+// IMDS (20 per second, 5 at once); one uid gets half of its group's budget.
+inline constexpr RouteLimits kTokenRouteLimits{{20, 20, 5}, {10, 10, 3}};
+inline constexpr RouteLimits kMetadataRouteLimits{{100, 100, 20}, {50, 50, 10}};
+
+struct Caller {
+    // From the kernel; nullopt when unknown (such callers share one budget, in the other group).
+    std::optional<std::uint32_t> uid;
+    // Root, himds or a member of group himds.
+    bool key_reader = false;
+};
+
 class RateLimiter : public std::enable_shared_from_this<RateLimiter> {
 public:
     using Clock = std::function<std::chrono::steady_clock::time_point()>;
 
-    // Held while a request is in progress; the destructor frees the concurrency slot.
+    // Held while a request is in progress; the destructor frees the concurrency slots.
     class Admission {
     public:
-        explicit Admission(std::shared_ptr<RateLimiter> owner) : owner_(std::move(owner)) {}
+        Admission(std::shared_ptr<RateLimiter> owner, std::size_t group, std::uint64_t uid_key)
+            : owner_(std::move(owner)), group_(group), uid_key_(uid_key) {}
         ~Admission();
         Admission(const Admission&) = delete;
         Admission& operator=(const Admission&) = delete;
@@ -33,6 +59,8 @@ public:
 
     private:
         std::shared_ptr<RateLimiter> owner_;
+        std::size_t group_;
+        std::uint64_t uid_key_;
     };
 
     struct Decision {
@@ -40,23 +68,34 @@ public:
         std::chrono::seconds retry_after{0};  // when refused: whole seconds, at least 1
     };
 
-    // `limit` empty: everything is admitted (the documented switch for benchmarks).
+    // `limits` empty: everything is admitted (the documented switch for benchmarks).
     static std::shared_ptr<RateLimiter> create(
-        std::optional<RateLimit> limit,
+        std::optional<RouteLimits> limits,
         Clock clock = [] { return std::chrono::steady_clock::now(); });
 
-    Decision admit();
+    Decision admit(const Caller& caller);
     std::uint32_t inProgress() const;
+    // Callers whose buckets are kept (full, idle buckets are dropped as they are equal to new).
+    std::size_t trackedUids() const;
 
 private:
-    RateLimiter(std::optional<RateLimit> limit, Clock clock);
-    void release();
+    struct Bucket {
+        double tokens = 0;
+        std::chrono::steady_clock::time_point refilled{};
+        std::uint32_t in_progress = 0;
+    };
 
-    std::optional<RateLimit> limit_;
+    RateLimiter(std::optional<RouteLimits> limits, Clock clock);
+    void release(std::size_t group, std::uint64_t uid_key);
+    Bucket freshBucket(const RateLimit& limit, std::chrono::steady_clock::time_point now) const;
+    void pruneIdleUidsLocked(std::chrono::steady_clock::time_point now);
+
+    std::optional<RouteLimits> limits_;
     Clock clock_;
     mutable std::mutex mutex_;
-    double tokens_ = 0;
-    std::chrono::steady_clock::time_point refilled_{};
+    std::array<Bucket, 2> groups_{};
+    std::unordered_map<std::uint64_t, Bucket> uids_;
+    std::size_t prune_above_;
     std::uint32_t in_progress_ = 0;
 };
 

@@ -3,6 +3,7 @@
 #include "fs/atomic_file.hpp"
 #include "log/rate_limited_log.hpp"
 #include "platform/private_directory.hpp"
+#include "http/connection_slots.hpp"
 
 #include <atomic>
 #include <cerrno>
@@ -68,6 +69,10 @@ public:
     // Must run on executor().
     virtual void close() = 0;
     virtual asio::any_io_executor executor() = 0;
+    // Before start(): the outcome of admission (a slot, or a refusal to answer).
+    virtual void admitted(ConnectionSlots::Admission admission) = 0;
+    virtual std::optional<std::uint32_t> peerUid() const = 0;
+    virtual void start() = 0;
 };
 
 struct TcpListener {
@@ -100,15 +105,23 @@ std::string systemError(int error_number) {
 
 class ServerCore : public std::enable_shared_from_this<ServerCore> {
 public:
-    ServerCore(asio::any_io_executor executor_in, Handler handler_in, ServerLimits limits_in)
-        : executor(std::move(executor_in)), handler(std::move(handler_in)), limits(limits_in) {}
+    ServerCore(asio::any_io_executor executor_in,
+               Handler handler_in,
+               ServerLimits limits_in,
+               PeerUidLookup lookup)
+        : executor(std::move(executor_in)), handler(std::move(handler_in)), limits(limits_in),
+          slots(ConnectionSlots::create(
+              "http",
+              {limits.max_connections, limits.max_connections_per_uid, limits.retry_after},
+              std::move(lookup))) {}
 
     bool isStopped() const { return stopped.load(); }
 
-    // Registers a live session, or refuses it when max_connections are open.
+    // Registers a live session so that stop() can close it; refused once stopped. Slots (the
+    // connection limits) are ConnectionSlots' business.
     std::optional<std::uint64_t> registerSession(const std::weak_ptr<SessionBase>& session) {
         const std::lock_guard lock(mutex);
-        if (stopped.load() || sessions.size() >= limits.max_connections) {
+        if (stopped.load()) {
             return std::nullopt;
         }
         const auto id = next_session_id++;
@@ -134,10 +147,12 @@ public:
 
     void startTcpSession(tcp::socket socket, const std::shared_ptr<asio::ssl::context>& tls);
     void startUnixSession(UnixProtocol::socket socket);
+    template <class SessionType> void admitAndStart(const std::shared_ptr<SessionType>& session);
 
     asio::any_io_executor executor;
     Handler handler;
     ServerLimits limits;
+    std::shared_ptr<ConnectionSlots> slots;
     std::atomic<bool> stopped{false};
     std::mutex mutex;
     std::uint64_t next_session_id = 0;
@@ -179,15 +194,19 @@ public:
 
     void close() override { closeNow(); }
 
+    void admitted(ConnectionSlots::Admission admission) override {
+        slot_ = std::move(admission.slot);
+        refusal_ = std::move(admission.refusal);
+        retry_after_ = admission.retry_after;
+    }
+
+    std::optional<std::uint32_t> peerUid() const override { return peer_.uid; }
+
     // Runs on the session's executor.
-    void start() {
+    void start() override {
         id_ = server_->registerSession(this->weak_from_this());
-        if (!id_) {
-            if (!server_->isStopped()) {
-                spdlog::warn("HTTP_CONN_REFUSED peer={} reason=max_connections({})", peerName(),
-                             server_->limits.max_connections);
-            }
-            closeNow();
+        if (!id_ || (!slot_ && !refusal_)) {
+            closeNow(); // stopped, or refused with too many refusals already being answered
             return;
         }
         if constexpr (kIsTls<Stream>) {
@@ -217,6 +236,10 @@ private:
             closeNow();
             return;
         }
+        if (!slot_) {
+            answerRefusal();
+            return;
+        }
         if constexpr (kIsTls<Stream>) {
             SSL* ssl = stream_.native_handle();
             X509* certificate = SSL_get1_peer_certificate(ssl);
@@ -237,15 +260,36 @@ private:
         waitForRequest(true);
     }
 
+    // No slot is free: 503 with Retry-After instead of a silent close, without reading the
+    // request (the linger that follows discards it).
+    void answerRefusal() {
+        Response response{Status::service_unavailable, 11};
+        response.set(Field::content_type, "application/json; charset=utf-8");
+        response.set(Field::retry_after, std::to_string(retry_after_.count()));
+        response.body() = R"({"error":"service_unavailable","error_description":")"
+                          R"(Too many connections; retry after the time in Retry-After."})";
+        writeResponse(std::move(response), true);
+    }
+
     // Waits for the first byte of the next request: the first request of a connection must come
     // within request_timeout, later ones within idle_timeout.
     void waitForRequest(bool first) {
         if (closed_) {
             return;
         }
+        if constexpr (!kIsTls<Stream>) {
+            if (first && !slot_) {
+                answerRefusal();
+                return;
+            }
+        }
         if (buffer_.size() > 0) {
             readRequest();
             return;
+        }
+        if (!first) {
+            // Answered and waiting: the connection may give its slot to a newcomer.
+            slot_->setIdle(true);
         }
         armTimer(first ? server_->limits.request_timeout : server_->limits.idle_timeout);
         stream_.async_read_some(
@@ -259,6 +303,7 @@ private:
         if (closed_) {
             return;
         }
+        slot_->setIdle(false);
         if (ec) {
             closeNow();
             return;
@@ -435,6 +480,8 @@ private:
         auto& socket = beast::get_lowest_layer(stream_);
         socket.shutdown(asio::socket_base::shutdown_both, ignored);
         socket.close(ignored);
+        slot_.reset();
+        refusal_.reset();
     }
 
     std::shared_ptr<ServerCore> server_;
@@ -446,6 +493,9 @@ private:
     std::optional<Response> response_;
     PeerInfo peer_;
     std::optional<std::uint64_t> id_;
+    std::unique_ptr<ConnectionSlots::Slot> slot_;
+    std::unique_ptr<ConnectionSlots::Refusal> refusal_; // while a refusal is answered
+    std::chrono::seconds retry_after_{0};
     bool closed_ = false;
     bool keep_alive_ = false;
     std::size_t lingered_bytes_ = 0;
@@ -459,24 +509,40 @@ std::string endpointText(const tcp::endpoint& endpoint) {
     return address.to_string() + ":" + std::to_string(endpoint.port());
 }
 
+// Admission runs on the accepting thread, before the session's first step; an evicted session
+// is closed on its own executor.
+template <class SessionType>
+void ServerCore::admitAndStart(const std::shared_ptr<SessionType>& session) {
+    std::weak_ptr<SessionBase> weak = session;
+    session->admitted(slots->admit(session->peerUid(), [weak] {
+        if (auto victim = weak.lock()) {
+            asio::dispatch(victim->executor(), [victim] { victim->close(); });
+        }
+    }));
+    asio::dispatch(session->executor(), [session] { session->start(); });
+}
+
 void ServerCore::startTcpSession(tcp::socket socket,
                                  const std::shared_ptr<asio::ssl::context>& tls) {
     PeerInfo peer;
     ErrorCode ec;
     const auto remote = socket.remote_endpoint(ec);
+    const auto local = ec ? tcp::endpoint() : socket.local_endpoint(ec);
     if (ec) {
         return; // already gone
     }
+    const auto identity = slots->identifyTcpPeer(local, remote);
+    if (identity.gone) {
+        return; // the client closed its socket before we asked: nobody to answer
+    }
+    peer.uid = identity.uid;
     peer.remote_address = endpointText(remote);
-    auto executor_of_socket = socket.get_executor();
     if (tls) {
-        auto session = std::make_shared<Session<TlsStream>>(shared_from_this(), std::move(socket),
-                                                            tls, std::move(peer));
-        asio::dispatch(executor_of_socket, [session] { session->start(); });
+        admitAndStart(std::make_shared<Session<TlsStream>>(shared_from_this(), std::move(socket),
+                                                           tls, std::move(peer)));
     } else {
-        auto session = std::make_shared<Session<tcp::socket>>(shared_from_this(), std::move(socket),
-                                                              std::move(peer));
-        asio::dispatch(executor_of_socket, [session] { session->start(); });
+        admitAndStart(std::make_shared<Session<tcp::socket>>(shared_from_this(), std::move(socket),
+                                                             std::move(peer)));
     }
 }
 
@@ -512,10 +578,8 @@ void ServerCore::startUnixSession(UnixProtocol::socket socket) {
     peer.pid = credentials.pid;
     peer.groups = peerGroups(socket.native_handle());
     peer.remote_address = "unix:pid:" + std::to_string(credentials.pid);
-    auto executor_of_socket = socket.get_executor();
-    auto session = std::make_shared<Session<UnixProtocol::socket>>(
-        shared_from_this(), std::move(socket), std::move(peer));
-    asio::dispatch(executor_of_socket, [session] { session->start(); });
+    admitAndStart(std::make_shared<Session<UnixProtocol::socket>>(
+        shared_from_this(), std::move(socket), std::move(peer)));
 }
 
 void acceptTcp(const std::shared_ptr<ServerCore>& core,
@@ -639,8 +703,12 @@ struct HttpServer::Impl : ServerCore {
     using ServerCore::ServerCore;
 };
 
-HttpServer::HttpServer(boost::asio::any_io_executor executor, Handler handler, ServerLimits limits)
-    : impl_(std::make_shared<Impl>(std::move(executor), std::move(handler), limits)) {}
+HttpServer::HttpServer(boost::asio::any_io_executor executor,
+                       Handler handler,
+                       ServerLimits limits,
+                       PeerUidLookup lookup)
+    : impl_(std::make_shared<Impl>(
+          std::move(executor), std::move(handler), limits, std::move(lookup))) {}
 
 HttpServer::~HttpServer() {
     stop();

@@ -1,8 +1,11 @@
 #pragma once
 // One HTTP/1.1 server for every listener of the suite: plain TCP (IMDS), TLS (emulator) and Unix
 // sockets (local IPC, with SO_PEERCRED). Each connection has a deadline; header and body sizes are
-// bounded. stop() closes acceptors and every open connection so the io_context can return.
+// bounded; connections are admitted by ConnectionSlots (a total, optionally a bound per peer uid,
+// idle keep-alives evicted first, 503 with Retry-After when none is free). stop() closes acceptors
+// and every open connection so the io_context can return.
 #include "error.hpp"
+#include "http/connection_slots.hpp"
 #include "http/http_types.hpp"
 
 #include <cstdint>
@@ -19,7 +22,11 @@ namespace azcm::http {
 
 class HttpServer {
 public:
-    HttpServer(boost::asio::any_io_executor executor, Handler handler, ServerLimits limits = {});
+    // `lookup` replaces the kernel's answer to "who owns this loopback client" (tests).
+    HttpServer(boost::asio::any_io_executor executor,
+               Handler handler,
+               ServerLimits limits = {},
+               PeerUidLookup lookup = {});
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;

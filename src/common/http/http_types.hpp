@@ -23,7 +23,9 @@ using Verb = beast_http::verb;
 using Field = beast_http::field;
 
 struct PeerInfo {
-    // Unix socket peers: credentials from SO_PEERCRED (never from the request).
+    // Unix socket peers: credentials from SO_PEERCRED (never from the request). `uid` also for
+    // loopback TCP peers of a listener with a per-uid connection limit: the owner of the client's
+    // socket, as the kernel reports it.
     std::optional<uid_t> uid;
     std::optional<gid_t> gid;
     std::optional<pid_t> pid;
@@ -46,6 +48,11 @@ struct ServerLimits {
     std::chrono::seconds request_timeout{10}; // from first byte to complete request
     std::chrono::seconds idle_timeout{30};    // keep-alive idle
     std::uint32_t max_connections = 512;
+    // Connections one peer uid may hold (0: no per-uid bound); loopback TCP peers are then
+    // identified by the kernel, Unix socket peers by SO_PEERCRED.
+    std::uint32_t max_connections_per_uid = 0;
+    // Told to a client refused for want of a free connection slot (503).
+    std::chrono::seconds retry_after{1};
 };
 
 // Convenience: a JSON response with the given status and keep-alive mirrored from the request.

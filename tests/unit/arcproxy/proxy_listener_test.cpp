@@ -9,6 +9,7 @@
 #include <future>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
@@ -25,8 +26,17 @@ namespace {
 
 using namespace std::chrono_literals;
 
-int connectTo(std::uint16_t port) {
+// From a chosen loopback source address (127.0.0.0/8 is all ours), so that tests can tell
+// clients apart by address.
+int connectFrom(const char* source, std::uint16_t port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source, &from.sin_addr);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof(from)) != 0) {
+        ::close(fd);
+        return -1;
+    }
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port);
@@ -38,6 +48,18 @@ int connectTo(std::uint16_t port) {
     timeval timeout{5, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
     return fd;
+}
+
+int connectTo(std::uint16_t port) {
+    return connectFrom("127.0.0.1", port);
+}
+
+// Stands in for the kernel: 127.0.0.N is uid 1000+N.
+http::PeerUidLookup uidBySourceAddress() {
+    return [](const boost::asio::ip::tcp::endpoint&,
+              const boost::asio::ip::tcp::endpoint& peer) -> Result<std::optional<std::uint32_t>> {
+        return std::optional<std::uint32_t>(1000U + peer.address().to_v4().to_bytes()[3]);
+    };
 }
 
 void sendAll(int fd, const std::string& data) {
@@ -302,10 +324,71 @@ TEST(ProxyListener, ConnectionLimitAndIdleTimeout) {
     ASSERT_EQ(receiveHead(first).rfind("HTTP/1.1 200 ", 0), 0U);
 
     const int second = connectTo(proxy.port());
-    EXPECT_EQ(receiveHead(second).rfind("HTTP/1.1 503 ", 0), 0U);
+    const auto refused = receiveHead(second);
+    EXPECT_EQ(refused.rfind("HTTP/1.1 503 ", 0), 0U) << refused;
+    EXPECT_NE(refused.find("\r\nRetry-After: 1\r\n"), std::string::npos) << refused;
     ::close(second);
 
     EXPECT_TRUE(closedByPeer(first, 3000ms)) << "an idle tunnel is closed";
+    ::close(first);
+}
+
+} // namespace
+} // namespace azcm::arcproxy
+
+namespace azcm::arcproxy {
+namespace {
+
+TEST(ProxyListener, OneUidCannotHoldEverySlot) {
+    EchoServer echo;
+    auto options = sandboxOptions();
+    options.max_connections = 4;
+    options.max_connections_per_uid = 2;
+    options.peer_uid_lookup = uidBySourceAddress();
+    ProxyUnderTest proxy(options);
+    const auto tunnel = connectHead("127.0.0.1:" + std::to_string(echo.port()));
+    // The attacker (127.0.0.2) opens tunnels until it is refused.
+    std::vector<int> attacker;
+    std::string refusal;
+    for (int i = 0; i < 4 && refusal.empty(); ++i) {
+        const int fd = connectFrom("127.0.0.2", proxy.port());
+        ASSERT_GE(fd, 0);
+        sendAll(fd, tunnel);
+        const auto head = receiveHead(fd);
+        if (head.rfind("HTTP/1.1 200 ", 0) == 0) {
+            attacker.push_back(fd);
+        } else {
+            refusal = head;
+            ::close(fd);
+        }
+    }
+    EXPECT_EQ(attacker.size(), 2U);
+    EXPECT_EQ(refusal.rfind("HTTP/1.1 503 ", 0), 0U) << refusal;
+    EXPECT_NE(refusal.find("\r\nRetry-After: 1\r\n"), std::string::npos) << refusal;
+    // Another uid (127.0.0.3) still gets its tunnels.
+    for (int i = 0; i < 2; ++i) {
+        const int fd = connectFrom("127.0.0.3", proxy.port());
+        sendAll(fd, tunnel);
+        EXPECT_EQ(receiveHead(fd).rfind("HTTP/1.1 200 ", 0), 0U) << i;
+        ::close(fd);
+    }
+    for (const int fd : attacker) {
+        ::close(fd);
+    }
+}
+
+TEST(ProxyListener, ClientsAreIdentifiedByTheKernel) {
+    EchoServer echo;
+    auto options = sandboxOptions();
+    options.max_connections_per_uid = 1; // no lookup given: the kernel's answer
+    ProxyUnderTest proxy(options);
+    const int first = connectTo(proxy.port());
+    sendAll(first, connectHead("127.0.0.1:" + std::to_string(echo.port())));
+    ASSERT_EQ(receiveHead(first).rfind("HTTP/1.1 200 ", 0), 0U);
+    // Another source address, the same uid: the bound holds.
+    const int second = connectFrom("127.0.0.5", proxy.port());
+    EXPECT_EQ(receiveHead(second).rfind("HTTP/1.1 503 ", 0), 0U);
+    ::close(second);
     ::close(first);
 }
 

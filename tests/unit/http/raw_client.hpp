@@ -20,7 +20,13 @@ namespace azcm::http::test {
 
 class RawClient {
 public:
-    explicit RawClient(std::uint16_t port) : socket_(io_) {
+    explicit RawClient(std::uint16_t port) : RawClient(port, "127.0.0.1") {}
+
+    // From a chosen loopback source address (127.0.0.0/8 is all ours), so that tests can tell
+    // clients apart by address.
+    RawClient(std::uint16_t port, const std::string& source_address) : socket_(io_) {
+        socket_.open(boost::asio::ip::tcp::v4());
+        socket_.bind({boost::asio::ip::make_address(source_address), 0});
         socket_.connect({boost::asio::ip::make_address("127.0.0.1"), port});
         timeval timeout{10, 0};
         setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));

@@ -3,10 +3,14 @@
 #include "raw_client.hpp"
 
 #include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
 
 #include <boost/asio/steady_timer.hpp>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 namespace azcm::http {
 namespace {
@@ -29,13 +33,46 @@ struct EchoHandler {
     }
 };
 
+// Stands in for the kernel: clients are told apart by their loopback source address, 127.0.0.N
+// being uid 1000+N.
+PeerUidLookup uidBySourceAddress() {
+    return [](const boost::asio::ip::tcp::endpoint&,
+              const boost::asio::ip::tcp::endpoint& peer) -> Result<std::optional<std::uint32_t>> {
+        return std::optional<std::uint32_t>(1000U + peer.address().to_v4().to_bytes()[3]);
+    };
+}
+
 class ServerTcpTest : public ::testing::Test {
 protected:
-    std::uint16_t start(Handler handler, ServerLimits limits = {}) {
-        server_ = std::make_unique<HttpServer>(io_.executor(), std::move(handler), limits);
+    std::uint16_t start(Handler handler, ServerLimits limits = {}, PeerUidLookup lookup = {}) {
+        server_ = std::make_unique<HttpServer>(io_.executor(), std::move(handler), limits,
+                                               std::move(lookup));
         auto port = io_.run([this] { return server_->listenTcp("127.0.0.1", 0); });
         EXPECT_TRUE(port) << (port ? "" : port.error().message);
         return port ? port.value() : 0;
+    }
+
+    // A new connection from `source` that gets its request answered 200. A connection that
+    // was just answered becomes an idle keep-alive only once the server has seen its write
+    // complete, which may lag behind the client's read: a 503 in that moment is retried.
+    static bool servedSoon(std::uint16_t port,
+                           const std::string& source,
+                           std::vector<std::unique_ptr<RawClient>>* keep = nullptr) {
+        for (int attempt = 0; attempt < 100; ++attempt) {
+            auto client = std::make_unique<RawClient>(port, source);
+            const auto status = client->roundTrip(makeRequest(Verb::get, "/")).result();
+            if (status == Status::ok) {
+                if (keep != nullptr) {
+                    keep->push_back(std::move(client));
+                }
+                return true;
+            }
+            if (status != Status::service_unavailable) {
+                return false;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return false;
     }
 
     void TearDown() override {
@@ -197,16 +234,82 @@ TEST_F(ServerTcpTest, HandlerExceptionBecomes500) {
     EXPECT_EQ(response.body().find("boom"), std::string::npos);
 }
 
-TEST_F(ServerTcpTest, RefusesConnectionsBeyondMaxConnections) {
+TEST_F(ServerTcpTest, RefusesWith503AndRetryAfterWhenNoSlotCanBeFreed) {
     ServerLimits limits;
     limits.max_connections = 1;
+    limits.retry_after = std::chrono::seconds(3);
     const auto port = start(EchoHandler{}, limits);
-    RawClient first(port);
-    EXPECT_EQ(first.roundTrip(makeRequest(Verb::get, "/")).result(), Status::ok);
+    RawClient first(port); // connected, request not sent yet: busy, not an idle keep-alive
     RawClient second(port);
+    const auto refused = second.read();
+    EXPECT_EQ(refused.result(), Status::service_unavailable);
+    EXPECT_EQ(refused[Field::retry_after], "3");
+    EXPECT_EQ(refused[Field::content_type], "application/json; charset=utf-8");
+    EXPECT_NE(refused.body().find("\"error\":\"service_unavailable\""), std::string::npos);
+    EXPECT_FALSE(refused.keep_alive());
     EXPECT_TRUE(second.waitForClose());
     // The first connection is unaffected.
     EXPECT_EQ(first.roundTrip(makeRequest(Verb::get, "/")).result(), Status::ok);
+}
+
+TEST_F(ServerTcpTest, EvictsTheLongestIdleKeepAliveBeforeRefusing) {
+    ServerLimits limits;
+    limits.max_connections = 2;
+    limits.idle_timeout = std::chrono::minutes(5); // no slot frees itself during the test
+    const auto port = start(EchoHandler{}, limits);
+    RawClient oldest(port);
+    EXPECT_EQ(oldest.roundTrip(makeRequest(Verb::get, "/")).result(), Status::ok);
+    RawClient younger(port);
+    EXPECT_EQ(younger.roundTrip(makeRequest(Verb::get, "/")).result(), Status::ok);
+    EXPECT_TRUE(servedSoon(port, "127.0.0.1"));
+    EXPECT_TRUE(oldest.waitForClose());
+    EXPECT_EQ(younger.roundTrip(makeRequest(Verb::get, "/again")).result(), Status::ok);
+}
+
+TEST_F(ServerTcpTest, OneUidCannotHoldEverySlot) {
+    ServerLimits limits;
+    limits.max_connections = 4;
+    limits.max_connections_per_uid = 2;
+    limits.idle_timeout = std::chrono::minutes(5); // no slot frees itself during the test
+    const auto port = start(EchoHandler{}, limits, uidBySourceAddress());
+    // The attacker (127.0.0.2) makes as many keep-alive connections as there are slots; each new
+    // one beyond its bound takes the place of its own longest idle one.
+    std::vector<std::unique_ptr<RawClient>> attacker;
+    for (int i = 0; i < 4; ++i) {
+        EXPECT_TRUE(servedSoon(port, "127.0.0.2", &attacker)) << i;
+    }
+    // Another uid (127.0.0.3) still gets in, at once.
+    RawClient victim(port, "127.0.0.3");
+    EXPECT_EQ(victim.roundTrip(makeRequest(Verb::get, "/")).result(), Status::ok);
+    RawClient second_victim(port, "127.0.0.3");
+    EXPECT_EQ(second_victim.roundTrip(makeRequest(Verb::get, "/")).result(), Status::ok);
+    // The attacker's first two made room for its last two.
+    EXPECT_TRUE(attacker.at(0)->waitForClose());
+    EXPECT_TRUE(attacker.at(1)->waitForClose());
+}
+
+TEST_F(ServerTcpTest, UidAtItsBoundWithoutIdleConnectionsGets503) {
+    ServerLimits limits;
+    limits.max_connections = 8;
+    limits.max_connections_per_uid = 1;
+    const auto port = start(EchoHandler{}, limits, uidBySourceAddress());
+    RawClient holder(port, "127.0.0.2"); // sends nothing: not evictable
+    RawClient second(port, "127.0.0.2");
+    EXPECT_EQ(second.read().result(), Status::service_unavailable);
+    RawClient other(port, "127.0.0.3");
+    EXPECT_EQ(other.roundTrip(makeRequest(Verb::get, "/")).result(), Status::ok);
+    EXPECT_EQ(holder.roundTrip(makeRequest(Verb::get, "/")).result(), Status::ok);
+}
+
+TEST_F(ServerTcpTest, LoopbackPeersAreIdentifiedByTheKernel) {
+    ServerLimits limits;
+    limits.max_connections_per_uid = 4;
+    EchoHandler handler;
+    const auto port = start(handler, limits); // no lookup given: the kernel's answer
+    RawClient client(port);
+    EXPECT_EQ(client.roundTrip(makeRequest(Verb::get, "/")).result(), Status::ok);
+    ASSERT_TRUE(handler.last_peer->uid.has_value());
+    EXPECT_EQ(*handler.last_peer->uid, ::geteuid());
 }
 
 TEST_F(ServerTcpTest, StopClosesLiveConnectionsAndRunReturns) {
