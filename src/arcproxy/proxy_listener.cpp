@@ -246,8 +246,9 @@ struct ProxyListener::Impl : std::enable_shared_from_this<Impl> {
     };
 
     // g++ 12 miscompiles coroutines that co_await inside a condition or keep objects that own
-    // memory in nested scopes (TOOLCHAIN-NOTES; crashes seen): the coroutines below await only
-    // in plain statements, and every decision that builds strings is a plain member function.
+    // memory in nested scopes (a coroutine was seen reading a garbage reference): the coroutines
+    // below await only in plain statements, and decisions that build strings are plain member
+    // functions.
 
     // Refuses the current request: serve() logs it, answers it and closes the connection.
     Outcome refuse(ConnectionState& state,

@@ -192,17 +192,17 @@ TEST(ArcproxyTest, WithAnUpstreamProxyRefusedDestinationsNeverReachIt) {
 }
 
 // Two plain-HTTP requests in one write: the first (to a destination the sandbox allows) goes to
-// the upstream with the credentials, the second (to a metadata service) is refused and the
-// upstream never sees it.
+// the upstream with the credentials, the second (to the metadata service, which is refused as a
+// first request too) is refused and the upstream never sees it.
 TEST(ArcproxyTest, PipelinedSecondRequestToARefusedHostIsRefused) {
     ArcproxySandbox proxy;
     ForwardProxy upstream;
     proxy.useUpstream(upstream);
     HttpTestConnection client("127.0.0.1", proxy.port);
-    const auto first = client.sendRaw(
-        "GET http://127.0.0.1:9/first HTTP/1.1\r\nHost: 127.0.0.1:9\r\n\r\n"
-        "GET http://metadata.google.internal/computeMetadata/v1/instance HTTP/1.1\r\n"
-        "Host: metadata.google.internal\r\nMetadata-Flavor: Google\r\n\r\n");
+    const auto first =
+        client.sendRaw("GET http://127.0.0.1:9/first HTTP/1.1\r\nHost: 127.0.0.1:9\r\n\r\n"
+                       "GET http://169.254.169.254/metadata/instance HTTP/1.1\r\n"
+                       "Host: 169.254.169.254\r\nMetadata: true\r\n\r\n");
     EXPECT_EQ(first.result_int(), 200);
     EXPECT_EQ(first.body(), "upstream saw http://127.0.0.1:9/first");
     const auto second = client.sendRaw("");
@@ -210,7 +210,7 @@ TEST(ArcproxyTest, PipelinedSecondRequestToARefusedHostIsRefused) {
     const auto heads = upstream.heads();
     ASSERT_EQ(heads.size(), 1U);
     EXPECT_NE(heads[0].find(kCredentials), std::string::npos) << heads[0];
-    EXPECT_EQ(heads[0].find("metadata"), std::string::npos) << heads[0];
+    EXPECT_EQ(heads[0].find("169.254"), std::string::npos) << heads[0];
 }
 
 // Listed names that do not resolve here go to the upstream proxy with the credentials: before
