@@ -45,7 +45,7 @@ ArcproxyService::create(boost::asio::io_context& io, Paths paths, ArcproxyOption
 }
 
 ArcproxyService::ArcproxyService(boost::asio::io_context& io, Paths paths, ArcproxyOptions options)
-    : io_(io), paths_(std::move(paths)), options_(std::move(options)) {}
+    : io_(io), paths_(std::move(paths)), options_(std::move(options)), allow_list_(paths_) {}
 
 ArcproxyService::~ArcproxyService() {
     stop();
@@ -62,6 +62,12 @@ Result<void> ArcproxyService::start() {
             return self->upstream_;
         }
         return std::nullopt;
+    };
+    listener_options.allow_list = [weak = weak_from_this()]() -> std::shared_ptr<const AllowList> {
+        if (auto self = weak.lock()) {
+            return self->allow_list_.current();
+        }
+        return nullptr;
     };
     listener_ = std::make_unique<ProxyListener>(io_, std::move(listener_options));
     BOOST_OUTCOME_TRY(port, listener_->listen("127.0.0.1", options_.port));
@@ -136,8 +142,12 @@ Result<void> ArcproxyService::reload() {
     return ok();
 }
 
-std::string ArcproxyService::statusJson() const {
+std::string ArcproxyService::statusJson() {
     const auto counters = listener_ ? listener_->counters() : ProxyCounters{};
+    json allowed = json::array();
+    for (const auto& entry : allow_list_.current()->entries()) {
+        allowed.push_back(entry.text());
+    }
     json status = {
         {"service", "arcproxy"},
         {"version", AZCM_AGENT_VERSION},
@@ -146,7 +156,8 @@ std::string ArcproxyService::statusJson() const {
          {{"port", port_},
           {"addresses", json::array({"127.0.0.1", "::1"})},
           {"upstream", upstream_url_ ? http::redactProxyUrl(*upstream_url_) : std::string()},
-          {"loopbackDestinations", options_.listener.rules.allow_loopback}}},
+          {"loopbackDestinations", options_.listener.rules.allow_loopback},
+          {"allowedDestinations", std::move(allowed)}}},
         {"connections",
          {{"accepted", counters.accepted},
           {"active", counters.active},
@@ -158,6 +169,8 @@ std::string ArcproxyService::statusJson() const {
     };
     if (!last_error_.empty()) {
         status["lastError"] = {{"message", last_error_}};
+    } else if (const auto allow_list_error = allow_list_.lastError(); !allow_list_error.empty()) {
+        status["lastError"] = {{"message", allow_list_error}};
     }
     return status.dump();
 }

@@ -4,6 +4,7 @@
 // (GET /status, POST /reload, POST /shutdown). The upstream proxy comes from localconfig.json
 // (`proxy.url`, bypass `Arc`) or HTTPS_PROXY, re-read on reload. It is never CPU-capped: every
 // agent call may pass through it.
+#include "allow_list_source.hpp"
 #include "error.hpp"
 #include "ipc/control_access.hpp"
 #include "paths/paths.hpp"
@@ -38,7 +39,7 @@ struct ArcproxyOptions {
 };
 
 // AZCM_PROXY_PORT (0: a free port); loopback destinations allowed only in a sandbox (AZCM_ROOT),
-// where the emulator itself is on 127.0.0.1.
+// where the emulator itself is on 127.0.0.1. The allow-list comes from files (AllowListSource).
 Result<ArcproxyOptions> optionsFromEnvironment(const Paths& paths);
 
 class ArcproxyService : public std::enable_shared_from_this<ArcproxyService> {
@@ -63,11 +64,12 @@ private:
                        const std::string& path,
                        ipc::PeerAccess access,
                        std::function<void(int, const std::string&)> answer);
-    std::string statusJson() const;
+    std::string statusJson(); // looks at the allow-list's files
 
     boost::asio::io_context& io_;
     Paths paths_;
     ArcproxyOptions options_;
+    AllowListSource allow_list_;
     std::unique_ptr<ProxyListener> listener_;
     std::unique_ptr<http::HttpServer> control_;
     std::optional<std::string> upstream_url_; // as configured (may hold credentials)

@@ -1,84 +1,107 @@
 #include "destination_policy.hpp"
 
 #include <algorithm>
-#include <cctype>
-#include <charconv>
+#include <array>
 
 namespace azcm::arcproxy {
 
 namespace {
 
-constexpr std::size_t kMaxHostLength = 253;
-constexpr std::size_t kMaxLabelLength = 63;
+using boost::asio::ip::address_v4;
+using boost::asio::ip::address_v6;
 
-bool validHostName(std::string_view host) {
-    if (host.empty() || host.size() > kMaxHostLength) {
+// A range of the IANA special-purpose registries that is never an Arc endpoint, and why.
+struct V4Range {
+    std::uint32_t network;
+    unsigned prefix;
+    const char* why;
+};
+
+struct V6Range {
+    std::array<unsigned char, 16> network;
+    unsigned prefix;
+    const char* why;
+};
+
+// Loopback is decided apart (sandboxes allow it). docs/arcproxy.md explains each row and the
+// ranges that are allowed.
+constexpr std::array kRefusedV4 = {
+    V4Range{0x00000000, 8, "is in 0.0.0.0/8 (this network), not a destination"},
+    V4Range{0x64400000, 10,
+            "is shared address space (100.64.0.0/10; cloud metadata services live there)"},
+    V4Range{0xA9FE0000, 16, "is link-local (cloud metadata services live there)"},
+    V4Range{0xC0000000, 24, "is in 192.0.0.0/24 (IETF protocol assignments, cloud metadata)"},
+    V4Range{0xC0000200, 24, "is a documentation address (192.0.2.0/24)"},
+    V4Range{0xC0586300, 24, "is in 192.88.99.0/24 (deprecated 6to4 relays)"},
+    V4Range{0xC6120000, 15, "is a benchmarking address (198.18.0.0/15)"},
+    V4Range{0xC6336400, 24, "is a documentation address (198.51.100.0/24)"},
+    V4Range{0xCB007100, 24, "is a documentation address (203.0.113.0/24)"},
+    V4Range{0xE0000000, 4, "is multicast, not a unicast destination"},
+    V4Range{0xF0000000, 4, "is reserved (240.0.0.0/4) or broadcast, not a destination"},
+};
+
+constexpr std::array<unsigned char, 16> v6(std::initializer_list<unsigned char> leading) {
+    std::array<unsigned char, 16> bytes{};
+    std::size_t i = 0;
+    for (const auto b : leading) {
+        bytes[i++] = b;
+    }
+    return bytes;
+}
+
+// Inside 2000::/3 (global unicast): everything outside it is refused as a whole, except the two
+// forms that carry an IPv4 address (mapped, NAT64), which are checked as that address.
+constexpr std::array kRefusedV6 = {
+    V6Range{v6({0x20, 0x01, 0x00, 0x00}), 23, "is in 2001::/23 (IETF protocol assignments)"},
+    V6Range{v6({0x20, 0x01, 0x0d, 0xb8}), 32, "is a documentation address (2001:db8::/32)"},
+    V6Range{v6({0x3f, 0xff}), 20, "is a documentation address (3fff::/20)"},
+};
+
+bool inPrefix(const unsigned char* address, const unsigned char* network, unsigned prefix) {
+    const unsigned whole = prefix / 8;
+    if (!std::equal(address, address + whole, network)) {
         return false;
     }
-    std::size_t label = 0;
-    char previous = '.';
-    for (const char c : host) {
-        if (c == '.') {
-            if (label == 0 || previous == '-') {
-                return false;
-            }
-            label = 0;
-        } else if (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-') {
-            if ((label == 0 && c == '-') || ++label > kMaxLabelLength) {
-                return false;
-            }
-        } else {
-            return false;
-        }
-        previous = c;
+    const unsigned rest = prefix % 8;
+    if (rest == 0) {
+        return true;
     }
-    return previous != '-';
+    const auto mask = static_cast<unsigned char>(0xFF << (8 - rest));
+    return (address[whole] & mask) == (network[whole] & mask);
+}
+
+Result<void> checkV4(const address_v4& address, bool allow_loopback, const std::string& shown) {
+    if (address.is_loopback()) {
+        if (allow_loopback) {
+            return ok();
+        }
+        return makeError(exitcode::kInvalidArgument, shown + " is a loopback address");
+    }
+    const auto value = address.to_uint();
+    for (const auto& range : kRefusedV4) {
+        const std::uint32_t mask = ~0U << (32 - range.prefix);
+        if ((value & mask) == range.network) {
+            return makeError(exitcode::kInvalidArgument, shown + " " + range.why);
+        }
+    }
+    return ok();
+}
+
+address_v4 v4FromBytes(const unsigned char* bytes) {
+    return address_v4(address_v4::bytes_type{bytes[0], bytes[1], bytes[2], bytes[3]});
+}
+
+// An IPv4 address that a translator or relay reaches for us: its loopback is never ours to allow,
+// not even in a sandbox.
+Result<void> embeddedV4(const address_v4& address, const std::string& shown, const char* form) {
+    if (auto checked = checkV4(address, false, address.to_string()); !checked) {
+        return makeError(exitcode::kInvalidArgument,
+                         shown + " embeds " + checked.error().message + " (" + form + ")");
+    }
+    return ok();
 }
 
 } // namespace
-
-std::string Destination::hostPort() const {
-    const bool v6 = host.find(':') != std::string::npos;
-    return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
-
-Result<Destination> parseConnectAuthority(std::string_view authority) {
-    std::string_view host;
-    std::string_view port_text;
-    if (!authority.empty() && authority.front() == '[') {
-        const auto close = authority.find(']');
-        if (close == std::string_view::npos || close + 1 >= authority.size() ||
-            authority[close + 1] != ':') {
-            return makeError(exitcode::kInvalidArgument, "malformed CONNECT authority");
-        }
-        host = authority.substr(1, close - 1);
-        port_text = authority.substr(close + 2);
-        boost::system::error_code ec;
-        const auto address = boost::asio::ip::make_address_v6(std::string(host), ec);
-        if (ec || address.is_unspecified()) {
-            return makeError(exitcode::kInvalidArgument, "malformed IPv6 literal in CONNECT");
-        }
-    } else {
-        const auto colon = authority.rfind(':');
-        if (colon == std::string_view::npos || authority.find(':') != colon) {
-            return makeError(exitcode::kInvalidArgument,
-                             "CONNECT needs host:port (an IPv6 literal in brackets)");
-        }
-        host = authority.substr(0, colon);
-        port_text = authority.substr(colon + 1);
-        if (!validHostName(host)) {
-            return makeError(exitcode::kInvalidArgument, "malformed host name in CONNECT");
-        }
-    }
-    unsigned port = 0;
-    const auto* end = port_text.data() + port_text.size();
-    const auto parsed = std::from_chars(port_text.data(), end, port);
-    if (port_text.empty() || parsed.ec != std::errc() || parsed.ptr != end || port == 0 ||
-        port > 65535) {
-        return makeError(exitcode::kInvalidArgument, "malformed port in CONNECT");
-    }
-    return Destination{std::string(host), static_cast<std::uint16_t>(port)};
-}
 
 Result<void> checkDestinationPort(std::uint16_t port, const DestinationRules& rules) {
     if (rules.allowed_ports.empty() ||
@@ -96,41 +119,68 @@ Result<void> checkDestinationPort(std::uint16_t port, const DestinationRules& ru
 
 Result<void> checkDestinationAddress(const boost::asio::ip::address& address,
                                      const DestinationRules& rules) {
-    auto v4_of =
-        [](const boost::asio::ip::address& a) -> std::optional<boost::asio::ip::address_v4> {
-        if (a.is_v4()) {
-            return a.to_v4();
-        }
-        if (a.to_v6().is_v4_mapped()) {
-            return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6());
-        }
-        return std::nullopt;
-    };
-    const std::string text = address.to_string();
-    if (auto v4 = v4_of(address)) {
-        const auto bytes = v4->to_bytes();
-        if (v4->is_loopback() && !rules.allow_loopback) {
-            return makeError(exitcode::kInvalidArgument, text + " is a loopback address");
-        }
-        if (bytes[0] == 169 && bytes[1] == 254) {
-            return makeError(exitcode::kInvalidArgument,
-                             text + " is link-local (cloud metadata services live there)");
-        }
-        if (v4->is_unspecified() || v4->is_multicast() || v4->to_uint() == 0xFFFFFFFFu ||
-            bytes[0] == 0) {
-            return makeError(exitcode::kInvalidArgument, text + " is not a unicast destination");
-        }
-        return ok();
+    const std::string shown = address.to_string();
+    if (address.is_v4()) {
+        return checkV4(address.to_v4(), rules.allow_loopback, shown);
     }
-    const auto v6 = address.to_v6();
-    if (v6.is_loopback() && !rules.allow_loopback) {
-        return makeError(exitcode::kInvalidArgument, text + " is a loopback address");
+    const auto ip = address.to_v6();
+    const auto bytes = ip.to_bytes();
+    // ::ffff:a.b.c.d reaches a.b.c.d on this host: the same rules, loopback included.
+    if (ip.is_v4_mapped()) {
+        return checkV4(v4FromBytes(&bytes[12]), rules.allow_loopback, shown);
     }
-    if (v6.is_link_local()) {
-        return makeError(exitcode::kInvalidArgument, text + " is link-local");
+    // 64:ff9b::/96 reaches the embedded address through a NAT64 gateway.
+    if (inPrefix(bytes.data(), v6({0x00, 0x64, 0xff, 0x9b}).data(), 96)) {
+        return embeddedV4(v4FromBytes(&bytes[12]), shown, "NAT64");
     }
-    if (v6.is_unspecified() || v6.is_multicast()) {
-        return makeError(exitcode::kInvalidArgument, text + " is not a unicast destination");
+    if (ip.is_loopback()) {
+        if (rules.allow_loopback) {
+            return ok();
+        }
+        return makeError(exitcode::kInvalidArgument, shown + " is a loopback address");
+    }
+    if (!inPrefix(bytes.data(), v6({0x20}).data(), 3)) {
+        // ::, ::/96 (IPv4-compatible, deprecated), 64:ff9b:1::/48, 100::/64, fc00::/7 (AWS's
+        // metadata service at fd00:ec2::254), fe80::/10, fec0::/10, ff00::/8 and the unassigned
+        // rest.
+        std::string why = "is not a global unicast address";
+        if (ip.is_link_local()) {
+            why = "is link-local";
+        } else if ((bytes[0] & 0xFE) == 0xFC) {
+            why = "is a unique local address (fc00::/7; cloud metadata services live there)";
+        } else if (ip.is_multicast()) {
+            why = "is multicast, not a unicast destination";
+        }
+        return makeError(exitcode::kInvalidArgument, shown + " " + why);
+    }
+    // 2002:a.b.c.d::/48 (6to4) reaches the embedded address through a relay.
+    if (bytes[0] == 0x20 && bytes[1] == 0x02) {
+        return embeddedV4(v4FromBytes(&bytes[2]), shown, "6to4");
+    }
+    for (const auto& range : kRefusedV6) {
+        if (inPrefix(bytes.data(), range.network.data(), range.prefix)) {
+            return makeError(exitcode::kInvalidArgument, shown + " " + range.why);
+        }
+    }
+    return ok();
+}
+
+Result<void> checkRequestedDestination(const Destination& destination,
+                                       const AllowList& allow_list,
+                                       const DestinationRules& rules) {
+    if (auto port_allowed = checkDestinationPort(destination.port, rules); !port_allowed) {
+        return port_allowed.error();
+    }
+    if (destination.address) {
+        BOOST_OUTCOME_TRY(checkDestinationAddress(*destination.address, rules));
+    }
+    const bool sandbox_loopback =
+        rules.allow_loopback && destination.address && destination.address->is_loopback();
+    if (!sandbox_loopback && !allow_list.allows(destination)) {
+        return makeError(exitcode::kInvalidArgument,
+                         destination.hostPort() +
+                             " is not an endpoint of the agent or its extensions (not on the "
+                             "allow-list)");
     }
     return ok();
 }

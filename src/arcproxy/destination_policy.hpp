@@ -1,44 +1,47 @@
 #pragma once
 // Which destinations arcproxy forwards to. The proxy listens on loopback for the agent's services
-// and its extensions; it must not become a way for any local user to reach services that are
-// deliberately local (the IMDS endpoint on 127.0.0.1:40342, a cloud metadata service on
-// 169.254.169.254, anything bound to loopback), so destinations are checked twice: the name and
-// port the client asks for, and every address that name resolves to.
+// and its extensions, with the administrator's upstream proxy credentials behind it; it must not
+// become a way for any local user to reach what is deliberately local (the IMDS endpoint on
+// 127.0.0.1:40342, a cloud metadata service, anything bound to loopback) or to spend those
+// credentials elsewhere. So a destination must be on the allow-list (allow_list.hpp), its host is
+// normalised first (every numeric form of an IPv4 address the resolver would accept becomes that
+// address), and every address it is or resolves to is checked against the table below
+// (docs/arcproxy.md gives the reason for each range).
+#include "allow_list.hpp"
+#include "destination.hpp"
 #include "error.hpp"
 
 #include <cstdint>
-#include <string>
-#include <string_view>
 #include <vector>
 
 #include <boost/asio/ip/address.hpp>
 
 namespace azcm::arcproxy {
 
-struct Destination {
-    std::string host; // a DNS name or an IP literal (brackets removed)
-    std::uint16_t port = 0;
-
-    std::string hostPort() const; // "host:port", IPv6 literals bracketed
-};
-
 struct DestinationRules {
-    // Sandboxes (AZCM_ROOT) put the control plane on 127.0.0.1 on any port; production never
-    // allows loopback and forwards to 443 and 80 only (the agent and its extensions speak HTTPS,
-    // and plain HTTP for a few downloads). Empty: any port.
+    // Sandboxes (AZCM_ROOT) put the control plane on 127.0.0.1 on any port: there loopback
+    // addresses are destinations on any port, as if listed. Production never allows loopback and
+    // forwards to 443 and 80 only (the agent and its extensions speak HTTPS, and plain HTTP for a
+    // few downloads). Empty: any port.
     bool allow_loopback = false;
     std::vector<std::uint16_t> allowed_ports = {443, 80};
 };
 
-// The authority of a CONNECT request ("host:port", "[v6]:port"): the port is required; host names
-// are LDH labels, at most 253 characters.
-Result<Destination> parseConnectAuthority(std::string_view authority);
 // kUnsupported when the rules do not forward to this port.
 Result<void> checkDestinationPort(std::uint16_t port, const DestinationRules& rules);
 
-// Refuses loopback (unless allowed), link-local (169.254.0.0/16, fe80::/10, which holds cloud
-// metadata services), unspecified, multicast and broadcast addresses, also when IPv4-mapped.
+// Refuses addresses that are never an Arc endpoint (docs/arcproxy.md has the table and the
+// reasons): loopback (unless allowed), link-local, unique-local IPv6 (fc00::/7), shared address
+// space (100.64.0.0/10), documentation, benchmarking, reserved, multicast and broadcast ranges.
+// IPv4 embedded in IPv6 (mapped, NAT64 64:ff9b::/96, 6to4) is checked as the IPv4 address it
+// names. The RFC 1918 ranges are allowed: private endpoints of the agent's services live there.
 Result<void> checkDestinationAddress(const boost::asio::ip::address& address,
                                      const DestinationRules& rules);
+
+// The checks made before anything is resolved or connected: the port, the allow-list (a sandbox
+// counts loopback addresses as listed), and the address of an IP literal.
+Result<void> checkRequestedDestination(const Destination& destination,
+                                       const AllowList& allow_list,
+                                       const DestinationRules& rules);
 
 } // namespace azcm::arcproxy

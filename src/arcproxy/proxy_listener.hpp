@@ -2,9 +2,11 @@
 // The forward proxy of arcproxy (127.0.0.1:40343 and [::1]:40343): HTTP CONNECT tunnels for
 // HTTPS, and absolute-form `http://` requests, forwarded directly or through the upstream proxy
 // (`proxy.url` / HTTPS_PROXY) in force. Destinations are checked (destination_policy.hpp) before
-// any connection is made. Every connection has a deadline to send its request head and to get
-// connected, then an idle timeout; the number of connections is bounded, in total and per local
-// user (http/connection_slots.hpp), and a refused connection gets 503 with Retry-After.
+// any connection is made, and the upstream's credentials go only with what passed. Plain HTTP is
+// parsed one request at a time, bodies by their length, so every request of a keep-alive
+// connection is checked on its own. Every connection has a deadline to send its request head and
+// to get connected, then an idle timeout; the number of connections is bounded, in total and per
+// local user (http/connection_slots.hpp), and a refused connection gets 503 with Retry-After.
 #include "destination_policy.hpp"
 #include "error.hpp"
 #include "http/connection_slots.hpp"
@@ -31,9 +33,12 @@ struct ProxyListenerOptions {
     http::PeerUidLookup peer_uid_lookup;
     std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
     std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)};
-    // The upstream proxy at the moment a connection starts (nullopt: direct). Called on the io
+    // The upstream proxy at the moment a request is checked (nullopt: direct). Called on the io
     // thread; a reload changes what it returns.
     std::function<std::optional<http::ProxyUrl>()> upstream;
+    // The allow-list for the next request (allow_list.hpp), called on the io thread. Unset: no
+    // destination is listed (a sandbox still reaches loopback).
+    std::function<std::shared_ptr<const AllowList>()> allow_list;
 };
 
 struct ProxyCounters {
@@ -41,7 +46,7 @@ struct ProxyCounters {
     std::uint64_t active = 0;
     std::uint64_t refused = 0;   // bad request, forbidden destination, too many connections
     std::uint64_t failed = 0;    // destination or upstream unreachable, or refused upstream
-    std::uint64_t forwarded = 0; // tunnels and requests that reached their destination
+    std::uint64_t forwarded = 0; // tunnels and plain-HTTP requests that reached their destination
 };
 
 class ProxyListener {

@@ -2,6 +2,7 @@
 
 #include "agent_service_client.hpp"
 #include "config/agent_config.hpp"
+#include "config/extension_destinations.hpp"
 #include "config/proxy_policy.hpp"
 #include "fs/atomic_file.hpp"
 #include "log/log.hpp"
@@ -27,6 +28,22 @@ Result<void> ensureTree(const Paths& paths, const std::filesystem::path& directo
         BOOST_OUTCOME_TRY(fs::ensureDirectory(current, {current == directory ? mode : 0755, {}}));
     }
     return ok();
+}
+
+// arcproxy forwards extension traffic to listed destinations only: the hosts the goal state's
+// packages come from are published for it.
+void publishDestinations(const Paths& paths, const GoalState& goal) {
+    std::vector<std::string> urls;
+    for (const auto& extension : goal.extensions) {
+        if (!extension.uninstall() && extension.package) {
+            urls.push_back(extension.package->url);
+        }
+    }
+    if (auto published = config::publishExtensionDestinations(paths.extensionDestinations(),
+                                                              config::destinationsOfUrls(urls));
+        !published) {
+        spdlog::warn("EXT_DESTINATIONS_NOT_PUBLISHED {}", log::sanitize(published.error().message));
+    }
 }
 
 } // namespace
@@ -292,6 +309,7 @@ std::chrono::seconds ExtService::loopOnce() {
         goal = std::move(parsed).value().goal;
         spdlog::info("EXT_GOAL_STATE etag={} extensions={}", log::sanitize(goal.etag),
                      goal.extensions.size());
+        publishDestinations(paths_, goal);
         std::lock_guard lock(mutex_);
         goal_etag_ = goal.etag;
         goal_time_ = nowRfc3339();

@@ -53,6 +53,11 @@ std::string headerValue(const std::string& head, const std::string& name) {
     return {};
 }
 
+std::size_t contentLength(const std::string& head) {
+    const auto value = headerValue(head, "Content-Length");
+    return value.empty() ? 0 : std::stoul(value);
+}
+
 int connectTo(const std::string& authority) {
     const auto colon = authority.rfind(':');
     if (colon == std::string::npos) {
@@ -142,6 +147,11 @@ std::vector<std::string> ForwardProxy::heads() const {
     return heads_;
 }
 
+void ForwardProxy::route(const std::string& authority, const std::string& to) {
+    const std::lock_guard lock(mutex_);
+    routes_[authority] = to;
+}
+
 void ForwardProxy::acceptLoop() {
     while (!stopping_) {
         const int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
@@ -167,13 +177,18 @@ void ForwardProxy::serve(int client) {
         }
         head.append(buffer.data(), static_cast<std::size_t>(n));
     }
+    if (head.rfind("CONNECT ", 0) != 0) {
+        answerPlainRequests(client, std::move(head));
+        return;
+    }
+    const auto head_end = head.find("\r\n\r\n");
+    if (head_end == std::string::npos) {
+        return;
+    }
+    head.resize(head_end + 4); // a tunnel's first bytes are not part of the head
     {
         const std::lock_guard lock(mutex_);
         heads_.push_back(head);
-    }
-    if (head.rfind("CONNECT ", 0) != 0) {
-        sendText(client, "HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n");
-        return;
     }
     ++connects_;
     if (options_.required_authorization &&
@@ -187,8 +202,14 @@ void ForwardProxy::serve(int client) {
                              " Refused\r\nContent-Length: 0\r\n\r\n");
         return;
     }
-    const auto authority_end = head.find(' ', 8);
-    const int upstream = connectTo(head.substr(8, authority_end - 8));
+    std::string authority = head.substr(8, head.find(' ', 8) - 8);
+    {
+        const std::lock_guard lock(mutex_);
+        if (const auto routed = routes_.find(authority); routed != routes_.end()) {
+            authority = routed->second;
+        }
+    }
+    const int upstream = connectTo(authority);
     if (upstream < 0) {
         sendText(client, "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n");
         return;
@@ -202,6 +223,45 @@ void ForwardProxy::serve(int client) {
     }
     ::shutdown(upstream, SHUT_RDWR);
     ::shutdown(client, SHUT_RDWR);
+}
+
+void ForwardProxy::answerPlainRequests(int client, std::string received) {
+    std::array<char, 4096> buffer{};
+    for (;;) {
+        // One head, and the body its Content-Length announces.
+        std::size_t head_size = 0;
+        std::size_t body_size = 0;
+        for (;;) {
+            const auto end = received.find("\r\n\r\n");
+            if (end != std::string::npos) {
+                head_size = end + 4;
+                body_size = contentLength(received.substr(0, end + 2));
+                if (received.size() >= head_size + body_size) {
+                    break;
+                }
+            }
+            const ssize_t n = ::recv(client, buffer.data(), buffer.size(), 0);
+            if (n <= 0 || received.size() > kMaxHead * 64) {
+                ::shutdown(client, SHUT_RDWR);
+                return;
+            }
+            received.append(buffer.data(), static_cast<std::size_t>(n));
+        }
+        const std::string head = received.substr(0, head_size);
+        received.erase(0, head_size + body_size);
+        {
+            const std::lock_guard lock(mutex_);
+            heads_.push_back(head);
+        }
+        const auto target_start = head.find(' ') + 1;
+        const std::string body =
+            "upstream saw " +
+            head.substr(target_start, head.find(' ', target_start) - target_start);
+        if (!sendText(client, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
+                                  "\r\n\r\n" + body)) {
+            return;
+        }
+    }
 }
 
 } // namespace azcm::test

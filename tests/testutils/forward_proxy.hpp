@@ -1,7 +1,10 @@
 #pragma once
-// A small HTTP CONNECT forward proxy on 127.0.0.1 for tests of proxy settings: it counts tunnels
-// per target, can insist on Proxy-Authorization, or refuse every tunnel (to prove a call did not
-// go through it).
+// A small forward proxy on 127.0.0.1 for tests of proxy settings, recording every request head it
+// is sent: CONNECT opens a tunnel (to the target, or where route() sends it), can insist on
+// Proxy-Authorization, or is refused for every target (to prove a call did not go through it).
+// Plain HTTP requests it answers itself, `200` with "upstream saw <target>", one after another on
+// the same connection until the client closes it (even after `Connection: close`), so whatever a
+// client pipelines is seen and answered, not lost.
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -37,10 +40,14 @@ public:
     int connects() const { return connects_.load(); }
     // Request heads seen, in order.
     std::vector<std::string> heads() const;
+    // CONNECT to `authority` ("host:port") goes to `to` instead: a name only this proxy
+    // resolves.
+    void route(const std::string& authority, const std::string& to);
 
 private:
     void acceptLoop();
     void serve(int client);
+    void answerPlainRequests(int client, std::string received);
 
     Options options_;
     int listener_ = -1;
@@ -49,6 +56,7 @@ private:
     std::atomic<int> connects_{0};
     mutable std::mutex mutex_;
     std::vector<std::string> heads_;
+    std::map<std::string, std::string> routes_;
     std::vector<std::thread> workers_;
     std::vector<int> open_sockets_;
     std::thread acceptor_;

@@ -32,6 +32,9 @@ fs::path Paths::agentConfig() const {
 fs::path Paths::localConfig() const {
     return agentDataDir() / "localconfig.json";
 }
+fs::path Paths::extensionDestinations() const {
+    return agentDataDir() / "extensiondestinations.json";
+}
 fs::path Paths::certsDir() const {
     return agentDataDir() / "certs";
 }

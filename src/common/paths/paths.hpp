@@ -46,6 +46,8 @@ public:
     std::filesystem::path extensionStateDir() const;   // .../ext_mgr_state (root 0700)
     std::filesystem::path guestConfigAgentLog() const; // .../arc_policy_logs/gc_agent.log
     std::filesystem::path guestConfigStateDir() const; // .../gc_state (assignments, packages)
+    // Under agentDataDir(): what extensions need through arcproxy (extservice writes it).
+    std::filesystem::path extensionDestinations() const; // .../extensiondestinations.json
     // The host's trust store bundle: never relocated, it is the host's, not the agent's.
     static std::filesystem::path systemTrustBundle(); // /etc/ssl/certs/ca-certificates.crt
 
