@@ -27,7 +27,7 @@ azcm_nologin() {
 }
 
 # Group himds, users himds and arcproxy (each with a group of its own name), both members of
-# group azcmdaemons: system accounts, no login shell, no home directory. systemd-sysusers when
+# groups azcmdaemons and azcmproxy: system accounts, no login shell, no home directory. systemd-sysusers when
 # present, else shadow-utils with the same result. Existing accounts are kept as they are.
 azcm_create_accounts() {
     if command -v systemd-sysusers >/dev/null 2>&1; then
@@ -41,9 +41,11 @@ azcm_create_accounts() {
                 --shell "$(azcm_nologin)" --comment "Azure Connected Machine Agent ($account)" \
                 "$account"
     done
-    getent group azcmdaemons >/dev/null 2>&1 || groupadd --system azcmdaemons
-    for account in himds arcproxy; do
-        usermod -a -G azcmdaemons "$account"
+    for group in azcmdaemons azcmproxy; do
+        getent group "$group" >/dev/null 2>&1 || groupadd --system "$group"
+        for account in himds arcproxy; do
+            usermod -a -G "$group" "$account"
+        done
     done
 }
 

@@ -48,6 +48,8 @@ for account in himds arcproxy; do
 done
 daemons_group_existed=no
 ! getent group azcmdaemons >/dev/null || daemons_group_existed=yes
+proxy_group_existed=no
+! getent group azcmproxy >/dev/null || proxy_group_existed=yes
 waagent_existed=no
 [ ! -e /var/lib/waagent ] || waagent_existed=yes
 work=$(mktemp -d)
@@ -74,6 +76,7 @@ cleanup() {
         groupdel "$account" >/dev/null 2>&1 || true
     done
     [ "$daemons_group_existed" = yes ] || groupdel azcmdaemons >/dev/null 2>&1 || true
+    [ "$proxy_group_existed" = yes ] || groupdel azcmproxy >/dev/null 2>&1 || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -121,6 +124,9 @@ check_accounts() {
     # Exactly the two unprivileged daemons may create sockets and logs; nobody joins group himds.
     [ "$(getent group azcmdaemons | cut -d: -f4 | tr , '\n' | sort | paste -sd,)" = arcproxy,himds ] ||
         fail "group azcmdaemons is '$(getent group azcmdaemons)', expected members arcproxy,himds"
+    # The same two, and only them, may read the proxy credentials.
+    [ "$(getent group azcmproxy | cut -d: -f4 | tr , '\n' | sort | paste -sd,)" = arcproxy,himds ] ||
+        fail "group azcmproxy is '$(getent group azcmproxy)', expected members arcproxy,himds"
     [ -z "$(getent group himds | cut -d: -f4)" ] || fail "group himds has members: $(getent group himds)"
     for account in himds arcproxy; do
         entry=$(getent passwd "$account") || {

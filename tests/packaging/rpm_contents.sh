@@ -99,7 +99,8 @@ expect_in post 'systemd-tmpfiles --create "\$azcm_tmpfiles_conf"' "run systemd-t
 expect_in post '^azcm_tmpfiles_conf=/usr/lib/tmpfiles.d/azcmagent.conf$' "use the packaged tmpfiles.d file"
 expect_in post 'for account in himds arcproxy' "fall back to groupadd/useradd for himds and arcproxy"
 expect_in post 'useradd --system --gid "\$account" --no-create-home' "create system users without a home"
-expect_in post 'usermod -a -G azcmdaemons "\$account"' "fall back to usermod for group azcmdaemons"
+expect_in post 'for group in azcmdaemons azcmproxy' "fall back to groupadd for groups azcmdaemons and azcmproxy"
+expect_in post 'usermod -a -G "\$group" "\$account"' "fall back to usermod for those groups"
 expect_in post 'install -d -m "\$mode" -o "\$user" -g "\$group"' "fall back to install -d"
 expect_in post '\[ -d /run/systemd/system \]' "check that systemd runs"
 expect_in post '^azcm_units="himdsd.service' "start himdsd"
@@ -129,8 +130,10 @@ done
 for account in himds arcproxy; do
     grep -qE "^u $account " "$work/debroot/usr/lib/sysusers.d/azcmagent.conf" ||
         fail "sysusers.d does not create user $account"
-    grep -qE "^m $account +azcmdaemons$" "$work/debroot/usr/lib/sysusers.d/azcmagent.conf" ||
-        fail "sysusers.d does not put $account in group azcmdaemons"
+    for group in azcmdaemons azcmproxy; do
+        grep -qE "^m $account +$group$" "$work/debroot/usr/lib/sysusers.d/azcmagent.conf" ||
+            fail "sysusers.d does not put $account in group $group"
+    done
 done
 
 echo

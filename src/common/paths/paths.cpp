@@ -32,6 +32,12 @@ fs::path Paths::agentConfig() const {
 fs::path Paths::localConfig() const {
     return agentDataDir() / "localconfig.json";
 }
+fs::path Paths::localConfigSecret() const {
+    return localConfigSecretFor(localConfig());
+}
+fs::path Paths::localConfigSecretFor(const fs::path& local_config) {
+    return local_config.parent_path() / "localconfig.secret.json";
+}
 fs::path Paths::certsDir() const {
     return agentDataDir() / "certs";
 }

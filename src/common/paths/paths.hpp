@@ -34,6 +34,10 @@ public:
     std::filesystem::path extensionStateDir() const;   // .../ext_mgr_state (root 0700)
     std::filesystem::path guestConfigAgentLog() const; // .../arc_policy_logs/gc_agent.log
     std::filesystem::path guestConfigStateDir() const; // .../gc_state (assignments, packages)
+    // Beside localConfig(): its secrets (proxy.url with credentials), root:azcmproxy 0640.
+    std::filesystem::path localConfigSecret() const; // .../localconfig.secret.json
+    // The secret file of the localconfig.json at `local_config`, in the same directory.
+    static std::filesystem::path localConfigSecretFor(const std::filesystem::path& local_config);
     // The host's trust store bundle: never relocated, it is the host's, not the agent's.
     static std::filesystem::path systemTrustBundle(); // /etc/ssl/certs/ca-certificates.crt
 
