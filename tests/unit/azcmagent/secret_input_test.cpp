@@ -67,11 +67,13 @@ TEST(SecretInput, ASecretOnTheCommandLineWorksButIsWarnedAboutOnStderr) {
 
 TEST(SecretInput, DashReadsTheSecretFromStandardInputWithoutAWarning) {
     FakeEnvironment fake;
-    fake.setInput("s3cret from stdin\r\nnext line is not read\n");
+    fake.setInput("s3cret-from-stdin\r\nthe second line is not read\n");
     ASSERT_EQ(runCli(connectWith({"-p", "-"}), fake.env()), 0) << fake.out();
     EXPECT_EQ(fake.err().find("WARNING"), std::string::npos) << fake.err();
-    EXPECT_NE(tokenRequestBody(fake).find("client_secret=s3cret+from+stdin&"), std::string::npos)
-        << tokenRequestBody(fake);
+    const auto body = tokenRequestBody(fake);
+    EXPECT_NE(body.find("client_secret=s3cret-from-stdin"), std::string::npos) << body;
+    EXPECT_EQ(body.find("second"), std::string::npos) << body;
+    EXPECT_EQ(body.find("%0D"), std::string::npos) << "the line end is not part of the secret";
 }
 
 TEST(SecretInput, AnAccessTokenMayComeFromStandardInputToo) {
