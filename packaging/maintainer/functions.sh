@@ -26,9 +26,9 @@ azcm_nologin() {
     echo /bin/false
 }
 
-# Users himds and arcproxy, each with a group of its own name: system accounts, no login shell,
-# no home directory. systemd-sysusers when present, else shadow-utils with the same result.
-# Existing accounts are kept as they are.
+# Users himds and arcproxy, each with a group of its own name, both members of group azcmproxy:
+# system accounts, no login shell, no home directory. systemd-sysusers when present, else
+# shadow-utils with the same result. Existing accounts are kept as they are.
 azcm_create_accounts() {
     if command -v systemd-sysusers >/dev/null 2>&1; then
         systemd-sysusers "$azcm_sysusers_conf" && return 0
@@ -40,6 +40,10 @@ azcm_create_accounts() {
             useradd --system --gid "$account" --no-create-home --home-dir / \
                 --shell "$(azcm_nologin)" --comment "Azure Connected Machine Agent ($account)" \
                 "$account"
+    done
+    getent group azcmproxy >/dev/null 2>&1 || groupadd --system azcmproxy
+    for account in himds arcproxy; do
+        usermod -a -G azcmproxy "$account"
     done
 }
 

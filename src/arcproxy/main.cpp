@@ -6,6 +6,7 @@
 #include "fs/atomic_file.hpp"
 #include "log/log.hpp"
 #include "paths/paths.hpp"
+#include "platform/core_dumps.hpp"
 
 #include <exception>
 #include <iostream>
@@ -15,6 +16,11 @@ int main(int argc, char** argv) {
     if (auto done = azcm::daemon::handleDaemonCommandLine(
             argc, argv, "arcproxy: Azure Connected Machine agent local forward proxy")) {
         return *done;
+    }
+    // Holds the upstream proxy credentials: never in a core file.
+    if (auto forbidden = azcm::platform::forbidCoreDumps(); !forbidden) {
+        std::cerr << "arcproxy: " << forbidden.error().message << "\n";
+        return azcm::exitcode::kInitFailed;
     }
     try {
         const auto paths = azcm::Paths::fromEnvironment();

@@ -6,6 +6,7 @@
 #include "config_file.hpp"
 #include "connect.hpp"
 #include "console.hpp"
+#include "credentials.hpp"
 #include "disconnect.hpp"
 #include "extension_command.hpp"
 #include "fs/atomic_file.hpp"
@@ -58,11 +59,13 @@ void addCredentialFlags(CLI::App& command, CredentialOptions& credential) {
     command.add_option("-i,--service-principal-id", credential.service_principal_id,
                        "Application ID of the service principal used to authenticate");
     command.add_option("-p,--service-principal-secret", credential.service_principal_secret,
-                       "Secret of the service principal (prefer the --config file)");
+                       "Secret of the service principal; '-' reads it from standard input "
+                       "(prefer the --config file)");
     command.add_option("--service-principal-cert", credential.service_principal_cert,
                        "PEM file with private key and certificate, or a PFX without password");
     command.add_option("--access-token", credential.access_token,
-                       "Microsoft Entra ID access token for Azure Resource Manager");
+                       "Microsoft Entra ID access token for Azure Resource Manager; '-' reads it "
+                       "from standard input");
     command.add_option("-t,--tenant-id", credential.tenant_id, "Tenant ID of the credential");
 }
 
@@ -192,6 +195,27 @@ Result<void> dispatch(CLI::App& app, const Commands& commands, const Environment
     return printHelp(app, commands, env);
 }
 
+// A secret in argv is readable by every local user (/proc/<pid>/cmdline): say so, and how to
+// avoid it. The command still runs as asked.
+void warnAboutSecretArguments(const std::vector<std::string>& args, const Environment& env) {
+    if (env.err == nullptr) {
+        return;
+    }
+    for (const auto& secret : secretArguments(args)) {
+        if (secret.url) {
+            *env.err << "WARNING a URL with credentials on the command line can be read by other "
+                        "users of this machine (process list); for proxy.url give '-' as the "
+                        "value and the URL on standard input\n";
+        } else {
+            *env.err << "WARNING the value of " << secret.option
+                     << " on the command line can be read by other users of this machine "
+                        "(process list); put it in a --config file, or give '-' as the value and "
+                        "the secret on standard input\n";
+        }
+    }
+    *env.err << std::flush;
+}
+
 int finish(const Console& console, const Result<void>& result) {
     if (result) {
         spdlog::info("CLI_EXIT code=0");
@@ -209,6 +233,7 @@ int runCli(const std::vector<std::string>& args, const Environment& env) {
     const auto early = prescanGlobals(args);
     initLogging(env, early);
     spdlog::info("CLI_COMMAND azcmagent {}", log::sanitize(redactedCommandLine(args)));
+    warnAboutSecretArguments(args, env);
 
     Commands commands;
     CLI::App app("Azure Connected Machine Agent: onboard this machine to Azure Arc and manage "
@@ -240,6 +265,11 @@ int runCli(const std::vector<std::string>& args, const Environment& env) {
         }
         if (commands.globals.verbose && !early.verbose) {
             initLogging(env, commands.globals);
+        }
+    }
+    for (auto* credential : {&commands.connect.credential, &commands.disconnect.credential}) {
+        if (auto read = readCredentialsFromInput(*credential, env.in); !read) {
+            return finish(Console(env, commands.globals), read.error());
         }
     }
     return finish(Console(env, commands.globals), dispatch(app, commands, env));

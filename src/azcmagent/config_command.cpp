@@ -2,6 +2,7 @@
 
 #include "config/local_config.hpp"
 #include "config_keys.hpp"
+#include "credentials.hpp"
 #include "fs/atomic_file.hpp"
 #include "ipc/ipc_client.hpp"
 #include "log/log.hpp"
@@ -52,8 +53,10 @@ Result<const ConfigKey*> lookUpKey(const std::string& name) {
     return key;
 }
 
-Result<config::LocalConfig> readLocalConfig(const Environment& env) {
-    auto loaded = config::loadLocalConfig(env.paths.localConfig());
+// `list` and `get` show proxy.url redacted, so they read no secret and work for any user.
+Result<config::LocalConfig> readLocalConfig(const Environment& env,
+                                            config::ProxyCredentials credentials) {
+    auto loaded = config::loadLocalConfig(env.paths.localConfig(), credentials);
     if (!loaded) {
         return makeError(exitcode::kLocalConfigRead, "cannot read " +
                                                          env.paths.localConfig().string() + ": " +
@@ -110,7 +113,7 @@ Result<config::LocalConfig> updateLocalConfig(const Environment& env, Change&& c
     if (!lock) {
         return lock.error();
     }
-    BOOST_OUTCOME_TRY(config, readLocalConfig(env));
+    BOOST_OUTCOME_TRY(config, readLocalConfig(env, config::ProxyCredentials::kInclude));
     BOOST_OUTCOME_TRY(change(config));
     if (auto saved = config::saveLocalConfig(path, config); !saved) {
         return makeError(exitcode::kLocalConfigUpdate,
@@ -202,7 +205,7 @@ std::string paddedKey(const std::string& name) {
 }
 
 Result<void> runList(const Environment& env, const Console& console) {
-    BOOST_OUTCOME_TRY(config, readLocalConfig(env));
+    BOOST_OUTCOME_TRY(config, readLocalConfig(env, config::ProxyCredentials::kRedacted));
     if (console.jsonMode()) {
         json out = json::object();
         for (const auto& key : configKeys()) {
@@ -221,7 +224,7 @@ Result<void> runList(const Environment& env, const Console& console) {
 
 Result<void> runGet(const ConfigOptions& options, const Environment& env, const Console& console) {
     BOOST_OUTCOME_TRY(key, lookUpKey(options.key));
-    BOOST_OUTCOME_TRY(config, readLocalConfig(env));
+    BOOST_OUTCOME_TRY(config, readLocalConfig(env, config::ProxyCredentials::kRedacted));
     const auto value = configValue(config, *key);
     if (console.jsonMode()) {
         console.printJson(value);
@@ -294,9 +297,13 @@ runChange(const ConfigOptions& options, const Environment& env, const Console& c
     BOOST_OUTCOME_TRY(key, lookUpKey(options.key));
     const bool set = options.action == "set";
     const auto edit = listEdit(options);
+    std::string given = options.value;
+    if (set && key->kind == ValueKind::kProxyUrl && given == kFromStandardInput) {
+        // Credentials in the URL stay out of the process list.
+        AZCM_ASSIGN_OR_RETURN(given, readSecretLine(env.in, key->name));
+    }
     auto change = [&](config::LocalConfig& config) {
-        return set ? setConfigValue(config, *key, options.value, edit)
-                   : clearConfigValue(config, *key);
+        return set ? setConfigValue(config, *key, given, edit) : clearConfigValue(config, *key);
     };
     // The value's syntax is checked before privileges, as every flag is (docs/cli.md).
     config::LocalConfig scratch;
@@ -338,7 +345,10 @@ CLI::App* defineConfigCommand(CLI::App& app, ConfigOptions& options) {
 
     auto* set = config->add_subcommand("set", "Set a property");
     set->add_option("property", options.key, "Property name")->required();
-    set->add_option("value", options.value, "Value; lists are comma separated")->required();
+    set->add_option(
+           "value", options.value,
+           "Value; lists are comma separated; for proxy.url, '-' reads it from standard input")
+        ->required();
     auto* add = set->add_flag("-a,--add", options.add, "Add the entries to a list property");
     auto* remove =
         set->add_flag("-r,--remove", options.remove, "Remove the entries from a list property");

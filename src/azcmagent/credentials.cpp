@@ -6,10 +6,60 @@
 #include "fs/atomic_file.hpp"
 
 #include <algorithm>
+#include <istream>
 
 namespace azcm::cli {
 
 using nlohmann::json;
+
+namespace {
+
+// Access tokens are a few KiB; anything much longer is not a credential.
+constexpr std::size_t kMaxSecretLineBytes = 64 << 10;
+
+} // namespace
+
+Result<std::string> readSecretLine(std::istream* input, std::string_view name) {
+    std::string line;
+    if (input != nullptr) {
+        for (int c = input->get(); c != std::char_traits<char>::eof(); c = input->get()) {
+            if (c == '\n') {
+                break;
+            }
+            if (line.size() == kMaxSecretLineBytes) {
+                return makeError(exitcode::kInvalidArgument,
+                                 std::string(name) + " on standard input is longer than 64 KiB");
+            }
+            line.push_back(static_cast<char>(c));
+        }
+    }
+    if (!line.empty() && line.back() == '\r') {
+        line.pop_back();
+    }
+    if (line.empty()) {
+        return makeError(exitcode::kMissingParameter,
+                         std::string(name) + " is '-' but standard input holds no value");
+    }
+    return line;
+}
+
+Result<void> readCredentialsFromInput(CredentialOptions& options, std::istream* input) {
+    const bool secret = options.service_principal_secret == kFromStandardInput;
+    const bool token = options.access_token == kFromStandardInput;
+    if (secret && token) {
+        return makeError(exitcode::kInvalidArgument,
+                         "--service-principal-secret and --access-token cannot both be read from "
+                         "standard input");
+    }
+    if (secret) {
+        AZCM_ASSIGN_OR_RETURN(options.service_principal_secret,
+                              readSecretLine(input, "--service-principal-secret"));
+    }
+    if (token) {
+        AZCM_ASSIGN_OR_RETURN(options.access_token, readSecretLine(input, "--access-token"));
+    }
+    return ok();
+}
 
 Result<void> checkCredentialFlags(const CredentialOptions& options, bool tenant_may_default) {
     const bool has_sp = !options.service_principal_id.empty();

@@ -6,7 +6,9 @@
 #include "error.hpp"
 
 #include <chrono>
+#include <iosfwd>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -28,6 +30,18 @@ struct Credential {
     crypto::KeyAndCertificate certificate;
     std::string access_token;
 };
+
+// The value that stands for "read it from standard input", which keeps a secret out of the
+// process list (/proc/<pid>/cmdline is readable by every local user).
+inline constexpr std::string_view kFromStandardInput = "-";
+
+// The first line of `input` without its line end, as the value of `name`. Nothing there (or no
+// input): kMissingParameter; a line longer than 64 KiB: kInvalidArgument.
+Result<std::string> readSecretLine(std::istream* input, std::string_view name);
+
+// Replaces a --service-principal-secret or --access-token of "-" by the first line of `input`.
+// Only one of them may be "-".
+Result<void> readCredentialsFromInput(CredentialOptions& options, std::istream* input);
 
 // The flag combinations alone, reading no file: exactly one method; a service principal needs a
 // tenant unless `tenant_may_default` (a cloud config or agentconfig.json will supply one).

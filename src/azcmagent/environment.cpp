@@ -52,6 +52,7 @@ Environment systemEnvironment() {
         return http::HttpsClient(options).send(request);
     };
     env.now = [] { return std::chrono::system_clock::now(); };
+    env.in = &std::cin;
     env.out = &std::cout;
     env.err = &std::cerr;
     env.interactive = ::isatty(STDOUT_FILENO) == 1;

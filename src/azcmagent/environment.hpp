@@ -34,6 +34,7 @@ struct Environment {
                                          const http::ClientOptions& options)>
         https;
     std::function<std::chrono::system_clock::time_point()> now;
+    std::istream* in = nullptr; // secrets given as "-" are read from here
     std::ostream* out = nullptr;
     std::ostream* err = nullptr;
     bool interactive = false; // stdout is a terminal

@@ -14,7 +14,9 @@
 #include <ctime>
 #include <memory>
 #include <optional>
+#include <set>
 #include <system_error>
+#include <utility>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -64,13 +66,52 @@ bool isSecretKey(const std::string& key) {
     return false;
 }
 
-// Key material and identity files, by name: never collected even if they turn up in a log
-// directory.
+// Key material, identity files and the proxy secret file, by name: never collected even if they
+// turn up in a log directory.
 bool isKeyMaterial(const stdfs::path& file) {
     const auto extension = lowered(file.extension().string());
+    const auto secret_name = Paths::localConfigSecretFor("/").filename().string();
     return extension == ".prv" || extension == ".key" || extension == ".pem" ||
-           extension == ".pfx" || extension == ".p12" || extension == ".crt" || extension == ".cer";
+           extension == ".pfx" || extension == ".p12" || extension == ".crt" ||
+           extension == ".cer" || file.filename().string().rfind(secret_name, 0) == 0;
 }
+
+// A PEM private key ("-----BEGIN RSA PRIVATE KEY-----", "... ENCRYPTED PRIVATE KEY-----").
+bool holdsPrivateKey(std::string_view content) {
+    return content.find("PRIVATE KEY-----") != std::string_view::npos;
+}
+
+// The files that hold secrets, by identity (device and inode), so that a hard link to one under
+// a log's name is left out as surely as the file itself: everything in certs/ and tokens/, the
+// extension settings certificate and key beside the handlers, and the proxy secret file.
+class SecretFiles {
+public:
+    explicit SecretFiles(const Paths& paths) {
+        for (const auto& dir : {paths.certsDir(), paths.tokensDir(), paths.extensionsDir()}) {
+            std::error_code ec;
+            for (const auto& entry : stdfs::directory_iterator(dir, ec)) {
+                add(entry.path());
+            }
+        }
+        const auto secret = paths.localConfigSecret();
+        add(secret);
+        add(secret.string() + ".bak");
+    }
+
+    bool contains(const struct stat& info) const {
+        return ids_.count({info.st_dev, info.st_ino}) != 0;
+    }
+
+private:
+    void add(const stdfs::path& file) {
+        struct stat info {};
+        if (::lstat(file.c_str(), &info) == 0 && S_ISREG(info.st_mode)) {
+            ids_.insert({info.st_dev, info.st_ino});
+        }
+    }
+
+    std::set<std::pair<dev_t, ino_t>> ids_;
+};
 
 // spdlog names rotated files <stem>.<n>.log: "himds.1.log".
 bool isRotatedLog(const stdfs::path& file) {
@@ -83,17 +124,28 @@ bool isRotatedLog(const stdfs::path& file) {
                        [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
+// What reading one file gave: its content, or why it is left out.
+struct FileContent {
+    std::optional<std::string> content;
+    std::string skipped_because;
+};
+
 // Reads a regular file without following a symlink anywhere in its last component; bigger files
-// keep their last kMaxFileBytes.
-std::optional<std::string> readRegularFile(const stdfs::path& path) {
+// keep their last kMaxFileBytes. A secret file (or a hard link to one) and a file holding a
+// private key are left out.
+FileContent readRegularFile(const stdfs::path& path, const SecretFiles& secrets) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
-        return std::nullopt;
+        return {std::nullopt, "missing or not a regular file"};
     }
     struct stat info {};
     if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
         ::close(fd);
-        return std::nullopt;
+        return {std::nullopt, "missing or not a regular file"};
+    }
+    if (secrets.contains(info)) {
+        ::close(fd);
+        return {std::nullopt, "a key or secret file, never collected"};
     }
     const auto size = static_cast<std::size_t>(info.st_size);
     if (size > kMaxFileBytes) {
@@ -115,7 +167,10 @@ std::optional<std::string> readRegularFile(const stdfs::path& path) {
     if (content.size() > kMaxFileBytes) {
         content.erase(0, content.size() - kMaxFileBytes);
     }
-    return content;
+    if (holdsPrivateKey(content)) {
+        return {std::nullopt, "holds a private key, never collected"};
+    }
+    return {std::move(content), {}};
 }
 
 bool isRegularNoFollow(const stdfs::path& path) {
@@ -223,6 +278,9 @@ struct Bundle {
         std::string name;
         std::string content;
     };
+    explicit Bundle(const Paths& paths) : secrets(paths) {}
+
+    SecretFiles secrets;
     std::vector<Entry> entries;
     json skipped = json::array();
 
@@ -234,11 +292,13 @@ struct Bundle {
     }
 };
 
+// A log as it is, but for URL credentials and SAS signatures, which it should never hold.
 void addFile(Bundle& bundle, const std::string& name, const stdfs::path& file) {
-    if (auto content = readRegularFile(file)) {
-        bundle.add(name, std::move(*content));
+    auto read = readRegularFile(file, bundle.secrets);
+    if (read.content) {
+        bundle.add(name, redactString(*read.content));
     } else {
-        bundle.skip(name, "missing or not a regular file");
+        bundle.skip(name, read.skipped_because);
     }
 }
 
@@ -284,12 +344,12 @@ void addAgentLogs(Bundle& bundle, const LogsOptions& options, const Paths& paths
 
 // A JSON file redacted; a file that is not JSON cannot be redacted safely and is left out.
 void addRedactedJson(Bundle& bundle, const std::string& name, const stdfs::path& file) {
-    auto content = readRegularFile(file);
-    if (!content) {
-        bundle.skip(name, "missing or not a regular file");
+    auto read = readRegularFile(file, bundle.secrets);
+    if (!read.content) {
+        bundle.skip(name, read.skipped_because);
         return;
     }
-    auto document = json::parse(*content, nullptr, false);
+    auto document = json::parse(*read.content, nullptr, false);
     if (document.is_discarded()) {
         bundle.skip(name, "not valid JSON, left out because it could not be redacted");
         return;
@@ -352,7 +412,8 @@ std::string commandText(const std::vector<std::string>& argv, const CapturedComm
     for (const auto& arg : argv) {
         text += " " + arg;
     }
-    text += "\n# exit code " + std::to_string(result.exit_code) + "\n" + result.output;
+    text +=
+        "\n# exit code " + std::to_string(result.exit_code) + "\n" + redactString(result.output);
     return text;
 }
 
@@ -524,29 +585,43 @@ CapturedCommand runBounded(const std::vector<std::string>& argv) {
 } // namespace
 
 std::string redactString(const std::string& text) {
-    std::string out = text;
+    // One pass each, so a log of many megabytes costs linear time. Whitespace and quotes end a URL.
+    constexpr const char* kUrlEnd = " \t\r\n\"'<>";
     // scheme://user:password@host -> scheme://REDACTED@host
-    for (auto scheme = out.find("://"); scheme != std::string::npos;
-         scheme = out.find("://", scheme + 3)) {
+    std::string without_user_info;
+    without_user_info.reserve(text.size());
+    std::size_t copied = 0;
+    for (auto scheme = text.find("://"); scheme != std::string::npos;) {
         const auto start = scheme + 3;
-        const auto authority_end = out.find_first_of("/?# \"'", start);
-        const auto at =
-            out.rfind('@', authority_end == std::string::npos ? out.size() : authority_end - 1);
-        if (at != std::string::npos && at >= start &&
-            (authority_end == std::string::npos || at < authority_end)) {
-            out.replace(start, at - start, kRedacted);
+        const auto authority_end =
+            std::min(text.find_first_of(std::string("/?#") + kUrlEnd, start), text.size());
+        const auto at = std::string_view(text).substr(start, authority_end - start).rfind('@');
+        if (at != std::string_view::npos) {
+            without_user_info.append(text, copied, start - copied).append(kRedacted);
+            copied = start + at;
         }
+        scheme = text.find("://", std::max(authority_end, start));
     }
+    without_user_info.append(text, copied, std::string::npos);
+
     // SAS signatures: sig=<value> up to the next '&' or the end of the URL.
-    for (auto sig = lowered(out).find("sig="); sig != std::string::npos;
-         sig = lowered(out).find("sig=", sig + 4)) {
-        if (sig > 0 && out[sig - 1] != '?' && out[sig - 1] != '&') {
+    const auto& in = without_user_info;
+    const auto in_lowered = lowered(in);
+    std::string out;
+    out.reserve(in.size());
+    copied = 0;
+    for (auto sig = in_lowered.find("sig="); sig != std::string::npos;) {
+        if (sig == 0 || (in[sig - 1] != '?' && in[sig - 1] != '&')) {
+            sig = in_lowered.find("sig=", sig + 4);
             continue;
         }
         const auto start = sig + 4;
-        const auto end = out.find_first_of("& \"'", start);
-        out.replace(start, (end == std::string::npos ? out.size() : end) - start, kRedacted);
+        const auto end = std::min(in.find_first_of(std::string("&") + kUrlEnd, start), in.size());
+        out.append(in, copied, start - copied).append(kRedacted);
+        copied = end;
+        sig = in_lowered.find("sig=", end);
     }
+    out.append(in, copied, std::string::npos);
     return out;
 }
 
@@ -602,7 +677,7 @@ writeLogsBundle(const LogsOptions& options, const Environment& env, const HostTo
     }
     BOOST_OUTCOME_TRY(path, outputPath(options, env));
     const auto now = env.now();
-    Bundle bundle;
+    Bundle bundle(env.paths);
     addAgentLogs(bundle, options, env.paths);
     addConfiguration(bundle, env.paths);
     addDaemonStatus(bundle, env);

@@ -120,4 +120,32 @@ std::string redactedCommandLine(const std::vector<std::string>& args) {
     return line;
 }
 
+std::vector<SecretArgument> secretArguments(const std::vector<std::string>& args) {
+    const auto redacted = redactArguments(args);
+    std::vector<SecretArgument> secrets;
+    for (std::size_t i = 0; i < args.size() && i < redacted.size(); ++i) {
+        const auto& arg = args[i];
+        if (arg == redacted[i]) {
+            continue;
+        }
+        if (redacted[i] == kRedacted) { // `--opt VALUE`, `-p VALUE`, `proxy.password VALUE`
+            if (arg != "-" && i > 0) {
+                secrets.push_back({args[i - 1], false});
+            }
+        } else if (arg.size() > 1 && arg[0] == '-') { // `--opt=VALUE`, `-pVALUE`, `-p=VALUE`
+            const auto value_start = redacted[i].size() - std::string_view(kRedacted).size();
+            std::string option = arg.substr(0, value_start);
+            if (arg.substr(value_start) != "-") {
+                if (!option.empty() && option.back() == '=') {
+                    option.pop_back();
+                }
+                secrets.push_back({option, false});
+            }
+        } else {
+            secrets.push_back({std::string(), true});
+        }
+    }
+    return secrets;
+}
+
 } // namespace azcm::cli

@@ -16,4 +16,12 @@ std::vector<std::string> redactArguments(const std::vector<std::string>& args);
 // The redacted arguments joined by spaces, each quoted when it holds a space.
 std::string redactedCommandLine(const std::vector<std::string>& args);
 
+// A secret given in the command line itself, which every local user can read in the process list.
+struct SecretArgument {
+    std::string option; // "-p", "--access-token", ...; empty for a URL with credentials
+    bool url = false;   // credentials in a URL (`config set proxy.url http://user:pw@proxy`)
+};
+// What redactArguments() hides, except the value "-" (read from standard input instead).
+std::vector<SecretArgument> secretArguments(const std::vector<std::string>& args);
+
 } // namespace azcm::cli

@@ -25,7 +25,10 @@ Result<void> runShow(const ShowOptions& options, const Environment& env, const C
     input.arcproxy_status = daemonStatus(env, "arcproxy");
     input.extservice_status = daemonStatus(env, "extservice");
     input.gcservice_status = daemonStatus(env, "gcservice");
-    if (auto local = config::loadLocalConfig(env.paths.localConfig()); local) {
+    // Shown redacted: no secret is read, so any user may run show.
+    if (auto local =
+            config::loadLocalConfig(env.paths.localConfig(), config::ProxyCredentials::kRedacted);
+        local) {
         input.local_config = std::move(local).value();
     } else {
         console.warning("cannot read local config: " + local.error().message);

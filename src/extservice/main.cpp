@@ -5,6 +5,7 @@
 #include "ext_service.hpp"
 #include "log/log.hpp"
 #include "paths/paths.hpp"
+#include "platform/core_dumps.hpp"
 
 #include <cstdlib>
 #include <exception>
@@ -15,6 +16,12 @@ int main(int argc, char** argv) {
     if (auto done = azcm::daemon::handleDaemonCommandLine(
             argc, argv, "extservice: Azure Connected Machine agent extension manager")) {
         return *done;
+    }
+    // Holds the settings key, tokens and proxy credentials: never in a core file or readable
+    // through /proc.
+    if (auto forbidden = azcm::platform::forbidCoreDumps(); !forbidden) {
+        std::cerr << "extservice: " << forbidden.error().message << "\n";
+        return azcm::exitcode::kInitFailed;
     }
 
     try {

@@ -7,6 +7,7 @@
 #include "gc_service.hpp"
 #include "log/log.hpp"
 #include "paths/paths.hpp"
+#include "platform/core_dumps.hpp"
 #include "platform/cpu_limit.hpp"
 
 #include <exception>
@@ -17,6 +18,11 @@ int main(int argc, char** argv) {
     if (auto done = azcm::daemon::handleDaemonCommandLine(
             argc, argv, "gcservice: Azure Connected Machine agent guest configuration service")) {
         return *done;
+    }
+    // Holds tokens and proxy credentials: never in a core file.
+    if (auto forbidden = azcm::platform::forbidCoreDumps(); !forbidden) {
+        std::cerr << "gcservice: " << forbidden.error().message << "\n";
+        return azcm::exitcode::kInitFailed;
     }
 
     try {

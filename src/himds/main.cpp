@@ -5,6 +5,7 @@
 #include "himds_service.hpp"
 #include "log/log.hpp"
 #include "paths/paths.hpp"
+#include "platform/core_dumps.hpp"
 
 #include <exception>
 #include <iostream>
@@ -14,6 +15,12 @@ int main(int argc, char** argv) {
     if (auto done = azcm::daemon::handleDaemonCommandLine(
             argc, argv, "himds: Azure Connected Machine agent identity service")) {
         return *done;
+    }
+    // Holds the machine key, tokens and proxy credentials: never in a core file or readable through
+    // /proc.
+    if (auto forbidden = azcm::platform::forbidCoreDumps(); !forbidden) {
+        std::cerr << "himds: " << forbidden.error().message << "\n";
+        return azcm::exitcode::kInitFailed;
     }
 
     try {

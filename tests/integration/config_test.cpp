@@ -2,19 +2,23 @@
 // random moments, a full file system, and a running himds that reloads and reports the change to
 // ARM without a restart.
 #include "config/local_config.hpp"
+#include "forward_proxy.hpp"
 #include "fs/atomic_file.hpp"
 #include "paths/paths.hpp"
 #include "sandbox.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <fstream>
 #include <random>
 #include <thread>
 
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace azcm::test {
@@ -231,6 +235,127 @@ TEST(ConfigTest, RunningHimdsReportsTheNewAllowlistWithoutRestart) {
     auto json_set = sandbox.azcmagent({"config", "clear", "extensions.allowlist", "--json"});
     ASSERT_EQ(json_set.exit_code, 0) << json_set.out << json_set.err;
     EXPECT_EQ(json::parse(json_set.out)["services"][0]["status"], "updated");
+}
+
+// The user and password the proxy insists on: base64("agent:hunter2").
+constexpr const char* kProxyAuthorization = "Basic YWdlbnQ6aHVudGVyMg==";
+
+std::string proxyUrlWithCredentials(const ForwardProxy& proxy) {
+    return "http://agent:hunter2@127.0.0.1:" + std::to_string(proxy.port());
+}
+
+// Whether every request head the proxy saw carried the right credentials (it refuses the others).
+bool everyRequestAuthenticated(const ForwardProxy& proxy) {
+    const auto heads = proxy.heads();
+    return !heads.empty() && std::all_of(heads.begin(), heads.end(), [](const std::string& head) {
+        return head.find(std::string("Proxy-Authorization: ") + kProxyAuthorization) !=
+               std::string::npos;
+    });
+}
+
+// Onboards the sandbox's machine `name` and waits until ARM shows it connected.
+void connectAndWait(Sandbox& sandbox, const std::string& name) {
+    auto sp = sandbox.createServicePrincipal("onboarder", "Azure Connected Machine Onboarding");
+    auto connect = sandbox.azcmagent(sandbox.connectArgs(sp, name));
+    ASSERT_EQ(connect.exit_code, 0) << connect.out << connect.err;
+    ASSERT_TRUE(waitUntil(
+        [&] {
+            auto machine = sandbox.getMachine("arc-rg", name);
+            return machine && machine->at("properties").value("status", "") == "Connected";
+        },
+        30s));
+}
+
+// Who may read the secret file: root, and group azcmproxy when the host has it; nobody else.
+void expectOnlyRootMayRead(const std::filesystem::path& secret) {
+    struct stat info {};
+    ASSERT_EQ(::lstat(secret.c_str(), &info), 0) << secret;
+    EXPECT_TRUE(S_ISREG(info.st_mode));
+    EXPECT_EQ(info.st_uid, 0U);
+    const auto group = config::defaultSecretFileAccess().group;
+    if (group) {
+        EXPECT_EQ(info.st_mode & 07777, 0640U);
+        EXPECT_EQ(info.st_gid, *group);
+    } else {
+        EXPECT_EQ(info.st_mode & 07777, 0600U);
+    }
+}
+
+TEST(ConfigTest, ProxyCredentialsStayInARootOnlyFileYetEveryCallerUsesThem) {
+    ASSERT_EQ(::geteuid(), 0U) << "the other user's view needs root (CI runs as root)";
+    ForwardProxy proxy(ForwardProxy::Options{0, std::string(kProxyAuthorization)});
+    Sandbox sandbox;
+    sandbox.startEmulator();
+    // Given on standard input: neither the process list nor a warning sees it.
+    auto set = sandbox.azcmagentWithInput({"config", "set", "proxy.url", "-"},
+                                          proxyUrlWithCredentials(proxy));
+    ASSERT_EQ(set.exit_code, 0) << set.out << set.err;
+    EXPECT_EQ(set.err.find("WARNING"), std::string::npos) << set.err;
+
+    const Paths paths(sandbox.root());
+    const auto public_text = readText(paths.localConfig());
+    EXPECT_EQ(public_text.find("hunter2"), std::string::npos) << public_text;
+    EXPECT_EQ(json::parse(public_text).at("proxy.url"),
+              "http://***@127.0.0.1:" + std::to_string(proxy.port()));
+    expectOnlyRootMayRead(paths.localConfigSecret());
+
+    // Another user reads the settings, redacted, and not the secret.
+    auto get = sandbox.azcmagent({"config", "get", "proxy.url"}, kNobody);
+    EXPECT_EQ(get.exit_code, 0) << get.out << get.err;
+    EXPECT_EQ(get.out, "http://***@127.0.0.1:" + std::to_string(proxy.port()) + "\n");
+    SpawnOptions as_nobody;
+    as_nobody.as_uid = kNobody;
+    auto cat = runCommand({"/bin/cat", paths.localConfigSecret().string()}, as_nobody);
+    EXPECT_NE(cat.exit_code, 0);
+    EXPECT_EQ(cat.out.find("hunter2"), std::string::npos);
+
+    // The CLI and himds both authenticate to the proxy (it answers 407 otherwise); Azure sees the
+    // URL redacted.
+    sandbox.startHimds(1);
+    connectAndWait(sandbox, "sec01");
+    const int after_connect = proxy.connects();
+    EXPECT_TRUE(waitUntil([&] { return proxy.connects() >= after_connect + 2; }, 20s))
+        << "himds heartbeats through the proxy";
+    EXPECT_TRUE(everyRequestAuthenticated(proxy));
+    const auto machine = sandbox.getMachine("arc-rg", "sec01").value();
+    EXPECT_EQ(machine.at("properties").at("agentConfiguration").value("proxyUrl", ""),
+              "http://***@127.0.0.1:" + std::to_string(proxy.port()));
+    for (const auto& text : {machine.dump(), sandbox.readLog("var/opt/azcmagent/log/himds.log"),
+                             sandbox.readLog("var/opt/azcmagent/log/azcmagent.log")}) {
+        EXPECT_EQ(text.find("hunter2"), std::string::npos) << text;
+    }
+
+    auto clear = sandbox.azcmagent({"config", "clear", "proxy.url"});
+    ASSERT_EQ(clear.exit_code, 0) << clear.out << clear.err;
+    EXPECT_FALSE(std::filesystem::exists(paths.localConfigSecret()));
+}
+
+TEST(ConfigTest, AnOlderFileWithProxyCredentialsKeepsWorkingAndIsMigratedOnTheFirstWrite) {
+    ForwardProxy proxy(ForwardProxy::Options{0, std::string(kProxyAuthorization)});
+    Sandbox sandbox;
+    sandbox.startEmulator();
+    // As an older version wrote it: credentials in the world-readable file.
+    sandbox.writeLocalConfig(json{{"proxy.url", proxyUrlWithCredentials(proxy)}});
+    sandbox.startHimds(1);
+    connectAndWait(sandbox, "sec02");
+
+    auto set = sandbox.azcmagent({"config", "set", "extensions.enabled", "false"});
+    ASSERT_EQ(set.exit_code, 0) << set.out << set.err;
+    const Paths paths(sandbox.root());
+    for (const auto& world_readable :
+         {paths.localConfig(), std::filesystem::path(paths.localConfig().string() + ".bak")}) {
+        const auto text = readText(world_readable);
+        EXPECT_EQ(text.find("hunter2"), std::string::npos) << world_readable << ": " << text;
+    }
+    expectOnlyRootMayRead(paths.localConfigSecret());
+    // himds reloaded the migrated pair and still authenticates to the proxy.
+    EXPECT_NE(set.out.find("INFO Updated service configuration: Agent Service (himds)"),
+              std::string::npos)
+        << set.out;
+    const int after_migration = proxy.connects();
+    EXPECT_TRUE(waitUntil([&] { return proxy.connects() >= after_migration + 2; }, 20s));
+    EXPECT_EQ(sandbox.himdsStatus().value("agentStatus", ""), "Connected");
+    EXPECT_TRUE(everyRequestAuthenticated(proxy));
 }
 
 } // namespace

@@ -89,5 +89,45 @@ TEST(ConnectTest, MissingResourceGroupIsCreatedWhenPermitted) {
     EXPECT_TRUE(sandbox.getMachine("new-group", "web03").has_value());
 }
 
+// A secret in argv is readable by every local user (/proc/<pid>/cmdline); "-" reads it from
+// standard input instead.
+TEST(ConnectTest, SecretFromStandardInputNeverReachesTheCommandLine) {
+    Sandbox sandbox;
+    sandbox.startEmulator();
+    sandbox.startHimds();
+    auto sp = sandbox.createServicePrincipal("stdin-onboarder", kOnboarding);
+    auto result = sandbox.azcmagentWithInput(
+        {"connect", "--subscription-id", sandbox.subscription(), "--resource-group", "arc-rg",
+         "--location", "westeurope", "--resource-name", "web04", "--cloud-config",
+         sandbox.cloudJson().string(), "--service-principal-id", sp.app_id, "--tenant-id",
+         sp.tenant, "--service-principal-secret", "-"},
+        sp.password);
+    ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+    EXPECT_EQ(result.err.find("WARNING"), std::string::npos) << result.err;
+    expectConnectedMachine(sandbox, "web04");
+    EXPECT_EQ(sandbox.readLog("var/opt/azcmagent/log/azcmagent.log").find(sp.password),
+              std::string::npos);
+}
+
+TEST(ConnectTest, SecretsOnTheCommandLineAreWarnedAboutAndExitCodesStay) {
+    Sandbox sandbox;
+    // No --resource-group: the command fails as it always did, after the warning.
+    auto secret = sandbox.azcmagent({"connect", "--subscription-id",
+                                     "00000000-0000-0000-0000-000000000001", "--location",
+                                     "westeurope", "-i", "app", "-t", "tenant", "-p", "pw-123"});
+    EXPECT_EQ(secret.exit_code, 16) << secret.out << secret.err;
+    EXPECT_NE(secret.err.find("WARNING the value of -p on the command line can be read by other "
+                              "users of this machine"),
+              std::string::npos)
+        << secret.err;
+    EXPECT_NE(secret.err.find("--config"), std::string::npos) << secret.err;
+    EXPECT_EQ(secret.err.find("pw-123"), std::string::npos) << secret.err;
+
+    auto token = sandbox.azcmagent({"disconnect", "--access-token", "a.b.c"});
+    EXPECT_NE(token.err.find("WARNING the value of --access-token on the command line"),
+              std::string::npos)
+        << token.err;
+}
+
 } // namespace
 } // namespace azcm::test

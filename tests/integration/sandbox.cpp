@@ -173,6 +173,19 @@ CommandResult Sandbox::azcmagent(const std::vector<std::string>& args,
     return runCommand(argv, options, 180s);
 }
 
+CommandResult Sandbox::azcmagentWithInput(const std::vector<std::string>& args,
+                                          const std::string& input) const {
+    // sh pipes the value from its environment, so no process has it on its command line.
+    std::vector<std::string> argv = {"/bin/sh", "-c",
+                                     "printf '%s\\n' \"$AZCM_TEST_INPUT\" | exec \"$0\" \"$@\"",
+                                     bin("azcmagent")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    SpawnOptions options;
+    options.env = {
+        {"AZCM_ROOT", root().string()}, {"MSFT_ARC_TEST", "true"}, {"AZCM_TEST_INPUT", input}};
+    return runCommand(argv, options, 180s);
+}
+
 std::vector<std::string> Sandbox::credentialArgs(const ServicePrincipal& sp) {
     if (!sp.cert_path.empty()) {
         return {"--service-principal-id",

@@ -64,6 +64,9 @@ public:
     // Runs azcmagent with AZCM_ROOT set; `as_uid` drops privileges first.
     CommandResult azcmagent(const std::vector<std::string>& args,
                             std::optional<uid_t> as_uid = {}) const;
+    // The same, with `input` and a newline on its standard input (the input never is in argv).
+    CommandResult azcmagentWithInput(const std::vector<std::string>& args,
+                                     const std::string& input) const;
     // The connect arguments of a service principal, the secret passed through a --config file.
     std::vector<std::string> connectArgs(const ServicePrincipal& sp,
                                          const std::string& resource_name,

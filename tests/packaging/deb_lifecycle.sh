@@ -51,6 +51,8 @@ for account in himds arcproxy; do
 done
 daemons_group_existed=no
 ! getent group azcmdaemons >/dev/null || daemons_group_existed=yes
+proxy_group_existed=no
+! getent group azcmproxy >/dev/null || proxy_group_existed=yes
 waagent_existed=no
 [ ! -e /var/lib/waagent ] || waagent_existed=yes
 work=$(mktemp -d)
@@ -77,6 +79,7 @@ cleanup() {
         groupdel "$account" >/dev/null 2>&1 || true
     done
     [ "$daemons_group_existed" = yes ] || groupdel azcmdaemons >/dev/null 2>&1 || true
+    [ "$proxy_group_existed" = yes ] || groupdel azcmproxy >/dev/null 2>&1 || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -142,6 +145,9 @@ check_accounts() {
     if [ "$daemons_group_existed" = no ] && getent group azcmdaemons >/dev/null; then
         fail "the package created group azcmdaemons, which older packages needed for shared log/ and socks/"
     fi
+    # Exactly the two unprivileged daemons may read the proxy credentials.
+    [ "$(getent group azcmproxy | cut -d: -f4 | tr , '\n' | sort | paste -sd,)" = arcproxy,himds ] ||
+        fail "group azcmproxy is '$(getent group azcmproxy)', expected members arcproxy,himds"
     [ -z "$(getent group himds | cut -d: -f4)" ] || fail "group himds has members: $(getent group himds)"
     for account in himds arcproxy; do
         entry=$(getent passwd "$account") || {

@@ -99,6 +99,8 @@ expect_in post 'systemd-tmpfiles --create "\$azcm_tmpfiles_conf"' "run systemd-t
 expect_in post '^azcm_tmpfiles_conf=/usr/lib/tmpfiles.d/azcmagent.conf$' "use the packaged tmpfiles.d file"
 expect_in post 'for account in himds arcproxy' "fall back to groupadd/useradd for himds and arcproxy"
 expect_in post 'useradd --system --gid "\$account" --no-create-home' "create system users without a home"
+expect_in post 'groupadd --system azcmproxy' "fall back to groupadd for group azcmproxy"
+expect_in post 'usermod -a -G azcmproxy "\$account"' "fall back to usermod for that group"
 expect_in post 'install -d -m "\$mode" -o "\$user" -g "\$group"' "fall back to install -d"
 expect_in post 'ln -s "\$target" "\$path"' "fall back to ln -s for the links"
 expect_in post 'mv -T -f "\$old"' "move the logs of older packages without following links"
@@ -135,6 +137,8 @@ done
 for account in himds arcproxy; do
     grep -qE "^u $account " "$work/debroot/usr/lib/sysusers.d/azcmagent.conf" ||
         fail "sysusers.d does not create user $account"
+    grep -qE "^m $account +azcmproxy$" "$work/debroot/usr/lib/sysusers.d/azcmagent.conf" ||
+        fail "sysusers.d does not put $account in group azcmproxy"
 done
 # No group shares a writable directory with root any more (older packages had azcmdaemons).
 ! grep -qE "^[gm] .*azcmdaemons" "$work/debroot/usr/lib/sysusers.d/azcmagent.conf" ||

@@ -3,7 +3,9 @@
 #   1. systemd-analyze verify --root=<stage> reports nothing about our four units;
 #   2. systemd-analyze security --offline: prints each unit's exposure and fails when an
 #      unprivileged daemon (himdsd, arcproxyd) is more exposed than MAX_UNPRIVILEGED_EXPOSURE;
-#   3. systemd's manager finds the DefaultEnvironment drop-in where it is staged, and the
+#   3. every unit forbids core files (LimitCORE=0, the last assignment wins as in systemd): each
+#      daemon holds keys, tokens or proxy credentials;
+#   4. systemd's manager finds the DefaultEnvironment drop-in where it is staged, and the
 #      profile.d script exports the same two values in sh and bash without overriding a user's.
 #
 #   bash tests/packaging/verify_units.sh BIN_DIR      (BIN_DIR: the built himds and azcmagent)
@@ -149,6 +151,19 @@ for unit in "${UNITS[@]}"; do
         fi
     fi
     printf '%-18s exposure %-4s (%s)\n' "$unit.service" "$score" "$limit"
+done
+
+echo
+echo "== core files (LimitCORE=0)"
+for unit in "${UNITS[@]}"; do
+    unit_file=$stage/usr/lib/systemd/system/$unit.service
+    [ -f "$unit_file" ] || continue
+    core_limit=$(sed -n "s/^LimitCORE=//p" "$unit_file" | tail -n 1)
+    if [ "$core_limit" = 0 ]; then
+        echo "$unit.service: LimitCORE=0"
+    else
+        fail "$unit.service: LimitCORE is '${core_limit:-unset}', expected 0 (the daemon holds secrets)"
+    fi
 done
 
 echo

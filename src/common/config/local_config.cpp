@@ -1,6 +1,9 @@
 #include "config/local_config.hpp"
 
 #include "fs/atomic_file.hpp"
+#include "http/proxy_url.hpp"
+#include "ipc/control_access.hpp"
+#include "paths/paths.hpp"
 
 namespace azcm::config {
 
@@ -82,6 +85,112 @@ Result<std::string> readString(const json& value, const std::string& key) {
     return value.get<std::string>();
 }
 
+constexpr std::size_t kMaxSecretFileBytes = 64 << 10;
+constexpr std::string_view kRedactedUserInfo = "***";
+
+// The user information of an absolute URL ("user:password" of http://user:password@host), if any.
+std::optional<std::string_view> userInfoOf(std::string_view url) {
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos) {
+        return std::nullopt;
+    }
+    const auto begin = scheme_end + 3;
+    const auto authority = url.substr(begin, url.find_first_of("/?#", begin) - begin);
+    const auto at = authority.rfind('@');
+    if (at == std::string_view::npos) {
+        return std::nullopt;
+    }
+    return authority.substr(0, at);
+}
+
+bool hasCredentialsInClear(const std::string& url) {
+    const auto user_info = userInfoOf(url);
+    return user_info && *user_info != kRedactedUserInfo;
+}
+
+bool isRedacted(const std::string& url) {
+    const auto user_info = userInfoOf(url);
+    return user_info && *user_info == kRedactedUserInfo;
+}
+
+std::filesystem::path backupOf(const std::filesystem::path& path) {
+    return path.string() + ".bak";
+}
+
+// localconfig.json as it is on disk: proxy.url redacted, or in clear in a file an older version
+// wrote.
+Result<LocalConfig> readPublicFile(const std::filesystem::path& path) {
+    auto text = fs::readFile(path, 1 << 20);
+    if (!text) {
+        if (text.error().code == exitcode::kConfigFileNotFound) {
+            return LocalConfig{};
+        }
+        return makeError(exitcode::kLocalConfigRead, text.error().message);
+    }
+    auto document = json::parse(text.value(), nullptr, false);
+    if (document.is_discarded()) {
+        return makeError(exitcode::kLocalConfigRead, path.string() + " is not valid JSON");
+    }
+    return parseLocalConfig(document);
+}
+
+// The proxy URL of one secret file; nothing when the file does not exist.
+Result<std::optional<std::string>> readSecretProxyUrl(const std::filesystem::path& secret) {
+    auto text = fs::readFile(secret, kMaxSecretFileBytes);
+    if (!text) {
+        if (text.error().code == exitcode::kConfigFileNotFound) {
+            return std::optional<std::string>();
+        }
+        return makeError(exitcode::kLocalConfigRead,
+                         "cannot read the proxy credentials (only root and group " +
+                             std::string(kProxySecretGroup) + " may): " + text.error().message);
+    }
+    const auto document = json::parse(text.value(), nullptr, false);
+    if (!document.is_object() || !document.contains("proxy.url") ||
+        !document.at("proxy.url").is_string()) {
+        return makeError(exitcode::kLocalConfigRead,
+                         secret.string() + ": an object with the string proxy.url expected");
+    }
+    return std::optional<std::string>(document.at("proxy.url").get<std::string>());
+}
+
+// The full URL whose redacted form is `shown`: from the secret file, else from its backup (a
+// writer stopped between the secret file and localconfig.json leaves the matching one there).
+Result<std::string> proxyUrlWithCredentials(const std::filesystem::path& path,
+                                            const std::string& shown) {
+    const auto secret = Paths::localConfigSecretFor(path);
+    for (const auto& candidate : {secret, backupOf(secret)}) {
+        BOOST_OUTCOME_TRY(url, readSecretProxyUrl(candidate));
+        if (url && http::redactProxyUrl(*url) == shown) {
+            return *url;
+        }
+    }
+    return makeError(exitcode::kLocalConfigRead,
+                     path.string() + " sets proxy.url " + shown + " but " + secret.string() +
+                         " does not hold its credentials; set proxy.url again");
+}
+
+Result<void> writeSecretFile(const std::filesystem::path& path,
+                             const std::string& proxy_url,
+                             const SecretFileAccess& access) {
+    const fs::FileMode mode{static_cast<mode_t>(access.group ? 0640 : 0600), access.group};
+    const json document = {{"proxy.url", proxy_url}};
+    return fs::writeFileAtomic(Paths::localConfigSecretFor(path), document.dump(2) + "\n", mode,
+                               true);
+}
+
+// The previous localconfig.json becomes `.bak`; one that holds credentials in clear is not kept as
+// it is but rewritten redacted. True when `.bak` was written here.
+Result<bool> backUpWithoutCredentials(const std::filesystem::path& path) {
+    auto previous = readPublicFile(path);
+    if (!previous || !hasCredentialsInClear(previous.value().proxy_url)) {
+        return false;
+    }
+    BOOST_OUTCOME_TRY(fs::writeFileAtomic(
+        backupOf(path), toPublicJson(previous.value()).dump(2) + "\n", {0644, {}}, false));
+    return true;
+}
+
 } // namespace
 
 json toJson(const LocalConfig& config) {
@@ -98,6 +207,12 @@ json toJson(const LocalConfig& config) {
     out["config.mode"] = config.config_mode;
     out["guestconfiguration.agent.cpulimit"] = config.guest_configuration_cpu_limit;
     out["extensions.agent.cpulimit"] = config.extensions_cpu_limit;
+    return out;
+}
+
+json toPublicJson(const LocalConfig& config) {
+    json out = toJson(config);
+    out["proxy.url"] = http::redactProxyUrl(config.proxy_url);
     return out;
 }
 
@@ -147,23 +262,41 @@ Result<LocalConfig> parseLocalConfig(const json& document) {
     return config;
 }
 
-Result<LocalConfig> loadLocalConfig(const std::filesystem::path& path) {
-    auto text = fs::readFile(path, 1 << 20);
-    if (!text) {
-        if (text.error().code == exitcode::kConfigFileNotFound) {
-            return LocalConfig{};
-        }
-        return makeError(exitcode::kLocalConfigRead, text.error().message);
+Result<LocalConfig> loadLocalConfig(const std::filesystem::path& path,
+                                    ProxyCredentials credentials) {
+    BOOST_OUTCOME_TRY(config, readPublicFile(path));
+    if (credentials == ProxyCredentials::kRedacted) {
+        config.proxy_url = http::redactProxyUrl(config.proxy_url);
+    } else if (isRedacted(config.proxy_url)) {
+        AZCM_ASSIGN_OR_RETURN(config.proxy_url, proxyUrlWithCredentials(path, config.proxy_url));
     }
-    auto document = json::parse(text.value(), nullptr, false);
-    if (document.is_discarded()) {
-        return makeError(exitcode::kLocalConfigRead, path.string() + " is not valid JSON");
-    }
-    return parseLocalConfig(document);
+    return config;
 }
 
-Result<void> saveLocalConfig(const std::filesystem::path& path, const LocalConfig& config) {
-    return fs::writeFileAtomic(path, toJson(config).dump(2) + "\n", {0644, {}}, true);
+SecretFileAccess defaultSecretFileAccess() {
+    return {ipc::groupId(kProxySecretGroup)};
+}
+
+Result<void> saveLocalConfig(const std::filesystem::path& path,
+                             const LocalConfig& config,
+                             const SecretFileAccess& access) {
+    const auto secret = Paths::localConfigSecretFor(path);
+    const bool has_credentials = userInfoOf(config.proxy_url).has_value();
+    if (isRedacted(config.proxy_url)) {
+        // Loaded without its credentials: the stored ones stay, and must be the ones it shows.
+        BOOST_OUTCOME_TRY(known, proxyUrlWithCredentials(path, config.proxy_url));
+        BOOST_OUTCOME_TRY(writeSecretFile(path, known, access));
+    } else if (has_credentials) {
+        BOOST_OUTCOME_TRY(writeSecretFile(path, config.proxy_url, access));
+    }
+    BOOST_OUTCOME_TRY(backed_up, backUpWithoutCredentials(path));
+    BOOST_OUTCOME_TRY(
+        fs::writeFileAtomic(path, toPublicJson(config).dump(2) + "\n", {0644, {}}, !backed_up));
+    // Old credentials are not kept once localconfig.json no longer needs them.
+    if (!has_credentials) {
+        BOOST_OUTCOME_TRY(fs::removeFile(secret));
+    }
+    return fs::removeFile(backupOf(secret));
 }
 
 } // namespace azcm::config

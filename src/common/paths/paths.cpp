@@ -35,6 +35,12 @@ fs::path Paths::localConfig() const {
 fs::path Paths::extensionDestinations() const {
     return agentDataDir() / "extensiondestinations.json";
 }
+fs::path Paths::localConfigSecret() const {
+    return localConfigSecretFor(localConfig());
+}
+fs::path Paths::localConfigSecretFor(const fs::path& local_config) {
+    return local_config.parent_path() / "localconfig.secret.json";
+}
 fs::path Paths::certsDir() const {
     return agentDataDir() / "certs";
 }

@@ -48,6 +48,10 @@ public:
     std::filesystem::path guestConfigStateDir() const; // .../gc_state (assignments, packages)
     // Under agentDataDir(): what extensions need through arcproxy (extservice writes it).
     std::filesystem::path extensionDestinations() const; // .../extensiondestinations.json
+    // Beside localConfig(): its secrets (proxy.url with credentials), root:azcmproxy 0640.
+    std::filesystem::path localConfigSecret() const; // .../localconfig.secret.json
+    // The secret file of the localconfig.json at `local_config`, in the same directory.
+    static std::filesystem::path localConfigSecretFor(const std::filesystem::path& local_config);
     // The host's trust store bundle: never relocated, it is the host's, not the agent's.
     static std::filesystem::path systemTrustBundle(); // /etc/ssl/certs/ca-certificates.crt
 

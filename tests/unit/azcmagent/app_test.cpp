@@ -2,6 +2,7 @@
 #include "fake_environment.hpp"
 #include "fs/atomic_file.hpp"
 
+#include <algorithm>
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -55,7 +56,11 @@ TEST(App, UnknownFlagIs23) {
 TEST(App, ErrorsGoToStderrWithLogStderrAndJsonShape) {
     FakeEnvironment fake;
     fake.elevated = false;
-    EXPECT_EQ(runCli(with(kValidConnect, {"--log-stderr", "-j"}), fake.env()), 18);
+    // The secret comes on standard input: one in argv would put its warning on stderr first.
+    auto args = with(kValidConnect, {"--log-stderr", "-j"});
+    std::replace(args.begin(), args.end(), std::string("top-secret-value"), std::string("-"));
+    fake.setInput("top-secret-value\n");
+    EXPECT_EQ(runCli(args, fake.env()), 18);
     EXPECT_TRUE(fake.out().empty());
     EXPECT_EQ(json::parse(fake.err()).at("error").at("code"), "AZCM0018");
 }

@@ -2,6 +2,7 @@
 // forms, clear, --add/--remove, monitor mode, privileges and the reload report.
 #include "app.hpp"
 #include "config/extension_policy.hpp"
+#include "config/local_config.hpp"
 #include "config_keys.hpp"
 #include "fake_environment.hpp"
 #include "fs/atomic_file.hpp"
@@ -129,7 +130,9 @@ TEST_F(ConfigCommandTest, JsonValuesHaveTheKeysTypes) {
 
 TEST_F(ConfigCommandTest, ProxyCredentialsAreStoredButNeverShown) {
     ASSERT_EQ(run({"config", "set", "proxy.url", "http://alice:s3cret@proxy:3128"}).code, 0);
-    EXPECT_EQ(fileJson()["proxy.url"], "http://alice:s3cret@proxy:3128");
+    // localconfig.json is world-readable: the credentials are in the secret file beside it.
+    EXPECT_EQ(fileJson()["proxy.url"], "http://***@proxy:3128");
+    EXPECT_EQ(config::loadLocalConfig(file()).value().proxy_url, "http://alice:s3cret@proxy:3128");
     for (const auto& args : std::vector<std::vector<std::string>>{
              {"config", "get", "proxy.url"}, {"config", "list"}, {"config", "list", "-j"}}) {
         auto result = run(args);

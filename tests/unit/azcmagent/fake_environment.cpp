@@ -49,6 +49,7 @@ FakeEnvironment::FakeEnvironment() {
         return answerHttps(request);
     };
     env_.now = [] { return std::chrono::system_clock::now(); };
+    env_.in = &in_;
     env_.out = &out_;
     env_.err = &err_;
     env_.interactive = false;

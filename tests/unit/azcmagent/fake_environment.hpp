@@ -29,6 +29,11 @@ public:
 
     Environment& env() { return env_; }
     const std::filesystem::path& root() const { return dir_.path(); }
+    // What the command finds on standard input.
+    void setInput(const std::string& text) {
+        in_.str(text);
+        in_.clear();
+    }
     std::string out() const { return out_.str(); }
     std::string err() const { return err_.str(); }
 
@@ -53,6 +58,7 @@ private:
     Result<http::Response> answerHttps(const http::SimpleRequest& request);
 
     azcm::test::TempDir dir_;
+    std::istringstream in_;
     std::ostringstream out_;
     std::ostringstream err_;
     Environment env_;

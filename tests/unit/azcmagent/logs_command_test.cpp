@@ -9,6 +9,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace azcm::cli {
@@ -204,6 +205,50 @@ TEST_F(LogsCommand, DefaultNameInTheCurrentDirectoryAndAbsolutePathPrinted) {
     EXPECT_EQ(stdfs::status(printed).permissions() & stdfs::perms::all,
               stdfs::perms::owner_read | stdfs::perms::owner_write);
     EXPECT_EQ(readZip(printed).count("manifest.json"), 1U);
+}
+
+TEST_F(LogsCommand, PlantedKeysAndTheProxySecretNeverReachTheZip) {
+    const auto& paths = fake.env().paths;
+    const std::string pem_key =
+        "-----BEGIN PRIVATE KEY-----\nKEY-IN-CERTS-11\n-----END PRIVATE KEY-----\n";
+    write(paths.certsDir() / "machine.key", pem_key);
+    write(paths.localConfigSecret(), R"({"proxy.url": "http://arc:PROXY-PASS-12@proxy:3128"})");
+    // Hard links under the names of logs the bundle collects: the same files, not copies.
+    stdfs::create_hard_link(paths.certsDir() / "machine.key", paths.logDir() / "himds.3.log");
+    stdfs::create_hard_link(paths.localConfigSecret(), paths.logDir() / "arcproxy.log");
+    // Copies: a handler that logged its key, one that logged the proxy URL, and the secret file
+    // itself dropped into the log directory.
+    write(paths.extensionLogsDir() / "Contoso.Widget-1.0" / "settings.log",
+          "loading\n-----BEGIN RSA PRIVATE KEY-----\nKEY-COPY-13\n-----END RSA PRIVATE KEY-----\n");
+    write(paths.extensionLogsDir() / "Contoso.Widget-1.0" / "proxy.log",
+          "using proxy http://arc:PROXY-PASS-15@proxy:3128 for https://store.blob/p?sig=SIG-16\n");
+    write(paths.logDir() / "localconfig.secret.json", "SECRET-NAME-14");
+
+    const auto old_umask = ::umask(0);
+    const auto entries = collect(true);
+    ::umask(old_umask);
+    for (const auto& [name, content] : entries) {
+        for (const char* secret : {"KEY-IN-CERTS-11", "PROXY-PASS-12", "KEY-COPY-13",
+                                   "SECRET-NAME-14", "PROXY-PASS-15", "SIG-16"}) {
+            EXPECT_EQ(content.find(secret), std::string::npos) << secret << " in " << name;
+        }
+    }
+    // The log that merely mentions a URL stays, redacted; the others are left out and listed.
+    EXPECT_EQ(entries.at("logs/GuestConfig/extension_logs/Contoso.Widget-1.0/proxy.log"),
+              "using proxy http://REDACTED@proxy:3128 for https://store.blob/p?sig=REDACTED\n");
+    const auto manifest = json::parse(entries.at("manifest.json"));
+    std::map<std::string, std::string> skipped;
+    for (const auto& item : manifest.at("skipped")) {
+        skipped[item.at("item").get<std::string>()] = item.at("reason").get<std::string>();
+    }
+    EXPECT_EQ(skipped["logs/azcmagent/himds.3.log"], "a key or secret file, never collected");
+    EXPECT_EQ(skipped["logs/azcmagent/arcproxy.log"], "a key or secret file, never collected");
+    EXPECT_EQ(skipped["logs/GuestConfig/extension_logs/Contoso.Widget-1.0/settings.log"],
+              "holds a private key, never collected");
+    // Created 0600 whatever the umask: the zip holds logs.
+    const auto zip = fake.root() / "full.zip";
+    EXPECT_EQ(stdfs::status(zip).permissions() & stdfs::perms::all,
+              stdfs::perms::owner_read | stdfs::perms::owner_write);
 }
 
 TEST(LogsRedaction, UrlCredentialsAndSignaturesInAnyString) {

@@ -142,7 +142,9 @@ public:
                              Backend& /*backend*/,
                              const EngineContext& context) const override {
         BOOST_OUTCOME_TRY(props, parse(properties));
-        BOOST_OUTCOME_TRY(config, config::loadLocalConfig(context.paths.localConfig()));
+        // Compared and reported redacted: the reasons go to Azure, proxy credentials never do.
+        BOOST_OUTCOME_TRY(config, config::loadLocalConfig(context.paths.localConfig(),
+                                                          config::ProxyCredentials::kRedacted));
         json current = config::toJson(config);
         std::string found;
         for (const auto& condition : props.any_of) {
