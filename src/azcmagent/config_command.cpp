@@ -5,6 +5,7 @@
 #include "fs/atomic_file.hpp"
 #include "ipc/ipc_client.hpp"
 #include "log/log.hpp"
+#include "responses.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -147,10 +148,10 @@ std::vector<ReloadOutcome> reloadDaemons(const Environment& env, const ConfigKey
                 outcomes.push_back({daemon, "failed", response.error().message});
             }
         } else if (response.value().result_int() != 200) {
-            auto body = json::parse(response.value().body(), nullptr, false);
             std::string detail = "HTTP " + std::to_string(response.value().result_int());
-            if (body.is_object() && body.contains("error") && body["error"].is_object()) {
-                detail += " " + body["error"].value("message", "");
+            if (const auto error = parseServiceError(response.value().body());
+                !error.message.empty()) {
+                detail += " " + error.message;
             }
             outcomes.push_back({daemon, "failed", detail});
         } else {

@@ -1,6 +1,7 @@
 #include "identity_client.hpp"
 
 #include "http/https_client.hpp"
+#include "json/json_document.hpp"
 
 namespace azcm::himds {
 
@@ -33,9 +34,13 @@ public:
 
         ServiceReply reply;
         reply.status = response.result_int();
-        reply.body = nlohmann::json::parse(response.body(), nullptr, false);
-        if (reply.body.is_discarded()) {
-            reply.body = nullptr;
+        auto body = jsondoc::parse(response.body(),
+                                   "the identity service's answer to " + std::string(route),
+                                   {jsondoc::kNetworkMaxBytes});
+        if (body) {
+            reply.body = std::move(body).value();
+        } else {
+            reply.body_error = body.error().message;
         }
         return reply;
     }

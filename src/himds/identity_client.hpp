@@ -22,7 +22,8 @@ struct ServiceEndpoint {
 
 struct ServiceReply {
     unsigned status = 0;
-    nlohmann::json body; // null when the body was not JSON
+    nlohmann::json body;    // null when the body was not JSON
+    std::string body_error; // why it was not, naming the answer
 };
 
 class IdentityServiceClient {

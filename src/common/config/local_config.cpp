@@ -1,6 +1,8 @@
 #include "config/local_config.hpp"
 
 #include "fs/atomic_file.hpp"
+#include "json/json_document.hpp"
+#include "json/json_fields.hpp"
 
 namespace azcm::config {
 
@@ -64,15 +66,12 @@ Result<std::vector<std::string>> readList(const json& value, const std::string& 
     return out;
 }
 
+// Range-checked before narrowing: 4294967297 is refused, not read as 1.
 Result<int> readPercent(const json& value, const std::string& key) {
-    if (!value.is_number_integer()) {
-        return badValue(key, "an integer percentage expected");
-    }
-    int percent = value.get<int>();
-    if (percent < 1 || percent > 100) {
-        return badValue(key, "a percentage from 1 to 100 expected");
-    }
-    return percent;
+    return jsondoc::withCode(
+        jsondoc::asInteger<int>(value, 1, 100,
+                                "AZCM0023: invalid value for " + key + " in localconfig.json"),
+        exitcode::kInvalidArgument);
 }
 
 Result<std::string> readString(const json& value, const std::string& key) {
@@ -155,11 +154,11 @@ Result<LocalConfig> loadLocalConfig(const std::filesystem::path& path) {
         }
         return makeError(exitcode::kLocalConfigRead, text.error().message);
     }
-    auto document = json::parse(text.value(), nullptr, false);
-    if (document.is_discarded()) {
-        return makeError(exitcode::kLocalConfigRead, path.string() + " is not valid JSON");
+    auto document = jsondoc::parse(text.value(), path.string());
+    if (!document) {
+        return makeError(exitcode::kLocalConfigRead, document.error().message);
     }
-    return parseLocalConfig(document);
+    return parseLocalConfig(document.value());
 }
 
 Result<void> saveLocalConfig(const std::filesystem::path& path, const LocalConfig& config) {
