@@ -233,11 +233,6 @@ Result<MachineIdentity> HimdsService::renewCertificate(const Identity& identity,
                          "the identity service refused the renewal: " +
                              describeServiceError(reply));
     }
-    if (!reply.body.is_object()) {
-        return makeError(exitcode::kCertificateDownload,
-                         reply.body_error.empty() ? "the renewal answer is not a JSON object"
-                                                  : reply.body_error);
-    }
     BOOST_OUTCOME_TRY(certificate_pem,
                       jsondoc::withCode(jsondoc::getString(reply.body, "certificate",
                                                            "the identity service's renewal answer"),

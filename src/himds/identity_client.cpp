@@ -34,13 +34,13 @@ public:
 
         ServiceReply reply;
         reply.status = response.result_int();
-        auto body = jsondoc::parse(response.body(),
-                                   "the identity service's answer to " + std::string(route),
-                                   {jsondoc::kNetworkMaxBytes});
-        if (body) {
-            reply.body = std::move(body).value();
-        } else {
-            reply.body_error = body.error().message;
+        auto answer = jsondoc::parse(response.body(),
+                                     "the identity service's answer to " + std::string(route),
+                                     {jsondoc::kNetworkMaxBytes});
+        if (answer) {
+            reply.body = std::move(answer).value();
+        } else if (reply.status / 100 == 2) {
+            return makeError(exitcode::kNetwork, answer.error().message);
         }
         return reply;
     }

@@ -62,9 +62,7 @@ Result<ManagedIdentityToken> parseTokenReply(const ServiceReply& reply) {
     }
     const auto& body = reply.body;
     if (!body.is_object()) {
-        return makeError(exitcode::kTokenFailed, reply.body_error.empty()
-                                                     ? "the token answer is not a JSON object"
-                                                     : reply.body_error);
+        return makeError(exitcode::kTokenFailed, "the token answer is not a JSON object");
     }
     const auto text = [&body](const char* key) -> Result<std::string> {
         BOOST_OUTCOME_TRY(value, jsondoc::getOptionalString(body, key, kTokenAnswer));

@@ -60,11 +60,15 @@ Result<std::string> readFormattedMessage(const json& object) {
 
 constexpr const char* kStatusSource = "status";
 
-// Range-checked before narrowing: 4294967297 is refused, not read as 1.
+// A number or, as handlers also write it, a string of digits ("0"); range-checked before
+// narrowing: 4294967297 is refused, not read as 1.
 Result<int> readCode(const json& object) {
-    BOOST_OUTCOME_TRY(
-        code, jsondoc::getOptionalInteger<int>(object, "code", INT_MIN, INT_MAX, kStatusSource));
-    return code.value_or(0);
+    BOOST_OUTCOME_TRY(code, jsondoc::findMember(object, "code", kStatusSource));
+    if (code == nullptr) {
+        return 0;
+    }
+    return jsondoc::asIntegerOrDigits<int>(*code, INT_MIN, INT_MAX,
+                                           jsondoc::fieldName(kStatusSource, "code"));
 }
 
 Result<std::string> readString(const json& object, const char* key) {

@@ -275,8 +275,12 @@ TEST(HandlerStatusTest, NumbersAreRangeCheckedAndTypesEnforced) {
     EXPECT_EQ(big.status, "error");
     EXPECT_EQ(big.code, 1012);
     EXPECT_NE(big.message.find("field 'code'"), std::string::npos) << big.message;
-    const HandlerStatus sub = parseStatusFile(
+    const HandlerStatus digits = parseStatusFile(
         R"([{"status": {"status": "success", "substatus": [{"status": "error", "code": "7"}]}}])");
+    ASSERT_EQ(digits.substatus.size(), 1U);
+    EXPECT_EQ(digits.substatus[0].code, 7);
+    const HandlerStatus sub = parseStatusFile(
+        R"([{"status": {"status": "success", "substatus": [{"status": "error", "code": [7]}]}}])");
     EXPECT_EQ(sub.code, 1012);
     EXPECT_NE(sub.message.find("substatus: status: field 'code'"), std::string::npos)
         << sub.message;
