@@ -2,6 +2,7 @@
 
 #include "config/local_config.hpp"
 #include "config/proxy_policy.hpp"
+#include "daemon/daemon_runner.hpp"
 #include "http/http_server.hpp"
 #include "log/log.hpp"
 
@@ -53,8 +54,7 @@ ArcproxyService::~ArcproxyService() {
 
 Result<void> ArcproxyService::start() {
     if (auto loaded = reload(); !loaded) {
-        spdlog::warn("CFG_LOAD_FAILED {}; forwarding directly",
-                     log::sanitize(loaded.error().message));
+        return daemon::localConfigStartError(loaded.error());
     }
     auto listener_options = options_.listener;
     listener_options.upstream = [weak = weak_from_this()]() -> std::optional<http::ProxyUrl> {

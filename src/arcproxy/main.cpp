@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
             spdlog::critical("DAEMON_START_FAILED {}",
                              azcm::log::sanitize(started.error().message));
             std::cerr << "arcproxy: " << started.error().message << "\n";
-            return azcm::exitcode::kInitFailed;
+            return azcm::daemon::startFailureExitCode(started.error());
         }
         runner.onShutdown([&service] { service->stop(); });
         runner.onReload([&service] {

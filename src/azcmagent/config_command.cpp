@@ -6,6 +6,7 @@
 #include "fs/atomic_file.hpp"
 #include "ipc/ipc_client.hpp"
 #include "log/log.hpp"
+#include "responses.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -150,11 +151,11 @@ std::vector<ReloadOutcome> reloadDaemons(const Environment& env, const ConfigKey
                 outcomes.push_back({daemon, "failed", response.error().message});
             }
         } else if (response.value().result_int() != 200) {
-            auto body = json::parse(response.value().body(), nullptr, false);
             std::string detail = "HTTP " + std::to_string(response.value().result_int());
-            if (body.is_object() && body.contains("error") && body["error"].is_object()) {
+            if (const auto error = parseServiceError(response.value().body());
+                !error.message.empty()) {
                 // The daemon's text, cut and escaped: it goes to the console and to root's log.
-                detail += " " + log::untrusted(body["error"].value("message", ""));
+                detail += " " + log::untrusted(error.message);
             }
             outcomes.push_back({daemon, "failed", detail});
         } else {

@@ -1,6 +1,7 @@
 #include "config_file.hpp"
 
 #include "fs/atomic_file.hpp"
+#include "json/json_document.hpp"
 #include "yaml_document.hpp"
 
 #include <algorithm>
@@ -51,15 +52,19 @@ Result<json> loadConfigFile(const std::filesystem::path& path) {
                                                             path.string() + ": " +
                                                             text.error().message);
     }
-    auto document = isYamlFileName(path) ? json(json::value_t::discarded)
-                                         : json::parse(text.value(), nullptr, false);
-    if (document.is_discarded()) {
+    json document;
+    auto parsed = isYamlFileName(path)
+                      ? Result<json>(makeError(exitcode::kGeneric, "a YAML file name"))
+                      : jsondoc::parse(text.value(), path.string());
+    if (parsed) {
+        document = std::move(parsed).value();
+    } else {
         // A .yaml/.yml file, or one that is not JSON: YAML then (a JSON object is YAML too).
         auto yaml = yamlToJson(text.value());
         if (!yaml) {
             return makeError(exitcode::kInvalidArgument,
-                             "the config file " + path.string() +
-                                 " is neither JSON nor YAML: " + yaml.error().message);
+                             "the config file " + path.string() + " is neither JSON (" +
+                                 parsed.error().message + ") nor YAML: " + yaml.error().message);
         }
         document = std::move(yaml).value();
     }

@@ -2,6 +2,7 @@
 
 #include "config/local_config.hpp"
 #include "http/proxy_url.hpp"
+#include "json/json_document.hpp"
 #include "log/log.hpp"
 #include "responses.hpp"
 
@@ -52,9 +53,14 @@ Result<config::ProxyPolicy> configuredProxy(const Environment& env) {
 
 namespace {
 
+// An empty object unless the answer is a JSON object within the size and depth limits; the
+// caller reads only type-checked fields from it.
 json parseMachine(const std::string& body) {
-    auto machine = json::parse(body, nullptr, false);
-    return machine.is_object() ? machine : json::object();
+    auto machine = jsondoc::parse(body, "the machine resource", {jsondoc::kNetworkMaxBytes});
+    if (!machine || !machine.value().is_object()) {
+        return json::object();
+    }
+    return std::move(machine).value();
 }
 
 } // namespace
@@ -180,8 +186,7 @@ Result<json> ControlPlane::getMachine(const std::string& token, const std::strin
                          "cannot read the machine resource: HTTP " +
                              std::to_string(response.result_int()));
     }
-    auto machine = json::parse(response.body(), nullptr, false);
-    return machine.is_object() ? machine : json::object();
+    return parseMachine(response.body());
 }
 
 Result<void> ControlPlane::deleteMachine(const std::string& token,

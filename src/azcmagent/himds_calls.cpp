@@ -1,6 +1,7 @@
 #include "himds_calls.hpp"
 
 #include "ipc/ipc_client.hpp"
+#include "json/json_document.hpp"
 #include "log/log.hpp"
 
 #include <spdlog/spdlog.h>
@@ -24,6 +25,15 @@ Result<http::Response> callHimds(const Environment& env,
                              response.error().message);
     }
     return response;
+}
+
+// A status answer is null unless it is a JSON object within the size and depth limits.
+std::optional<json> statusObject(std::string_view body) {
+    auto document = jsondoc::parse(body, "the status answer", {jsondoc::kNetworkMaxBytes});
+    if (!document || !document.value().is_object()) {
+        return std::nullopt;
+    }
+    return std::move(document).value();
 }
 
 } // namespace
@@ -67,11 +77,7 @@ std::optional<json> himdsStatus(const Environment& env) {
     if (response.value().result_int() != 200) {
         return std::nullopt;
     }
-    auto document = json::parse(response.value().body(), nullptr, false);
-    if (!document.is_object()) {
-        return std::nullopt;
-    }
-    return document;
+    return statusObject(response.value().body());
 }
 
 std::optional<json> daemonStatus(const Environment& env, const std::string& daemon) {
@@ -88,11 +94,7 @@ std::optional<json> daemonStatus(const Environment& env, const std::string& daem
     if (response.value().result_int() != 200) {
         return std::nullopt;
     }
-    auto document = json::parse(response.value().body(), nullptr, false);
-    if (!document.is_object()) {
-        return std::nullopt;
-    }
-    return document;
+    return statusObject(response.value().body());
 }
 
 } // namespace azcm::cli

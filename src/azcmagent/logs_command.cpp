@@ -2,6 +2,7 @@
 
 #include "cli_error.hpp"
 #include "ipc/ipc_client.hpp"
+#include "json/json_document.hpp"
 #include "log/log.hpp"
 #include "redact.hpp"
 
@@ -349,12 +350,12 @@ void addRedactedJson(Bundle& bundle, const std::string& name, const stdfs::path&
         bundle.skip(name, read.skipped_because);
         return;
     }
-    auto document = json::parse(*read.content, nullptr, false);
-    if (document.is_discarded()) {
-        bundle.skip(name, "not valid JSON, left out because it could not be redacted");
+    auto document = jsondoc::parse(*read.content, file.string(), {kMaxFileBytes});
+    if (!document) {
+        bundle.skip(name, "left out because it could not be redacted: " + document.error().message);
         return;
     }
-    bundle.add(name, redactDocument(document).dump(2) + "\n");
+    bundle.add(name, redactDocument(document.value()).dump(2) + "\n");
 }
 
 void addConfiguration(Bundle& bundle, const Paths& paths) {
@@ -397,10 +398,13 @@ void addDaemonStatus(Bundle& bundle, const Environment& env) {
             document = {{"error", "not answering on " + env.paths.socketFor(daemon).string() +
                                       ": " + response.error().message}};
         } else {
-            document = json::parse(response.value().body(), nullptr, false);
-            if (document.is_discarded()) {
+            auto parsed = jsondoc::parse(response.value().body(), daemon_name + "'s status",
+                                         {jsondoc::kNetworkMaxBytes});
+            if (parsed) {
+                document = std::move(parsed).value();
+            } else {
                 document = {{"httpStatus", response.value().result_int()},
-                            {"error", "the answer is not JSON"}};
+                            {"error", parsed.error().message}};
             }
         }
         bundle.add(name, redactDocument(document).dump(2) + "\n");

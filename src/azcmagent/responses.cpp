@@ -1,5 +1,6 @@
 #include "responses.hpp"
 
+#include "json/json_document.hpp"
 #include "log/log.hpp"
 
 #include <cctype>
@@ -36,9 +37,10 @@ std::string asSentence(std::string text) {
     return text;
 }
 
+// Null unless the body is a JSON object within the size and depth limits.
 json parseObject(std::string_view body) {
-    auto document = json::parse(body, nullptr, false);
-    return document.is_object() ? document : json();
+    auto document = jsondoc::parse(body, "the answer", {jsondoc::kNetworkMaxBytes});
+    return document && document.value().is_object() ? std::move(document).value() : json();
 }
 
 std::string stringField(const json& object, const char* key) {

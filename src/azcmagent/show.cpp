@@ -1,10 +1,12 @@
 #include "show.hpp"
 
 #include "http/proxy_url.hpp"
+#include "json/json_fields.hpp"
 #include "responses.hpp"
 
 #include <algorithm>
 #include <cctype>
+#include <climits>
 #include <cstdio>
 
 namespace azcm::cli {
@@ -86,21 +88,42 @@ std::string percentText(double value) {
     return buffer;
 }
 
-// "5% enforced, used 1.20% over 60 s, throttled 12 ms" or "5% not enforced: <reason>".
-std::string describeComponent(const json& component) {
-    std::string cap = "unlimited";
-    if (auto it = component.find("capPercent"); it != component.end() && it->is_number()) {
-        cap = std::to_string(it->get<long>()) + "%";
+constexpr const char* kCpuStatus = "the CPU status";
+
+// A number of a daemon's status, clamped so that printing it as a whole number stays defined.
+Result<double> statusNumber(const json& object, const char* key) {
+    constexpr double kLargest = 1e15;
+    BOOST_OUTCOME_TRY(member, jsondoc::findMember(object, key, kCpuStatus));
+    if (member == nullptr) {
+        return 0.0;
     }
-    if (!component.value("enforced", false)) {
-        return cap + " not enforced: " + component.value("reason", std::string("unknown reason"));
+    BOOST_OUTCOME_TRY(number, jsondoc::asNumber(*member, jsondoc::fieldName(kCpuStatus, key)));
+    return std::clamp(number, 0.0, kLargest);
+}
+
+// "5% enforced, used 1.20% over 60 s, throttled 12 ms" or "5% not enforced: <reason>". The status
+// comes from another process: a field of the wrong type is reported, not trusted.
+Result<std::string> describeComponent(const json& component) {
+    std::string cap = "unlimited";
+    BOOST_OUTCOME_TRY(percent, jsondoc::getOptionalInteger<long>(component, "capPercent", 0,
+                                                                 LONG_MAX, kCpuStatus));
+    if (percent) {
+        cap = std::to_string(*percent) + "%";
+    }
+    BOOST_OUTCOME_TRY(enforced, jsondoc::getOptionalBool(component, "enforced", kCpuStatus));
+    if (!enforced.value_or(false)) {
+        BOOST_OUTCOME_TRY(reason, jsondoc::getOptionalString(component, "reason", kCpuStatus));
+        return cap + " not enforced: " + reason.value_or("unknown reason");
     }
     std::string text = cap + " enforced";
-    if (auto window = component.find("window"); window != component.end() && window->is_object()) {
-        const auto seconds = static_cast<long>(window->value("seconds", 0.0) + 0.5);
-        text += ", used " + percentText(window->value("usedPercent", 0.0)) + " over " +
-                std::to_string(seconds) + " s, throttled " +
-                std::to_string(window->value("throttledMs", 0L)) + " ms";
+    BOOST_OUTCOME_TRY(window, jsondoc::getOptionalObject(component, "window", kCpuStatus));
+    if (window != nullptr) {
+        BOOST_OUTCOME_TRY(seconds, statusNumber(*window, "seconds"));
+        BOOST_OUTCOME_TRY(used, statusNumber(*window, "usedPercent"));
+        BOOST_OUTCOME_TRY(throttled, statusNumber(*window, "throttledMs"));
+        text += ", used " + percentText(used) + " over " +
+                std::to_string(static_cast<long>(seconds + 0.5)) + " s, throttled " +
+                std::to_string(static_cast<long>(throttled)) + " ms";
     } else {
         text += ", no usage measured yet";
     }
@@ -136,8 +159,11 @@ void addCpuRows(json& rows,
         if (!component.is_object()) {
             continue;
         }
-        rows.push_back({{"displayName", component.value("component", daemon)},
-                        {"status", describeComponent(component)},
+        const auto name = jsondoc::getOptionalString(component, "component", kCpuStatus);
+        const auto described = describeComponent(component);
+        rows.push_back({{"displayName", name && name.value() ? *name.value() : daemon},
+                        {"status", described ? described.value()
+                                             : "malformed status: " + described.error().message},
                         {"configKey", cap_key},
                         {"detail", component}});
     }

@@ -1,5 +1,7 @@
 #include "yaml_document.hpp"
 
+#include "json/json_document.hpp"
+
 #include <charconv>
 #include <regex>
 #include <string>
@@ -53,10 +55,17 @@ json resolvePlainScalar(const std::string& text) {
 
 class Converter {
 public:
-    Result<json> convert(const YAML::Node& node) {
+    Result<json> convert(const YAML::Node& node, std::size_t depth = 1) {
         if (++nodes_ > kMaxNodes) {
             return makeError(exitcode::kInvalidArgument, "the YAML document expands to more than " +
                                                              std::to_string(kMaxNodes) + " nodes");
+        }
+        // The same nesting limit as for JSON (`depth` counts sequences and maps): the tree built
+        // here is copied and printed recursively.
+        if ((node.IsSequence() || node.IsMap()) && depth > jsondoc::kMaxDepth) {
+            return makeError(exitcode::kInvalidArgument, "the YAML document nests deeper than " +
+                                                             std::to_string(jsondoc::kMaxDepth) +
+                                                             " levels");
         }
         switch (node.Type()) {
         case YAML::NodeType::Undefined:
@@ -74,7 +83,7 @@ public:
         case YAML::NodeType::Sequence: {
             json array = json::array();
             for (const auto& element : node) {
-                BOOST_OUTCOME_TRY(value, convert(element));
+                BOOST_OUTCOME_TRY(value, convert(element, depth + 1));
                 array.push_back(std::move(value));
             }
             return array;
@@ -91,7 +100,7 @@ public:
                     return makeError(exitcode::kInvalidArgument,
                                      "duplicate key '" + key + "'" + where(entry.first));
                 }
-                BOOST_OUTCOME_TRY(value, convert(entry.second));
+                BOOST_OUTCOME_TRY(value, convert(entry.second, depth + 1));
                 object[key] = std::move(value);
             }
             return object;

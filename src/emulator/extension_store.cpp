@@ -1,5 +1,6 @@
 // The Store's machine extensions and their asynchronous operations (tables machine_extensions and
 // extension_operations, created with the rest of the schema in store.cpp).
+#include "json/json_document.hpp"
 #include "store.hpp"
 
 namespace azcm::emulator {
@@ -18,11 +19,11 @@ constexpr std::string_view kOperationColumns =
 
 // Stored JSON is written by this file only; anything unreadable degrades to `fallback`.
 json parseOr(const std::string& text, const json& fallback) {
-    auto value = json::parse(text, nullptr, false);
-    if (value.is_discarded() || value.type() != fallback.type()) {
+    auto value = jsondoc::parse(text, "a stored document", {jsondoc::kNetworkMaxBytes});
+    if (!value || value.value().type() != fallback.type()) {
         return fallback;
     }
-    return value;
+    return std::move(value).value();
 }
 
 ExtensionRecord readExtension(const Statement& row) {
@@ -36,8 +37,8 @@ ExtensionRecord readExtension(const Statement& row) {
     extension.properties = parseOr(row.text(6), json::object());
     extension.protected_settings = parseOr(row.text(7), json::object());
     extension.provisioning_state = row.text(8);
-    const auto view = json::parse(row.text(9), nullptr, false);
-    extension.instance_view = view.is_object() ? view : json();
+    auto view = jsondoc::parse(row.text(9), "a stored document", {jsondoc::kNetworkMaxBytes});
+    extension.instance_view = view && view.value().is_object() ? std::move(view).value() : json();
     extension.sequence_number = row.integer(10);
     extension.operation_id = row.text(11);
     return extension;

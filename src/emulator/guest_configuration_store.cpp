@@ -1,5 +1,7 @@
 #include "guest_configuration_store.hpp"
 
+#include "json/json_document.hpp"
+
 namespace azcm::emulator {
 
 using nlohmann::json;
@@ -36,13 +38,14 @@ GcAssignmentRecord readRow(const Statement& row) {
     record.machine = row.text(2);
     record.name = row.text(3);
     record.location = row.text(4);
-    record.guest_configuration = json::parse(row.text(5), nullptr, false);
+    auto configuration =
+        jsondoc::parse(row.text(5), "a stored document", {jsondoc::kNetworkMaxBytes});
+    record.guest_configuration =
+        configuration ? std::move(configuration).value() : json(json::value_t::discarded);
     record.compliance_status = row.text(6);
     record.last_compliance_checked = row.optionalInteger(7);
-    record.latest_report = json::parse(row.text(8), nullptr, false);
-    if (record.latest_report.is_discarded()) {
-        record.latest_report = nullptr;
-    }
+    auto report = jsondoc::parse(row.text(8), "a stored document", {jsondoc::kNetworkMaxBytes});
+    record.latest_report = report ? std::move(report).value() : json(nullptr);
     record.sequence_number = row.integer(9);
     record.created_at = row.integer(10);
     return record;

@@ -1,6 +1,7 @@
 #include "http_util.hpp"
 
 #include "http/url.hpp"
+#include "json/json_document.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -141,11 +142,11 @@ std::optional<json> parseJsonObject(std::string_view body) {
     if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
         return json::object();
     }
-    auto value = json::parse(body, nullptr, false);
-    if (value.is_discarded() || !value.is_object()) {
+    auto value = jsondoc::parse(body, "the request body", {jsondoc::kNetworkMaxBytes});
+    if (!value || !value.value().is_object()) {
         return std::nullopt;
     }
-    return value;
+    return std::move(value).value();
 }
 
 http::Response internalError(const http::Request& request, const Error& error) {

@@ -1,6 +1,7 @@
 #include "store.hpp"
 
 #include "crypto/encoding.hpp"
+#include "json/json_document.hpp"
 #include "rbac.hpp"
 
 namespace azcm::emulator {
@@ -113,11 +114,11 @@ constexpr std::string_view kMachineColumns =
     "last_heartbeat, status, last_status_change";
 
 json parseStoredJson(const std::string& text) {
-    auto value = json::parse(text, nullptr, false);
-    if (value.is_discarded() || !value.is_object()) {
+    auto value = jsondoc::parse(text, "a stored document", {jsondoc::kNetworkMaxBytes});
+    if (!value || !value.value().is_object()) {
         return json::object();
     }
-    return value;
+    return std::move(value).value();
 }
 
 MachineRecord readMachine(const Statement& row) {

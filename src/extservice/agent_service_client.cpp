@@ -2,6 +2,8 @@
 
 #include "fs/atomic_file.hpp"
 #include "http/url.hpp"
+#include "json/json_document.hpp"
+#include "json/service_error.hpp"
 
 namespace azcm::extservice {
 
@@ -10,10 +12,8 @@ namespace {
 Error statusError(const http::Response& response, std::string_view what) {
     std::string message = std::string(what) + " answered HTTP " +
                           std::to_string(static_cast<unsigned>(response.result_int()));
-    auto body = nlohmann::json::parse(response.body(), nullptr, false);
-    if (body.is_object() && body.contains("error") && body["error"].is_object()) {
-        message += " " + body["error"].value("code", std::string()) + ": " +
-                   body["error"].value("message", std::string());
+    if (const auto detail = jsondoc::serviceErrorText(response.body()); !detail.empty()) {
+        message += " " + detail;
     }
     return makeError(exitcode::kNetwork, message);
 }
@@ -101,10 +101,12 @@ Result<GoalStateAnswer> AgentServiceClient::goalState(const std::string& etag,
     if (const auto it = answer.find(http::Field::etag); it != answer.end()) {
         result.etag = std::string(it->value());
     }
-    result.document = nlohmann::json::parse(answer.body(), nullptr, false);
-    if (result.document.is_discarded()) {
-        return makeError(exitcode::kNetwork, "goal state answer is not JSON");
+    auto document =
+        jsondoc::parse(answer.body(), "the goal state answer", {jsondoc::kNetworkMaxBytes});
+    if (!document) {
+        return makeError(exitcode::kNetwork, document.error().message);
     }
+    result.document = std::move(document).value();
     return result;
 }
 
@@ -112,7 +114,7 @@ Result<void> AgentServiceClient::report(const nlohmann::json& body) const {
     http::SimpleRequest request;
     request.method = http::Verb::post;
     request.url = machinesUrl("report");
-    request.body = body.dump();
+    request.body = jsondoc::serialize(body);
     request.headers.emplace_back("Content-Type", "application/json");
     auto response = send(std::move(request), true, client_);
     if (!response) {

@@ -1,5 +1,6 @@
 // The control socket of ExtService (docs/extensions.md, "Control socket").
 #include "ext_service.hpp"
+#include "json/json_document.hpp"
 #include "local_admin.hpp"
 #include "log/log.hpp"
 
@@ -16,7 +17,7 @@ namespace {
 using nlohmann::json;
 
 http::Response jsonReply(const http::Request& request, http::Status status, const json& body) {
-    return http::makeJsonResponse(request, status, body.dump());
+    return http::makeJsonResponse(request, status, jsondoc::serialize(body));
 }
 
 http::Response errorReply(const http::Request& request,

@@ -4,6 +4,7 @@
 #include "config/agent_config.hpp"
 #include "config/extension_destinations.hpp"
 #include "config/proxy_policy.hpp"
+#include "daemon/daemon_runner.hpp"
 #include "fs/atomic_file.hpp"
 #include "log/log.hpp"
 #include "reconciler.hpp"
@@ -99,7 +100,7 @@ ExtService::~ExtService() {
 Result<void> ExtService::start() {
     auto local = config::loadLocalConfig(paths_.localConfig());
     if (!local) {
-        return local.error();
+        return daemon::localConfigStartError(local.error());
     }
     local_ = local.value();
     if (auto loaded = state_.load(); !loaded) {

@@ -1,7 +1,11 @@
 #include "goal_state.hpp"
 
+#include "json/json_fields.hpp"
+
 #include <algorithm>
 #include <cctype>
+#include <climits>
+#include <cstdint>
 
 namespace azcm::extservice {
 
@@ -9,9 +13,14 @@ namespace {
 
 using nlohmann::json;
 
-std::string stringOf(const json& object, const char* key) {
-    const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+constexpr const char* kExtensionSource = "extension";
+constexpr const char* kPackageSource = "package";
+
+// An optional string member, empty when absent; another type is an error naming the field.
+Result<std::string> stringOf(const json& object, const char* key, const char* source) {
+    BOOST_OUTCOME_TRY(value, jsondoc::withCode(jsondoc::getOptionalString(object, key, source),
+                                               exitcode::kInvalidArgument));
+    return value.value_or(std::string());
 }
 
 bool hexDigest(const std::string& text) {
@@ -24,10 +33,10 @@ Result<PackageRef> parsePackage(const json& package) {
         return makeError(exitcode::kInvalidArgument, "package is not an object");
     }
     PackageRef ref;
-    ref.url = stringOf(package, "url");
-    ref.sha256 = stringOf(package, "sha256");
-    ref.signature_base64 = stringOf(package, "signature");
-    ref.version = stringOf(package, "version");
+    AZCM_ASSIGN_OR_RETURN(ref.url, stringOf(package, "url", kPackageSource));
+    AZCM_ASSIGN_OR_RETURN(ref.sha256, stringOf(package, "sha256", kPackageSource));
+    AZCM_ASSIGN_OR_RETURN(ref.signature_base64, stringOf(package, "signature", kPackageSource));
+    AZCM_ASSIGN_OR_RETURN(ref.version, stringOf(package, "version", kPackageSource));
     if (ref.version.empty()) {
         // The download URL names the exact published version (.../{publisher}/{type}/{version}),
         // which may be more precise than a major.minor typeHandlerVersion.
@@ -44,11 +53,10 @@ Result<PackageRef> parsePackage(const json& package) {
     }
     std::transform(ref.sha256.begin(), ref.sha256.end(), ref.sha256.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    const auto size = package.find("size");
-    if (size == package.end() || !size->is_number_integer() || size->get<std::int64_t>() < 0) {
-        return makeError(exitcode::kInvalidArgument, "package.size must be a whole number");
-    }
-    ref.size = size->get<std::uint64_t>();
+    AZCM_ASSIGN_OR_RETURN(
+        ref.size, jsondoc::withCode(jsondoc::getInteger<std::uint64_t>(package, "size", 0,
+                                                                       UINT64_MAX, kPackageSource),
+                                    exitcode::kInvalidArgument));
     if (ref.url.rfind("https://", 0) != 0) {
         return makeError(exitcode::kInvalidArgument, "package.url must be an https URL");
     }
@@ -66,12 +74,14 @@ Result<GoalExtension> parseExtension(const json& entry) {
         return makeError(exitcode::kInvalidArgument, "entry is not an object");
     }
     GoalExtension extension;
-    extension.name = stringOf(entry, "name");
-    extension.state = stringOf(entry, "state");
-    extension.provisioning_state = stringOf(entry, "provisioningState");
-    extension.publisher = stringOf(entry, "publisher");
-    extension.type = stringOf(entry, "type");
-    extension.version = stringOf(entry, "typeHandlerVersion");
+    AZCM_ASSIGN_OR_RETURN(extension.name, stringOf(entry, "name", kExtensionSource));
+    AZCM_ASSIGN_OR_RETURN(extension.state, stringOf(entry, "state", kExtensionSource));
+    AZCM_ASSIGN_OR_RETURN(extension.provisioning_state,
+                          stringOf(entry, "provisioningState", kExtensionSource));
+    AZCM_ASSIGN_OR_RETURN(extension.publisher, stringOf(entry, "publisher", kExtensionSource));
+    AZCM_ASSIGN_OR_RETURN(extension.type, stringOf(entry, "type", kExtensionSource));
+    AZCM_ASSIGN_OR_RETURN(extension.version,
+                          stringOf(entry, "typeHandlerVersion", kExtensionSource));
     if (!safeName(extension.name) || !safeName(extension.publisher) || !safeName(extension.type)) {
         return makeError(exitcode::kInvalidArgument, "name, publisher or type is not a safe name");
     }
@@ -81,24 +91,31 @@ Result<GoalExtension> parseExtension(const json& entry) {
     if (!extension.version.empty() && !safeName(extension.version)) {
         return makeError(exitcode::kInvalidArgument, "typeHandlerVersion is not a safe name");
     }
-    const auto sequence = entry.find("sequenceNumber");
-    if (sequence != entry.end() && sequence->is_number_integer()) {
-        extension.sequence_number = sequence->get<std::int64_t>();
-    }
-    if (const auto settings = entry.find("settings");
-        settings != entry.end() && settings->is_object()) {
+    // It names config/<n>.settings and is an int there: range-checked before narrowing.
+    BOOST_OUTCOME_TRY(sequence,
+                      jsondoc::withCode(jsondoc::getOptionalInteger<int>(entry, "sequenceNumber", 0,
+                                                                         INT_MAX, kExtensionSource),
+                                        exitcode::kInvalidArgument));
+    extension.sequence_number = sequence.value_or(0);
+    BOOST_OUTCOME_TRY(
+        settings, jsondoc::withCode(jsondoc::getOptionalObject(entry, "settings", kExtensionSource),
+                                    exitcode::kInvalidArgument));
+    if (settings != nullptr) {
         extension.settings = *settings;
     }
-    if (const auto secret = entry.find("protectedSettings");
-        secret != entry.end() && secret->is_string()) {
-        extension.protected_settings = secret->get<std::string>();
-        extension.protected_settings_thumbprint =
-            stringOf(entry, "protectedSettingsCertThumbprint");
+    BOOST_OUTCOME_TRY(secret, jsondoc::withCode(jsondoc::getOptionalString(
+                                                    entry, "protectedSettings", kExtensionSource),
+                                                exitcode::kInvalidArgument));
+    if (secret) {
+        extension.protected_settings = std::move(*secret);
+        AZCM_ASSIGN_OR_RETURN(extension.protected_settings_thumbprint,
+                              stringOf(entry, "protectedSettingsCertThumbprint", kExtensionSource));
     }
-    if (const auto pending = entry.find("protectedSettingsPending");
-        pending != entry.end() && pending->is_boolean()) {
-        extension.protected_settings_pending = pending->get<bool>();
-    }
+    BOOST_OUTCOME_TRY(pending,
+                      jsondoc::withCode(jsondoc::getOptionalBool(entry, "protectedSettingsPending",
+                                                                 kExtensionSource),
+                                        exitcode::kInvalidArgument));
+    extension.protected_settings_pending = pending.value_or(false);
     if (const auto package = entry.find("package"); package != entry.end() && !package->is_null()) {
         auto parsed = parsePackage(*package);
         if (!parsed) {
@@ -136,8 +153,10 @@ Result<ParsedGoalState> parseGoalState(const json& document, std::string etag) {
     for (const auto& entry : document["extensions"]) {
         auto extension = parseExtension(entry);
         if (!extension) {
-            const std::string name = entry.is_object() ? stringOf(entry, "name") : std::string();
-            parsed.rejected.push_back((name.empty() ? std::string("(unnamed)") : name) + ": " +
+            const auto name = entry.is_object() ? stringOf(entry, "name", kExtensionSource)
+                                                : Result<std::string>(std::string());
+            const bool named = name && !name.value().empty();
+            parsed.rejected.push_back((named ? name.value() : std::string("(unnamed)")) + ": " +
                                       extension.error().message);
             continue;
         }

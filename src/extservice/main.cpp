@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
         if (auto started = service->start(); !started) {
             spdlog::critical("DAEMON_START_FAILED {}",
                              azcm::log::sanitize(started.error().message));
-            return azcm::exitcode::kInitFailed;
+            return azcm::daemon::startFailureExitCode(started.error());
         }
         bool stopped_cleanly = true;
         runner.onShutdown([&service, &stopped_cleanly] { stopped_cleanly = service->stop(); });

@@ -1,8 +1,11 @@
 #include "reported_state.hpp"
 
 #include "fs/atomic_file.hpp"
+#include "json/json_document.hpp"
+#include "json/json_fields.hpp"
 
 #include <chrono>
+#include <climits>
 #include <ctime>
 
 namespace azcm::extservice {
@@ -22,16 +25,26 @@ json toJson(const ExtensionRecord& record) {
 
 namespace {
 
-ExtensionRecord recordFromJson(const json& value) {
+// A record of the state file; a member of the wrong type is an error naming it (the file is the
+// agent's own, so that means damage).
+Result<ExtensionRecord> recordFromJson(const json& value, const std::string& source) {
+    const auto text = [&](const char* key, std::string& field) -> Result<void> {
+        BOOST_OUTCOME_TRY(member, jsondoc::getOptionalString(value, key, source));
+        field = member.value_or(std::string());
+        return ok();
+    };
     ExtensionRecord record;
-    record.handler = value.value("handler", std::string());
-    record.version = value.value("version", std::string());
-    record.sequence_number = value.value("sequenceNumber", std::int64_t{0});
-    record.outcome = value.value("outcome", std::string());
-    record.code = value.value("code", std::string());
-    record.message = value.value("message", std::string());
-    record.time = value.value("time", std::string());
-    record.reported = value.value("reported", false);
+    BOOST_OUTCOME_TRY(text("handler", record.handler));
+    BOOST_OUTCOME_TRY(text("version", record.version));
+    BOOST_OUTCOME_TRY(sequence, jsondoc::getOptionalInteger<std::int64_t>(value, "sequenceNumber",
+                                                                          0, INT_MAX, source));
+    record.sequence_number = sequence.value_or(0);
+    BOOST_OUTCOME_TRY(text("outcome", record.outcome));
+    BOOST_OUTCOME_TRY(text("code", record.code));
+    BOOST_OUTCOME_TRY(text("message", record.message));
+    BOOST_OUTCOME_TRY(text("time", record.time));
+    BOOST_OUTCOME_TRY(reported, jsondoc::getOptionalBool(value, "reported", source));
+    record.reported = reported.value_or(false);
     return record;
 }
 
@@ -58,16 +71,17 @@ Result<void> ReportedState::load() {
     if (!text) {
         return text.error();
     }
-    auto document = json::parse(text.value(), nullptr, false);
-    if (!document.is_object() || !document.contains("extensions") ||
-        !document["extensions"].is_object()) {
-        return makeError(exitcode::kGeneric, file_.string() + " is not a valid state file");
-    }
-    for (const auto& [name, value] : document["extensions"].items()) {
+    BOOST_OUTCOME_TRY(document, jsondoc::parse(text.value(), file_.string(), {4 << 20}));
+    BOOST_OUTCOME_TRY(extensions, jsondoc::getObject(document, "extensions", file_.string()));
+    std::map<std::string, ExtensionRecord> records;
+    for (const auto& [name, value] : extensions->items()) {
         if (value.is_object()) {
-            records_[name] = recordFromJson(value);
+            BOOST_OUTCOME_TRY(record,
+                              recordFromJson(value, file_.string() + ": extension " + name));
+            records[name] = std::move(record);
         }
     }
+    records_ = std::move(records);
     return ok();
 }
 
@@ -105,7 +119,8 @@ Result<void> ReportedState::save() const {
         extensions[name] = toJson(record);
     }
     BOOST_OUTCOME_TRY(fs::ensureDirectory(file_.parent_path(), {0700, {}}));
-    return fs::writeFileAtomic(file_, json{{"extensions", extensions}}.dump(2), {0600, {}});
+    return fs::writeFileAtomic(file_, jsondoc::serialize(json{{"extensions", extensions}}, 2),
+                               {0600, {}});
 }
 
 } // namespace azcm::extservice

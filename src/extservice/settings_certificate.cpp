@@ -4,6 +4,8 @@
 #include "crypto/keys.hpp"
 #include "crypto/x509.hpp"
 #include "fs/atomic_file.hpp"
+#include "json/json_document.hpp"
+#include "json/json_fields.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -30,12 +32,16 @@ Result<SettingsCertificate> loadExisting(const Paths& paths) {
     if (!pointer) {
         return pointer.error();
     }
-    auto document = nlohmann::json::parse(pointer.value(), nullptr, false);
-    if (!document.is_object() || !document.contains("thumbprint") ||
-        !document["thumbprint"].is_string()) {
-        return makeError(exitcode::kGeneric, "settings_certificate.json is unreadable");
+    BOOST_OUTCOME_TRY(document, jsondoc::parse(pointer.value(), pointerFile(paths).string()));
+    BOOST_OUTCOME_TRY(thumbprint_text,
+                      jsondoc::getString(document, "thumbprint", pointerFile(paths).string()));
+    // It names files: hex digits only, so it cannot point outside the directory.
+    if (thumbprint_text.empty() ||
+        thumbprint_text.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+        return makeError(exitcode::kGeneric,
+                         pointerFile(paths).string() + ": field 'thumbprint': hex digits expected");
     }
-    auto certificate = filesFor(paths, document["thumbprint"].get<std::string>());
+    auto certificate = filesFor(paths, thumbprint_text);
     auto pem = fs::readFile(certificate.certificate_file, 64 * 1024);
     if (!pem) {
         return pem.error();

@@ -1,8 +1,9 @@
 #include "token_source.hpp"
 
 #include "ipc/ipc_client.hpp"
-
-#include <charconv>
+#include "json/json_document.hpp"
+#include "json/json_fields.hpp"
+#include "json/service_error.hpp"
 
 namespace azcm::extservice {
 
@@ -11,10 +12,8 @@ namespace {
 Error himdsError(const http::Response& response, std::string_view what) {
     std::string message = std::string(what) + ": himds answered " +
                           std::to_string(static_cast<unsigned>(response.result_int()));
-    auto body = nlohmann::json::parse(response.body(), nullptr, false);
-    if (body.is_object() && body.contains("error") && body["error"].is_object()) {
-        message += " " + body["error"].value("code", std::string()) + ": " +
-                   body["error"].value("message", std::string());
+    if (const auto detail = jsondoc::serviceErrorText(response.body()); !detail.empty()) {
+        message += " " + detail;
     }
     return makeError(exitcode::kTokenFailed, message);
 }
@@ -22,21 +21,17 @@ Error himdsError(const http::Response& response, std::string_view what) {
 } // namespace
 
 Result<CachedToken> parseTokenAnswer(const nlohmann::json& answer) {
-    if (!answer.is_object() || !answer.contains("access_token") ||
-        !answer["access_token"].is_string() || !answer.contains("expires_on") ||
-        !answer["expires_on"].is_string()) {
-        return makeError(exitcode::kTokenFailed,
-                         "himds token answer lacks access_token or expires_on");
-    }
-    const auto& expires = answer["expires_on"].get_ref<const std::string&>();
-    long long seconds = 0;
-    const auto [end, error] =
-        std::from_chars(expires.data(), expires.data() + expires.size(), seconds);
-    if (error != std::errc() || end != expires.data() + expires.size() || seconds <= 0) {
-        return makeError(exitcode::kTokenFailed, "himds token answer: bad expires_on");
-    }
+    constexpr const char* kSource = "himds's token answer";
     CachedToken token;
-    token.access_token = answer["access_token"].get<std::string>();
+    AZCM_ASSIGN_OR_RETURN(token.access_token,
+                          jsondoc::withCode(jsondoc::getString(answer, "access_token", kSource),
+                                            exitcode::kTokenFailed));
+    BOOST_OUTCOME_TRY(expires, jsondoc::withCode(jsondoc::getString(answer, "expires_on", kSource),
+                                                 exitcode::kTokenFailed));
+    BOOST_OUTCOME_TRY(seconds, jsondoc::withCode(jsondoc::asIntegerOrDigits<std::int64_t>(
+                                                     expires, 1, jsondoc::kMaxUnixSeconds,
+                                                     jsondoc::fieldName(kSource, "expires_on")),
+                                                 exitcode::kTokenFailed));
     token.expires_on = std::chrono::system_clock::time_point(std::chrono::seconds(seconds));
     if (token.access_token.empty()) {
         return makeError(exitcode::kTokenFailed, "himds token answer: empty access_token");
@@ -63,7 +58,11 @@ Result<std::string> TokenSource::token() {
     if (response.value().result() != http::Status::ok) {
         return himdsError(response.value(), "token request refused");
     }
-    auto parsed = parseTokenAnswer(nlohmann::json::parse(response.value().body(), nullptr, false));
+    auto document = jsondoc::parse(response.value().body(), "himds's token answer");
+    if (!document) {
+        return makeError(exitcode::kTokenFailed, document.error().message);
+    }
+    auto parsed = parseTokenAnswer(document.value());
     if (!parsed) {
         return parsed.error();
     }
@@ -88,11 +87,13 @@ Result<nlohmann::json> TokenSource::identity() const {
     if (response.value().result() != http::Status::ok) {
         return himdsError(response.value(), "identity request refused");
     }
-    auto body = nlohmann::json::parse(response.value().body(), nullptr, false);
-    if (!body.is_object()) {
-        return makeError(exitcode::kHimdsCommunication, "himds identity answer is not JSON");
+    auto body = jsondoc::parse(response.value().body(), "himds's identity answer");
+    if (!body || !body.value().is_object()) {
+        return makeError(exitcode::kHimdsCommunication,
+                         body ? "himds's identity answer is not a JSON object"
+                              : body.error().message);
     }
-    return body;
+    return std::move(body).value();
 }
 
 } // namespace azcm::extservice

@@ -6,9 +6,10 @@
 #include "fs/atomic_file.hpp"
 #include "http/https_client.hpp"
 #include "ipc/ipc_client.hpp"
+#include "json/json_document.hpp"
+#include "json/json_fields.hpp"
+#include "json/service_error.hpp"
 #include "log/log.hpp"
-
-#include <charconv>
 
 #include <spdlog/spdlog.h>
 
@@ -28,10 +29,8 @@ std::int64_t nowSeconds() {
 }
 
 std::string errorText(const http::Response& response) {
-    auto body = json::parse(response.body(), nullptr, false);
-    if (body.is_object() && body.contains("error") && body.at("error").is_object()) {
-        return body.at("error").value("code", std::string()) + ": " +
-               body.at("error").value("message", std::string());
+    if (auto text = jsondoc::serviceErrorText(response.body()); !text.empty()) {
+        return text;
     }
     return response.body().substr(0, 200);
 }
@@ -49,13 +48,12 @@ public:
 
     Result<ControlPlaneTarget> target() override {
         BOOST_OUTCOME_TRY(agent, config::loadAgentConfig(paths_.agentConfig()));
-        auto local = config::loadLocalConfig(paths_.localConfig());
+        BOOST_OUTCOME_TRY(local, lastGoodLocalConfig());
         ControlPlaneTarget target;
         target.guest_configuration_url = agent.cloud.endpoints.guest_configuration;
         target.ca_file = agent.cloud.ca_cert_path;
         target.package_signing_root = agent.cloud.package_signing_root_path;
-        target.proxy = config::ProxyPolicy(local ? local.value() : config::LocalConfig{},
-                                           config::environmentProxy())
+        target.proxy = config::ProxyPolicy(local, config::environmentProxy())
                            .proxyFor(config::TargetService::kArc);
         if (target.guest_configuration_url.empty()) {
             return makeError(exitcode::kConfigFileNotFound,
@@ -96,10 +94,11 @@ public:
                                                      std::to_string(response.result_int()) + " " +
                                                      errorText(response));
         }
-        answer.body = json::parse(response.body(), nullptr, false);
-        if (answer.body.is_discarded()) {
-            return makeError(exitcode::kNetwork, "assignments: the answer is not JSON");
+        auto body = jsondoc::parse(response.body(), "the assignments answer", {kDefaultMaxBytes});
+        if (!body) {
+            return makeError(exitcode::kNetwork, body.error().message);
         }
+        answer.body = std::move(body).value();
         return answer;
     }
 
@@ -123,7 +122,7 @@ public:
         http::SimpleRequest request;
         request.method = http::Verb::post;
         request.url = where.guest_configuration_url + "/machines/reports";
-        request.body = body.dump();
+        request.body = jsondoc::serialize(body);
         request.headers.emplace_back("Content-Type", "application/json");
         BOOST_OUTCOME_TRY(response, send(where, request, kDefaultMaxBytes));
         if (response.result() != http::Status::ok) {
@@ -139,6 +138,22 @@ public:
 private:
     static constexpr std::uint64_t kDefaultMaxBytes = 4 * 1024 * 1024;
 
+    // The file as it is now; when it cannot be read, the last version that could (its proxy
+    // settings stay in force), and an error before any was read.
+    Result<config::LocalConfig> lastGoodLocalConfig() {
+        auto local = config::loadLocalConfig(paths_.localConfig());
+        std::lock_guard lock(local_mutex_);
+        if (local) {
+            last_good_local_ = local.value();
+        } else if (last_good_local_) {
+            spdlog::warn("CFG_LOAD_FAILED {}; keeping the last good settings",
+                         log::sanitize(local.error().message));
+        } else {
+            return local.error();
+        }
+        return *last_good_local_;
+    }
+
     Result<std::string> token(bool bypass_cache) {
         std::lock_guard lock(mutex_);
         if (!bypass_cache && !token_.access_token.empty() &&
@@ -153,7 +168,11 @@ private:
                                                      std::to_string(answer.result_int()) + " " +
                                                      errorText(answer));
         }
-        BOOST_OUTCOME_TRY(parsed, parseTokenAnswer(json::parse(answer.body(), nullptr, false)));
+        auto document = jsondoc::parse(answer.body(), "himds's token answer");
+        if (!document) {
+            return makeError(exitcode::kNetwork, document.error().message);
+        }
+        BOOST_OUTCOME_TRY(parsed, parseTokenAnswer(document.value()));
         token_ = parsed;
         return token_.access_token;
     }
@@ -186,6 +205,8 @@ private:
     }
 
     Paths paths_;
+    std::mutex local_mutex_;
+    std::optional<config::LocalConfig> last_good_local_;
     std::mutex mutex_;
     MachineToken token_;
     std::shared_ptr<http::CancelSignal> long_poll_cancel_ = std::make_shared<http::CancelSignal>();
@@ -194,18 +215,22 @@ private:
 } // namespace
 
 Result<MachineToken> parseTokenAnswer(const json& answer) {
-    if (!answer.is_object() || !answer.contains("access_token") ||
-        !answer.at("access_token").is_string() || !answer.contains("expires_on") ||
-        !answer.at("expires_on").is_string()) {
-        return makeError(exitcode::kNetwork, "himds token answer lacks access_token/expires_on");
-    }
+    constexpr const char* kSource = "himds's token answer";
     MachineToken token;
-    token.access_token = answer.at("access_token").get<std::string>();
-    const auto text = answer.at("expires_on").get<std::string>();
-    const auto [end, ec] =
-        std::from_chars(text.data(), text.data() + text.size(), token.expires_on);
-    if (ec != std::errc() || end != text.data() + text.size() || token.access_token.empty()) {
-        return makeError(exitcode::kNetwork, "himds token answer: bad expires_on");
+    AZCM_ASSIGN_OR_RETURN(
+        token.access_token,
+        jsondoc::withCode(jsondoc::getString(answer, "access_token", kSource), exitcode::kNetwork));
+    BOOST_OUTCOME_TRY(
+        expires_on,
+        jsondoc::withCode(jsondoc::getString(answer, "expires_on", kSource), exitcode::kNetwork));
+    AZCM_ASSIGN_OR_RETURN(token.expires_on,
+                          jsondoc::withCode(jsondoc::asIntegerOrDigits<std::int64_t>(
+                                                expires_on, 0, jsondoc::kMaxUnixSeconds,
+                                                jsondoc::fieldName(kSource, "expires_on")),
+                                            exitcode::kNetwork));
+    if (token.access_token.empty()) {
+        return makeError(exitcode::kNetwork,
+                         jsondoc::fieldName(kSource, "access_token") + ": empty");
     }
     return token;
 }

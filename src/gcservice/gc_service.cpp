@@ -1,8 +1,11 @@
 #include "gc_service.hpp"
 
+#include "daemon/daemon_runner.hpp"
 #include "engine.hpp"
 #include "fs/atomic_file.hpp"
 #include "gc_report.hpp"
+#include "json/json_document.hpp"
+#include "json/json_fields.hpp"
 #include "local_controls.hpp"
 #include "log/log.hpp"
 #include "package_cache.hpp"
@@ -25,6 +28,18 @@ namespace {
 
 constexpr auto kTickInterval = std::chrono::seconds(1);
 
+// Fields of a stored report. It comes back from the state file, which may be damaged: a field of
+// the wrong type reads as `fallback` instead of throwing.
+std::string reportText(const json& report, const char* key, std::string fallback = {}) {
+    auto text = jsondoc::getOptionalString(report, key, "the stored report");
+    return text && text.value() ? *text.value() : fallback;
+}
+
+bool reportFlag(const json& report, const char* key) {
+    auto flag = jsondoc::getOptionalBool(report, key, "the stored report");
+    return flag && flag.value().value_or(false);
+}
+
 std::int64_t nowSeconds() {
     return std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())
@@ -39,7 +54,7 @@ http::Response jsonReply(const http::Request& request, http::Status status, cons
     http::Response response{status, request.version()};
     response.set(http::Field::content_type, "application/json");
     response.keep_alive(request.keep_alive());
-    response.body() = body.dump();
+    response.body() = jsondoc::serialize(body);
     response.prepare_payload();
     return response;
 }
@@ -102,11 +117,10 @@ Result<void> GcService::start() {
         spdlog::warn("GC_STATE_UNREADABLE {}", log::sanitize(loaded.error().message));
     }
     auto local = config::loadLocalConfig(paths_.localConfig());
-    if (local) {
-        local_ = local.value();
-    } else {
-        spdlog::warn("CFG_LOAD_FAILED {}", log::sanitize(local.error().message));
+    if (!local) {
+        return daemon::localConfigStartError(local.error());
     }
+    local_ = local.value();
 
     // CPU: the daemon sits in its own leaf group, capped by guestconfiguration.agent.cpulimit.
     cpu_cap_ = std::make_unique<platform::ComponentCpuCap>("gcservice", parts_.cpu_group);
@@ -431,7 +445,7 @@ void GcService::sendReport(const std::string& name) {
         if (sent) {
             assignment.report_pending = false;
             spdlog::info("GC_REPORT_SENT assignment={} status={}", log::sanitize(name),
-                         report.value("complianceStatus", std::string("NotEvaluated")));
+                         log::sanitize(reportText(report, "complianceStatus", "NotEvaluated")));
         } else {
             assignment.last_error = "report: " + sent.error().message;
             spdlog::warn("GC_REPORT_FAILED assignment={} {}", log::sanitize(name),
@@ -457,10 +471,9 @@ json GcService::status() const {
                    {"assignmentType", a.assignment_type},
                    {"sequenceNumber", a.sequence_number},
                    {"lastEvaluated", a.last_evaluated_at ? rfc3339Utc(*a.last_evaluated_at) : ""},
-                   {"evaluated", report.is_object() ? report.value("evaluated", false) : false},
-                   {"complianceStatus",
-                    report.is_object() ? report.value("complianceStatus", std::string()) : ""},
-                   {"reason", report.is_object() ? report.value("reason", std::string()) : ""},
+                   {"evaluated", reportFlag(report, "evaluated")},
+                   {"complianceStatus", reportText(report, "complianceStatus")},
+                   {"reason", reportText(report, "reason")},
                    {"reportPending", a.report_pending},
                    {"lastError", a.last_error}};
         if (report.is_object() && report.contains("resources")) {

@@ -1,9 +1,11 @@
 #include "gc_state.hpp"
 
 #include "fs/atomic_file.hpp"
+#include "json/json_document.hpp"
+#include "json/json_fields.hpp"
 
-#include <fstream>
-#include <sstream>
+#include <climits>
+#include <cstdint>
 #include <system_error>
 
 namespace azcm::gc {
@@ -24,36 +26,47 @@ json packageJson(const std::optional<PackageRef>& package) {
                 {"signature", package->signature_base64}};
 }
 
-Result<std::optional<PackageRef>> parsePackage(const json& value) {
-    if (value.is_null()) {
+template <class T> Result<T> invalid(Result<T> result) {
+    return jsondoc::withCode(std::move(result), exitcode::kInvalidArgument);
+}
+
+Result<std::optional<PackageRef>> parsePackage(const json& entry, const std::string& source) {
+    BOOST_OUTCOME_TRY(value, invalid(jsondoc::getOptionalObject(entry, "package", source)));
+    if (value == nullptr) {
         return std::optional<PackageRef>();
     }
-    if (!value.is_object() || !value.contains("url") || !value.at("url").is_string() ||
-        !value.contains("size") || !value.at("size").is_number_integer() ||
-        value.at("size").get<std::int64_t>() < 0 || !value.contains("sha256") ||
-        !value.at("sha256").is_string() || !value.contains("signature") ||
-        !value.at("signature").is_string()) {
-        return makeError(exitcode::kInvalidArgument,
-                         "package must be {url, size, sha256, signature}");
-    }
+    const auto where = source + ": package";
     PackageRef package;
-    package.url = value.at("url").get<std::string>();
-    package.size = value.at("size").get<std::uint64_t>();
-    package.sha256 = value.at("sha256").get<std::string>();
-    package.signature_base64 = value.at("signature").get<std::string>();
+    AZCM_ASSIGN_OR_RETURN(package.url, invalid(jsondoc::getString(*value, "url", where)));
+    AZCM_ASSIGN_OR_RETURN(package.size, invalid(jsondoc::getInteger<std::uint64_t>(
+                                            *value, "size", 0, UINT64_MAX, where)));
+    AZCM_ASSIGN_OR_RETURN(package.sha256, invalid(jsondoc::getString(*value, "sha256", where)));
+    AZCM_ASSIGN_OR_RETURN(package.signature_base64,
+                          invalid(jsondoc::getString(*value, "signature", where)));
     return std::optional<PackageRef>(std::move(package));
 }
 
-std::optional<std::int64_t> optionalInteger(const json& object, const char* key) {
-    if (object.contains(key) && object.at(key).is_number_integer()) {
-        return object.at(key).get<std::int64_t>();
-    }
-    return std::nullopt;
+// A time in unix seconds; bounded so that differences of two never overflow.
+Result<std::optional<std::int64_t>>
+optionalTime(const json& object, const char* key, const std::string& source) {
+    return invalid(jsondoc::getOptionalInteger<std::int64_t>(object, key, 0,
+                                                             jsondoc::kMaxUnixSeconds, source));
 }
 
-std::string stringOf(const json& object, const char* key) {
-    return object.contains(key) && object.at(key).is_string() ? object.at(key).get<std::string>()
-                                                              : std::string();
+Result<std::string> stringOf(const json& object, const char* key, const std::string& source) {
+    BOOST_OUTCOME_TRY(value, invalid(jsondoc::getOptionalString(object, key, source)));
+    return value.value_or(std::string());
+}
+
+// The fields the state file and the goal state share.
+Result<AssignmentState> assignmentFrom(const json& entry, const std::string& source) {
+    AssignmentState a;
+    AZCM_ASSIGN_OR_RETURN(a.name, stringOf(entry, "name", source));
+    AZCM_ASSIGN_OR_RETURN(a.configuration_name, stringOf(entry, "configurationName", source));
+    AZCM_ASSIGN_OR_RETURN(a.version, stringOf(entry, "version", source));
+    AZCM_ASSIGN_OR_RETURN(a.assignment_type, stringOf(entry, "assignmentType", source));
+    AZCM_ASSIGN_OR_RETURN(a.package, parsePackage(entry, source));
+    return a;
 }
 
 } // namespace
@@ -82,33 +95,34 @@ json toJson(const GcState& state) {
                 {"goalStateEtag", state.goal_state_etag}};
 }
 
-Result<GcState> parseGcState(const json& document) {
-    if (!document.is_object() || document.value("format", 0) != kStateFormat ||
-        !document.contains("assignments") || !document.at("assignments").is_array()) {
-        return makeError(exitcode::kInvalidArgument, "unknown gcservice state format");
+Result<GcState> parseGcState(const json& document, const std::string& source) {
+    BOOST_OUTCOME_TRY(format, invalid(jsondoc::getOptionalInteger<int>(document, "format", INT_MIN,
+                                                                       INT_MAX, source)));
+    if (format.value_or(0) != kStateFormat) {
+        return makeError(exitcode::kInvalidArgument, source + ": unknown gcservice state format");
     }
+    BOOST_OUTCOME_TRY(entries, invalid(jsondoc::getArray(document, "assignments", source)));
     GcState state;
-    state.last_goal_state_at = optionalInteger(document, "lastGoalStateAt");
-    state.goal_state_etag = stringOf(document, "goalStateEtag");
-    for (const auto& entry : document.at("assignments")) {
-        if (!entry.is_object()) {
-            return makeError(exitcode::kInvalidArgument, "an assignment must be an object");
+    AZCM_ASSIGN_OR_RETURN(state.last_goal_state_at,
+                          optionalTime(document, "lastGoalStateAt", source));
+    AZCM_ASSIGN_OR_RETURN(state.goal_state_etag, stringOf(document, "goalStateEtag", source));
+    for (const auto& entry : *entries) {
+        const auto where = source + ": assignment";
+        BOOST_OUTCOME_TRY(a, assignmentFrom(entry, where));
+        BOOST_OUTCOME_TRY(sequence, invalid(jsondoc::getOptionalInteger<std::int64_t>(
+                                        entry, "sequenceNumber", 0, INT64_MAX, where)));
+        a.sequence_number = sequence.value_or(0);
+        AZCM_ASSIGN_OR_RETURN(a.last_evaluated_at, optionalTime(entry, "lastEvaluatedAt", where));
+        if (const auto it = entry.find("lastReport"); it != entry.end()) {
+            a.last_report = *it;
         }
-        AssignmentState a;
-        a.name = stringOf(entry, "name");
-        a.configuration_name = stringOf(entry, "configurationName");
-        a.version = stringOf(entry, "version");
-        a.assignment_type = stringOf(entry, "assignmentType");
-        a.sequence_number = optionalInteger(entry, "sequenceNumber").value_or(0);
-        BOOST_OUTCOME_TRY(package, parsePackage(entry.value("package", json())));
-        a.package = std::move(package);
-        a.last_evaluated_at = optionalInteger(entry, "lastEvaluatedAt");
-        a.last_report = entry.value("lastReport", json());
-        a.report_pending = entry.value("reportPending", false);
-        a.last_error = stringOf(entry, "lastError");
-        a.applied_key = stringOf(entry, "appliedKey");
+        BOOST_OUTCOME_TRY(pending,
+                          invalid(jsondoc::getOptionalBool(entry, "reportPending", where)));
+        a.report_pending = pending.value_or(false);
+        AZCM_ASSIGN_OR_RETURN(a.last_error, stringOf(entry, "lastError", where));
+        AZCM_ASSIGN_OR_RETURN(a.applied_key, stringOf(entry, "appliedKey", where));
         if (a.name.empty()) {
-            return makeError(exitcode::kInvalidArgument, "an assignment has no name");
+            return makeError(exitcode::kInvalidArgument, where + " has no name");
         }
         state.assignments.push_back(std::move(a));
     }
@@ -120,43 +134,29 @@ Result<GcState> loadGcState(const std::filesystem::path& path) {
     if (!std::filesystem::exists(path, ec)) {
         return GcState{};
     }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        return makeError(exitcode::kGeneric, "cannot read " + path.string());
-    }
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    const auto document = json::parse(buffer.str(), nullptr, false);
-    if (document.is_discarded()) {
-        return makeError(exitcode::kInvalidArgument, path.string() + " is not JSON");
-    }
-    return parseGcState(document);
+    // The last reports make it the largest file the agent keeps.
+    BOOST_OUTCOME_TRY(document, invalid(jsondoc::parseFile(path, {jsondoc::kNetworkMaxBytes})));
+    return parseGcState(document, path.string());
 }
 
 Result<void> saveGcState(const std::filesystem::path& path, const GcState& state) {
-    return fs::writeFileAtomic(path, toJson(state).dump(2) + "\n", fs::FileMode{0600, {}});
+    return fs::writeFileAtomic(path, jsondoc::serialize(toJson(state), 2) + "\n",
+                               fs::FileMode{0600, {}});
 }
 
 Result<std::vector<AssignmentState>> parseGoalState(const json& document) {
-    if (!document.is_object() || !document.contains("assignments") ||
-        !document.at("assignments").is_array()) {
-        return makeError(exitcode::kInvalidArgument, "the goal state has no assignments array");
-    }
+    constexpr const char* kSource = "the goal state";
+    BOOST_OUTCOME_TRY(entries, invalid(jsondoc::getArray(document, "assignments", kSource)));
     std::vector<AssignmentState> assignments;
-    for (const auto& entry : document.at("assignments")) {
-        if (!entry.is_object() || stringOf(entry, "name").empty() ||
-            !optionalInteger(entry, "sequenceNumber")) {
-            return makeError(exitcode::kInvalidArgument,
-                             "a goal state assignment needs name and sequenceNumber");
+    for (const auto& entry : *entries) {
+        const std::string where = "the goal state's assignment";
+        BOOST_OUTCOME_TRY(a, assignmentFrom(entry, where));
+        AZCM_ASSIGN_OR_RETURN(a.sequence_number,
+                              invalid(jsondoc::getInteger<std::int64_t>(entry, "sequenceNumber", 0,
+                                                                        INT64_MAX, where)));
+        if (a.name.empty()) {
+            return makeError(exitcode::kInvalidArgument, where + " has no name");
         }
-        AssignmentState a;
-        a.name = stringOf(entry, "name");
-        a.configuration_name = stringOf(entry, "configurationName");
-        a.version = stringOf(entry, "version");
-        a.assignment_type = stringOf(entry, "assignmentType");
-        a.sequence_number = *optionalInteger(entry, "sequenceNumber");
-        BOOST_OUTCOME_TRY(package, parsePackage(entry.value("package", json())));
-        a.package = std::move(package);
         assignments.push_back(std::move(a));
     }
     return assignments;

@@ -50,7 +50,8 @@ struct GcState {
 };
 
 nlohmann::json toJson(const GcState& state);
-Result<GcState> parseGcState(const nlohmann::json& document);
+Result<GcState> parseGcState(const nlohmann::json& document,
+                             const std::string& source = "the gcservice state");
 // A missing file is an empty state; an unreadable one is an error (the caller starts afresh).
 Result<GcState> loadGcState(const std::filesystem::path& path);
 Result<void> saveGcState(const std::filesystem::path& path, const GcState& state);

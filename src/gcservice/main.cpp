@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
         if (auto started = service.start(); !started) {
             spdlog::critical("DAEMON_START_FAILED {}",
                              azcm::log::sanitize(started.error().message));
-            return azcm::exitcode::kInitFailed;
+            return azcm::daemon::startFailureExitCode(started.error());
         }
         runner.onShutdown([&service] { service.stop(); });
         runner.onReload([&service] {

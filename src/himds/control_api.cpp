@@ -3,6 +3,7 @@
 #include "crypto/keys.hpp"
 #include "himds_service.hpp"
 #include "issued_certificate.hpp"
+#include "json/json_document.hpp"
 #include "log/log.hpp"
 
 #include <array>
@@ -56,11 +57,14 @@ ApiError badRequest(std::string message) {
 }
 
 ApiResult<json> parseJsonObject(const http::Request& request) {
-    auto body = json::parse(request.body(), nullptr, false);
-    if (body.is_discarded() || !body.is_object()) {
+    auto body = jsondoc::parse(request.body(), "the request body");
+    if (!body) {
+        return badRequest(body.error().message);
+    }
+    if (!body.value().is_object()) {
         return badRequest("the body must be a JSON object");
     }
-    return body;
+    return std::move(body).value();
 }
 
 bool validCommonName(const std::string& name) {

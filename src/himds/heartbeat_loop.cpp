@@ -4,6 +4,7 @@
 #include "heartbeat_body.hpp"
 #include "himds_service.hpp"
 #include "issued_certificate.hpp"
+#include "json/json_fields.hpp"
 #include "log/log.hpp"
 #include "platform/machine_facts.hpp"
 #include "rfc3339.hpp"
@@ -18,11 +19,32 @@ constexpr const char* kHeartbeatRoute = "/machines/heartbeat";
 constexpr const char* kRenewRoute = "/machines/certificate/renew";
 constexpr int kMachineKeyBits = 2048;
 
-std::string stringMember(const nlohmann::json& body, const char* key) {
-    if (body.is_object() && body.contains(key) && body[key].is_string()) {
-        return body[key].get<std::string>();
+constexpr const char* kHeartbeatAnswer = "the identity service's heartbeat answer";
+
+// The fields of a heartbeat answer that update the instance metadata; absent ones keep `synced`'s
+// value. A field of the wrong type makes the whole answer an error naming it.
+Result<SyncedMetadata> readHeartbeatAnswer(const nlohmann::json& body, SyncedMetadata synced) {
+    const auto update = [&body](const char* key, std::string& field) -> Result<void> {
+        BOOST_OUTCOME_TRY(value, jsondoc::getOptionalString(body, key, kHeartbeatAnswer));
+        if (value && !value->empty()) {
+            field = std::move(*value);
+        }
+        return ok();
+    };
+    BOOST_OUTCOME_TRY(update("vmId", synced.vm_id));
+    BOOST_OUTCOME_TRY(update("resourceId", synced.resource_id));
+    BOOST_OUTCOME_TRY(update("location", synced.location));
+    BOOST_OUTCOME_TRY(tags, jsondoc::getOptionalObject(body, "tags", kHeartbeatAnswer));
+    if (tags != nullptr) {
+        std::map<std::string, std::string> copied;
+        for (const auto& [name, value] : tags->items()) {
+            BOOST_OUTCOME_TRY(text, jsondoc::asString(value, jsondoc::fieldName(kHeartbeatAnswer,
+                                                                                "tags." + name)));
+            copied[name] = std::move(text);
+        }
+        synced.tags = std::move(copied);
     }
-    return {};
+    return synced;
 }
 
 } // namespace
@@ -211,7 +233,10 @@ Result<MachineIdentity> HimdsService::renewCertificate(const Identity& identity,
                          "the identity service refused the renewal: " +
                              describeServiceError(reply));
     }
-    const auto certificate_pem = stringMember(reply.body, "certificate");
+    BOOST_OUTCOME_TRY(certificate_pem,
+                      jsondoc::withCode(jsondoc::getString(reply.body, "certificate",
+                                                           "the identity service's renewal answer"),
+                                        exitcode::kCertificateDownload));
     if (certificate_pem.empty()) {
         return makeError(exitcode::kCertificateDownload,
                          "the renewal answer carries no certificate");
@@ -262,25 +287,10 @@ void HimdsService::applyOutcome(HeartbeatOutcome outcome) {
     const auto now = outcome.finished;
     if (outcome.reply && outcome.reply->status == 200) {
         status_.heartbeatSucceeded(now);
-        if (auto vm_id = stringMember(outcome.reply->body, "vmId"); !vm_id.empty()) {
-            synced_.vm_id = vm_id;
-        }
-        if (auto resource_id = stringMember(outcome.reply->body, "resourceId");
-            !resource_id.empty()) {
-            synced_.resource_id = resource_id;
-        }
-        if (auto location = stringMember(outcome.reply->body, "location"); !location.empty()) {
-            synced_.location = location;
-        }
-        if (const auto& body = outcome.reply->body;
-            body.is_object() && body.contains("tags") && body["tags"].is_object()) {
-            std::map<std::string, std::string> tags;
-            for (const auto& [name, value] : body["tags"].items()) {
-                if (value.is_string()) {
-                    tags[name] = value.get<std::string>();
-                }
-            }
-            synced_.tags = std::move(tags);
+        if (auto answer = readHeartbeatAnswer(outcome.reply->body, synced_); answer) {
+            synced_ = std::move(answer).value();
+        } else {
+            spdlog::warn("HEARTBEAT_ANSWER_INVALID {}", log::sanitize(answer.error().message));
         }
         if (outcome.renewal_error) {
             status_.noteError(now, "CertificateRenewalFailed", *outcome.renewal_error);

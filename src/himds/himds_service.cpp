@@ -1,6 +1,7 @@
 #include "himds_service.hpp"
 
 #include "config/proxy_policy.hpp"
+#include "daemon/daemon_runner.hpp"
 #include "fs/atomic_file.hpp"
 #include "ipc/control_access.hpp"
 #include "log/log.hpp"
@@ -138,8 +139,7 @@ Result<void> HimdsService::start() {
     }
 
     if (auto loaded = reloadLocalConfig(); !loaded) {
-        spdlog::warn("CFG_LOAD_FAILED {}; using the defaults",
-                     log::sanitize(loaded.error().message));
+        return daemon::localConfigStartError(loaded.error());
     }
 
     server_ = std::make_unique<http::HttpServer>(

@@ -1,6 +1,7 @@
 #include "identity_client.hpp"
 
 #include "http/https_client.hpp"
+#include "json/json_document.hpp"
 
 namespace azcm::himds {
 
@@ -33,9 +34,13 @@ public:
 
         ServiceReply reply;
         reply.status = response.result_int();
-        reply.body = nlohmann::json::parse(response.body(), nullptr, false);
-        if (reply.body.is_discarded()) {
-            reply.body = nullptr;
+        auto answer = jsondoc::parse(response.body(),
+                                     "the identity service's answer to " + std::string(route),
+                                     {jsondoc::kNetworkMaxBytes});
+        if (answer) {
+            reply.body = std::move(answer).value();
+        } else if (reply.status / 100 == 2) {
+            return makeError(exitcode::kNetwork, answer.error().message);
         }
         return reply;
     }

@@ -22,7 +22,7 @@ struct ServiceEndpoint {
 
 struct ServiceReply {
     unsigned status = 0;
-    nlohmann::json body; // null when the body was not JSON
+    nlohmann::json body; // null when the body of a refusal was not JSON
 };
 
 class IdentityServiceClient {
@@ -35,8 +35,8 @@ public:
     IdentityServiceClient& operator=(IdentityServiceClient&&) = delete;
 
     // POST {identity}{route} with a JSON body, blocking; any HTTP status is a value, errors are
-    // transport or TLS failures. Called from worker threads, so implementations must be
-    // thread-safe.
+    // transport or TLS failures and successful answers that are not JSON within the limits. Called
+    // from worker threads, so implementations must be thread-safe.
     virtual Result<ServiceReply> post(const ServiceEndpoint& endpoint,
                                       const MachineIdentity& identity,
                                       std::string_view route,

@@ -1,9 +1,9 @@
 #include "token_fetcher.hpp"
 
+#include "json/json_fields.hpp"
 #include "log/log.hpp"
 
 #include <algorithm>
-#include <charconv>
 
 #include <spdlog/spdlog.h>
 
@@ -13,29 +13,18 @@ namespace {
 
 constexpr const char* kTokenRoute = "/machines/token";
 
-std::optional<std::int64_t> integerMember(const nlohmann::json& body, const char* key) {
-    if (!body.contains(key)) {
-        return std::nullopt;
-    }
-    const auto& value = body[key];
-    if (value.is_number_integer()) {
-        return value.get<std::int64_t>();
-    }
-    if (!value.is_string()) {
-        return std::nullopt;
-    }
-    const auto& text = value.get_ref<const std::string&>();
-    std::int64_t number = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-    if (ec != std::errc{} || end != text.data() + text.size()) {
-        return std::nullopt;
-    }
-    return number;
-}
+constexpr const char* kTokenAnswer = "the identity service's token answer";
 
-std::string stringMember(const nlohmann::json& body, const char* key) {
-    return body.contains(key) && body[key].is_string() ? body[key].get<std::string>()
-                                                       : std::string{};
+// Unix seconds, as a number or a decimal string; absent is nullopt.
+Result<std::optional<std::int64_t>> timeMember(const nlohmann::json& body, const char* key) {
+    BOOST_OUTCOME_TRY(member, jsondoc::findMember(body, key, kTokenAnswer));
+    if (member == nullptr) {
+        return std::optional<std::int64_t>();
+    }
+    BOOST_OUTCOME_TRY(
+        seconds, jsondoc::asIntegerOrDigits<std::int64_t>(*member, 0, jsondoc::kMaxUnixSeconds,
+                                                          jsondoc::fieldName(kTokenAnswer, key)));
+    return std::optional<std::int64_t>(seconds);
 }
 
 TokenTime fromUnix(std::int64_t seconds) {
@@ -75,13 +64,25 @@ Result<ManagedIdentityToken> parseTokenReply(const ServiceReply& reply) {
     if (!body.is_object()) {
         return makeError(exitcode::kTokenFailed, "the token answer is not a JSON object");
     }
+    const auto text = [&body](const char* key) -> Result<std::string> {
+        BOOST_OUTCOME_TRY(value, jsondoc::getOptionalString(body, key, kTokenAnswer));
+        return value.value_or(std::string());
+    };
     ManagedIdentityToken token;
-    token.access_token = stringMember(body, "access_token");
-    token.token_type = stringMember(body, "token_type");
-    token.client_id = stringMember(body, "client_id");
-    token.object_id = stringMember(body, "object_id");
-    const auto expires_on = integerMember(body, "expires_on");
-    const auto not_before = integerMember(body, "not_before");
+    std::optional<std::int64_t> expires_on;
+    std::optional<std::int64_t> not_before;
+    auto read = [&]() -> Result<void> {
+        AZCM_ASSIGN_OR_RETURN(token.access_token, text("access_token"));
+        AZCM_ASSIGN_OR_RETURN(token.token_type, text("token_type"));
+        AZCM_ASSIGN_OR_RETURN(token.client_id, text("client_id"));
+        AZCM_ASSIGN_OR_RETURN(token.object_id, text("object_id"));
+        AZCM_ASSIGN_OR_RETURN(expires_on, timeMember(body, "expires_on"));
+        AZCM_ASSIGN_OR_RETURN(not_before, timeMember(body, "not_before"));
+        return ok();
+    };
+    if (auto valid = read(); !valid) {
+        return makeError(exitcode::kTokenFailed, valid.error().message);
+    }
     if (token.access_token.empty() || !expires_on) {
         return makeError(exitcode::kTokenFailed,
                          "the token answer lacks access_token or expires_on");

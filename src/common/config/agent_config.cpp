@@ -1,6 +1,8 @@
 #include "config/agent_config.hpp"
 
 #include "fs/atomic_file.hpp"
+#include "json/json_document.hpp"
+#include "json/json_fields.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -31,18 +33,20 @@ Result<AgentConfig> parseAgentConfig(const json& document) {
         return makeError(exitcode::kLocalConfigRead, "agentconfig.json: an object expected");
     }
     AgentConfig config;
-    auto text = [&document](const char* key) -> std::string {
-        auto it = document.find(key);
-        return it != document.end() && it->is_string() ? it->get<std::string>() : std::string();
+    const auto text = [&document](const char* key) -> Result<std::string> {
+        BOOST_OUTCOME_TRY(
+            value, jsondoc::withCode(jsondoc::getOptionalString(document, key, "agentconfig.json"),
+                                     exitcode::kLocalConfigRead));
+        return value.value_or(std::string());
     };
-    config.tenant_id = text("tenantId");
-    config.subscription_id = text("subscriptionId");
-    config.resource_group = text("resourceGroup");
-    config.resource_name = text("resourceName");
-    config.location = text("location");
-    config.vm_id = text("vmId");
-    config.correlation_id = text("correlationId");
-    config.private_link_scope = text("privateLinkScope");
+    AZCM_ASSIGN_OR_RETURN(config.tenant_id, text("tenantId"));
+    AZCM_ASSIGN_OR_RETURN(config.subscription_id, text("subscriptionId"));
+    AZCM_ASSIGN_OR_RETURN(config.resource_group, text("resourceGroup"));
+    AZCM_ASSIGN_OR_RETURN(config.resource_name, text("resourceName"));
+    AZCM_ASSIGN_OR_RETURN(config.location, text("location"));
+    AZCM_ASSIGN_OR_RETURN(config.vm_id, text("vmId"));
+    AZCM_ASSIGN_OR_RETURN(config.correlation_id, text("correlationId"));
+    AZCM_ASSIGN_OR_RETURN(config.private_link_scope, text("privateLinkScope"));
     if (auto it = document.find("tags"); it != document.end() && it->is_object()) {
         for (const auto& [key, value] : it->items()) {
             if (value.is_string()) {
@@ -76,11 +80,11 @@ Result<AgentConfig> loadAgentConfig(const std::filesystem::path& path) {
     if (!text) {
         return text.error();
     }
-    auto document = json::parse(text.value(), nullptr, false);
-    if (document.is_discarded()) {
-        return makeError(exitcode::kLocalConfigRead, path.string() + " is not valid JSON");
+    auto document = jsondoc::parse(text.value(), path.string());
+    if (!document) {
+        return makeError(exitcode::kLocalConfigRead, document.error().message);
     }
-    return parseAgentConfig(document);
+    return parseAgentConfig(document.value());
 }
 
 Result<void> saveAgentConfig(const std::filesystem::path& path, const AgentConfig& config) {

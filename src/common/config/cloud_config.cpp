@@ -2,6 +2,8 @@
 
 #include "fs/atomic_file.hpp"
 #include "http/url.hpp"
+#include "json/json_document.hpp"
+#include "json/json_fields.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -38,11 +40,11 @@ Result<std::string> requireHttpsUrl(const json& object, const char* key) {
     return value;
 }
 
-std::string optionalString(const json& object, const char* key) {
-    if (object.contains(key) && object.at(key).is_string()) {
-        return object.at(key).get<std::string>();
-    }
-    return {};
+Result<std::string> optionalString(const json& object, const char* key) {
+    BOOST_OUTCOME_TRY(value,
+                      jsondoc::withCode(jsondoc::getOptionalString(object, key, "cloud config"),
+                                        exitcode::kCloudConfig));
+    return value.value_or(std::string());
 }
 
 } // namespace
@@ -54,17 +56,18 @@ Result<CloudConfig> parseCloudConfig(const json& document) {
                          "cloud config: an object with 'endpoints' expected");
     }
     CloudConfig cloud;
-    cloud.name = optionalString(document, "name");
+    AZCM_ASSIGN_OR_RETURN(cloud.name, optionalString(document, "name"));
     if (cloud.name.empty()) {
         cloud.name = "Custom";
     }
-    cloud.tenant_id = optionalString(document, "tenantId");
-    cloud.subscription_id = optionalString(document, "subscriptionId");
-    cloud.ca_cert_path = optionalString(document, "caCertPath");
+    AZCM_ASSIGN_OR_RETURN(cloud.tenant_id, optionalString(document, "tenantId"));
+    AZCM_ASSIGN_OR_RETURN(cloud.subscription_id, optionalString(document, "subscriptionId"));
+    AZCM_ASSIGN_OR_RETURN(cloud.ca_cert_path, optionalString(document, "caCertPath"));
     if (!cloud.ca_cert_path.empty() && cloud.ca_cert_path.front() != '/') {
         return makeError(exitcode::kCloudConfig, "cloud config: caCertPath must be absolute");
     }
-    cloud.package_signing_root_path = optionalString(document, "packageSigningRootPath");
+    AZCM_ASSIGN_OR_RETURN(cloud.package_signing_root_path,
+                          optionalString(document, "packageSigningRootPath"));
     if (!cloud.package_signing_root_path.empty() &&
         cloud.package_signing_root_path.front() != '/') {
         return makeError(exitcode::kCloudConfig,
@@ -85,12 +88,11 @@ Result<CloudConfig> loadCloudConfig(const std::filesystem::path& path) {
         return makeError(exitcode::kCloudConfig,
                          "cannot read cloud config: " + text.error().message);
     }
-    auto document = json::parse(text.value(), nullptr, false);
-    if (document.is_discarded()) {
-        return makeError(exitcode::kCloudConfig,
-                         "cloud config " + path.string() + " is not valid JSON");
+    auto document = jsondoc::parse(text.value(), "cloud config " + path.string());
+    if (!document) {
+        return makeError(exitcode::kCloudConfig, document.error().message);
     }
-    return parseCloudConfig(document);
+    return parseCloudConfig(document.value());
 }
 
 json toJson(const CloudConfig& cloud) {

@@ -4,6 +4,8 @@
 #include "http/proxy_url.hpp"
 #include "ipc/control_access.hpp"
 #include "paths/paths.hpp"
+#include "json/json_document.hpp"
+#include "json/json_fields.hpp"
 
 namespace azcm::config {
 
@@ -67,15 +69,12 @@ Result<std::vector<std::string>> readList(const json& value, const std::string& 
     return out;
 }
 
+// Range-checked before narrowing: 4294967297 is refused, not read as 1.
 Result<int> readPercent(const json& value, const std::string& key) {
-    if (!value.is_number_integer()) {
-        return badValue(key, "an integer percentage expected");
-    }
-    int percent = value.get<int>();
-    if (percent < 1 || percent > 100) {
-        return badValue(key, "a percentage from 1 to 100 expected");
-    }
-    return percent;
+    return jsondoc::withCode(
+        jsondoc::asInteger<int>(value, 1, 100,
+                                "AZCM0023: invalid value for " + key + " in localconfig.json"),
+        exitcode::kInvalidArgument);
 }
 
 Result<std::string> readString(const json& value, const std::string& key) {
@@ -127,11 +126,11 @@ Result<LocalConfig> readPublicFile(const std::filesystem::path& path) {
         }
         return makeError(exitcode::kLocalConfigRead, text.error().message);
     }
-    auto document = json::parse(text.value(), nullptr, false);
-    if (document.is_discarded()) {
-        return makeError(exitcode::kLocalConfigRead, path.string() + " is not valid JSON");
+    auto document = jsondoc::parse(text.value(), path.string());
+    if (!document) {
+        return makeError(exitcode::kLocalConfigRead, document.error().message);
     }
-    return parseLocalConfig(document);
+    return parseLocalConfig(document.value());
 }
 
 // The proxy URL of one secret file; nothing when the file does not exist.
@@ -145,7 +144,11 @@ Result<std::optional<std::string>> readSecretProxyUrl(const std::filesystem::pat
                          "cannot read the proxy credentials (only root and group " +
                              std::string(kProxySecretGroup) + " may): " + text.error().message);
     }
-    const auto document = json::parse(text.value(), nullptr, false);
+    const auto parsed = jsondoc::parse(text.value(), secret.string());
+    if (!parsed) {
+        return makeError(exitcode::kLocalConfigRead, parsed.error().message);
+    }
+    const auto& document = parsed.value();
     if (!document.is_object() || !document.contains("proxy.url") ||
         !document.at("proxy.url").is_string()) {
         return makeError(exitcode::kLocalConfigRead,

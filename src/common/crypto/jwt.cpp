@@ -3,6 +3,7 @@
 #include "crypto/encoding.hpp"
 #include "crypto/keys.hpp"
 #include "crypto/openssl_util.hpp"
+#include "json/json_document.hpp"
 
 #include <openssl/core_names.h>
 
@@ -15,12 +16,15 @@ using nlohmann::json;
 
 Result<json> decodeJsonSegment(std::string_view segment, const char* what) {
     BOOST_OUTCOME_TRY(bytes, base64UrlDecode(segment));
-    json value = json::parse(bytes, nullptr, false);
-    if (value.is_discarded() || !value.is_object()) {
+    auto value = jsondoc::parse(bytes, std::string("JWT ") + what);
+    if (!value) {
+        return makeError(exitcode::kInvalidAccessToken, value.error().message);
+    }
+    if (!value.value().is_object()) {
         return makeError(exitcode::kInvalidAccessToken,
                          std::string("JWT ") + what + " is not a JSON object");
     }
-    return value;
+    return std::move(value).value();
 }
 
 // NumericDate (RFC 7519 2): seconds since the epoch, possibly fractional. Compared as doubles so

@@ -14,6 +14,17 @@ void applyDaemonUmask() {
     ::umask(077);
 }
 
+int startFailureExitCode(const Error& error) {
+    return error.code == exitcode::kLocalConfigRead ? exitcode::kLocalConfigRead
+                                                    : exitcode::kInitFailed;
+}
+
+Error localConfigStartError(const Error& error) {
+    return makeError(exitcode::kLocalConfigRead,
+                     "AZCM0070: cannot start with an unusable local configuration: " +
+                         error.message);
+}
+
 DaemonRunner::DaemonRunner(std::string name)
     : name_(std::move(name)), signals_(io_, SIGTERM, SIGINT, SIGHUP) {
     std::signal(SIGPIPE, SIG_IGN); // NOLINT: peers that hang up must not kill the daemon

@@ -2,6 +2,8 @@
 // The shared daemon run loop (style-anchors 3.2): one io_context on the main thread, SIGTERM and
 // SIGINT (and POST /shutdown through requestShutdown) take one shutdown path, SIGHUP asks for a
 // reload, sd_notify READY=1 is sent only after the daemon says its listeners are bound.
+#include "error.hpp"
+
 #include <functional>
 #include <string>
 #include <vector>
@@ -45,5 +47,13 @@ private:
 
 // Sets umask 077 (ARCHITECTURE section 2); every daemon calls it first.
 void applyDaemonUmask();
+
+// The exit code of a daemon whose start failed: the CLI's "can't read local config" (70) when
+// `error` says so, "init failed" (6) otherwise.
+int startFailureExitCode(const Error& error);
+
+// Why a daemon refuses to start when localconfig.json cannot be read or holds an invalid value
+// (exit 70): it does not run with settings the administrator did not choose.
+Error localConfigStartError(const Error& error);
 
 } // namespace azcm::daemon

@@ -1,7 +1,10 @@
 #include "handler_files.hpp"
 
 #include "fs/atomic_file.hpp"
+#include "json/json_document.hpp"
+#include "json/json_fields.hpp"
 
+#include <climits>
 #include <system_error>
 
 #include <nlohmann/json.hpp>
@@ -91,9 +94,9 @@ Result<void> writeSettingsFile(const stdfs::path& base, const HandlerSettings& s
     // Remember which one is current: sequence numbers need not increase (C.4).
     json doc = json::object();
     if (auto text = fs::readFile(base / "config" / kHealthFile, 64 * 1024); text) {
-        doc = json::parse(text.value(), nullptr, false);
-        if (!doc.is_object()) {
-            doc = json::object();
+        if (auto parsed = jsondoc::parse(text.value(), kHealthFile);
+            parsed && parsed.value().is_object()) {
+            doc = std::move(parsed).value();
         }
     }
     doc["sequenceNumber"] = settings.sequence_number;
@@ -102,10 +105,13 @@ Result<void> writeSettingsFile(const stdfs::path& base, const HandlerSettings& s
 
 std::optional<int> lastSequenceNumber(const stdfs::path& base) {
     if (auto text = fs::readFile(base / "config" / kHealthFile, 64 * 1024); text) {
-        const json doc = json::parse(text.value(), nullptr, false);
-        if (doc.is_object() && doc.contains("sequenceNumber") &&
-            doc["sequenceNumber"].is_number_integer()) {
-            return doc["sequenceNumber"].get<int>();
+        // A value that is missing, of another type or out of range falls back to the files.
+        if (auto doc = jsondoc::parse(text.value(), kHealthFile); doc) {
+            if (auto sequence = jsondoc::getOptionalInteger<int>(doc.value(), "sequenceNumber", 0,
+                                                                 INT_MAX, kHealthFile);
+                sequence && sequence.value()) {
+                return sequence.value();
+            }
         }
     }
     std::optional<int> best;
@@ -180,12 +186,19 @@ std::optional<HandlerHealth> readHandlerHealth(const stdfs::path& base) {
     if (!text) {
         return std::nullopt;
     }
-    const json doc = json::parse(text.value(), nullptr, false);
-    if (!doc.is_object() || !doc.contains("status") || !doc["status"].is_string()) {
+    const auto doc = jsondoc::parse(text.value(), kHealthFile);
+    if (!doc) {
         return std::nullopt;
     }
-    return HandlerHealth{doc["status"].get<std::string>(), doc.value("code", 0),
-                         doc.value("message", "")};
+    auto status = jsondoc::getString(doc.value(), "status", kHealthFile);
+    auto code =
+        jsondoc::getOptionalInteger<int>(doc.value(), "code", INT_MIN, INT_MAX, kHealthFile);
+    auto message = jsondoc::getOptionalString(doc.value(), "message", kHealthFile);
+    if (!status || !code || !message) {
+        return std::nullopt;
+    }
+    return HandlerHealth{std::move(status).value(), code.value().value_or(0),
+                         message.value().value_or(std::string())};
 }
 
 } // namespace azcm::ext

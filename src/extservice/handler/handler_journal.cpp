@@ -1,8 +1,12 @@
 #include "handler_journal.hpp"
 
 #include "fs/atomic_file.hpp"
+#include "json/json_document.hpp"
+#include "json/json_fields.hpp"
 
 #include <array>
+#include <climits>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
@@ -32,9 +36,70 @@ json idJson(const HandlerId& id) {
     return {{"publisher", id.publisher}, {"type", id.type}, {"version", id.version}};
 }
 
-HandlerId idFrom(const json& j) {
-    return {j.at("publisher").get<std::string>(), j.at("type").get<std::string>(),
-            j.at("version").get<std::string>()};
+Result<HandlerId> idFrom(const json& j, const std::string& source) {
+    HandlerId id;
+    AZCM_ASSIGN_OR_RETURN(id.publisher, jsondoc::getString(j, "publisher", source));
+    AZCM_ASSIGN_OR_RETURN(id.type, jsondoc::getString(j, "type", source));
+    AZCM_ASSIGN_OR_RETURN(id.version, jsondoc::getString(j, "version", source));
+    return id;
+}
+
+Result<JournalStep> stepFrom(const json& s, const std::string& source) {
+    JournalStep step;
+    BOOST_OUTCOME_TRY(kind_name, jsondoc::getString(s, "step", source));
+    BOOST_OUTCOME_TRY(state_name, jsondoc::getString(s, "state", source));
+    AZCM_ASSIGN_OR_RETURN(step.kind, fromName<StepKind>(kStepNames, kind_name));
+    AZCM_ASSIGN_OR_RETURN(step.state, fromName<StepState>(kStateNames, state_name));
+    BOOST_OUTCOME_TRY(attempts,
+                      jsondoc::getOptionalInteger<int>(s, "attempts", 0, INT_MAX, source));
+    step.attempts = attempts.value_or(0);
+    BOOST_OUTCOME_TRY(exit_code,
+                      jsondoc::getOptionalInteger<int>(s, "exitCode", INT_MIN, INT_MAX, source));
+    step.exit_code = exit_code;
+    // A process group the recovery may signal: a truncated number would name another one.
+    BOOST_OUTCOME_TRY(pgid, jsondoc::getOptionalInteger<pid_t>(
+                                s, "pgid", 0, std::numeric_limits<pid_t>::max(), source));
+    step.pgid = pgid.value_or(0);
+    BOOST_OUTCOME_TRY(pgid_start, jsondoc::getOptionalInteger<unsigned long long>(
+                                      s, "pgidStart", 0, ULLONG_MAX, source));
+    step.pgid_start = pgid_start.value_or(0);
+    return step;
+}
+
+Result<Journal> journalFrom(const json& doc, const std::string& source) {
+    Journal journal;
+    AZCM_ASSIGN_OR_RETURN(journal.operation, jsondoc::getString(doc, "operation", source));
+    BOOST_OUTCOME_TRY(target, jsondoc::getObject(doc, "target", source));
+    AZCM_ASSIGN_OR_RETURN(journal.target, idFrom(*target, source + ": target"));
+    BOOST_OUTCOME_TRY(old, jsondoc::getOptionalObject(doc, "old", source));
+    if (old != nullptr) {
+        BOOST_OUTCOME_TRY(old_id, idFrom(*old, source + ": old"));
+        journal.old = std::move(old_id);
+    }
+    BOOST_OUTCOME_TRY(zip, jsondoc::getOptionalString(doc, "zip", source));
+    journal.zip = zip.value_or(std::string());
+    BOOST_OUTCOME_TRY(settings, jsondoc::getObject(doc, "settings", source));
+    const auto settings_source = source + ": settings";
+    BOOST_OUTCOME_TRY(sequence, jsondoc::getOptionalInteger<int>(*settings, "sequenceNumber", 0,
+                                                                 INT_MAX, settings_source));
+    journal.settings.sequence_number = sequence.value_or(0);
+    if (const auto it = settings->find("publicSettings"); it != settings->end()) {
+        journal.settings.public_settings = *it;
+    }
+    BOOST_OUTCOME_TRY(protected_settings,
+                      jsondoc::getOptionalString(*settings, "protectedSettings", settings_source));
+    journal.settings.protected_settings = protected_settings.value_or(std::string());
+    BOOST_OUTCOME_TRY(thumbprint,
+                      jsondoc::getOptionalString(*settings, "thumbprint", settings_source));
+    journal.settings.thumbprint = thumbprint.value_or(std::string());
+    BOOST_OUTCOME_TRY(rolling_back, jsondoc::getOptionalBool(doc, "rollingBack", source));
+    journal.rolling_back = rolling_back.value_or(false);
+    BOOST_OUTCOME_TRY(steps, jsondoc::getArray(doc, "steps", source));
+    for (const json& s : *steps) {
+        BOOST_OUTCOME_TRY(step, stepFrom(s, source + ": step"));
+        journal.steps.push_back(step);
+    }
+    return journal;
 }
 
 } // namespace
@@ -96,48 +161,18 @@ Result<Journal> loadJournal(const std::filesystem::path& path) {
     if (!text) {
         return text.error();
     }
-    const json doc = json::parse(text.value(), nullptr, false);
-    if (doc.is_discarded() || !doc.is_object()) {
-        return makeError(1000, "journal is not valid JSON");
+    auto doc = jsondoc::parse(text.value(), path.string(), {4 << 20});
+    if (!doc) {
+        return makeError(1000, doc.error().message);
     }
-    try {
-        Journal journal;
-        journal.operation = doc.at("operation").get<std::string>();
-        journal.target = idFrom(doc.at("target"));
-        if (doc.contains("old")) {
-            journal.old = idFrom(doc.at("old"));
-        }
-        journal.zip = doc.value("zip", "");
-        const json& settings = doc.at("settings");
-        journal.settings.sequence_number = settings.value("sequenceNumber", 0);
-        journal.settings.public_settings = settings.value("publicSettings", json());
-        journal.settings.protected_settings = settings.value("protectedSettings", "");
-        journal.settings.thumbprint = settings.value("thumbprint", "");
-        journal.rolling_back = doc.value("rollingBack", false);
-        for (const json& s : doc.at("steps")) {
-            JournalStep step;
-            auto kind = fromName<StepKind>(kStepNames, s.at("step").get<std::string>());
-            auto state = fromName<StepState>(kStateNames, s.at("state").get<std::string>());
-            if (!kind || !state) {
-                return makeError(1000, "journal has an unknown step or state");
-            }
-            step.kind = kind.value();
-            step.state = state.value();
-            step.attempts = s.value("attempts", 0);
-            if (s.contains("exitCode")) {
-                step.exit_code = s.at("exitCode").get<int>();
-            }
-            step.pgid = s.value("pgid", 0);
-            step.pgid_start = s.value("pgidStart", 0ULL);
-            journal.steps.push_back(step);
-        }
-        if (auto valid = validateHandlerId(journal.target); !valid) {
-            return valid.error();
-        }
-        return journal;
-    } catch (const json::exception& e) {
-        return makeError(1000, std::string("journal is malformed: ") + e.what());
+    auto journal = journalFrom(doc.value(), path.string());
+    if (!journal) {
+        return makeError(1000, "journal is malformed: " + journal.error().message);
     }
+    if (auto valid = validateHandlerId(journal.value().target); !valid) {
+        return valid.error();
+    }
+    return journal;
 }
 
 } // namespace azcm::ext

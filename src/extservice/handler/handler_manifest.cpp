@@ -2,6 +2,8 @@
 
 #include "fs/atomic_file.hpp"
 #include "handler_codes.hpp"
+#include "json/json_document.hpp"
+#include "json/json_fields.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -57,8 +59,8 @@ readPercent(const json& object, const char* key, std::vector<std::string>& warni
     if (it == object.end() || it->is_null()) {
         return std::nullopt;
     }
-    if (it->is_number_integer() && it->get<long long>() > 0 && it->get<long long>() <= 100'000) {
-        return static_cast<unsigned>(it->get<long long>());
+    if (auto percent = jsondoc::asInteger<unsigned>(*it, 1, 100'000, key); percent) {
+        return percent.value();
     }
     warnings.push_back(std::string(key) + " is not a positive integer (" + it->dump() +
                        "); ignored");
@@ -71,10 +73,11 @@ Result<HandlerManifest> parseHandlerManifest(std::string_view text) {
     if (text.substr(0, kBom.size()) == kBom) {
         text.remove_prefix(kBom.size());
     }
-    const json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (doc.is_discarded()) {
-        return makeError(code::kManifestParse, "HandlerManifest.json is not valid JSON");
+    auto parsed = jsondoc::parse(text, "HandlerManifest.json");
+    if (!parsed) {
+        return makeError(code::kManifestParse, parsed.error().message);
     }
+    const json& doc = parsed.value();
     if (!doc.is_array() || doc.empty() || !doc[0].is_object()) {
         return makeError(code::kManifestParse, "HandlerManifest.json is not a non-empty array");
     }

@@ -2,8 +2,11 @@
 
 #include "fs/atomic_file.hpp"
 #include "handler_codes.hpp"
+#include "json/json_document.hpp"
+#include "json/json_fields.hpp"
 
 #include <cerrno>
+#include <climits>
 #include <system_error>
 
 #include <nlohmann/json.hpp>
@@ -13,6 +16,9 @@ namespace azcm::ext {
 namespace {
 
 using nlohmann::json;
+
+// More than the limit is read so an oversized file is recognised (and truncated), not refused.
+constexpr std::size_t kMaxStatusFileReadBytes = 16 * kMaxStatusFileBytes;
 
 bool isKnownStatus(const std::string& value) {
     return value == "transitioning" || value == "warning" || value == "error" || value == "success";
@@ -52,17 +58,22 @@ Result<std::string> readFormattedMessage(const json& object) {
     return (*it)["message"].get<std::string>();
 }
 
-int readCode(const json& object) {
-    const auto it = object.find("code");
-    if (it != object.end() && it->is_number_integer()) {
-        return it->get<int>();
+constexpr const char* kStatusSource = "status";
+
+// A number or, as handlers also write it, a string of digits ("0"); range-checked before
+// narrowing: 4294967297 is refused, not read as 1.
+Result<int> readCode(const json& object) {
+    BOOST_OUTCOME_TRY(code, jsondoc::findMember(object, "code", kStatusSource));
+    if (code == nullptr) {
+        return 0;
     }
-    return 0;
+    return jsondoc::asIntegerOrDigits<int>(*code, INT_MIN, INT_MAX,
+                                           jsondoc::fieldName(kStatusSource, "code"));
 }
 
-std::string readString(const json& object, const char* key) {
-    const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+Result<std::string> readString(const json& object, const char* key) {
+    BOOST_OUTCOME_TRY(text, jsondoc::getOptionalString(object, key, kStatusSource));
+    return text.value_or(std::string());
 }
 
 std::size_t approximateSize(const HandlerStatus& status) {
@@ -76,10 +87,11 @@ std::size_t approximateSize(const HandlerStatus& status) {
 } // namespace
 
 HandlerStatus parseStatusFile(std::string_view text) {
-    const json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (doc.is_discarded()) {
-        return invalid("not valid JSON");
+    auto parsed = jsondoc::parse(text, "the status file", {kMaxStatusFileReadBytes});
+    if (!parsed) {
+        return invalid(parsed.error().message);
     }
+    const json& doc = parsed.value();
     if (!doc.is_array() || doc.empty() || !doc[0].is_object()) {
         return invalid("not a non-empty JSON array");
     }
@@ -97,10 +109,16 @@ HandlerStatus parseStatusFile(std::string_view text) {
     if (!isKnownStatus(status.status)) {
         status.status = "error"; // C.9: an unknown value becomes error
     }
-    status.code = readCode(*body);
-    status.name = readString(*body, "name");
-    status.operation = readString(*body, "operation");
-    status.timestamp_utc = readString(entry, "timestampUTC");
+    auto fields = [&]() -> Result<void> {
+        AZCM_ASSIGN_OR_RETURN(status.code, readCode(*body));
+        AZCM_ASSIGN_OR_RETURN(status.name, readString(*body, "name"));
+        AZCM_ASSIGN_OR_RETURN(status.operation, readString(*body, "operation"));
+        AZCM_ASSIGN_OR_RETURN(status.timestamp_utc, readString(entry, "timestampUTC"));
+        return ok();
+    };
+    if (auto read = fields(); !read) {
+        return invalid(read.error().message);
+    }
     auto message = readFormattedMessage(*body);
     if (!message) {
         return invalid(message.error().message);
@@ -119,8 +137,14 @@ HandlerStatus parseStatusFile(std::string_view text) {
             if (!isKnownStatus(sub.status)) {
                 sub.status = "error";
             }
-            sub.name = readString(item, "name");
-            sub.code = readCode(item);
+            auto sub_fields = [&]() -> Result<void> {
+                AZCM_ASSIGN_OR_RETURN(sub.name, readString(item, "name"));
+                AZCM_ASSIGN_OR_RETURN(sub.code, readCode(item));
+                return ok();
+            };
+            if (auto read = sub_fields(); !read) {
+                return invalid("substatus: " + read.error().message);
+            }
             auto sub_message = readFormattedMessage(item);
             if (!sub_message) {
                 return invalid("substatus: " + sub_message.error().message);
@@ -151,8 +175,7 @@ HandlerStatus readStatusFile(const std::filesystem::path& path) {
     if (!std::filesystem::exists(path, ec)) {
         return HandlerStatus{}; // transitioning, 0: the extension has not reported yet
     }
-    // Read more than the limit so an oversized file is recognised (and truncated), not refused.
-    auto text = fs::readFile(path, 16 * kMaxStatusFileBytes);
+    auto text = fs::readFile(path, kMaxStatusFileReadBytes);
     if (!text) {
         HandlerStatus status;
         status.status = "error";
@@ -179,19 +202,28 @@ std::optional<HandlerHealth> readHeartbeat(const std::filesystem::path& path,
     if (!text) {
         return std::nullopt;
     }
-    const json doc = json::parse(text.value(), nullptr, false);
+    auto parsed = jsondoc::parse(text.value(), path.string());
+    if (!parsed) {
+        return std::nullopt;
+    }
+    const json& doc = parsed.value();
     if (!doc.is_array() || doc.empty() || !doc[0].is_object() || !doc[0].contains("heartbeat") ||
         !doc[0]["heartbeat"].is_object()) {
         return std::nullopt;
     }
     const json& beat = doc[0]["heartbeat"];
     HandlerHealth health;
-    health.status = readString(beat, "status");
+    auto status = readString(beat, "status");
+    auto code = readCode(beat);
+    if (!status || !code) {
+        return std::nullopt;
+    }
+    health.status = std::move(status).value();
     if (health.status != "Ready" && health.status != "NotReady" && health.status != "Installing" &&
         health.status != "Unresponsive") {
         return std::nullopt;
     }
-    health.code = readCode(beat);
+    health.code = code.value();
     if (auto message = readFormattedMessage(beat); message) {
         health.message = std::move(message).value();
     }

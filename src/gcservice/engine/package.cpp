@@ -2,6 +2,7 @@
 // resource is validated here, before anything is evaluated, so a broken package changes nothing.
 #include "engine.hpp"
 #include "fs/atomic_file.hpp"
+#include "json/json_document.hpp"
 #include "resource_type.hpp"
 
 #include <set>
@@ -110,11 +111,11 @@ Result<ConfigurationPackage> parseConfiguration(const json& document) {
 }
 
 Result<ConfigurationPackage> parseConfigurationText(std::string_view text) {
-    auto document = json::parse(text, nullptr, false);
-    if (document.is_discarded()) {
-        return packageError("not valid JSON");
+    auto document = jsondoc::parse(text, "the document", {kMaxConfigurationBytes});
+    if (!document) {
+        return packageError(document.error().message);
     }
-    return parseConfiguration(document);
+    return parseConfiguration(document.value());
 }
 
 Result<ConfigurationPackage> loadPackage(const std::filesystem::path& extracted_dir) {

@@ -1,5 +1,7 @@
 #include "properties.hpp"
 
+#include "json/json_fields.hpp"
+
 #include <cstdio>
 
 namespace azcm::gc {
@@ -67,12 +69,13 @@ PropertyReader::optionalInteger(const std::string& key, std::int64_t min, std::i
     if (value == nullptr) {
         return std::optional<std::int64_t>{};
     }
-    if (!value->is_number_integer() || value->get<std::int64_t>() < min ||
-        value->get<std::int64_t>() > max) {
+    // Range-checked on the JSON number itself: a large unsigned one must not wrap into range.
+    auto number = jsondoc::asInteger<std::int64_t>(*value, min, max, "property '" + key + "'");
+    if (!number) {
         return propertyError("property '" + key + "' must be an integer from " +
                              std::to_string(min) + " to " + std::to_string(max));
     }
-    return std::optional<std::int64_t>{value->get<std::int64_t>()};
+    return std::optional<std::int64_t>{number.value()};
 }
 
 Result<std::optional<std::vector<std::string>>>

@@ -446,6 +446,19 @@ TEST_F(ConfigCommandTest, DaemonErrorTextIsCutAndEscapedBeforeItIsLogged) {
     EXPECT_LT(result.out.size() + result.err.size(), 16U * 1024);
 }
 
+TEST_F(ConfigCommandTest, AnErrorBodyOfTheWrongShapeIsStillAWarning) {
+    fake_.env().himds = [](http::Verb, const std::string&, const std::string&,
+                           std::chrono::milliseconds) -> Result<http::Response> {
+        return answer(500, R"({"error":{"code":5,"message":6}})");
+    };
+    auto result = run({"config", "set", "extensions.enabled", "false", "--log-stderr"});
+    EXPECT_EQ(result.code, 0) << result.out << result.err;
+    EXPECT_NE(result.err.find("WARNING Agent Service (himds) did not reload (HTTP 500"),
+              std::string::npos)
+        << result.err;
+    EXPECT_EQ(get("extensions.enabled"), "false");
+}
+
 TEST_F(ConfigCommandTest, ADaemonErrorIsAWarningAndTheChangeStays) {
     fake_.env().himds = [](http::Verb, const std::string&, const std::string&,
                            std::chrono::milliseconds) -> Result<http::Response> {

@@ -286,5 +286,30 @@ TEST(ShowCpuLimits, AWindowNotYetMeasuredSaysSo) {
         << text;
 }
 
+TEST(ShowCpuLimits, AStatusOfTheWrongShapeIsReportedNotThrown) {
+    // The status comes from another process over a socket.
+    auto input = connectedInput();
+    input.extservice_status =
+        nlohmann::json{{"cpu",
+                        {{{"component", 5}, {"capPercent", 1e300}, {"enforced", true}},
+                         {{"component", "extservice"}, {"enforced", "yes"}},
+                         {{"component", "x"},
+                          {"capPercent", 5},
+                          {"enforced", true},
+                          {"window", {{"seconds", "60"}}}},
+                         {{"component", "y"},
+                          {"capPercent", 5},
+                          {"enforced", true},
+                          {"window", {{"seconds", 1e300}, {"throttledMs", -1e300}}}}}}};
+    const auto text = formatShowText(buildShowFields(input));
+    EXPECT_NE(text.find("malformed status: the CPU status: field 'capPercent'"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("malformed status: the CPU status: field 'enforced'"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("malformed status: the CPU status: field 'seconds'"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("5% enforced, used 0.00% over"), std::string::npos) << text;
+}
+
 } // namespace
 } // namespace azcm::cli

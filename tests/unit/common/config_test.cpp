@@ -112,5 +112,55 @@ TEST(LocalConfigTest, RefusesBadValuesAndKeepsUnknownKeys) {
     EXPECT_EQ(out["extensions.allowlist"][0], "Microsoft.Azure.Monitor/AMA");
 }
 
+TEST(LocalConfigTest, NumbersAreRangeCheckedBeforeNarrowing) {
+    // 2^32 + 1 used to be read as a cpulimit of 1.
+    for (const char* key : {"extensions.agent.cpulimit", "guestconfiguration.agent.cpulimit"}) {
+        for (const json& value : {json(4294967297ULL), json(-4294967295LL), json(5.5), json("5")}) {
+            auto bad = parseLocalConfig(json{{key, value}});
+            ASSERT_FALSE(bad) << key << "=" << value.dump();
+            EXPECT_EQ(bad.error().code, exitcode::kInvalidArgument);
+            EXPECT_NE(bad.error().message.find(std::string("invalid value for ") + key +
+                                               " in localconfig.json"),
+                      std::string::npos)
+                << bad.error().message;
+        }
+    }
+    EXPECT_EQ(
+        parseLocalConfig(json{{"extensions.agent.cpulimit", 100}}).value().extensions_cpu_limit,
+        100);
+}
+
+TEST(LocalConfigTest, ADeepOrHugeFileIsRefusedNamingIt) {
+    test::TempDir dir;
+    const auto path = dir.path() / "localconfig.json";
+    const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+    for (const auto& text : {"{\"deep\": " + deep + "}", deep}) {
+        ASSERT_TRUE(fs::writeFileAtomic(path, text));
+        auto loaded = loadLocalConfig(path);
+        ASSERT_FALSE(loaded);
+        EXPECT_EQ(loaded.error().code, exitcode::kLocalConfigRead);
+        EXPECT_NE(loaded.error().message.find(path.string() + " nests deeper than 64 levels"),
+                  std::string::npos)
+            << loaded.error().message;
+    }
+    ASSERT_TRUE(fs::writeFileAtomic(path, "{\"x\": \"" + std::string(2 << 20, 'x') + "\"}"));
+    auto huge = loadLocalConfig(path);
+    ASSERT_FALSE(huge);
+    EXPECT_EQ(huge.error().code, exitcode::kLocalConfigRead);
+    EXPECT_NE(huge.error().message.find(path.string()), std::string::npos) << huge.error().message;
+}
+
+TEST(AgentConfigTest, AFieldOfTheWrongTypeIsNamed) {
+    test::TempDir dir;
+    const auto path = dir.path() / "agentconfig.json";
+    ASSERT_TRUE(fs::writeFileAtomic(
+        path, R"({"subscriptionId": "s", "resourceGroup": "g", "resourceName": 5})"));
+    auto loaded = loadAgentConfig(path);
+    ASSERT_FALSE(loaded);
+    EXPECT_EQ(loaded.error().code, exitcode::kLocalConfigRead);
+    EXPECT_NE(loaded.error().message.find("field 'resourceName'"), std::string::npos)
+        << loaded.error().message;
+}
+
 } // namespace
 } // namespace azcm::config

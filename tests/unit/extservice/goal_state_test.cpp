@@ -118,5 +118,35 @@ TEST(GoalState, SafeNames) {
     EXPECT_FALSE(safeName(std::string(129, 'a')));
 }
 
+TEST(GoalState, FieldsOfTheWrongTypeOrRangeAreRejectedByName) {
+    // 2^32 + 1 names config/1.settings once narrowed to an int.
+    for (const auto& [key, value] :
+         std::vector<std::pair<std::string, json>>{{"sequenceNumber", 4294967297ULL},
+                                                   {"sequenceNumber", -1},
+                                                   {"sequenceNumber", "3"},
+                                                   {"settings", "greeting=hi"},
+                                                   {"state", 5},
+                                                   {"protectedSettings", json::object()},
+                                                   {"protectedSettingsPending", "true"}}) {
+        auto bad = entry("bad");
+        bad[key] = value;
+        auto parsed = parseGoalState(json{{"extensions", {bad, entry("good")}}}, "");
+        ASSERT_TRUE(parsed) << parsed.error().message;
+        ASSERT_EQ(parsed.value().goal.extensions.size(), 1U) << key << "=" << value.dump();
+        EXPECT_EQ(parsed.value().goal.extensions[0].name, "good");
+        ASSERT_EQ(parsed.value().rejected.size(), 1U);
+        EXPECT_NE(parsed.value().rejected[0].find("bad: extension: field '" + key + "'"),
+                  std::string::npos)
+            << parsed.value().rejected[0];
+    }
+    auto bad = entry("bad");
+    bad["package"]["size"] = -42;
+    auto parsed = parseGoalState(json{{"extensions", {bad}}}, "");
+    ASSERT_TRUE(parsed);
+    ASSERT_EQ(parsed.value().rejected.size(), 1U);
+    EXPECT_NE(parsed.value().rejected[0].find("package: field 'size'"), std::string::npos)
+        << parsed.value().rejected[0];
+}
+
 } // namespace
 } // namespace azcm::extservice

@@ -80,5 +80,22 @@ TEST(ReportBody, ALocalRefusalNamesItsReason) {
               "Refused by the local agent configuration: X is in extensions.blocklist.");
 }
 
+TEST(ReportedState, AFieldOfTheWrongTypeIsAnErrorNamingIt) {
+    test::TempDir dir;
+    const auto file = dir.path() / "extensions.json";
+    for (const std::string record :
+         {R"({"sequenceNumber": "7"})", R"({"code": 5})", R"({"reported": "yes"})",
+          R"({"sequenceNumber": 4294967297})"}) {
+        ASSERT_TRUE(fs::writeFileAtomic(file, R"({"extensions": {"hello": )" + record + "}}"));
+        ReportedState state(file);
+        auto loaded = state.load();
+        ASSERT_FALSE(loaded) << record;
+        EXPECT_NE(loaded.error().message.find(file.string() + ": extension hello: field '"),
+                  std::string::npos)
+            << loaded.error().message;
+        EXPECT_TRUE(state.all().empty());
+    }
+}
+
 } // namespace
 } // namespace azcm::extservice

@@ -20,10 +20,16 @@ using std::chrono::system_clock;
 // A himds control socket that hands out numbered tokens and records what it was asked.
 class FakeHimds {
 public:
-    explicit FakeHimds(std::chrono::seconds lifetime) : lifetime_(lifetime) {
+    // `refusal`, when given: the body of a 403 answer to every request.
+    explicit FakeHimds(std::chrono::seconds lifetime, std::string refusal = {})
+        : lifetime_(lifetime), refusal_(std::move(refusal)) {
         server_ = std::make_unique<http::HttpServer>(
             io_.get_executor(),
             [this](http::Request&& request, const http::PeerInfo&, http::Respond respond) {
+                if (!refusal_.empty()) {
+                    respond(http::makeJsonResponse(request, http::Status::forbidden, refusal_));
+                    return;
+                }
                 if (request.target() != "/identity/token") {
                     respond(http::makeJsonResponse(request, http::Status::not_found, "{}"));
                     return;
@@ -62,6 +68,7 @@ public:
 private:
     test::TempDir dir_;
     std::chrono::seconds lifetime_;
+    std::string refusal_;
     boost::asio::io_context io_;
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_{
         io_.get_executor()};
@@ -117,6 +124,29 @@ TEST(TokenAnswer, RequiresTokenAndExpiry) {
     ASSERT_TRUE(parsed);
     EXPECT_EQ(parsed.value().expires_on,
               system_clock::time_point(std::chrono::seconds(1800000000)));
+}
+
+TEST(TokenSource, ARefusalWithFieldsOfTheWrongTypeIsAnErrorValue) {
+    FakeHimds himds(std::chrono::hours(1), R"({"error": {"code": 5, "message": 6}})");
+    TokenSource tokens(himds.socket());
+    auto token = tokens.token();
+    ASSERT_FALSE(token);
+    EXPECT_EQ(token.error().code, exitcode::kTokenFailed);
+    EXPECT_NE(token.error().message.find("field 'code': a string expected, got a number"),
+              std::string::npos)
+        << token.error().message;
+}
+
+TEST(TokenAnswer, ExpiryIsRangeChecked) {
+    // Past 9999-12-31 a time_point's nanosecond count overflows.
+    EXPECT_FALSE(parseTokenAnswer(json{{"access_token", "x"}, {"expires_on", "253402300800"}}));
+    EXPECT_FALSE(
+        parseTokenAnswer(json{{"access_token", "x"}, {"expires_on", "9223372036854775807"}}));
+    EXPECT_FALSE(parseTokenAnswer(json{{"access_token", "x"}, {"expires_on", "0"}}));
+    auto wrong = parseTokenAnswer(json{{"access_token", 5}, {"expires_on", "100"}});
+    ASSERT_FALSE(wrong);
+    EXPECT_NE(wrong.error().message.find("field 'access_token'"), std::string::npos)
+        << wrong.error().message;
 }
 
 } // namespace

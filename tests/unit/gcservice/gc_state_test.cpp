@@ -113,5 +113,62 @@ TEST(GcState, GoalStateParsing) {
     EXPECT_FALSE(parseGoalState(json::object()));
 }
 
+TEST(GcState, GoalStateFieldsOfTheWrongTypeAreNamedErrors) {
+    const json base{{"name", "a"}, {"sequenceNumber", 4}};
+    for (const auto& [key, value] :
+         std::vector<std::pair<std::string, json>>{{"name", 5},
+                                                   {"sequenceNumber", "4"},
+                                                   {"sequenceNumber", -1},
+                                                   {"version", json::array()},
+                                                   {"package", "https://x/p"}}) {
+        auto entry = base;
+        entry[key] = value;
+        auto parsed = parseGoalState(json{{"assignments", {entry}}});
+        ASSERT_FALSE(parsed) << key;
+        EXPECT_NE(parsed.error().message.find("field '" + key + "'"), std::string::npos)
+            << parsed.error().message;
+    }
+    auto entry = base;
+    entry["package"] = {{"url", "https://x/p"}, {"size", -5}, {"sha256", "ab"}, {"signature", "s"}};
+    auto negative = parseGoalState(json{{"assignments", {entry}}});
+    ASSERT_FALSE(negative);
+    EXPECT_NE(negative.error().message.find("field 'size'"), std::string::npos)
+        << negative.error().message;
+}
+
+TEST(GcState, DamagedStateFileIsAnErrorNotACrash) {
+    test::TempDir dir;
+    const auto path = dir.path() / "state.json";
+    for (
+        const auto& text :
+        {std::string(R"({"format": "1", "assignments": []})"),
+         std::string(R"({"format": 1, "assignments": [{"name": "a", "reportPending": "yes"}]})"),
+         std::string(R"({"format": 1, "assignments": [{"name": "a", "lastEvaluatedAt": 1e300}]})"),
+         std::string(
+             R"({"format": 1, "assignments": [{"name": "a", "lastEvaluatedAt": -9223372036854775807}]})"),
+         std::string(R"({"format": 1, "assignments": [], "x": )") + std::string(1000, '[') +
+             std::string(1000, ']') + "}"}) {
+        ASSERT_TRUE(fs::writeFileAtomic(path, text));
+        auto loaded = loadGcState(path);
+        ASSERT_FALSE(loaded) << text.substr(0, 100);
+        EXPECT_NE(loaded.error().message.find(path.string()), std::string::npos)
+            << loaded.error().message;
+    }
+}
+
+TEST(GcState, ReportsWithInvalidUtf8AreSaved) {
+    // A script's output ends up in a report's reason as it was printed.
+    test::TempDir dir;
+    const auto path = dir.path() / "state.json";
+    GcState state;
+    state.assignments = {assignment("a", 1, "aa")};
+    state.assignments[0].last_report = {{"reason", std::string("script said \xff\xfe")}};
+    ASSERT_TRUE(saveGcState(path, state));
+    auto loaded = loadGcState(path);
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    EXPECT_EQ(loaded.value().assignments[0].last_report["reason"],
+              "script said \xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
 } // namespace
 } // namespace azcm::gc

@@ -76,4 +76,23 @@ TEST(TokenFetcher, NoCredentialsMeansNoCall) {
     EXPECT_NE(token.error().message.find("not connected"), std::string::npos);
 }
 
+TEST(TokenFetcher, FieldsOfTheWrongTypeOrRangeAreNamed) {
+    const auto wrong_type =
+        parseTokenReply(ServiceReply{200, json{{"access_token", 5}, {"expires_on", "1800086400"}}});
+    ASSERT_FALSE(wrong_type);
+    EXPECT_NE(wrong_type.error().message.find("field 'access_token'"), std::string::npos)
+        << wrong_type.error().message;
+    // Past 9999-12-31 the clock's nanosecond count overflows.
+    for (const json& expires :
+         {json("253402300800"), json(9223372036854775807LL), json(-5), json("17e8"), json(1.5)}) {
+        const auto out_of_range = parseTokenReply(
+            ServiceReply{200, json{{"access_token", "t"}, {"expires_on", expires}}});
+        ASSERT_FALSE(out_of_range) << expires.dump();
+        EXPECT_NE(out_of_range.error().message.find("field 'expires_on'"), std::string::npos)
+            << out_of_range.error().message;
+    }
+    EXPECT_TRUE(parseTokenReply(
+        ServiceReply{200, json{{"access_token", "t"}, {"expires_on", 1800086400}}}));
+}
+
 } // namespace

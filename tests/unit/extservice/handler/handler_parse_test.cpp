@@ -3,6 +3,7 @@
 #include "fs/atomic_file.hpp"
 #include "handler_files.hpp"
 #include "handler_id.hpp"
+#include "handler_journal.hpp"
 #include "handler_manifest.hpp"
 #include "handler_status.hpp"
 #include "temp_dir.hpp"
@@ -265,6 +266,87 @@ TEST(HandlerFilesTest, EnvironmentDocumentAndModes) {
     EXPECT_EQ(std::filesystem::status(base / "config" / "7.settings").permissions(),
               std::filesystem::perms(0600));
     EXPECT_EQ(lastSequenceNumber(base), 7);
+}
+
+TEST(HandlerStatusTest, NumbersAreRangeCheckedAndTypesEnforced) {
+    // 2^32 + 1 used to read as code 1.
+    const HandlerStatus big =
+        parseStatusFile(R"([{"status": {"status": "success", "code": 4294967297}}])");
+    EXPECT_EQ(big.status, "error");
+    EXPECT_EQ(big.code, 1012);
+    EXPECT_NE(big.message.find("field 'code'"), std::string::npos) << big.message;
+    const HandlerStatus digits = parseStatusFile(
+        R"([{"status": {"status": "success", "substatus": [{"status": "error", "code": "7"}]}}])");
+    ASSERT_EQ(digits.substatus.size(), 1U);
+    EXPECT_EQ(digits.substatus[0].code, 7);
+    const HandlerStatus sub = parseStatusFile(
+        R"([{"status": {"status": "success", "substatus": [{"status": "error", "code": [7]}]}}])");
+    EXPECT_EQ(sub.code, 1012);
+    EXPECT_NE(sub.message.find("substatus: status: field 'code'"), std::string::npos)
+        << sub.message;
+    const HandlerStatus name = parseStatusFile(R"([{"status": {"status": "success", "name": 5}}])");
+    EXPECT_EQ(name.code, 1012);
+    const HandlerStatus deep =
+        parseStatusFile("[" + std::string(100, '[') + std::string(100, ']') + "]");
+    EXPECT_EQ(deep.code, 1012);
+    EXPECT_NE(deep.message.find("nests deeper"), std::string::npos) << deep.message;
+}
+
+TEST(HandlerFilesTest, HealthFileOfTheWrongShapeIsIgnored) {
+    test::TempDir dir;
+    const auto base = dir.path();
+    std::filesystem::create_directories(base / "config");
+    for (const char* text :
+         {R"({"status": "Ready", "code": "x"})", R"({"status": "Ready", "message": 5})",
+          R"({"status": "Ready", "code": 4294967297})"}) {
+        ASSERT_TRUE(fs::writeFileAtomic(base / "config" / "HandlerStatus", text));
+        EXPECT_FALSE(readHandlerHealth(base)) << text;
+    }
+    ASSERT_TRUE(fs::writeFileAtomic(base / "config" / "HandlerStatus",
+                                    R"({"status": "Ready", "code": 0, "message": "ok"})"));
+    ASSERT_TRUE(readHandlerHealth(base));
+    EXPECT_EQ(readHandlerHealth(base)->message, "ok");
+    // An out-of-range current sequence number falls back to the settings files there are.
+    ASSERT_TRUE(fs::writeFileAtomic(base / "config" / "HandlerStatus",
+                                    R"({"sequenceNumber": 4294967297})"));
+    ASSERT_TRUE(fs::writeFileAtomic(base / "config" / "3.settings", ""));
+    EXPECT_EQ(lastSequenceNumber(base), 3);
+}
+
+TEST(HandlerJournalTest, NumbersAreRangeCheckedBeforeNarrowing) {
+    test::TempDir dir;
+    const auto path = dir.path() / "journal.json";
+    Journal journal;
+    journal.operation = "enable";
+    journal.target = HandlerId{"Pub", "Type", "1.0"};
+    JournalStep step;
+    step.kind = StepKind::kEnable;
+    step.state = StepState::kRunning;
+    step.pgid = 4242;
+    step.pgid_start = 99;
+    journal.steps.push_back(step);
+    ASSERT_TRUE(saveJournal(path, journal));
+    auto loaded = loadJournal(path);
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    EXPECT_EQ(loaded.value().steps.at(0).pgid, 4242);
+
+    auto document = nlohmann::json::parse(fs::readFile(path).value());
+    // A process group a restart would signal: 2^32 + 4242 must not become 4242.
+    for (const auto& [key, value] : std::vector<std::pair<std::string, nlohmann::json>>{
+             {"pgid", 4294971538ULL}, {"pgid", -1}, {"attempts", "1"}, {"exitCode", 1e3}}) {
+        auto edited = document;
+        edited["steps"][0][key] = value;
+        ASSERT_TRUE(fs::writeFileAtomic(path, edited.dump()));
+        auto refused = loadJournal(path);
+        ASSERT_FALSE(refused) << key << "=" << value.dump();
+        EXPECT_EQ(refused.error().code, 1000);
+        EXPECT_NE(refused.error().message.find("field '" + key + "'"), std::string::npos)
+            << refused.error().message;
+    }
+    auto edited = document;
+    edited["settings"]["sequenceNumber"] = 4294967297ULL;
+    ASSERT_TRUE(fs::writeFileAtomic(path, edited.dump()));
+    EXPECT_FALSE(loadJournal(path));
 }
 
 } // namespace
