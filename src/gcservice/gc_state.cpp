@@ -73,6 +73,7 @@ json toJson(const GcState& state) {
             {"reportPending", a.report_pending},
             {"lastError", a.last_error},
             {"appliedKey", a.applied_key},
+            {"packageVersion", a.package_version},
         });
     }
     return json{{"format", kStateFormat},
@@ -107,6 +108,7 @@ Result<GcState> parseGcState(const json& document) {
         a.report_pending = entry.value("reportPending", false);
         a.last_error = stringOf(entry, "lastError");
         a.applied_key = stringOf(entry, "appliedKey");
+        a.package_version = stringOf(entry, "packageVersion");
         if (a.name.empty()) {
             return makeError(exitcode::kInvalidArgument, "an assignment has no name");
         }
@@ -165,11 +167,15 @@ Result<std::vector<AssignmentState>> parseGoalState(const json& document) {
 void mergeGoalState(GcState& state, std::vector<AssignmentState> incoming, std::int64_t now) {
     for (auto& fresh : incoming) {
         for (auto& known : state.assignments) {
-            if (known.name == fresh.name && known.sequence_number == fresh.sequence_number &&
-                known.package == fresh.package) {
-                fresh = std::move(known);
-                break;
+            if (known.name != fresh.name) {
+                continue;
             }
+            if (known.sequence_number == fresh.sequence_number && known.package == fresh.package) {
+                fresh = std::move(known);
+            } else {
+                fresh.package_version = known.package_version; // what a downgrade is judged by
+            }
+            break;
         }
     }
     state.assignments = std::move(incoming);
