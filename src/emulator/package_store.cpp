@@ -1,8 +1,8 @@
 #include "package_store.hpp"
 
-#include "crypto/cms.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/keys.hpp"
+#include "crypto/package_signature.hpp"
 #include "crypto/x509.hpp"
 #include "fs/atomic_file.hpp"
 
@@ -265,8 +265,11 @@ Result<PublishedPackage> publishPackage(Store& store,
     package.size = zip.size();
     package.sha256 = crypto::hexEncode(crypto::sha256(zip));
     package.published_at = toUnixSeconds(now);
-    BOOST_OUTCOME_TRY(signature, crypto::signDetachedCms(zip, signer.publisher_key_pem,
-                                                         signer.publisher_cert_pem));
+    // The signature names the package, so agents refuse it under any other name or version.
+    const crypto::PackageIdentity identity{package.kind, package.publisher, package.type,
+                                           package.version};
+    BOOST_OUTCOME_TRY(signature, crypto::signPackage(zip, identity, signer.publisher_key_pem,
+                                                     signer.publisher_cert_pem));
     package.signature_der = std::move(signature);
     // The file first: a row must never name a file that is not there yet.
     BOOST_OUTCOME_TRY(fs::ensureDirectory(packagesDir(dir), fs::FileMode{0755, {}}));

@@ -7,7 +7,8 @@
 // path) plus a row in the emulator database, so a publish by `arc-emulator extension publish` in
 // another process is seen by the serving process on its next read. Every package carries a
 // detached CMS signature (DER) by the emulator's publisher certificate, which chains to the
-// package-signing root whose absolute path cloud.json gives as `packageSigningRootPath`.
+// package-signing root whose absolute path cloud.json gives as `packageSigningRootPath`; its
+// signed attributes name the key (crypto/package_signature.hpp, docs/protocol.md 3.4).
 #include "clock.hpp"
 #include "data_dir.hpp"
 #include "error.hpp"
@@ -46,7 +47,7 @@ struct PublishedPackage {
     std::string version;
     std::uint64_t size = 0;
     std::string sha256;        // lower-case hex of the zip bytes
-    std::string signature_der; // detached CMS SignedData over the zip bytes
+    std::string signature_der; // detached CMS SignedData over the zip bytes, naming the key
     std::int64_t published_at = 0;
 };
 

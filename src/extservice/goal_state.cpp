@@ -91,6 +91,13 @@ Result<GoalExtension> parseExtension(const json& entry) {
     if (!extension.version.empty() && !safeName(extension.version)) {
         return makeError(exitcode::kInvalidArgument, "typeHandlerVersion is not a safe name");
     }
+    // Anything but a JSON true keeps the stricter reading (the exact minor version).
+    const auto flag = [&entry](const char* key) {
+        const auto value = entry.find(key);
+        return value != entry.end() && value->is_boolean() && value->get<bool>();
+    };
+    extension.auto_upgrade_minor_version = flag("autoUpgradeMinorVersion");
+    extension.enable_automatic_upgrade = flag("enableAutomaticUpgrade");
     // It names config/<n>.settings and is an int there: range-checked before narrowing.
     BOOST_OUTCOME_TRY(sequence,
                       jsondoc::withCode(jsondoc::getOptionalInteger<int>(entry, "sequenceNumber", 0,

@@ -31,6 +31,10 @@ struct GoalExtension {
     std::string publisher;
     std::string type;
     std::string version; // typeHandlerVersion
+    // ARM's upgrade flags: either lets a later minor version of the same major satisfy
+    // typeHandlerVersion (docs/extensions.md, "Versions").
+    bool auto_upgrade_minor_version = false;
+    bool enable_automatic_upgrade = false;
     nlohmann::json settings = nlohmann::json::object();
     std::optional<std::string> protected_settings; // base64 CMS EnvelopedData
     std::string protected_settings_thumbprint;
@@ -42,6 +46,9 @@ struct GoalExtension {
     // The version to install: the package's own when given, else typeHandlerVersion.
     std::string installVersion() const {
         return package && !package->version.empty() ? package->version : version;
+    }
+    bool newerMinorAllowed() const {
+        return auto_upgrade_minor_version || enable_automatic_upgrade;
     }
     bool uninstall() const { return state == "uninstall"; }
     // Creating, Updating and Deleting wait for a report.

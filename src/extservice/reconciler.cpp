@@ -256,15 +256,28 @@ ExtensionRecord Reconciler::install(const GoalExtension& extension,
         return failed(extension, ext::code::kPackageDownload,
                       "no package-signing root is configured (cloud packageSigningRootPath)");
     }
-    auto verified = ext::verifyPackage(
-        zip, {package.size, package.sha256, std::move(signature).value(), signing_root_pem});
+    ext::PackageExpectation expected;
+    expected.size = package.size;
+    expected.sha256_hex = package.sha256;
+    expected.signature_der = std::move(signature).value();
+    expected.trusted_root_pem = signing_root_pem;
+    expected.publisher = extension.publisher;
+    expected.type = extension.type;
+    expected.type_handler_version = extension.version;
+    expected.newer_minor_allowed = extension.newerMinorAllowed();
+    expected.install_version = id.version;
+    if (const auto installed = handlers_.current(extension.handlerName())) {
+        expected.installed_version = installed->id.version;
+    }
+    auto verified = ext::verifyPackage(zip, expected);
     if (!verified) {
         spdlog::warn("EXT_PACKAGE_REJECTED name={} reason={}", log::sanitize(extension.name),
                      log::sanitize(verified.error().message));
         return failed(extension, verified.error().code, verified.error().message);
     }
-    spdlog::info("EXT_PACKAGE_VERIFIED name={} signer={}", log::sanitize(extension.name),
-                 log::sanitize(verified.value()));
+    spdlog::info("EXT_PACKAGE_VERIFIED name={} signer={} version={}", log::sanitize(extension.name),
+                 log::sanitize(verified.value().signer),
+                 log::sanitize(verified.value().identity.version));
 
     ext::HandlerSettings settings;
     settings.sequence_number = static_cast<int>(extension.sequence_number);

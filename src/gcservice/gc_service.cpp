@@ -399,11 +399,14 @@ AssignmentState GcService::evaluateOne(AssignmentState assignment,
     const std::string root_pem = target.value().package_signing_root.empty()
                                      ? std::string()
                                      : readText(target.value().package_signing_root);
-    auto dir = preparePackage(*parts_.control_plane, paths_, *assignment.package, root_pem);
-    if (!dir) {
-        return notEvaluated(kPackageRefusedCode, "The package was refused: " + dir.error().message);
+    auto prepared = preparePackage(*parts_.control_plane, paths_, *assignment.package,
+                                   packageRequestFor(assignment), root_pem);
+    if (!prepared) {
+        return notEvaluated(kPackageRefusedCode,
+                            "The package was refused: " + prepared.error().message);
     }
-    auto package = loadPackage(dir.value());
+    assignment.package_version = prepared.value().identity.version;
+    auto package = loadPackage(prepared.value().directory);
     if (!package) {
         return notEvaluated("InvalidPackage", package.error().message);
     }

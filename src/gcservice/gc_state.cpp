@@ -86,6 +86,7 @@ json toJson(const GcState& state) {
             {"reportPending", a.report_pending},
             {"lastError", a.last_error},
             {"appliedKey", a.applied_key},
+            {"packageVersion", a.package_version},
         });
     }
     return json{{"format", kStateFormat},
@@ -121,6 +122,7 @@ Result<GcState> parseGcState(const json& document, const std::string& source) {
         a.report_pending = pending.value_or(false);
         AZCM_ASSIGN_OR_RETURN(a.last_error, stringOf(entry, "lastError", where));
         AZCM_ASSIGN_OR_RETURN(a.applied_key, stringOf(entry, "appliedKey", where));
+        AZCM_ASSIGN_OR_RETURN(a.package_version, stringOf(entry, "packageVersion", where));
         if (a.name.empty()) {
             return makeError(exitcode::kInvalidArgument, where + " has no name");
         }
@@ -165,11 +167,15 @@ Result<std::vector<AssignmentState>> parseGoalState(const json& document) {
 void mergeGoalState(GcState& state, std::vector<AssignmentState> incoming, std::int64_t now) {
     for (auto& fresh : incoming) {
         for (auto& known : state.assignments) {
-            if (known.name == fresh.name && known.sequence_number == fresh.sequence_number &&
-                known.package == fresh.package) {
-                fresh = std::move(known);
-                break;
+            if (known.name != fresh.name) {
+                continue;
             }
+            if (known.sequence_number == fresh.sequence_number && known.package == fresh.package) {
+                fresh = std::move(known);
+            } else {
+                fresh.package_version = known.package_version; // what a downgrade is judged by
+            }
+            break;
         }
     }
     state.assignments = std::move(incoming);

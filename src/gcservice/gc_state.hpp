@@ -41,6 +41,9 @@ struct AssignmentState {
     std::string last_error;      // download, verification or report failure
     // ApplyAndMonitor applies once per assignment version: "<sequence>:<sha256>" once it has.
     std::string applied_key;
+    // The signed version of the package last evaluated, kept across goal-state changes: an
+    // older package is a downgrade (package_cache.hpp).
+    std::string package_version;
 };
 
 struct GcState {
@@ -61,7 +64,8 @@ Result<std::vector<AssignmentState>> parseGoalState(const nlohmann::json& docume
 
 // Replaces the assignment list with the goal state's: an assignment whose sequence number and
 // package are unchanged keeps its evaluation history; a new or changed one starts afresh (due at
-// once); one no longer listed is dropped. Records the goal state's time.
+// once) but keeps the package version it last evaluated; one no longer listed is dropped. Records
+// the goal state's time.
 void mergeGoalState(GcState& state, std::vector<AssignmentState> incoming, std::int64_t now);
 
 // Disconnected for longer than `retention` since the last successful goal state: every

@@ -1,7 +1,8 @@
 // Guest configuration end to end (issue 8): a real arc-emulator, himds and gcservice in a sandbox.
 // The built-in baseline is assigned in Audit on a sandbox whose files violate it, then switched to
-// ApplyAndAutoCorrect; a tampered package is refused and reported; guestconfiguration.enabled
-// false stops evaluation; kill -9 during a remediation is survived.
+// ApplyAndAutoCorrect; a tampered package, or one signed for another configuration, is refused
+// and reported; guestconfiguration.enabled false stops evaluation; kill -9 during a remediation
+// is survived.
 #include "crypto/encoding.hpp"
 #include "data_dir.hpp"
 #include "fs/atomic_file.hpp"
@@ -220,6 +221,46 @@ TEST_F(GuestConfigurationE2E, TamperedPackageIsRefusedAndReported) {
     const auto status = sandbox_.daemonStatus("gcservice");
     EXPECT_NE(status["assignments"][0]["lastError"].get<std::string>().find("signature"),
               std::string::npos);
+}
+
+// Whoever controls the goal state can offer any stored package under any name; the signature
+// names the configuration, so a genuine package under another name is refused before it is
+// opened, and nothing of it runs.
+TEST_F(GuestConfigurationE2E, PackageSignedForAnotherConfigurationIsRefusedAndReported) {
+    const auto marker = sandbox_.root() / "impostor-ran";
+    publish("Genuine",
+            json::array({{{"id", "probe"},
+                          {"type", "command"},
+                          {"properties", {{"test", "touch " + marker.string() + "; exit 100"}}}}}));
+    {
+        auto store = emulator::Store::open(sandbox_.emulatorDir() / "emulator.db");
+        ASSERT_TRUE(store);
+        auto found = emulator::findPackage(*store.value(), emulator::kPackageKindGuestConfiguration,
+                                           "", "Genuine", "1.0.0");
+        ASSERT_TRUE(found && found.value());
+        auto impostor = *found.value(); // the same bytes, hash and signature
+        impostor.type = "Impostor";
+        ASSERT_TRUE(store.value()->putPackage(impostor));
+    }
+    writeLocal(json::object());
+    sandbox_.startDaemon("gcservice", kFastEnv);
+    assign("impostor", "Impostor", "Audit", 201);
+    auto reported = waitForReport("impostor", [](const json& p) {
+        return !p["latestAssignmentReport"]["resources"].empty();
+    });
+    const auto reasons = phrases(reported);
+    EXPECT_NE(reasons.find("The package was refused: the package is signed for name 'Genuine'; "
+                           "the goal state asks for 'Impostor'"),
+              std::string::npos)
+        << reasons;
+    EXPECT_EQ(reported["latestAssignmentReport"]["resources"][0]["reasons"][0]["code"],
+              "GuestConfiguration:PackageVerificationFailed");
+    EXPECT_FALSE(std::filesystem::exists(marker));
+
+    // The genuine name is evaluated: the package itself was never the problem.
+    assign("genuine", "Genuine", "Audit", 201);
+    waitForReport("genuine", [](const json& p) { return p["complianceStatus"] != "Pending"; });
+    EXPECT_TRUE(std::filesystem::exists(marker));
 }
 
 TEST_F(GuestConfigurationE2E, DisabledGuestConfigurationStopsEvaluation) {

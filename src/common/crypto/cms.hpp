@@ -7,19 +7,42 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace azcm::crypto {
 
+// A signed attribute of a CMS signer: an object identifier in dotted form and one UTF8String.
+struct SignedTextAttribute {
+    std::string oid;
+    std::string value;
+};
+
 // Detached CMS SignedData (DER) over `content`, SHA-256, signed by the first certificate of
 // `signer_chain_pem` with `signer_key_pem`; the other certificates of the chain (intermediates)
-// are embedded so a verifier needs only the root.
+// are embedded so a verifier needs only the root. `attributes` join the signed attributes, so
+// the signature covers them as it covers the content.
 Result<std::string> signDetachedCms(std::string_view content,
                                     std::string_view signer_key_pem,
-                                    std::string_view signer_chain_pem);
+                                    std::string_view signer_chain_pem,
+                                    const std::vector<SignedTextAttribute>& attributes = {});
 
-// Verifies a detached CMS signature: the content digest, the signature, and the signer's chain up
-// to `trusted_root_pem` (that root only; the system store is not consulted). Returns the signer
-// certificate's subject common name. Fails closed on anything else.
+struct VerifiedCms {
+    std::string signer_common_name;
+    // The signed attributes asked for that are present, in the order asked.
+    std::vector<SignedTextAttribute> attributes;
+};
+
+// Verifies a detached CMS signature: exactly one signer, the content digest, the signature over
+// the signed attributes, and the signer's chain up to `trusted_root_pem` (that root only; the
+// system store is not consulted) with the certificate policy at every depth. Returns the signer's
+// common name and the signed attributes named in `attribute_oids`; such an attribute must hold one
+// UTF8String and appear once. Fails closed on anything else.
+Result<VerifiedCms> verifyDetachedCmsAttributes(std::string_view content,
+                                                std::string_view signature_der,
+                                                std::string_view trusted_root_pem,
+                                                const std::vector<std::string>& attribute_oids);
+
+// The same without attributes: returns the signer certificate's subject common name.
 Result<std::string> verifyDetachedCms(std::string_view content,
                                       std::string_view signature_der,
                                       std::string_view trusted_root_pem);

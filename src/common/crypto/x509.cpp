@@ -1,5 +1,6 @@
 #include "crypto/x509.hpp"
 
+#include "crypto/chain_verify.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/openssl_util.hpp"
 
@@ -23,8 +24,6 @@ using GeneralNamesPtr = detail::OsslPtr<GENERAL_NAMES, GENERAL_NAMES_free>;
 using GeneralNamePtr = detail::OsslPtr<GENERAL_NAME, GENERAL_NAME_free>;
 using Ia5StringPtr = detail::OsslPtr<ASN1_IA5STRING, ASN1_IA5STRING_free>;
 using ExtensionPtr = detail::OsslPtr<X509_EXTENSION, X509_EXTENSION_free>;
-using StorePtr = detail::OsslPtr<X509_STORE, X509_STORE_free>;
-using StoreCtxPtr = detail::OsslPtr<X509_STORE_CTX, X509_STORE_CTX_free>;
 
 struct X509StackFree {
     void operator()(STACK_OF(X509) * stack) const { sk_X509_pop_free(stack, X509_free); }
@@ -73,17 +72,6 @@ std::string serialHex(const ASN1_INTEGER* serial) {
     std::string text(hex);
     OPENSSL_free(hex);
     return text;
-}
-
-// RFC 5280 4.1.2.2: serial numbers MUST be positive integers.
-bool serialIsPositive(const X509* cert) {
-    const ASN1_INTEGER* serial = X509_get0_serialNumber(cert);
-    BignumPtr number(ASN1_INTEGER_to_BN(serial, nullptr));
-    if (!number) {
-        ERR_clear_error();
-        return false;
-    }
-    return !BN_is_zero(number.get()) && BN_is_negative(number.get()) == 0;
 }
 
 Result<CertificateInfo> describe(X509* cert) {
@@ -140,13 +128,6 @@ Result<X509StackPtr> readCertificates(std::string_view pem) {
         return makeError(exitcode::kInvalidArgument, "no certificate found in the PEM");
     }
     return stack;
-}
-
-bool isIpLiteral(std::string_view host) {
-    const std::string text(host);
-    Asn1OctetStringPtr ip(a2i_IPADDRESS(text.c_str()));
-    ERR_clear_error();
-    return ip != nullptr;
 }
 
 // DNS names go into the certificate verbatim: letters, digits, '-', '.', and a leading "*." only.
@@ -310,56 +291,6 @@ buildCertificate(const Issuer& issuer, EVP_PKEY* subject_key, const IssueRequest
     return detail::bioContents(bio.get());
 }
 
-std::string subjectOf(X509* cert) {
-    const std::string cn = detail::commonNameOf(X509_get_subject_name(cert));
-    return cn.empty() ? std::string("(no CN)") : "CN=" + cn;
-}
-
-Error verificationError(X509_STORE_CTX* ctx) {
-    const int error = X509_STORE_CTX_get_error(ctx);
-    const int depth = X509_STORE_CTX_get_error_depth(ctx);
-    X509* cert = X509_STORE_CTX_get_current_cert(ctx);
-    const std::string who = cert != nullptr ? subjectOf(cert) : std::string("(unknown)");
-    const std::string detail = X509_verify_cert_error_string(error);
-    std::string what;
-    switch (error) {
-    case X509_V_ERR_CERT_HAS_EXPIRED:
-        what = "certificate expired";
-        break;
-    case X509_V_ERR_CERT_NOT_YET_VALID:
-        what = "certificate not yet valid";
-        break;
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-    case X509_V_ERR_CERT_UNTRUSTED:
-    case X509_V_ERR_CERT_SIGNATURE_FAILURE:
-        what = "certificate chain untrusted";
-        break;
-    case X509_V_ERR_HOSTNAME_MISMATCH:
-    case X509_V_ERR_IP_ADDRESS_MISMATCH:
-        what = "certificate host mismatch";
-        break;
-    default:
-        what = "certificate verification failed";
-        break;
-    }
-    return makeError(exitcode::kGeneric,
-                     what + ": " + detail + " (depth " + std::to_string(depth) + ", " + who + ")");
-}
-
-Result<void> requirePositiveSerial(X509* cert, const char* role) {
-    if (!serialIsPositive(cert)) {
-        return makeError(exitcode::kGeneric,
-                         std::string("certificate rejected: ") + role + " " + subjectOf(cert) +
-                             " has a serial number that is not positive (" +
-                             serialHex(X509_get0_serialNumber(cert)) + ", RFC 5280 4.1.2.2)");
-    }
-    return ok();
-}
-
 } // namespace
 
 Result<CertificateInfo> parseCertificatePem(std::string_view pem) {
@@ -439,14 +370,12 @@ Result<void> verifyCertificateChain(std::string_view chain_pem,
     BOOST_OUTCOME_TRY(chain, readCertificates(chain_pem));
     BOOST_OUTCOME_TRY(anchors, readCertificates(trust_pem));
     X509* leaf = sk_X509_value(chain.get(), 0);
-    BOOST_OUTCOME_TRY(requirePositiveSerial(leaf, "leaf"));
     X509StackPtr untrusted(sk_X509_new_null());
     if (!untrusted) {
         return detail::opensslError(exitcode::kInternal, "out of memory");
     }
     for (int i = 1; i < sk_X509_num(chain.get()); ++i) {
         X509* cert = sk_X509_value(chain.get(), i);
-        BOOST_OUTCOME_TRY(requirePositiveSerial(cert, "intermediate"));
         if (X509_up_ref(cert) != 1) {
             return detail::opensslError(exitcode::kInternal, "cannot reference certificate");
         }
@@ -455,56 +384,13 @@ Result<void> verifyCertificateChain(std::string_view chain_pem,
             return detail::opensslError(exitcode::kInternal, "out of memory");
         }
     }
-
-    StorePtr store(X509_STORE_new());
-    if (!store) {
-        return detail::opensslError(exitcode::kInternal, "out of memory");
-    }
-    for (int i = 0; i < sk_X509_num(anchors.get()); ++i) {
-        if (X509_STORE_add_cert(store.get(), sk_X509_value(anchors.get(), i)) != 1) {
-            return detail::opensslError(exitcode::kInternal, "cannot add trust anchor");
-        }
-    }
-    StoreCtxPtr ctx(X509_STORE_CTX_new());
-    if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), leaf, untrusted.get()) != 1) {
-        return detail::opensslError(exitcode::kInternal, "cannot set up verification");
-    }
-    X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
+    detail::ChainCheck check;
     // X509_STRICT: RFC 5280 profile checks (key identifiers, basicConstraints on CAs, ...).
     // PARTIAL_CHAIN: every certificate the caller trusts is an anchor, self-signed or not.
-    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_X509_STRICT | X509_V_FLAG_PARTIAL_CHAIN);
-    X509_VERIFY_PARAM_set_time(param, std::chrono::system_clock::to_time_t(at));
-    if (!host.empty()) {
-        std::string name(host);
-        if (name.size() > 2 && name.front() == '[' && name.back() == ']') {
-            name = name.substr(1, name.size() - 2); // "[::1]" as it appears in URLs
-        }
-        int set = 0;
-        if (isIpLiteral(name)) {
-            set = X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str());
-        } else {
-            X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-            set = X509_VERIFY_PARAM_set1_host(param, name.data(), name.size());
-        }
-        if (set != 1) {
-            return detail::opensslError(exitcode::kInvalidArgument, "invalid host name: " + name);
-        }
-    }
-    ERR_clear_error();
-    if (X509_verify_cert(ctx.get()) != 1) {
-        Error error = verificationError(ctx.get());
-        ERR_clear_error();
-        return error;
-    }
-    STACK_OF(X509)* built = X509_STORE_CTX_get0_chain(ctx.get());
-    for (int i = 0; i < sk_X509_num(built); ++i) {
-        const bool is_anchor = i == sk_X509_num(built) - 1;
-        BOOST_OUTCOME_TRY(requirePositiveSerial(sk_X509_value(built, i), i == 0 ? "leaf"
-                                                                         : is_anchor
-                                                                             ? "trust anchor"
-                                                                             : "intermediate"));
-    }
-    return ok();
+    check.flags = X509_V_FLAG_X509_STRICT | X509_V_FLAG_PARTIAL_CHAIN;
+    check.at = at;
+    check.host = std::string(host);
+    return detail::verifyChain(leaf, untrusted.get(), anchors.get(), check);
 }
 
 } // namespace azcm::crypto

@@ -52,7 +52,8 @@ Result<std::string> createSelfSignedCaPem(std::string_view private_key_pem,
                                           std::chrono::seconds lifetime);
 
 // RFC 5280 path validation of `chain_pem` (leaf first, then intermediates) up to one of the trust
-// anchors in `trust_pem`, at time `at`. Every certificate's serial number must be positive.
+// anchors in `trust_pem`, at time `at`, with RFC 5280's profile checks (X509_STRICT). Every
+// certificate of the path passes the certificate policy (certificate_policy.hpp).
 // When `host` is not empty, the leaf must match it (DNS name or IP address).
 Result<void> verifyCertificateChain(std::string_view chain_pem,
                                     std::string_view trust_pem,

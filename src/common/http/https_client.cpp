@@ -1,5 +1,6 @@
 #include "http/https_client.hpp"
 
+#include "crypto/certificate_policy.hpp"
 #include "http/proxy_url.hpp"
 
 #include <charconv>
@@ -98,7 +99,8 @@ Result<std::shared_ptr<ssl::context>> makeTlsContext(const ClientOptions& option
     if (ec || SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION) != 1) {
         return makeError(exitcode::kNetwork, "cannot configure TLS: " + openSslErrors());
     }
-    context->set_verify_mode(ssl::verify_peer, ec);
+    // Peer verification with the certificate policy at every depth of the chain.
+    crypto::installCertificatePolicy(context->native_handle());
     if (options.ca_file.empty()) {
         context->set_default_verify_paths(ec);
     } else {
@@ -256,7 +258,7 @@ private:
                 // A certificate that does not verify will not verify on the next try either.
                 co_return transportFailure("TLS handshake with " + target_.hostPort() +
                                                " failed: certificate verify failed: " +
-                                               X509_verify_cert_error_string(verify),
+                                               crypto::tlsVerifyFailure(stream.native_handle()),
                                            false);
             }
             co_return transportFailure("TLS handshake with " + target_.hostPort() +

@@ -1,5 +1,6 @@
 #include "http/tls_probe.hpp"
 
+#include "crypto/certificate_policy.hpp"
 #include "http/http_types.hpp"
 #include "http/proxy_url.hpp"
 #include "http/url.hpp"
@@ -195,7 +196,7 @@ private:
         if (ec) {
             const long verify = SSL_get_verify_result(stream.native_handle());
             if (verify != X509_V_OK) {
-                result_.verify_error = X509_verify_cert_error_string(verify);
+                result_.verify_error = crypto::tlsVerifyFailure(stream.native_handle());
                 fail("certificate verify failed: " + result_.verify_error);
             } else {
                 fail("TLS handshake failed: " + describe(ec));
@@ -221,7 +222,8 @@ private:
         if (ec || SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION) != 1) {
             return "cannot configure TLS";
         }
-        tls.set_verify_mode(ssl::verify_peer, ec);
+        // Peer verification with the certificate policy at every depth, as HttpsClient.
+        crypto::installCertificatePolicy(tls.native_handle());
         if (request_.ca_file.empty()) {
             tls.set_default_verify_paths(ec);
         } else {

@@ -1,7 +1,7 @@
 #include "package_verify.hpp"
 
-#include "crypto/cms.hpp"
 #include "crypto/encoding.hpp"
+#include "crypto/package_signature.hpp"
 #include "handler_codes.hpp"
 
 #include <algorithm>
@@ -64,8 +64,8 @@ Result<std::string> readExactly(const std::filesystem::path& path, std::uint64_t
 
 } // namespace
 
-Result<std::string> verifyPackage(const std::filesystem::path& zip,
-                                  const PackageExpectation& expected) {
+Result<VerifiedPackage> verifyPackage(const std::filesystem::path& zip,
+                                      const PackageExpectation& expected) {
     auto content = readExactly(zip, expected.size);
     if (!content) {
         return content.error();
@@ -81,12 +81,25 @@ Result<std::string> verifyPackage(const std::filesystem::path& zip,
     if (expected.trusted_root_pem.empty()) {
         return failure("no package signing root configured; refusing unsigned trust");
     }
-    auto signer = crypto::verifyDetachedCms(content.value(), expected.signature_der,
-                                            expected.trusted_root_pem);
-    if (!signer) {
-        return failure("package signature invalid: " + signer.error().message);
+    auto signed_package = crypto::verifyPackageSignature(content.value(), expected.signature_der,
+                                                         expected.trusted_root_pem);
+    if (!signed_package) {
+        return failure("package signature invalid: " + signed_package.error().message);
     }
-    return signer;
+    crypto::PackageRequest request;
+    request.kind = std::string(crypto::kPackageKindExtension);
+    request.publisher = expected.publisher;
+    request.name = expected.type;
+    request.requested_version = expected.type_handler_version;
+    request.newer_minor_allowed = expected.newer_minor_allowed;
+    request.package_version = expected.install_version;
+    request.installed_version = expected.installed_version;
+    if (auto matches = crypto::checkPackageIdentity(signed_package.value().identity, request);
+        !matches) {
+        return failure("package refused: " + matches.error().message);
+    }
+    return VerifiedPackage{std::move(signed_package.value().signer_common_name),
+                           std::move(signed_package.value().identity)};
 }
 
 } // namespace azcm::ext

@@ -64,6 +64,70 @@ TEST(Cms, IntermediateInTheChainIsEmbeddedSoOnlyTheRootIsNeeded) {
     EXPECT_EQ(signer.value(), "Publisher");
 }
 
+// The signer's chain gets the certificate policy at every depth (docs/certificates.md); each
+// refused certificate has a twin that differs only by its serial and verifies.
+TEST(Cms, SignerWithANegativeOrZeroSerialIsRefusedAtDepthZero) {
+    const auto& pki = testPki();
+    const auto& serials = test::serialTestPki();
+    for (const auto* leaf : {&serials.negative_leaf_pem, &serials.zero_leaf_pem}) {
+        auto signature = signDetachedCms("bytes", pki.server_key_pem, *leaf);
+        ASSERT_TRUE(signature) << signature.error().message;
+        auto verified = verifyDetachedCms("bytes", signature.value(), pki.ca_cert_pem);
+        ASSERT_FALSE(verified);
+        EXPECT_NE(verified.error().message.find("serial number"), std::string::npos)
+            << verified.error().message;
+        EXPECT_NE(verified.error().message.find("depth 0"), std::string::npos)
+            << verified.error().message;
+    }
+    auto twin = signDetachedCms("bytes", pki.server_key_pem, serials.positive_leaf_pem);
+    ASSERT_TRUE(twin) << twin.error().message;
+    auto verified = verifyDetachedCms("bytes", twin.value(), pki.ca_cert_pem);
+    EXPECT_TRUE(verified) << verified.error().message;
+}
+
+TEST(Cms, IntermediateWithANegativeSerialIsRefusedAtDepthOne) {
+    const auto& pki = testPki();
+    const auto& serials = test::serialTestPki();
+    auto signature =
+        signDetachedCms("bytes", pki.server_key_pem,
+                        serials.leaf_under_intermediate_pem + serials.negative_intermediate_pem);
+    ASSERT_TRUE(signature) << signature.error().message;
+    auto verified = verifyDetachedCms("bytes", signature.value(), pki.ca_cert_pem);
+    ASSERT_FALSE(verified);
+    EXPECT_NE(verified.error().message.find("depth 1"), std::string::npos)
+        << verified.error().message;
+    EXPECT_NE(verified.error().message.find("Test Intermediate CA"), std::string::npos)
+        << verified.error().message;
+
+    auto twin =
+        signDetachedCms("bytes", pki.server_key_pem,
+                        serials.leaf_under_intermediate_pem + serials.positive_intermediate_pem);
+    ASSERT_TRUE(twin) << twin.error().message;
+    auto good = verifyDetachedCms("bytes", twin.value(), pki.ca_cert_pem);
+    EXPECT_TRUE(good) << good.error().message;
+}
+
+TEST(Cms, SignedAttributesAreCoveredByTheSignature) {
+    const auto& pki = testPki();
+    const std::string oid = "2.25.1.1";
+    auto signature =
+        signDetachedCms("bytes", pki.client_key_pem, pki.client_cert_pem, {{oid, "Contoso.A"}});
+    ASSERT_TRUE(signature) << signature.error().message;
+    auto verified =
+        verifyDetachedCmsAttributes("bytes", signature.value(), pki.ca_cert_pem, {oid, "2.25.1.2"});
+    ASSERT_TRUE(verified) << verified.error().message;
+    ASSERT_EQ(verified.value().attributes.size(), 1U) << "absent attributes are left out";
+    EXPECT_EQ(verified.value().attributes[0].oid, oid);
+    EXPECT_EQ(verified.value().attributes[0].value, "Contoso.A");
+
+    // The value inside the DER changed by someone without the key: the signature breaks.
+    auto forged = signature.value();
+    const auto at = forged.find("Contoso.A");
+    ASSERT_NE(at, std::string::npos);
+    forged[at + 8] = 'B';
+    EXPECT_FALSE(verifyDetachedCmsAttributes("bytes", forged, pki.ca_cert_pem, {oid}));
+}
+
 TEST(Cms, EnvelopedDataOpensOnlyWithTheRecipientKey) {
     const auto& pki = testPki();
     const std::string secret = R"({"password":"s3cret"})";

@@ -5,6 +5,7 @@
 #include "crypto/encoding.hpp"
 #include "crypto/jwt.hpp"
 #include "crypto/keys.hpp"
+#include "crypto/package_signature.hpp"
 #include "crypto/x509.hpp"
 #include "emulator_fixture.hpp"
 #include "fs/atomic_file.hpp"
@@ -162,9 +163,12 @@ TEST_F(ExtensionAgentTest, PublishedPackageVerifiesAgainstTheRootNamedInCloudJso
     ASSERT_TRUE(std::filesystem::path(root_path).is_absolute());
     const auto root = fs::readFile(root_path).value();
     const auto zip = zipBytes("2.1.3a");
-    auto signer = crypto::verifyDetachedCms(zip, package.signature_der, root);
+    auto signer = crypto::verifyPackageSignature(zip, package.signature_der, root);
     ASSERT_TRUE(signer) << signer.error().message;
-    EXPECT_EQ(signer.value(), "Arc Emulator Package Publisher");
+    EXPECT_EQ(signer.value().signer_common_name, "Arc Emulator Package Publisher");
+    // The signature names what was published, so agents refuse it as anything else.
+    EXPECT_EQ(signer.value().identity,
+              (crypto::PackageIdentity{"extension", kPublisher, kType, "2.1.3"}));
     EXPECT_FALSE(crypto::verifyDetachedCms(zip + "x", package.signature_der, root))
         << "a changed package must not verify";
     EXPECT_FALSE(crypto::verifyDetachedCms(zip, package.signature_der, sharedPki().ca_cert_pem))

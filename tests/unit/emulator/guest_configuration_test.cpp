@@ -4,6 +4,7 @@
 #include "crypto/cms.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/keys.hpp"
+#include "crypto/package_signature.hpp"
 #include "crypto/x509.hpp"
 #include "data_dir.hpp"
 #include "emulator_fixture.hpp"
@@ -185,8 +186,12 @@ TEST_F(GuestConfigurationTest, GoalStateListsAssignmentsWithTheSignedPackage) {
                                                    .value());
     ASSERT_TRUE(bytes);
     EXPECT_EQ(package["size"], bytes.value().size());
-    EXPECT_TRUE(crypto::verifyDetachedCms(bytes.value(), signature.value(),
-                                          sharedPki().package_signer.root_cert_pem));
+    auto signed_package = crypto::verifyPackageSignature(bytes.value(), signature.value(),
+                                                         sharedPki().package_signer.root_cert_pem);
+    ASSERT_TRUE(signed_package) << signed_package.error().message;
+    EXPECT_EQ(
+        signed_package.value().identity,
+        (crypto::PackageIdentity{"guestconfiguration", "", "AzureArcSecurityBaseline", "1.0.0"}));
 
     // The ETag answers 304 until the assignment changes.
     const std::string etag(answer[http::Field::etag]);

@@ -50,6 +50,23 @@ TEST(GoalState, PackageVersionWinsOverTypeHandlerVersion) {
     EXPECT_EQ(parsed.value().goal.extensions.at(0).installVersion(), "1.2.7");
 }
 
+TEST(GoalState, EitherUpgradeFlagAllowsALaterMinorVersionAndOnlyAJsonTrueSetsIt) {
+    auto parsed = parseGoalState(json{{"extensions", {entry("hello")}}}, "");
+    ASSERT_TRUE(parsed);
+    EXPECT_FALSE(parsed.value().goal.extensions.at(0).newerMinorAllowed());
+    for (const char* flag : {"autoUpgradeMinorVersion", "enableAutomaticUpgrade"}) {
+        auto document = entry("hello");
+        document[flag] = true;
+        auto with_flag = parseGoalState(json{{"extensions", {document}}}, "");
+        ASSERT_TRUE(with_flag);
+        EXPECT_TRUE(with_flag.value().goal.extensions.at(0).newerMinorAllowed()) << flag;
+        document[flag] = "true"; // not a JSON boolean: the stricter reading
+        auto as_text = parseGoalState(json{{"extensions", {document}}}, "");
+        ASSERT_TRUE(as_text);
+        EXPECT_FALSE(as_text.value().goal.extensions.at(0).newerMinorAllowed()) << flag;
+    }
+}
+
 TEST(GoalState, TheDownloadUrlNamesTheExactVersion) {
     auto document = entry("hello");
     document["typeHandlerVersion"] = "2.1";

@@ -3,6 +3,7 @@
 #include "crypto/cms.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/keys.hpp"
+#include "crypto/package_signature.hpp"
 #include "crypto/x509.hpp"
 #include "fs/atomic_file.hpp"
 #include "gc_options.hpp"
@@ -82,7 +83,14 @@ protected:
         root_pem_ =
             crypto::createSelfSignedCaPem(root_key_, "test root", std::chrono::hours(24)).value();
         bytes_ = "PK\x03\x04 pretend zip bytes";
-        signature_ = crypto::signDetachedCms(bytes_, root_key_, root_pem_).value();
+        signature_ = crypto::signPackage(bytes_,
+                                         {std::string(crypto::kPackageKindGuestConfiguration), "",
+                                          "Baseline", "1.0.0"},
+                                         root_key_, root_pem_)
+                         .value();
+        request_.kind = std::string(crypto::kPackageKindGuestConfiguration);
+        request_.name = "Baseline";
+        request_.requested_version = "1.0.0";
         zip_ = dir_.path() / "p.zip";
         ASSERT_TRUE(fs::writeFileAtomic(zip_, bytes_));
         expected_ =
@@ -97,37 +105,74 @@ protected:
     std::string signature_;
     std::filesystem::path zip_;
     PackageRef expected_;
+    crypto::PackageRequest request_;
 };
 
 TEST_F(PackageVerification, AcceptsTheSignedPackage) {
-    auto verified = verifyPackageFile(zip_, expected_, root_pem_);
-    EXPECT_TRUE(verified) << verified.error().message;
+    auto verified = verifyPackageFile(zip_, expected_, request_, root_pem_);
+    ASSERT_TRUE(verified) << verified.error().message;
+    EXPECT_EQ(verified.value().name, "Baseline");
+    EXPECT_EQ(verified.value().version, "1.0.0");
+}
+
+TEST_F(PackageVerification, RefusesAPackageSignedForAnotherNameOrVersion) {
+    auto other_name = request_;
+    other_name.name = "Other";
+    auto refused = verifyPackageFile(zip_, expected_, other_name, root_pem_);
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("the package is signed for name 'Baseline'"),
+              std::string::npos)
+        << refused.error().message;
+    auto other_version = request_;
+    other_version.requested_version = "1.0.1";
+    EXPECT_FALSE(verifyPackageFile(zip_, expected_, other_version, root_pem_));
+    // Signed for the bytes alone: identifies nothing, refused.
+    auto bytes_only = expected_;
+    bytes_only.signature_base64 =
+        crypto::base64Encode(crypto::signDetachedCms(bytes_, root_key_, root_pem_).value());
+    EXPECT_FALSE(verifyPackageFile(zip_, bytes_only, request_, root_pem_));
+}
+
+TEST(PackageRequest, AnAssignmentAsksForItsConfigurationAndVersion) {
+    AssignmentState assignment;
+    assignment.configuration_name = "Baseline";
+    assignment.version = "1.0";
+    assignment.package_version = "1.0.4";
+    const auto request = packageRequestFor(assignment);
+    EXPECT_EQ(request.kind, crypto::kPackageKindGuestConfiguration);
+    EXPECT_EQ(request.publisher, "");
+    EXPECT_EQ(request.name, "Baseline");
+    EXPECT_EQ(request.requested_version, "1.0");
+    EXPECT_EQ(request.installed_version, "1.0.4");
+    EXPECT_FALSE(request.newer_minor_allowed);
 }
 
 TEST_F(PackageVerification, RefusesSizeHashSignatureAndMissingRoot) {
     auto wrong_size = expected_;
     wrong_size.size += 1;
-    EXPECT_NE(verifyPackageFile(zip_, wrong_size, root_pem_).error().message.find("size"),
+    EXPECT_NE(verifyPackageFile(zip_, wrong_size, request_, root_pem_).error().message.find("size"),
               std::string::npos);
     auto wrong_hash = expected_;
     wrong_hash.sha256 = std::string(64, '0');
-    EXPECT_NE(verifyPackageFile(zip_, wrong_hash, root_pem_).error().message.find("sha256"),
-              std::string::npos);
+    EXPECT_NE(
+        verifyPackageFile(zip_, wrong_hash, request_, root_pem_).error().message.find("sha256"),
+        std::string::npos);
     // Tampered bytes with a recomputed size and hash: only the signature catches it.
     std::string tampered = bytes_;
     tampered.back() ^= 1;
     ASSERT_TRUE(fs::writeFileAtomic(zip_, tampered));
     auto recomputed = expected_;
     recomputed.sha256 = crypto::hexEncode(crypto::sha256(tampered));
-    EXPECT_NE(verifyPackageFile(zip_, recomputed, root_pem_).error().message.find("signature"),
-              std::string::npos);
+    EXPECT_NE(
+        verifyPackageFile(zip_, recomputed, request_, root_pem_).error().message.find("signature"),
+        std::string::npos);
     ASSERT_TRUE(fs::writeFileAtomic(zip_, bytes_));
     // Signed, but by a key that does not chain to the trusted root.
     const auto other_key = crypto::generateRsaPrivateKeyPem(2048).value();
     const auto other_root =
         crypto::createSelfSignedCaPem(other_key, "other", std::chrono::hours(24)).value();
-    EXPECT_FALSE(verifyPackageFile(zip_, expected_, other_root));
-    EXPECT_FALSE(verifyPackageFile(zip_, expected_, ""));
+    EXPECT_FALSE(verifyPackageFile(zip_, expected_, request_, other_root));
+    EXPECT_FALSE(verifyPackageFile(zip_, expected_, request_, ""));
 }
 
 } // namespace

@@ -1,8 +1,8 @@
 // GcService against a fake control plane and the engine's fake backend: the schedule, the local
 // controls, the package checks and the reports, without a network or a real emulator.
-#include "crypto/cms.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/keys.hpp"
+#include "crypto/package_signature.hpp"
 #include "crypto/x509.hpp"
 #include "fake_backend.hpp"
 #include "fs/atomic_file.hpp"
@@ -115,6 +115,12 @@ struct FakeControlPlane final : ControlPlane {
     }
 };
 
+// A configuration name and version, as an assignment asks for them or a signature names them.
+struct Named {
+    std::string name = "C";
+    std::string version = "1.0.0";
+};
+
 class GcServiceTest : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -126,31 +132,67 @@ protected:
     }
     void TearDown() override { stopService(); }
 
-    // One assignment of a package with one command resource, signed by the trusted root.
-    void offer(const std::string& type, const std::string& signed_bytes_override = {}) {
-        const json configuration{{"name", "C"},
-                                 {"version", "1.0.0"},
+    // One assignment "a1" asking for `asked`, of a package with one command resource that the
+    // trusted root signed as `signed_as`; `served_override`: other bytes served in its place.
+    void offer(const std::string& type,
+               const std::string& served_override = {},
+               const Named& asked = {},
+               const Named& signed_as = {},
+               std::int64_t sequence = 1) {
+        const json configuration{{"name", signed_as.name},
+                                 {"version", signed_as.version},
                                  {"resources",
                                   {{{"id", "cmd"},
                                     {"type", "command"},
                                     {"properties", {{"test", "t"}, {"set", "s"}}}}}}};
         const auto bytes = zipOf(configuration.dump());
-        const auto served = signed_bytes_override.empty() ? bytes : signed_bytes_override;
-        const auto signature = crypto::signDetachedCms(bytes, key_pem_, root_pem_).value();
+        const auto served = served_override.empty() ? bytes : served_override;
+        const crypto::PackageIdentity identity{std::string(crypto::kPackageKindGuestConfiguration),
+                                               "", signed_as.name, signed_as.version};
+        const auto signature = crypto::signPackage(bytes, identity, key_pem_, root_pem_).value();
         std::lock_guard lock(plane_->mutex);
         plane_->goal_state_changed.notify_all();
         plane_->package_bytes = served;
         plane_->goal_state = json{{"assignments",
                                    {{{"name", "a1"},
-                                     {"configurationName", "C"},
-                                     {"version", "1.0.0"},
+                                     {"configurationName", asked.name},
+                                     {"version", asked.version},
                                      {"assignmentType", type},
-                                     {"sequenceNumber", 1},
+                                     {"sequenceNumber", sequence},
                                      {"package",
                                       {{"url", "https://cp.example/p"},
                                        {"size", served.size()},
                                        {"sha256", crypto::hexEncode(crypto::sha256(served))},
                                        {"signature", crypto::base64Encode(signature)}}}}}}};
+    }
+
+    // The reports sent about `name`, oldest first.
+    std::vector<json> reportsFor(const std::string& name) {
+        std::vector<json> out;
+        for (const auto& report : plane_->sent()) {
+            if (report["name"] == name) {
+                out.push_back(report);
+            }
+        }
+        return out;
+    }
+
+    // Waits for a report about `name` with sequence number `sequence` and returns the first;
+    // an empty object when none came.
+    json waitForReport(const std::string& name, std::int64_t sequence) {
+        json found = json::object();
+        test::waitUntil(
+            [&] {
+                for (const auto& report : reportsFor(name)) {
+                    if (report["sequenceNumber"] == sequence) {
+                        found = report;
+                        return true;
+                    }
+                }
+                return false;
+            },
+            15s);
+        return found;
     }
 
     void startService(const json& local = json::object()) {
@@ -272,6 +314,74 @@ TEST_F(GcServiceTest, TamperedPackageIsRefusedBeforeItIsOpened) {
     EXPECT_NE(report["reason"].get<std::string>().find("signature"), std::string::npos);
     EXPECT_EQ(commands.load(), 0);
     EXPECT_TRUE(std::filesystem::is_empty(paths_.guestConfigStateDir() / "packages"));
+}
+
+// The signature names the configuration and version: a package signed for another one is refused
+// before it is opened, and so is an extracted package offered to an assignment it was not
+// signed for.
+TEST_F(GcServiceTest, PackageSignedForAnotherConfigurationOrVersionIsRefusedBeforeItIsOpened) {
+    std::atomic<int> commands{0};
+    backend_->on_command = [&](const std::vector<std::string>&) {
+        ++commands;
+        return CommandOutcome{100, false, ""};
+    };
+    offer("Audit", {}, {"C", "1.0.0"}, {"D", "1.0.0"});
+    startService();
+    const auto other_name = waitForReport("a1", 1);
+    ASSERT_FALSE(other_name.empty()) << "no report";
+    EXPECT_EQ(other_name["reasonCode"], "PackageVerificationFailed") << other_name.dump();
+    EXPECT_NE(other_name["reason"].get<std::string>().find("signed for name 'D'"),
+              std::string::npos)
+        << other_name.dump();
+
+    offer("Audit", {}, {"C", "1.0.0"}, {"C", "1.0.1"}, 2);
+    const auto other_version = waitForReport("a1", 2);
+    ASSERT_FALSE(other_version.empty()) << "no report";
+    EXPECT_EQ(other_version["reasonCode"], "PackageVerificationFailed") << other_version.dump();
+    EXPECT_NE(other_version["reason"].get<std::string>().find("signed for version '1.0.1'"),
+              std::string::npos)
+        << other_version.dump();
+    EXPECT_EQ(commands.load(), 0);
+    EXPECT_TRUE(std::filesystem::is_empty(paths_.guestConfigStateDir() / "packages"));
+}
+
+TEST_F(GcServiceTest, AnExtractedPackageIsNotReusedForAnotherConfiguration) {
+    offer("Audit");
+    startService();
+    const auto first = waitForReport("a1", 1);
+    ASSERT_EQ(first.value("evaluated", false), true) << first.dump();
+    {
+        // a2 names the package a1 uses (same URL, hash and signature) under another name.
+        std::lock_guard lock(plane_->mutex);
+        auto second = plane_->goal_state["assignments"][0];
+        second["name"] = "a2";
+        second["configurationName"] = "E";
+        plane_->goal_state["assignments"].push_back(second);
+        plane_->goal_state_changed.notify_all();
+    }
+    const auto reused = waitForReport("a2", 1);
+    ASSERT_FALSE(reused.empty()) << "no report";
+    EXPECT_EQ(reused["reasonCode"], "PackageVerificationFailed") << reused.dump();
+    EXPECT_NE(reused["reason"].get<std::string>().find("signed for name 'C'"), std::string::npos)
+        << reused.dump();
+}
+
+TEST_F(GcServiceTest, AnOlderPackageOnlyWhenTheAssignmentNamesItsVersion) {
+    offer("Audit", {}, {"C", "1.0"}, {"C", "1.0.5"}, 1);
+    startService();
+    ASSERT_EQ(waitForReport("a1", 1).value("evaluated", false), true);
+    // The line "1.0" still covers 1.0.5: an older 1.0.2 is not what the assignment asks for.
+    offer("Audit", {}, {"C", "1.0"}, {"C", "1.0.2"}, 2);
+    const auto refused = waitForReport("a1", 2);
+    ASSERT_FALSE(refused.empty()) << "no report";
+    EXPECT_EQ(refused["reasonCode"], "PackageVerificationFailed") << refused.dump();
+    EXPECT_NE(refused["reason"].get<std::string>().find("downgrade from 1.0.5 to 1.0.2"),
+              std::string::npos)
+        << refused.dump();
+    // The assignment names 1.0.2 itself: evaluated.
+    offer("Audit", {}, {"C", "1.0.2"}, {"C", "1.0.2"}, 3);
+    const auto asked = waitForReport("a1", 3);
+    EXPECT_EQ(asked.value("evaluated", false), true) << asked.dump();
 }
 
 // Issue 8 item 4: with a 5-minute poll interval, an assignment added while gcservice holds a

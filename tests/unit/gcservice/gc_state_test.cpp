@@ -50,6 +50,15 @@ TEST(GcState, ADifferentPackageIsAChangedAssignment) {
     EXPECT_FALSE(state.assignments[0].last_evaluated_at);
 }
 
+TEST(GcState, AChangedAssignmentKeepsThePackageVersionItLastEvaluated) {
+    GcState state;
+    state.assignments = {assignment("a", 1, "aa")};
+    state.assignments[0].package_version = "1.0.5";
+    mergeGoalState(state, {assignment("a", 2, "ab"), assignment("b", 1, "bb")}, 200);
+    EXPECT_EQ(state.assignments[0].package_version, "1.0.5") << "a downgrade is judged by it";
+    EXPECT_EQ(state.assignments[1].package_version, "");
+}
+
 TEST(GcState, AssignmentsAreDroppedAfterTheRetentionWithoutGoalState) {
     GcState state;
     state.assignments = {assignment("a", 1, "aa")};
@@ -77,6 +86,7 @@ TEST(GcState, SavesAndLoadsEverything) {
     state.assignments[0].last_report = json{{"complianceStatus", "Compliant"}};
     state.assignments[0].report_pending = true;
     state.assignments[0].applied_key = "3:aa";
+    state.assignments[0].package_version = "1.0.0";
     state.last_goal_state_at = 41;
     state.goal_state_etag = "\"e\"";
     const auto path = dir.path() / "state.json";

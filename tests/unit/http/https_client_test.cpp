@@ -21,6 +21,7 @@ namespace azcm::http {
 namespace {
 
 namespace ssl = boost::asio::ssl;
+using azcm::test::serialTestPki;
 using azcm::test::testPki;
 using test::ConnectProxy;
 using test::IoThread;
@@ -218,6 +219,66 @@ TEST_F(HttpsClientTest, UnknownCaFailsWithoutRetry) {
         << response.error().message;
     EXPECT_EQ(g_handshakes.load(), 1);
     EXPECT_EQ(seen_->requests.load(), 0);
+}
+
+// The certificate policy at every depth of the server's chain (docs/certificates.md): a
+// negative or zero serial is refused once, without a retry and before any request is sent.
+void expectRefusedForItsSerial(const Result<Response>& response, const std::string& depth) {
+    ASSERT_FALSE(response);
+    EXPECT_EQ(response.error().code, exitcode::kNetwork);
+    EXPECT_NE(response.error().message.find("certificate verify failed"), std::string::npos)
+        << response.error().message;
+    EXPECT_NE(response.error().message.find("serial number"), std::string::npos)
+        << response.error().message;
+    EXPECT_NE(response.error().message.find("at depth " + depth), std::string::npos)
+        << response.error().message;
+}
+
+TEST_F(HttpsClientTest, ServerCertificateWithANegativeSerialIsRefused) {
+    const auto port =
+        start(serverTls(serialTestPki().negative_leaf_pem, testPki().server_key_pem));
+    HttpsClient client(options());
+    expectRefusedForItsSerial(client.send(get(url(port))), "0");
+    EXPECT_EQ(g_handshakes.load(), 1);
+    EXPECT_EQ(seen_->requests.load(), 0);
+}
+
+TEST_F(HttpsClientTest, ServerCertificateWithAZeroSerialIsRefused) {
+    const auto port =
+        start(serverTls(serialTestPki().zero_leaf_pem, testPki().server_key_pem));
+    HttpsClient client(options());
+    expectRefusedForItsSerial(client.send(get(url(port, "localhost"))), "0");
+    EXPECT_EQ(seen_->requests.load(), 0);
+}
+
+TEST_F(HttpsClientTest, IntermediateWithANegativeSerialIsRefused) {
+    const auto& serials = serialTestPki();
+    const auto port =
+        start(serverTls(serials.leaf_under_intermediate_pem + serials.negative_intermediate_pem,
+                        testPki().server_key_pem));
+    HttpsClient client(options());
+    expectRefusedForItsSerial(client.send(get(url(port))), "1");
+    EXPECT_EQ(seen_->requests.load(), 0);
+}
+
+TEST_F(HttpsClientTest, PositiveSerialTwinsAreAcceptedAtDepthZero) {
+    const auto port =
+        start(serverTls(serialTestPki().positive_leaf_pem, testPki().server_key_pem));
+    HttpsClient client(options());
+    auto response = client.send(get(url(port)));
+    ASSERT_TRUE(response) << response.error().message;
+    EXPECT_EQ(response.value().result(), Status::ok);
+}
+
+TEST_F(HttpsClientTest, PositiveSerialTwinsAreAcceptedAtDepthOne) {
+    const auto& serials = serialTestPki();
+    const auto port =
+        start(serverTls(serials.leaf_under_intermediate_pem + serials.positive_intermediate_pem,
+                        testPki().server_key_pem));
+    HttpsClient client(options());
+    auto response = client.send(get(url(port)));
+    ASSERT_TRUE(response) << response.error().message;
+    EXPECT_EQ(response.value().result(), Status::ok);
 }
 
 TEST_F(HttpsClientTest, HostMismatchFails) {

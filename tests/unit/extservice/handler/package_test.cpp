@@ -1,8 +1,9 @@
-// Package checks before opening (size, SHA-256, CMS signature) and safe extraction (issue 5
-// item 2): hostile archives are refused and leave nothing behind.
+// Package checks before opening (size, SHA-256, CMS signature and the package it names) and safe
+// extraction: hostile archives are refused and leave nothing behind.
 #include "crypto/cms.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/keys.hpp"
+#include "crypto/package_signature.hpp"
 #include "crypto/x509.hpp"
 #include "fs/atomic_file.hpp"
 #include "package_extract.hpp"
@@ -151,15 +152,42 @@ protected:
     void SetUp() override {
         test::writeZip(zip(), {{"HandlerManifest.json", kManifest}});
         content = fs::readFile(zip()).value();
-        const auto& pki = azcm::test::testPki();
-        // The client certificate of the test PKI is chained to its CA: a publisher certificate.
-        auto signature = crypto::signDetachedCms(content, pki.client_key_pem, pki.client_cert_pem);
-        ASSERT_TRUE(signature) << signature.error().message;
         expected.size = content.size();
         expected.sha256_hex = crypto::hexEncode(crypto::sha256(content));
-        expected.signature_der = signature.value();
-        expected.trusted_root_pem = pki.ca_cert_pem;
+        expected.signature_der = sign({"Contoso.A", "Trace", "1.0.4"});
+        expected.trusted_root_pem = azcm::test::testPki().ca_cert_pem;
+        // What the goal state asks for: Contoso.A/Trace, typeHandlerVersion 1.0, URL .../1.0.4.
+        expected.publisher = "Contoso.A";
+        expected.type = "Trace";
+        expected.type_handler_version = "1.0";
+        expected.install_version = "1.0.4";
     }
+
+    struct Signed {
+        std::string publisher;
+        std::string type;
+        std::string version;
+    };
+    // The content signed as the extension package `as`, by a publisher certificate of the test
+    // PKI (its client certificate is chained to its CA).
+    std::string sign(const Signed& as) const {
+        const auto& pki = azcm::test::testPki();
+        auto signature = crypto::signPackage(
+            content,
+            {std::string(crypto::kPackageKindExtension), as.publisher, as.type, as.version},
+            pki.client_key_pem, pki.client_cert_pem);
+        EXPECT_TRUE(signature) << signature.error().message;
+        return signature ? signature.value() : std::string();
+    }
+
+    // Refused with 1004 and a message holding `why`.
+    void expectRefused(const std::string& why) const {
+        auto r = verifyPackage(zip(), expected);
+        ASSERT_FALSE(r);
+        EXPECT_EQ(r.error().code, 1004);
+        EXPECT_NE(r.error().message.find(why), std::string::npos) << r.error().message;
+    }
+
     stdfs::path zip() const { return dir.path() / "pkg.zip"; }
     azcm::test::TempDir dir;
     std::string content;
@@ -169,6 +197,55 @@ protected:
 TEST_F(VerifyTest, GoodPackagePasses) {
     auto r = verifyPackage(zip(), expected);
     ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r.value().identity.publisher, "Contoso.A");
+    EXPECT_EQ(r.value().identity.version, "1.0.4");
+}
+
+// The signature binds the bytes to one publisher, type and version: the same signed package
+// offered under another name is refused here, before anything opens the zip.
+TEST_F(VerifyTest, PackageSignedForAnotherPublisherIsRefused) {
+    expected.publisher = "Contoso.B";
+    expectRefused("package refused: the package is signed for publisher 'Contoso.A'; the goal "
+                  "state asks for 'Contoso.B'");
+}
+
+TEST_F(VerifyTest, PackageSignedForAnotherTypeIsRefused) {
+    expected.type = "Other";
+    expectRefused("signed for type 'Trace'");
+}
+
+TEST_F(VerifyTest, PackageSignedForAnotherVersionIsRefused) {
+    expected.install_version = "1.0.9"; // the goal state says 1.0.9, the bytes are 1.0.4
+    expectRefused("signed for version '1.0.4'");
+    expected.install_version = "2.0.0";
+    expected.type_handler_version = "2.0"; // a line the signed version is not on
+    expectRefused("signed for version '1.0.4'");
+}
+
+TEST_F(VerifyTest, ALaterMinorVersionOnlyWithArmsUpgradeFlags) {
+    expected.signature_der = sign({"Contoso.A", "Trace", "1.2.0"});
+    expected.install_version = "1.2.0";
+    expectRefused("asks for version 1.0");
+    expected.newer_minor_allowed = true;
+    auto r = verifyPackage(zip(), expected);
+    EXPECT_TRUE(r) << r.error().message;
+}
+
+TEST_F(VerifyTest, OlderVersionIsRefusedUnlessArmAsksForIt) {
+    expected.signature_der = sign({"Contoso.A", "Trace", "1.0.2"});
+    expected.install_version = "1.0.2";
+    expected.installed_version = "1.0.4"; // 1.0.4 is installed and still satisfies "1.0"
+    expectRefused("refusing to downgrade from 1.0.4 to 1.0.2");
+    expected.type_handler_version = "1.0.2"; // ARM names the older version
+    auto r = verifyPackage(zip(), expected);
+    EXPECT_TRUE(r) << r.error().message;
+}
+
+TEST_F(VerifyTest, ASignatureOverTheBytesAloneIsRefused) {
+    const auto& pki = azcm::test::testPki();
+    expected.signature_der =
+        crypto::signDetachedCms(content, pki.client_key_pem, pki.client_cert_pem).value();
+    expectRefused("does not name the package");
 }
 
 TEST_F(VerifyTest, WrongSizeIsRefused) {
@@ -205,7 +282,9 @@ TEST_F(VerifyTest, SignatureFromAnotherRootIsRefused) {
     auto cert =
         crypto::createSelfSignedCaPem(key.value(), "rogue publisher", std::chrono::hours(1));
     ASSERT_TRUE(cert);
-    auto rogue = crypto::signDetachedCms(content, key.value(), cert.value());
+    auto rogue = crypto::signPackage(
+        content, {std::string(crypto::kPackageKindExtension), "Contoso.A", "Trace", "1.0.4"},
+        key.value(), cert.value());
     ASSERT_TRUE(rogue);
     expected.signature_der = rogue.value();
     auto r = verifyPackage(zip(), expected);
