@@ -4,6 +4,7 @@
 #include "ipc/ipc_client.hpp"
 #include "json/json_document.hpp"
 #include "log/log.hpp"
+#include "platform/child_environment.hpp"
 #include "redact.hpp"
 
 #include <algorithm>
@@ -29,8 +30,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char** environ; // NOLINT: POSIX, for posix_spawnp
 
 namespace azcm::cli {
 
@@ -533,13 +532,24 @@ CapturedCommand runBounded(const std::vector<std::string>& argv) {
         args.push_back(const_cast<char*>(arg.c_str())); // NOLINT: posix_spawn's signature
     }
     args.push_back(nullptr);
+    // The tool from the fixed safe PATH with the allow-listed environment: root's CLI never runs
+    // what the caller's PATH or LD_* point at.
+    platform::EnvironmentBlock environment(
+        platform::childEnvironment(platform::processEnvironment()));
     pid_t pid = 0;
-    const int spawned = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+    int spawned = ENOENT;
+    const auto program = platform::resolveProgram(argv.front());
+    if (program) {
+        spawned = ::posix_spawn(&pid, program.value().c_str(), &actions, nullptr, args.data(),
+                                environment.envp());
+    }
     posix_spawn_file_actions_destroy(&actions);
     ::close(pipe_fds[1]);
     if (spawned != 0) {
         ::close(pipe_fds[0]);
-        result.output = std::string("cannot run ") + argv[0] + ": " + std::strerror(spawned);
+        result.output = program ? std::string("cannot run ") + program.value().string() + ": " +
+                                      std::strerror(spawned)
+                                : program.error().message;
         return result;
     }
     const auto deadline = std::chrono::steady_clock::now() + kCommandTimeout;

@@ -1,8 +1,14 @@
 #pragma once
-// Crash-safe file writes (ARCHITECTURE section 2): temp file in the same directory, created with
+// Crash-safe file writes (docs/architecture.md): temp file in the same directory, created with
 // its final mode, fsync, rename over the old file, fsync the directory. A reader sees the old file
 // or the new one, never a torn one. Nothing is opened through a symlink.
+//
+// Writers of one file serialise on an flock of ".<name>.lock" beside it (created by the writer,
+// refused when another account owns it, removed by the holder when done). Under that lock a writer
+// first removes the ".<name>.tmp-*" files that killed writers left, so a killed writer's litter
+// lasts only until the next write of the same file.
 #include "error.hpp"
+#include "platform/safe_path.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -19,8 +25,17 @@ struct FileMode {
 };
 
 // Replaces `path` atomically with `content`. When `backup` is set, the previous file (if any) is
-// kept as `<path>.bak` (hard link, so it never is a partial copy).
+// kept as `<path>.bak`: a hard link made under a temp name and renamed over the old backup, so a
+// backup exists at every moment and is never a partial copy.
 Result<void> writeFileAtomic(const std::filesystem::path& path,
+                             std::string_view content,
+                             FileMode mode = {},
+                             bool backup = false);
+
+// The same, for `name` in a directory reached through platform::SafeDirectory: every step goes
+// through the directory's descriptor, never through its path.
+Result<void> writeFileAtomic(const platform::SafeDirectory& dir,
+                             const std::string& name,
                              std::string_view content,
                              FileMode mode = {},
                              bool backup = false);

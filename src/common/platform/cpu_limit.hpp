@@ -14,9 +14,9 @@
 // every process lives in a leaf, and a leaf's usage is exactly its own.
 //
 // `<base>` is the daemon's own unit cgroup when systemd delegates it (Delegate=yes), else
-// `AZCM_CGROUP_ROOT` (a path inside every hierarchy), else `azcmagent` beside the process's
-// current group as /proc/self/cgroup shows it. When delegated, `<base>/<daemon>` is the unit's
-// group itself (the unit already is per-daemon).
+// `AZCM_CGROUP_ROOT` (a path inside every hierarchy), else defaultCgroupBaseName() beside the
+// process's current group as /proc/self/cgroup shows it. When delegated, `<base>/<daemon>` is the
+// unit's group itself (the unit already is per-daemon).
 //
 // When the cap cannot be enforced (no cgroup write access, no cpu controller) nothing fails: the
 // limiter and its groups report "not enforced: <reason>", write nothing, and sample() says why.
@@ -158,18 +158,26 @@ private:
     std::optional<CpuQuota> applied_;
 };
 
+// The name of <base> when neither delegation nor AZCM_CGROUP_ROOT decides: "azcmagent" for the
+// installed agent (AZCM_ROOT "/"), "azcmagent-<first 10 hex digits of SHA-256 of the root path>"
+// for a sandbox, so that sandboxes running at once never share (and remove) each other's groups.
+std::string defaultCgroupBaseName(const std::filesystem::path& agent_root);
+
 struct CpuLimiterOptions {
     std::string daemon_name;                 // e.g. "gcad", "extd"
     std::filesystem::path root_prefix = "/"; // tests: a fixture tree
     // AZCM_CGROUP_ROOT: a hierarchy path for <base> ("/azcmagent"); empty: the default.
     std::string cgroup_root;
+    // AZCM_ROOT of the agent (Paths::root()): names the default <base>.
+    std::filesystem::path agent_root = "/";
 };
 
 class CpuLimiter {
 public:
     // Never fails: when nothing can be enforced, enforcement() says why.
     explicit CpuLimiter(CpuLimiterOptions options);
-    // Options from the environment (AZCM_CGROUP_ROOT) for a daemon named `daemon_name`.
+    // Options from the environment (AZCM_CGROUP_ROOT, AZCM_ROOT) for a daemon named
+    // `daemon_name`.
     static CpuLimiter fromEnvironment(const std::string& daemon_name);
 
     const CgroupLayout& layout() const { return layout_; }

@@ -2,6 +2,7 @@
 
 #include "fs/atomic_file.hpp"
 #include "log/log.hpp"
+#include "platform/child_environment.hpp"
 
 #include <algorithm>
 #include <array>
@@ -18,8 +19,6 @@
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char** environ;
 
 namespace azcm::ext {
 
@@ -213,28 +212,12 @@ Result<CommandOutcome> runCommand(const CommandSpec& spec) {
     if (!command_line) {
         return command_line.error();
     }
-    // C.5: the protocol's variables first, then the daemon's own environment on top (an
-    // inherited value wins a name collision, as in WALinuxAgent).
-    std::map<std::string, std::string> env = spec.env;
-    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-        const std::string entry(*e);
-        const auto eq = entry.find('=');
-        if (eq != std::string::npos) {
-            env[entry.substr(0, eq)] = entry.substr(eq + 1);
-        }
-    }
     // Everything the child needs is built before fork: after fork in a threaded process only
-    // async-signal-safe calls are allowed.
-    std::vector<std::string> env_strings;
-    env_strings.reserve(env.size());
-    for (const auto& [k, v] : env) {
-        env_strings.push_back(k + "=" + v);
-    }
-    std::vector<char*> envp;
-    for (auto& s : env_strings) {
-        envp.push_back(s.data());
-    }
-    envp.push_back(nullptr);
+    // async-signal-safe calls are allowed. The environment: the protocol's variables over the
+    // allow-listed part of the daemon's, with the fixed safe PATH; nothing else of the daemon's
+    // (LD_*, its PATH) reaches a handler.
+    platform::EnvironmentBlock environment(
+        platform::childEnvironment(platform::processEnvironment(), spec.env));
     std::string shell = "/bin/sh";
     std::string dash_c = "-c";
     std::string line = command_line.value();
@@ -290,7 +273,7 @@ Result<CommandOutcome> runCommand(const CommandSpec& spec) {
         if (::chdir(cwd.c_str()) != 0) {
             ::_exit(127);
         }
-        ::execve(argv[0], argv.data(), envp.data());
+        ::execve(argv[0], argv.data(), environment.envp());
         ::_exit(127);
     }
     for (int fd : {out_pipe[1], err_pipe[1], go_pipe[0], dev_null}) {

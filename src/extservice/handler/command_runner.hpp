@@ -1,7 +1,13 @@
 #pragma once
-// Runs one handler command the way the protocol does (peers.md C.6): `/bin/sh -c <base>/<cmd>`
-// with the handler directory as working directory, in a new session, its cgroup joined before it
-// runs, output captured and bounded, SIGKILL to the whole process group at the timeout.
+// Runs one handler command the way the protocol does: `/bin/sh -c <base>/<cmd>` with the handler
+// directory as working directory, in a new session, its cgroup joined before it runs, output
+// captured and bounded, SIGKILL to the whole process group at the timeout.
+//
+// Environment: the protocol's variables (CommandSpec::env), the allow-listed variables of the
+// daemon's own environment (platform/child_environment.hpp: the IMDS endpoints, proxies, locale)
+// and the fixed safe PATH; nothing else of the daemon's. WALinuxAgent passes its whole
+// environment; a daemon's LD_* or a PATH with a writable directory would run code as root in
+// every handler.
 //
 // Why a shell: manifest commands are command LINES ("sample.py -enable", "bin/run.sh --x"), and
 // handlers written for WALinuxAgent rely on the shell splitting them (and on shebangs relative to
@@ -31,7 +37,7 @@ struct CommandSpec {
     std::string label;                      // "install", "enable", ... (file names, messages)
     std::filesystem::path base;             // working directory and the root of the command path
     std::string command;                    // as the manifest says: "bin/run.sh -enable"
-    std::map<std::string, std::string> env; // protocol variables (C.5)
+    std::map<std::string, std::string> env; // the handler protocol's variables
     std::chrono::milliseconds timeout{std::chrono::seconds(300)};
     platform::CpuGroup* cpu_group = nullptr; // joined before the command runs; may be null
     std::size_t output_limit = 1 << 20;      // bytes kept per stream (the tail)

@@ -67,7 +67,8 @@ public:
     virtual Result<std::string> readSysctl(const std::string& key) = 0;
     virtual Result<void> writeSysctl(const std::string& key, const std::string& value) = 0;
 
-    // Runs argv[0] (an absolute path or a name looked up in PATH) without a shell.
+    // Runs argv[0] (an absolute path, or a name looked up in the fixed safe PATH, never the
+    // daemon's) without a shell, with the allow-listed environment.
     virtual Result<CommandOutcome> runCommand(const std::vector<std::string>& argv,
                                               std::chrono::milliseconds timeout) = 0;
 };

@@ -1,12 +1,5 @@
 #include "file_attributes.hpp"
 
-#include <cerrno>
-#include <cstring>
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 namespace azcm::gc {
 
 Result<void> checkAbsolutePath(const std::string& path) {
@@ -27,6 +20,30 @@ Result<void> checkAbsolutePath(const std::string& path) {
 
 std::filesystem::path resolveUnderRoot(const Paths& paths, const std::string& absolute) {
     return paths.root() / std::filesystem::path(absolute).relative_path();
+}
+
+Result<std::optional<Location>> locate(const Paths& paths, const std::string& absolute) {
+    BOOST_OUTCOME_TRY(checkAbsolutePath(absolute));
+    const std::filesystem::path path(absolute);
+    BOOST_OUTCOME_TRY(
+        dir, platform::SafeDirectory::open(paths.root(), path.parent_path().relative_path()));
+    if (!dir) {
+        return std::optional<Location>{};
+    }
+    return std::optional<Location>{Location{std::move(*dir), path.filename().string()}};
+}
+
+Result<Location> locateCreating(const Paths& paths, const std::string& absolute) {
+    BOOST_OUTCOME_TRY(checkAbsolutePath(absolute));
+    const std::filesystem::path path(absolute);
+    BOOST_OUTCOME_TRY(dir, platform::SafeDirectory::openOrCreate(paths.root(),
+                                                                 path.parent_path().relative_path(),
+                                                                 {0755, {}}, {0755, {}}));
+    return Location{std::move(dir), path.filename().string()};
+}
+
+std::string unreachableReason(const std::string& absolute, const Error& error) {
+    return absolute + " cannot be reached safely: " + error.message;
 }
 
 Result<AttributeSpec> readAttributes(PropertyReader& reader) {
@@ -65,18 +82,13 @@ Result<ResolvedIds> resolveIds(const AttributeSpec& spec, Backend& backend) {
     return ids;
 }
 
-Result<std::vector<std::string>> attributeDrift(const std::filesystem::path& path,
+Result<std::vector<std::string>> attributeDrift(const platform::EntryStatus& status,
                                                 const AttributeSpec& spec,
                                                 Backend& backend,
                                                 bool mode_is_maximum) {
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0) {
-        return makeError(exitcode::kGeneric,
-                         "cannot stat " + path.string() + ": " + std::strerror(errno));
-    }
     BOOST_OUTCOME_TRY(ids, resolveIds(spec, backend));
     std::vector<std::string> drift;
-    mode_t actual = st.st_mode & 07777;
+    const auto actual = static_cast<mode_t>(status.mode);
     if (spec.mode) {
         bool wrong = mode_is_maximum ? (actual & ~*spec.mode) != 0 : actual != *spec.mode;
         if (wrong) {
@@ -85,18 +97,19 @@ Result<std::vector<std::string>> attributeDrift(const std::filesystem::path& pat
                             formatMode(*spec.mode));
         }
     }
-    if (ids.uid && st.st_uid != *ids.uid) {
-        drift.push_back("owner is uid " + std::to_string(st.st_uid) + ", expected " + *spec.owner +
+    if (ids.uid && status.uid != *ids.uid) {
+        drift.push_back("owner is uid " + std::to_string(status.uid) + ", expected " + *spec.owner +
                         " (uid " + std::to_string(*ids.uid) + ")");
     }
-    if (ids.gid && st.st_gid != *ids.gid) {
-        drift.push_back("group is gid " + std::to_string(st.st_gid) + ", expected " + *spec.group +
+    if (ids.gid && status.gid != *ids.gid) {
+        drift.push_back("group is gid " + std::to_string(status.gid) + ", expected " + *spec.group +
                         " (gid " + std::to_string(*ids.gid) + ")");
     }
     return drift;
 }
 
-Result<void> applyAttributes(const std::filesystem::path& path,
+Result<void> applyAttributes(const platform::SafeDirectory& dir,
+                             const std::string& name,
                              const AttributeSpec& spec,
                              Backend& backend,
                              bool mode_is_maximum) {
@@ -104,31 +117,21 @@ Result<void> applyAttributes(const std::filesystem::path& path,
         return ok();
     }
     BOOST_OUTCOME_TRY(ids, resolveIds(spec, backend));
-    // O_NONBLOCK: opening a FIFO that a package names must not hang the evaluation.
-    int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) {
+    BOOST_OUTCOME_TRY(entry, dir.openEntry(name));
+    const auto& status = entry.status();
+    if (status.kind == platform::EntryKind::kRegular && status.links > 1 &&
+        dir.writableByOthers()) {
         return makeError(exitcode::kGeneric,
-                         "cannot open " + path.string() +
-                             (errno == ELOOP ? ": it is a symbolic link"
-                                             : ": " + std::string(std::strerror(errno))));
+                         dir.shownPathOf(name) + " has " + std::to_string(status.links) +
+                             " hard links and lies in a directory another account can write; "
+                             "its owner and mode are not changed");
     }
-    struct stat st {};
-    Result<void> result = ok();
-    if (::fstat(fd, &st) != 0) {
-        result = makeError(exitcode::kGeneric, "cannot stat " + path.string());
-    } else if ((ids.uid || ids.gid) && ::fchown(fd, ids.uid ? *ids.uid : static_cast<uid_t>(-1),
-                                                ids.gid ? *ids.gid : static_cast<gid_t>(-1)) != 0) {
-        result = makeError(exitcode::kGeneric, "cannot change the owner of " + path.string() +
-                                                   ": " + std::strerror(errno));
-    } else if (spec.mode) {
-        mode_t target = mode_is_maximum ? (st.st_mode & 07777 & *spec.mode) : *spec.mode;
-        if (::fchmod(fd, target) != 0) {
-            result = makeError(exitcode::kGeneric, "cannot change the mode of " + path.string() +
-                                                       ": " + std::strerror(errno));
-        }
+    BOOST_OUTCOME_TRY(entry.setOwner(ids.uid, ids.gid));
+    if (spec.mode) {
+        const mode_t target = mode_is_maximum ? (status.mode & 07777 & *spec.mode) : *spec.mode;
+        BOOST_OUTCOME_TRY(entry.setMode(target));
     }
-    ::close(fd);
-    return result;
+    return ok();
 }
 
 std::string joinReasons(const std::vector<std::string>& reasons) {

@@ -1,6 +1,7 @@
 // The real backend. Reads go straight to the system (NSS, /proc/sys) or through the read-only
 // query tools (systemctl is-enabled, dpkg-query, rpm -q); changes go through the distribution's
-// own tools so that their hooks and locks apply.
+// own tools so that their hooks and locks apply. Every tool is found in the fixed safe PATH and
+// runs with the allow-listed environment (process_runner.hpp).
 #include "backend.hpp"
 #include "process_runner.hpp"
 
@@ -20,6 +21,9 @@ namespace {
 constexpr std::chrono::minutes kToolTimeout{10}; // package installs can be slow
 constexpr std::chrono::seconds kQueryTimeout{30};
 
+// apt-get must never wait for an answer on a terminal it does not have.
+const platform::EnvironmentMap kNonInteractiveApt = {{"DEBIAN_FRONTEND", "noninteractive"}};
+
 std::string trim(std::string text) {
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\r')) {
         text.pop_back();
@@ -35,8 +39,9 @@ Result<CommandOutcome> query(const std::vector<std::string>& argv) {
     return outcome;
 }
 
-Result<void> change(const std::vector<std::string>& argv) {
-    BOOST_OUTCOME_TRY(outcome, runProcess(argv, kToolTimeout));
+Result<void> change(const std::vector<std::string>& argv,
+                    const platform::EnvironmentMap& extra_env = {}) {
+    BOOST_OUTCOME_TRY(outcome, runProcess(argv, kToolTimeout, extra_env));
     if (outcome.timed_out || outcome.exit_code != 0) {
         std::string command;
         for (const auto& arg : argv) {
@@ -107,15 +112,13 @@ public:
     }
     Result<void> installPackage(PackageManager manager, const std::string& name) override {
         if (detect(manager) == PackageManager::kDpkg) {
-            return change(
-                {"env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "--", name});
+            return change({"apt-get", "install", "-y", "--", name}, kNonInteractiveApt);
         }
         return change({rpmInstaller(), "install", "-y", name});
     }
     Result<void> removePackage(PackageManager manager, const std::string& name) override {
         if (detect(manager) == PackageManager::kDpkg) {
-            return change(
-                {"env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "remove", "-y", "--", name});
+            return change({"apt-get", "remove", "-y", "--", name}, kNonInteractiveApt);
         }
         return change({rpmInstaller(), "remove", "-y", name});
     }

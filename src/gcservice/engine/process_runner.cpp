@@ -2,10 +2,7 @@
 
 #include <cerrno>
 #include <csignal>
-#include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <sstream>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -18,36 +15,31 @@ namespace {
 
 constexpr std::size_t kMaxOutput = 8 * 1024;
 
-// PATH lookup in the parent: between fork and exec only async-signal-safe calls are allowed.
-std::string resolveProgram(const std::string& name) {
-    if (name.find('/') != std::string::npos) {
-        return name;
-    }
-    const char* env = std::getenv("PATH");
-    std::istringstream path(env != nullptr ? env : "/usr/sbin:/usr/bin:/sbin:/bin");
-    std::string dir;
-    while (std::getline(path, dir, ':')) {
-        auto candidate = std::filesystem::path(dir.empty() ? "." : dir) / name;
-        if (::access(candidate.c_str(), X_OK) == 0) {
-            return candidate.string();
-        }
-    }
-    return name;
-}
-
 } // namespace
 
 Result<CommandOutcome> runProcess(const std::vector<std::string>& argv,
-                                  std::chrono::milliseconds timeout) {
+                                  std::chrono::milliseconds timeout,
+                                  const platform::EnvironmentMap& extra_env) {
     if (argv.empty()) {
         return makeError(exitcode::kInvalidArgument, "empty command");
     }
-    std::string program = resolveProgram(argv.front());
+    // Resolved and built in the parent: between fork and exec only async-signal-safe calls are
+    // allowed. A program that cannot be found is reported as the shell would (127).
+    auto resolved = platform::resolveProgram(argv.front());
+    if (!resolved) {
+        CommandOutcome missing;
+        missing.exit_code = 127;
+        missing.output = resolved.error().message + "\n";
+        return missing;
+    }
+    const std::string program = resolved.value().string();
     std::vector<char*> args;
     for (const auto& arg : argv) {
         args.push_back(const_cast<char*>(arg.c_str()));
     }
     args.push_back(nullptr);
+    platform::EnvironmentBlock environment(
+        platform::childEnvironment(platform::processEnvironment(), extra_env));
 
     int pipe_fds[2];
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
@@ -75,7 +67,7 @@ Result<CommandOutcome> runProcess(const std::vector<std::string>& argv,
         }
         ::dup2(pipe_fds[1], STDOUT_FILENO);
         ::dup2(pipe_fds[1], STDERR_FILENO);
-        ::execv(program.c_str(), args.data());
+        ::execve(program.c_str(), args.data(), environment.envp());
         static const char kMessage[] = "cannot execute the program\n";
         [[maybe_unused]] auto written = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
         ::_exit(127);

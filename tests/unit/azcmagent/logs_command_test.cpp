@@ -1,5 +1,6 @@
 #include "app.hpp"
 #include "fake_environment.hpp"
+#include "hostile_environment.hpp"
 #include "logs_command.hpp"
 
 #include <fstream>
@@ -275,6 +276,21 @@ TEST(LogsHostTools, RunCapturesOutputAndExitCodeOfARealProcess) {
     const auto missing = tools.run({"azcm-no-such-command"});
     EXPECT_EQ(missing.exit_code, -1);
     EXPECT_NE(missing.output.find("cannot run azcm-no-such-command"), std::string::npos);
+}
+
+// root's CLI run with a hostile PATH (an empty entry: the current directory, which holds planted
+// "systemctl", "journalctl" and "env"), LD_PRELOAD and LD_LIBRARY_PATH: the tools come from the
+// fixed safe PATH and see none of it.
+TEST(LogsHostTools, ToolsComeFromTheSafePathAndSeeNothingOfAHostileEnvironment) {
+    azcm::test::HostileEnvironment hostile;
+    const auto tools = systemHostTools(Paths("/"));
+    const auto result = tools.run({"env"});
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_EQ(hostile.leaksIn(result.output), "");
+    EXPECT_NE(result.output.find("IDENTITY_ENDPOINT="), std::string::npos) << result.output;
+    const auto relative = tools.run({"./systemctl"});
+    EXPECT_EQ(relative.exit_code, -1);
+    EXPECT_FALSE(hostile.plantedRan());
 }
 
 TEST(LogsHostTools, ASandboxNeverQueriesTheHostsSystemd) {

@@ -7,6 +7,7 @@
 #include "temp_dir.hpp"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -96,6 +97,60 @@ CpuLimiter limiterFor(const stdfs::path& root, const std::string& cgroup_root = 
     options.root_prefix = root;
     options.cgroup_root = cgroup_root;
     return CpuLimiter(options);
+}
+
+// ---- default base per agent root ----------------------------------------------------------------
+
+TEST(CgroupBaseTest, InstalledAgentUsesAzcmagentAndEachSandboxItsOwnName) {
+    EXPECT_EQ(defaultCgroupBaseName("/"), "azcmagent");
+    const auto a = defaultCgroupBaseName("/tmp/azcm-sandbox-a");
+    const auto b = defaultCgroupBaseName("/tmp/azcm-sandbox-b");
+    EXPECT_EQ(a.rfind("azcmagent-", 0), 0U) << a;
+    EXPECT_EQ(a.size(), std::string("azcmagent-").size() + 10) << a;
+    EXPECT_NE(a, b);
+    EXPECT_EQ(defaultCgroupBaseName("/tmp/azcm-sandbox-a/"), a);
+    EXPECT_EQ(defaultCgroupBaseName("/tmp/azcm-sandbox-a"), a); // stable across starts
+}
+
+// Two sandboxes started at once from the same shell (same current group), without delegation or
+// AZCM_CGROUP_ROOT: each daemon gets its own groups, and the installed agent keeps /azcmagent.
+TEST(CgroupBaseTest, ConcurrentSandboxesGetSeparateGroupsFromTheEnvironment) {
+    const char* saved_root = std::getenv("AZCM_ROOT"); // NOLINT(concurrency-mt-unsafe): test
+    const std::string saved = saved_root != nullptr ? saved_root : "";
+    ::unsetenv("AZCM_CGROUP_ROOT");
+    ::setenv("AZCM_ROOT", "/tmp/azcm-sandbox-a", 1);
+    auto first = CpuLimiter::fromEnvironment("gcad");
+    ::setenv("AZCM_ROOT", "/tmp/azcm-sandbox-b", 1);
+    auto second = CpuLimiter::fromEnvironment("gcad");
+    ::unsetenv("AZCM_ROOT");
+    auto installed = CpuLimiter::fromEnvironment("gcad");
+    if (saved_root != nullptr) {
+        ::setenv("AZCM_ROOT", saved.c_str(), 1);
+    }
+    ASSERT_TRUE(first.layout().cpu) << "needs a cgroup hierarchy with the cpu controller: "
+                                    << first.layout().problem;
+    if (first.delegated()) {
+        GTEST_SKIP() << "running in a delegated unit: the unit's own group is the base";
+    }
+    EXPECT_NE(first.daemonPath(), second.daemonPath());
+    EXPECT_NE(first.daemonPath().find("/azcmagent-"), std::string::npos) << first.daemonPath();
+    const std::string installed_path = installed.daemonPath();
+    EXPECT_EQ(installed_path.substr(installed_path.rfind("/azcmagent/")), "/azcmagent/gcad");
+}
+
+// Fixture trees: the default base in a sandbox is named after the agent root.
+TEST(CgroupBaseTest, SandboxBaseSitsBesideTheCurrentGroup) {
+    test::TempDir root;
+    writeFile(root.path() / "proc/self/cgroup", "2:cpuacct:/\n1:cpu:/\n");
+    writeFile(root.path() / "proc/self/mountinfo",
+              mountLine(32, "/sys/fs/cgroup/cpu", "cgroup", "rw,cpu") +
+                  mountLine(33, "/sys/fs/cgroup/cpuacct", "cgroup", "rw,cpuacct"));
+    CpuLimiterOptions options;
+    options.daemon_name = "gcad";
+    options.root_prefix = root.path();
+    options.agent_root = "/tmp/azcm-sandbox-a";
+    CpuLimiter limiter(options);
+    EXPECT_EQ(limiter.daemonPath(), "/" + defaultCgroupBaseName("/tmp/azcm-sandbox-a") + "/gcad");
 }
 
 // ---- quota arithmetic ---------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // Which cgroup hierarchies carry the cpu and cpuacct controllers for this process, from
 // /proc/<pid>/cgroup and /proc/<pid>/mountinfo (cgroups(7), proc(5)).
+#include "crypto/encoding.hpp"
 #include "platform/cpu_limit.hpp"
 #include "platform/linux/cgroup_files.hpp"
 
@@ -142,6 +143,18 @@ std::vector<MountInfoEntry> parseMountInfo(std::string_view text) {
         entries.push_back(std::move(entry));
     }
     return entries;
+}
+
+std::string defaultCgroupBaseName(const std::filesystem::path& agent_root) {
+    auto root = agent_root.lexically_normal();
+    if (!root.has_filename() && root != root.root_path()) {
+        root = root.parent_path(); // "/tmp/sandbox/" names the same root as "/tmp/sandbox"
+    }
+    if (root == root.root_path()) {
+        return "azcmagent";
+    }
+    constexpr std::size_t kHashBytes = 5; // 10 hex digits: collisions need ~10^6 sandboxes
+    return "azcmagent-" + crypto::hexEncode(crypto::sha256(root.string()).substr(0, kHashBytes));
 }
 
 bool CgroupLayout::separateAccounting() const {

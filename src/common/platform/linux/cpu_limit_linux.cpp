@@ -1,5 +1,6 @@
 // CPU caps with cgroups: v2 cpu.max, v1 cpu.cfs_quota_us/cpu.cfs_period_us (also when cpuacct is
 // a separate hierarchy, and in the hybrid layout). Layout rationale in cpu_limit.hpp.
+#include "paths/paths.hpp"
 #include "platform/cpu_limit.hpp"
 #include "platform/linux/cgroup_files.hpp"
 
@@ -17,8 +18,6 @@ namespace azcm::platform {
 namespace {
 
 namespace stdfs = std::filesystem;
-
-constexpr const char* kDefaultBaseName = "azcmagent";
 
 std::string joinPath(const std::string& parent, const std::string& child) {
     return parent == "/" ? "/" + child : parent + "/" + child;
@@ -68,7 +67,8 @@ daemonPathIn(const CgroupHierarchy& hierarchy, bool delegated, const CpuLimiterO
     }
     std::string base = options.cgroup_root;
     if (base.empty()) {
-        base = joinPath(parentPath(hierarchy.process_path), kDefaultBaseName);
+        base =
+            joinPath(parentPath(hierarchy.process_path), defaultCgroupBaseName(options.agent_root));
     } else if (base.front() != '/') {
         base = "/" + base;
     }
@@ -291,6 +291,7 @@ CpuLimiter::CpuLimiter(CpuLimiterOptions options)
 CpuLimiter CpuLimiter::fromEnvironment(const std::string& daemon_name) {
     CpuLimiterOptions options;
     options.daemon_name = daemon_name;
+    options.agent_root = Paths::fromEnvironment().root();
     if (const char* root = std::getenv("AZCM_CGROUP_ROOT");
         root != nullptr) { // NOLINT(concurrency-mt-unsafe): start-up
         options.cgroup_root = root;

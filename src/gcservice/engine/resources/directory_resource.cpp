@@ -1,11 +1,7 @@
-// "directory": a directory present (with mode, owner, group) or absent.
+// "directory": a directory present (with mode, owner, group) or absent. The path is reached
+// without following a symlink another account could have made (file_attributes.hpp).
 #include "file_attributes.hpp"
-#include "fs/atomic_file.hpp"
 #include "resource_type.hpp"
-
-#include <system_error>
-
-#include <sys/stat.h>
 
 namespace azcm::gc {
 
@@ -51,22 +47,27 @@ public:
                              Backend& backend,
                              const EngineContext& context) const override {
         BOOST_OUTCOME_TRY(props, parse(properties));
-        auto path = resolveUnderRoot(context.paths, props.path);
-        struct stat st {};
-        bool exists = ::lstat(path.c_str(), &st) == 0;
+        auto location = locate(context.paths, props.path);
+        if (!location) {
+            return TestOutcome{false, unreachableReason(props.path, location.error())};
+        }
+        std::optional<platform::EntryStatus> status;
+        if (location.value()) {
+            AZCM_ASSIGN_OR_RETURN(status, location.value()->dir.status(location.value()->name));
+        }
         if (!props.present) {
-            if (exists) {
+            if (status) {
                 return TestOutcome{false, props.path + " exists, expected absent"};
             }
             return TestOutcome{true, props.path + " is absent"};
         }
-        if (!exists) {
+        if (!status) {
             return TestOutcome{false, props.path + " does not exist"};
         }
-        if (!S_ISDIR(st.st_mode)) {
+        if (status->kind != platform::EntryKind::kDirectory) {
             return TestOutcome{false, props.path + " is not a directory"};
         }
-        BOOST_OUTCOME_TRY(drift, attributeDrift(path, props.attributes, backend));
+        BOOST_OUTCOME_TRY(drift, attributeDrift(*status, props.attributes, backend));
         if (!drift.empty()) {
             return TestOutcome{false, props.path + ": " + joinReasons(drift)};
         }
@@ -78,40 +79,39 @@ public:
                      const EngineContext& context,
                      SetEffects& /*effects*/) const override {
         BOOST_OUTCOME_TRY(props, parse(properties));
-        auto path = resolveUnderRoot(context.paths, props.path);
-        struct stat st {};
-        bool exists = ::lstat(path.c_str(), &st) == 0;
-        std::error_code ec;
         if (!props.present) {
-            if (!exists) {
+            BOOST_OUTCOME_TRY(location, locate(context.paths, props.path));
+            if (!location) {
                 return ok();
             }
-            if (!S_ISDIR(st.st_mode)) {
+            BOOST_OUTCOME_TRY(status, location->dir.status(location->name));
+            if (!status) {
+                return ok();
+            }
+            if (status->kind != platform::EntryKind::kDirectory) {
                 return makeError(exitcode::kGeneric, props.path + " is not a directory");
             }
-            // remove_all removes symlinks inside, never what they point to.
-            if (props.recurse) {
-                std::filesystem::remove_all(path, ec);
-            } else {
-                std::filesystem::remove(path, ec);
-            }
-            if (ec) {
+            // Content is removed through descriptors: symlinks inside are removed, never followed.
+            auto removed = location->dir.removeDirectory(location->name, props.recurse);
+            if (!removed) {
                 return makeError(exitcode::kGeneric,
-                                 "cannot remove " + props.path + ": " + ec.message() +
+                                 removed.error().message +
                                      (props.recurse ? "" : " (set recurse to remove content)"));
             }
             return ok();
         }
-        if (exists && !S_ISDIR(st.st_mode)) {
+        BOOST_OUTCOME_TRY(at, locateCreating(context.paths, props.path));
+        BOOST_OUTCOME_TRY(status, at.dir.status(at.name));
+        if (status && status->kind != platform::EntryKind::kDirectory) {
             return makeError(exitcode::kGeneric,
                              props.path + " exists and is not a directory; not replaced");
         }
-        if (!exists) {
+        if (!status) {
             BOOST_OUTCOME_TRY(ids, resolveIds(props.attributes, backend));
-            BOOST_OUTCOME_TRY(fs::ensureDirectory(
-                path, fs::FileMode{props.attributes.mode.value_or(0755), ids.gid}));
+            BOOST_OUTCOME_TRY(at.dir.makeDirectory(
+                at.name, platform::NewDirectory{props.attributes.mode.value_or(0755), ids.gid}));
         }
-        return applyAttributes(path, props.attributes, backend);
+        return applyAttributes(at.dir, at.name, props.attributes, backend);
     }
 };
 

@@ -1,11 +1,9 @@
 // "file_permissions": every existing file matching a pattern grants at most a mode and has the
 // given owner/group. No match is compliant: it suits files that may not exist yet (the machine
-// key before `connect`), which the "file" type would create.
+// key before `connect`), which the "file" type would create. The directory is reached without
+// following a symlink another account could have made (file_attributes.hpp).
 #include "file_attributes.hpp"
 #include "resource_type.hpp"
-
-#include <glob.h>
-#include <sys/stat.h>
 
 namespace azcm::gc {
 
@@ -41,37 +39,24 @@ Result<PermissionProperties> parse(const nlohmann::json& properties) {
     return out;
 }
 
-// The root and parent directories are literal: their wildcard characters are escaped for glob(3).
-std::string globPattern(const std::filesystem::path& resolved) {
-    std::string pattern;
-    for (char c : resolved.parent_path().string()) {
-        if (c == '*' || c == '?' || c == '[' || c == '\\') {
-            pattern += '\\';
-        }
-        pattern += c;
-    }
-    return pattern + "/" + resolved.filename().string();
-}
+// An existing entry matching the pattern, with its attributes.
+struct Match {
+    std::string name;
+    platform::EntryStatus status;
+};
 
-// Regular files and directories that match; symlinks are skipped, never followed.
-std::vector<std::filesystem::path> matches(const std::filesystem::path& resolved) {
-    std::vector<std::filesystem::path> out;
-    auto pattern = globPattern(resolved);
-    glob_t found{};
-    if (::glob(pattern.c_str(), 0, nullptr, &found) == 0) {
-        for (size_t i = 0; i < found.gl_pathc; ++i) {
-            struct stat st {};
-            if (::lstat(found.gl_pathv[i], &st) == 0 && !S_ISLNK(st.st_mode)) {
-                out.emplace_back(found.gl_pathv[i]);
-            }
+// Regular files and directories matching the last component of the path (glob(7), a leading '.'
+// only explicitly); symlinks are skipped, never followed. The directory is reached safely.
+Result<std::vector<Match>> matches(const Location& at) {
+    BOOST_OUTCOME_TRY(names, at.dir.entriesMatching(at.name));
+    std::vector<Match> out;
+    for (const auto& name : names) {
+        BOOST_OUTCOME_TRY(status, at.dir.status(name));
+        if (status && status->kind != platform::EntryKind::kSymlink) {
+            out.push_back(Match{name, *status});
         }
     }
-    ::globfree(&found);
     return out;
-}
-
-std::string displayName(const Paths& paths, const std::filesystem::path& path) {
-    return "/" + path.lexically_relative(paths.root()).string();
 }
 
 class FilePermissionsResource final : public ResourceType {
@@ -87,12 +72,21 @@ public:
                              Backend& backend,
                              const EngineContext& context) const override {
         BOOST_OUTCOME_TRY(props, parse(properties));
-        auto found = matches(resolveUnderRoot(context.paths, props.path));
+        auto location = locate(context.paths, props.path);
+        if (!location) {
+            return TestOutcome{false, unreachableReason(props.path, location.error())};
+        }
+        std::vector<Match> found;
+        if (location.value()) {
+            AZCM_ASSIGN_OR_RETURN(found, matches(*location.value()));
+        }
         std::vector<std::string> drift;
-        for (const auto& path : found) {
-            BOOST_OUTCOME_TRY(reasons, attributeDrift(path, props.attributes, backend, true));
+        for (const auto& match : found) {
+            BOOST_OUTCOME_TRY(reasons,
+                              attributeDrift(match.status, props.attributes, backend, true));
             if (!reasons.empty()) {
-                drift.push_back(displayName(context.paths, path) + ": " + joinReasons(reasons));
+                drift.push_back(location.value()->dir.shownPathOf(match.name) + ": " +
+                                joinReasons(reasons));
             }
         }
         if (!drift.empty()) {
@@ -110,8 +104,14 @@ public:
                      const EngineContext& context,
                      SetEffects& /*effects*/) const override {
         BOOST_OUTCOME_TRY(props, parse(properties));
-        for (const auto& path : matches(resolveUnderRoot(context.paths, props.path))) {
-            BOOST_OUTCOME_TRY(applyAttributes(path, props.attributes, backend, true));
+        BOOST_OUTCOME_TRY(location, locate(context.paths, props.path));
+        if (!location) {
+            return ok();
+        }
+        BOOST_OUTCOME_TRY(found, matches(*location));
+        for (const auto& match : found) {
+            BOOST_OUTCOME_TRY(
+                applyAttributes(location->dir, match.name, props.attributes, backend, true));
         }
         return ok();
     }

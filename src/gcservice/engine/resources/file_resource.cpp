@@ -1,13 +1,15 @@
 // "file": a regular file present (optionally with exact content, mode, owner, group) or absent.
+// The path is reached without following a symlink another account could have made
+// (file_attributes.hpp); a refused path is non-compliant with the reason, and never changed.
 #include "file_attributes.hpp"
 #include "fs/atomic_file.hpp"
 #include "resource_type.hpp"
 
-#include <sys/stat.h>
-
 namespace azcm::gc {
 
 namespace {
+
+constexpr std::size_t kMaxContent = 16 << 20; // bytes of a file compared with "content"
 
 struct FileProperties {
     std::string path;
@@ -45,34 +47,41 @@ public:
                              Backend& backend,
                              const EngineContext& context) const override {
         BOOST_OUTCOME_TRY(props, parse(properties));
-        auto path = resolveUnderRoot(context.paths, props.path);
-        struct stat st {};
-        bool exists = ::lstat(path.c_str(), &st) == 0;
+        auto location = locate(context.paths, props.path);
+        if (!location) {
+            return TestOutcome{false, unreachableReason(props.path, location.error())};
+        }
+        std::optional<platform::EntryStatus> status;
+        if (location.value()) {
+            AZCM_ASSIGN_OR_RETURN(status, location.value()->dir.status(location.value()->name));
+        }
         if (!props.present) {
-            if (exists) {
+            if (status) {
                 return TestOutcome{false, props.path + " exists, expected absent"};
             }
             return TestOutcome{true, props.path + " is absent"};
         }
-        if (!exists) {
+        if (!status) {
             return TestOutcome{false, props.path + " does not exist"};
         }
-        if (S_ISLNK(st.st_mode)) {
+        if (status->kind == platform::EntryKind::kSymlink) {
             return TestOutcome{false, props.path + " is a symbolic link, expected a regular file"};
         }
-        if (!S_ISREG(st.st_mode)) {
+        if (status->kind != platform::EntryKind::kRegular) {
             return TestOutcome{false, props.path + " is not a regular file"};
         }
+        const Location& at = *location.value();
         std::vector<std::string> drift;
         if (props.content) {
-            BOOST_OUTCOME_TRY(actual, fs::readFile(path));
+            BOOST_OUTCOME_TRY(entry, at.dir.openEntry(at.name));
+            BOOST_OUTCOME_TRY(actual, entry.read(kMaxContent));
             if (actual != *props.content) {
                 drift.push_back("content differs (" + std::to_string(actual.size()) +
                                 " bytes, expected " + std::to_string(props.content->size()) +
                                 " bytes)");
             }
         }
-        BOOST_OUTCOME_TRY(attribute_drift, attributeDrift(path, props.attributes, backend));
+        BOOST_OUTCOME_TRY(attribute_drift, attributeDrift(*status, props.attributes, backend));
         drift.insert(drift.end(), attribute_drift.begin(), attribute_drift.end());
         if (!drift.empty()) {
             return TestOutcome{false, props.path + ": " + joinReasons(drift)};
@@ -85,41 +94,47 @@ public:
                      const EngineContext& context,
                      SetEffects& /*effects*/) const override {
         BOOST_OUTCOME_TRY(props, parse(properties));
-        auto path = resolveUnderRoot(context.paths, props.path);
-        struct stat st {};
-        bool exists = ::lstat(path.c_str(), &st) == 0;
         if (!props.present) {
-            if (exists && S_ISDIR(st.st_mode)) {
+            BOOST_OUTCOME_TRY(location, locate(context.paths, props.path));
+            if (!location) {
+                return ok(); // a parent directory is missing: so is the file
+            }
+            BOOST_OUTCOME_TRY(status, location->dir.status(location->name));
+            if (status && status->kind == platform::EntryKind::kDirectory) {
                 return makeError(exitcode::kGeneric, props.path + " is a directory; not removed");
             }
-            return fs::removeFile(path);
+            return location->dir.removeFile(location->name);
         }
-        if (exists && S_ISDIR(st.st_mode)) {
+        BOOST_OUTCOME_TRY(at, locateCreating(context.paths, props.path));
+        BOOST_OUTCOME_TRY(status, at.dir.status(at.name));
+        if (status && status->kind == platform::EntryKind::kDirectory) {
             return makeError(exitcode::kGeneric, props.path + " is a directory; not replaced");
         }
-        bool regular = exists && S_ISREG(st.st_mode);
+        const bool regular = status && status->kind == platform::EntryKind::kRegular;
         // The new file is created with its final mode and group so it is never readable by more
         // than intended; a file that keeps its content keeps its mode unless one is given.
-        mode_t mode = props.attributes.mode ? *props.attributes.mode
-                                            : (regular ? (st.st_mode & 07777) : 0644);
+        const mode_t mode = props.attributes.mode
+                                ? *props.attributes.mode
+                                : (regular ? static_cast<mode_t>(status->mode) : 0644);
         BOOST_OUTCOME_TRY(ids, resolveIds(props.attributes, backend));
-        BOOST_OUTCOME_TRY(fs::ensureDirectory(path.parent_path()));
         fs::FileMode file_mode{mode, ids.gid};
         if (props.content) {
             bool same = false;
             if (regular) {
-                auto actual = fs::readFile(path);
-                same = actual && actual.value() == *props.content;
+                if (auto entry = at.dir.openEntry(at.name)) {
+                    auto actual = entry.value().read(kMaxContent);
+                    same = actual && actual.value() == *props.content;
+                }
             }
             if (!same) {
-                BOOST_OUTCOME_TRY(fs::writeFileAtomic(path, *props.content, file_mode));
+                BOOST_OUTCOME_TRY(fs::writeFileAtomic(at.dir, at.name, *props.content, file_mode));
             }
         } else if (!regular) {
             // Missing, or a symlink or other non-regular file: replace it by an empty file. The
             // rename replaces a symlink itself, never its target.
-            BOOST_OUTCOME_TRY(fs::writeFileAtomic(path, "", file_mode));
+            BOOST_OUTCOME_TRY(fs::writeFileAtomic(at.dir, at.name, "", file_mode));
         }
-        return applyAttributes(path, props.attributes, backend);
+        return applyAttributes(at.dir, at.name, props.attributes, backend);
     }
 };
 

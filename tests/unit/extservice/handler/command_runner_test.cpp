@@ -1,7 +1,8 @@
-// The process side of the protocol (peers.md C.6): command line, working directory, the start
+// The process side of the handler protocol: command line, working directory, the start
 // handshake that lets the daemon put the child into its cgroup before it runs, and the timeout.
 #include "command_runner.hpp"
 #include "fs/atomic_file.hpp"
+#include "hostile_environment.hpp"
 #include "temp_dir.hpp"
 
 #include <algorithm>
@@ -65,18 +66,18 @@ TEST_F(RunnerTest, ChildWaitsForTheHandshakeBeforeRunning) {
     EXPECT_TRUE(stdfs::exists(marker));
 }
 
-TEST_F(RunnerTest, RunsInBaseInItsOwnSessionWithProtocolEnvAndInheritedEnvWinning) {
-    ::setenv("AZCM_TEST_COLLIDING", "inherited", 1);
-    auto s = spec("echo \"cwd=$(pwd) var=$MY_VAR collide=$AZCM_TEST_COLLIDING\"; "
+TEST_F(RunnerTest, RunsInBaseInItsOwnSessionWithTheProtocolsVariablesWinning) {
+    ::setenv("IMDS_ENDPOINT", "inherited", 1);
+    auto s = spec("echo \"cwd=$(pwd) var=$MY_VAR collide=$IMDS_ENDPOINT\"; "
                   "echo sid=$(cut -d' ' -f6 /proc/$$/stat)");
-    s.env = {{"MY_VAR", "protocol"}, {"AZCM_TEST_COLLIDING", "protocol"}};
+    s.env = {{"MY_VAR", "protocol"}, {"IMDS_ENDPOINT", "protocol"}};
     pid_t group = 0;
     s.on_started = [&](pid_t pgid) { group = pgid; };
     auto r = runCommand(s);
-    ::unsetenv("AZCM_TEST_COLLIDING");
+    ::unsetenv("IMDS_ENDPOINT");
     ASSERT_TRUE(r);
     const std::string& out = r.value().output_tail;
-    EXPECT_NE(out.find("cwd=" + dir.path().string() + " var=protocol collide=inherited"),
+    EXPECT_NE(out.find("cwd=" + dir.path().string() + " var=protocol collide=protocol"),
               std::string::npos)
         << out;
     // A new session whose id is the process group the daemon recorded (and kills at timeout).
@@ -84,6 +85,24 @@ TEST_F(RunnerTest, RunsInBaseInItsOwnSessionWithProtocolEnvAndInheritedEnvWinnin
     ASSERT_FALSE(r.value().output_file.empty());
     const auto perms = stdfs::status(r.value().output_file).permissions();
     EXPECT_EQ(perms, stdfs::perms(0600));
+}
+
+// The daemon started with a hostile PATH (an empty entry and a directory holding planted "env"
+// and "id"), LD_PRELOAD, LD_LIBRARY_PATH and a private variable: the handler's shell finds the
+// system's tools, and sees the protocol's variables, the allow-listed ones and the safe PATH only.
+TEST_F(RunnerTest, AHandlerSeesNothingOfAHostileDaemonEnvironment) {
+    azcm::test::HostileEnvironment hostile;
+    auto s = spec("id -u >/dev/null; env");
+    s.env = {{"AZURE_GUEST_AGENT_EXTENSION_VERSION", "1.2.3"}, {"ConfigSequenceNumber", "4"}};
+    auto r = runCommand(s);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r.value().exit_code, 0) << r.value().output_tail;
+    const std::string& out = r.value().output_tail;
+    EXPECT_EQ(hostile.leaksIn(out), "");
+    for (const char* expected : {"AZURE_GUEST_AGENT_EXTENSION_VERSION=1.2.3",
+                                 "ConfigSequenceNumber=4", "IDENTITY_ENDPOINT=", "LC_ALL=C"}) {
+        EXPECT_NE(out.find(expected), std::string::npos) << expected << " missing in\n" << out;
+    }
 }
 
 TEST_F(RunnerTest, NoInheritedDescriptorReachesTheCommand) {

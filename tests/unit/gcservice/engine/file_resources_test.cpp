@@ -194,5 +194,161 @@ TEST_F(FileResourcesTest, FilePermissionsWithoutMatchIsCompliant) {
     EXPECT_EQ(r.reason, "no file matches /var/opt/azcmagent/certs/*.key");
 }
 
+// ---- paths through directories other accounts control
+// --------------------------------------------
+
+struct Victim {
+    std::string content;
+    mode_t mode = 0;
+    uid_t uid = 0;
+};
+
+Victim victimOf(const Sandbox& sandbox, const std::string& absolute) {
+    struct stat st {};
+    ::lstat(sandbox.at(absolute).c_str(), &st);
+    return {sandbox.read(absolute), st.st_mode & 07777, st.st_uid};
+}
+
+void expectUntouched(const Sandbox& sandbox, const std::string& absolute, const Victim& before) {
+    const auto after = victimOf(sandbox, absolute);
+    EXPECT_EQ(after.content, before.content) << absolute;
+    EXPECT_EQ(after.mode, before.mode) << absolute;
+    EXPECT_EQ(after.uid, before.uid) << absolute;
+}
+
+// Another account's home with ".ssh -> ../../etc" (it may point anywhere; relative here so that
+// even a following implementation stays inside the sandbox). The file, directory and
+// file_permissions types refuse it, name the link and its owner, and change nothing in /etc.
+TEST_F(FileResourcesTest, ASymlinkInAnotherAccountsDirectoryIsRefusedAndEtcUntouched) {
+    if (::geteuid() != 0) {
+        GTEST_SKIP() << "giving the directory to another uid needs root (CI runs as root)";
+    }
+    sandbox.write("/etc/shadow", "root:$6$secret:19000::::::\n", 0600);
+    const auto before = victimOf(sandbox, "/etc/shadow");
+    const auto home = sandbox.mkdir("/home/alice", 0755);
+    const auto link = home / ".ssh";
+    std::filesystem::create_symlink("../../etc", link);
+    ASSERT_EQ(::lchown(link.c_str(), 65534, 65534), 0);
+    ASSERT_EQ(::chown(home.c_str(), 65534, 65534), 0);
+
+    json file = {{"path", "/home/alice/.ssh/shadow"}, {"mode", "0644"}, {"owner", "nobody"}};
+    auto audit = evaluateOne("file", file, kAudit, backend, sandbox.context);
+    EXPECT_FALSE(audit.compliant);
+    EXPECT_EQ(audit.reason, "/home/alice/.ssh/shadow cannot be reached safely: /home/alice/.ssh: "
+                            "a symbolic link owned by uid 65534, not followed (only root's links "
+                            "are)");
+    auto fixed = evaluateOne("file", file, kAutoCorrect, backend, sandbox.context);
+    EXPECT_FALSE(fixed.compliant);
+    EXPECT_FALSE(fixed.remediated);
+    EXPECT_NE(fixed.error.find("/home/alice/.ssh: a symbolic link owned by uid 65534"),
+              std::string::npos)
+        << fixed.error;
+    auto with_content = evaluateOne("file", {{"path", "/home/alice/.ssh/shadow"}, {"content", "x"}},
+                                    kAutoCorrect, backend, sandbox.context);
+    EXPECT_FALSE(with_content.compliant);
+
+    auto permissions =
+        evaluateOne("file_permissions", {{"path", "/home/alice/.ssh/*"}, {"owner", "nobody"}},
+                    kAutoCorrect, backend, sandbox.context);
+    EXPECT_FALSE(permissions.compliant);
+    auto directory = evaluateOne("directory", {{"path", "/home/alice/.ssh/keys"}, {"mode", "0777"}},
+                                 kAutoCorrect, backend, sandbox.context);
+    EXPECT_FALSE(directory.compliant);
+    EXPECT_FALSE(std::filesystem::exists(sandbox.at("/etc/keys")));
+    auto absent = evaluateOne("file", {{"path", "/home/alice/.ssh/shadow"}, {"ensure", "absent"}},
+                              kAutoCorrect, backend, sandbox.context);
+    EXPECT_FALSE(absent.compliant);
+
+    expectUntouched(sandbox, "/etc/shadow", before);
+}
+
+// Even root's own link is not followed when it sits in a directory another account can write:
+// that account could have swapped it (or hard-linked a root link from elsewhere).
+TEST_F(FileResourcesTest, ARootLinkInADirectoryAnotherAccountOwnsIsRefused) {
+    if (::geteuid() != 0) {
+        GTEST_SKIP() << "giving the directory to another uid needs root (CI runs as root)";
+    }
+    sandbox.write("/etc/motd", "hello\n", 0644);
+    const auto before = victimOf(sandbox, "/etc/motd");
+    const auto home = sandbox.mkdir("/home/bob", 0755);
+    std::filesystem::create_symlink("../../etc", home / "conf");
+    ASSERT_EQ(::chown(home.c_str(), 65534, 65534), 0);
+    auto r = evaluateOne("file", {{"path", "/home/bob/conf/motd"}, {"content", "owned\n"}},
+                         kAutoCorrect, backend, sandbox.context);
+    EXPECT_FALSE(r.compliant);
+    EXPECT_NE(r.reason.find("/home/bob/conf: a symbolic link in /home/bob, which an account other "
+                            "than root can write; not followed"),
+              std::string::npos)
+        << r.reason;
+    expectUntouched(sandbox, "/etc/motd", before);
+}
+
+// Without root: a directory that any local user may write (mode 0777, as a careless /srv/shared)
+// holds a link to /etc. Anyone could have put it there, so it is not followed.
+TEST_F(FileResourcesTest, ASymlinkInAWorldWritableDirectoryIsRefused) {
+    sandbox.write("/etc/passwd", "root:x:0:0::/root:/bin/sh\n", 0644);
+    const auto before = victimOf(sandbox, "/etc/passwd");
+    const auto shared = sandbox.mkdir("/srv/shared", 0777);
+    std::filesystem::create_symlink("../../etc", shared / "etc");
+    json props = {{"path", "/srv/shared/etc/passwd"}, {"content", "evil::0:0::/:/bin/sh\n"}};
+    auto audit = evaluateOne("file", props, kAudit, backend, sandbox.context);
+    EXPECT_FALSE(audit.compliant);
+    EXPECT_NE(audit.reason.find("/srv/shared/etc: a symbolic link in /srv/shared, which an account "
+                                "other than root can write; not followed"),
+              std::string::npos)
+        << audit.reason;
+    auto fixed = evaluateOne("file", props, kAutoCorrect, backend, sandbox.context);
+    EXPECT_FALSE(fixed.compliant);
+    auto narrowed =
+        evaluateOne("file_permissions", {{"path", "/srv/shared/etc/passwd"}, {"mode_max", "0600"}},
+                    kAutoCorrect, backend, sandbox.context);
+    EXPECT_FALSE(narrowed.compliant);
+    expectUntouched(sandbox, "/etc/passwd", before);
+}
+
+// A merged-/usr system: "/bin -> usr/bin", made by root in a directory only root writes, is
+// followed (and so is a link made by the daemon's own account, as in an unprivileged sandbox).
+TEST_F(FileResourcesTest, ARootLinkInARootDirectoryIsFollowed) {
+    sandbox.mkdir("/usr/bin", 0755);
+    std::filesystem::create_symlink("usr/bin", sandbox.at("/bin"));
+    auto r = evaluateOne("file", {{"path", "/bin/tool.conf"}, {"content", "x"}, {"mode", "0640"}},
+                         kAutoCorrect, backend, sandbox.context);
+    EXPECT_TRUE(r.compliant) << r.reason << r.error;
+    EXPECT_EQ(sandbox.read("/usr/bin/tool.conf"), "x");
+    EXPECT_EQ(modeOf(sandbox.at("/usr/bin/tool.conf")), 0640U);
+    // An absolute target stays inside the root, as the package's paths do.
+    std::filesystem::create_symlink("/usr/bin", sandbox.at("/sbin"));
+    auto absolute = evaluateOne("file", {{"path", "/sbin/tool.conf"}, {"content", "x"}}, kAudit,
+                                backend, sandbox.context);
+    EXPECT_TRUE(absolute.compliant) << absolute.reason << absolute.error;
+}
+
+// A regular file with a second hard link, in a directory others can write, keeps its owner and
+// mode: the other link could be /etc/shadow (where protected_hardlinks is off).
+TEST_F(FileResourcesTest, AHardLinkedFileInADirectoryOthersWriteIsNotChanged) {
+    sandbox.write("/etc/shadow", "secret\n", 0600);
+    const auto before = victimOf(sandbox, "/etc/shadow");
+    const auto drop = sandbox.mkdir("/srv/drop", 0777);
+    std::filesystem::create_hard_link(sandbox.at("/etc/shadow"), drop / "report.txt");
+    auto r = evaluateOne("file", {{"path", "/srv/drop/report.txt"}, {"mode", "0644"}}, kAutoCorrect,
+                         backend, sandbox.context);
+    EXPECT_FALSE(r.compliant);
+    EXPECT_NE(r.error.find("has 2 hard links"), std::string::npos) << r.error;
+    expectUntouched(sandbox, "/etc/shadow", before);
+}
+
+// Removing a tree that holds a link to elsewhere removes the link, never what it points to.
+TEST_F(FileResourcesTest, DirectoryRemovalNeverFollowsLinksInside) {
+    sandbox.write("/etc/keep", "keep", 0644);
+    sandbox.write("/srv/old/a/b/file", "x");
+    std::filesystem::create_symlink(sandbox.at("/etc"), sandbox.at("/srv/old/a/etc-link"));
+    auto r =
+        evaluateOne("directory", {{"path", "/srv/old"}, {"ensure", "absent"}, {"recurse", true}},
+                    kAutoCorrect, backend, sandbox.context);
+    EXPECT_TRUE(r.remediated) << r.error;
+    EXPECT_FALSE(std::filesystem::exists(sandbox.at("/srv/old")));
+    EXPECT_EQ(sandbox.read("/etc/keep"), "keep");
+}
+
 } // namespace
 } // namespace azcm::gc::test

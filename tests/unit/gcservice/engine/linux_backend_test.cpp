@@ -1,5 +1,6 @@
 // The real backend, read-only: nothing here changes the host.
 #include "backend.hpp"
+#include "hostile_environment.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -57,6 +58,27 @@ TEST(LinuxBackendTest, RunsWithoutShellAndCapturesOutput) {
     auto missing = backend->runCommand({"/no/such/program"}, std::chrono::seconds(5));
     ASSERT_TRUE(missing);
     EXPECT_EQ(missing.value().exit_code, 127);
+}
+
+// A daemon started with a hostile PATH (an empty entry: the current directory, which holds a
+// planted "env"), LD_PRELOAD and LD_LIBRARY_PATH: the tool it runs is the system's, and the child
+// sees the fixed safe PATH and none of the rest.
+TEST(LinuxBackendTest, ChildrenGetTheSafePathAndNothingOfAHostileEnvironment) {
+    azcm::test::HostileEnvironment hostile;
+    auto backend = makeLinuxBackend();
+    auto outcome = backend->runCommand({"env"}, std::chrono::seconds(5));
+    ASSERT_TRUE(outcome) << outcome.error().message;
+    EXPECT_EQ(outcome.value().exit_code, 0) << outcome.value().output;
+    const auto& output = outcome.value().output;
+    EXPECT_EQ(hostile.leaksIn(output), "");
+    // The allow-listed variables still pass.
+    EXPECT_NE(output.find("IDENTITY_ENDPOINT=http://localhost:40342"), std::string::npos) << output;
+    EXPECT_NE(output.find("LC_ALL=C"), std::string::npos) << output;
+    // Relative program paths are refused, not looked up in the current directory.
+    auto relative = backend->runCommand({"./env"}, std::chrono::seconds(5));
+    ASSERT_TRUE(relative);
+    EXPECT_EQ(relative.value().exit_code, 127);
+    EXPECT_FALSE(hostile.plantedRan());
 }
 
 TEST(LinuxBackendTest, TimeoutHoldsWhenTheChildClosesItsOutput) {
