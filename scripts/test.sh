@@ -56,20 +56,21 @@ install_deps() {
 }
 
 default_tests() {
-  ctest --preset default -j 2 -LE integration-root
+  ctest --preset default -j 2 -LE 'integration-root|crash-root'
   # Output of passing tests is only in LastTest.log: show the himds footprint figures and the
   # crash harness's kill counts in the CI log.
   grep -h -E "himds footprint:|kill rounds" build/Testing/Temporary/LastTest.log || true
 }
 
 # integration-root: the IMDS API on the host's real paths (/var/opt/azcmagent) and port 40342,
-# with system users and the group himds; the crash harness's full-disk tests (a tmpfs). Needs
-# root; never skipped silently.
+# with system users and the group himds; crash-root: the crash harness on a full disk (a tmpfs).
+# Need root; never skipped silently.
 root_tests() {
   if [ "$(id -u)" -eq 0 ]; then
-    ctest --preset default -L integration-root --output-on-failure
+    ctest --preset default -L 'integration-root|crash-root' --output-on-failure
   else
-    echo "integration-root tests NOT RUN: they need root (sudo ctest --preset default -L integration-root)"
+    echo "integration-root and crash-root tests NOT RUN: they need root" \
+      "(sudo ctest --preset default -L 'integration-root|crash-root')"
   fi
 }
 

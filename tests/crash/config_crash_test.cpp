@@ -24,7 +24,7 @@ using nlohmann::json;
 namespace fsys = std::filesystem;
 
 // This scenario's share of the harness's 1000 kills: a run takes milliseconds.
-constexpr int kConfigKills = 700;
+constexpr int kConfigKills = 850;
 
 std::string allowlistOf(int publishers) {
     std::string value;
@@ -95,15 +95,15 @@ TEST(CrashHarness, ConfigSetKilledAtRandomMomentsKeepsOldOrNewAndLeavesNoLitter)
 
         std::string problem;
         const auto now = allowlistIn(file, problem);
-        ASSERT_TRUE(problem.empty()) << "round " << round << " (seed " << clock.seed()
-                                     << "): " << problem;
+        ASSERT_TRUE(problem.empty())
+            << "round " << round << " (seed " << clock.seed() << "): " << problem;
         ASSERT_TRUE(now == current || now == next)
             << "round " << round << " (seed " << clock.seed() << "): neither the old nor the new "
             << "allowlist, " << now.size() << " characters";
         current = now;
         // Once a write has completed, the previous file is kept and parses.
-        ASSERT_TRUE(fsys::exists(backup)) << "round " << round << " (seed " << clock.seed()
-                                          << "): " << backup << " is gone";
+        ASSERT_TRUE(fsys::exists(backup))
+            << "round " << round << " (seed " << clock.seed() << "): " << backup << " is gone";
         (void)allowlistIn(backup, problem);
         ASSERT_TRUE(problem.empty()) << "round " << round << ": " << problem;
 

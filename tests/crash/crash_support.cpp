@@ -38,8 +38,8 @@ std::string readWholeFile(const fsys::path& path) {
 std::vector<std::string> litterUnder(const fsys::path& dir) {
     std::vector<std::string> found;
     std::error_code ec;
-    for (fsys::recursive_directory_iterator it(dir, fsys::directory_options::skip_permission_denied,
-                                               ec),
+    for (fsys::recursive_directory_iterator
+             it(dir, fsys::directory_options::skip_permission_denied, ec),
          end;
          !ec && it != end; it.increment(ec)) {
         if (isLitter(it->path())) {
@@ -74,8 +74,8 @@ std::string agentFileProblem(const fsys::path& path, const std::string& content)
 std::vector<std::string> badFilesUnder(const fsys::path& dir, const FileCheck& check) {
     std::vector<std::string> bad;
     std::error_code ec;
-    for (fsys::recursive_directory_iterator it(dir, fsys::directory_options::skip_permission_denied,
-                                               ec),
+    for (fsys::recursive_directory_iterator
+             it(dir, fsys::directory_options::skip_permission_denied, ec),
          end;
          !ec && it != end; it.increment(ec)) {
         const auto& path = it->path();

@@ -27,7 +27,7 @@ namespace fsys = std::filesystem;
 using namespace std::chrono_literals;
 
 // This scenario's share of the harness's 1000 kills.
-constexpr int kGcKills = 200;
+constexpr int kGcKills = 110;
 constexpr const char* kMachine = "gccrash01";
 const std::vector<std::string> kAssignments = {"baseline-a", "baseline-b"};
 
@@ -47,7 +47,8 @@ protected:
     void SetUp() override {
         sandbox_.startEmulator();
         sandbox_.startHimds();
-        auto sp = sandbox_.createServicePrincipal("onboarder", "Azure Connected Machine Onboarding");
+        auto sp =
+            sandbox_.createServicePrincipal("onboarder", "Azure Connected Machine Onboarding");
         auto connected = sandbox_.azcmagent(sandbox_.connectArgs(sp, kMachine));
         ASSERT_EQ(connected.exit_code, 0) << connected.out << connected.err;
         // No CPU cap: parallel tests would share the daemon group's 5%.
@@ -79,9 +80,7 @@ protected:
     fsys::path stateFile() const { return stateDir() / "state.json"; }
 
     // The state as gcservice reads it at start; an error message when it does not parse.
-    Result<gc::GcState> state() const {
-        return gc::loadGcState(stateFile());
-    }
+    Result<gc::GcState> state() const { return gc::loadGcState(stateFile()); }
 
     // Every named assignment evaluated at or after `since` and its report accepted.
     bool settledSince(std::int64_t since) const {
@@ -112,8 +111,7 @@ protected:
             }
             std::sort(names.begin(), names.end());
             if (names != kAssignments) {
-                found.push_back("state.json lost assignments: " +
-                                ::testing::PrintToString(names));
+                found.push_back("state.json lost assignments: " + ::testing::PrintToString(names));
             }
         }
         FileCheck check;
@@ -176,20 +174,21 @@ TEST_F(GcCrashHarness, StateWritesKilledAtRandomMomentsLoseNothingAndLeaveNoLitt
         }
         gcservice.stop();
 
-        const auto context = "round " + std::to_string(round) + " (seed " +
-                             std::to_string(clock.seed()) + ")";
+        const auto context =
+            "round " + std::to_string(round) + " (seed " + std::to_string(clock.seed()) + ")";
         const auto found = problems();
         ASSERT_TRUE(found.empty()) << context << ": " << ::testing::PrintToString(found);
         if (round % 20 == 19 || round == kills - 1) {
             converge(context);
             const auto left = litterUnder(stateDir());
-            ASSERT_TRUE(left.empty()) << context << ": left behind after the next start: "
-                                      << ::testing::PrintToString(left);
+            ASSERT_TRUE(left.empty())
+                << context
+                << ": left behind after the next start: " << ::testing::PrintToString(left);
         }
     }
     std::cout << "gcservice state: " << kills << " kill rounds, " << killed_running
-              << " killed while running (run " << run.count() / 1000 << " ms, seed "
-              << clock.seed() << ")\n";
+              << " killed while running (run " << run.count() / 1000 << " ms, seed " << clock.seed()
+              << ")\n";
     EXPECT_GT(killed_running, kills / 2);
 }
 

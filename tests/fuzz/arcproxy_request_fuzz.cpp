@@ -84,17 +84,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     boost::beast::error_code ec;
     std::size_t offset = 0;
     while (!parser.is_header_done()) {
+        if (offset == size) {
+            return 0; // the bytes end before the head does
+        }
         const auto used = parser.put(boost::asio::buffer(data + offset, size - offset), ec);
         offset += used;
         if (ec == bhttp::error::need_more && used > 0) {
             ec = {};
             continue;
         }
-        if (ec) {
+        if (ec || used == 0) {
             return 0;
         }
     }
     const auto& request = parser.get();
-    checkTarget(request.method() == bhttp::verb::connect, request.target());
+    const auto target = request.target();
+    checkTarget(request.method() == bhttp::verb::connect,
+                std::string_view(target.data(), target.size()));
     return 0;
 }

@@ -20,7 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         AZCM_FUZZ_CHECK(signer.value() == "azcm fuzz signer");
     }
     // The same signature over other content never verifies.
-    AZCM_FUZZ_CHECK(!azcm::crypto::verifyDetachedCms(pki.signed_content + "x", bytes, pki.root_pem));
+    AZCM_FUZZ_CHECK(
+        !azcm::crypto::verifyDetachedCms(pki.signed_content + "x", bytes, pki.root_pem));
     (void)azcm::crypto::decryptCms(bytes, pki.signer_pem, pki.signer_key_pem);
     (void)azcm::crypto::certificateThumbprint(bytes);
     return 0;

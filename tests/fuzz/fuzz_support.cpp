@@ -1,5 +1,12 @@
 #include "fuzz_support.hpp"
 
+// The agent's one parser for documents from outside the process (size and depth limits), in the
+// trees that have it.
+#if __has_include("json/json_document.hpp")
+#include "json/json_document.hpp"
+#define AZCM_FUZZ_HAVE_JSON_DOCUMENT 1
+#endif
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -67,7 +74,13 @@ std::filesystem::path freshDir(std::string_view name) {
 }
 
 nlohmann::json parseUntrustedJson(std::string_view text) {
+#ifdef AZCM_FUZZ_HAVE_JSON_DOCUMENT
+    auto parsed =
+        jsondoc::parse(text, "the fuzz input", {jsondoc::kNetworkMaxBytes, jsondoc::kMaxDepth});
+    return parsed ? std::move(parsed).value() : nlohmann::json(nlohmann::json::value_t::discarded);
+#else
     return nlohmann::json::parse(text, nullptr, false);
+#endif
 }
 
 void failInvariant(const char* expression, const char* file, int line) {

@@ -26,6 +26,9 @@ std::optional<std::size_t> parseOne(std::string_view data, azcm::http::Request& 
     parser.eager(true);
     std::size_t offset = 0;
     while (!parser.is_done()) {
+        if (offset == data.size()) {
+            return std::nullopt; // the bytes end before the request does
+        }
         boost::beast::error_code ec;
         const auto used =
             parser.put(boost::asio::buffer(data.data() + offset, data.size() - offset), ec);
@@ -33,7 +36,7 @@ std::optional<std::size_t> parseOne(std::string_view data, azcm::http::Request& 
         if (ec == bhttp::error::need_more && used > 0) {
             continue;
         }
-        if (ec) {
+        if (ec || used == 0) {
             return std::nullopt;
         }
     }
