@@ -42,5 +42,52 @@ if(AZCM_SANITIZERS)
   # whose operator new/delete pair is its own; the ASan build's job is to find real ones at run
   # time.
   target_compile_options(azcm_options INTERFACE -fno-omit-frame-pointer -fno-sanitize-recover=all
-    -Wno-maybe-uninitialized -Wno-mismatched-new-delete)
+    $<$<CXX_COMPILER_ID:GNU>:-Wno-maybe-uninitialized -Wno-mismatched-new-delete>
+    # clang 14 cannot emit UBSan's function-type check for the split functions of a coroutine
+    # ("Cannot represent a difference across sections").
+    $<$<CXX_COMPILER_ID:Clang>:-fno-sanitize=function>)
+endif()
+
+# clang (the fuzz and tidy presets): Boost 1.74's Asio enables co_await for clang only with the
+# coroutines TS header <experimental/coroutine>, which libstdc++ 12 lacks; clang 14 has the C++20
+# coroutines and libstdc++'s <coroutine> works with them.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  target_compile_definitions(azcm_options INTERFACE BOOST_ASIO_HAS_CO_AWAIT=1)
+endif()
+
+# libFuzzer (the fuzz preset, clang only): every library gets the coverage instrumentation the
+# fuzzer steers by; the targets in tests/fuzz add the fuzzer's own main at link time.
+option(AZCM_FUZZ "Instrument for libFuzzer and build the fuzz targets (clang only)" OFF)
+if(AZCM_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "AZCM_FUZZ needs clang (libFuzzer): use the fuzz preset.")
+  endif()
+  target_compile_options(azcm_options INTERFACE -fsanitize=fuzzer-no-link)
+endif()
+
+# The tidy preset (CMAKE_CXX_CLANG_TIDY) builds `azcm_tidy_sources`: every target defined under
+# src/, so clang-tidy checks our sources and no test. Created once every directory is processed.
+function(azcm_collect_targets dir out)
+  get_property(targets DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
+  get_property(subdirs DIRECTORY ${dir} PROPERTY SUBDIRECTORIES)
+  foreach(subdir IN LISTS subdirs)
+    azcm_collect_targets(${subdir} sub_targets)
+    list(APPEND targets ${sub_targets})
+  endforeach()
+  set(${out} ${targets} PARENT_SCOPE)
+endfunction()
+function(azcm_add_tidy_target)
+  set(tidy_targets)
+  get_property(subdirs DIRECTORY ${PROJECT_SOURCE_DIR} PROPERTY SUBDIRECTORIES)
+  foreach(subdir IN LISTS subdirs)
+    if(subdir MATCHES "^${PROJECT_SOURCE_DIR}/src/")
+      azcm_collect_targets(${subdir} found)
+      list(APPEND tidy_targets ${found})
+    endif()
+  endforeach()
+  add_custom_target(azcm_tidy_sources)
+  add_dependencies(azcm_tidy_sources ${tidy_targets})
+endfunction()
+if(CMAKE_CXX_CLANG_TIDY)
+  cmake_language(DEFER DIRECTORY ${PROJECT_SOURCE_DIR} CALL azcm_add_tidy_target)
 endif()

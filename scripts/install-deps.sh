@@ -8,6 +8,9 @@ packages=(
   libboost-dev libssl-dev nlohmann-json3-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libsqlite3-dev libsystemd-dev libyaml-cpp-dev libarchive-dev
   jq curl ca-certificates openssl python3 wrk nginx-light systemd zip unzip rpm fakeroot dpkg-dev
+  # The fuzz preset (libFuzzer and the sanitizer runtimes), the tidy preset, and symbolized stack
+  # traces in sanitizer reports.
+  clang-14 libclang-rt-14-dev clang-tidy-14 llvm-14
 )
 need_node=0
 command -v node >/dev/null 2>&1 || need_node=1

@@ -1,33 +1,114 @@
 #!/usr/bin/env bash
-# The test command: installs what is needed, builds, runs every test in the default build, then
-# the unit and fast integration tests under ASan + UBSan. Exits non-zero on any failure.
+# The test command: installs what is needed, builds, runs every test in the default build (the
+# crash harness included), the unit and fast integration tests under ASan + UBSan, then the fuzz
+# smoke (every fuzz target for 20 s). Exits non-zero on any failure.
+#
+# scripts/test.sh --extended adds what does not fit CI's time (run it before resolving an issue and
+# put its summary in the note): the unit and fast integration tests under ThreadSanitizer, clang-tidy
+# on every source of src/, and FUZZ_EXTENDED_SECONDS (default 300) of fuzzing per target. Every
+# extended stage runs even when an earlier one failed; the summary lists each stage's time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/install-deps.sh
-(cd tests/sdk && npm install --no-audit --no-fund --loglevel=error)
+extended=0
+case "${1:-}" in
+  "") ;;
+  --extended) extended=1 ;;
+  *)
+    echo "usage: scripts/test.sh [--extended]" >&2
+    exit 2
+    ;;
+esac
 
-bash scripts/build.sh default
-ctest --preset default -j 2 -LE integration-root
-# Output of passing tests is only in LastTest.log: show the himds footprint figures in the CI log.
-grep -h "himds footprint:" build/Testing/Temporary/LastTest.log || true
+stage_summary=()
+# stage NAME COMMAND...: runs the command, records its time; stops the run on failure.
+stage() {
+  local name="$1" started=$SECONDS
+  shift
+  if "$@"; then
+    stage_summary+=("$(printf '%-22s %5d s  ok' "$name" $((SECONDS - started)))")
+  else
+    stage_summary+=("$(printf '%-22s %5d s  FAILED' "$name" $((SECONDS - started)))")
+    print_summary
+    exit 1
+  fi
+}
+# extended_stage NAME COMMAND...: the same, but the run goes on and fails at the end.
+extended_failed=0
+extended_stage() {
+  local name="$1" started=$SECONDS
+  shift
+  if "$@"; then
+    stage_summary+=("$(printf '%-22s %5d s  ok' "$name" $((SECONDS - started)))")
+  else
+    stage_summary+=("$(printf '%-22s %5d s  FAILED' "$name" $((SECONDS - started)))")
+    extended_failed=1
+  fi
+}
+print_summary() {
+  echo "== stages"
+  printf '%s\n' "${stage_summary[@]}"
+}
+
+install_deps() {
+  bash scripts/install-deps.sh
+  (cd tests/sdk && npm install --no-audit --no-fund --loglevel=error)
+}
+
+default_tests() {
+  ctest --preset default -j 2 -LE 'integration-root|crash-root'
+  # Output of passing tests is only in LastTest.log: show the himds footprint figures and the
+  # crash harness's kill counts in the CI log.
+  grep -h -E "himds footprint:|kill rounds" build/Testing/Temporary/LastTest.log || true
+}
+
 # integration-root: the IMDS API on the host's real paths (/var/opt/azcmagent) and port 40342,
-# with system users and the group himds. Needs root; never skipped silently.
-if [ "$(id -u)" -eq 0 ]; then
-  ctest --preset default -L integration-root --output-on-failure
-else
-  echo "integration-root tests NOT RUN: they need root (sudo ctest --preset default -L integration-root)"
-fi
+# with system users and the group himds; crash-root: the crash harness on a full disk (a tmpfs).
+# Need root; never skipped silently.
+root_tests() {
+  if [ "$(id -u)" -eq 0 ]; then
+    ctest --preset default -L 'integration-root|crash-root' --output-on-failure
+  else
+    echo "integration-root and crash-root tests NOT RUN: they need root" \
+      "(sudo ctest --preset default -L 'integration-root|crash-root')"
+  fi
+}
+
 # The benchmarks, short (figures only; they fail only when something broke; docs/benchmarks.md has
 # the full runs): IMDS himds side by side with nginx, token exchanges idle and beside capped
 # spinners, memory; then the CPU caps' share per window and the cap change latency.
-if [ "$(id -u)" -eq 0 ]; then
-  bash scripts/bench-imds.sh --quick --capped-load
-  build/bin/cpu_cap_bench shares --caps 5,20,50 --windows 1 --window-seconds 3
-  build/bin/cpu_cap_bench change --count 200
-else
-  echo "benchmarks NOT RUN: azcmagent connect and the cgroup tree need root"
-fi
+benchmarks() {
+  if [ "$(id -u)" -eq 0 ]; then
+    bash scripts/bench-imds.sh --quick --capped-load
+    build/bin/cpu_cap_bench shares --caps 5,20,50 --windows 1 --window-seconds 3
+    build/bin/cpu_cap_bench change --count 200
+  else
+    echo "benchmarks NOT RUN: azcmagent connect and the cgroup tree need root"
+  fi
+}
 
-bash scripts/build.sh asan
-ctest --preset asan -j 2
+asan_tests() {
+  bash scripts/build.sh asan
+  ctest --preset asan -j 2
+}
+
+tsan_tests() {
+  bash scripts/build.sh tsan
+  ctest --preset tsan -j 2
+}
+
+stage "dependencies" install_deps
+stage "build (default)" bash scripts/build.sh default
+stage "tests (default)" default_tests
+stage "tests (root)" root_tests
+stage "benchmarks" benchmarks
+stage "asan" asan_tests
+stage "fuzz smoke" bash scripts/fuzz-smoke.sh
+
+if [ "$extended" = 1 ]; then
+  extended_stage "tsan" tsan_tests
+  extended_stage "tidy (whole tree)" bash scripts/tidy.sh --all
+  extended_stage "fuzz (longer)" bash scripts/fuzz.sh --no-merge all "${FUZZ_EXTENDED_SECONDS:-300}"
+fi
+print_summary
+[ "$extended_failed" -eq 0 ]

@@ -17,17 +17,64 @@ namespace {
 // Aliases let a small file name the same node many times; the converted document is bounded.
 constexpr std::size_t kMaxNodes = 100000;
 
-const std::regex& coreInteger() {
-    static const std::regex pattern("[-+]?[0-9]+");
-    return pattern;
+bool isDigit(char c) {
+    return c >= '0' && c <= '9';
 }
 
-const std::regex& coreFloat() {
-    static const std::regex pattern(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
-    return pattern;
+// Skips a run of digits at `at`; how many there were.
+std::size_t skipDigits(std::string_view text, std::size_t& at) {
+    const std::size_t start = at;
+    while (at < text.size() && isDigit(text[at])) {
+        ++at;
+    }
+    return at - start;
 }
 
-// A plain (unquoted, untagged) scalar as the YAML 1.2 core schema resolves it.
+void skipSign(std::string_view text, std::size_t& at) {
+    if (at < text.size() && (text[at] == '+' || text[at] == '-')) {
+        ++at;
+    }
+}
+
+// The core schema's patterns, matched by hand: std::regex recurses once per character and a long
+// scalar (a --config file may hold 1 MiB) would overflow the stack.
+// [-+]?[0-9]+
+bool isCoreInteger(std::string_view text) {
+    std::size_t at = 0;
+    skipSign(text, at);
+    return skipDigits(text, at) > 0 && at == text.size();
+}
+
+// [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+bool isCoreFloat(std::string_view text) {
+    std::size_t at = 0;
+    skipSign(text, at);
+    if (at < text.size() && text[at] == '.') {
+        ++at;
+        if (skipDigits(text, at) == 0) {
+            return false;
+        }
+    } else {
+        if (skipDigits(text, at) == 0) {
+            return false;
+        }
+        if (at < text.size() && text[at] == '.') {
+            ++at;
+            skipDigits(text, at);
+        }
+    }
+    if (at < text.size() && (text[at] == 'e' || text[at] == 'E')) {
+        ++at;
+        skipSign(text, at);
+        if (skipDigits(text, at) == 0) {
+            return false;
+        }
+    }
+    return at == text.size();
+}
+
+// A plain (unquoted, untagged) scalar as the YAML 1.2 core schema resolves it. Numbers that do not
+// fit (beyond 64-bit integers, beyond double's range) keep their digits as a string.
 json resolvePlainScalar(const std::string& text) {
     if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") {
         return nullptr;
@@ -38,17 +85,23 @@ json resolvePlainScalar(const std::string& text) {
     if (text == "false" || text == "False" || text == "FALSE") {
         return false;
     }
-    if (std::regex_match(text, coreInteger())) {
+    if (isCoreInteger(text)) {
         const char* begin = text.data() + (text.front() == '+' ? 1 : 0);
         std::int64_t value = 0;
         const auto [end, ec] = std::from_chars(begin, text.data() + text.size(), value);
         if (ec == std::errc() && end == text.data() + text.size()) {
             return value;
         }
-        return text; // beyond 64 bits: keep the digits
+        return text;
     }
-    if (std::regex_match(text, coreFloat())) {
-        return std::stod(text);
+    if (isCoreFloat(text)) {
+        const char* begin = text.data() + (text.front() == '+' ? 1 : 0);
+        double value = 0;
+        const auto [end, ec] = std::from_chars(begin, text.data() + text.size(), value);
+        if (ec == std::errc() && end == text.data() + text.size()) {
+            return value;
+        }
+        return text;
     }
     return text;
 }

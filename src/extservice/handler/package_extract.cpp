@@ -29,6 +29,13 @@ Error extractionError(std::string message) {
     return makeError(code::kExtraction, std::move(message));
 }
 
+// libarchive's last error on `a`. Some failures (a truncated zip header) leave no message, and a
+// null one must not reach a std::string.
+std::string archiveError(archive* a) {
+    const char* message = archive_error_string(a);
+    return message != nullptr ? message : "unknown archive error";
+}
+
 struct ReaderDeleter {
     void operator()(archive* a) const { archive_read_free(a); }
 };
@@ -89,7 +96,7 @@ Result<void> copyData(archive* reader,
             return ok();
         }
         if (r != ARCHIVE_OK) {
-            return extractionError("cannot read " + name + ": " + archive_error_string(reader));
+            return extractionError("cannot read " + name + ": " + archiveError(reader));
         }
         // Counted while streaming: the sizes in the zip's directory may lie.
         entry_bytes += size;
@@ -103,7 +110,7 @@ Result<void> copyData(archive* reader,
                                    std::to_string(limits.max_total_bytes) + " bytes");
         }
         if (archive_write_data_block(writer, buffer, size, offset) != ARCHIVE_OK) {
-            return extractionError("cannot write " + name + ": " + archive_error_string(writer));
+            return extractionError("cannot write " + name + ": " + archiveError(writer));
         }
     }
 }
@@ -121,8 +128,7 @@ extractInto(const stdfs::path& zip, const stdfs::path& dir, const ExtractLimits&
                                                      ARCHIVE_EXTRACT_SECURE_NODOTDOT |
                                                      ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME);
     if (archive_read_open_filename(reader.get(), zip.c_str(), 64 * 1024) != ARCHIVE_OK) {
-        return extractionError("cannot open package as a zip: " +
-                               std::string(archive_error_string(reader.get())));
+        return extractionError("cannot open package as a zip: " + archiveError(reader.get()));
     }
     std::uint64_t entries = 0;
     std::uint64_t total = 0;
@@ -133,8 +139,7 @@ extractInto(const stdfs::path& zip, const stdfs::path& dir, const ExtractLimits&
             break;
         }
         if (r != ARCHIVE_OK) {
-            return extractionError("corrupt package: " +
-                                   std::string(archive_error_string(reader.get())));
+            return extractionError("corrupt package: " + archiveError(reader.get()));
         }
         if (++entries > limits.max_entries) {
             return extractionError("package has more than " + std::to_string(limits.max_entries) +
@@ -167,7 +172,7 @@ extractInto(const stdfs::path& zip, const stdfs::path& dir, const ExtractLimits&
         archive_entry_set_perm(entry, type == AE_IFDIR ? 0755 : ((perm & 0755) | 0700));
         if (archive_write_header(writer.get(), entry) != ARCHIVE_OK) {
             return extractionError("cannot extract " + name.value() + ": " +
-                                   archive_error_string(writer.get()));
+                                   archiveError(writer.get()));
         }
         if (type == AE_IFREG) {
             if (auto copied = copyData(reader.get(), writer.get(), name.value(), limits, total);
@@ -177,12 +182,11 @@ extractInto(const stdfs::path& zip, const stdfs::path& dir, const ExtractLimits&
         }
         if (archive_write_finish_entry(writer.get()) != ARCHIVE_OK) {
             return extractionError("cannot finish " + name.value() + ": " +
-                                   archive_error_string(writer.get()));
+                                   archiveError(writer.get()));
         }
     }
     if (archive_write_close(writer.get()) != ARCHIVE_OK) {
-        return extractionError("cannot finish extraction: " +
-                               std::string(archive_error_string(writer.get())));
+        return extractionError("cannot finish extraction: " + archiveError(writer.get()));
     }
     return ok();
 }

@@ -15,6 +15,13 @@ namespace azcm::gc {
 
 namespace {
 
+// libarchive's last error on `a`. Some failures (a truncated zip header) leave no message, and a
+// null one must not reach a std::string.
+std::string archiveError(archive* a) {
+    const char* message = archive_error_string(a);
+    return message != nullptr ? message : "unknown archive error";
+}
+
 struct ReaderDeleter {
     void operator()(archive* a) const { archive_read_free(a); }
 };
@@ -41,8 +48,7 @@ Result<void> extractPackage(const std::filesystem::path& zip,
         writer.get(), ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
                           ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_NO_OVERWRITE);
     if (archive_read_open_filename(reader.get(), zip.c_str(), 64 * 1024) != ARCHIVE_OK) {
-        return extractError(std::string("cannot open the zip: ") +
-                            archive_error_string(reader.get()));
+        return extractError(std::string("cannot open the zip: ") + archiveError(reader.get()));
     }
     std::uint64_t total = 0;
     archive_entry* entry = nullptr;
@@ -68,7 +74,7 @@ Result<void> extractPackage(const std::filesystem::path& zip,
         archive_entry_set_pathname(entry, (dir / relative).c_str());
         archive_entry_set_perm(entry, type == AE_IFDIR ? 0700 : 0600);
         if (archive_write_header(writer.get(), entry) != ARCHIVE_OK) {
-            return extractError("entry \"" + name + "\": " + archive_error_string(writer.get()));
+            return extractError("entry \"" + name + "\": " + archiveError(writer.get()));
         }
         const void* block = nullptr;
         size_t size = 0;
@@ -82,19 +88,18 @@ Result<void> extractPackage(const std::filesystem::path& zip,
                                     " bytes uncompressed");
             }
             if (archive_write_data_block(writer.get(), block, size, offset) != ARCHIVE_OK) {
-                return extractError("entry \"" + name +
-                                    "\": " + archive_error_string(writer.get()));
+                return extractError("entry \"" + name + "\": " + archiveError(writer.get()));
             }
         }
         if (data_status != ARCHIVE_EOF) {
-            return extractError("entry \"" + name + "\": " + archive_error_string(reader.get()));
+            return extractError("entry \"" + name + "\": " + archiveError(reader.get()));
         }
         if (archive_write_finish_entry(writer.get()) != ARCHIVE_OK) {
-            return extractError("entry \"" + name + "\": " + archive_error_string(writer.get()));
+            return extractError("entry \"" + name + "\": " + archiveError(writer.get()));
         }
     }
     if (status != ARCHIVE_EOF) {
-        return extractError(std::string("corrupt zip: ") + archive_error_string(reader.get()));
+        return extractError(std::string("corrupt zip: ") + archiveError(reader.get()));
     }
     return ok();
 }

@@ -150,6 +150,25 @@ TEST(ConfigFileLoad, YamlAliasBombIsRefused) {
     EXPECT_EQ(document.error().code, exitcode::kInvalidArgument);
 }
 
+// Found by the --config fuzzer: numbers are recognised without recursion (a 1 MiB scalar is
+// fine), and those beyond 64-bit integers or double's range keep their digits as a string.
+TEST(ConfigFileLoad, LongAndOutOfRangeYamlNumbersStayText) {
+    test::TempDir dir;
+    const auto file = dir.path() / "numbers.yaml";
+    const std::string digits(1000000, '7');
+    for (const auto& scalar : {digits, digits + ".5", "-" + digits + "e5", std::string("1e999")}) {
+        std::ofstream(file, std::ios::trunc) << "value: " << scalar << "\n";
+        auto document = loadConfigFile(file);
+        ASSERT_TRUE(document) << scalar.substr(0, 20) << ": " << document.error().message;
+        EXPECT_EQ(document.value().at("value"), scalar) << scalar.substr(0, 20);
+    }
+    std::ofstream(file, std::ios::trunc) << "a: 1e3\nb: -.5\nc: +12\nd: 1e\ne: .\n";
+    auto document = loadConfigFile(file);
+    ASSERT_TRUE(document) << document.error().message;
+    EXPECT_EQ(document.value(),
+              (json{{"a", 1000.0}, {"b", -0.5}, {"c", 12}, {"d", "1e"}, {"e", "."}}));
+}
+
 TEST_F(ConfigFileTest, YamlValuesApplyLikeJson) {
     test::TempDir dir;
     std::ofstream(dir.path() / "flags.yml") << "location: westus\nignore-network-check: true\n"

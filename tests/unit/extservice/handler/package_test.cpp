@@ -6,6 +6,7 @@
 #include "crypto/package_signature.hpp"
 #include "crypto/x509.hpp"
 #include "fs/atomic_file.hpp"
+#include "handler_codes.hpp"
 #include "package_extract.hpp"
 #include "package_verify.hpp"
 #include "temp_dir.hpp"
@@ -134,6 +135,21 @@ TEST_F(ExtractTest, MissingOrBrokenManifest) {
     auto broken = extractPackage(zip(), target());
     ASSERT_FALSE(broken);
     EXPECT_EQ(broken.error().code, 1003);
+    expectNothingExtracted();
+}
+
+// Found by the package fuzzer: a local header cut short, a failure libarchive gives no message
+// for. Refused with one, nothing extracted.
+TEST_F(ExtractTest, TruncatedHeaderIsRefusedWithAMessage) {
+    const unsigned char bytes[] = {0x50, 0x4b, 0x03, 0x04, 0x14, 0xff, 0xff, 0xff, 0xe8, 0x2e,
+                                   0x40, 0xf2, 0x85, 0x0b, 0x00, 0xff, 0xff, 0x55, 0x00, 0x00,
+                                   0x1a, 0x01, 0x00, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00};
+    ASSERT_TRUE(fs::writeFileAtomic(
+        zip(), std::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes))));
+    auto result = extractPackage(zip(), target());
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().code, code::kExtraction);
+    EXPECT_FALSE(result.error().message.empty());
     expectNothingExtracted();
 }
 

@@ -185,6 +185,20 @@ TEST(PackageExtractTest, ExtractsAndLoads) {
     EXPECT_EQ(st.st_mode & 07777, 0600U); // set-id and exec bits from the zip are dropped
 }
 
+// Found by the package fuzzer: a local header cut short, a failure libarchive gives no message
+// for. Refused with one.
+TEST(PackageExtractTest, TruncatedHeaderIsRefusedWithAMessage) {
+    test::TempDir dir;
+    const auto zip = dir.path() / "cut.zip";
+    const unsigned char bytes[] = {0x50, 0x4b, 0x03, 0x04, 0x14, 0xff, 0xff, 0xff, 0xff, 0x00,
+                                   0x00, 0x15, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x47,
+                                   0x6d, 0x05, 0x08, 0x00, 0x02, 0x00, 0x00, 0x00, 0x64, 0x2f};
+    std::ofstream(zip, std::ios::binary).write(reinterpret_cast<const char*>(bytes), sizeof(bytes));
+    auto result = extractPackage(zip, dir.path() / "out");
+    ASSERT_FALSE(result);
+    EXPECT_NE(result.error().message.find("package extraction:"), std::string::npos);
+}
+
 TEST(PackageExtractTest, RefusesPathTraversalAndSymlinks) {
     test::TempDir dir;
     auto zip = dir.path() / "evil.zip";
