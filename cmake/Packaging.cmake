@@ -1,4 +1,4 @@
-# Install rules and the azcmagent .deb and .rpm (issue 7, docs/install.md).
+# Install rules and the azcmagent .deb and .rpm (docs/install.md).
 #
 # Everything installs at the absolute paths of ARCHITECTURE section 2: destinations are relative
 # to the root, and CPack packages with the prefix "/". (A plain `cmake --install` lands under

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Lays out the install tree of ARCHITECTURE section 2 and spec section 3.2 under DESTDIR, from
-# the binaries in BIN_DIR (default: $AZCM_BIN_DIR, else build/bin). The packages (issue 7) and the
+# the binaries in BIN_DIR (default: $AZCM_BIN_DIR, else build/bin). The packages and the
 # unit verification test (tests/packaging/verify_units.sh) both start from this tree.
 #
 #   bash packaging/stage-install.sh DESTDIR [BIN_DIR]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The CPU-cap benchmark of issue 6 (docs/benchmarks.md), on the real cgroup tree (needs root):
+# The CPU-cap benchmark (docs/benchmarks.md), on the real cgroup tree (needs root):
 #   1. for caps of 5, 20 and 50% of one CPU, a process spinning on two threads in an extension
 #      group: its share per 10-second window (min, median, max) against the cap;
 #   2. how long a cap change takes to reach the kernel;

@@ -5,7 +5,7 @@
 #      from a file (requests/s of both and their ratio),
 #   b. complete challenge-and-token exchanges at one connection (scripts/bench/token_exchange.lua),
 #   c. himds RSS and PSS idle, during the load and right after it,
-# and prints a summary with the goals of issue 3. A missed goal is reported, not an error: the
+# and prints a summary with the goals of docs/benchmarks.md. A missed goal is reported, not an error: the
 # exit status is non-zero only when something broke (a failed request, exchange or start-up).
 #
 #   bash scripts/bench-imds.sh            3 alternating rounds of 10 s per server, 10 s of exchanges
@@ -83,11 +83,11 @@ wrk_connections=32
 metadata_path="/metadata/instance?api-version=2020-06-01"
 token_resource="https://management.azure.com/"
 
-# Goals (issue 3, "Performance"; docs/benchmarks.md names the matching G-numbers).
+# Goals (docs/benchmarks.md names the matching G-numbers).
 goal_ratio="0.5"          # himds metadata requests/s at least half of nginx's
 goal_exchange_p99_ms="2"  # whole token exchange p99 under 2 ms
 goal_idle_pss_kib=10240   # idle PSS under 10 MiB
-goal_idle_rss_kib=16384   # idle RSS under 16 MiB (issue 3's footprint test; shown for context)
+goal_idle_rss_kib=16384   # idle RSS under 16 MiB (the footprint goal; shown for context)
 
 fail() {
   echo "bench-imds: $*" >&2
@@ -400,7 +400,7 @@ grep -q '^EXCHANGE_RESULT ' "$exchange_output" ||
   { cat "$exchange_output" >&2; fail "the exchange script printed no result"; }
 exchange_ticks=$(($(cpu_ticks "$himds_pid") - exchange_ticks_before))
 
-# The same exchanges while capped work spins beside himds (issue 6): himds is not capped, so its
+# The same exchanges while capped work spins beside himds : himds is not capped, so its
 # latency should stay where it was on the idle machine.
 capped_output="$work/wrk/exchange-capped.txt"
 if [ "$capped_load" -eq 1 ]; then

@@ -1,5 +1,5 @@
 #pragma once
-// The built-in security baseline the emulator offers out of the box (issue 8 item 6): the
+// The built-in security baseline the emulator offers out of the box: the
 // document src/gcservice/baseline/configuration.json, embedded into the binary at build time (so
 // the emulator needs no file beside it), zipped and published as a guest configuration package.
 #include "clock.hpp"

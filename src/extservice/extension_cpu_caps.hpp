@@ -1,6 +1,5 @@
 #pragma once
-// CPU caps of extservice and of every extension handler it runs (ARCHITECTURE section 8, issue 6
-// item 2). The daemon sits in its own leaf group with extensions.agent.cpulimit; each handler gets
+// CPU caps of extservice and of every extension handler it runs (docs/resource-limits.md). The daemon sits in its own leaf group with extensions.agent.cpulimit; each handler gets
 // a leaf group of its own whose cap is the agent cap, raised for the extensions the real agent
 // documents higher caps for (spec section 9), then lowered by the handler manifest's
 // resourceLimits.cpuQuotaPercentage. Thread-safe: the handler factory runs on the worker thread,

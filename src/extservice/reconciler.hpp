@@ -1,5 +1,5 @@
 #pragma once
-// One pass over the goal state (issue 5 items 5-6): for each extension, local controls first
+// One pass over the goal state: for each extension, local controls first
 // (before anything is downloaded), then download, verification, the handler operation and the
 // report. What was done and reported is kept in ReportedState, so a pass after a restart neither
 // repeats a finished operation nor loses its report. Runs on one worker thread; the mutating

@@ -1,5 +1,5 @@
 #pragma once
-// The settings certificate (issue 5 item 4): an RSA-2048 key and a self-signed certificate that
+// The settings certificate: an RSA-2048 key and a self-signed certificate that
 // extservice generates once and registers with the control plane, which encrypts protected
 // settings to it. It is NOT the machine identity: no extension may hold that. Handlers find the
 // pair as <extensionsDir>/<THUMBPRINT>.crt and .prv (the WALinuxAgent convention), root only.

@@ -1,5 +1,5 @@
 #pragma once
-// gcservice's timing and limits (issue 8 item 4): the real agent's defaults, shortened by tests
+// gcservice's timing and limits: the real agent's defaults, shortened by tests
 // through the environment.
 #include "error.hpp"
 #include "ipc/control_access.hpp"

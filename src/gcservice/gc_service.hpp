@@ -1,6 +1,6 @@
 #pragma once
 // gcservice (gcad): evaluates the machine's guest configuration assignments and reports their
-// compliance (issue 8). One io_context thread owns the control socket, the timers and the CPU cap;
+// compliance. One io_context thread owns the control socket, the timers and the CPU cap;
 // the goal-state poll and the evaluations run one at a time on a worker thread (sequential, as in
 // Azure). State is persisted after every change (gc_state.hpp), so kill -9 at any moment loses at
 // most the evaluation in progress, which simply runs again after a restart.

@@ -1,5 +1,5 @@
 #pragma once
-// The machine administrator's say over guest configuration (issue 8 item 5): evaluation and
+// The machine administrator's say over guest configuration: evaluation and
 // remediation stop when `guestconfiguration.enabled` is false or the agent is in monitor mode
 // (`config.mode monitor`). The reason is reported to the control plane, naming the setting.
 #include "config/local_config.hpp"

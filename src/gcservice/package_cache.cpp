@@ -4,6 +4,7 @@
 #include "crypto/package_signature.hpp"
 #include "engine.hpp"
 #include "fs/atomic_file.hpp"
+#include "json/json_document.hpp"
 #include "log/log.hpp"
 
 #include <algorithm>
@@ -66,7 +67,7 @@ nlohmann::json identityJson(const crypto::PackageIdentity& identity) {
 // The identity stored beside an extracted package; an error when it is missing or malformed.
 Result<crypto::PackageIdentity> readIdentity(const std::filesystem::path& path) {
     BOOST_OUTCOME_TRY(text, fs::readFile(path, kMaxIdentityBytes));
-    const auto document = nlohmann::json::parse(text, nullptr, false);
+    BOOST_OUTCOME_TRY(document, jsondoc::parse(text, path.string(), {kMaxIdentityBytes}));
     crypto::PackageIdentity identity;
     for (auto [key, field] :
          {std::pair{"kind", &identity.kind}, std::pair{"publisher", &identity.publisher},

@@ -1,4 +1,4 @@
-// The CPU-cap benchmark of issue 6 (docs/benchmarks.md), on the REAL cgroup file system (root):
+// The CPU-cap benchmark (docs/benchmarks.md), on the REAL cgroup file system (root):
 //
 //   cpu_cap_bench shares [--caps 5,20,50] [--windows 6] [--window-seconds 10]
 //       per cap: a process spinning on two threads in an extension group under that cap; its

@@ -1,8 +1,8 @@
 // kill -9 of extservice at each step of an install and of an upgrade, then a restart: the
 // machine converges to the goal state, the interrupted command is re-run once, nothing is left
-// half-installed (issue 5 item 5). And protected settings reach the handler, which decrypts them
+// half-installed. And protected settings reach the handler, which decrypts them
 // with the settings certificate it is given, while they appear in no log and no world-readable
-// file (issue 5 item 4).
+// file.
 #include "crypto/encoding.hpp"
 #include "extension_test_fixture.hpp"
 #include "paths/paths.hpp"

@@ -1,6 +1,6 @@
 // End to end: the real extservice installs, reconfigures, upgrades, downgrades and removes a
 // signed shell-script handler that ARM assigns, in the handler protocol's command order, and
-// reports each outcome so the ARM operation completes (issue 5).
+// reports each outcome so the ARM operation completes.
 #include "extension_test_fixture.hpp"
 #include "ipc/ipc_client.hpp"
 #include "paths/paths.hpp"

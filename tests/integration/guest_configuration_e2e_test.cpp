@@ -1,4 +1,4 @@
-// Guest configuration end to end (issue 8): a real arc-emulator, himds and gcservice in a sandbox.
+// Guest configuration end to end: a real arc-emulator, himds and gcservice in a sandbox.
 // The built-in baseline is assigned in Audit on a sandbox whose files violate it, then switched to
 // ApplyAndAutoCorrect; a tampered package, or one signed for another configuration, is refused
 // and reported; guestconfiguration.enabled false stops evaluation; kill -9 during a remediation

@@ -2,6 +2,7 @@
 
 #include "fs/atomic_file.hpp"
 #include "http/url.hpp"
+#include "json/json_document.hpp"
 
 #include <algorithm>
 #include <system_error>
@@ -48,11 +49,15 @@ Result<std::vector<std::string>> loadExtensionDestinations(const std::filesystem
     if (!text) {
         return text.error();
     }
-    const auto document = nlohmann::json::parse(text.value(), nullptr, false);
+    const auto parsed = jsondoc::parse(text.value(), path.string(), {kMaxFileBytes});
     const auto invalid = [&path](const std::string& why) {
         return makeError(exitcode::kInvalidArgument, path.string() + ": " + why);
     };
-    if (document.is_discarded() || !document.is_object() || !document.contains("destinations") ||
+    if (!parsed) {
+        return makeError(exitcode::kInvalidArgument, parsed.error().message);
+    }
+    const auto& document = parsed.value();
+    if (!document.is_object() || !document.contains("destinations") ||
         !document.at("destinations").is_array()) {
         return invalid("an object with a 'destinations' array expected");
     }

@@ -1,5 +1,5 @@
 #pragma once
-// The step journal of one handler operation (issue 5 item 5). Written crash-safely before each
+// The step journal of one handler operation. Written crash-safely before each
 // step starts and after it ends, so a restarted daemon knows exactly where an operation stopped,
 // which command was running and which process group it had.
 #include "error.hpp"

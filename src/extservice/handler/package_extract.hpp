@@ -1,5 +1,5 @@
 #pragma once
-// Safe extraction of a handler package with libarchive (issue 5 item 2, peers.md C.1).
+// Safe extraction of a handler package with libarchive (the WALinuxAgent handler package layout).
 #include "error.hpp"
 
 #include <cstdint>

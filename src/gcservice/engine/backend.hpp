@@ -1,5 +1,5 @@
 #pragma once
-// What the engine touches outside files (issue 8 item 3): systemd, the package database, local
+// What the engine touches outside files: systemd, the package database, local
 // users and groups, sysctl and child processes, behind one small interface so that the resource
 // types can be tested against an in-memory fake (fake_backend.hpp) and never change the host in a
 // test. File-based resource types do not go through the backend: they work on real files under

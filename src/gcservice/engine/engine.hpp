@@ -1,5 +1,5 @@
 #pragma once
-// The guest-configuration engine (issue 8 items 2 and 3): the package format, and the evaluation
+// The guest-configuration engine: the package format, and the evaluation
 // of a package's resources in one of the three assignment types. It follows osconfig's model
 // (peers.md B.4): per resource validate, test, and, when the assignment type says so, set and test
 // again. Evaluation is sequential and synchronous; the daemon runs it off its io_context thread.
@@ -84,8 +84,8 @@ struct EngineContext {
     std::chrono::milliseconds default_command_timeout{std::chrono::seconds(60)};
 };
 
-// configuration.json of the built-in security baseline "AzureArcSecurityBaseline" (issue 8 item
-// 6, src/gcservice/baseline/), compiled into the library.
+// configuration.json of the built-in security baseline "AzureArcSecurityBaseline"
+// (src/gcservice/baseline/), compiled into the library.
 std::string_view builtinBaselineConfiguration();
 
 // Evaluates every resource in order. Audit never sets; ApplyAndAutoCorrect sets a non-compliant

@@ -1,5 +1,5 @@
 #pragma once
-// One interface for every resource type (issue 8 item 3). A type validates its properties when the
+// One interface for every resource type. A type validates its properties when the
 // package is parsed, tests the machine against them, and, when it can, sets the machine to them.
 // A new type is a new file under resources/ plus one line in resource_registry.cpp.
 #include "backend.hpp"

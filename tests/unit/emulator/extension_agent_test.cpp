@@ -1,4 +1,4 @@
-// The agent's side of extensions beyond goal state and reports (issue 5): signed packages and
+// The agent's side of extensions beyond goal state and reports: signed packages and
 // their download, managed identity tokens as agent credentials, goal state long-polling, and
 // protected settings encrypted to the machine's settings certificate.
 #include "crypto/cms.hpp"
