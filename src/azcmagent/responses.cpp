@@ -154,8 +154,8 @@ mapMachineDeleteResponse(unsigned status, std::string_view body, std::string_vie
 
 Result<std::string> mapCertificateResponse(unsigned status, std::string_view body) {
     if (status == 200) {
-        auto certificate = stringField(parseObject(body), "certificate");
-        if (certificate.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+        Result<std::string> certificate = stringField(parseObject(body), "certificate");
+        if (certificate.value().find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
             return makeError(exitcode::kCertificateDownload,
                              "Failed to get the managed identity certificate: the answer holds "
                              "no PEM certificate");

@@ -156,7 +156,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"extservice",
                            {{"AZCM_EXT_POLL_SECONDS", "1"}},
                            "/machines/extensions/settingsCertificate"}),
-    [](const ::testing::TestParamInfo<Case>& info) { return info.param.daemon; });
+    [](const ::testing::TestParamInfo<Case>& param_info) { return param_info.param.daemon; });
 
 } // namespace
 } // namespace azcm::test
