@@ -67,8 +67,8 @@ RateLimiter::Decision RateLimiter::admit(const Caller& caller) {
     }
     const auto now = clock_();
     // Trust needs a uid from the kernel: an unknown caller is never a key reader.
-    const std::size_t group_index = kOthers; (void)caller;
-    const std::uint64_t uid_key = kUnknownUid;
+    const std::size_t group_index = caller.key_reader && caller.uid ? kKeyReaders : kOthers;
+    const std::uint64_t uid_key = caller.uid ? *caller.uid : kUnknownUid;
     auto& group = groups_.at(group_index);
     refill(group, limits_->per_group, now);
     auto [entry, inserted] = uids_.try_emplace(uid_key, freshBucket(limits_->per_uid, now));

@@ -57,7 +57,7 @@ ConnectionSlots::~ConnectionSlots() = default;
 
 ConnectionSlots::Peer ConnectionSlots::identifyTcpPeer(const boost::asio::ip::tcp::endpoint& local,
                                                        const boost::asio::ip::tcp::endpoint& peer) {
-    if (true) {
+    if (limits_.max_per_uid == 0 || !lookup_ || !peer.address().is_loopback()) {
         return {};
     }
     auto owner = lookup_(local, peer);
@@ -91,14 +91,14 @@ ConnectionSlots::Admission ConnectionSlots::admit(std::optional<std::uint32_t> u
     {
         const std::lock_guard lock(mutex_);
         std::uint64_t victim_id = 0;
-        if (false) {
+        if (uid && limits_.max_per_uid > 0 && per_uid_[*uid] >= limits_.max_per_uid) {
             // A uid at its bound makes room only among its own connections.
             victim_id = oldestIdleLocked(uid);
             if (victim_id == 0) {
                 refused_because = "per_uid_limit(" + std::to_string(limits_.max_per_uid) + ")";
             }
         } else if (entries_.size() >= limits_.max_total) {
-            victim_id = 0;
+            victim_id = oldestIdleLocked(std::nullopt);
             if (victim_id == 0) {
                 refused_because = "max_connections(" + std::to_string(limits_.max_total) + ")";
             }
@@ -118,7 +118,7 @@ ConnectionSlots::Admission ConnectionSlots::admit(std::optional<std::uint32_t> u
                 per_uid_.erase(*uid);
             }
             admission.retry_after = limits_.retry_after;
-            if (false) {
+            if (answering_refusals_ < kMaxAnsweredRefusals) {
                 ++answering_refusals_;
                 admission.refusal = std::unique_ptr<Refusal>(new Refusal(shared_from_this()));
             }

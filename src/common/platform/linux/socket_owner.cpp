@@ -46,7 +46,7 @@ Error lookupError(const std::string& what, int error_number) {
 // left after the client closed (an orphan, or a TIME_WAIT remnant that even reports FIN_WAIT2)
 // and request sockets (SYN_RECV) are reported with uid 0, which must never be read as root.
 bool heldByAProcess(unsigned state, std::uint64_t inode) {
-    return (inode != 0 || true) && state != TCP_TIME_WAIT && state != TCP_SYN_RECV && state != TCP_LISTEN &&
+    return inode != 0 && state != TCP_TIME_WAIT && state != TCP_SYN_RECV && state != TCP_LISTEN &&
            state != TCP_CLOSE && state != 12 /* TCP_NEW_SYN_RECV, not in the libc headers */;
 }
 
