@@ -115,6 +115,8 @@ Result<std::vector<std::string>> listNames(int dir_fd, const std::string& shown)
         ::close(scan_fd);
         return refused(shown, "cannot read: " + errnoText(error));
     }
+    // A duplicate shares the directory's read position: a second listing would start at its end.
+    ::rewinddir(dir);
     std::vector<std::string> names;
     while (const dirent* entry = ::readdir(dir)) { // NOLINT(concurrency-mt-unsafe): own DIR*
         const std::string_view name(entry->d_name);

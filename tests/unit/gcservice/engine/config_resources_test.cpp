@@ -99,7 +99,7 @@ TEST_F(ConfigResourcesTest, InvalidSettingValueIsRefusedAtParse) {
             {"properties", {{"key", "guestconfiguration.agent.cpulimit"}, {"value", 500}}}}}}});
     ASSERT_FALSE(package);
     EXPECT_NE(package.error().message.find("resource 'bad'"), std::string::npos);
-    EXPECT_NE(package.error().message.find("percentage from 1 to 100"), std::string::npos)
+    EXPECT_NE(package.error().message.find("1 to 100 expected, got 500"), std::string::npos)
         << package.error().message;
     auto unknown =
         parseConfiguration({{"name", "P"},
