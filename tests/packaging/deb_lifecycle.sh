@@ -276,7 +276,10 @@ curl -sf --max-time 5 --unix-socket /var/opt/azcmagent/socks/himds.sock http://l
     >/dev/null || fail "GET /status through the link socks/himds.sock failed"
 # himds writes its log in its own directory; the documented name leads there.
 check_mode /var/opt/azcmagent/log/himds/himds.log himds himds 600
-check_mode /var/opt/azcmagent/log/himds.log himds himds 600
+[ "$(readlink /var/opt/azcmagent/log/himds.log)" = himds/himds.log ] ||
+    fail "log/himds.log is not the link to himds/himds.log: $(ls -l /var/opt/azcmagent/log/himds.log 2>&1)"
+[ "$(stat -L -c '%U %G %a' /var/opt/azcmagent/log/himds.log)" = "himds himds 600" ] ||
+    fail "log/himds.log does not lead to himds's own log"
 # An ordinary user sees every service running (himds.sock accepts any local user).
 services=$(setpriv --reuid=nobody --regid=nogroup --clear-groups /opt/azcmagent/bin/azcmagent show --json |
     jq -c '[.services[] | {(.serviceName): .status}] | add')
