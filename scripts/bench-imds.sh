@@ -151,7 +151,7 @@ trap 'exit 143' TERM
 mkdir -p "$work/emulator" "$work/root" "$work/nginx/www/metadata" "$work/wrk"
 chmod 0755 "$work/root"
 export AZCM_ROOT="$work/root"
-socket="$AZCM_ROOT/var/opt/azcmagent/socks/himds.sock"
+socket="$AZCM_ROOT/var/opt/azcmagent/socks/himds/himds.sock"
 
 wait_for() { # wait_for <tries of 0.1 s> <pid that must stay alive> <command...>
   local tries="$1" pid="$2"

@@ -49,7 +49,7 @@ echo "== starting himds (AZCM_ROOT=$AZCM_ROOT, IMDS on port ${AZCM_IMDS_PORT:=40
 export AZCM_IMDS_PORT
 "$bin/himds" >"$sandbox/himds.out" 2>&1 &
 echo "himds $!" >>"$sandbox/pids"
-for _ in $(seq 1 100); do [ -S "$AZCM_ROOT/var/opt/azcmagent/socks/himds.sock" ] && break; sleep 0.1; done
+for _ in $(seq 1 100); do [ -S "$AZCM_ROOT/var/opt/azcmagent/socks/himds/himds.sock" ] && break; sleep 0.1; done
 
 cloud="$sandbox/emulator/cloud.json"
 subscription="$(jq -r .subscriptionId "$cloud")"
@@ -88,7 +88,7 @@ rm -f "$sandbox/connect-config.json"
 echo "== azcmagent show"
 "$bin/azcmagent" show
 
-socket="$AZCM_ROOT/var/opt/azcmagent/socks/himds.sock"
+socket="$AZCM_ROOT/var/opt/azcmagent/socks/himds/himds.sock"
 imds="http://127.0.0.1:$(curl -sS --unix-socket "$socket" http://localhost/status | jq -r .imds.port)"
 echo "== instance metadata from the IMDS API ($imds)"
 curl -sS -H Metadata:true "$imds/metadata/instance/compute?api-version=2021-02-01" |
