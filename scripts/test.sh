@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The test command: installs what is needed, builds, runs every test in the default build (the
-# crash harness included), the unit and fast integration tests under ASan + UBSan, then the fuzz
-# smoke (every fuzz target for 20 s). Exits non-zero on any failure.
+# crash harness included), the short benchmarks, the unit tests of the common library, himds and
+# arcproxy under ASan + UBSan, then the fuzz smoke (every fuzz target for 20 s, also under ASan +
+# UBSan). Exits non-zero on any failure.
 #
 # scripts/test.sh --extended adds what does not fit CI's time (run it before resolving an issue and
-# put its summary in the note): the unit and fast integration tests under ThreadSanitizer, clang-tidy
+# put its summary in the note): every unit and fast integration test under ASan + UBSan and under
+# ThreadSanitizer, clang-tidy
 # on every source of src/, and FUZZ_EXTENDED_SECONDS (default 300) of fuzzing per target. Every
 # extended stage runs even when an earlier one failed; the summary lists each stage's time.
 set -euo pipefail
@@ -89,7 +91,18 @@ benchmarks() {
   fi
 }
 
+# CI's time allows an ASan + UBSan build of the code that parses what other accounts and the
+# network send (the common library, himds, arcproxy) and their unit tests; the whole tree under
+# ASan (every unit and fast integration test) runs with --extended.
+asan_ci_targets=(common_tests http_tests crypto_tests himds_tests arcproxy_tests)
 asan_tests() {
+  cmake --preset asan >/dev/null
+  cmake --build --preset asan -j "$(nproc)" --target "${asan_ci_targets[@]}"
+  # Test executables not built here would show up as <target>_NOT_BUILT.
+  ctest --preset asan -j 2 -L unit -E '_NOT_BUILT$'
+}
+
+asan_full_tests() {
   bash scripts/build.sh asan
   ctest --preset asan -j 2
 }
@@ -104,10 +117,11 @@ stage "build (default)" bash scripts/build.sh default
 stage "tests (default)" default_tests
 stage "tests (root)" root_tests
 stage "benchmarks" benchmarks
-stage "asan" asan_tests
+stage "asan (parsers)" asan_tests
 stage "fuzz smoke" bash scripts/fuzz-smoke.sh
 
 if [ "$extended" = 1 ]; then
+  extended_stage "asan (whole tree)" asan_full_tests
   extended_stage "tsan" tsan_tests
   extended_stage "tidy (whole tree)" bash scripts/tidy.sh --all
   extended_stage "fuzz (longer)" bash scripts/fuzz.sh --no-merge all "${FUZZ_EXTENDED_SECONDS:-300}"
