@@ -66,9 +66,13 @@ void checkTarget(bool tunnel, std::string_view target) {
     if (!url || url.value().scheme != "http") {
         return;
     }
-    const azcm::arcproxy::Destination destination{url.value().host, url.value().port};
-    checkDestination(destination, production);
-    checkDestination(destination, sandbox);
+    // Normalised as the listener does it (numeric forms become the address they name).
+    const auto destination = azcm::arcproxy::makeDestination(url.value().host, url.value().port);
+    if (!destination) {
+        return;
+    }
+    checkDestination(destination.value(), production);
+    checkDestination(destination.value(), sandbox);
 }
 
 } // namespace
