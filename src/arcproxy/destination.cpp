@@ -33,7 +33,8 @@ bool validHostName(std::string_view host) {
         }
         previous = c;
     }
-    return previous != '-';
+    // No empty last label: the one trailing dot of a fully qualified name is gone by now.
+    return previous != '-' && previous != '.';
 }
 
 std::vector<std::string_view> splitLabels(std::string_view host) {

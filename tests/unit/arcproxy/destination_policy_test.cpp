@@ -91,6 +91,15 @@ TEST(HostNormalisation, NumbersThatAreNoAddressAreRefused) {
     }
 }
 
+// Found by the arcproxy_request fuzz target: "a.b.." lost one dot per normalisation, so what was
+// checked was not what a second reading (the log, the upstream) saw.
+TEST(HostNormalisation, OnlyOneTrailingDotIsDropped) {
+    for (const char* empty_label : {"mannt.azecmo..", "example.com...", "..", "a..b"}) {
+        EXPECT_FALSE(makeDestination(empty_label, 443)) << empty_label;
+    }
+    EXPECT_EQ(makeDestination("example.com.", 443).value().host, "example.com");
+}
+
 TEST(HostNormalisation, NamesAreLowerCaseWithoutTheTrailingDot) {
     auto name = makeDestination("Login.MicrosoftOnline.COM.", 443);
     ASSERT_TRUE(name);
