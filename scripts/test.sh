@@ -6,9 +6,9 @@
 #
 # scripts/test.sh --extended adds what does not fit CI's time (run it before resolving an issue and
 # put its summary in the note): every unit and fast integration test under ASan + UBSan and under
-# ThreadSanitizer, clang-tidy
-# on every source of src/, and FUZZ_EXTENDED_SECONDS (default 300) of fuzzing per target. Every
-# extended stage runs even when an earlier one failed; the summary lists each stage's time.
+# ThreadSanitizer, clang-tidy on every source of src/, and FUZZ_EXTENDED_SECONDS (default 300) of
+# fuzzing per target. Every extended stage runs even when an earlier one failed; the summary lists
+# each stage's time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
