@@ -73,8 +73,8 @@ void checkProxyUrl(std::string_view text) {
             // Our own words may hold what was written as a password ("an absolute http "): then
             // the message of the same URL with the password masked holds it too.
             std::string masked(text);
-            masked.replace(static_cast<std::size_t>(password.data() - text.data()),
-                           password.size(), std::string(password.size(), 'x'));
+            masked.replace(static_cast<std::size_t>(password.data() - text.data()), password.size(),
+                           std::string(password.size(), 'x'));
             const auto again = azcm::http::parseProxyUrl(masked);
             AZCM_FUZZ_CHECK(!again && again.error().message.find(password) != std::string::npos);
         }

@@ -3,9 +3,9 @@
 #include "fs/atomic_file.hpp"
 #include "http/proxy_url.hpp"
 #include "ipc/control_access.hpp"
-#include "paths/paths.hpp"
 #include "json/json_document.hpp"
 #include "json/json_fields.hpp"
+#include "paths/paths.hpp"
 
 namespace azcm::config {
 

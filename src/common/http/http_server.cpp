@@ -1,9 +1,9 @@
 #include "http/http_server.hpp"
 
 #include "fs/atomic_file.hpp"
+#include "http/connection_slots.hpp"
 #include "log/rate_limited_log.hpp"
 #include "platform/private_directory.hpp"
-#include "http/connection_slots.hpp"
 
 #include <atomic>
 #include <cerrno>

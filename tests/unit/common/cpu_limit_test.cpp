@@ -127,8 +127,8 @@ TEST(CgroupBaseTest, ConcurrentSandboxesGetSeparateGroupsFromTheEnvironment) {
     if (saved_root != nullptr) {
         ::setenv("AZCM_ROOT", saved.c_str(), 1);
     }
-    ASSERT_TRUE(first.layout().cpu) << "needs a cgroup hierarchy with the cpu controller: "
-                                    << first.layout().problem;
+    ASSERT_TRUE(first.layout().cpu)
+        << "needs a cgroup hierarchy with the cpu controller: " << first.layout().problem;
     if (first.delegated()) {
         GTEST_SKIP() << "running in a delegated unit: the unit's own group is the base";
     }

@@ -235,8 +235,7 @@ void expectRefusedForItsSerial(const Result<Response>& response, const std::stri
 }
 
 TEST_F(HttpsClientTest, ServerCertificateWithANegativeSerialIsRefused) {
-    const auto port =
-        start(serverTls(serialTestPki().negative_leaf_pem, testPki().server_key_pem));
+    const auto port = start(serverTls(serialTestPki().negative_leaf_pem, testPki().server_key_pem));
     HttpsClient client(options());
     expectRefusedForItsSerial(client.send(get(url(port))), "0");
     EXPECT_EQ(g_handshakes.load(), 1);
@@ -244,8 +243,7 @@ TEST_F(HttpsClientTest, ServerCertificateWithANegativeSerialIsRefused) {
 }
 
 TEST_F(HttpsClientTest, ServerCertificateWithAZeroSerialIsRefused) {
-    const auto port =
-        start(serverTls(serialTestPki().zero_leaf_pem, testPki().server_key_pem));
+    const auto port = start(serverTls(serialTestPki().zero_leaf_pem, testPki().server_key_pem));
     HttpsClient client(options());
     expectRefusedForItsSerial(client.send(get(url(port, "localhost"))), "0");
     EXPECT_EQ(seen_->requests.load(), 0);
@@ -262,8 +260,7 @@ TEST_F(HttpsClientTest, IntermediateWithANegativeSerialIsRefused) {
 }
 
 TEST_F(HttpsClientTest, PositiveSerialTwinsAreAcceptedAtDepthZero) {
-    const auto port =
-        start(serverTls(serialTestPki().positive_leaf_pem, testPki().server_key_pem));
+    const auto port = start(serverTls(serialTestPki().positive_leaf_pem, testPki().server_key_pem));
     HttpsClient client(options());
     auto response = client.send(get(url(port)));
     ASSERT_TRUE(response) << response.error().message;
