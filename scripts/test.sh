@@ -8,7 +8,7 @@
 # put its summary in the note): every unit and fast integration test under ASan + UBSan and under
 # ThreadSanitizer, clang-tidy on every source of src/, and FUZZ_EXTENDED_SECONDS (default 300) of
 # fuzzing per target. Every extended stage runs even when an earlier one failed; the summary lists
-# each stage's time.
+# each stage's minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,14 +23,20 @@ case "${1:-}" in
 esac
 
 stage_summary=()
+run_started=$SECONDS
+# record_stage NAME STARTED RESULT: one summary line with the stage's minutes and seconds.
+record_stage() {
+  local elapsed=$((SECONDS - $2))
+  stage_summary+=("$(printf '%-22s %3d min %02d s  %s' "$1" $((elapsed / 60)) $((elapsed % 60)) "$3")")
+}
 # stage NAME COMMAND...: runs the command, records its time; stops the run on failure.
 stage() {
   local name="$1" started=$SECONDS
   shift
   if "$@"; then
-    stage_summary+=("$(printf '%-22s %5d s  ok' "$name" $((SECONDS - started)))")
+    record_stage "$name" "$started" ok
   else
-    stage_summary+=("$(printf '%-22s %5d s  FAILED' "$name" $((SECONDS - started)))")
+    record_stage "$name" "$started" FAILED
     print_summary
     exit 1
   fi
@@ -41,15 +47,17 @@ extended_stage() {
   local name="$1" started=$SECONDS
   shift
   if "$@"; then
-    stage_summary+=("$(printf '%-22s %5d s  ok' "$name" $((SECONDS - started)))")
+    record_stage "$name" "$started" ok
   else
-    stage_summary+=("$(printf '%-22s %5d s  FAILED' "$name" $((SECONDS - started)))")
+    record_stage "$name" "$started" FAILED
     extended_failed=1
   fi
 }
 print_summary() {
+  local total=$((SECONDS - run_started))
   echo "== stages"
   printf '%s\n' "${stage_summary[@]}"
+  printf '%-22s %3d min %02d s\n' "total" $((total / 60)) $((total % 60))
 }
 
 install_deps() {
