@@ -3,6 +3,7 @@
 // the tokens directory by echoing the content of a single-use key file that only himds and members
 // of the himds group can read.
 #include "error.hpp"
+#include "platform/os_types.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -14,8 +15,6 @@
 #include <string_view>
 #include <vector>
 
-#include <sys/types.h>
-
 namespace azcm::himds {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
@@ -25,16 +24,16 @@ inline constexpr std::chrono::seconds kChallengeLifetime{60};
 // Bounds the files a flood of unauthenticated first calls can leave in the tokens directory.
 inline constexpr std::size_t kMaxOutstandingChallenges = 1024;
 inline constexpr std::size_t kChallengeSecretBytes = 32; // 256 bits, 64 hex characters
-inline constexpr mode_t kChallengeFileMode = 0640;
+inline constexpr platform::FileMode kChallengeFileMode = 0640;
 
 class ChallengeStore {
 public:
     // `group`: the group that may read key files (himds when installed); none keeps the
     // process's group. The tokens directory itself is created by the installer, not here.
     ChallengeStore(
-        std::filesystem::path tokens_dir, std::optional<gid_t> group, SteadyClock clock = [] {
-            return std::chrono::steady_clock::now();
-        });
+        std::filesystem::path tokens_dir,
+        std::optional<platform::GroupId> group,
+        SteadyClock clock = [] { return std::chrono::steady_clock::now(); });
     ~ChallengeStore();
     ChallengeStore(const ChallengeStore&) = delete;
     ChallengeStore& operator=(const ChallengeStore&) = delete;
@@ -75,7 +74,7 @@ private:
     void purgeExpiredLocked(SteadyTime now);
 
     std::filesystem::path tokens_dir_;
-    std::optional<gid_t> group_;
+    std::optional<platform::GroupId> group_;
     SteadyClock clock_;
     mutable std::mutex mutex_;
     std::vector<Challenge> challenges_;

@@ -8,6 +8,7 @@
 // first removes the ".<name>.tmp-*" files that killed writers left, so a killed writer's litter
 // lasts only until the next write of the same file.
 #include "error.hpp"
+#include "platform/os_types.hpp"
 #include "platform/safe_path.hpp"
 
 #include <filesystem>
@@ -15,13 +16,11 @@
 #include <string>
 #include <string_view>
 
-#include <sys/types.h>
-
 namespace azcm::fs {
 
 struct FileMode {
-    mode_t mode = 0600;
-    std::optional<gid_t> group; // set on the descriptor before any content is written
+    platform::FileMode mode = 0600;
+    std::optional<platform::GroupId> group; // set on the descriptor before any content is written
 };
 
 // Replaces `path` atomically with `content`. When `backup` is set, the previous file (if any) is

@@ -1,12 +1,13 @@
 #pragma once
 // One HTTP/1.1 server for every listener of the suite: plain TCP (IMDS), TLS (emulator) and Unix
-// sockets (local IPC, with SO_PEERCRED). Each connection has a deadline; header and body sizes are
-// bounded; connections are admitted by ConnectionSlots (a total, optionally a bound per peer uid,
-// idle keep-alives evicted first, 503 with Retry-After when none is free). stop() closes acceptors
-// and every open connection so the io_context can return.
+// sockets (local IPC, with the peer's kernel credentials). Each connection has a deadline; header
+// and body sizes are bounded; connections are admitted by ConnectionSlots (a total, optionally a
+// bound per peer uid, idle keep-alives evicted first, 503 with Retry-After when none is free).
+// stop() closes acceptors and every open connection so the io_context can return.
 #include "error.hpp"
 #include "http/connection_slots.hpp"
 #include "http/http_types.hpp"
+#include "platform/os_types.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -15,8 +16,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ssl/context.hpp>
-
-#include <sys/stat.h>
 
 namespace azcm::http {
 
@@ -42,7 +41,7 @@ public:
     // be writable by nobody else, reached without a symbolic link (platform::PrivateDirectory).
     // Takes `<socket>.lock` (flock; a lock file another user made is refused and named) before
     // unlinking a stale socket, binds, then sets `mode`.
-    Result<void> listenUnix(const std::filesystem::path& socket_path, mode_t mode);
+    Result<void> listenUnix(const std::filesystem::path& socket_path, platform::FileMode mode);
 
     // Closes acceptors (removing Unix sockets and releasing their locks) and every open
     // connection, so run() can return. Call it on the executor's thread, or while the io_context

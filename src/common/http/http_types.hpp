@@ -1,6 +1,8 @@
 #pragma once
 // Shared HTTP vocabulary: Beast string-body messages, the peer a request came from, and the
 // handler signature every server (IMDS, IPC, emulator) uses.
+#include "platform/os_types.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -10,8 +12,6 @@
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
-
-#include <sys/types.h>
 
 namespace azcm::http {
 
@@ -23,14 +23,14 @@ using Verb = beast_http::verb;
 using Field = beast_http::field;
 
 struct PeerInfo {
-    // Unix socket peers: credentials from SO_PEERCRED (never from the request). `uid` also for
+    // Unix socket peers: credentials the kernel gives (never from the request). `uid` also for
     // loopback TCP peers of a listener with a per-uid connection limit: the owner of the client's
     // socket, as the kernel reports it.
-    std::optional<uid_t> uid;
-    std::optional<gid_t> gid;
-    std::optional<pid_t> pid;
-    // Unix socket peers: supplementary groups from SO_PEERGROUPS, as they were at connect().
-    std::vector<gid_t> groups;
+    std::optional<platform::UserId> uid;
+    std::optional<platform::GroupId> gid;
+    std::optional<platform::ProcessId> pid;
+    // Unix socket peers: supplementary groups the kernel gives, as they were at connect().
+    std::vector<platform::GroupId> groups;
     // TCP peers: "ip:port".
     std::string remote_address;
     // TLS peers that presented a certificate the server's CA verified: the leaf in DER.
@@ -49,7 +49,7 @@ struct ServerLimits {
     std::chrono::seconds idle_timeout{30};    // keep-alive idle
     std::uint32_t max_connections = 512;
     // Connections one peer uid may hold (0: no per-uid bound); loopback TCP peers are then
-    // identified by the kernel, Unix socket peers by SO_PEERCRED.
+    // identified by the kernel, Unix socket peers by their kernel credentials.
     std::uint32_t max_connections_per_uid = 0;
     // Told to a client refused for want of a free connection slot (503).
     std::chrono::seconds retry_after{1};

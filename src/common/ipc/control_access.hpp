@@ -1,25 +1,24 @@
 #pragma once
 // Who may use a daemon's control socket (ARCHITECTURE section 4). The socket files are 0666 so
 // every local user can reach them; the daemon decides per route from the peer's credentials,
-// which the kernel gives (SO_PEERCRED, SO_PEERGROUPS), never the request:
+// which the kernel gives for the connected socket, never the request:
 //   privileged  root or the daemon's own user: every route;
 //   reader      a member of the reader group (installed: `himds`; a sandbox: AZCM_TOKEN_GROUP):
 //               read-only status and lists;
 //   none        anyone else: refused with 403 (which still tells `azcmagent show` the daemon runs).
 #include "http/http_types.hpp"
+#include "platform/os_types.hpp"
 
 #include <optional>
 #include <string>
-
-#include <sys/types.h>
 
 namespace azcm::ipc {
 
 enum class PeerAccess { none, reader, privileged };
 
 struct ControlAccessPolicy {
-    uid_t privileged_uid = 0;          // the daemon's own user; root is always privileged
-    std::optional<gid_t> reader_group; // nullopt: no group reads, only privileged peers
+    platform::UserId privileged_uid = 0; // the daemon's own user; root is always privileged
+    std::optional<platform::GroupId> reader_group; // nullopt: no group reads, only privileged peers
 };
 
 // The policy of an installed daemon (its euid, group himds if it exists) or of a sandbox
@@ -29,6 +28,6 @@ ControlAccessPolicy controlAccessPolicyFromEnvironment();
 PeerAccess peerAccess(const http::PeerInfo& peer, const ControlAccessPolicy& policy);
 
 // The group's id, or nullopt when no such group exists.
-std::optional<gid_t> groupId(const std::string& name);
+std::optional<platform::GroupId> groupId(const std::string& name);
 
 } // namespace azcm::ipc

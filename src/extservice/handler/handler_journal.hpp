@@ -5,13 +5,12 @@
 #include "error.hpp"
 #include "handler_id.hpp"
 #include "handler_manager.hpp"
+#include "platform/os_types.hpp"
 
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <sys/types.h>
 
 namespace azcm::ext {
 
@@ -40,7 +39,7 @@ struct JournalStep {
     StepState state = StepState::kPending;
     int attempts = 0;
     std::optional<int> exit_code;      // command steps: the exit code (or -1 for timeout / signal)
-    pid_t pgid = 0;                    // command steps: process group while running
+    platform::ProcessId pgid = 0;      // command steps: process group while running
     unsigned long long pgid_start = 0; // its leader's start time (guards against pid reuse)
 };
 

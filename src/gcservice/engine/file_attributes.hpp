@@ -6,6 +6,7 @@
 #include "backend.hpp"
 #include "error.hpp"
 #include "paths/paths.hpp"
+#include "platform/os_types.hpp"
 #include "platform/safe_path.hpp"
 #include "properties.hpp"
 
@@ -13,8 +14,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <sys/types.h>
 
 namespace azcm::gc {
 
@@ -38,7 +37,7 @@ Result<Location> locateCreating(const Paths& paths, const std::string& absolute)
 std::string unreachableReason(const std::string& absolute, const Error& error);
 
 struct AttributeSpec {
-    std::optional<mode_t> mode;
+    std::optional<platform::FileMode> mode;
     std::optional<std::string> owner; // user name
     std::optional<std::string> group; // group name
     bool empty() const { return !mode && !owner && !group; }
@@ -49,8 +48,8 @@ Result<AttributeSpec> readAttributes(PropertyReader& reader);
 
 // Ids of the owner and group names through the backend; an unknown name is an error.
 struct ResolvedIds {
-    std::optional<uid_t> uid;
-    std::optional<gid_t> gid;
+    std::optional<platform::UserId> uid;
+    std::optional<platform::GroupId> gid;
 };
 Result<ResolvedIds> resolveIds(const AttributeSpec& spec, Backend& backend);
 

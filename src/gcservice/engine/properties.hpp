@@ -3,6 +3,7 @@
 // read records the key, so rejectUnknown() can refuse a misspelt property instead of ignoring it
 // (a typo in "mode" must not make a resource silently compliant).
 #include "error.hpp"
+#include "platform/os_types.hpp"
 
 #include <cstdint>
 #include <initializer_list>
@@ -13,7 +14,6 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
-#include <sys/types.h>
 
 namespace azcm::gc {
 
@@ -34,7 +34,7 @@ public:
                                std::initializer_list<std::string_view> allowed,
                                std::string_view fallback);
     // An octal permission string such as "0600" or "750".
-    Result<std::optional<mode_t>> optionalMode(const std::string& key);
+    Result<std::optional<platform::FileMode>> optionalMode(const std::string& key);
     // The raw value, or nullptr when absent.
     const nlohmann::json* raw(const std::string& key);
 
@@ -46,8 +46,8 @@ private:
     std::set<std::string> seen_;
 };
 
-Result<mode_t> parseMode(std::string_view text);
-std::string formatMode(mode_t mode); // "0600"
+Result<platform::FileMode> parseMode(std::string_view text);
+std::string formatMode(platform::FileMode mode); // "0600"
 
 // A user, group, unit or package name that cannot be taken for an option by the tool it is passed
 // to: not empty, no leading '-', only [A-Za-z0-9._@:+-] and at most 256 characters.
