@@ -205,7 +205,7 @@ TEST_F(GuestConfigurationTest, GoalStateListsAssignmentsWithTheSignedPackage) {
     EXPECT_EQ(call(http::Verb::get, "/gc/machines/assignments").result_int(), 401);
 }
 
-// Issue 8 item 4: an assignment made in ARM reaches a waiting agent at once (a long-poll, as
+// An assignment made in ARM reaches a waiting agent at once (a long-poll, as
 // the extension goal state), and an unchanged one is answered 304 when the wait ends.
 TEST_F(GuestConfigurationTest, AssignmentsLongPollWakesOnAnArmChangeOnly) {
     startLongPollLoop();
