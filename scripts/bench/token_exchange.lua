@@ -25,7 +25,7 @@ int clock_gettime(int clock_id, struct timespec* tp);
 ]]
 
 local kClockMonotonic = 1 -- CLOCK_MONOTONIC on Linux
-local kMaxKeyBytes = 4096 -- what the fixed SDK clients accept, and what the spec promises
+local kMaxKeyBytes = 4096 -- what the fixed SDK clients accept, and what the agent promises
 local now_timespec = ffi.new("struct timespec")
 
 local function nowMicroseconds()

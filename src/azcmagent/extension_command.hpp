@@ -11,7 +11,7 @@
 
 namespace azcm::cli {
 
-// The spec's "extension tool error" (exit code 72, AZCM0072).
+// The real agent's "extension tool error" (exit code 72, AZCM0072).
 inline constexpr int kExtensionToolError = 72;
 
 struct ExtensionOptions {

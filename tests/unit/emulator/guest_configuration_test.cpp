@@ -155,7 +155,7 @@ TEST_F(GuestConfigurationTest, RolesDecideWhoReadsAndWrites) {
     }
     EXPECT_EQ(put("baseline", assignment(), reader).result_int(), 403);
     EXPECT_EQ(put("baseline", assignment(), onboarding).result_int(), 403);
-    // The spec's role table gives Resource Administrator no Microsoft.GuestConfiguration actions.
+    // Azure's built-in role gives Resource Administrator no Microsoft.GuestConfiguration actions.
     EXPECT_EQ(put("baseline", assignment(), administrator).result_int(), 403);
     EXPECT_EQ(call(http::Verb::delete_, url("baseline"), {}, onboarding).result_int(), 403);
     EXPECT_EQ(put("baseline", assignment("ApplyAndMonitor"), contributor).result_int(), 200);
