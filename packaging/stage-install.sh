@@ -57,7 +57,8 @@ done
 
 # The manager drop-in. The real agent's documentation names
 # /lib/systemd/system.conf.d/azcmagent.conf; every current distribution has a merged /usr, where
-# that is the same file as this one, and systemd 252 (Debian 12) only searches /usr/lib/systemd/system.conf.d, not a separate /lib.
+# that is the same file as this one, and systemd 252 (Debian 12) only searches
+# /usr/lib/systemd/system.conf.d, not a separate /lib.
 install -D -m 0644 "$here/systemd/system.conf.d/azcmagent.conf" \
     "$destdir/usr/lib/systemd/system.conf.d/azcmagent.conf"
 
