@@ -1,6 +1,6 @@
 # Install rules and the azcmagent .deb and .rpm (docs/install.md).
 #
-# Everything installs at the absolute paths of ARCHITECTURE section 2: destinations are relative
+# Everything installs at the absolute paths of docs/install.md: destinations are relative
 # to the root, and CPack packages with the prefix "/". (A plain `cmake --install` lands under
 # CMAKE_INSTALL_PREFIX; the packages are the supported way to install.)
 #
@@ -46,7 +46,7 @@ foreach(_entry
   endif()
 endforeach()
 
-# The manager-level IDENTITY_ENDPOINT/IMDS_ENDPOINT drop-in (spec 3.2; packaging/README.md says
+# The manager-level IDENTITY_ENDPOINT/IMDS_ENDPOINT drop-in (packaging/README.md says
 # why the /usr/lib spelling), its login-shell twin, the accounts and the directories.
 install(FILES ${_azcm_packaging}/systemd/system.conf.d/azcmagent.conf
         DESTINATION usr/lib/systemd/system.conf.d)

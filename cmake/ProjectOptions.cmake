@@ -14,7 +14,7 @@ target_compile_options(azcm_options INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align -Woverloaded-virtual
   -Wformat=2 -Wimplicit-fallthrough
   $<$<BOOL:${AZCM_WERROR}>:-Werror>
-  # Hardening (perf-reliability G29).
+  # Hardening: fortify, stack protector, stack-clash, CET, full RELRO.
   -fstack-protector-strong -fstack-clash-protection -fcf-protection
   $<$<NOT:$<CONFIG:Debug>>:-D_FORTIFY_SOURCE=2>)
 target_link_options(azcm_options INTERFACE -Wl,-z,relro,-z,now -Wl,-z,noexecstack)
@@ -26,7 +26,7 @@ target_compile_options(azcm_options INTERFACE
 target_compile_options(azcm_options INTERFACE -fPIC)
 
 # Asio and Beast are compiled once, in src/common/asio_impl.cpp, not in every translation unit.
-# <utility> first: Boost 1.74's awaitable.hpp needs std::exchange (TOOLCHAIN-NOTES).
+# <utility> first: Boost 1.74's awaitable.hpp needs std::exchange (docs/toolchain-notes.md).
 target_compile_definitions(azcm_options INTERFACE
   BOOST_ASIO_SEPARATE_COMPILATION BOOST_BEAST_SEPARATE_COMPILATION BOOST_ASIO_NO_DEPRECATED
   AZCM_AGENT_VERSION="${AZCM_AGENT_VERSION}")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Lays out the install tree of ARCHITECTURE section 2 and spec section 3.2 under DESTDIR, from
+# Lays out the install tree of docs/install.md under DESTDIR, from
 # the binaries in BIN_DIR (default: $AZCM_BIN_DIR, else build/bin). The packages and the
 # unit verification test (tests/packaging/verify_units.sh) both start from this tree.
 #
@@ -26,7 +26,7 @@ bin_dir=${2:-${AZCM_BIN_DIR:-$here/../build/bin}}
     exit 1
 }
 
-# binary in BIN_DIR -> installed path (ARCHITECTURE section 2)
+# binary in BIN_DIR -> installed path (docs/install.md)
 binaries=(
     "azcmagent:/opt/azcmagent/bin/azcmagent"
     "himds:/opt/azcmagent/bin/himds"
@@ -50,14 +50,15 @@ for entry in "${binaries[@]}"; do
     fi
 done
 
-# Units where the package puts them (spec 3.2: /usr/lib/systemd/system).
+# Units where the package puts them (/usr/lib/systemd/system, as the real agent's).
 for unit in "$here"/systemd/*.service; do
     install -D -m 0644 "$unit" "$destdir/usr/lib/systemd/system/$(basename "$unit")"
 done
 
-# The manager drop-in. The spec names /lib/systemd/system.conf.d/azcmagent.conf; every current
-# distribution has a merged /usr, where that is the same file as this one, and systemd 252
-# (Debian 12) only searches /usr/lib/systemd/system.conf.d, not a separate /lib.
+# The manager drop-in. The real agent's documentation names
+# /lib/systemd/system.conf.d/azcmagent.conf; every current distribution has a merged /usr, where
+# that is the same file as this one, and systemd 252 (Debian 12) only searches
+# /usr/lib/systemd/system.conf.d, not a separate /lib.
 install -D -m 0644 "$here/systemd/system.conf.d/azcmagent.conf" \
     "$destdir/usr/lib/systemd/system.conf.d/azcmagent.conf"
 

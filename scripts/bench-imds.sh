@@ -83,7 +83,7 @@ wrk_connections=32
 metadata_path="/metadata/instance?api-version=2020-06-01"
 token_resource="https://management.azure.com/"
 
-# Goals (docs/benchmarks.md names the matching G-numbers).
+# Goals (docs/benchmarks.md names the matching reliability goals).
 goal_ratio="0.5"          # himds metadata requests/s at least half of nginx's
 goal_exchange_p99_ms="2"  # whole token exchange p99 under 2 ms
 goal_idle_pss_kib=10240   # idle PSS under 10 MiB

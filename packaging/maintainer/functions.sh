@@ -80,7 +80,7 @@ azcm_migrate_layout() {
     done
 }
 
-# Every directory and link of ARCHITECTURE section 2 with its owner and mode
+# Every directory and link of docs/install.md with its owner and mode
 # (tmpfiles.d/azcmagent.conf). Existing directories keep their content; only their owner and mode
 # are reset.
 azcm_create_directories() {

@@ -1,6 +1,6 @@
 -- wrk script: complete managed-identity token exchanges against himds (docs/benchmarks.md).
 --
--- Each connection alternates the two requests of the challenge (spec section 4.4):
+-- Each connection alternates the two requests of the challenge (docs/imds.md):
 --   1. GET the token route with `Metadata: true`
 --      -> 401, `WWW-Authenticate: Basic realm=<key file>`
 --   2. the same GET plus `Authorization: Basic <content of the key file>`
@@ -25,7 +25,7 @@ int clock_gettime(int clock_id, struct timespec* tp);
 ]]
 
 local kClockMonotonic = 1 -- CLOCK_MONOTONIC on Linux
-local kMaxKeyBytes = 4096 -- what the fixed SDK clients accept, and what the spec promises
+local kMaxKeyBytes = 4096 -- what the fixed SDK clients accept, and what the agent promises
 local now_timespec = ffi.new("struct timespec")
 
 local function nowMicroseconds()

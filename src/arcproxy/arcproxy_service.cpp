@@ -164,7 +164,7 @@ std::string ArcproxyService::statusJson() {
           {"forwarded", counters.forwarded},
           {"refused", counters.refused},
           {"failed", counters.failed}}},
-        // Never capped (ARCHITECTURE section 8): an empty list, not a missing key.
+        // Never capped (docs/resource-limits.md): an empty list, not a missing key.
         {"cpu", json::array()},
     };
     if (!last_error_.empty()) {

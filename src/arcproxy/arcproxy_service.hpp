@@ -1,5 +1,5 @@
 #pragma once
-// arcproxy: the local forward proxy daemon (ARCHITECTURE section 1; docs/arcproxy.md). It owns the
+// arcproxy: the local forward proxy daemon (docs/arcproxy.md). It owns the
 // proxy listeners on 127.0.0.1 and [::1] (AZCM_PROXY_PORT, default 40343) and its control socket
 // (GET /status, POST /reload, POST /shutdown). The upstream proxy comes from localconfig.json
 // (`proxy.url`, bypass `Arc`) or HTTPS_PROXY, re-read on reload. It is never CPU-capped: every

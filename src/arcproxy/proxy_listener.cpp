@@ -7,7 +7,7 @@
 #include <limits>
 #include <set>
 #include <sstream>
-#include <utility> // before Asio's awaitable.hpp (TOOLCHAIN-NOTES: Boost 1.74 with g++ 12)
+#include <utility> // before Asio's awaitable.hpp (docs/toolchain-notes.md)
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>

@@ -1,5 +1,5 @@
 #pragma once
-// Whether an IP address is private for `azcmagent check` (spec 1.7, "PRIVATE"): RFC 1918
+// Whether an IP address is private for `azcmagent check` (its "PRIVATE" column): RFC 1918
 // (10/8, 172.16/12, 192.168/16), loopback (127/8, ::1), link-local (169.254/16, fe80::/10) and
 // unique local (fc00::/7); an IPv4-mapped IPv6 address is judged by its IPv4 part. Loopback counts
 // as private: it never leaves the machine, as an endpoint behind a private link never leaves the

@@ -59,8 +59,7 @@ Result<Target> chooseTarget(const CheckOptions& options, const Environment& env)
     }
     if (!options.cloud.empty()) {
         if (target.location.empty()) {
-            return makeError(exitcode::kInvalidArgument,
-                             "--cloud must be used with --location (spec: check --cloud)");
+            return makeError(exitcode::kInvalidArgument, "--cloud must be used with --location");
         }
         AZCM_ASSIGN_OR_RETURN(target.cloud, builtinCloud(options.cloud));
         return target;
@@ -98,8 +97,7 @@ Result<bool> wantsSqlEndpoints(const std::vector<std::string>& extensions) {
 } // namespace
 
 CLI::App* defineCheckCommand(CLI::App& app, CheckOptions& options) {
-    auto* check =
-        app.add_subcommand("check", "Check connectivity to the endpoints of the cloud (spec 1.7)");
+    auto* check = app.add_subcommand("check", "Check connectivity to the endpoints of the cloud");
     check->add_option("--cloud", options.cloud,
                       "AzureCloud, AzureUSGovernment or AzureChinaCloud (with --location); "
                       "default: the connected machine's cloud, else AzureCloud");

@@ -1,5 +1,5 @@
 #pragma once
-// `azcmagent check`: Check connectivity to the endpoints of the cloud (spec 1.7).
+// `azcmagent check`: Check connectivity to the endpoints of the cloud (docs/cli.md).
 #include "console.hpp"
 #include "environment.hpp"
 #include "error.hpp"

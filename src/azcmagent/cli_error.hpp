@@ -1,6 +1,6 @@
 #pragma once
-// How the CLI shows an error: `AZCMxxxx: <text>` (spec 1.1), or a JSON object with --json. The
-// AZCM number and the process exit status are the same value (spec 1.13-1.14).
+// How the CLI shows an error: `AZCMxxxx: <text>` (docs/cli.md), or a JSON object with --json. The
+// AZCM number and the process exit status are the same value, as in the real agent.
 #include "error.hpp"
 
 #include <string>

@@ -1,5 +1,5 @@
 #pragma once
-// The --cloud names and their public endpoints (spec 1.4).
+// The --cloud names and their public endpoints.
 #include "config/cloud_config.hpp"
 #include "error.hpp"
 

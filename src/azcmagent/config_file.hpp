@@ -1,8 +1,8 @@
 #pragma once
-// The global --config FILE (spec 1.2): a JSON object or a YAML mapping whose keys are long option
-// names without dashes, e.g. {"service-principal-secret": "..."} or `verbose: true`. A value given
-// on the command line wins. A .yaml/.yml file is read as YAML; any other is read as JSON, and as
-// YAML when it is not JSON.
+// The global --config FILE (docs/cli.md): a JSON object or a YAML mapping whose keys are long
+// option names without dashes, e.g. {"service-principal-secret": "..."} or `verbose: true`. A value
+// given on the command line wins. A .yaml/.yml file is read as YAML; any other is read as JSON, and
+// as YAML when it is not JSON.
 #include "error.hpp"
 
 #include <filesystem>

@@ -1,5 +1,5 @@
 #pragma once
-// The twelve keys of `azcmagent config` (spec section 2) in one table: how each value is read
+// The twelve keys of `azcmagent config` (docs/config.md) in one table: how each value is read
 // from the command line and validated, shown, reset, which daemons apply it, and the monitor-mode
 // transitions. Pure functions over LocalConfig; the command does the file and the daemons.
 #include "config/local_config.hpp"
@@ -28,7 +28,7 @@ struct ConfigKey {
 // Where `config.mode monitor` keeps the user's lists and switches until `full` restores them.
 inline constexpr const char* kFullModeStashKey = "_azcmagent.fullModeSettings";
 
-// In `config list` order (spec section 2 notes).
+// In the real agent's `config list` order.
 const std::vector<ConfigKey>& configKeys();
 // Exact name, case-insensitive; nullptr when unknown.
 const ConfigKey* findConfigKey(std::string_view name);

@@ -1,5 +1,5 @@
 #pragma once
-// `azcmagent connect` (spec 1.4, 6.2; protocol 1 and 2.1).
+// `azcmagent connect` (docs/cli.md; wire formats in docs/protocol.md sections 1 and 2.1).
 #include "config/agent_config.hpp"
 #include "console.hpp"
 #include "credentials.hpp"

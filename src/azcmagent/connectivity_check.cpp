@@ -20,7 +20,7 @@ constexpr const char* kArm = "Azure Resource Manager";
 constexpr const char* kIdentity = "Hybrid identity service";
 constexpr const char* kGuestConfiguration = "Guest configuration";
 
-// Entra's PAS endpoint of each built-in cloud (spec 5.1).
+// Entra's PAS endpoint of each built-in cloud.
 std::string pasEndpoint(const std::string& cloud) {
     if (cloud == "AzureUSGovernment") {
         return "https://pasff.usgovcloudapi.net";

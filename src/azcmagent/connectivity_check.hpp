@@ -1,5 +1,5 @@
 #pragma once
-// The pure parts of `azcmagent check` (spec 1.7, 5.1, 5.2): which endpoints a cloud needs, how a
+// The pure parts of `azcmagent check` (docs/cli.md): which endpoints a cloud needs, how a
 // probe result is judged, the clock skew against the control plane, and the text and JSON output.
 // check_command.cpp does the I/O around them.
 #include "config/cloud_config.hpp"
@@ -88,10 +88,10 @@ struct CheckReport {
 ClockSkew skewOf(const std::vector<EndpointReport>& endpoints);
 
 nlohmann::json toJson(const CheckReport& report);
-// The table of spec 1.7 (ENDPOINT | REACHABLE | PRIVATE | TLS | PROXY, plus CERTIFICATE and
-// SERVICE), then the proxy and clock-skew lines.
+// The table the real agent prints (ENDPOINT | REACHABLE | PRIVATE | TLS | PROXY, plus CERTIFICATE
+// and SERVICE), then the proxy and clock-skew lines.
 std::vector<std::string> formatText(const CheckReport& report);
-// Success, or AZCM0026 (network error, spec 1.13) naming each required endpoint that failed.
+// Success, or AZCM0026 (network error) naming each required endpoint that failed.
 Result<void> checkOutcome(const CheckReport& report);
 
 } // namespace azcm::cli

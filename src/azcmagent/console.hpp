@@ -1,6 +1,6 @@
 #pragma once
-// Where the CLI's words go. Default: everything to stdout (spec 1.2); --log-stderr sends errors
-// and warnings to stderr. Progress lines only on a terminal and never with --json.
+// Where the CLI's words go. Default: everything to stdout, as in the real agent; --log-stderr sends
+// errors and warnings to stderr. Progress lines only on a terminal and never with --json.
 #include "environment.hpp"
 #include "error.hpp"
 

@@ -1,6 +1,7 @@
 #pragma once
 // The control-plane calls of connect and disconnect: Entra ID (network check, token), ARM
-// (machine and resource group) and the hybrid identity service (certificate issue, protocol 2.1).
+// (machine and resource group) and the hybrid identity service (certificate issue,
+// docs/protocol.md 2.1).
 #include "config/cloud_config.hpp"
 #include "config/proxy_policy.hpp"
 #include "credentials.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// The onboarding credential of connect/disconnect (spec 6.1): a service principal with a secret
+// The onboarding credential of connect/disconnect: a service principal with a secret
 // or a certificate, or an access token used as it is. Interactive and device-code logins are not
 // offered (no browser on a server; the docs recommend service principals for scale).
 #include "crypto/keys.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// `azcmagent disconnect` (spec 1.5, 6.3): delete the ARM resource, then the local identity.
+// `azcmagent disconnect` (docs/cli.md): delete the ARM resource, then the local identity.
 #include "console.hpp"
 #include "credentials.hpp"
 #include "environment.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// `azcmagent extension list | remove` (spec 1.9): local management of the installed extensions
+// `azcmagent extension list | remove` (docs/cli.md): local management of the installed extensions
 // while the extension manager (extd) is stopped; works connected or not. Root only.
 #include "console.hpp"
 #include "environment.hpp"
@@ -11,7 +11,7 @@
 
 namespace azcm::cli {
 
-// The spec's "extension tool error" (exit code 72, AZCM0072).
+// The real agent's "extension tool error" (exit code 72, AZCM0072).
 inline constexpr int kExtensionToolError = 72;
 
 struct ExtensionOptions {

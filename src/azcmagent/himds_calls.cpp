@@ -70,8 +70,8 @@ std::optional<json> himdsStatus(const Environment& env) {
         return std::nullopt;
     }
     if (response.value().result_int() == 403) {
-        // Status is for root and the reader group (ARCHITECTURE 4); the refusal itself says the
-        // daemon is up, which is all `show` needs for an ordinary user.
+        // Status is for root and the reader group (docs/architecture.md); the refusal itself says
+        // the daemon is up, which is all `show` needs for an ordinary user.
         return json::object();
     }
     if (response.value().result_int() != 200) {
@@ -87,8 +87,8 @@ std::optional<json> daemonStatus(const Environment& env, const std::string& daem
         return std::nullopt;
     }
     if (response.value().result_int() == 403) {
-        // Status is for root and the reader group (ARCHITECTURE 4); the refusal itself says the
-        // daemon is up, which is all `show` needs for an ordinary user.
+        // Status is for root and the reader group (docs/architecture.md); the refusal itself says
+        // the daemon is up, which is all `show` needs for an ordinary user.
         return json::object();
     }
     if (response.value().result_int() != 200) {

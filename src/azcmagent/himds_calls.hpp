@@ -1,5 +1,5 @@
 #pragma once
-// The himds control-socket routes azcmagent uses (protocol 1).
+// The himds control-socket routes azcmagent uses (docs/protocol.md 1).
 #include "environment.hpp"
 #include "error.hpp"
 #include "responses.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// `azcmagent logs [--full] [--output FILE]` (spec 1.10): a zip for support with the agent's logs,
+// `azcmagent logs [--full] [--output FILE]` (docs/cli.md): a zip for support with the agent's logs,
 // its configuration files with every secret redacted, the status of each daemon and, where
 // systemd runs, `systemctl status` and the last 24 hours of the journal. Root only: the logs and
 // the extension settings are root's.

@@ -1,4 +1,4 @@
-// azcmagent: the administrator's command line (spec section 1). All logic is in azcmagent_core.
+// azcmagent: the administrator's command line (docs/cli.md). All logic is in azcmagent_core.
 #include "app.hpp"
 #include "environment.hpp"
 #include "error.hpp"

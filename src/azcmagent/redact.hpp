@@ -1,5 +1,5 @@
 #pragma once
-// The command line as it goes to azcmagent.log (spec 1.1 logs the parameters of connect,
+// The command line as it goes to azcmagent.log (the real agent logs the parameters of connect,
 // disconnect and config) with every secret replaced by REDACTED.
 #include <string>
 #include <vector>

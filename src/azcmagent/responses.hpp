@@ -1,5 +1,5 @@
 #pragma once
-// Pure mappings from control-plane and himds answers to results with the spec's exit codes
+// Pure mappings from control-plane and himds answers to results with the real agent's exit codes
 // (1.13). Kept apart from the I/O so each mapping is unit-tested.
 #include "error.hpp"
 
@@ -37,7 +37,7 @@ Result<void> mapResourceGroupPutResponse(unsigned status, std::string_view body)
 // user about --force-local-only.
 Result<void>
 mapMachineDeleteResponse(unsigned status, std::string_view body, std::string_view resource_id);
-// Identity service certificate issue (protocol 2.1). 200 with "certificate": the PEM chain.
+// Identity service certificate issue (docs/protocol.md 2.1). 200 with "certificate": the PEM chain.
 // Else AZCM0081.
 Result<std::string> mapCertificateResponse(unsigned status, std::string_view body);
 
@@ -45,7 +45,7 @@ struct HimdsKeys {
     std::string public_key; // base64 DER SubjectPublicKeyInfo
     std::string csr;        // PEM
 };
-// himds POST /identity/keys (protocol 1). Else AZCM0061.
+// himds POST /identity/keys (docs/protocol.md 1). Else AZCM0061.
 Result<HimdsKeys> mapHimdsKeysResponse(unsigned status, std::string_view body);
 // himds POST /identity/activate. 200: ok. Else AZCM0062 (connect failed) with himds' reason.
 Result<void> mapHimdsActivateResponse(unsigned status, std::string_view body);

@@ -141,7 +141,7 @@ void addCpuRows(json& rows,
         return;
     }
     if (status->empty()) {
-        // The daemon runs but refused this user its status (ARCHITECTURE 4).
+        // The daemon runs but refused this user its status (docs/architecture.md).
         rows.push_back(
             {{"displayName", daemon},
              {"status", "not shown (" + daemon + "'s status is for root and group himds)"},

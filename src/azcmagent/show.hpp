@@ -1,5 +1,5 @@
 #pragma once
-// `azcmagent show` (spec 1.6): the agent's state from agentconfig.json, himds' GET /status,
+// `azcmagent show` (docs/cli.md): the agent's state from agentconfig.json, himds' GET /status,
 // localconfig.json and the machine's own facts, as aligned text or camelCase JSON.
 #include "config/agent_config.hpp"
 #include "config/local_config.hpp"
@@ -32,7 +32,7 @@ struct ShowField {
     nlohmann::json value;     // string, or an array of {displayName, status} rows
 };
 
-// Every field, in the order of spec 1.6.
+// Every field, in the real agent's order.
 std::vector<ShowField> buildShowFields(const ShowInput& input);
 // The fields named by `properties` (JSON key or display name, case-insensitive), in the order
 // asked; an unknown name: kInvalidArgument listing the valid ones. Empty: all fields.
@@ -44,7 +44,7 @@ nlohmann::json formatShowJson(const std::vector<ShowField>& fields);
 
 inline constexpr long kDefaultImdsPort = 40342;
 
-// IDENTITY_ENDPOINT and IMDS_ENDPOINT as the agent documents them (spec 3.1, 4.7), on the port
+// IDENTITY_ENDPOINT and IMDS_ENDPOINT as the agent documents them (docs/imds.md), on the port
 // himds reports (40342 unless a sandbox moved it).
 struct ImdsEndpoints {
     std::string identity; // http://localhost:40342/metadata/identity/oauth2/token

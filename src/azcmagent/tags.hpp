@@ -1,5 +1,5 @@
 #pragma once
-// The --tags syntax of `azcmagent connect` (spec 1.4): `Name=Value,Name2='Value with space'`.
+// The --tags syntax of `azcmagent connect`: `Name=Value,Name2='Value with space'`.
 // Values (and names) may be quoted with ' or "; a backslash escapes the next character anywhere.
 #include "error.hpp"
 

@@ -8,7 +8,8 @@
 
 namespace azcm::cli {
 
-// ARM pattern ^[a-zA-Z0-9-_\.]{1,54}$, and not ending with '-' or '_' (spec 1.4, AZCM0102 text).
+// ARM pattern ^[a-zA-Z0-9-_\.]{1,54}$, and not ending with '-' or '_' (the real agent's AZCM0102
+// text).
 Result<void> validateResourceName(std::string_view name);
 // ARM resource group names: 1-90 of letters, digits, '-', '_', '.', '(' and ')', not ending in '.'.
 Result<void> validateResourceGroup(std::string_view name);
@@ -16,7 +17,7 @@ Result<void> validateResourceGroup(std::string_view name);
 Result<void> validateSubscription(std::string_view subscription);
 // Tenant: a GUID or a domain name.
 Result<void> validateTenant(std::string_view tenant);
-// Azure regions: spaces are removed (spec 1.4, agent 1.50) and the name is lower-cased; what is
+// Azure regions: spaces are removed (as agent 1.50 does) and the name is lower-cased; what is
 // left must be letters and digits.
 Result<std::string> normalizeLocation(std::string_view location);
 bool isGuid(std::string_view text);

@@ -1,5 +1,5 @@
 #pragma once
-// YAML for the --config file (spec 1.2): a YAML document as the nlohmann::json value it would be
+// YAML for the --config file (docs/cli.md): a YAML document as the nlohmann::json value it would be
 // in JSON, so both formats go through the same code. Plain scalars resolve as the YAML 1.2 core
 // schema does (null, true/false, integers, floats, else strings); quoted scalars and !!str stay
 // strings; sequences become arrays and mappings objects.

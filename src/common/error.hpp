@@ -1,6 +1,6 @@
 #pragma once
-// Errors as values for library code (ARCHITECTURE section 9): Result<T> carries either a value or
-// an Error whose code is an exit code / AZCM code from spec section 1.13-1.14.
+// Errors as values for library code (docs/architecture.md): Result<T> carries either a value or
+// an Error whose code is an exit code / AZCM code (docs/cli.md).
 #include <string>
 #include <utility>
 
@@ -8,7 +8,7 @@
 
 namespace azcm {
 
-// Exit codes of spec section 1.13 that the suite uses by name.
+// Exit codes of the real agent that the suite uses by name.
 namespace exitcode {
 inline constexpr int kSuccess = 0;
 inline constexpr int kGeneric = 1;

@@ -40,7 +40,7 @@ bool isValidAssignmentName(const std::string& name) {
 }
 
 bool isAssignmentType(const std::string& type) {
-    // Case-sensitive, as in Azure (spec section 8).
+    // Case-sensitive, as in Azure.
     return type == "Audit" || type == "ApplyAndMonitor" || type == "ApplyAndAutoCorrect";
 }
 

@@ -83,7 +83,7 @@ bool copyString(const json& from, const char* key, json& to, const char* as) {
     return true;
 }
 
-// The heartbeat's machine facts, in the shape of the ARM machine properties (spec 6.2).
+// The heartbeat's machine facts, in the shape of the ARM machine properties.
 Result<void> applyMachineFacts(const json& facts, json& properties) {
     if (!facts.is_object()) {
         return makeError(exitcode::kInvalidArgument, "machine must be an object");

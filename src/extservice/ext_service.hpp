@@ -34,7 +34,7 @@
 
 namespace azcm::extservice {
 
-// The directories extservice needs, with their modes (ARCHITECTURE section 2).
+// The directories extservice needs, with their modes (docs/install.md).
 Result<void> ensureDirectories(const Paths& paths);
 
 // Reads the package-signing root named by agentconfig.json's cloud (empty when none).

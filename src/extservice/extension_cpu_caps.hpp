@@ -2,7 +2,7 @@
 // CPU caps of extservice and of every extension handler it runs (docs/resource-limits.md). The
 // daemon sits in its own leaf group with extensions.agent.cpulimit; each handler gets a leaf group
 // of its own whose cap is the agent cap, raised for the extensions the real agent documents higher
-// caps for (spec section 9), then lowered by the handler manifest's
+// caps for (docs/resource-limits.md), then lowered by the handler manifest's
 // resourceLimits.cpuQuotaPercentage. Thread-safe: the handler factory runs on the worker thread,
 // reload and sampling on the io thread.
 #include "error.hpp"

@@ -1,6 +1,6 @@
 #pragma once
-// The local side of `azcmagent extension list | remove` (spec 1.9): works on the handlers on disk
-// and extservice's state file while the extension manager is stopped, connected or not.
+// The local side of `azcmagent extension list | remove` (docs/cli.md): works on the handlers on
+// disk and extservice's state file while the extension manager is stopped, connected or not.
 #include "error.hpp"
 #include "handler/handler_manager.hpp"
 #include "paths/paths.hpp"

@@ -180,7 +180,7 @@ void Reconciler::reconcileOne(const GoalExtension& extension,
         return; // our own reinstall already failed and was reported
     } else {
         // Settled as Succeeded but gone from this machine (azcmagent extension remove): Azure
-        // still expects it, so it comes back (spec 1.9), subject to the local controls.
+        // still expects it, so it comes back, as in the real agent, subject to the local controls.
         spdlog::info("EXT_REINSTALL name={} reason=missing locally", log::sanitize(extension.name));
     }
 

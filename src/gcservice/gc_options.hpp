@@ -18,7 +18,7 @@ struct GcOptions {
     // Each assignment is evaluated this often (AZCM_GC_EVALUATION_SECONDS).
     std::chrono::seconds evaluation_interval{900};
     // Assignments are dropped after this long without a successful goal state
-    // (AZCM_GC_RETENTION_SECONDS; spec section 8: 14 days).
+    // (AZCM_GC_RETENTION_SECONDS; 14 days, as in Azure).
     std::chrono::seconds retention{std::chrono::hours(24 * 14)};
     // A failed report or goal state is retried after this (AZCM_GC_RETRY_SECONDS).
     std::chrono::seconds retry_interval{30};

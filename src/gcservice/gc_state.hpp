@@ -69,7 +69,7 @@ Result<std::vector<AssignmentState>> parseGoalState(const nlohmann::json& docume
 void mergeGoalState(GcState& state, std::vector<AssignmentState> incoming, std::int64_t now);
 
 // Disconnected for longer than `retention` since the last successful goal state: every
-// assignment is dropped (spec section 8). True when something was dropped.
+// assignment is dropped (docs/guest-configuration.md). True when something was dropped.
 bool dropExpiredAssignments(GcState& state, std::int64_t now, std::chrono::seconds retention);
 
 // Never evaluated, or the last evaluation is at least `interval` old.

@@ -18,7 +18,7 @@ namespace stdfs = std::filesystem;
 namespace {
 
 // The realm is sent unquoted, so its path must not contain anything a client's header parser
-// would split on; '=' is excluded by the spec.
+// would split on; '=' is excluded as well (docs/imds.md).
 bool realmSafe(const std::string& path) {
     return path.find_first_of("=\", \t\r\n") == std::string::npos;
 }

@@ -1,5 +1,5 @@
 #pragma once
-// The file-based challenge of the IMDS token endpoint (spec section 4): a caller proves it may read
+// The file-based challenge of the IMDS token endpoint (docs/imds.md): a caller proves it may read
 // the tokens directory by echoing the content of a single-use key file that only himds and members
 // of the himds group can read.
 #include "error.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// Request hygiene of the IMDS REST API (spec section 4, docs/imds.md), as Azure's IMDS applies it:
+// Request hygiene of the IMDS REST API (docs/imds.md), as Azure's IMDS applies it:
 // a pure function from a request to either a routed call or the error to answer with.
 #include "http/http_types.hpp"
 

@@ -1,5 +1,5 @@
 #pragma once
-// The body of GET /metadata/instance (spec section 4.6): the identity from agentconfig.json, the
+// The body of GET /metadata/instance (docs/imds.md): the identity from agentconfig.json, the
 // metadata the last heartbeat synced (vmId, location, tags) and local machine facts. Built from
 // local state only, so it answers while the control plane is unreachable.
 #include "config/agent_config.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// Managed identity tokens cached per resource (spec section 4): refreshed at half their lifetime,
+// Managed identity tokens cached per resource (docs/imds.md): refreshed at half their lifetime,
 // one upstream call per resource at a time, a still-valid token served while the control plane
 // fails, an expired one never.
 #include "error.hpp"

@@ -1,6 +1,6 @@
 #pragma once
 // Where managed identity tokens come from: POST {identity}/machines/token over mutual TLS with the
-// machine certificate (docs/protocol.md 2.5), and the JSON himds answers with (spec section 4.5).
+// machine certificate (docs/protocol.md 2.5), and the JSON himds answers with (docs/imds.md).
 #include "identity_client.hpp"
 #include "token_cache.hpp"
 
@@ -42,8 +42,8 @@ Result<ManagedIdentityToken> parseTokenReply(const ServiceReply& reply);
 TokenFetcher makeIdentityServiceFetcher(std::shared_ptr<IdentityServiceClient> client,
                                         std::shared_ptr<const CredentialSlot> slot);
 
-// The token answer: all values strings (spec 4.5) plus client_id and object_id. `resource` echoes
-// what the caller asked for.
+// The token answer: all values strings, as Azure's IMDS sends them, plus client_id and object_id.
+// `resource` echoes what the caller asked for.
 nlohmann::json
 tokenResponseJson(const ManagedIdentityToken& token, const std::string& resource, TokenTime now);
 

@@ -263,9 +263,9 @@ TEST(ArcproxyTest, AllowListFollowsTheConnectedCloudAndTheExtensions) {
     }
 }
 
-// ARCHITECTURE 4, with the kernel's credentials: root may do everything, a member of the reader
-// group (AZCM_TOKEN_GROUP in a sandbox, himds when installed) may read status only, anyone else
-// gets 403 even for status.
+// Control socket access (docs/architecture.md), with the kernel's credentials: root may do
+// everything, a member of the reader group (AZCM_TOKEN_GROUP in a sandbox, himds when installed)
+// may read status only, anyone else gets 403 even for status.
 TEST(ArcproxyTest, ControlSocketAnswersByPeerCredentials) {
     const auto reader_group = ipc::groupId("adm");
     ASSERT_TRUE(reader_group) << "Debian's group adm is missing";

@@ -1,4 +1,4 @@
-// Bad input and refused operations: clear errors, the spec's exit codes, nothing written.
+// Bad input and refused operations: clear errors, the documented exit codes, nothing written.
 #include "paths/paths.hpp"
 #include "sandbox.hpp"
 

@@ -1,10 +1,10 @@
-// Issue 6 end to end, on the REAL cgroup tree (label integration-root, serial: it measures CPU
-// time): the shipped extservice runs an extension handler whose enable command leaves a process
-// spinning on two threads; under `extensions.agent.cpulimit 5` the handler's own group uses at most
-// 5.25% of one CPU in every 10-second window over a minute, read from that group's accounting
-// (never the root's); `azcmagent config set extensions.agent.cpulimit 50` has the new quota in the
-// group's files when the command returns; the handler's usage never shows in the daemon's group.
-// `azcmagent show` reports both components as enforced.
+// Extension CPU caps end to end, on the REAL cgroup tree (label integration-root, serial: it
+// measures CPU time): the shipped extservice runs an extension handler whose enable command leaves
+// a process spinning on two threads; under `extensions.agent.cpulimit 5` the handler's own group
+// uses at most 5.25% of one CPU in every 10-second window over a minute, read from that group's
+// accounting (never the root's); `azcmagent config set extensions.agent.cpulimit 50` has the new
+// quota in the group's files when the command returns; the handler's usage never shows in the
+// daemon's group. `azcmagent show` reports both components as enforced.
 #include "extension_test_fixture.hpp"
 #include "paths/paths.hpp"
 #include "platform/cpu_limit.hpp"

@@ -317,7 +317,8 @@ TEST_F(ExtensionTest, CliListsAndRemovesOnlyWhileTheManagerIsStopped) {
     const auto after = commands();
     EXPECT_EQ(Lines(after.end() - 2, after.end()), (Lines{"disable 1.0.0", "uninstall 1.0.0"}));
 
-    // Azure still expects it: the next start of the manager installs it again (spec 1.9).
+    // Azure still expects it: the next start of the manager installs it again, as in the real
+    // agent.
     startExtservice();
     EXPECT_TRUE(waitUntil([&] { return std::filesystem::exists(handlerDir("1.0.0")); },
                           std::chrono::seconds(20)))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs, upgrades, removes and purges the built azcmagent .deb on THIS machine (root only; CI
 # runs it on a disposable machine, ctest label integration-root, RUN_SERIAL):
-#   1. dpkg -i: files, links, owners and modes (ARCHITECTURE section 2), accounts,
+#   1. dpkg -i: files, links, owners and modes (docs/install.md), accounts,
 #      `azcmagent version` from the installed path, and a clean install although PID 1 is not
 #      systemd; the daemons run as their units say, each in its own socket and log directory,
 #      and no root-written name is in a directory another account can write;
@@ -261,7 +261,7 @@ for unit in "${units[@]}"; do
         fail "$socket is owned by '$(stat -c %U "$socket" 2>/dev/null)', expected ${owner:-root}"
     curl -sf --max-time 5 --unix-socket "$socket" http://localhost/status >/dev/null ||
         fail "GET /status on $socket failed"
-    # ARCHITECTURE 4: himds' status is for everyone; the others' for root and group himds.
+    # docs/architecture.md: himds' status is for everyone; the others' for root and group himds.
     for caller in "--clear-groups:403" "--groups=himds:200"; do
         expected=${caller#*:}
         [ "$unit" != himdsd ] || expected=200

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # the variables are used by the scripts that source this file
-# What the azcmagent package installs and creates (ARCHITECTURE section 2, packaging/README.md),
+# What the azcmagent package installs and creates (docs/install.md, packaging/README.md),
 # shared by deb_lifecycle.sh and rpm_contents.sh. Sourced, not run.
 
 # Files of every package. The daemons built in this tree (arcproxy, gcservice, extservice) are
@@ -42,7 +42,7 @@ expected_directories=(
     "/opt/GC_Ext/downloads root root 700"
     "/var/lib/waagent root root 700"
 )
-# "path target" of every link the scripts make: the documented names (spec section 3.2) of what
+# "path target" of every link the scripts make: the real agent's documented names of what
 # now lives in the daemons' own directories.
 expected_links=(
     "/var/opt/azcmagent/socks/himds.sock himds/himds.sock"

@@ -1,5 +1,5 @@
 #pragma once
-// Runs the shipped binaries as real child processes (style-anchors 3.10: DaemonProcess).
+// Runs the shipped binaries as real child processes (DaemonProcess).
 #include <chrono>
 #include <functional>
 #include <map>

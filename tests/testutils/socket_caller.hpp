@@ -1,6 +1,6 @@
 #pragma once
 // Requests over a daemon's control socket made by another user, to test the access rules of
-// ARCHITECTURE section 4 (ipc/control_access.hpp) with the kernel's own peer credentials.
+// docs/architecture.md (ipc/control_access.hpp) with the kernel's own peer credentials.
 #include <filesystem>
 #include <optional>
 #include <string>

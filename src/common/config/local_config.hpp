@@ -1,5 +1,5 @@
 #pragma once
-// localconfig.json: the administrator's `azcmagent config` settings (spec section 2), keys stored
+// localconfig.json: the administrator's `azcmagent config` settings (docs/config.md), keys stored
 // by property name. Unknown keys are kept untouched so a newer file survives an older agent.
 //
 // The file is world-readable, so it never holds a secret: proxy.url is stored redacted

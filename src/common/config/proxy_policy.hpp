@@ -1,5 +1,5 @@
 #pragma once
-// Which proxy an outbound call uses (spec section 2, `proxy.url` and `proxy.bypass`): the
+// Which proxy an outbound call uses (`proxy.url` and `proxy.bypass`, docs/config.md): the
 // agent-specific `proxy.url`, else HTTPS_PROXY of the environment; bypassed per call by the
 // service the call targets, never by host name, so services sharing a host still obey their own
 // setting.

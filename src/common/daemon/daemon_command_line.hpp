@@ -1,6 +1,6 @@
 #pragma once
 // Every daemon's command line: no arguments but --version (and CLI11's --help). Configuration
-// comes from localconfig.json and the sandbox variables (ARCHITECTURE section 3), never from flags.
+// comes from localconfig.json and the sandbox variables (docs/architecture.md), never from flags.
 #include <optional>
 #include <string>
 

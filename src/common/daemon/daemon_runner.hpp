@@ -1,5 +1,5 @@
 #pragma once
-// The shared daemon run loop (style-anchors 3.2): one io_context on the main thread, SIGTERM and
+// The shared daemon run loop: one io_context on the main thread, SIGTERM and
 // SIGINT (and POST /shutdown through requestShutdown) take one shutdown path, SIGHUP asks for a
 // reload, sd_notify READY=1 is sent only after the daemon says its listeners are bound.
 #include "error.hpp"
@@ -45,7 +45,7 @@ private:
     bool stopping_ = false;
 };
 
-// Sets umask 077 (ARCHITECTURE section 2); every daemon calls it first.
+// Sets umask 077 (docs/security.md); every daemon calls it first.
 void applyDaemonUmask();
 
 // The exit code of a daemon whose start failed: the CLI's "can't read local config" (70) when

@@ -41,7 +41,7 @@ using Respond = std::function<void(Response&&)>;
 // A handler answers exactly once through `respond`, now or later (on the server's executor).
 using Handler = std::function<void(Request&&, const PeerInfo&, Respond)>;
 
-// Limits every listener enforces (perf-reliability G7).
+// Limits every listener enforces, so no peer can hold unbounded memory or connections.
 struct ServerLimits {
     std::uint32_t max_header_bytes = 8 * 1024;
     std::uint64_t max_body_bytes = 1024 * 1024;

@@ -26,7 +26,8 @@ std::string urlEncode(std::string_view text);
 Result<std::string> percentDecode(std::string_view text, bool plus_is_space);
 Result<std::string> urlDecode(std::string_view text); // percentDecode(text, true)
 
-// Splits "a=1&b=2"; duplicate keys are an error (perf-reliability G12).
+// Splits "a=1&b=2"; duplicate keys are an error, so no two parsers can disagree on which value
+// counts.
 Result<std::map<std::string, std::string>> parseQuery(std::string_view query);
 
 // Splits a request target into path and query (without '?').

@@ -1,5 +1,5 @@
 #pragma once
-// Who may use a daemon's control socket (ARCHITECTURE section 4). The socket files are 0666 so
+// Who may use a daemon's control socket (docs/architecture.md). The socket files are 0666 so
 // every local user can reach them; the daemon decides per route from the peer's credentials,
 // which the kernel gives for the connected socket, never the request:
 //   privileged  root or the daemon's own user: every route;

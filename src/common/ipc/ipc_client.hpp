@@ -1,5 +1,5 @@
 #pragma once
-// Client side of the local IPC (ARCHITECTURE section 4): HTTP/1.1 + JSON over a Unix socket.
+// Client side of the local IPC (docs/architecture.md): HTTP/1.1 + JSON over a Unix socket.
 #include "error.hpp"
 #include "http/http_types.hpp"
 

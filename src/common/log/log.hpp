@@ -1,6 +1,6 @@
 #pragma once
-// Logging through spdlog: one synchronous logger per process, writing to the spec's log file
-// (ARCHITECTURE section 2) and, for daemons, to stderr for the journal. Messages that tests wait on
+// Logging through spdlog: one synchronous logger per process, writing to the agent's documented log
+// file (docs/install.md) and, for daemons, to stderr for the journal. Messages that tests wait on
 // carry a stable event ID in front, e.g. "IPC_LISTENING socket=...".
 #include <cstddef>
 #include <cstdint>

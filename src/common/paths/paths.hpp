@@ -1,5 +1,5 @@
 #pragma once
-// The one place that spells a path (ARCHITECTURE section 2). Every path is the platform default
+// The one place that spells a path (docs/install.md). Every path is the platform default
 // under an optional root prefix taken from AZCM_ROOT, so a sandbox never touches the host.
 #include <filesystem>
 #include <optional>

@@ -1,6 +1,6 @@
 #pragma once
-// CPU caps for the daemons and the extension handlers they run (ARCHITECTURE section 8,
-// docs/resource-limits.md). A cap is a percentage of ONE logical CPU on every platform.
+// CPU caps for the daemons and the extension handlers they run (docs/resource-limits.md). A cap is
+// a percentage of ONE logical CPU on every platform.
 //
 // Group layout (per cgroup hierarchy that matters: the one with `cpu`, and the one with `cpuacct`
 // when v1 mounts it separately):

@@ -1,5 +1,5 @@
 #pragma once
-// Facts about this machine, from local files only (ARCHITECTURE section 5): /etc/os-release,
+// Facts about this machine, from local files only: /etc/os-release,
 // /proc, /sys/class/dmi/id. Never a network probe. `root` relocates those files for tests.
 #include <cstdint>
 #include <filesystem>

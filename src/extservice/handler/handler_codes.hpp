@@ -1,5 +1,5 @@
 #pragma once
-// The handler protocol's codes (peers.md C.8): what a failed operation reports to the control
+// The handler protocol's codes (docs/extensions.md): what a failed operation reports to the control
 // plane. They travel in OperationResult::code and in Error::code of this library's Results.
 namespace azcm::ext::code {
 

@@ -1,5 +1,5 @@
 #pragma once
-// The files the agent writes into a handler directory (peers.md C.1, C.3, C.4, C.7, C.10).
+// The files the agent writes into a handler directory (docs/extensions.md, "Handler protocol").
 #include "error.hpp"
 #include "handler_id.hpp"
 #include "handler_manager.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// The WALinuxAgent handler protocol (peers.md section C) for one machine: installs, enables,
+// The WALinuxAgent handler protocol (docs/extensions.md) for one machine: installs, enables,
 // updates, disables and uninstalls extension handlers on disk and runs their commands. extservice
 // (the daemon) decides WHAT should be installed; this class makes it so, one operation at a time,
 // and survives being killed at any point (recover()).

@@ -1,5 +1,5 @@
 #pragma once
-// HandlerManifest.json (peers.md C.2): a JSON array whose element [0] describes the handler.
+// HandlerManifest.json (docs/extensions.md): a JSON array whose element [0] describes the handler.
 #include "error.hpp"
 
 #include <filesystem>

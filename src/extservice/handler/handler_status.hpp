@@ -1,5 +1,5 @@
 #pragma once
-// Status files written by extensions (peers.md C.9) and the heartbeat (C.10).
+// Status files written by extensions and the heartbeat (docs/extensions.md).
 #include <chrono>
 #include <cstddef>
 #include <filesystem>

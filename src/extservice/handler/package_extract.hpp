@@ -9,7 +9,7 @@ namespace azcm::ext {
 
 struct ExtractLimits {
     std::uint64_t max_entry_bytes = 1ULL << 30; // one file
-    std::uint64_t max_total_bytes = 2ULL << 30; // all files (spec 7.1: 2 GB unzip limit)
+    std::uint64_t max_total_bytes = 2ULL << 30; // all files (the real agent's 2 GB unzip limit)
     std::uint64_t max_entries = 10'000;
 };
 

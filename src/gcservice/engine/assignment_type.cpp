@@ -3,7 +3,7 @@
 namespace azcm::gc {
 
 Result<AssignmentType> parseAssignmentType(std::string_view text) {
-    // Case-sensitive, as ARM is (spec section 8).
+    // Case-sensitive, as ARM is.
     if (text == "Audit") {
         return AssignmentType::kAudit;
     }

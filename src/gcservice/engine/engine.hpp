@@ -1,9 +1,10 @@
 #pragma once
 // The guest-configuration engine: the package format, and the evaluation
 // of a package's resources in one of the three assignment types. It follows osconfig's model
-// (peers.md B.4): per resource validate, test, and, when the assignment type says so, set and test
-// again. Evaluation is sequential and synchronous; the daemon runs it off its io_context thread.
-// The format and every resource type are described in docs/guest-configuration.md.
+// (docs/guest-configuration.md): per resource validate, test, and, when the assignment type says
+// so, set and test again. Evaluation is sequential and synchronous; the daemon runs it off its
+// io_context thread. The format and every resource type are described in
+// docs/guest-configuration.md.
 #include "backend.hpp"
 #include "error.hpp"
 #include "paths/paths.hpp"
@@ -19,7 +20,7 @@
 
 namespace azcm::gc {
 
-// ARM's assignmentType, case-sensitive as in Azure (spec section 8).
+// ARM's assignmentType, case-sensitive as in Azure.
 enum class AssignmentType { kAudit, kApplyAndMonitor, kApplyAndAutoCorrect };
 Result<AssignmentType> parseAssignmentType(std::string_view text); // exit 23 on anything else
 std::string_view formatAssignmentType(AssignmentType type);
@@ -39,7 +40,7 @@ struct ConfigurationPackage {
 };
 
 inline constexpr const char* kConfigurationFileName = "configuration.json";
-// Spec section 8: a package is at most 100 MB uncompressed.
+// As in Azure, a package is at most 100 MB uncompressed.
 inline constexpr std::uint64_t kMaxPackageBytes = 100ULL * 1024 * 1024;
 
 // Validates the document and every resource up front (unknown type, duplicate id, missing or

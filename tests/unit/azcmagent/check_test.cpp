@@ -200,7 +200,7 @@ TEST(JudgeEndpoint, FailuresAndPrivateLink) {
         judgeEndpoint(endpoint("https://his", true, true), public_probe, std::nullopt, true, now);
     EXPECT_FALSE(pls.passed);
     EXPECT_NE(pls.failure.find("public address"), std::string::npos);
-    // Entra and ARM stay public with private link (spec 5.7): not an Arc endpoint.
+    // Entra and ARM stay public with private link: not an Arc endpoint.
     EXPECT_TRUE(
         judgeEndpoint(endpoint("https://login", true, false), public_probe, std::nullopt, true, now)
             .passed);

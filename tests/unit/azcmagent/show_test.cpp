@@ -112,7 +112,7 @@ TEST(Show, JsonKeys) {
     }
 }
 
-// Spec 1.6's Dependent Service Status: the four services in its order, each from its own daemon.
+// The Dependent Service Status block: the four services in its order, each from its own daemon.
 TEST(Show, DependentServicesInTheSpecOrderEachFromItsDaemon) {
     auto input = connectedInput();
     input.arcproxy_status = json::object();

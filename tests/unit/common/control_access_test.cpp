@@ -1,4 +1,4 @@
-// Who may use a daemon's control socket (ARCHITECTURE section 4; ipc/control_access.hpp).
+// Who may use a daemon's control socket (docs/architecture.md; ipc/control_access.hpp).
 #include "ipc/control_access.hpp"
 
 #include <gtest/gtest.h>

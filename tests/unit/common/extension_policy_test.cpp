@@ -1,4 +1,4 @@
-// The allow/block precedence of spec section 2, table-driven.
+// The allow/block precedence of docs/config.md, table-driven.
 #include "config/extension_policy.hpp"
 
 #include <gtest/gtest.h>

@@ -155,7 +155,7 @@ TEST_F(GuestConfigurationTest, RolesDecideWhoReadsAndWrites) {
     }
     EXPECT_EQ(put("baseline", assignment(), reader).result_int(), 403);
     EXPECT_EQ(put("baseline", assignment(), onboarding).result_int(), 403);
-    // The spec's role table gives Resource Administrator no Microsoft.GuestConfiguration actions.
+    // Azure's built-in role gives Resource Administrator no Microsoft.GuestConfiguration actions.
     EXPECT_EQ(put("baseline", assignment(), administrator).result_int(), 403);
     EXPECT_EQ(call(http::Verb::delete_, url("baseline"), {}, onboarding).result_int(), 403);
     EXPECT_EQ(put("baseline", assignment("ApplyAndMonitor"), contributor).result_int(), 200);
@@ -205,7 +205,7 @@ TEST_F(GuestConfigurationTest, GoalStateListsAssignmentsWithTheSignedPackage) {
     EXPECT_EQ(call(http::Verb::get, "/gc/machines/assignments").result_int(), 401);
 }
 
-// Issue 8 item 4: an assignment made in ARM reaches a waiting agent at once (a long-poll, as
+// An assignment made in ARM reaches a waiting agent at once (a long-poll, as
 // the extension goal state), and an unchanged one is answered 304 when the wait ends.
 TEST_F(GuestConfigurationTest, AssignmentsLongPollWakesOnAnArmChangeOnly) {
     startLongPollLoop();

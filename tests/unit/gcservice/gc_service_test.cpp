@@ -384,7 +384,7 @@ TEST_F(GcServiceTest, AnOlderPackageOnlyWhenTheAssignmentNamesItsVersion) {
     EXPECT_EQ(asked.value("evaluated", false), true) << asked.dump();
 }
 
-// Issue 8 item 4: with a 5-minute poll interval, an assignment added while gcservice holds a
+// With a 5-minute poll interval, an assignment added while gcservice holds a
 // long-poll open is evaluated and reported at once; stopping abandons the long-poll.
 TEST_F(GcServiceTest, LongPollBringsANewAssignmentWithoutWaitingForThePoll) {
     poll_interval_ = 300s;
@@ -424,9 +424,10 @@ TEST_F(GcServiceTest, LongPollBringsANewAssignmentWithoutWaitingForThePoll) {
     EXPECT_TRUE(*cancel_seen);
 }
 
-// ARCHITECTURE 4 with the kernel's credentials: status for root and the reader group, reload for
-// root (or the daemon's own user) only. As root the callers are uid 65534 with chosen groups; as
-// an ordinary user this process is made a reader by making its uid unprivileged.
+// Control socket access (docs/architecture.md) with the kernel's credentials: status for root and
+// the reader group, reload for root (or the daemon's own user) only. As root the callers are uid
+// 65534 with chosen groups; as an ordinary user this process is made a reader by making its uid
+// unprivileged.
 TEST_F(GcServiceTest, ControlSocketAnswersByPeerCredentials) {
     const bool root = ::geteuid() == 0;
     const gid_t reader_group = root ? 4242 : ::getegid();

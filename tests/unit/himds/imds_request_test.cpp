@@ -1,4 +1,4 @@
-// Request hygiene of the IMDS API: one row per rule (spec section 4.3, docs/imds.md).
+// Request hygiene of the IMDS API: one row per rule (docs/imds.md).
 #include "imds_request.hpp"
 
 #include <gtest/gtest.h>

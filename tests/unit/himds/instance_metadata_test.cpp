@@ -1,4 +1,4 @@
-// The instance metadata document (spec section 4.6) and its sub-path lookups.
+// The instance metadata document (docs/imds.md) and its sub-path lookups.
 #include "fs/atomic_file.hpp"
 #include "instance_metadata.hpp"
 #include "temp_dir.hpp"

@@ -1,4 +1,4 @@
-// Reading the identity service's token answer and writing the IMDS token answer (spec 4.5).
+// Reading the identity service's token answer and writing the IMDS token answer (docs/imds.md).
 #include "token_fetcher.hpp"
 
 #include <gtest/gtest.h>

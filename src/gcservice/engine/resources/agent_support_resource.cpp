@@ -1,6 +1,6 @@
 // "agent_support": this agent is within Microsoft's support window, versions released in the last
-// 12 months (spec section 10), judged from the agent's own build date. Only an upgrade fixes it,
-// which the engine does not do: never remediable.
+// 12 months (docs/guest-configuration.md), judged from the agent's own build date. Only an upgrade
+// fixes it, which the engine does not do: never remediable.
 #include "properties.hpp"
 #include "resource_type.hpp"
 

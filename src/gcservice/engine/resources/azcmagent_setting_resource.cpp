@@ -1,4 +1,4 @@
-// "azcmagent_setting": the agent's own local configuration (localconfig.json, spec section 2) has
+// "azcmagent_setting": the agent's own local configuration (localconfig.json, docs/config.md) has
 // a value. Either one condition ({"key", "value"} or {"key", "not_empty"}) or "any_of" a list of
 // them. Set rewrites localconfig.json the way `azcmagent config set` does (validated, crash-safe,
 // previous file kept as .bak); with any_of only when a "remediation" {"key", "value"} is given.

@@ -1,7 +1,7 @@
-// "command": test and set scripts with osconfig's exit codes (peers.md B.4): the test exits 100
-// when the machine is in the desired state and 101 when it is not; the set exits 100 on success.
-// Any other code, a signal or the timeout is an error. A script given as a list runs without a
-// shell; a string runs through /bin/sh -c.
+// "command": test and set scripts with osconfig's exit codes (docs/guest-configuration.md): the
+// test exits 100 when the machine is in the desired state and 101 when it is not; the set exits 100
+// on success. Any other code, a signal or the timeout is an error. A script given as a list runs
+// without a shell; a string runs through /bin/sh -c.
 #include "properties.hpp"
 #include "resource_type.hpp"
 

@@ -1,4 +1,4 @@
-// The handler lifecycle with real processes (peers.md C.5-C.7): small shell handlers that append
+// The handler lifecycle with real processes (docs/extensions.md): small shell handlers that append
 // every command they run, with its environment, to a trace file.
 #include "fs/atomic_file.hpp"
 #include "handler_manager.hpp"

@@ -1,5 +1,5 @@
-// Parsing of the protocol's documents against WALinuxAgent's own fixtures (peers.md C.2, C.3, C.4,
-// C.9, C.10) and the identity rules of handler directories.
+// Parsing of the protocol's documents against WALinuxAgent's own fixtures
+// (docs/extensions.md) and the identity rules of handler directories.
 #include "fs/atomic_file.hpp"
 #include "handler_files.hpp"
 #include "handler_id.hpp"
