@@ -5,7 +5,6 @@
 #include "daemon/daemon_runner.hpp"
 #include "http/http_server.hpp"
 #include "log/log.hpp"
-#include "platform/malloc_tuning.hpp"
 
 #include <charconv>
 #include <cstdlib>
@@ -54,7 +53,6 @@ ArcproxyService::~ArcproxyService() {
 }
 
 Result<void> ArcproxyService::start() {
-    platform::limitMallocArenas(); // before the worker threads allocate
     if (auto loaded = reload(); !loaded) {
         return daemon::localConfigStartError(loaded.error());
     }

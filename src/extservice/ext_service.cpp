@@ -99,7 +99,6 @@ ExtService::~ExtService() {
 }
 
 Result<void> ExtService::start() {
-    platform::limitMallocArenas(); // before the worker threads allocate
     auto local = config::loadLocalConfig(paths_.localConfig());
     if (!local) {
         return daemon::localConfigStartError(local.error());

@@ -117,7 +117,6 @@ std::optional<unsigned> GcService::configuredCap() const {
 }
 
 Result<void> GcService::start() {
-    platform::limitMallocArenas(); // before the worker threads allocate
     BOOST_OUTCOME_TRY(fs::ensureDirectory(paths_.guestConfigStateDir(), {0700, {}}));
     BOOST_OUTCOME_TRY(fs::ensureDirectory(paths_.socketsDir(), {0755, {}}));
     auto loaded = loadGcState(statePath(paths_));

@@ -5,7 +5,6 @@
 #include "fs/atomic_file.hpp"
 #include "ipc/control_access.hpp"
 #include "log/log.hpp"
-#include "platform/malloc_tuning.hpp"
 #include "rfc3339.hpp"
 
 #include <charconv>
@@ -120,7 +119,6 @@ HimdsService::HimdsService(boost::asio::io_context& io,
 HimdsService::~HimdsService() = default;
 
 Result<void> HimdsService::start() {
-    platform::limitMallocArenas(); // before the worker threads allocate
     BOOST_OUTCOME_TRY(ensureDirectories(paths_, options_.token_group));
     facts_ = platform::collectMachineFacts(options_.facts_root);
     security_ = collectSecurityFacts(options_.facts_root);
