@@ -120,7 +120,10 @@ Result<void> ReportedState::save() {
         extensions[name] = toJson(record);
     }
     BOOST_OUTCOME_TRY(fs::ensureDirectory(file_.parent_path(), {0700, {}}));
-    BOOST_OUTCOME_TRY(state_file_.write(jsondoc::serialize(json{{"extensions", extensions}}, 2)));
+    auto written = state_file_.write(jsondoc::serialize(json{{"extensions", extensions}}, 2));
+    if (!written) {
+        return written.error();
+    }
     return ok();
 }
 
