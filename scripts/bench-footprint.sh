@@ -73,6 +73,7 @@ load_at_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/azcm-footprint.XXXXXX")"
 chmod 0755 "$work"
 pids_to_stop=()
+declare -A pid_of # daemon name (and "baseline") -> pid
 
 cleanup() {
   local status=$?
@@ -123,8 +124,8 @@ wait_for 100 "$emulator_pid" test -s "$work/emulator/cloud.json" ||
 
 AZCM_IMDS_PORT=0 "$bin_dir/himds" >"$work/himds.out" 2>&1 &
 pids_to_stop+=("$!")
-himds_pid="$!"
-wait_for 100 "$himds_pid" curl -sS --fail -o /dev/null --unix-socket "$socks/himds/himds.sock" \
+pid_of[himds]="$!"
+wait_for 100 "${pid_of[himds]}" curl -sS --fail -o /dev/null --unix-socket "$socks/himds/himds.sock" \
   http://localhost/status || { cat "$work/himds.out" >&2; fail "himds did not start"; }
 
 # --- onboard (as scripts/quickstart.sh does) ----------------------------------------------------
@@ -165,15 +166,15 @@ machine_url="$arm/subscriptions/$subscription/resourceGroups/bench-rg/providers/
 echo "== starting arcproxy, extservice and gcservice"
 AZCM_PROXY_PORT=0 "$bin_dir/arcproxy" >"$work/arcproxy.out" 2>&1 &
 pids_to_stop+=("$!")
-arcproxy_pid="$!"
+pid_of[arcproxy]="$!"
 "$bin_dir/extservice" >"$work/extservice.out" 2>&1 &
 pids_to_stop+=("$!")
-extservice_pid="$!"
+pid_of[extservice]="$!"
 mkdir -p "$AZCM_ROOT/etc/ssh"
 printf 'PermitRootLogin no\nPasswordAuthentication no\n' >"$AZCM_ROOT/etc/ssh/sshd_config"
 "$bin_dir/gcservice" >"$work/gcservice.out" 2>&1 &
 pids_to_stop+=("$!")
-gcservice_pid="$!"
+pid_of[gcservice]="$!"
 
 # An extension (the quick start's hello handler) and the built-in baseline, so that both
 # services hold a goal state with something in it while they idle.
@@ -206,7 +207,7 @@ arm_call -X PUT "$assignment" >/dev/null \
 
 "$baseline_bin" >"$work/baseline.out" 2>&1 &
 pids_to_stop+=("$!")
-baseline_pid="$!"
+pid_of[baseline]="$!"
 
 echo "== waiting for the extension to be enabled and the baseline to be evaluated"
 settled() {
@@ -215,13 +216,12 @@ settled() {
   compliance="$(arm_call "$assignment" | jq -r .properties.complianceStatus)"
   [ "$state" = Succeeded ] && [ "$compliance" != Pending ] && [ "$compliance" != null ]
 }
-wait_for 1200 "$gcservice_pid" settled ||
+wait_for 1200 "${pid_of[gcservice]}" settled ||
   fail "no enabled extension and evaluated baseline within 120 s (logs in $work)"
 # The answers and reports of the first minutes are behind; what follows is idle.
 sleep 5
 for name in himds extservice gcservice arcproxy; do
-  pid_var="${name}_pid"
-  kill -0 "${!pid_var}" 2>/dev/null || fail "$name exited"
+  kill -0 "${pid_of[$name]}" 2>/dev/null || fail "$name exited"
 done
 
 # --- sampling -------------------------------------------------------------------------------------
@@ -247,19 +247,17 @@ thread_wakeups() {
 }
 declare -A cpu_start switches_start
 for name in "${processes[@]}"; do
-  pid_var="${name}_pid"
-  cpu_start[$name]="$(cpu_ticks "${!pid_var}")"
-  switches_start[$name]="$(thread_wakeups "${!pid_var}")"
+  cpu_start[$name]="$(cpu_ticks "${pid_of[$name]}")"
+  switches_start[$name]="$(thread_wakeups "${pid_of[$name]}")"
 done
 echo "== sampling for $minutes minute(s), load average at start $load_at_start"
 sleep $((minutes * 60))
 
-printf '\n%-12s %8s %8s %11s %10s %15s\n' process "RSS MB" "PSS MB" "CPU ms/min" "% of core" \
+printf '\n%-13s %8s %8s %11s %10s %15s\n' process "RSS MB" "PSS MB" "CPU ms/min" "% of core" \
   "ctx switches/min"
 totals="0 0 0 0"
 for name in "${processes[@]}"; do
-  pid_var="${name}_pid"
-  pid="${!pid_var}"
+  pid="${pid_of[$name]}"
   kill -0 "$pid" 2>/dev/null || fail "$name exited while idle"
   read -r rss pss < <(memory_kib "$pid")
   cpu_end="$(cpu_ticks "$pid")"
@@ -269,7 +267,9 @@ for name in "${processes[@]}"; do
     'BEGIN { printf "%.1f %.1f %.1f %.4f %.1f", rss / 1024, pss / 1024,
                     (c1 - c0) * 1000 / hz / m, (c1 - c0) * 100 / hz / (m * 60), (s1 - s0) / m }')"
   read -r rss_mb pss_mb cpu_ms core switches <<<"$row"
-  printf '%-12s %8s %8s %11s %10s %15s\n' "$name" "$rss_mb" "$pss_mb" "$cpu_ms" "$core%" "$switches"
+  label="$name"
+  [ "$name" = baseline ] && label=idle_baseline
+  printf '%-13s %8s %8s %11s %10s %15s\n' "$label" "$rss_mb" "$pss_mb" "$cpu_ms" "$core%" "$switches"
   if [ "$name" != baseline ]; then
     totals="$(awk -v t="$totals" -v r="$rss_mb $pss_mb $cpu_ms $switches" 'BEGIN {
       split(t, a); split(r, b); printf "%.1f %.1f %.1f %.1f", a[1] + b[1], a[2] + b[2], a[3] + b[3], a[4] + b[4] }')"
@@ -277,7 +277,7 @@ for name in "${processes[@]}"; do
 done
 read -r total_rss total_pss total_cpu total_switches <<<"$totals"
 total_core="$(awk -v c="$total_cpu" 'BEGIN { printf "%.4f", c / 600 }')"
-printf '%-12s %8s %8s %11s %10s %15s\n' "four daemons" "$total_rss" "$total_pss" "$total_cpu" \
+printf '%-13s %8s %8s %11s %10s %15s\n' "four daemons" "$total_rss" "$total_pss" "$total_cpu" \
   "$total_core%" "$total_switches"
 echo
 echo "goal: four daemons together at most ${goal_total_pss_mib} MB PSS and ${goal_total_core_percent}% of a core"
