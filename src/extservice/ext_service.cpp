@@ -7,6 +7,7 @@
 #include "daemon/daemon_runner.hpp"
 #include "fs/atomic_file.hpp"
 #include "log/log.hpp"
+#include "platform/malloc_tuning.hpp"
 #include "reconciler.hpp"
 
 #include <algorithm>
@@ -333,6 +334,10 @@ std::chrono::seconds ExtService::loopOnce() {
         calls.report = [&client](const json& body) { return client.report(body); };
         Reconciler reconciler(paths_, *handlers_, *caps_, state_, std::move(calls));
         reconciler.reconcile(goal, local, loadSigningRoot(paths_));
+    }
+    if (answer.value().changed) {
+        // Downloads, packages and handler runs are done with until the goal state changes.
+        platform::returnFreedMemory();
     }
     if (options_.long_poll_wait.count() == 0 || answer.value().etag.empty()) {
         return options_.poll_interval;

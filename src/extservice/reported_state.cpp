@@ -59,7 +59,8 @@ std::string nowRfc3339() {
     return buffer;
 }
 
-ReportedState::ReportedState(std::filesystem::path file) : file_(std::move(file)) {}
+ReportedState::ReportedState(std::filesystem::path file)
+    : file_(std::move(file)), state_file_(file_, fs::FileMode{0600, {}}) {}
 
 Result<void> ReportedState::load() {
     std::lock_guard lock(mutex_);
@@ -113,14 +114,17 @@ Result<void> ReportedState::erase(const std::string& name) {
     return save();
 }
 
-Result<void> ReportedState::save() const {
+Result<void> ReportedState::save() {
     json extensions = json::object();
     for (const auto& [name, record] : records_) {
         extensions[name] = toJson(record);
     }
     BOOST_OUTCOME_TRY(fs::ensureDirectory(file_.parent_path(), {0700, {}}));
-    return fs::writeFileAtomic(file_, jsondoc::serialize(json{{"extensions", extensions}}, 2),
-                               {0600, {}});
+    auto written = state_file_.write(jsondoc::serialize(json{{"extensions", extensions}}, 2));
+    if (!written) {
+        return written.error();
+    }
+    return ok();
 }
 
 } // namespace azcm::extservice

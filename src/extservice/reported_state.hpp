@@ -3,6 +3,7 @@
 // <extensionStateDir>/extensions.json, so a restart neither re-runs a finished operation nor
 // re-reports it, and an outcome reached just before a crash is still reported after it.
 #include "error.hpp"
+#include "fs/state_file.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -41,15 +42,17 @@ public:
 
     std::optional<ExtensionRecord> find(const std::string& name) const;
     std::map<std::string, ExtensionRecord> all() const;
-    // Each change is on disk before these return.
+    // Each change is on disk before these return; one that leaves the file's bytes as they are
+    // (the same record put again) writes nothing.
     Result<void> put(const std::string& name, ExtensionRecord record);
     Result<void> erase(const std::string& name);
 
 private:
-    Result<void> save() const; // with mutex_ held
+    Result<void> save(); // with mutex_ held
 
     mutable std::mutex mutex_;
     std::filesystem::path file_;
+    fs::StateFile state_file_;
     std::map<std::string, ExtensionRecord> records_;
 };
 

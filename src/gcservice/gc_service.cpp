@@ -9,7 +9,9 @@
 #include "local_controls.hpp"
 #include "log/log.hpp"
 #include "package_cache.hpp"
+#include "platform/malloc_tuning.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <fstream>
 #include <iomanip>
@@ -26,7 +28,14 @@ using nlohmann::json;
 
 namespace {
 
-constexpr auto kTickInterval = std::chrono::seconds(1);
+// The cycle timer sleeps until the next piece of work is due. Never less than a second, so a due
+// report retry paces itself as the one-second tick before it did; never more than an hour, so a
+// jump of the wall clock (the due times are unix seconds) is noticed within the hour.
+constexpr auto kMinCycleDelay = std::chrono::seconds(1);
+constexpr auto kMaxCycleDelay = std::chrono::hours(1);
+// An unchanged goal state moves lastGoalStateAt; the file gets the new time at most this often.
+// A restart may then count the retention from up to this much earlier.
+constexpr auto kGoalStateTimeSaveStep = std::chrono::hours(1);
 
 // Fields of a stored report. It comes back from the state file, which may be damaged: a field of
 // the wrong type reads as `fallback` instead of throwing.
@@ -91,7 +100,8 @@ GcService::GcService(boost::asio::io_context& io,
                      GcOptions options,
                      GcServiceParts parts)
     : io_(io), workers_(workers), paths_(std::move(paths)), options_(options),
-      parts_(std::move(parts)), tick_timer_(io), cpu_timer_(io) {}
+      parts_(std::move(parts)), tick_timer_(io), cpu_timer_(io),
+      state_file_(statePath(paths_), fs::FileMode{0600, {}}) {}
 
 GcService::~GcService() {
     stop();
@@ -112,6 +122,7 @@ Result<void> GcService::start() {
     auto loaded = loadGcState(statePath(paths_));
     if (loaded) {
         state_ = std::move(loaded.value());
+        saved_goal_state_at_ = state_.last_goal_state_at;
     } else {
         // A state we cannot read is started afresh: the next goal state rebuilds it.
         spdlog::warn("GC_STATE_UNREADABLE {}", log::sanitize(loaded.error().message));
@@ -184,19 +195,51 @@ Result<void> GcService::reloadLocalConfig() {
 }
 
 void GcService::scheduleTick() {
-    tick_timer_.expires_after(kTickInterval);
-    tick_timer_.async_wait([this](const boost::system::error_code& error) {
-        if (error || stopping_) {
-            return;
-        }
-        if (!cycle_running_.exchange(true)) {
-            boost::asio::post(workers_, [this] {
-                runCycle();
-                cycle_running_ = false;
-            });
-        }
-        scheduleTick();
+    std::chrono::seconds delay{0};
+    {
+        std::lock_guard lock(state_mutex_);
+        delay = nextCycleDelay(nowSeconds());
+    }
+    tick_timer_.expires_after(delay);
+    tick_timer_.async_wait([this](const boost::system::error_code& error) { onCycleTimer(error); });
+}
+
+void GcService::wakeCycleNow() {
+    tick_timer_.expires_after(std::chrono::seconds(0));
+    tick_timer_.async_wait([this](const boost::system::error_code& error) { onCycleTimer(error); });
+}
+
+void GcService::onCycleTimer(const boost::system::error_code& error) {
+    if (error || stopping_) {
+        return; // cancelled: stopping, or re-armed for another time
+    }
+    if (cycle_running_.exchange(true)) {
+        return; // the running cycle re-arms the timer when it ends
+    }
+    boost::asio::post(workers_, [this] {
+        runCycle();
+        cycle_running_ = false;
+        // Re-armed on the io thread, which owns the timer, from the state as the cycle left it.
+        boost::asio::post(io_, [this] {
+            if (!stopping_) {
+                scheduleTick();
+            }
+        });
     });
+}
+
+std::chrono::seconds GcService::nextCycleDelay(std::int64_t now) const {
+    std::int64_t next = now + std::chrono::seconds(kMaxCycleDelay).count();
+    if (options_.long_poll_wait.count() == 0) {
+        next = std::min(next, next_poll_);
+    }
+    const auto due = nextDueAt(
+        state_, now, {options_.evaluation_interval, options_.retry_interval, options_.retention});
+    if (due) {
+        next = std::min(next, *due);
+    }
+    return std::clamp(std::chrono::seconds(next - now), std::chrono::seconds(kMinCycleDelay),
+                      std::chrono::seconds(kMaxCycleDelay));
 }
 
 void GcService::scheduleCpuSample() {
@@ -211,9 +254,12 @@ void GcService::scheduleCpuSample() {
 }
 
 void GcService::persist() {
-    if (auto saved = saveGcState(statePath(paths_), state_); !saved) {
+    auto saved = state_file_.write(serializeGcState(state_));
+    if (!saved) {
         spdlog::error("GC_STATE_SAVE_FAILED {}", log::sanitize(saved.error().message));
+        return;
     }
+    saved_goal_state_at_ = state_.last_goal_state_at;
 }
 
 void GcService::pollGoalState(std::int64_t now) {
@@ -241,7 +287,12 @@ bool GcService::applyGoalStateAnswer(const Result<GoalStateAnswer>& answer, std:
     last_poll_error_.clear();
     if (answer.value().not_modified) {
         state_.last_goal_state_at = now;
-        persist();
+        // Nothing else changed: the new time alone is worth a write only now and then.
+        const auto step =
+            std::min<std::chrono::seconds>(kGoalStateTimeSaveStep, options_.retention / 24);
+        if (!saved_goal_state_at_ || now - *saved_goal_state_at_ >= step.count()) {
+            persist();
+        }
         return false;
     }
     auto incoming = parseGoalState(answer.value().body);
@@ -280,7 +331,14 @@ void GcService::longPollLoop() {
         }
         const bool answered_at_once =
             std::chrono::steady_clock::now() - asked < std::chrono::seconds(1);
-        applyGoalStateAnswer(answer, nowSeconds());
+        if (applyGoalStateAnswer(answer, nowSeconds())) {
+            // New or changed assignments are due at once: the cycle timer need not wait.
+            boost::asio::post(io_, [this] {
+                if (!stopping_) {
+                    wakeCycleNow();
+                }
+            });
+        }
         std::string etag_now;
         {
             std::lock_guard lock(state_mutex_);
@@ -322,6 +380,7 @@ void GcService::runCycle() {
         }
         local = local_;
     }
+    bool evaluated = false;
     // Sequential, in the goal state's order.
     for (const auto& name : names) {
         if (stopping_) {
@@ -344,21 +403,26 @@ void GcService::runCycle() {
             }
         }
         if (due) {
-            auto evaluated = evaluateOne(std::move(*due), local);
+            auto outcome = evaluateOne(std::move(*due), local);
             std::lock_guard lock(state_mutex_);
             for (auto& assignment : state_.assignments) {
                 // The goal state may have changed meanwhile: only the same version takes it.
-                if (assignment.name == evaluated.name &&
-                    assignment.sequence_number == evaluated.sequence_number) {
-                    assignment = evaluated;
+                if (assignment.name == outcome.name &&
+                    assignment.sequence_number == outcome.sequence_number) {
+                    assignment = outcome;
                     persist();
                 }
             }
             retry_report = true;
+            evaluated = true;
         }
         if (retry_report) {
             sendReport(name);
         }
+    }
+    if (evaluated) {
+        // Packages, engines and reports are done with until the next evaluation, minutes away.
+        platform::returnFreedMemory();
     }
 }
 

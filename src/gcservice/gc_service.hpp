@@ -3,10 +3,13 @@
 // compliance. One io_context thread owns the control socket, the timers and the CPU cap;
 // the goal-state poll and the evaluations run one at a time on a worker thread (sequential, as in
 // Azure). State is persisted after every change (gc_state.hpp), so kill -9 at any moment loses at
-// most the evaluation in progress, which simply runs again after a restart.
+// most the evaluation in progress, which simply runs again after a restart. Idle, it sleeps until
+// the next evaluation, report retry or poll is due, or until the long-poll brings a new goal
+// state: no timer wakes it for nothing (docs/benchmarks.md, "Idle footprint").
 #include "backend.hpp"
 #include "config/local_config.hpp"
 #include "control_plane.hpp"
+#include "fs/state_file.hpp"
 #include "gc_options.hpp"
 #include "gc_state.hpp"
 #include "http/http_server.hpp"
@@ -61,7 +64,14 @@ public:
 
 private:
     void handleRequest(http::Request&& request, const http::PeerInfo& peer, http::Respond respond);
+    // Arms the cycle timer for when the next piece of work is due (nextCycleDelay()).
     void scheduleTick();
+    // Arms it to fire at once (a goal state with new or changed assignments came).
+    void wakeCycleNow();
+    void onCycleTimer(const boost::system::error_code& error);
+    // How long nothing is due: the earliest evaluation, report retry, plain poll or retention
+    // expiry; at least kMinCycleDelay, at most kMaxCycleDelay.
+    std::chrono::seconds nextCycleDelay(std::int64_t now) const; // under state_mutex_
     void scheduleCpuSample();
     // Worker thread: one goal-state poll (when due) and the evaluations that are due.
     void runCycle();
@@ -78,7 +88,7 @@ private:
     // Evaluates (or decides not to) one assignment; returns it with its new report.
     AssignmentState evaluateOne(AssignmentState assignment, const config::LocalConfig& local);
     void sendReport(const std::string& name);
-    void persist(); // under state_mutex_
+    void persist(); // under state_mutex_; writes only when the state's bytes changed
     std::optional<unsigned> configuredCap() const;
 
     boost::asio::io_context& io_;
@@ -93,6 +103,10 @@ private:
 
     mutable std::mutex state_mutex_; // guards everything below
     GcState state_;
+    fs::StateFile state_file_;
+    // lastGoalStateAt as last written: an unchanged goal state moves it in memory at every
+    // answer, on disk only every kGoalStateTimeSaveStep (it serves the 14-day retention).
+    std::optional<std::int64_t> saved_goal_state_at_;
     config::LocalConfig local_;
     std::int64_t next_poll_ = 0;
     std::string last_poll_error_;

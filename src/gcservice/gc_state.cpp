@@ -4,6 +4,7 @@
 #include "json/json_document.hpp"
 #include "json/json_fields.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <system_error>
@@ -141,9 +142,12 @@ Result<GcState> loadGcState(const std::filesystem::path& path) {
     return parseGcState(document, path.string());
 }
 
+std::string serializeGcState(const GcState& state) {
+    return jsondoc::serialize(toJson(state), 2) + "\n";
+}
+
 Result<void> saveGcState(const std::filesystem::path& path, const GcState& state) {
-    return fs::writeFileAtomic(path, jsondoc::serialize(toJson(state), 2) + "\n",
-                               fs::FileMode{0600, {}});
+    return fs::writeFileAtomic(path, serializeGcState(state), fs::FileMode{0600, {}});
 }
 
 Result<std::vector<AssignmentState>> parseGoalState(const json& document) {
@@ -193,6 +197,26 @@ bool dropExpiredAssignments(GcState& state, std::int64_t now, std::chrono::secon
 
 bool isDue(const AssignmentState& assignment, std::int64_t now, std::chrono::seconds interval) {
     return !assignment.last_evaluated_at || now - *assignment.last_evaluated_at >= interval.count();
+}
+
+std::optional<std::int64_t>
+nextDueAt(const GcState& state, std::int64_t now, const DueIntervals& intervals) {
+    std::optional<std::int64_t> next;
+    const auto consider = [&next](std::int64_t at) { next = next ? std::min(*next, at) : at; };
+    if (!state.assignments.empty() && state.last_goal_state_at) {
+        consider(*state.last_goal_state_at + intervals.retention.count());
+    }
+    for (const auto& assignment : state.assignments) {
+        if (!assignment.last_evaluated_at) {
+            consider(now);
+            continue;
+        }
+        consider(*assignment.last_evaluated_at + intervals.evaluation.count());
+        if (assignment.report_pending) {
+            consider(*assignment.last_evaluated_at + intervals.report_retry.count());
+        }
+    }
+    return next;
 }
 
 std::string appliedKey(const AssignmentState& assignment) {

@@ -57,6 +57,8 @@ Result<GcState> parseGcState(const nlohmann::json& document,
                              const std::string& source = "the gcservice state");
 // A missing file is an empty state; an unreadable one is an error (the caller starts afresh).
 Result<GcState> loadGcState(const std::filesystem::path& path);
+// The state file's bytes: the same state always gives the same bytes (what StateFile compares).
+std::string serializeGcState(const GcState& state);
 Result<void> saveGcState(const std::filesystem::path& path, const GcState& state);
 
 // Parses the goal state's "assignments" (docs/protocol.md 4.1) into fresh AssignmentStates.
@@ -74,6 +76,19 @@ bool dropExpiredAssignments(GcState& state, std::int64_t now, std::chrono::secon
 
 // Never evaluated, or the last evaluation is at least `interval` old.
 bool isDue(const AssignmentState& assignment, std::int64_t now, std::chrono::seconds interval);
+
+// The intervals that make an assignment's work due (GcOptions).
+struct DueIntervals {
+    std::chrono::seconds evaluation;
+    std::chrono::seconds report_retry;
+    std::chrono::seconds retention;
+};
+
+// The earliest unix time at which something is due: an evaluation (`now` for one never
+// evaluated), the retry of a pending report, or the retention expiry; nullopt without
+// assignments. gcservice sleeps until then instead of checking every second.
+std::optional<std::int64_t>
+nextDueAt(const GcState& state, std::int64_t now, const DueIntervals& intervals);
 
 // The applied-once key of the assignment as it is now.
 std::string appliedKey(const AssignmentState& assignment);

@@ -1,3 +1,4 @@
+#include "file_identity.hpp"
 #include "fs/atomic_file.hpp"
 #include "reconciler.hpp"
 #include "reported_state.hpp"
@@ -42,6 +43,30 @@ TEST(ReportedState, SurvivesARestartInAPrivateFile) {
     ASSERT_EQ(reloaded.all().size(), 1U);
     EXPECT_EQ(reloaded.find("hello"), sample());
     EXPECT_FALSE(reloaded.find("other"));
+}
+
+// Every goal-state answer reconciles again, putting the records it already holds: an idle
+// extservice must not rewrite its state file for that, nor after a restart.
+TEST(ReportedState, TheSameRecordPutAgainLeavesTheFileAlone) {
+    test::TempDir dir;
+    const auto file = dir.path() / "state" / "extensions.json";
+    {
+        ReportedState state(file);
+        ASSERT_TRUE(state.load());
+        ASSERT_TRUE(state.put("hello", sample()));
+    }
+    const auto written = test::fileIdentity(file);
+    ASSERT_TRUE(written);
+    ReportedState restarted(file);
+    ASSERT_TRUE(restarted.load());
+    ASSERT_TRUE(restarted.put("hello", sample()));
+    ASSERT_TRUE(restarted.put("hello", sample()));
+    EXPECT_EQ(test::fileIdentity(file), written);
+
+    auto changed = sample();
+    changed.reported = true;
+    ASSERT_TRUE(restarted.put("hello", changed));
+    EXPECT_NE(test::fileIdentity(file), written);
 }
 
 TEST(ReportedState, AGarbledFileIsAnError) {

@@ -5,6 +5,7 @@
 #include "crypto/package_signature.hpp"
 #include "crypto/x509.hpp"
 #include "fake_backend.hpp"
+#include "file_identity.hpp"
 #include "fs/atomic_file.hpp"
 #include "gc_service.hpp"
 #include "process.hpp"
@@ -200,7 +201,7 @@ protected:
         ASSERT_TRUE(fs::writeFileAtomic(paths_.localConfig(), local.dump()));
         GcOptions options;
         options.poll_interval = poll_interval_;
-        options.evaluation_interval = 1s;
+        options.evaluation_interval = evaluation_interval_;
         options.long_poll_wait = long_poll_wait_;
         options.access = access_;
         GcServiceParts parts{std::unique_ptr<ControlPlane>(plane_owner_.release()),
@@ -243,6 +244,7 @@ protected:
     ipc::ControlAccessPolicy access_{::geteuid(), std::nullopt};
     std::chrono::seconds poll_interval_{1s};
     std::chrono::seconds long_poll_wait_{0s};
+    std::chrono::seconds evaluation_interval_{1s};
 };
 
 TEST_F(GcServiceTest, AutoCorrectSetsAndReportsCompliant) {
@@ -422,6 +424,28 @@ TEST_F(GcServiceTest, LongPollBringsANewAssignmentWithoutWaitingForThePoll) {
     const auto cancel_seen = plane_->cancel_seen;
     stopService(); // returns: the held long-poll is cancelled, not waited out
     EXPECT_TRUE(*cancel_seen);
+}
+
+// An idle gcservice gets the same goal state at every poll: its state file, written crash-safe
+// with two fsyncs, is left alone unless something in it changes (docs/benchmarks.md).
+TEST_F(GcServiceTest, AnUnchangedGoalStateDoesNotRewriteTheStateFile) {
+    poll_interval_ = 1s;
+    evaluation_interval_ = 3600s; // one evaluation, then nothing but polls
+    offer("Audit");
+    startService();
+    ASSERT_TRUE(waitForReports(1));
+    const auto polls_after = [&](std::size_t more) {
+        const auto start = plane_->waits().size();
+        return test::waitUntil([&] { return plane_->waits().size() >= start + more; }, 15s);
+    };
+    // The accepted report is recorded after it was sent; two polls later the state is at rest.
+    ASSERT_TRUE(polls_after(2));
+    const auto state_file = paths_.guestConfigStateDir() / "state.json";
+    const auto at_rest = test::fileIdentity(state_file);
+    ASSERT_TRUE(at_rest);
+    ASSERT_TRUE(polls_after(3)) << "gcservice stopped polling";
+    EXPECT_EQ(test::fileIdentity(state_file), at_rest);
+    EXPECT_EQ(reportsFor("a1").size(), 1U);
 }
 
 // Control socket access (docs/architecture.md) with the kernel's credentials: status for root and

@@ -78,6 +78,29 @@ TEST(GcState, DueWhenNeverEvaluatedOrTheIntervalPassed) {
     EXPECT_TRUE(isDue(a, 1900, std::chrono::seconds(900)));
 }
 
+// gcservice sleeps until this time instead of waking every second to find nothing due.
+TEST(GcState, NextDueIsTheEarliestEvaluationRetryOrExpiry) {
+    using namespace std::chrono_literals;
+    const DueIntervals intervals{900s, 30s, 14 * 86400s};
+    GcState state;
+    EXPECT_FALSE(nextDueAt(state, 1000, intervals)); // nothing assigned: nothing ever due
+
+    state.last_goal_state_at = 1000;
+    state.assignments = {assignment("a", 1, "aa"), assignment("b", 1, "bb")};
+    EXPECT_EQ(nextDueAt(state, 1000, intervals), 1000); // never evaluated: due now
+
+    state.assignments[0].last_evaluated_at = 1000;
+    state.assignments[1].last_evaluated_at = 1100;
+    EXPECT_EQ(nextDueAt(state, 1200, intervals), 1900); // a's next evaluation
+
+    state.assignments[1].report_pending = true;
+    EXPECT_EQ(nextDueAt(state, 1200, intervals), 1130); // b's report retry
+
+    state.assignments[1].report_pending = false;
+    const DueIntervals short_retention{900s, 30s, 600s};
+    EXPECT_EQ(nextDueAt(state, 1200, short_retention), 1600); // the assignments expire first
+}
+
 TEST(GcState, SavesAndLoadsEverything) {
     test::TempDir dir;
     GcState state;
