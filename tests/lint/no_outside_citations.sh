@@ -32,7 +32,7 @@ for p in src tests scripts packaging cmake docs README.md CMakeLists.txt; do
     [[ -e $p ]] && paths+=("$p")
 done
 
-if hits=$(grep -rnIE "${patterns[@]}" --exclude=no_outside_citations.sh "${paths[@]}"); then
+if hits=$(grep -rnIE "${patterns[@]}" --exclude=no_outside_citations.sh --exclude-dir=node_modules "${paths[@]}"); then
     echo "Citations of documents outside the repository (state the fact, or cite docs/):" >&2
     echo "$hits" >&2
     exit 1
