@@ -5,6 +5,7 @@
 #include "json/json_document.hpp"
 #include "log/log.hpp"
 #include "platform/child_environment.hpp"
+#include "platform/child_process.hpp"
 #include "redact.hpp"
 
 #include <algorithm>
@@ -23,12 +24,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 namespace azcm::cli {
@@ -516,83 +513,28 @@ Result<void> writeZip(const stdfs::path& path, const Bundle& bundle, std::time_t
 }
 
 CapturedCommand runBounded(const std::vector<std::string>& argv) {
-    CapturedCommand result;
-    std::array<int, 2> pipe_fds{};
-    if (::pipe2(pipe_fds.data(), O_CLOEXEC) != 0) {
-        return result;
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
-    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 2);
-    std::vector<char*> args;
-    args.reserve(argv.size() + 1);
-    for (const auto& arg : argv) {
-        args.push_back(const_cast<char*>(arg.c_str())); // NOLINT: posix_spawn's signature
-    }
-    args.push_back(nullptr);
     // The tool from the fixed safe PATH with the allow-listed environment: root's CLI never runs
     // what the caller's PATH or LD_* point at.
-    platform::EnvironmentBlock environment(
-        platform::childEnvironment(platform::processEnvironment()));
-    pid_t pid = 0;
-    int spawned = ENOENT;
-    const auto program = platform::resolveProgram(argv.front());
-    if (program) {
-        spawned = ::posix_spawn(&pid, program.value().c_str(), &actions, nullptr, args.data(),
-                                environment.envp());
-    }
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(pipe_fds[1]);
-    if (spawned != 0) {
-        ::close(pipe_fds[0]);
-        result.output = program ? std::string("cannot run ") + program.value().string() + ": " +
-                                      std::strerror(spawned)
-                                : program.error().message;
+    platform::ChildProcessSpec spec;
+    spec.argv = argv;
+    spec.environment = platform::childEnvironment(platform::processEnvironment());
+    spec.timeout = kCommandTimeout;
+    spec.output_limit = kMaxCommandOutput;
+    spec.kept = platform::KeptOutput::kFirst;
+    spec.merge_stderr = true;
+    spec.stop_when_full = true;
+    CapturedCommand result;
+    auto finished = platform::runChildProcess(spec);
+    if (!finished) {
+        result.output = finished.error().message;
         return result;
     }
-    const auto deadline = std::chrono::steady_clock::now() + kCommandTimeout;
-    std::array<char, 65536> buffer{};
-    bool cut = false;
-    while (true) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            cut = true;
-            break;
-        }
-        pollfd poll_fd{pipe_fds[0], POLLIN, 0};
-        const int ready = ::poll(&poll_fd, 1, static_cast<int>(left.count()));
-        if (ready < 0 && errno == EINTR) {
-            continue;
-        }
-        if (ready <= 0) {
-            cut = ready == 0;
-            break;
-        }
-        const auto got = ::read(pipe_fds[0], buffer.data(), buffer.size());
-        if (got < 0 && errno == EINTR) {
-            continue;
-        }
-        if (got <= 0) {
-            break;
-        }
-        result.output.append(buffer.data(), static_cast<std::size_t>(got));
-        if (result.output.size() >= kMaxCommandOutput) {
-            cut = true;
-            break;
-        }
-    }
-    ::close(pipe_fds[0]);
-    if (cut) {
-        ::kill(pid, SIGKILL);
+    result.output = std::move(finished.value().output);
+    if (finished.value().timed_out || finished.value().output_truncated) {
         result.output += "\n# output cut: time or size limit reached\n";
     }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.exit_code = finished.value().term_signal != 0 ? 128 + finished.value().term_signal
+                                                         : finished.value().exit_code;
     return result;
 }
 

@@ -58,7 +58,9 @@ TEST_F(ExtractTest, ExtractsWithExecuteBitAndNestedManifestWithoutBom) {
     }
 }
 
-TEST_F(ExtractTest, RefusesZipSlip) {
+// Every hostile archive is refused by zip::extractZip (tests/unit/common/zip_extractor_test.cpp);
+// here, that a refusal is error 1005 and leaves neither the target nor a temp directory behind.
+TEST_F(ExtractTest, HostileArchiveIsExtractionErrorAndLeavesNothing) {
     test::writeZip(zip(), {{"HandlerManifest.json", kManifest}, {"../../evil.sh", "x"}});
     auto r = extractPackage(zip(), target());
     ASSERT_FALSE(r);
@@ -66,55 +68,16 @@ TEST_F(ExtractTest, RefusesZipSlip) {
     EXPECT_NE(r.error().message.find("escapes"), std::string::npos);
     EXPECT_FALSE(stdfs::exists(dir.path() / "evil.sh"));
     expectNothingExtracted();
-}
 
-TEST_F(ExtractTest, RefusesAbsolutePath) {
-    const auto victim = dir.path() / "victim.txt";
-    test::writeZip(zip(), {{"HandlerManifest.json", kManifest}, {victim.string(), "x"}});
-    auto r = extractPackage(zip(), target());
-    ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().code, 1005);
-    EXPECT_NE(r.error().message.find("absolute"), std::string::npos);
-    EXPECT_FALSE(stdfs::exists(victim));
-    expectNothingExtracted();
-}
-
-TEST_F(ExtractTest, RefusesSymlinks) {
     test::writeZip(zip(), {{"HandlerManifest.json", kManifest},
                            {"link", "/etc/passwd", ZipEntry::Kind::kSymlink}});
-    auto r = extractPackage(zip(), target());
-    ASSERT_FALSE(r);
-    EXPECT_NE(r.error().message.find("link"), std::string::npos);
-    expectNothingExtracted();
-
-    // A symlink inside a directory, pointing out of the tree (zip cannot carry hard links; the
-    // extractor refuses them anyway).
-    test::writeZip(zip(), {{"HandlerManifest.json", kManifest},
-                           {"bin/", "", ZipEntry::Kind::kDirectory, 0755},
-                           {"bin/up", "../..", ZipEntry::Kind::kSymlink}});
-    auto nested = extractPackage(zip(), target());
-    ASSERT_FALSE(nested);
-    EXPECT_NE(nested.error().message.find("link"), std::string::npos);
+    auto link = extractPackage(zip(), target());
+    ASSERT_FALSE(link);
+    EXPECT_EQ(link.error().code, 1005);
     expectNothingExtracted();
 }
 
-TEST_F(ExtractTest, RefusesOversizedEntryTotalAndTooManyEntries) {
-    test::writeZip(zip(), {{"HandlerManifest.json", kManifest}, {"big", std::string(5000, 'a')}});
-    ExtractLimits entry_limit;
-    entry_limit.max_entry_bytes = 4096;
-    auto r = extractPackage(zip(), target(), entry_limit);
-    ASSERT_FALSE(r);
-    EXPECT_NE(r.error().message.find("larger than 4096"), std::string::npos);
-    expectNothingExtracted();
-
-    ExtractLimits total_limit;
-    total_limit.max_total_bytes = 4500;
-    test::writeZip(zip(), {{"HandlerManifest.json", kManifest},
-                           {"a", std::string(3000, 'a')},
-                           {"b", std::string(3000, 'b')}});
-    ASSERT_FALSE(extractPackage(zip(), target(), total_limit));
-    expectNothingExtracted();
-
+TEST_F(ExtractTest, LimitsReachTheExtractor) {
     ExtractLimits count_limit;
     count_limit.max_entries = 3;
     test::writeZip(zip(),
@@ -135,21 +98,6 @@ TEST_F(ExtractTest, MissingOrBrokenManifest) {
     auto broken = extractPackage(zip(), target());
     ASSERT_FALSE(broken);
     EXPECT_EQ(broken.error().code, 1003);
-    expectNothingExtracted();
-}
-
-// Found by the package fuzzer: a local header cut short, a failure libarchive gives no message
-// for. Refused with one, nothing extracted.
-TEST_F(ExtractTest, TruncatedHeaderIsRefusedWithAMessage) {
-    const unsigned char bytes[] = {0x50, 0x4b, 0x03, 0x04, 0x14, 0xff, 0xff, 0xff, 0xe8, 0x2e,
-                                   0x40, 0xf2, 0x85, 0x0b, 0x00, 0xff, 0xff, 0x55, 0x00, 0x00,
-                                   0x1a, 0x01, 0x00, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00};
-    ASSERT_TRUE(fs::writeFileAtomic(
-        zip(), std::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes))));
-    auto result = extractPackage(zip(), target());
-    ASSERT_FALSE(result);
-    EXPECT_EQ(result.error().code, code::kExtraction);
-    EXPECT_FALSE(result.error().message.empty());
     expectNothingExtracted();
 }
 

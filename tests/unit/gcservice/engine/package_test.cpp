@@ -185,33 +185,21 @@ TEST(PackageExtractTest, ExtractsAndLoads) {
     EXPECT_EQ(st.st_mode & 07777, 0600U); // set-id and exec bits from the zip are dropped
 }
 
-// Found by the package fuzzer: a local header cut short, a failure libarchive gives no message
-// for. Refused with one.
-TEST(PackageExtractTest, TruncatedHeaderIsRefusedWithAMessage) {
-    test::TempDir dir;
-    const auto zip = dir.path() / "cut.zip";
-    const unsigned char bytes[] = {0x50, 0x4b, 0x03, 0x04, 0x14, 0xff, 0xff, 0xff, 0xff, 0x00,
-                                   0x00, 0x15, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x47,
-                                   0x6d, 0x05, 0x08, 0x00, 0x02, 0x00, 0x00, 0x00, 0x64, 0x2f};
-    std::ofstream(zip, std::ios::binary).write(reinterpret_cast<const char*>(bytes), sizeof(bytes));
-    auto result = extractPackage(zip, dir.path() / "out");
-    ASSERT_FALSE(result);
-    EXPECT_NE(result.error().message.find("package extraction:"), std::string::npos);
-}
-
-TEST(PackageExtractTest, RefusesPathTraversalAndSymlinks) {
+// Every hostile archive is refused by zip::extractZip (tests/unit/common/zip_extractor_test.cpp);
+// here, that a refusal is exit code 23 saying "package extraction:", with nothing left behind.
+TEST(PackageExtractTest, HostileArchiveIsAnInvalidArgumentAndLeavesNothing) {
     test::TempDir dir;
     auto zip = dir.path() / "evil.zip";
     writeZip(zip, {{"../escape.txt", "x"}});
     auto result = extractPackage(zip, dir.path() / "out");
     ASSERT_FALSE(result);
-    EXPECT_NE(result.error().message.find("leaves the package directory"), std::string::npos);
+    EXPECT_EQ(result.error().code, exitcode::kInvalidArgument);
+    EXPECT_NE(result.error().message.find("package extraction: zip entry \"../escape.txt\" "
+                                          "escapes the extraction directory"),
+              std::string::npos)
+        << result.error().message;
     EXPECT_FALSE(std::filesystem::exists(dir.path() / "escape.txt"));
-
-    writeZip(zip, {{"link", "->/etc/passwd"}});
-    result = extractPackage(zip, dir.path() / "out2");
-    ASSERT_FALSE(result);
-    EXPECT_NE(result.error().message.find("not a regular file or directory"), std::string::npos);
+    EXPECT_FALSE(std::filesystem::exists(dir.path() / "out"));
 }
 
 TEST(PackageExtractTest, RefusesMoreThanTheSizeLimit) {
@@ -220,7 +208,7 @@ TEST(PackageExtractTest, RefusesMoreThanTheSizeLimit) {
     writeZip(zip, {{"configuration.json", std::string(4096, 'x')}});
     auto result = extractPackage(zip, dir.path() / "out", 1024);
     ASSERT_FALSE(result);
-    EXPECT_NE(result.error().message.find("more than 1024 bytes"), std::string::npos);
+    EXPECT_NE(result.error().message.find("larger than 1024 bytes"), std::string::npos);
 }
 
 TEST(PackageExtractTest, MissingConfigurationIsAClearError) {
