@@ -7,6 +7,7 @@
 #include "backend.hpp"
 #include "config/local_config.hpp"
 #include "control_plane.hpp"
+#include "daemon/control_router.hpp"
 #include "gc_options.hpp"
 #include "gc_state.hpp"
 #include "http/http_server.hpp"
@@ -60,7 +61,7 @@ public:
     nlohmann::json cpuStatus() const; // [ComponentCpuCap::status()]
 
 private:
-    void handleRequest(http::Request&& request, const http::PeerInfo& peer, http::Respond respond);
+    std::unique_ptr<daemon::ControlRouter> makeControlRouter();
     void scheduleTick();
     void scheduleCpuSample();
     // Worker thread: one goal-state poll (when due) and the evaluations that are due.
@@ -87,6 +88,7 @@ private:
     GcOptions options_;
     GcServiceParts parts_;
     std::unique_ptr<platform::ComponentCpuCap> cpu_cap_;
+    std::unique_ptr<daemon::ControlRouter> router_;
     std::unique_ptr<http::HttpServer> server_;
     boost::asio::steady_timer tick_timer_;
     boost::asio::steady_timer cpu_timer_;
