@@ -6,9 +6,6 @@
 #include "http/http_server.hpp"
 #include "log/log.hpp"
 
-#include <charconv>
-#include <cstdlib>
-
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -17,19 +14,11 @@ namespace azcm::arcproxy {
 
 using nlohmann::json;
 
-Result<ArcproxyOptions> optionsFromEnvironment(const Paths& paths) {
+Result<ArcproxyOptions> optionsFromEnvironment(const Paths& paths,
+                                               const daemon::EnvironmentOptions& environment) {
     ArcproxyOptions options;
-    if (const char* text = std::getenv("AZCM_PROXY_PORT"); text != nullptr && *text != '\0') {
-        unsigned port = 0;
-        const std::string_view value(text);
-        const auto parsed = std::from_chars(value.data(), value.data() + value.size(), port);
-        if (parsed.ec != std::errc() || parsed.ptr != value.data() + value.size() || port > 65535) {
-            return makeError(exitcode::kInvalidArgument,
-                             "AZCM_PROXY_PORT must be a port number, not '" + std::string(value) +
-                                 "'");
-        }
-        options.port = static_cast<std::uint16_t>(port);
-    }
+    BOOST_OUTCOME_TRY(port, environment.port("AZCM_PROXY_PORT", options.port));
+    options.port = port;
     if (paths.isSandbox()) {
         options.listener.rules.allow_loopback = true;
         options.listener.rules.allowed_ports.clear();
@@ -53,7 +42,7 @@ ArcproxyService::~ArcproxyService() {
 }
 
 Result<void> ArcproxyService::start() {
-    if (auto loaded = reload(); !loaded) {
+    if (auto loaded = reloadLocalConfig(); !loaded) {
         return daemon::localConfigStartError(loaded.error());
     }
     auto listener_options = options_.listener;
@@ -77,28 +66,14 @@ Result<void> ArcproxyService::start() {
         spdlog::warn("PROXY_IPV6_UNAVAILABLE {}", log::sanitize(v6.error().message));
     }
 
+    router_ = makeControlRouter();
     control_ = std::make_unique<http::HttpServer>(
         io_.get_executor(),
         [weak = weak_from_this()](http::Request&& request, const http::PeerInfo& peer,
                                   http::Respond respond) {
-            auto self = weak.lock();
-            if (!self) {
-                return;
+            if (auto self = weak.lock()) {
+                self->router_->handle(std::move(request), peer, std::move(respond));
             }
-            const auto access = ipc::peerAccess(peer, self->options_.access);
-            const std::string target(request.target());
-            const auto version = request.version();
-            const bool keep_alive = request.keep_alive();
-            self->handleRequest(
-                std::string(request.method_string()), target.substr(0, target.find('?')), access,
-                [&respond, version, keep_alive](int status, const std::string& body) {
-                    http::Response response{static_cast<http::Status>(status), version};
-                    response.set(http::Field::content_type, "application/json");
-                    response.keep_alive(keep_alive);
-                    response.body() = body;
-                    response.prepare_payload();
-                    respond(std::move(response));
-                });
         });
     const auto socket = paths_.socketFor("arcproxy");
     BOOST_OUTCOME_TRY(control_->listenUnix(socket, 0666));
@@ -117,7 +92,7 @@ void ArcproxyService::stop() {
     }
 }
 
-Result<void> ArcproxyService::reload() {
+Result<void> ArcproxyService::reloadLocalConfig() {
     auto local = config::loadLocalConfig(paths_.localConfig());
     if (!local) {
         last_error_ = local.error().message;
@@ -142,7 +117,7 @@ Result<void> ArcproxyService::reload() {
     return ok();
 }
 
-std::string ArcproxyService::statusJson() {
+json ArcproxyService::statusJson() {
     const auto counters = listener_ ? listener_->counters() : ProxyCounters{};
     json allowed = json::array();
     for (const auto& entry : allow_list_.current()->entries()) {
@@ -172,49 +147,22 @@ std::string ArcproxyService::statusJson() {
     } else if (const auto allow_list_error = allow_list_.lastError(); !allow_list_error.empty()) {
         status["lastError"] = {{"message", allow_list_error}};
     }
-    return status.dump();
+    return status;
 }
 
-void ArcproxyService::handleRequest(const std::string& method,
-                                    const std::string& path,
-                                    ipc::PeerAccess access,
-                                    std::function<void(int, const std::string&)> answer) {
-    auto error = [&answer](int status, const std::string& code, const std::string& message) {
-        answer(status, json{{"error", {{"code", code}, {"message", message}}}}.dump());
+std::unique_ptr<daemon::ControlRouter> ArcproxyService::makeControlRouter() {
+    daemon::ControlRouterOptions options;
+    options.daemon = "arcproxy";
+    options.access = options_.access;
+    options.status = [this] { return statusJson(); };
+    options.reload = [this]() -> Result<json> {
+        BOOST_OUTCOME_TRY(reloadLocalConfig());
+        return json{
+            {"upstream", upstream_url_ ? http::redactProxyUrl(*upstream_url_) : std::string()}};
     };
-    if (path == "/status") {
-        if (method != "GET") {
-            return error(405, "MethodNotAllowed", "GET only");
-        }
-        if (access == ipc::PeerAccess::none) {
-            return error(403, "Forbidden",
-                         "status is for root and members of the agent's reader group (himds)");
-        }
-        return answer(200, statusJson());
-    }
-    if (path == "/reload" || path == "/shutdown") {
-        if (method != "POST") {
-            return error(405, "MethodNotAllowed", "POST only");
-        }
-        if (access != ipc::PeerAccess::privileged) {
-            return error(403, "Forbidden", "only root may " + path.substr(1) + " arcproxy");
-        }
-        if (path == "/shutdown") {
-            answer(200, json{{"stopping", true}}.dump());
-            if (options_.request_shutdown) {
-                options_.request_shutdown();
-            }
-            return;
-        }
-        if (auto reloaded = reload(); !reloaded) {
-            return error(400, "ReloadFailed", reloaded.error().message);
-        }
-        return answer(200, json{{"reloaded", true},
-                                {"upstream", upstream_url_ ? http::redactProxyUrl(*upstream_url_)
-                                                           : std::string()}}
-                               .dump());
-    }
-    error(404, "NotFound", "no route " + path);
+    options.request_shutdown = options_.request_shutdown;
+    options.executor = io_.get_executor();
+    return std::make_unique<daemon::ControlRouter>(std::move(options));
 }
 
 } // namespace azcm::arcproxy

@@ -5,6 +5,8 @@
 // (`proxy.url`, bypass `Arc`) or HTTPS_PROXY, re-read on reload. It is never CPU-capped: every
 // agent call may pass through it.
 #include "allow_list_source.hpp"
+#include "daemon/control_router.hpp"
+#include "daemon/environment_options.hpp"
 #include "error.hpp"
 #include "ipc/control_access.hpp"
 #include "paths/paths.hpp"
@@ -40,7 +42,8 @@ struct ArcproxyOptions {
 
 // AZCM_PROXY_PORT (0: a free port); loopback destinations allowed only in a sandbox (AZCM_ROOT),
 // where the emulator itself is on 127.0.0.1. The allow-list comes from files (AllowListSource).
-Result<ArcproxyOptions> optionsFromEnvironment(const Paths& paths);
+Result<ArcproxyOptions> optionsFromEnvironment(const Paths& paths,
+                                               const daemon::EnvironmentOptions& environment = {});
 
 class ArcproxyService : public std::enable_shared_from_this<ArcproxyService> {
 public:
@@ -55,22 +58,20 @@ public:
     Result<void> start();
     void stop();
     // Re-reads localconfig.json; new connections use the new upstream at once.
-    Result<void> reload();
+    Result<void> reloadLocalConfig();
     std::uint16_t port() const { return port_; }
 
 private:
     ArcproxyService(boost::asio::io_context& io, Paths paths, ArcproxyOptions options);
-    void handleRequest(const std::string& method,
-                       const std::string& path,
-                       ipc::PeerAccess access,
-                       std::function<void(int, const std::string&)> answer);
-    std::string statusJson(); // looks at the allow-list's files
+    std::unique_ptr<daemon::ControlRouter> makeControlRouter();
+    nlohmann::json statusJson(); // looks at the allow-list's files
 
     boost::asio::io_context& io_;
     Paths paths_;
     ArcproxyOptions options_;
     AllowListSource allow_list_;
     std::unique_ptr<ProxyListener> listener_;
+    std::unique_ptr<daemon::ControlRouter> router_;
     std::unique_ptr<http::HttpServer> control_;
     std::optional<std::string> upstream_url_; // as configured (may hold credentials)
     std::optional<http::ProxyUrl> upstream_;

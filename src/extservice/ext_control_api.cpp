@@ -1,10 +1,9 @@
 // The control socket of ExtService (docs/extensions.md, "Control socket").
+#include "daemon/control_router.hpp"
 #include "ext_service.hpp"
 #include "json/json_document.hpp"
 #include "local_admin.hpp"
 #include "log/log.hpp"
-
-#include <array>
 
 #include <boost/asio/post.hpp>
 
@@ -16,21 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-http::Response jsonReply(const http::Request& request, http::Status status, const json& body) {
-    return http::makeJsonResponse(request, status, jsondoc::serialize(body));
-}
-
-http::Response errorReply(const http::Request& request,
-                          http::Status status,
-                          const std::string& code,
-                          const std::string& message) {
-    return jsonReply(request, status, json{{"error", {{"code", code}, {"message", message}}}});
-}
-
-std::string_view pathOf(std::string_view target) {
-    return target.substr(0, target.find('?'));
-}
-
 json configJson(const config::LocalConfig& local) {
     return json{{"extensions.enabled", local.extensions_enabled},
                 {"config.mode", local.config_mode},
@@ -41,95 +25,58 @@ json configJson(const config::LocalConfig& local) {
 
 } // namespace
 
-void ExtService::handleRequest(http::Request&& request,
-                               const http::PeerInfo& peer,
-                               http::Respond respond) {
-    const auto target = request.target();
-    const auto path = pathOf(std::string_view(target.data(), target.size()));
-    const auto method = request.method();
-    constexpr std::string_view kExtensionsPrefix = "/extensions/";
-    const auto access = ipc::peerAccess(peer, options_.access);
-    const bool privileged = access == ipc::PeerAccess::privileged;
-    auto forbidden = [&](const char* who) {
-        spdlog::warn("IPC_FORBIDDEN route={} uid={}", log::sanitize(path),
-                     peer.uid ? std::to_string(*peer.uid) : std::string("unknown"));
-        respond(errorReply(request, http::Status::forbidden, "Forbidden",
-                           std::string("this route is only for ") + who));
-    };
-    const bool read_only_route =
-        method == http::Verb::get && (path == "/status" || path == "/extensions");
-    if (read_only_route && access == ipc::PeerAccess::none) {
-        forbidden("root and members of the agent's reader group (himds)");
-    } else if (path == "/status" && method == http::Verb::get) {
-        respond(jsonReply(request, http::Status::ok, statusJson()));
-    } else if (path == "/extensions" && method == http::Verb::get) {
-        respond(jsonReply(request, http::Status::ok, json{{"extensions", extensionsJson()}}));
-    } else if (path == "/reload" && method == http::Verb::post) {
-        if (!privileged) {
-            forbidden("root");
-            return;
-        }
-        if (auto reloaded = reloadLocalConfig(); !reloaded) {
-            spdlog::warn("CFG_RELOAD_FAILED {}", log::sanitize(reloaded.error().message));
-            respond(errorReply(request, http::Status::internal_server_error, "ReloadFailed",
-                               reloaded.error().message));
-            return;
-        }
+std::unique_ptr<daemon::ControlRouter> ExtService::makeControlRouter() {
+    daemon::ControlRouterOptions options;
+    options.daemon = "extservice";
+    options.access = options_.access;
+    options.status = [this] { return statusJson(); };
+    options.reload = [this]() -> Result<json> {
+        BOOST_OUTCOME_TRY(reloadLocalConfig());
         spdlog::info("CFG_RELOADED");
-        respond(jsonReply(request, http::Status::ok, json{{"reloaded", true}}));
-    } else if (path == "/shutdown" && method == http::Verb::post) {
-        if (!privileged) {
-            forbidden("root");
-            return;
-        }
-        respond(jsonReply(request, http::Status::ok, json{{"stopping", true}}));
-        boost::asio::post(io_, [shutdown = request_shutdown_] {
-            if (shutdown) {
-                shutdown();
-            }
-        });
-    } else if (path.substr(0, kExtensionsPrefix.size()) == kExtensionsPrefix &&
-               method == http::Verb::delete_) {
-        if (!privileged) {
-            forbidden("root");
-            return;
-        }
-        handleDelete(request, std::string(path.substr(kExtensionsPrefix.size())),
-                     std::move(respond));
-    } else {
-        respond(errorReply(request, http::Status::not_found, "NotFound", "no such route"));
-    }
+        return json::object();
+    };
+    options.request_shutdown = request_shutdown_;
+    options.executor = io_.get_executor();
+    auto router = std::make_unique<daemon::ControlRouter>(std::move(options));
+    router->add({http::Verb::get, "/extensions", daemon::RouteAccess::reader,
+                 [this](const http::Request& request, std::string_view, http::Respond respond) {
+                     respond(daemon::ReplyShape(request).json(
+                         http::Status::ok, json{{"extensions", extensionsJson()}}));
+                 }});
+    router->add(
+        {http::Verb::delete_, "/extensions/", daemon::RouteAccess::privileged,
+         [this](const http::Request& request, std::string_view name, http::Respond respond) {
+             handleDelete(request, std::string(name), std::move(respond));
+         },
+         true});
+    return router;
 }
 
 void ExtService::handleDelete(const http::Request& request,
                               std::string name,
                               http::Respond respond) {
+    const daemon::ReplyShape shape(request);
     if (!safeName(name)) {
-        respond(errorReply(request, http::Status::bad_request, "BadRequest",
-                           "the extension name is not valid"));
+        respond(shape.error(http::Status::bad_request, "BadRequest",
+                            "the extension name is not valid"));
         return;
     }
-    const unsigned version = request.version();
-    const bool keep_alive = request.keep_alive();
     // A handler's uninstall command may run for minutes: not on the io thread.
-    boost::asio::post(workers_, [self = shared_from_this(), name, version, keep_alive,
-                                 respond = std::move(respond)]() mutable {
-        auto removed = self->removeLocally(name);
-        boost::asio::post(self->io_, [removed = std::move(removed), version, keep_alive,
-                                      respond = std::move(respond)]() mutable {
-            http::Request shape;
-            shape.version(version);
-            shape.keep_alive(keep_alive);
-            if (!removed) {
-                const bool missing = removed.error().code == exitcode::kInvalidArgument;
-                respond(errorReply(
-                    shape, missing ? http::Status::not_found : http::Status::internal_server_error,
-                    missing ? "ExtensionNotFound" : "RemoveFailed", removed.error().message));
-                return;
-            }
-            respond(jsonReply(shape, http::Status::ok, json{{"removed", removed.value()}}));
+    boost::asio::post(
+        workers_, [self = shared_from_this(), name, shape, respond = std::move(respond)]() mutable {
+            auto removed = self->removeLocally(name);
+            boost::asio::post(self->io_, [removed = std::move(removed), shape,
+                                          respond = std::move(respond)]() mutable {
+                if (!removed) {
+                    const bool missing = removed.error().code == exitcode::kInvalidArgument;
+                    respond(shape.error(
+                        missing ? http::Status::not_found : http::Status::internal_server_error,
+                        missing ? "ExtensionNotFound" : "RemoveFailed", removed.error().message));
+                    return;
+                }
+                respond(shape.json(http::Status::ok, json{{"removed", removed.value()}}));
+            });
         });
-    });
 }
 
 Result<std::string> ExtService::removeLocally(const std::string& name) {

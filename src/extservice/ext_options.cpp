@@ -2,45 +2,24 @@
 
 #include "config/proxy_policy.hpp"
 
-#include <charconv>
-#include <cstdlib>
-#include <stdexcept>
-#include <string_view>
-
-#include <unistd.h>
+#include <algorithm>
 
 namespace azcm::extservice {
 
-namespace {
-
-// A whole number in [low, high] from the environment, or `fallback` when unset.
-std::uint64_t
-numberFromEnv(const char* name, std::uint64_t fallback, std::uint64_t low, std::uint64_t high) {
-    const char* raw = std::getenv(name); // NOLINT(concurrency-mt-unsafe): start-up only
-    if (raw == nullptr || *raw == '\0') {
-        return fallback;
-    }
-    const std::string_view text(raw);
-    std::uint64_t value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc() || end != text.data() + text.size() || value < low || value > high) {
-        throw std::invalid_argument(std::string(name) + " must be a whole number between " +
-                                    std::to_string(low) + " and " + std::to_string(high));
-    }
-    return value;
-}
-
-} // namespace
-
-ExtOptions optionsFromEnvironment() {
+Result<ExtOptions> optionsFromEnvironment(const daemon::EnvironmentOptions& environment) {
     ExtOptions options;
-    options.poll_interval =
-        std::chrono::seconds(numberFromEnv("AZCM_EXT_POLL_SECONDS", 300, 1, 86400));
-    options.long_poll_wait =
-        std::chrono::seconds(numberFromEnv("AZCM_EXT_LONGPOLL_SECONDS", 50, 0, 60));
+    BOOST_OUTCOME_TRY(poll, environment.seconds("AZCM_EXT_POLL_SECONDS", options.poll_interval,
+                                                std::chrono::seconds(1), std::chrono::hours(24)));
+    options.poll_interval = poll;
+    BOOST_OUTCOME_TRY(long_poll,
+                      environment.seconds("AZCM_EXT_LONGPOLL_SECONDS", options.long_poll_wait,
+                                          std::chrono::seconds(0), std::chrono::seconds(60)));
+    options.long_poll_wait = long_poll;
     options.retry_initial = std::min(options.retry_initial, options.poll_interval);
-    options.max_package_bytes =
-        numberFromEnv("AZCM_EXT_MAX_PACKAGE_BYTES", options.max_package_bytes, 1, 1ULL << 40);
+    BOOST_OUTCOME_TRY(max_package,
+                      environment.wholeNumber("AZCM_EXT_MAX_PACKAGE_BYTES",
+                                              options.max_package_bytes, 1, 1ULL << 40));
+    options.max_package_bytes = max_package;
     options.environment_proxy = config::environmentProxy();
     options.access = ipc::controlAccessPolicyFromEnvironment();
     return options;

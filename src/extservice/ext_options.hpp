@@ -1,6 +1,8 @@
 #pragma once
 // What extservice takes from its environment. Production sets none of these; tests shorten the
 // intervals so a whole install/upgrade/remove cycle runs in seconds.
+#include "daemon/environment_options.hpp"
+#include "error.hpp"
 #include "ipc/control_access.hpp"
 
 #include <chrono>
@@ -28,7 +30,7 @@ struct ExtOptions {
     ipc::ControlAccessPolicy access;
 };
 
-// Throws std::invalid_argument on a malformed value (start-up only).
-ExtOptions optionsFromEnvironment();
+// Reads the variables above; a malformed value is an error naming the variable.
+Result<ExtOptions> optionsFromEnvironment(const daemon::EnvironmentOptions& environment = {});
 
 } // namespace azcm::extservice

@@ -132,12 +132,13 @@ Result<void> ExtService::start() {
                             manifest ? manifest.value().cpu_quota_percentage : std::nullopt);
     }
 
+    router_ = makeControlRouter();
     server_ = std::make_unique<http::HttpServer>(
         io_.get_executor(),
         [weak = weak_from_this()](http::Request&& request, const http::PeerInfo& peer,
                                   http::Respond respond) {
             if (auto self = weak.lock()) {
-                self->handleRequest(std::move(request), peer, std::move(respond));
+                self->router_->handle(std::move(request), peer, std::move(respond));
             }
         });
     // Any local user may connect (read-only status for `azcmagent show`); routes that change

@@ -4,6 +4,7 @@
 // and the CPU caps of the daemon and its handlers. The socket and the caps live on the io thread;
 // HandlerManager's mutating calls are serialised by work_mutex_ (the loop and DELETE share it).
 #include "config/local_config.hpp"
+#include "daemon/control_router.hpp"
 #include "error.hpp"
 #include "ext_options.hpp"
 #include "extension_cpu_caps.hpp"
@@ -65,7 +66,7 @@ private:
                ExtOptions options,
                std::function<void()> request_shutdown);
 
-    void handleRequest(http::Request&& request, const http::PeerInfo& peer, http::Respond respond);
+    std::unique_ptr<daemon::ControlRouter> makeControlRouter();
     void handleDelete(const http::Request& request, std::string name, http::Respond respond);
     nlohmann::json extensionsJson() const;
     Result<std::string> removeLocally(const std::string& name);
@@ -84,6 +85,7 @@ private:
     ExtOptions options_;
     std::function<void()> request_shutdown_;
 
+    std::unique_ptr<daemon::ControlRouter> router_;
     std::unique_ptr<http::HttpServer> server_;
     std::unique_ptr<ExtensionCpuCaps> caps_;
     std::unique_ptr<ext::HandlerManager> handlers_;

@@ -1,10 +1,12 @@
 #pragma once
 // gcservice's timing and limits: the real agent's defaults, shortened by tests
 // through the environment.
+#include "daemon/environment_options.hpp"
 #include "error.hpp"
 #include "ipc/control_access.hpp"
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -30,11 +32,13 @@ struct GcOptions {
     // Who may use which control route (ipc/control_access.hpp): uid 0 and the daemon's own euid
     // are privileged; the reader group may read status. Defaults to the daemon's euid alone.
     ipc::ControlAccessPolicy access{::geteuid(), std::nullopt};
+    // POST /shutdown: the daemon's shutdown path (the same as SIGTERM).
+    std::function<void()> request_shutdown;
 };
 
-// Reads the variables above from `environment`; a value that is not a positive integer is an error
+// Reads the variables above; a value that is not a whole number of seconds in range is an error
 // (exit code 23) naming the variable.
-Result<GcOptions> parseGcOptions(const std::map<std::string, std::string>& environment);
+Result<GcOptions> parseGcOptions(const daemon::EnvironmentOptions& environment);
 Result<GcOptions> gcOptionsFromEnvironment();
 
 } // namespace azcm::gc

@@ -59,22 +59,6 @@ std::filesystem::path statePath(const Paths& paths) {
     return paths.guestConfigStateDir() / "state.json";
 }
 
-http::Response jsonReply(const http::Request& request, http::Status status, const json& body) {
-    http::Response response{status, request.version()};
-    response.set(http::Field::content_type, "application/json");
-    response.keep_alive(request.keep_alive());
-    response.body() = jsondoc::serialize(body);
-    response.prepare_payload();
-    return response;
-}
-
-http::Response errorReply(const http::Request& request,
-                          http::Status status,
-                          const std::string& code,
-                          const std::string& message) {
-    return jsonReply(request, status, json{{"error", {{"code", code}, {"message", message}}}});
-}
-
 std::string readText(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     std::stringstream buffer;
@@ -143,10 +127,11 @@ Result<void> GcService::start() {
     }
     cpu_cap_->sample();
 
+    router_ = makeControlRouter();
     server_ = std::make_unique<http::HttpServer>(
         io_.get_executor(),
         [this](http::Request&& request, const http::PeerInfo& peer, http::Respond respond) {
-            handleRequest(std::move(request), peer, std::move(respond));
+            router_->handle(std::move(request), peer, std::move(respond));
         });
     BOOST_OUTCOME_TRY(server_->listenUnix(paths_.socketFor("gcservice"), 0666));
     spdlog::info("GC_STARTED assignments={} poll={}s evaluation={}s cpuLimit={}",
@@ -568,53 +553,20 @@ json GcService::status() const {
     };
 }
 
-void GcService::handleRequest(http::Request&& request,
-                              const http::PeerInfo& peer,
-                              http::Respond respond) {
-    const std::string target(request.target());
-    const std::string path = target.substr(0, target.find('?'));
-    const auto access = ipc::peerAccess(peer, options_.access);
-    if (path == "/status") {
-        if (request.method() != http::Verb::get) {
-            respond(errorReply(request, http::Status::method_not_allowed, "MethodNotAllowed",
-                               "use GET"));
-            return;
-        }
-        if (access == ipc::PeerAccess::none) {
-            respond(errorReply(request, http::Status::forbidden, "Forbidden",
-                               "status is for root and members of the agent's reader group "
-                               "(himds)"));
-            return;
-        }
-        respond(jsonReply(request, http::Status::ok, status()));
-        return;
-    }
-    if (path == "/reload") {
-        if (request.method() != http::Verb::post) {
-            respond(errorReply(request, http::Status::method_not_allowed, "MethodNotAllowed",
-                               "use POST"));
-            return;
-        }
-        // Root, or the daemon's own user (a sandbox run by an ordinary user): nobody else may
-        // change what the daemon enforces.
-        if (access != ipc::PeerAccess::privileged) {
-            respond(errorReply(request, http::Status::forbidden, "Forbidden",
-                               "reload is for root only"));
-            return;
-        }
-        // On the io thread, before answering: the new cap is in the kernel when the caller
-        // sees the answer.
-        auto reloaded = reloadLocalConfig();
-        if (!reloaded) {
-            respond(errorReply(request, http::Status::internal_server_error, "ReloadFailed",
-                               reloaded.error().message));
-            return;
-        }
-        respond(
-            jsonReply(request, http::Status::ok, json{{"reloaded", true}, {"cpu", cpuStatus()}}));
-        return;
-    }
-    respond(errorReply(request, http::Status::not_found, "NotFound", "no such route"));
+std::unique_ptr<daemon::ControlRouter> GcService::makeControlRouter() {
+    daemon::ControlRouterOptions options;
+    options.daemon = "gcservice";
+    options.access = options_.access;
+    options.status = [this] { return status(); };
+    // On the io thread, before answering: the new cap is in the kernel when the caller sees the
+    // answer.
+    options.reload = [this]() -> Result<json> {
+        BOOST_OUTCOME_TRY(reloadLocalConfig());
+        return json{{"cpu", cpuStatus()}};
+    };
+    options.request_shutdown = options_.request_shutdown;
+    options.executor = io_.get_executor();
+    return std::make_unique<daemon::ControlRouter>(std::move(options));
 }
 
 } // namespace azcm::gc

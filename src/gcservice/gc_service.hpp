@@ -10,6 +10,7 @@
 #include "config/local_config.hpp"
 #include "control_plane.hpp"
 #include "fs/state_file.hpp"
+#include "daemon/control_router.hpp"
 #include "gc_options.hpp"
 #include "gc_state.hpp"
 #include "http/http_server.hpp"
@@ -63,7 +64,7 @@ public:
     nlohmann::json cpuStatus() const; // [ComponentCpuCap::status()]
 
 private:
-    void handleRequest(http::Request&& request, const http::PeerInfo& peer, http::Respond respond);
+    std::unique_ptr<daemon::ControlRouter> makeControlRouter();
     // Arms the cycle timer for when the next piece of work is due (nextCycleDelay()).
     void scheduleTick();
     // Arms it to fire at once (a goal state with new or changed assignments came).
@@ -97,6 +98,7 @@ private:
     GcOptions options_;
     GcServiceParts parts_;
     std::unique_ptr<platform::ComponentCpuCap> cpu_cap_;
+    std::unique_ptr<daemon::ControlRouter> router_;
     std::unique_ptr<http::HttpServer> server_;
     boost::asio::steady_timer tick_timer_;
     boost::asio::steady_timer cpu_timer_;

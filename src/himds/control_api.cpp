@@ -1,14 +1,11 @@
 // The control socket of HimdsService (docs/protocol.md section 1).
 #include "crypto/encoding.hpp"
 #include "crypto/keys.hpp"
+#include "daemon/control_router.hpp"
 #include "himds_service.hpp"
 #include "issued_certificate.hpp"
 #include "json/json_document.hpp"
 #include "log/log.hpp"
-
-#include <array>
-
-#include <boost/asio/post.hpp>
 
 namespace azcm::himds {
 
@@ -29,26 +26,12 @@ struct ApiError {
 template <class T>
 using ApiResult = boost::outcome_v2::result<T, ApiError, boost::outcome_v2::policy::terminate>;
 
-// What an answer needs from its request once the request itself is gone (answers that come from
-// a worker).
-struct ReplyShape {
-    unsigned version = 11;
-    bool keep_alive = true;
-
-    explicit ReplyShape(const http::Request& request)
-        : version(request.version()), keep_alive(request.keep_alive()) {}
-
-    http::Response json(http::Status status, const nlohmann::json& body) const {
-        http::Response response{status, version};
-        response.set(http::Field::content_type, "application/json");
-        response.keep_alive(keep_alive);
-        response.body() = body.dump();
-        response.prepare_payload();
-        return response;
-    }
+// The shared control-socket answers, plus this file's ApiError.
+struct ReplyShape : daemon::ReplyShape {
+    using daemon::ReplyShape::error;
+    using daemon::ReplyShape::ReplyShape;
     http::Response error(const ApiError& error) const {
-        return json(error.status,
-                    nlohmann::json{{"error", {{"code", error.code}, {"message", error.message}}}});
+        return daemon::ReplyShape::error(error.status, error.code, error.message);
     }
 };
 
@@ -79,65 +62,41 @@ bool validCommonName(const std::string& name) {
     return true;
 }
 
-std::string_view pathOf(std::string_view target) {
-    return target.substr(0, target.find('?'));
-}
-
 } // namespace
 
-bool HimdsService::isPrivileged(const http::PeerInfo& peer) const {
-    return peer.uid && (*peer.uid == 0 || *peer.uid == options_.privileged_uid);
-}
-
-void HimdsService::handleRequest(http::Request&& request,
-                                 const http::PeerInfo& peer,
-                                 http::Respond respond) {
-    using Handler = void (HimdsService::*)(const http::Request&, http::Respond);
-    struct Route {
-        std::string_view path;
-        http::Verb verb;
-        bool privileged;
-        Handler handler;
+std::unique_ptr<daemon::ControlRouter> HimdsService::makeControlRouter() {
+    daemon::ControlRouterOptions options;
+    options.daemon = "himds";
+    // Privileged: root and the uid himds runs as. Nothing of himds is for a reader group.
+    options.access = {options_.privileged_uid, std::nullopt};
+    options.status_access = daemon::RouteAccess::anyone;
+    options.status = [this] { return statusJson(); };
+    options.reload = [this]() -> Result<json> {
+        BOOST_OUTCOME_TRY(reloadLocalConfig());
+        spdlog::info("CFG_RELOADED");
+        return json::object();
     };
-    static const std::array<Route, 8> kRoutes = {{
-        {"/status", http::Verb::get, false, &HimdsService::handleStatus},
-        {"/identity", http::Verb::get, true, &HimdsService::handleIdentity},
-        {"/identity/token", http::Verb::post, true, &HimdsService::handleServiceToken},
-        {"/identity/keys", http::Verb::post, true, &HimdsService::handleKeys},
-        {"/identity/activate", http::Verb::post, true, &HimdsService::handleActivate},
-        {"/identity/deactivate", http::Verb::post, true, &HimdsService::handleDeactivate},
-        {"/reload", http::Verb::post, true, &HimdsService::handleReload},
-        {"/shutdown", http::Verb::post, true, &HimdsService::handleShutdown},
-    }};
-    const ReplyShape shape(request);
-    const auto target = request.target();
-    const auto path = pathOf(std::string_view(target.data(), target.size()));
-    const auto* route = std::find_if(kRoutes.begin(), kRoutes.end(),
-                                     [path](const Route& r) { return r.path == path; });
-    if (route == kRoutes.end()) {
-        respond(shape.error({http::Status::not_found, "NotFound", "no such route"}));
-        return;
-    }
-    if (request.method() != route->verb) {
-        auto response =
-            shape.error({http::Status::method_not_allowed, "MethodNotAllowed",
-                         "use " + std::string(http::beast_http::to_string(route->verb))});
-        response.set(http::Field::allow, http::beast_http::to_string(route->verb));
-        respond(std::move(response));
-        return;
-    }
-    if (route->privileged && !isPrivileged(peer)) {
-        spdlog::warn("IPC_FORBIDDEN route={} uid={}", route->path,
-                     peer.uid ? std::to_string(*peer.uid) : std::string("unknown"));
-        respond(shape.error({http::Status::forbidden, "Forbidden",
-                             "this route is only for root and the himds account"}));
-        return;
-    }
-    (this->*(route->handler))(request, std::move(respond));
-}
-
-void HimdsService::handleStatus(const http::Request& request, http::Respond respond) {
-    respond(ReplyShape(request).json(http::Status::ok, statusJson()));
+    options.request_shutdown = [weak = weak_from_this()] {
+        if (auto self = weak.lock(); self && self->options_.request_shutdown) {
+            self->options_.request_shutdown();
+        }
+    };
+    options.executor = io_.get_executor();
+    auto router = std::make_unique<daemon::ControlRouter>(std::move(options));
+    using Handler = void (HimdsService::*)(const http::Request&, http::Respond);
+    const auto route = [this](http::Verb verb, std::string path, Handler handler) {
+        return daemon::ControlRoute{
+            verb, std::move(path), daemon::RouteAccess::privileged,
+            [this, handler](const http::Request& request, std::string_view, http::Respond respond) {
+                (this->*handler)(request, std::move(respond));
+            }};
+    };
+    router->add(route(http::Verb::get, "/identity", &HimdsService::handleIdentity));
+    router->add(route(http::Verb::post, "/identity/token", &HimdsService::handleServiceToken));
+    router->add(route(http::Verb::post, "/identity/keys", &HimdsService::handleKeys));
+    router->add(route(http::Verb::post, "/identity/activate", &HimdsService::handleActivate));
+    router->add(route(http::Verb::post, "/identity/deactivate", &HimdsService::handleDeactivate));
+    return router;
 }
 
 void HimdsService::handleKeys(const http::Request& request, http::Respond respond) {
@@ -285,18 +244,6 @@ void HimdsService::handleDeactivate(const http::Request& request, http::Respond 
     respond(shape.json(http::Status::ok, json{{"status", kStatusDisconnected}}));
 }
 
-void HimdsService::handleReload(const http::Request& request, http::Respond respond) {
-    const ReplyShape shape(request);
-    if (auto reloaded = reloadLocalConfig(); !reloaded) {
-        spdlog::warn("CFG_RELOAD_FAILED {}", log::sanitize(reloaded.error().message));
-        respond(shape.error(
-            {http::Status::internal_server_error, "InvalidLocalConfig", reloaded.error().message}));
-        return;
-    }
-    spdlog::info("CFG_RELOADED");
-    respond(shape.json(http::Status::ok, json{{"reloaded", true}}));
-}
-
 void HimdsService::handleIdentity(const http::Request& request, http::Respond respond) {
     const ReplyShape shape(request);
     if (!identity_) {
@@ -351,17 +298,6 @@ void HimdsService::handleServiceToken(const http::Request& request, http::Respon
                                      tokenResponseJson(token.value(), resource,
                                                        std::chrono::system_clock::now())));
               });
-}
-
-void HimdsService::handleShutdown(const http::Request& request, http::Respond respond) {
-    respond(ReplyShape(request).json(http::Status::ok, json{{"stopping", true}}));
-    spdlog::info("IPC_SHUTDOWN_REQUESTED");
-    // Posted so the answer is on its way before the listener closes.
-    boost::asio::post(io_, [weak = weak_from_this()] {
-        if (auto self = weak.lock(); self && self->options_.request_shutdown) {
-            self->options_.request_shutdown();
-        }
-    });
 }
 
 } // namespace azcm::himds

@@ -1,7 +1,6 @@
 #include "heartbeat_policy.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdint>
 
 namespace azcm::himds {
@@ -24,19 +23,6 @@ std::chrono::seconds nextHeartbeatDelay(std::chrono::seconds interval, int conse
     const int exponent = std::min(consecutive_failures - 1, 30);
     const std::chrono::seconds backoff{std::int64_t{1} << exponent};
     return std::min(interval, backoff);
-}
-
-std::optional<std::chrono::seconds> parseHeartbeatInterval(std::string_view text) {
-    if (text.empty()) {
-        return kDefaultHeartbeatInterval;
-    }
-    std::int64_t seconds = 0;
-    const auto* end = text.data() + text.size();
-    auto [ptr, ec] = std::from_chars(text.data(), end, seconds);
-    if (ec != std::errc() || ptr != end || seconds < 1 || seconds > 24 * 3600) {
-        return std::nullopt;
-    }
-    return std::chrono::seconds(seconds);
 }
 
 } // namespace azcm::himds

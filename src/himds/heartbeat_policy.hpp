@@ -23,8 +23,4 @@ bool certificateLapsed(SystemTime not_after, SystemTime now);
 // without hammering the service.
 std::chrono::seconds nextHeartbeatDelay(std::chrono::seconds interval, int consecutive_failures);
 
-// Parses AZCM_HEARTBEAT_INTERVAL: a decimal integer of seconds >= 1. Empty: the default.
-// Anything else: nullopt (the caller refuses to start).
-std::optional<std::chrono::seconds> parseHeartbeatInterval(std::string_view text);
-
 } // namespace azcm::himds

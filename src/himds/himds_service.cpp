@@ -7,71 +7,31 @@
 #include "log/log.hpp"
 #include "rfc3339.hpp"
 
-#include <charconv>
-#include <cstdlib>
-#include <stdexcept>
-
 #include <unistd.h>
 
 namespace azcm::himds {
 
-namespace {
-
-std::uint16_t parseImdsPort(const char* text) {
-    if (text == nullptr || *text == '\0') {
-        return kDefaultImdsPort;
-    }
-    const std::string_view value(text);
-    unsigned port = 0;
-    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), port);
-    if (ec != std::errc{} || end != value.data() + value.size() || port > 65535) {
-        throw std::invalid_argument("AZCM_IMDS_PORT must be a port number between 0 and 65535");
-    }
-    return static_cast<std::uint16_t>(port);
-}
-
-bool parseRateLimitSwitch(const char* text) {
-    const std::string_view value = text == nullptr ? "" : text;
-    if (value.empty() || value == "on") {
-        return true;
-    }
-    if (value == "off") {
-        return false;
-    }
-    throw std::invalid_argument("AZCM_IMDS_RATE_LIMIT must be 'on' or 'off'");
-}
-
-} // namespace
-
-HimdsOptions optionsFromEnvironment() {
+Result<HimdsOptions> optionsFromEnvironment(const daemon::EnvironmentOptions& environment) {
     HimdsOptions options;
     options.privileged_uid = ::geteuid();
-    // NOLINTBEGIN(concurrency-mt-unsafe): read once at start-up, before any thread exists
-    const char* interval = std::getenv("AZCM_HEARTBEAT_INTERVAL");
-    const char* imds_port = std::getenv("AZCM_IMDS_PORT");
-    const char* rate_limit = std::getenv("AZCM_IMDS_RATE_LIMIT");
-    const char* sandbox_root = std::getenv("AZCM_ROOT");
-    const char* sandbox_group = std::getenv("AZCM_TOKEN_GROUP");
-    // NOLINTEND(concurrency-mt-unsafe)
-    options.imds_port = parseImdsPort(imds_port);
-    options.imds_rate_limits = parseRateLimitSwitch(rate_limit);
-    const bool sandboxed = sandbox_root != nullptr && *sandbox_root != '\0';
-    if (!sandboxed) {
+    BOOST_OUTCOME_TRY(port, environment.port("AZCM_IMDS_PORT", kDefaultImdsPort));
+    options.imds_port = port;
+    BOOST_OUTCOME_TRY(rate_limits, environment.onOff("AZCM_IMDS_RATE_LIMIT", true));
+    options.imds_rate_limits = rate_limits;
+    if (!environment.text("AZCM_ROOT")) {
         // Installed: the package creates the group; without it only root and himds read keys.
         options.token_group = ipc::groupId("himds");
-    } else if (sandbox_group != nullptr && *sandbox_group != '\0') {
-        options.token_group = ipc::groupId(sandbox_group);
+    } else if (const auto group = environment.text("AZCM_TOKEN_GROUP")) {
+        options.token_group = ipc::groupId(*group);
         if (!options.token_group) {
-            throw std::invalid_argument(std::string("AZCM_TOKEN_GROUP names no group: ") +
-                                        sandbox_group);
+            return makeError(exitcode::kInvalidArgument,
+                             "AZCM_TOKEN_GROUP names no group: " + *group);
         }
     }
-    auto parsed = parseHeartbeatInterval(interval != nullptr ? interval : "");
-    if (!parsed) {
-        throw std::invalid_argument(
-            "AZCM_HEARTBEAT_INTERVAL must be a whole number of seconds between 1 and 86400");
-    }
-    options.heartbeat_interval = *parsed;
+    BOOST_OUTCOME_TRY(interval,
+                      environment.seconds("AZCM_HEARTBEAT_INTERVAL", kDefaultHeartbeatInterval,
+                                          std::chrono::seconds(1), std::chrono::hours(24)));
+    options.heartbeat_interval = interval;
     options.environment_proxy = config::environmentProxy();
     return options;
 }
@@ -142,12 +102,13 @@ Result<void> HimdsService::start() {
         return daemon::localConfigStartError(loaded.error());
     }
 
+    router_ = makeControlRouter();
     server_ = std::make_unique<http::HttpServer>(
         io_.get_executor(),
         [weak = weak_from_this()](http::Request&& request, const http::PeerInfo& peer,
                                   http::Respond respond) {
             if (auto self = weak.lock()) {
-                self->handleRequest(std::move(request), peer, std::move(respond));
+                self->router_->handle(std::move(request), peer, std::move(respond));
             }
         });
     const auto socket = paths_.socketFor("himds");

@@ -7,6 +7,8 @@
 #include "config/agent_config.hpp"
 #include "config/local_config.hpp"
 #include "connection_status.hpp"
+#include "daemon/control_router.hpp"
+#include "daemon/environment_options.hpp"
 #include "error.hpp"
 #include "heartbeat_policy.hpp"
 #include "http/http_server.hpp"
@@ -65,8 +67,8 @@ struct HimdsOptions {
 
 // Reads the options himds takes from its environment: AZCM_HEARTBEAT_INTERVAL, HTTPS_PROXY,
 // AZCM_IMDS_PORT, AZCM_IMDS_RATE_LIMIT, and the token group (`himds` when AZCM_ROOT is unset,
-// AZCM_TOKEN_GROUP in a sandbox). Throws std::invalid_argument on a bad value (start-up only).
-HimdsOptions optionsFromEnvironment();
+// AZCM_TOKEN_GROUP in a sandbox). A bad value is an error naming the variable.
+Result<HimdsOptions> optionsFromEnvironment(const daemon::EnvironmentOptions& environment = {});
 
 // The directories himds needs, with their modes: the agent data directory and its missing parents
 // 0755, certs 0700, socks and log 0755, tokens 0750 with `token_group`. Existing directories are
@@ -119,14 +121,10 @@ private:
     template <class Work, class Done> void offload(Work work, Done done);
 
     // Control API (control_api.cpp).
-    void handleRequest(http::Request&& request, const http::PeerInfo& peer, http::Respond respond);
-    bool isPrivileged(const http::PeerInfo& peer) const;
-    void handleStatus(const http::Request& request, http::Respond respond);
+    std::unique_ptr<daemon::ControlRouter> makeControlRouter();
     void handleKeys(const http::Request& request, http::Respond respond);
     void handleActivate(const http::Request& request, http::Respond respond);
     void handleDeactivate(const http::Request& request, http::Respond respond);
-    void handleReload(const http::Request& request, http::Respond respond);
-    void handleShutdown(const http::Request& request, http::Respond respond);
     void handleIdentity(const http::Request& request, http::Respond respond);
     void handleServiceToken(const http::Request& request, http::Respond respond);
 
@@ -173,6 +171,7 @@ private:
     HimdsOptions options_;
     std::shared_ptr<IdentityServiceClient> client_;
     IdentityFiles files_;
+    std::unique_ptr<daemon::ControlRouter> router_;
     std::unique_ptr<http::HttpServer> server_;
     std::unique_ptr<http::HttpServer> imds_server_;
     boost::asio::steady_timer heartbeat_timer_;

@@ -6,7 +6,6 @@
 
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
-#include <systemd/sd-daemon.h>
 
 namespace azcm::daemon {
 
@@ -25,8 +24,8 @@ Error localConfigStartError(const Error& error) {
                          error.message);
 }
 
-DaemonRunner::DaemonRunner(std::string name)
-    : name_(std::move(name)), signals_(io_, SIGTERM, SIGINT, SIGHUP) {
+DaemonRunner::DaemonRunner(std::string name, platform::ServiceManager& manager)
+    : name_(std::move(name)), manager_(manager), signals_(io_, SIGTERM, SIGINT, SIGHUP) {
     std::signal(SIGPIPE, SIG_IGN); // NOLINT: peers that hang up must not kill the daemon
     waitForSignal();
 }
@@ -58,8 +57,25 @@ void DaemonRunner::onReload(std::function<void()> reload) {
 }
 
 void DaemonRunner::notifyReady(const std::string& status) {
-    sd_notifyf(0, "READY=1\nSTATUS=%s", status.c_str());
+    manager_.notifyReady(status);
     spdlog::info("DAEMON_READY daemon={} {}", name_, status);
+    if (const auto interval = manager_.watchdogInterval()) {
+        // Twice per interval, as systemd recommends: one late ping is not a restart.
+        pingWatchdogEvery(*interval / 2);
+    }
+}
+
+void DaemonRunner::pingWatchdogEvery(std::chrono::microseconds period) {
+    if (stopping_) {
+        return;
+    }
+    manager_.pingWatchdog();
+    watchdog_.expires_after(period);
+    watchdog_.async_wait([this, period](const boost::system::error_code& ec) {
+        if (!ec) {
+            pingWatchdogEvery(period);
+        }
+    });
 }
 
 void DaemonRunner::requestShutdown() {
@@ -68,10 +84,11 @@ void DaemonRunner::requestShutdown() {
             return;
         }
         stopping_ = true;
-        sd_notify(0, "STOPPING=1");
+        manager_.notifyStopping();
         spdlog::info("DAEMON_STOPPING daemon={}", name_);
         boost::system::error_code ignored;
         signals_.cancel(ignored);
+        watchdog_.cancel();
         for (auto it = stops_.rbegin(); it != stops_.rend(); ++it) {
             (*it)();
         }

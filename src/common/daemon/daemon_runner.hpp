@@ -1,8 +1,10 @@
 #pragma once
-// The shared daemon run loop: one io_context on the main thread, SIGTERM and
-// SIGINT (and POST /shutdown through requestShutdown) take one shutdown path, SIGHUP asks for a
-// reload, sd_notify READY=1 is sent only after the daemon says its listeners are bound.
+// The shared daemon run loop: one io_context on the main thread, SIGTERM and SIGINT (and
+// POST /shutdown through requestShutdown) take one shutdown path, SIGHUP asks for a reload, the
+// service manager hears "ready" only after the daemon says its listeners are bound, and gets
+// watchdog pings from the loop thread when its unit asks for them (a hung loop stops pinging).
 #include "error.hpp"
+#include "platform/service_manager.hpp"
 
 #include <functional>
 #include <string>
@@ -10,13 +12,15 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 namespace azcm::daemon {
 
 class DaemonRunner {
 public:
-    explicit DaemonRunner(std::string name);
+    explicit DaemonRunner(std::string name,
+                          platform::ServiceManager& manager = platform::systemServiceManager());
 
     boost::asio::io_context& context() { return io_; }
     // For blocking work (outbound HTTPS, key generation); post results back to context().
@@ -26,7 +30,8 @@ public:
     void onShutdown(std::function<void()> stop);
     void onReload(std::function<void()> reload);
 
-    // Call after every listener is bound: sends READY=1 and logs DAEMON_READY.
+    // Call after every listener is bound: tells the service manager, logs DAEMON_READY and
+    // starts the watchdog pings when the unit sets WatchdogSec.
     void notifyReady(const std::string& status);
     void requestShutdown();
 
@@ -35,11 +40,14 @@ public:
 
 private:
     void waitForSignal();
+    void pingWatchdogEvery(std::chrono::microseconds period);
 
     std::string name_;
+    platform::ServiceManager& manager_;
     boost::asio::io_context io_{1};
     boost::asio::thread_pool workers_{2};
     boost::asio::signal_set signals_;
+    boost::asio::steady_timer watchdog_{io_};
     std::vector<std::function<void()>> stops_;
     std::vector<std::function<void()>> reloads_;
     bool stopping_ = false;

@@ -462,7 +462,7 @@ TEST_F(ConfigCommandTest, AnErrorBodyOfTheWrongShapeIsStillAWarning) {
 TEST_F(ConfigCommandTest, ADaemonErrorIsAWarningAndTheChangeStays) {
     fake_.env().himds = [](http::Verb, const std::string&, const std::string&,
                            std::chrono::milliseconds) -> Result<http::Response> {
-        return answer(500, R"({"error":{"code":"InvalidLocalConfig","message":"bad file"}})");
+        return answer(500, R"({"error":{"code":"ReloadFailed","message":"bad file"}})");
     };
     auto result = run({"config", "set", "extensions.enabled", "false", "--log-stderr"});
     EXPECT_EQ(result.code, 0);

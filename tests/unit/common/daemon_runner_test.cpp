@@ -1,4 +1,5 @@
 #include "daemon/daemon_runner.hpp"
+#include "fake_service_manager.hpp"
 
 #include <csignal>
 #include <string>
@@ -47,6 +48,37 @@ TEST(DaemonRunnerTest, SigtermTakesTheShutdownPath) {
     boost::asio::post(runner.context(), [] { ::raise(SIGTERM); });
     EXPECT_EQ(runner.run(), 0);
     EXPECT_TRUE(stopped);
+}
+
+TEST(DaemonRunnerTest, TheServiceManagerHearsReadyOnceAndStoppingOnce) {
+    test::FakeServiceManager manager;
+    DaemonRunner runner("unit-manager", manager);
+    boost::asio::post(runner.context(), [&runner, &manager] {
+        EXPECT_TRUE(manager.ready.empty()); // nothing before the daemon says it is bound
+        runner.notifyReady("port=1");
+        runner.requestShutdown();
+        runner.requestShutdown();
+    });
+    EXPECT_EQ(runner.run(), 0);
+    EXPECT_EQ(manager.ready, std::vector<std::string>{"port=1"});
+    EXPECT_EQ(manager.stopping, 1);
+    EXPECT_EQ(manager.pings, 0); // no WatchdogSec: no pings
+}
+
+TEST(DaemonRunnerTest, WatchdogPingsRepeatUntilTheShutdown) {
+    test::FakeServiceManager manager;
+    manager.watchdog = std::chrono::milliseconds(2);
+    DaemonRunner runner("unit-watchdog", manager);
+    // The loop stops itself at the third ping; if pings did not repeat, run() would not return
+    // and the test would time out.
+    manager.on_ping = [&runner, &manager] {
+        if (manager.pings == 3) {
+            runner.requestShutdown();
+        }
+    };
+    boost::asio::post(runner.context(), [&runner] { runner.notifyReady("unit"); });
+    EXPECT_EQ(runner.run(), 0); // returns: the ping timer does not outlive the shutdown
+    EXPECT_EQ(manager.pings, 3);
 }
 
 } // namespace

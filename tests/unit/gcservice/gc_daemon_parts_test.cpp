@@ -20,18 +20,20 @@ namespace {
 using nlohmann::json;
 
 TEST(GcOptions, DefaultsAreTheRealAgentsAndTheEnvironmentShortensThem) {
-    auto defaults = parseGcOptions({});
+    auto defaults =
+        parseGcOptions(daemon::EnvironmentOptions(std::map<std::string, std::string>{}));
     ASSERT_TRUE(defaults);
     EXPECT_EQ(defaults.value().poll_interval, std::chrono::seconds(300));
     EXPECT_EQ(defaults.value().evaluation_interval, std::chrono::seconds(900));
     EXPECT_EQ(defaults.value().retention, std::chrono::hours(24 * 14));
-    auto shortened =
-        parseGcOptions({{"AZCM_GC_POLL_SECONDS", "1"}, {"AZCM_GC_EVALUATION_SECONDS", "2"}});
+    auto shortened = parseGcOptions(daemon::EnvironmentOptions(std::map<std::string, std::string>{
+        {"AZCM_GC_POLL_SECONDS", "1"}, {"AZCM_GC_EVALUATION_SECONDS", "2"}}));
     ASSERT_TRUE(shortened);
     EXPECT_EQ(shortened.value().poll_interval, std::chrono::seconds(1));
     EXPECT_EQ(shortened.value().evaluation_interval, std::chrono::seconds(2));
     for (const char* bad : {"0", "-1", "1s", "x"}) {
-        auto refused = parseGcOptions({{"AZCM_GC_POLL_SECONDS", bad}});
+        auto refused = parseGcOptions(daemon::EnvironmentOptions(
+            std::map<std::string, std::string>{{"AZCM_GC_POLL_SECONDS", bad}}));
         ASSERT_FALSE(refused) << bad;
         EXPECT_NE(refused.error().message.find("AZCM_GC_POLL_SECONDS"), std::string::npos);
     }

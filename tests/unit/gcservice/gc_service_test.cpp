@@ -204,6 +204,7 @@ protected:
         options.evaluation_interval = evaluation_interval_;
         options.long_poll_wait = long_poll_wait_;
         options.access = access_;
+        options.request_shutdown = [this] { shutdown_requested_ = true; };
         GcServiceParts parts{std::unique_ptr<ControlPlane>(plane_owner_.release()),
                              std::unique_ptr<Backend>(backend_owner_.release()),
                              {},
@@ -242,6 +243,7 @@ protected:
     std::thread io_thread_;
     std::unique_ptr<GcService> service_;
     ipc::ControlAccessPolicy access_{::geteuid(), std::nullopt};
+    std::atomic<bool> shutdown_requested_{false};
     std::chrono::seconds poll_interval_{1s};
     std::chrono::seconds long_poll_wait_{0s};
     std::chrono::seconds evaluation_interval_{1s};
@@ -467,6 +469,20 @@ TEST_F(GcServiceTest, ControlSocketAnswersByPeerCredentials) {
         EXPECT_EQ(test::unixSocketStatus(socket, "GET", "/status", {65534, {}}), 403);
         EXPECT_EQ(test::unixSocketStatus(socket, "POST", "/reload"), 200);
     }
+}
+
+// The shutdown route every daemon has: refused to a reader, answered to the daemon's own user,
+// whose request takes the daemon's shutdown path.
+TEST_F(GcServiceTest, ShutdownRouteAsksTheDaemonToStop) {
+    startService();
+    const auto socket = paths_.socketFor("gcservice");
+    if (::geteuid() == 0) {
+        std::filesystem::permissions(dir_.path(), std::filesystem::perms(0755));
+        EXPECT_EQ(test::unixSocketStatus(socket, "POST", "/shutdown", {65534, {}}), 403);
+        EXPECT_FALSE(shutdown_requested_);
+    }
+    EXPECT_EQ(test::unixSocketStatus(socket, "POST", "/shutdown"), 200);
+    EXPECT_TRUE(test::waitUntil([&] { return shutdown_requested_.load(); }, 10s));
 }
 
 } // namespace

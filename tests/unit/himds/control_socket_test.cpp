@@ -273,7 +273,7 @@ TEST_F(ControlSocketTest, ReloadWithABadFileKeepsTheOldSettings) {
     std::ofstream(harness_.paths().localConfig()) << "{broken";
     auto reload = harness_.call(Verb::post, "/reload");
     EXPECT_EQ(reload.result_int(), 500U);
-    EXPECT_EQ(json::parse(reload.body())["error"]["code"], "InvalidLocalConfig");
+    EXPECT_EQ(json::parse(reload.body())["error"]["code"], "ReloadFailed");
 }
 
 TEST_F(ControlSocketTest, ShutdownRouteAsksTheRunnerToStop) {

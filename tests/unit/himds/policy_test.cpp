@@ -2,6 +2,7 @@
 #include "connection_status.hpp"
 #include "heartbeat_body.hpp"
 #include "heartbeat_policy.hpp"
+#include "himds_service.hpp"
 #include "rfc3339.hpp"
 
 #include <gtest/gtest.h>
@@ -56,14 +57,24 @@ TEST(HeartbeatDelay, IntervalAfterSuccessBackoffAfterFailures) {
 }
 
 TEST(HeartbeatInterval, ParsesWholeSecondsOnly) {
-    EXPECT_EQ(azcm::himds::parseHeartbeatInterval(""), 300s);
-    EXPECT_EQ(azcm::himds::parseHeartbeatInterval("2"), 2s);
-    EXPECT_EQ(azcm::himds::parseHeartbeatInterval("86400"), 86400s);
-    EXPECT_FALSE(azcm::himds::parseHeartbeatInterval("0"));
-    EXPECT_FALSE(azcm::himds::parseHeartbeatInterval("-5"));
-    EXPECT_FALSE(azcm::himds::parseHeartbeatInterval("5s"));
-    EXPECT_FALSE(azcm::himds::parseHeartbeatInterval("1.5"));
-    EXPECT_FALSE(azcm::himds::parseHeartbeatInterval("86401"));
+    const auto interval = [](const std::string& text) -> std::optional<std::chrono::seconds> {
+        auto options = azcm::himds::optionsFromEnvironment(
+            azcm::daemon::EnvironmentOptions(std::map<std::string, std::string>{
+                {"AZCM_ROOT", "/sandbox"}, {"AZCM_HEARTBEAT_INTERVAL", text}}));
+        if (!options) {
+            EXPECT_NE(options.error().message.find("AZCM_HEARTBEAT_INTERVAL"), std::string::npos);
+            return std::nullopt;
+        }
+        return options.value().heartbeat_interval;
+    };
+    EXPECT_EQ(interval(""), 300s);
+    EXPECT_EQ(interval("2"), 2s);
+    EXPECT_EQ(interval("86400"), 86400s);
+    EXPECT_FALSE(interval("0"));
+    EXPECT_FALSE(interval("-5"));
+    EXPECT_FALSE(interval("5s"));
+    EXPECT_FALSE(interval("1.5"));
+    EXPECT_FALSE(interval("86401"));
 }
 
 TEST(Rfc3339, FormatsUtcWholeSeconds) {

@@ -1,0 +1,10 @@
+#pragma once
+// What the shared daemon skeleton (daemon/daemon_main.hpp) runs as arcproxy.
+#include "arcproxy_service.hpp"
+#include "daemon/daemon_main.hpp"
+
+namespace azcm::arcproxy {
+
+daemon::DaemonSpec<ArcproxyOptions> daemonSpec();
+
+} // namespace azcm::arcproxy

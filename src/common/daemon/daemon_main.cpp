@@ -1,0 +1,90 @@
+#include "daemon/daemon_main.hpp"
+
+#include "daemon/daemon_command_line.hpp"
+#include "daemon/daemon_runner.hpp"
+#include "platform/core_dumps.hpp"
+
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+namespace azcm::daemon {
+
+namespace {
+
+// Before the log is open: stderr only (systemd puts it in the journal).
+int refuseEarly(const std::string& daemon, const std::string& message, int code) {
+    std::cerr << daemon << ": " << message << "\n";
+    return code;
+}
+
+// Once the log is open: the log and stderr, so neither an administrator reading the log file nor
+// one reading `systemctl status` misses why the daemon did not start.
+int refuseStart(const std::string& daemon, const std::string& message, int code) {
+    spdlog::critical("DAEMON_START_FAILED {}", log::sanitize(message));
+    return refuseEarly(daemon, message, code);
+}
+
+int runStarted(DaemonSteps& steps, const Paths& paths) {
+    DaemonRunner runner(steps.name, steps.service_manager != nullptr
+                                        ? *steps.service_manager
+                                        : platform::systemServiceManager());
+    DaemonContext context{paths, runner.context(), runner.workers(),
+                          [&runner] { runner.requestShutdown(); }};
+    auto service = steps.create(context);
+    if (auto started = service->start(); !started) {
+        return refuseStart(steps.name, started.error().message,
+                           startFailureExitCode(started.error()));
+    }
+    bool stopped_cleanly = true;
+    runner.onShutdown([&service, &stopped_cleanly] { stopped_cleanly = service->stop(); });
+    runner.onReload([&service] {
+        if (auto reloaded = service->reload(); !reloaded) {
+            spdlog::warn("CFG_RELOAD_FAILED {}", log::sanitize(reloaded.error().message));
+        }
+    });
+    runner.notifyReady(service->readyStatus());
+    const int code = runner.run();
+    if (!stopped_cleanly) {
+        spdlog::default_logger()->flush();
+        std::_Exit(code);
+    }
+    return code;
+}
+
+} // namespace
+
+int runDaemon(int argc, char** argv, DaemonSteps steps) {
+    applyDaemonUmask();
+    if (auto done = handleDaemonCommandLine(argc, argv, steps.description)) {
+        return *done;
+    }
+    // Every daemon holds tokens or credentials: never in a core file or readable through /proc.
+    if (steps.forbid_core_dumps) {
+        if (auto forbidden = platform::forbidCoreDumps(); !forbidden) {
+            return refuseEarly(steps.name, forbidden.error().message, exitcode::kInitFailed);
+        }
+    }
+    bool log_open = false;
+    try {
+        const auto paths = Paths::fromEnvironment();
+        if (auto read = steps.read_options(paths); !read) {
+            return refuseEarly(steps.name, read.error().message, steps.bad_option_exit_code);
+        }
+        if (auto made = steps.make_directories(paths); !made) {
+            return refuseEarly(steps.name, made.error().message, exitcode::kInitFailed);
+        }
+        log::init(steps.log_options(paths));
+        log_open = true;
+        spdlog::info("DAEMON_STARTING daemon={} version={} root={}", steps.name, AZCM_AGENT_VERSION,
+                     paths.root().string());
+        return runStarted(steps, paths);
+    } catch (const std::exception& e) {
+        return log_open ? refuseStart(steps.name, e.what(), exitcode::kInitFailed)
+                        : refuseEarly(steps.name, e.what(), exitcode::kInitFailed);
+    }
+}
+
+} // namespace azcm::daemon

@@ -1,0 +1,26 @@
+#pragma once
+// What a daemon tells the service manager that started it (systemd on Linux): that it is ready,
+// that it is stopping, and that it is still alive when the unit asks for watchdog pings. Without
+// a service manager (a sandbox, a test) every call does nothing.
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace azcm::platform {
+
+class ServiceManager {
+public:
+    virtual ~ServiceManager() = default;
+
+    // After every listener is bound; `status` is the one-line status the manager shows.
+    virtual void notifyReady(const std::string& status) = 0;
+    virtual void notifyStopping() = 0;
+    // How often the manager wants a sign of life (the unit's WatchdogSec); nullopt: never.
+    virtual std::optional<std::chrono::microseconds> watchdogInterval() = 0;
+    virtual void pingWatchdog() = 0;
+};
+
+// The manager of this process (systemd through libsystemd on Linux).
+ServiceManager& systemServiceManager();
+
+} // namespace azcm::platform

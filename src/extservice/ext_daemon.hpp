@@ -1,0 +1,10 @@
+#pragma once
+// What the shared daemon skeleton (daemon/daemon_main.hpp) runs as extservice.
+#include "daemon/daemon_main.hpp"
+#include "ext_options.hpp"
+
+namespace azcm::extservice {
+
+daemon::DaemonSpec<ExtOptions> daemonSpec();
+
+} // namespace azcm::extservice

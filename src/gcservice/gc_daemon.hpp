@@ -1,0 +1,10 @@
+#pragma once
+// What the shared daemon skeleton (daemon/daemon_main.hpp) runs as gcservice.
+#include "daemon/daemon_main.hpp"
+#include "gc_options.hpp"
+
+namespace azcm::gc {
+
+daemon::DaemonSpec<GcOptions> daemonSpec();
+
+} // namespace azcm::gc

@@ -1,0 +1,10 @@
+#pragma once
+// What the shared daemon skeleton (daemon/daemon_main.hpp) runs as himds.
+#include "daemon/daemon_main.hpp"
+#include "himds_service.hpp"
+
+namespace azcm::himds {
+
+daemon::DaemonSpec<HimdsOptions> daemonSpec();
+
+} // namespace azcm::himds
