@@ -1,7 +1,8 @@
 #include "config_command.hpp"
 
+#include "config/config_keys.hpp"
+#include "config/config_values.hpp"
 #include "config/local_config.hpp"
-#include "config_keys.hpp"
 #include "credentials.hpp"
 #include "fs/atomic_file.hpp"
 #include "ipc/ipc_client.hpp"
@@ -19,6 +20,10 @@
 
 namespace azcm::cli {
 
+using config::ConfigKey;
+using config::configKeys;
+using config::formatConfigValue;
+using config::publicValue;
 using nlohmann::json;
 
 namespace {
@@ -45,7 +50,7 @@ std::string displayName(const std::string& daemon) {
 }
 
 Result<const ConfigKey*> lookUpKey(const std::string& name) {
-    const auto* key = findConfigKey(name);
+    const auto* key = config::findConfigKey(name);
     if (key == nullptr) {
         return makeError(exitcode::kInvalidArgument,
                          "unknown config property '" + name +
@@ -142,7 +147,7 @@ Result<http::Response> postReload(const Environment& env, const std::string& dae
 // failure here is a warning: the daemon picks the change up when it (re)starts.
 std::vector<ReloadOutcome> reloadDaemons(const Environment& env, const ConfigKey& key) {
     std::vector<ReloadOutcome> outcomes;
-    for (const auto& daemon : key.daemons) {
+    for (const auto& daemon : key.applied_by) {
         auto response = postReload(env, daemon);
         if (!response) {
             if (response.error().code == exitcode::kHimdsUnreachable) {
@@ -210,7 +215,7 @@ Result<void> runList(const Environment& env, const Console& console) {
     if (console.jsonMode()) {
         json out = json::object();
         for (const auto& key : configKeys()) {
-            out[key.name] = configValue(config, key);
+            out[key.name] = publicValue(config, key);
         }
         console.printJson(out);
         return ok();
@@ -218,7 +223,7 @@ Result<void> runList(const Environment& env, const Console& console) {
     console.line("Local Configuration Settings");
     for (const auto& key : configKeys()) {
         console.line("  " + paddedKey(key.name) + " : " +
-                     formatConfigValue(configValue(config, key)));
+                     formatConfigValue(publicValue(config, key)));
     }
     return ok();
 }
@@ -226,7 +231,7 @@ Result<void> runList(const Environment& env, const Console& console) {
 Result<void> runGet(const ConfigOptions& options, const Environment& env, const Console& console) {
     BOOST_OUTCOME_TRY(key, lookUpKey(options.key));
     BOOST_OUTCOME_TRY(config, readLocalConfig(env, config::ProxyCredentials::kRedacted));
-    const auto value = configValue(config, *key);
+    const auto value = publicValue(config, *key);
     if (console.jsonMode()) {
         console.printJson(value);
     } else {
@@ -236,13 +241,13 @@ Result<void> runGet(const ConfigOptions& options, const Environment& env, const 
 }
 
 json infoJson(const ConfigKey& key) {
-    static const char* const kKindNames[] = {"boolean", "integer", "choice", "url", "list"};
+    static const char* const kTypeNames[] = {"boolean", "integer", "choice", "url", "list"};
     return {{"name", key.name},
-            {"type", kKindNames[static_cast<int>(key.kind)]},
-            {"default", key.default_text},
+            {"type", kTypeNames[static_cast<int>(key.type)]},
+            {"default", config::defaultText(key)},
             {"allowed", key.allowed},
             {"description", key.effect},
-            {"services", key.daemons}};
+            {"services", key.applied_by}};
 }
 
 Result<void> runInfo(const ConfigOptions& options, const Console& console) {
@@ -265,23 +270,24 @@ Result<void> runInfo(const ConfigOptions& options, const Console& console) {
     }
     for (const auto* key : keys) {
         std::string services;
-        for (const auto& daemon : key->daemons) {
+        for (const auto& daemon : key->applied_by) {
             services += (services.empty() ? "" : ", ") + daemon;
         }
         console.line(key->name);
         console.line("  " + key->effect);
         console.line("  Allowed: " + key->allowed);
-        console.line("  Default: " + (key->default_text.empty() ? "(empty)" : key->default_text));
+        const auto default_text = config::defaultText(*key);
+        console.line("  Default: " + (default_text.empty() ? "(empty)" : default_text));
         console.line("  Applied by: " + services + " (live, on reload)");
     }
     return ok();
 }
 
-ListEdit listEdit(const ConfigOptions& options) {
+config::ListEdit listEdit(const ConfigOptions& options) {
     if (options.add) {
-        return ListEdit::kAdd;
+        return config::ListEdit::kAdd;
     }
-    return options.remove ? ListEdit::kRemove : ListEdit::kReplace;
+    return options.remove ? config::ListEdit::kRemove : config::ListEdit::kReplace;
 }
 
 Result<void> requireRoot(const Environment& env, const std::string& action) {
@@ -299,12 +305,13 @@ runChange(const ConfigOptions& options, const Environment& env, const Console& c
     const bool set = options.action == "set";
     const auto edit = listEdit(options);
     std::string given = options.value;
-    if (set && key->kind == ValueKind::kProxyUrl && given == kFromStandardInput) {
+    if (set && key->type == config::ValueType::kProxyUrl && given == kFromStandardInput) {
         // Credentials in the URL stay out of the process list.
         AZCM_ASSIGN_OR_RETURN(given, readSecretLine(env.in, key->name));
     }
     auto change = [&](config::LocalConfig& config) {
-        return set ? setConfigValue(config, *key, given, edit) : clearConfigValue(config, *key);
+        return set ? config::setFromText(config, *key, given, edit)
+                   : config::clearToDefault(config, *key);
     };
     // The value's syntax is checked before privileges, as every flag is (docs/cli.md).
     config::LocalConfig scratch;
@@ -312,7 +319,7 @@ runChange(const ConfigOptions& options, const Environment& env, const Console& c
     BOOST_OUTCOME_TRY(requireRoot(env, options.action));
 
     BOOST_OUTCOME_TRY(config, updateLocalConfig(env, change));
-    const auto value = configValue(config, *key);
+    const auto value = publicValue(config, *key);
     spdlog::info("CFG_CHANGED {}={}", key->name, log::sanitize(formatConfigValue(value)));
     const auto outcomes = reloadDaemons(env, *key);
     if (console.jsonMode()) {

@@ -1,6 +1,7 @@
 #pragma once
-// `azcmagent config list | get | set | clear | info` (docs/config.md): reads for anyone,
-// writes for root only, serialised by a lock and crash-safe, then each affected daemon reloads.
+// `azcmagent config list | get | set | clear | info` (docs/cli.md, docs/config.md): reads for
+// anyone, writes for root only, serialised by a lock and crash-safe, then each affected daemon
+// reloads.
 #include "console.hpp"
 #include "environment.hpp"
 #include "error.hpp"

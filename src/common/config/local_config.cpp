@@ -1,10 +1,12 @@
 #include "config/local_config.hpp"
 
+#include "config/config_field.hpp"
+#include "config/config_keys.hpp"
+#include "config/config_values.hpp"
 #include "fs/atomic_file.hpp"
 #include "http/proxy_url.hpp"
 #include "ipc/control_access.hpp"
 #include "json/json_document.hpp"
-#include "json/json_fields.hpp"
 #include "paths/paths.hpp"
 
 namespace azcm::config {
@@ -12,77 +14,6 @@ namespace azcm::config {
 using nlohmann::json;
 
 namespace {
-
-constexpr const char* kKnownKeys[] = {"incomingconnections.enabled",
-                                      "incomingconnections.ports",
-                                      "connection.type",
-                                      "proxy.url",
-                                      "proxy.bypass",
-                                      "extensions.allowlist",
-                                      "extensions.blocklist",
-                                      "guestconfiguration.enabled",
-                                      "extensions.enabled",
-                                      "config.mode",
-                                      "guestconfiguration.agent.cpulimit",
-                                      "extensions.agent.cpulimit"};
-
-bool isKnownKey(const std::string& key) {
-    for (const char* known : kKnownKeys) {
-        if (key == known) {
-            return true;
-        }
-    }
-    return false;
-}
-
-Error badValue(const std::string& key, const std::string& why) {
-    return makeError(exitcode::kInvalidArgument,
-                     "AZCM0023: invalid value for " + key + " in localconfig.json: " + why);
-}
-
-Result<bool> readBool(const json& value, const std::string& key) {
-    if (value.is_boolean()) {
-        return value.get<bool>();
-    }
-    if (value.is_string()) {
-        if (value == "true") {
-            return true;
-        }
-        if (value == "false") {
-            return false;
-        }
-    }
-    return badValue(key, "true or false expected");
-}
-
-Result<std::vector<std::string>> readList(const json& value, const std::string& key) {
-    if (!value.is_array()) {
-        return badValue(key, "a list expected");
-    }
-    std::vector<std::string> out;
-    for (const auto& item : value) {
-        if (!item.is_string()) {
-            return badValue(key, "a list of strings expected");
-        }
-        out.push_back(item.get<std::string>());
-    }
-    return out;
-}
-
-// Range-checked before narrowing: 4294967297 is refused, not read as 1.
-Result<int> readPercent(const json& value, const std::string& key) {
-    return jsondoc::withCode(
-        jsondoc::asInteger<int>(value, 1, 100,
-                                "AZCM0023: invalid value for " + key + " in localconfig.json"),
-        exitcode::kInvalidArgument);
-}
-
-Result<std::string> readString(const json& value, const std::string& key) {
-    if (!value.is_string()) {
-        return badValue(key, "a string expected");
-    }
-    return value.get<std::string>();
-}
 
 constexpr std::size_t kMaxSecretFileBytes = 64 << 10;
 constexpr std::string_view kRedactedUserInfo = "***";
@@ -198,24 +129,17 @@ Result<bool> backUpWithoutCredentials(const std::filesystem::path& path) {
 
 json toJson(const LocalConfig& config) {
     json out = config.unknown.is_object() ? config.unknown : json::object();
-    out["incomingconnections.enabled"] = config.incoming_connections_enabled;
-    out["incomingconnections.ports"] = config.incoming_connections_ports;
-    out["connection.type"] = config.connection_type;
-    out["proxy.url"] = config.proxy_url;
-    out["proxy.bypass"] = config.proxy_bypass;
-    out["extensions.allowlist"] = config.extensions_allowlist;
-    out["extensions.blocklist"] = config.extensions_blocklist;
-    out["guestconfiguration.enabled"] = config.guest_configuration_enabled;
-    out["extensions.enabled"] = config.extensions_enabled;
-    out["config.mode"] = config.config_mode;
-    out["guestconfiguration.agent.cpulimit"] = config.guest_configuration_cpu_limit;
-    out["extensions.agent.cpulimit"] = config.extensions_cpu_limit;
+    for (const auto& key : configKeys()) {
+        out[key.name] = fieldValue(config, key.field);
+    }
     return out;
 }
 
 json toPublicJson(const LocalConfig& config) {
-    json out = toJson(config);
-    out["proxy.url"] = http::redactProxyUrl(config.proxy_url);
+    json out = config.unknown.is_object() ? config.unknown : json::object();
+    for (const auto& key : configKeys()) {
+        out[key.name] = publicValue(config, key);
+    }
     return out;
 }
 
@@ -224,43 +148,14 @@ Result<LocalConfig> parseLocalConfig(const json& document) {
         return makeError(exitcode::kLocalConfigRead, "localconfig.json: an object expected");
     }
     LocalConfig config;
-    for (const auto& [key, value] : document.items()) {
-        if (key == "incomingconnections.enabled") {
-            AZCM_ASSIGN_OR_RETURN(config.incoming_connections_enabled, readBool(value, key));
-        } else if (key == "incomingconnections.ports") {
-            AZCM_ASSIGN_OR_RETURN(config.incoming_connections_ports, readList(value, key));
-        } else if (key == "connection.type") {
-            AZCM_ASSIGN_OR_RETURN(config.connection_type, readString(value, key));
-            if (config.connection_type == "default") { // written by older agents
-                config.connection_type = "direct";
-            }
-            if (config.connection_type != "direct" && config.connection_type != "gateway") {
-                return badValue(key, "direct or gateway expected");
-            }
-        } else if (key == "proxy.url") {
-            AZCM_ASSIGN_OR_RETURN(config.proxy_url, readString(value, key));
-        } else if (key == "proxy.bypass") {
-            AZCM_ASSIGN_OR_RETURN(config.proxy_bypass, readList(value, key));
-        } else if (key == "extensions.allowlist") {
-            AZCM_ASSIGN_OR_RETURN(config.extensions_allowlist, readList(value, key));
-        } else if (key == "extensions.blocklist") {
-            AZCM_ASSIGN_OR_RETURN(config.extensions_blocklist, readList(value, key));
-        } else if (key == "guestconfiguration.enabled") {
-            AZCM_ASSIGN_OR_RETURN(config.guest_configuration_enabled, readBool(value, key));
-        } else if (key == "extensions.enabled") {
-            AZCM_ASSIGN_OR_RETURN(config.extensions_enabled, readBool(value, key));
-        } else if (key == "config.mode") {
-            AZCM_ASSIGN_OR_RETURN(config.config_mode, readString(value, key));
-            if (config.config_mode != "full" && config.config_mode != "monitor") {
-                return badValue(key, "full or monitor expected");
-            }
-        } else if (key == "guestconfiguration.agent.cpulimit") {
-            AZCM_ASSIGN_OR_RETURN(config.guest_configuration_cpu_limit, readPercent(value, key));
-        } else if (key == "extensions.agent.cpulimit") {
-            AZCM_ASSIGN_OR_RETURN(config.extensions_cpu_limit, readPercent(value, key));
-        } else if (!isKnownKey(key)) {
-            config.unknown[key] = value;
+    for (const auto& [name, value] : document.items()) {
+        const auto* key = findStoredKey(name);
+        if (key == nullptr) {
+            config.unknown[name] = value;
+            continue;
         }
+        BOOST_OUTCOME_TRY(in_force, key->from_file(key->name, value));
+        storeField(config, key->field, in_force);
     }
     return config;
 }

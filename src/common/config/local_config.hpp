@@ -1,6 +1,7 @@
 #pragma once
 // localconfig.json: the administrator's `azcmagent config` settings (docs/config.md), keys stored
-// by property name. Unknown keys are kept untouched so a newer file survives an older agent.
+// by property name. Each key is one row of the table in config_keys.hpp, which reads and writes
+// its member here. Unknown keys are kept untouched so a newer file survives an older agent.
 //
 // The file is world-readable, so it never holds a secret: proxy.url is stored redacted
 // ("http://***@proxy:3128") and the URL with its credentials goes into the secret file beside it

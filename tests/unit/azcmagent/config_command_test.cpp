@@ -1,9 +1,11 @@
 // `azcmagent config` run in-process against a fake environment: every key's valid and invalid
 // forms, clear, --add/--remove, monitor mode, privileges and the reload report.
 #include "app.hpp"
+#include "config/config_keys.hpp"
+#include "config/config_values.hpp"
 #include "config/extension_policy.hpp"
 #include "config/local_config.hpp"
-#include "config_keys.hpp"
+#include "config/monitor_mode.hpp"
 #include "fake_environment.hpp"
 #include "fs/atomic_file.hpp"
 
@@ -116,6 +118,33 @@ TEST_F(ConfigCommandTest, EveryValidFormIsAcceptedAndShown) {
         EXPECT_EQ(json::parse(as_json.out), json::parse(run({"config", "list", "-j"}).out)[c.key]);
         EXPECT_EQ((std::filesystem::status(file()).permissions() & std::filesystem::perms::all),
                   std::filesystem::perms(0644));
+    }
+}
+
+// Every row of the table through the command itself: set its example, read it back as the file
+// holds it, be refused a bad value without the file changing, ask its daemons to reload, clear.
+TEST_F(ConfigCommandTest, EveryKeyOfTheTableWorksThroughTheCommand) {
+    for (const auto& key : config::configKeys()) {
+        SCOPED_TRACE(key.name + " = " + key.example);
+        auto set = run({"config", "set", key.name, key.example, "--json"});
+        ASSERT_EQ(set.code, 0) << set.out << set.err;
+        const auto reported = json::parse(set.out);
+        std::vector<std::string> reloaded;
+        for (const auto& service : reported["services"]) {
+            reloaded.push_back(service["name"].get<std::string>());
+        }
+        EXPECT_EQ(reloaded, key.applied_by);
+        EXPECT_EQ(reported["value"], fileJson()[key.name]);
+        EXPECT_EQ(json::parse(run({"config", "get", key.name, "-j"}).out), fileJson()[key.name]);
+        EXPECT_NE(get(key.name), config::defaultText(key));
+
+        const auto before = fileText();
+        auto refused = run({"config", "set", key.name, ""});
+        EXPECT_EQ(refused.code, 23) << refused.out;
+        EXPECT_EQ(fileText(), before);
+
+        ASSERT_EQ(run({"config", "clear", key.name}).code, 0);
+        EXPECT_EQ(get(key.name), config::defaultText(key));
     }
 }
 
@@ -233,7 +262,7 @@ TEST_F(ConfigCommandTest, ClearRestoresEveryDefault) {
         ASSERT_EQ(run({"config", "set", c.key, c.value}).code, 0);
         auto cleared = run({"config", "clear", c.key});
         ASSERT_EQ(cleared.code, 0) << cleared.out;
-        EXPECT_EQ(get(c.key), findConfigKey(c.key)->default_text);
+        EXPECT_EQ(get(c.key), config::defaultText(*config::findConfigKey(c.key)));
     }
     // After clearing everything the values equal a fresh install's.
     FakeEnvironment fresh;
@@ -296,7 +325,7 @@ TEST_F(ConfigCommandTest, MonitorModeRoundTripRestoresTheUsersSettings) {
     EXPECT_EQ(get("extensions.blocklist"), "[]");
     EXPECT_EQ(get("incomingconnections.enabled"), "false");
     EXPECT_EQ(get("guestconfiguration.enabled"), "false");
-    EXPECT_TRUE(fileJson().contains(kFullModeStashKey));
+    EXPECT_TRUE(fileJson().contains(config::kFullModeStashKey));
 
     // Switching to monitor again keeps the stash of the user's settings.
     ASSERT_EQ(run({"config", "set", "config.mode", "monitor"}).code, 0);
@@ -309,7 +338,7 @@ TEST_F(ConfigCommandTest, MonitorModeRoundTripRestoresTheUsersSettings) {
     EXPECT_EQ(get("incomingconnections.enabled"), "true");
     EXPECT_EQ(get("guestconfiguration.enabled"), "true");
     EXPECT_EQ(get("extensions.agent.cpulimit"), "20");
-    EXPECT_FALSE(fileJson().contains(kFullModeStashKey));
+    EXPECT_FALSE(fileJson().contains(config::kFullModeStashKey));
 }
 
 TEST_F(ConfigCommandTest, ClearConfigModeIsFullWithRestore) {
@@ -484,7 +513,7 @@ TEST_F(ConfigCommandTest, ADaemonErrorIsAWarningAndTheChangeStays) {
 TEST_F(ConfigCommandTest, InfoDescribesEveryKey) {
     auto text = run({"config", "info"});
     ASSERT_EQ(text.code, 0);
-    for (const auto& key : configKeys()) {
+    for (const auto& key : config::configKeys()) {
         EXPECT_NE(text.out.find(key.name + "\n"), std::string::npos) << key.name;
     }
     auto all = json::parse(run({"config", "info", "-j"}).out);
