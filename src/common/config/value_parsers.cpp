@@ -10,7 +10,7 @@
 #include <charconv>
 #include <optional>
 
-#include <arpa/inet.h>
+#include <boost/asio/ip/address_v6.hpp>
 
 namespace azcm::config {
 
@@ -182,8 +182,10 @@ Result<json> proxyUrlFromText(std::string_view key, std::string_view text) {
             return invalidText(key, "unterminated IPv6 address");
         }
         const std::string address(rest.substr(1, close - 1));
-        in6_addr parsed{};
-        if (::inet_pton(AF_INET6, address.c_str(), &parsed) != 1) {
+        // A zone ("%eth0") is not part of a URL's host.
+        boost::system::error_code not_an_address;
+        boost::asio::ip::make_address_v6(address, not_an_address);
+        if (not_an_address || address.find('%') != std::string::npos) {
             return invalidText(key, "'" + address + "' is not an IPv6 address");
         }
         host = rest.substr(0, close + 1);

@@ -5,7 +5,7 @@
 // reload, shutdown and the exit code. A daemon's main() only names its DaemonSpec.
 //
 // Exit codes: 0 after an orderly stop (or --version/--help); CLI11's code for a bad command line;
-// the spec's bad_option_exit_code for a bad environment variable; 70 when localconfig.json is
+// DaemonSpec::bad_option_exit_code for a bad environment variable; 70 when localconfig.json is
 // unusable; 6 for any other start failure. Every start failure is written to stderr and, once the
 // log is open, to the log.
 #include "error.hpp"
