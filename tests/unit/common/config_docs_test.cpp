@@ -37,7 +37,7 @@ std::vector<std::string> cellsOf(const std::string& row) {
 
 // The rows of the table under "## The keys": | `name` | default | allowed | effect | applied by |
 std::vector<DocumentedKey> documentedKeys() {
-    auto text = fs::readFile(std::string(AZCM_DOCS_DIR) + "/config.md");
+    auto text = fs::readFile(AZCM_CONFIG_DOC);
     EXPECT_TRUE(text) << text.error().message;
     std::istringstream in(text ? text.value() : std::string());
     std::vector<DocumentedKey> keys;
