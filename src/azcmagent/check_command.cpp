@@ -5,8 +5,8 @@
 #include "config/local_config.hpp"
 #include "config/proxy_policy.hpp"
 #include "connectivity_check.hpp"
-#include "control_plane.hpp"
 #include "log/log.hpp"
+#include "onboarding_control_plane.hpp"
 #include "validation.hpp"
 
 #include <algorithm>

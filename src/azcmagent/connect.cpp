@@ -2,11 +2,11 @@
 
 #include "clouds.hpp"
 #include "config/local_config.hpp"
-#include "control_plane.hpp"
 #include "crypto/encoding.hpp"
 #include "fs/atomic_file.hpp"
 #include "himds_calls.hpp"
 #include "log/log.hpp"
+#include "onboarding_control_plane.hpp"
 #include "responses.hpp"
 #include "tags.hpp"
 #include "validation.hpp"

@@ -2,10 +2,10 @@
 
 #include "config/agent_config.hpp"
 #include "config/local_config.hpp"
-#include "control_plane.hpp"
 #include "fs/atomic_file.hpp"
 #include "himds_calls.hpp"
 #include "log/log.hpp"
+#include "onboarding_control_plane.hpp"
 #include "validation.hpp"
 
 #include <filesystem>

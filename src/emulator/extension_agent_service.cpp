@@ -10,7 +10,7 @@
 #include "machine_auth.hpp"
 #include "machine_view.hpp"
 #include "package_store.hpp"
-#include "settings_certificate.hpp"
+#include "protected_settings.hpp"
 
 #include <algorithm>
 

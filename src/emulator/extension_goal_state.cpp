@@ -4,7 +4,7 @@
 #include "goal_state_waiters.hpp"
 #include "machine_view.hpp"
 #include "package_store.hpp"
-#include "settings_certificate.hpp"
+#include "protected_settings.hpp"
 
 namespace azcm::emulator {
 

@@ -8,9 +8,9 @@
 // state: no timer wakes it for nothing (docs/benchmarks.md, "Idle footprint").
 #include "backend.hpp"
 #include "config/local_config.hpp"
-#include "control_plane.hpp"
-#include "fs/state_file.hpp"
 #include "daemon/control_router.hpp"
+#include "fs/state_file.hpp"
+#include "gc_control_plane.hpp"
 #include "gc_options.hpp"
 #include "gc_state.hpp"
 #include "http/http_server.hpp"

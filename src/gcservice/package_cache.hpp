@@ -5,9 +5,9 @@
 // the engine's secure extraction into guestConfigStateDir()/packages/<sha256>/. A package directory
 // exists only complete (extracted under a temporary name, then renamed), so a crash leaves no half
 // package.
-#include "control_plane.hpp"
 #include "crypto/package_identity.hpp"
 #include "error.hpp"
+#include "gc_control_plane.hpp"
 #include "gc_state.hpp"
 #include "paths/paths.hpp"
 

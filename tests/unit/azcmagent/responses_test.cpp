@@ -1,4 +1,4 @@
-#include "control_plane.hpp"
+#include "onboarding_control_plane.hpp"
 #include "responses.hpp"
 
 #include <gtest/gtest.h>

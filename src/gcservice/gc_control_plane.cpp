@@ -1,4 +1,4 @@
-#include "control_plane.hpp"
+#include "gc_control_plane.hpp"
 
 #include "config/agent_config.hpp"
 #include "config/local_config.hpp"

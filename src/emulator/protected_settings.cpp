@@ -1,4 +1,4 @@
-#include "settings_certificate.hpp"
+#include "protected_settings.hpp"
 
 #include "crypto/cms.hpp"
 #include "crypto/encoding.hpp"

@@ -1,4 +1,4 @@
-#include "control_plane.hpp"
+#include "onboarding_control_plane.hpp"
 
 #include "config/local_config.hpp"
 #include "http/proxy_url.hpp"
