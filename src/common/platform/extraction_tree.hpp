@@ -57,6 +57,10 @@ public:
 
 private:
     ExtractionTree(int descriptor, std::filesystem::path path, std::uint32_t directory_mode);
+    // The directory reached by walking (and creating) the first `count` of `components`, as an
+    // open descriptor the caller closes.
+    Result<int> openDirectories(const std::vector<std::string>& components,
+                                std::size_t count) const;
     int descriptor_;
     std::filesystem::path path_;
     std::uint32_t directory_mode_;

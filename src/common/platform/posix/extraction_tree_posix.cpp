@@ -39,6 +39,7 @@ public:
         }
     }
     int get() const { return descriptor_; }
+    int release() { return std::exchange(descriptor_, -1); }
     void reset(int descriptor) {
         if (descriptor_ >= 0) {
             ::close(descriptor_);
@@ -146,11 +147,21 @@ Result<ExtractionTree> ExtractionTree::create(const std::filesystem::path& dir,
 }
 
 Result<void> ExtractionTree::makeDirectory(const std::vector<std::string>& components) const {
+    auto directory = openDirectories(components, components.size());
+    if (!directory) {
+        return directory.error();
+    }
+    ::close(directory.value());
+    return ok();
+}
+
+Result<int> ExtractionTree::openDirectories(const std::vector<std::string>& components,
+                                            std::size_t count) const {
     Descriptor current(::dup(descriptor_));
     if (current.get() < 0) {
         return systemError("cannot open " + path_.string(), errno);
     }
-    for (std::size_t i = 0; i < components.size(); ++i) {
+    for (std::size_t i = 0; i < count; ++i) {
         if (!isPlainName(components[i])) {
             return makeError(exitcode::kGeneric, "not a plain name: " + joined(components, i + 1));
         }
@@ -161,7 +172,7 @@ Result<void> ExtractionTree::makeDirectory(const std::vector<std::string>& compo
         }
         current.reset(next.value());
     }
-    return ok();
+    return current.release();
 }
 
 Result<ExtractedFile> ExtractionTree::createFile(const std::vector<std::string>& components,
@@ -170,21 +181,11 @@ Result<ExtractedFile> ExtractionTree::createFile(const std::vector<std::string>&
         return makeError(exitcode::kGeneric,
                          "not a plain name: " + joined(components, components.size()));
     }
-    Descriptor current(::dup(descriptor_));
-    if (current.get() < 0) {
-        return systemError("cannot open " + path_.string(), errno);
+    auto directory = openDirectories(components, components.size() - 1);
+    if (!directory) {
+        return directory.error();
     }
-    for (std::size_t i = 0; i + 1 < components.size(); ++i) {
-        if (!isPlainName(components[i])) {
-            return makeError(exitcode::kGeneric, "not a plain name: " + joined(components, i + 1));
-        }
-        auto next = openOrMakeDirectory(current.get(), components[i], directory_mode_,
-                                        joined(components, i + 1));
-        if (!next) {
-            return next.error();
-        }
-        current.reset(next.value());
-    }
+    Descriptor current(directory.value());
     const std::string shown = joined(components, components.size());
     // O_EXCL|O_NOFOLLOW: never an existing file, never through a link planted under the name.
     const int descriptor = ::openat(current.get(), components.back().c_str(),
