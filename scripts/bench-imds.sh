@@ -119,25 +119,14 @@ fi
 load_at_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/azcm-bench.XXXXXX")"
 chmod 0755 "$work"
+source "$script_dir/bench-lib.sh"
 pids_to_stop=()
 created_user=""
 
 cleanup() {
   local status=$?
-  local index
   # Newest first: the sampler, nginx, himds, then the emulator.
-  for ((index = ${#pids_to_stop[@]} - 1; index >= 0; index--)); do
-    local pid="${pids_to_stop[index]}"
-    if kill -0 "$pid" 2>/dev/null; then
-      kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 50); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-      done
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
-  done
+  stop_started_processes "${pids_to_stop[@]}"
   if [ -n "$created_user" ]; then
     userdel "$created_user" 2>/dev/null || true
   fi
