@@ -199,6 +199,7 @@ const std::vector<InvalidCase> kInvalid = {
     {{"set", "proxy.url", "http://proxy:3128?x=1"}},
     {{"set", "proxy.url", "http://pro xy:80"}},
     {{"set", "proxy.url", "http://[zz::1]:80"}},
+    {{"set", "proxy.url", "http://[fe80::1%eth0]:80"}}, // a zone is no part of a URL's host
     {{"set", "proxy.url", "http://user name@proxy:80"}},
     {{"set", "proxy.bypass", "Storage"}},
     {{"set", "proxy.bypass", "AAD,"}},
