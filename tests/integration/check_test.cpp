@@ -14,8 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-const char* kOnboarding = "Azure Connected Machine Onboarding";
-
 // The results document: the first JSON value of the output (a failure's error object follows).
 json firstDocument(const std::string& out) {
     std::istringstream in(out);

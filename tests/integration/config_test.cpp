@@ -247,9 +247,9 @@ std::string proxyUrlWithCredentials(const ForwardProxy& proxy) {
 // Whether every request head the proxy saw carried the right credentials (it refuses the others).
 bool everyRequestAuthenticated(const ForwardProxy& proxy) {
     const auto heads = proxy.heads();
-    return !heads.empty() && std::all_of(heads.begin(), heads.end(), [](const std::string& head) {
-        return head.find(std::string("Proxy-Authorization: ") + kProxyAuthorization) !=
-               std::string::npos;
+    const std::string credentials = std::string("Proxy-Authorization: ") + kProxyAuthorization;
+    return !heads.empty() && std::all_of(heads.begin(), heads.end(), [&](const std::string& head) {
+        return head.find(credentials) != std::string::npos;
     });
 }
 

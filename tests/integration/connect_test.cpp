@@ -12,8 +12,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-const char* kOnboarding = "Azure Connected Machine Onboarding";
-
 void expectConnectedMachine(Sandbox& sandbox, const std::string& name) {
     std::optional<json> machine;
     ASSERT_TRUE(waitUntil(

@@ -7,7 +7,6 @@
 namespace azcm::test {
 namespace {
 
-const char* kOnboarding = "Azure Connected Machine Onboarding";
 const char* kResourceAdmin = "Azure Connected Machine Resource Administrator";
 
 class DisconnectTest : public ::testing::Test {

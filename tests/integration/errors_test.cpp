@@ -17,8 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-const char* kOnboarding = "Azure Connected Machine Onboarding";
-
 bool nothingWritten(const Sandbox& sandbox) {
     Paths paths(sandbox.root());
     return !std::filesystem::exists(paths.agentConfig()) &&

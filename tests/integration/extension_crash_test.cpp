@@ -18,10 +18,6 @@ namespace {
 using nlohmann::json;
 using Lines = std::vector<std::string>;
 
-std::string stateOf(const json& extension) {
-    return extension["properties"].value("provisioningState", std::string());
-}
-
 int countOf(const Lines& lines, const std::string& line) {
     return static_cast<int>(std::count(lines.begin(), lines.end(), line));
 }

@@ -15,10 +15,6 @@ namespace {
 using nlohmann::json;
 using Lines = std::vector<std::string>;
 
-std::string stateOf(const json& extension) {
-    return extension["properties"].value("provisioningState", std::string());
-}
-
 std::string messageOf(const json& extension) {
     return extension["properties"]["instanceView"]["status"].value("message", std::string());
 }

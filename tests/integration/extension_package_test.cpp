@@ -14,10 +14,6 @@ namespace {
 using nlohmann::json;
 using Lines = std::vector<std::string>;
 
-std::string stateOf(const json& extension) {
-    return extension["properties"].value("provisioningState", std::string());
-}
-
 json statusOf(const json& extension) {
     return extension["properties"]["instanceView"]["status"];
 }

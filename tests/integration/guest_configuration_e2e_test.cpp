@@ -28,7 +28,6 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-constexpr const char* kOnboarding = "Azure Connected Machine Onboarding";
 constexpr const char* kMachine = "gc01";
 
 // Fast timings; no CPU cap (parallel tests would share the daemon group's 5%).

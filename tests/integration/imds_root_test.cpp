@@ -22,7 +22,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kOnboarding = "Azure Connected Machine Onboarding";
 constexpr const char* kArmScope = "https://management.azure.com/.default";
 // The SDK asks for the scope's resource (without /.default), and the token's audience is that.
 constexpr const char* kArmAudience = "https://management.azure.com";

@@ -20,7 +20,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 constexpr const char* kAttacker = "azcmtest-slots";
-constexpr const char* kOnboarding = "Azure Connected Machine Onboarding";
 // What himds allows one uid (docs/imds.md), and more than the whole listener has.
 constexpr int kPerUidConnections = 64;
 constexpr int kAttempts = 600;

@@ -14,7 +14,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-const char* kOnboarding = "Azure Connected Machine Onboarding";
 const Headers kMetadata{{"Metadata", "true"}};
 
 void connect(Sandbox& sandbox, const std::string& name) {

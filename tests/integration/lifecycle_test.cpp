@@ -13,8 +13,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-const char* kOnboarding = "Azure Connected Machine Onboarding";
-
 std::string armStatus(Sandbox& sandbox, const std::string& name) {
     auto machine = sandbox.getMachine("arc-rg", name);
     return machine ? machine->at("properties").value("status", "") : "<missing>";

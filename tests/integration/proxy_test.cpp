@@ -14,8 +14,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-const char* kOnboarding = "Azure Connected Machine Onboarding";
-
 struct ProxiedSandbox {
     Sandbox sandbox;
     ServicePrincipal sp;

@@ -18,6 +18,14 @@
 
 namespace azcm::test {
 
+// The built-in role that lets a service principal onboard machines.
+inline constexpr const char* kOnboarding = "Azure Connected Machine Onboarding";
+
+// An extension resource's provisioningState ("" when it has none).
+inline std::string stateOf(const nlohmann::json& extension) {
+    return extension["properties"].value("provisioningState", std::string());
+}
+
 struct ServicePrincipal {
     std::string app_id;
     std::string password;

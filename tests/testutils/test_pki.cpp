@@ -132,4 +132,9 @@ const TestPki& testPki() {
     return pki;
 }
 
+const std::string& otherKey() {
+    static const std::string key = crypto::generateRsaPrivateKeyPem().value();
+    return key;
+}
+
 } // namespace azcm::test

@@ -18,6 +18,9 @@ struct TestPki {
 // Generated once per test process (RSA key generation is slow) and then shared.
 const TestPki& testPki();
 
+// An RSA key of no certificate of the test PKI (a mismatched or foreign key), made once.
+const std::string& otherKey();
+
 // Certificates from testPki()'s CA whose serial numbers break RFC 5280 4.1.2.2 ("MUST be a
 // positive integer"), each beside a twin that differs only by its serial, so a test that sees
 // the twin accepted knows the serial is what is refused. Server certificates for localhost,

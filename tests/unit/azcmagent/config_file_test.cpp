@@ -70,14 +70,14 @@ TEST_F(ConfigFileTest, ObjectValueIsInvalidArgument) {
 }
 
 TEST(ConfigFileLoad, MissingFileIs19) {
-    test::TempDir dir;
+    azcm::test::TempDir dir;
     auto document = loadConfigFile(dir.path() / "absent.json");
     ASSERT_FALSE(document);
     EXPECT_EQ(document.error().code, exitcode::kConfigFileNotFound);
 }
 
 TEST(ConfigFileLoad, BadJsonIs23) {
-    test::TempDir dir;
+    azcm::test::TempDir dir;
     for (const char* content : {"{not json", "[1,2]"}) {
         std::ofstream(dir.path() / "bad.json") << content;
         auto document = loadConfigFile(dir.path() / "bad.json");
@@ -87,7 +87,7 @@ TEST(ConfigFileLoad, BadJsonIs23) {
 }
 
 TEST(ConfigFileLoad, ObjectLoads) {
-    test::TempDir dir;
+    azcm::test::TempDir dir;
     std::ofstream(dir.path() / "ok.json") << R"({"location": "eastus"})";
     auto document = loadConfigFile(dir.path() / "ok.json");
     ASSERT_TRUE(document);
@@ -95,7 +95,7 @@ TEST(ConfigFileLoad, ObjectLoads) {
 }
 
 TEST(ConfigFileLoad, YamlByExtensionResolvesScalarsAsYamlDoes) {
-    test::TempDir dir;
+    azcm::test::TempDir dir;
     for (const char* name : {"flags.yaml", "flags.YML"}) {
         std::ofstream(dir.path() / name) << "# connect flags\n"
                                             "location: eastus\n"
@@ -117,7 +117,7 @@ TEST(ConfigFileLoad, YamlByExtensionResolvesScalarsAsYamlDoes) {
 }
 
 TEST(ConfigFileLoad, YamlDetectedByContentWhenNotJson) {
-    test::TempDir dir;
+    azcm::test::TempDir dir;
     std::ofstream(dir.path() / "azcmagent.conf") << "service-principal-secret: \"s3cr:et\"\n";
     auto document = loadConfigFile(dir.path() / "azcmagent.conf");
     ASSERT_TRUE(document) << document.error().message;
@@ -125,7 +125,7 @@ TEST(ConfigFileLoad, YamlDetectedByContentWhenNotJson) {
 }
 
 TEST(ConfigFileLoad, BadYamlIs23) {
-    test::TempDir dir;
+    azcm::test::TempDir dir;
     for (const char* content :
          {"location: [eastus\n", "- a\n- b\n", "just a scalar\n", "a: 1\na: 2\n", ""}) {
         std::ofstream(dir.path() / "bad.yaml") << content;
@@ -136,7 +136,7 @@ TEST(ConfigFileLoad, BadYamlIs23) {
 }
 
 TEST(ConfigFileLoad, YamlAliasBombIsRefused) {
-    test::TempDir dir;
+    azcm::test::TempDir dir;
     std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
     for (char level = 'b'; level <= 'h'; ++level) {
         const char previous = static_cast<char>(level - 1);
@@ -153,7 +153,7 @@ TEST(ConfigFileLoad, YamlAliasBombIsRefused) {
 // Found by the --config fuzzer: numbers are recognised without recursion (a 1 MiB scalar is
 // fine), and those beyond 64-bit integers or double's range keep their digits as a string.
 TEST(ConfigFileLoad, LongAndOutOfRangeYamlNumbersStayText) {
-    test::TempDir dir;
+    azcm::test::TempDir dir;
     const auto file = dir.path() / "numbers.yaml";
     const std::string digits(1000000, '7');
     for (const auto& scalar : {digits, digits + ".5", "-" + digits + "e5", std::string("1e999")}) {
@@ -170,7 +170,7 @@ TEST(ConfigFileLoad, LongAndOutOfRangeYamlNumbersStayText) {
 }
 
 TEST_F(ConfigFileTest, YamlValuesApplyLikeJson) {
-    test::TempDir dir;
+    azcm::test::TempDir dir;
     std::ofstream(dir.path() / "flags.yml") << "location: westus\nignore-network-check: true\n"
                                                "verbose: yes-is-a-string-in-yaml-1.2\n";
     auto document = loadConfigFile(dir.path() / "flags.yml");

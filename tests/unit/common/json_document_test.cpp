@@ -3,6 +3,7 @@
 #include "fs/atomic_file.hpp"
 #include "json/json_document.hpp"
 #include "temp_dir.hpp"
+#include "text_match.hpp"
 
 #include <string>
 
@@ -10,6 +11,8 @@
 
 namespace azcm::jsondoc {
 namespace {
+
+using azcm::test::mentions;
 
 using Json = nlohmann::json;
 
@@ -25,10 +28,6 @@ std::string nestedObjects(std::size_t depth) {
     text += "1";
     text += std::string(depth, '}');
     return text;
-}
-
-bool mentions(const Error& error, const std::string& text) {
-    return error.message.find(text) != std::string::npos;
 }
 
 TEST(JsonDocumentTest, ParsesDocumentsAtTheDepthLimit) {

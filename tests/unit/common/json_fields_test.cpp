@@ -2,6 +2,7 @@
 // names the source and the field, never an exception or a silently narrowed number.
 #include "json/json_fields.hpp"
 #include "json/service_error.hpp"
+#include "text_match.hpp"
 
 #include <climits>
 #include <cstdint>
@@ -11,9 +12,7 @@
 namespace azcm::jsondoc {
 namespace {
 
-bool mentions(const Error& error, const std::string& text) {
-    return error.message.find(text) != std::string::npos;
-}
+using azcm::test::mentions;
 
 TEST(JsonFieldsTest, IntegersAreRangeCheckedBeforeNarrowing) {
     const Json object = {{"cpulimit", 4294967297ULL}, {"small", 5}, {"negative", -1}};

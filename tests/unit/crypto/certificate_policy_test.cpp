@@ -23,7 +23,7 @@ struct Free {
 };
 using CertPtr = std::unique_ptr<X509, Free>;
 
-CertPtr load(const std::string& pem) {
+CertPtr loadCertificate(const std::string& pem) {
     std::unique_ptr<BIO, decltype(&BIO_free_all)> bio(
         BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free_all);
     return CertPtr(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
@@ -42,16 +42,16 @@ Outcome verify(const std::string& leaf_pem,
                const std::string& anchor_pem,
                bool with_policy) {
     std::unique_ptr<X509_STORE, Free> store(X509_STORE_new());
-    auto anchor = load(anchor_pem);
+    auto anchor = loadCertificate(anchor_pem);
     X509_STORE_add_cert(store.get(), anchor.get());
     if (with_policy) {
         installCertificatePolicy(store.get());
     }
     std::unique_ptr<STACK_OF(X509), Free> untrusted(sk_X509_new_null());
     if (!intermediate_pem.empty()) {
-        sk_X509_push(untrusted.get(), load(intermediate_pem).release());
+        sk_X509_push(untrusted.get(), loadCertificate(intermediate_pem).release());
     }
-    auto leaf = load(leaf_pem);
+    auto leaf = loadCertificate(leaf_pem);
     std::unique_ptr<X509_STORE_CTX, Free> context(X509_STORE_CTX_new());
     X509_STORE_CTX_init(context.get(), store.get(), leaf.get(), untrusted.get());
     Outcome outcome;
@@ -63,11 +63,12 @@ Outcome verify(const std::string& leaf_pem,
 
 TEST(CertificatePolicy, OnlyPositiveSerialsPass) {
     const auto& serials = serialTestPki();
-    EXPECT_EQ(certificatePolicyViolation(load(serials.positive_leaf_pem).get()), "");
-    const auto negative = certificatePolicyViolation(load(serials.negative_leaf_pem).get());
+    EXPECT_EQ(certificatePolicyViolation(loadCertificate(serials.positive_leaf_pem).get()), "");
+    const auto negative =
+        certificatePolicyViolation(loadCertificate(serials.negative_leaf_pem).get());
     EXPECT_NE(negative.find("-5A5A"), std::string::npos) << negative;
     EXPECT_NE(negative.find("not positive"), std::string::npos) << negative;
-    EXPECT_NE(certificatePolicyViolation(load(serials.zero_leaf_pem).get()), "");
+    EXPECT_NE(certificatePolicyViolation(loadCertificate(serials.zero_leaf_pem).get()), "");
 }
 
 TEST(CertificatePolicy, OpenSslAloneAcceptsNegativeSerialsTheCallbackRefusesThem) {

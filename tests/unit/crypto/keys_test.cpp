@@ -11,14 +11,11 @@
 namespace azcm::crypto {
 namespace {
 
+using azcm::test::otherKey;
+
 using detail::BioPtr;
 using detail::PkeyPtr;
 using detail::X509Ptr;
-
-const std::string& otherKey() {
-    static const std::string key = generateRsaPrivateKeyPem().value();
-    return key;
-}
 
 // The PEM body of a single block, decoded.
 std::string pemBody(const std::string& pem) {

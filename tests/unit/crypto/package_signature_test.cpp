@@ -2,17 +2,16 @@
 #include "crypto/package_identity.hpp"
 #include "crypto/package_signature.hpp"
 #include "test_pki.hpp"
+#include "text_match.hpp"
 
 #include <gtest/gtest.h>
 
 namespace azcm::crypto {
 namespace {
 
-using test::testPki;
+using azcm::test::contains;
 
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
+using test::testPki;
 
 PackageIdentity extension(std::string publisher, std::string type, std::string version) {
     return {std::string(kPackageKindExtension), std::move(publisher), std::move(type),

@@ -4,6 +4,7 @@
 #include "crypto/openssl_util.hpp"
 #include "crypto/x509.hpp"
 #include "test_pki.hpp"
+#include "text_match.hpp"
 
 #include <gtest/gtest.h>
 #include <openssl/x509v3.h>
@@ -11,22 +12,17 @@
 namespace azcm::crypto {
 namespace {
 
+using azcm::test::otherKey;
+
+using azcm::test::contains;
+
 using namespace std::chrono_literals;
 using detail::BioPtr;
 using detail::PkeyPtr;
 using detail::X509Ptr;
 
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
-
 X509Ptr load(const std::string& pem) {
     return detail::loadCertificatePem(pem).value();
-}
-
-const std::string& otherKey() {
-    static const std::string key = generateRsaPrivateKeyPem().value();
-    return key;
 }
 
 // Issues with the module, from the test PKI's CA unless told otherwise.

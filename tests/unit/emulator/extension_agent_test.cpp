@@ -34,7 +34,7 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kSecret = "protected-4711";
+constexpr const char* kProtectedSecret = "protected-4711";
 constexpr const char* kPublisher = "Microsoft.Azure.Extensions";
 constexpr const char* kType = "CustomScript";
 
@@ -52,7 +52,8 @@ std::string weakRsaKeyPem() {
 }
 
 std::string zipBytes(const std::string& tag) {
-    return std::string("PK\x03\x04", 4) + "handler package " + tag;
+    std::string bytes("PK\x03\x04", 4);
+    return bytes.append("handler package ").append(tag);
 }
 
 class ExtensionAgentTest : public EmulatorFixture {
@@ -119,7 +120,7 @@ protected:
                         {"typeHandlerVersion", version},
                         {"settings", {{"commandToExecute", "echo hi"}}}};
         if (with_secret) {
-            properties["protectedSettings"] = {{"secret", kSecret}};
+            properties["protectedSettings"] = {{"secret", kProtectedSecret}};
         }
         const json body{{"location", "westeurope"}, {"properties", properties}};
         return call(http::Verb::put, extensionUrl(name, machine), body.dump(), ownerToken());
@@ -433,7 +434,7 @@ TEST_F(ExtensionAgentTest, ProtectedSettingsReachOnlyTheRegisteredCertificate) {
     auto state = goalState();
     EXPECT_EQ((*entry(state, "custom"))["protectedSettingsPending"], true);
     EXPECT_FALSE(entry(state, "custom")->contains("protectedSettings"));
-    EXPECT_EQ(state.dump().find(kSecret), std::string::npos);
+    EXPECT_EQ(state.dump().find(kProtectedSecret), std::string::npos);
 
     const auto key = machineKeyPem();
     const auto cert = crypto::createSelfSignedCaPem(key, "extservice settings", 24h).value();
@@ -447,15 +448,15 @@ TEST_F(ExtensionAgentTest, ProtectedSettingsReachOnlyTheRegisteredCertificate) {
     const auto& item = *entry(state, "custom");
     EXPECT_FALSE(item.contains("protectedSettingsPending"));
     EXPECT_EQ(item["protectedSettingsCertThumbprint"], thumbprint);
-    EXPECT_EQ(state.dump().find(kSecret), std::string::npos) << "never in clear";
+    EXPECT_EQ(state.dump().find(kProtectedSecret), std::string::npos) << "never in clear";
     const auto enveloped = crypto::base64Decode(item["protectedSettings"].get<std::string>());
     ASSERT_TRUE(enveloped);
     auto clear = crypto::decryptCms(enveloped.value(), cert, key);
     ASSERT_TRUE(clear) << clear.error().message;
-    EXPECT_EQ(json::parse(clear.value()), (json{{"secret", kSecret}}));
+    EXPECT_EQ(json::parse(clear.value()), (json{{"secret", kProtectedSecret}}));
 
     auto arm = call(http::Verb::get, extensionUrl("custom"), {}, ownerToken());
-    EXPECT_EQ(arm.body().find(kSecret), std::string::npos);
+    EXPECT_EQ(arm.body().find(kProtectedSecret), std::string::npos);
     EXPECT_EQ(arm.body().find("protectedSettings"), std::string::npos);
 }
 

@@ -41,7 +41,7 @@ private:
     mode_t previous_;
 };
 
-mode_t modeOf(const stdfs::path& path) {
+mode_t lstatModeOf(const stdfs::path& path) {
     struct stat st {};
     EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
     return st.st_mode;
@@ -66,8 +66,8 @@ TEST_F(ChallengeStoreTest, KeyFileHasFinalModeEvenUnderRestrictiveUmask) {
     const UmaskGuard guard(077);
     auto path = store_.issue();
     ASSERT_TRUE(path) << path.error().message;
-    EXPECT_TRUE(S_ISREG(modeOf(path.value())));
-    EXPECT_EQ(modeOf(path.value()) & 07777, 0640U);
+    EXPECT_TRUE(S_ISREG(lstatModeOf(path.value())));
+    EXPECT_EQ(lstatModeOf(path.value()) & 07777, 0640U);
 }
 
 TEST_F(ChallengeStoreTest, KeyFileHasConfiguredGroup) {

@@ -20,7 +20,7 @@ using azcm::himds::test::Harness;
 using azcm::http::Verb;
 using nlohmann::json;
 
-mode_t modeOf(const std::filesystem::path& path) {
+mode_t permissionsOf(const std::filesystem::path& path) {
     struct stat st {};
     EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
     return st.st_mode & 07777;
@@ -61,12 +61,12 @@ TEST_F(ControlSocketTest, StartsDisconnectedWithItsDirectories) {
     EXPECT_EQ(status["agentStatus"], "Disconnected");
     EXPECT_TRUE(status["certificate"].is_null());
     EXPECT_EQ(status["heartbeatIntervalSeconds"], 300);
-    EXPECT_EQ(modeOf(harness_.root() / "var"), 0755U);
-    EXPECT_EQ(modeOf(harness_.paths().agentDataDir()), 0755U);
-    EXPECT_EQ(modeOf(harness_.paths().logDir()), 0755U);
-    EXPECT_EQ(modeOf(certs()), 0700U);
-    EXPECT_EQ(modeOf(harness_.paths().socketsDir()), 0755U);
-    EXPECT_EQ(modeOf(harness_.paths().socketFor("himds")), 0666U);
+    EXPECT_EQ(permissionsOf(harness_.root() / "var"), 0755U);
+    EXPECT_EQ(permissionsOf(harness_.paths().agentDataDir()), 0755U);
+    EXPECT_EQ(permissionsOf(harness_.paths().logDir()), 0755U);
+    EXPECT_EQ(permissionsOf(certs()), 0700U);
+    EXPECT_EQ(permissionsOf(harness_.paths().socketsDir()), 0755U);
+    EXPECT_EQ(permissionsOf(harness_.paths().socketFor("himds")), 0666U);
 }
 
 TEST_F(ControlSocketTest, UnknownRouteAndWrongMethodAreJsonErrors) {
@@ -85,7 +85,7 @@ TEST_F(ControlSocketTest, KeysWritesPendingKeyAndMatchingCsr) {
     const auto keys = createKeys();
     const auto pending = certs() / "pending.key";
     ASSERT_TRUE(fileExists(pending));
-    EXPECT_EQ(modeOf(pending), 0600U);
+    EXPECT_EQ(permissionsOf(pending), 0600U);
 
     const auto public_key = decodedPublicKey(keys);
     auto csr = azcm::crypto::parseCsr(keys.at("csr").get<std::string>());
@@ -196,8 +196,8 @@ TEST_F(ControlSocketTest, ActivateInstallsIdentityAndHeartbeatsAtOnce) {
     EXPECT_EQ(status["certificate"]["thumbprint"], leaf.thumbprint_sha1_hex);
 
     EXPECT_FALSE(fileExists(certs() / "pending.key"));
-    EXPECT_EQ(modeOf(certs() / "machine.key"), 0600U);
-    EXPECT_EQ(modeOf(certs() / "machine.crt"), 0600U);
+    EXPECT_EQ(permissionsOf(certs() / "machine.key"), 0600U);
+    EXPECT_EQ(permissionsOf(certs() / "machine.crt"), 0600U);
     EXPECT_EQ(azcm::fs::readFile(certs() / "machine.crt").value(), chain);
 
     const auto calls = harness_.fake().calls();

@@ -76,8 +76,8 @@ protected:
 
     std::uint16_t port() const { return harness_.imdsPort(); }
     std::string tokenTarget(const std::string& extra = {}) const {
-        return std::string("/metadata/identity/oauth2/token?api-version=2019-11-01&resource=") +
-               kVault + extra;
+        std::string target("/metadata/identity/oauth2/token?api-version=2019-11-01&resource=");
+        return target.append(kVault).append(extra);
     }
     std::size_t keyFiles() const {
         std::size_t count = 0;

@@ -86,16 +86,16 @@ TEST_F(MachineFactsTest, DetectsAzureByChassisAssetTag) {
 }
 
 TEST_F(MachineFactsTest, JsonUsesTheProtocolKeys) {
-    const auto json = azcm::platform::toJson(azcm::platform::collectMachineFacts(root()));
-    EXPECT_EQ(json.at("osName"), "debian");
-    EXPECT_EQ(json.at("osSku"), "Debian GNU/Linux 12 (bookworm)");
-    EXPECT_EQ(json.at("logicalCores"), 3);
-    EXPECT_EQ(json.at("cpuSockets"), 2);
-    EXPECT_EQ(json.at("totalMemoryMb"), 24000);
-    EXPECT_EQ(json.at("vmUuid"), "0c9a3f4e-1b2d-4c5e-8f70-123456789abc");
+    const auto facts = azcm::platform::toJson(azcm::platform::collectMachineFacts(root()));
+    EXPECT_EQ(facts.at("osName"), "debian");
+    EXPECT_EQ(facts.at("osSku"), "Debian GNU/Linux 12 (bookworm)");
+    EXPECT_EQ(facts.at("logicalCores"), 3);
+    EXPECT_EQ(facts.at("cpuSockets"), 2);
+    EXPECT_EQ(facts.at("totalMemoryMb"), 24000);
+    EXPECT_EQ(facts.at("vmUuid"), "0c9a3f4e-1b2d-4c5e-8f70-123456789abc");
     for (const char* key : {"osVersion", "osType", "hostName", "fqdn", "domainName", "cpuModel",
                             "manufacturer", "model", "serialNumber"}) {
-        EXPECT_TRUE(json.contains(key)) << key;
+        EXPECT_TRUE(facts.contains(key)) << key;
     }
 }
 

@@ -85,12 +85,12 @@ TEST(Rfc3339, FormatsUtcWholeSeconds) {
 
 TEST(ConnectionStatus, StartsDisconnectedWithoutError) {
     azcm::himds::ConnectionStatus status;
-    nlohmann::json json;
-    status.addTo(json);
-    EXPECT_EQ(json["agentStatus"], "Disconnected");
-    EXPECT_EQ(json["lastHeartbeat"], "");
-    EXPECT_EQ(json["lastError"]["code"], "");
-    EXPECT_EQ(json["lastError"]["time"], "");
+    nlohmann::json status_json;
+    status.addTo(status_json);
+    EXPECT_EQ(status_json["agentStatus"], "Disconnected");
+    EXPECT_EQ(status_json["lastHeartbeat"], "");
+    EXPECT_EQ(status_json["lastError"]["code"], "");
+    EXPECT_EQ(status_json["lastError"]["time"], "");
 }
 
 TEST(ConnectionStatus, TransitionsThroughFailureSuccessAndExpiry) {
@@ -107,9 +107,9 @@ TEST(ConnectionStatus, TransitionsThroughFailureSuccessAndExpiry) {
     EXPECT_EQ(status.agentStatus(), "Connected");
     EXPECT_EQ(status.consecutiveFailures(), 0);
     EXPECT_EQ(status.lastError().code, "");
-    nlohmann::json json;
-    status.addTo(json);
-    EXPECT_EQ(json["lastHeartbeat"], azcm::himds::formatRfc3339(t1 + 5s));
+    nlohmann::json status_json;
+    status.addTo(status_json);
+    EXPECT_EQ(status_json["lastHeartbeat"], azcm::himds::formatRfc3339(t1 + 5s));
 
     status.heartbeatFailed(t1 + 10s, "ResourceNotFound", "gone");
     EXPECT_EQ(status.agentStatus(), "Disconnected");

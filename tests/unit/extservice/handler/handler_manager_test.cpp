@@ -4,6 +4,7 @@
 #include "handler_manager.hpp"
 #include "temp_dir.hpp"
 #include "test_packages.hpp"
+#include "text_match.hpp"
 
 #include <csignal>
 #include <filesystem>
@@ -19,6 +20,8 @@
 
 namespace azcm::ext {
 namespace {
+
+using azcm::test::contains;
 
 namespace stdfs = std::filesystem;
 using namespace std::chrono_literals;
@@ -45,10 +48,6 @@ std::vector<std::string> commands(const stdfs::path& trace) {
         out.push_back(version + " " + command);
     }
     return out;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
 }
 
 // Is the process gone (or a zombie nobody reaps)?

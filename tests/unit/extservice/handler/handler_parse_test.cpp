@@ -18,10 +18,10 @@
 namespace azcm::ext {
 namespace {
 
-const std::filesystem::path kFixtures = AZCM_WALA_FIXTURES;
+const std::filesystem::path kWalaFixtures = AZCM_WALA_FIXTURES;
 
 std::string readFixture(const std::string& relative) {
-    std::ifstream in(kFixtures / relative, std::ios::binary);
+    std::ifstream in(kWalaFixtures / relative, std::ios::binary);
     EXPECT_TRUE(in.good()) << relative;
     std::ostringstream text;
     text << in.rdbuf();
@@ -100,7 +100,7 @@ TEST(HandlerManifestTest, ParseErrorIs1003AndMissingIs1002) {
     auto not_array = parseHandlerManifest("{\"handlerManifest\":{}}");
     ASSERT_FALSE(not_array);
     EXPECT_EQ(not_array.error().code, 1003);
-    test::TempDir dir;
+    azcm::test::TempDir dir;
     auto missing = loadHandlerManifest(dir.path());
     ASSERT_FALSE(missing);
     EXPECT_EQ(missing.error().code, 1002);
@@ -182,7 +182,7 @@ TEST(HandlerStatusTest, ValidationRules) {
 }
 
 TEST(HandlerStatusTest, MissingFileIsTransitioning) {
-    test::TempDir dir;
+    azcm::test::TempDir dir;
     const HandlerStatus s = readStatusFile(dir.path() / "0.status");
     EXPECT_EQ(s.status, "transitioning");
     EXPECT_EQ(s.code, 0);
@@ -190,7 +190,7 @@ TEST(HandlerStatusTest, MissingFileIsTransitioning) {
 }
 
 TEST(HeartbeatTest, FreshAndStale) {
-    test::TempDir dir;
+    azcm::test::TempDir dir;
     const auto path = dir.path() / "heartbeat.log";
     ASSERT_TRUE(fs::writeFileAtomic(
         path,
@@ -241,7 +241,7 @@ TEST(HandlerFilesTest, SettingsDocument) {
 }
 
 TEST(HandlerFilesTest, EnvironmentDocumentAndModes) {
-    test::TempDir dir;
+    azcm::test::TempDir dir;
     const HandlerId id{"Pub", "Type", "1.0"};
     const auto base = dir.path() / id.dirName();
     const auto logs = dir.path() / "logs" / id.dirName();
@@ -293,7 +293,7 @@ TEST(HandlerStatusTest, NumbersAreRangeCheckedAndTypesEnforced) {
 }
 
 TEST(HandlerFilesTest, HealthFileOfTheWrongShapeIsIgnored) {
-    test::TempDir dir;
+    azcm::test::TempDir dir;
     const auto base = dir.path();
     std::filesystem::create_directories(base / "config");
     for (const char* text :
@@ -314,7 +314,7 @@ TEST(HandlerFilesTest, HealthFileOfTheWrongShapeIsIgnored) {
 }
 
 TEST(HandlerJournalTest, NumbersAreRangeCheckedBeforeNarrowing) {
-    test::TempDir dir;
+    azcm::test::TempDir dir;
     const auto path = dir.path() / "journal.json";
     Journal journal;
     journal.operation = "enable";

@@ -8,8 +8,6 @@ namespace azcm::gc::test {
 namespace {
 
 using nlohmann::json;
-constexpr auto kAudit = AssignmentType::kAudit;
-constexpr auto kAutoCorrect = AssignmentType::kApplyAndAutoCorrect;
 
 class CommandResourceTest : public ::testing::Test {
 protected:

@@ -9,8 +9,6 @@ namespace {
 
 using nlohmann::json;
 using namespace std::chrono;
-constexpr auto kAudit = AssignmentType::kAudit;
-constexpr auto kAutoCorrect = AssignmentType::kApplyAndAutoCorrect;
 
 class ConfigResourcesTest : public ::testing::Test {
 protected:

@@ -12,6 +12,9 @@
 
 namespace azcm::gc::test {
 
+inline constexpr auto kAudit = AssignmentType::kAudit;
+inline constexpr auto kAutoCorrect = AssignmentType::kApplyAndAutoCorrect;
+
 struct Sandbox {
     azcm::test::TempDir dir;
     EngineContext context;

@@ -9,8 +9,6 @@ namespace azcm::gc::test {
 namespace {
 
 using nlohmann::json;
-constexpr auto kAudit = AssignmentType::kAudit;
-constexpr auto kAutoCorrect = AssignmentType::kApplyAndAutoCorrect;
 constexpr auto kMonitor = AssignmentType::kApplyAndMonitor;
 
 class FileResourcesTest : public ::testing::Test {

@@ -171,7 +171,7 @@ void writeZip(const std::filesystem::path& zip,
 }
 
 TEST(PackageExtractTest, ExtractsAndLoads) {
-    test::TempDir dir;
+    azcm::test::TempDir dir;
     auto zip = dir.path() / "p.zip";
     writeZip(zip, {{"configuration.json", R"({"name":"Z","version":"1","resources":[]})"},
                    {"docs/readme.txt", "hello"}});
@@ -188,7 +188,7 @@ TEST(PackageExtractTest, ExtractsAndLoads) {
 // Every hostile archive is refused by zip::extractZip (tests/unit/common/zip_extractor_test.cpp);
 // here, that a refusal is exit code 23 saying "package extraction:", with nothing left behind.
 TEST(PackageExtractTest, HostileArchiveIsAnInvalidArgumentAndLeavesNothing) {
-    test::TempDir dir;
+    azcm::test::TempDir dir;
     auto zip = dir.path() / "evil.zip";
     writeZip(zip, {{"../escape.txt", "x"}});
     auto result = extractPackage(zip, dir.path() / "out");
@@ -203,7 +203,7 @@ TEST(PackageExtractTest, HostileArchiveIsAnInvalidArgumentAndLeavesNothing) {
 }
 
 TEST(PackageExtractTest, RefusesMoreThanTheSizeLimit) {
-    test::TempDir dir;
+    azcm::test::TempDir dir;
     auto zip = dir.path() / "big.zip";
     writeZip(zip, {{"configuration.json", std::string(4096, 'x')}});
     auto result = extractPackage(zip, dir.path() / "out", 1024);
@@ -212,7 +212,7 @@ TEST(PackageExtractTest, RefusesMoreThanTheSizeLimit) {
 }
 
 TEST(PackageExtractTest, MissingConfigurationIsAClearError) {
-    test::TempDir dir;
+    azcm::test::TempDir dir;
     auto package = loadPackage(dir.path());
     ASSERT_FALSE(package);
     EXPECT_NE(package.error().message.find("no readable configuration.json"), std::string::npos);

@@ -7,8 +7,6 @@ namespace azcm::gc::test {
 namespace {
 
 using nlohmann::json;
-constexpr auto kAudit = AssignmentType::kAudit;
-constexpr auto kAutoCorrect = AssignmentType::kApplyAndAutoCorrect;
 
 class SshdSettingTest : public ::testing::Test {
 protected:

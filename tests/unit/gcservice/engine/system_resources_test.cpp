@@ -7,8 +7,6 @@ namespace azcm::gc::test {
 namespace {
 
 using nlohmann::json;
-constexpr auto kAudit = AssignmentType::kAudit;
-constexpr auto kAutoCorrect = AssignmentType::kApplyAndAutoCorrect;
 constexpr auto kMonitor = AssignmentType::kApplyAndMonitor;
 
 class SystemResourcesTest : public ::testing::Test {
