@@ -5,6 +5,7 @@
 // its own so a timeout kills everything it started, and a bounded capture of what it writes.
 #include "error.hpp"
 #include "platform/child_environment.hpp"
+#include "platform/os_types.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -18,6 +19,12 @@ namespace azcm::platform {
 // Which bytes of a stream past its limit are kept: the first (a command's own diagnosis comes
 // early) or the last (a long-running handler's failure comes at the end).
 enum class KeptOutput { kFirst, kLast };
+
+// When a run is over. kWhenOutputCloses: once every writer closed its end of the output, so the
+// grandchildren of a tool are waited for. kWhenProgramExits: once the program itself exited; a
+// handler's enable command may leave a daemon running that holds the output open for days, and
+// what it wrote until then is kept.
+enum class RunEnds { kWhenOutputCloses, kWhenProgramExits };
 
 struct ChildProcessSpec {
     // argv[0] is the program: an absolute path, or a bare name resolveProgram finds in kSafePath.
@@ -35,10 +42,15 @@ struct ChildProcessSpec {
     // With KeptOutput::kFirst: once a capture is full the group is killed (a tool that would
     // write without end is not waited for until the deadline).
     bool stop_when_full = false;
+    RunEnds ends = RunEnds::kWhenOutputCloses;
+    // The child leads a session of its own (no controlling terminal), as the extension handler
+    // protocol starts handlers, rather than only a process group. Either way its pid names the
+    // group a timeout kills.
+    bool new_session = false;
     // Called once the child exists, in its own process group, before it executes the program (a
     // cgroup placement, a journal of the group): an error here kills the child unstarted and is
     // the launch's error. The argument is the child's pid, which is also its process group.
-    std::function<Result<void>(int pid)> before_exec;
+    std::function<Result<void>(ProcessId pid)> before_exec;
 };
 
 struct ChildProcessResult {
@@ -48,6 +60,8 @@ struct ChildProcessResult {
     std::string output;     // stdout (and stderr when merged), bounded as the spec says
     std::string error_output;
     bool output_truncated = false; // some bytes of either stream were dropped
+    std::size_t output_bytes = 0;  // all the first capture's stream carried, kept or not
+    std::size_t error_output_bytes = 0;
 };
 
 // Runs the child to its end or its deadline. Fails (nothing left running) when the program

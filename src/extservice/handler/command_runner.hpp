@@ -1,7 +1,8 @@
 #pragma once
 // Runs one handler command the way the protocol does: `/bin/sh -c <base>/<cmd>` with the handler
 // directory as working directory, in a new session, its cgroup joined before it runs, output
-// captured and bounded, SIGKILL to the whole process group at the timeout.
+// captured and bounded, SIGKILL to the whole process group at the timeout. The command is over
+// when the shell exits: a daemon it leaves running keeps running (platform/child_process.hpp).
 //
 // Environment: the protocol's variables (CommandSpec::env), the allow-listed variables of the
 // daemon's own environment (platform/child_environment.hpp: the IMDS endpoints, proxies, locale)
@@ -21,6 +22,7 @@
 // to keep that directory within its budget.
 #include "error.hpp"
 #include "platform/cpu_limit.hpp"
+#include "platform/os_types.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -28,8 +30,6 @@
 #include <functional>
 #include <map>
 #include <string>
-
-#include <sys/types.h>
 
 namespace azcm::ext {
 
@@ -45,7 +45,7 @@ struct CommandSpec {
     std::size_t output_dir_budget = 8 << 20; // total size of output_dir after the write
     // Called once the child exists (and sits in its cgroup) but before it may run: the journal
     // records the process group so a restarted daemon can kill it.
-    std::function<void(pid_t pgid)> on_started;
+    std::function<void(platform::ProcessId group)> on_started;
 };
 
 struct CommandOutcome {
@@ -63,12 +63,5 @@ Result<std::string> resolveCommandLine(const std::filesystem::path& base,
 
 // Fails only when the command cannot be started at all.
 Result<CommandOutcome> runCommand(const CommandSpec& spec);
-
-// Whether a process group recorded earlier still has members; `leader_start` (the leader's start
-// time in clock ticks from /proc/<pid>/stat, 0 if unknown) guards against a reused pid.
-bool processGroupAlive(pid_t pgid, unsigned long long leader_start);
-unsigned long long processStartTime(pid_t pid); // 0 when it cannot be read
-// SIGKILL to the group, then waits (bounded) until no member is left that is not a zombie.
-void killProcessGroup(pid_t pgid, std::chrono::milliseconds wait = std::chrono::seconds(2));
 
 } // namespace azcm::ext

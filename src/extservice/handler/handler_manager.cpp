@@ -5,6 +5,7 @@
 #include "handler_files.hpp"
 #include "handler_journal.hpp"
 #include "log/log.hpp"
+#include "platform/process_group.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -301,9 +302,9 @@ struct HandlerManager::Impl {
         spec.output_dir = logFolderOf(runner) / "commands";
         spec.output_dir_budget = options.command_log_budget_bytes;
         const stdfs::path journal_file = journalPath(journal.target.name());
-        spec.on_started = [&](pid_t pgid) {
+        spec.on_started = [&](platform::ProcessId pgid) {
             journal.steps[index].pgid = pgid;
-            journal.steps[index].pgid_start = processStartTime(pgid);
+            journal.steps[index].pgid_start = platform::processStartTime(pgid);
             if (auto saved = saveJournal(journal_file, journal); !saved) {
                 spdlog::error("EXT_JOURNAL_WRITE_FAILED error={}", saved.error().message);
             }
@@ -564,11 +565,11 @@ struct HandlerManager::Impl {
     void killLeftovers(const Journal& journal) {
         for (const auto& step : journal.steps) {
             if (step.state == StepState::kRunning && step.pgid > 1 &&
-                processGroupAlive(step.pgid, step.pgid_start)) {
+                platform::processGroupAlive(step.pgid, step.pgid_start)) {
                 note("killing process group " + std::to_string(step.pgid) + " of the " +
                      toString(step.kind) + " command of " + journal.target.dirName() +
                      " left by a restart");
-                killProcessGroup(step.pgid);
+                platform::killProcessGroup(step.pgid);
             }
         }
     }

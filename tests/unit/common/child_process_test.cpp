@@ -7,6 +7,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <fcntl.h>
@@ -94,6 +95,8 @@ TEST(ChildProcessTest, OutputKeepsTheLastOrFirstBytesOfEachStream) {
     EXPECT_EQ(last.output, "6789");
     EXPECT_EQ(last.error_output, "ghij");
     EXPECT_TRUE(last.output_truncated);
+    EXPECT_EQ(last.output_bytes, 10U); // what the stream carried, not what was kept
+    EXPECT_EQ(last.error_output_bytes, 10U);
 
     spec.kept = KeptOutput::kFirst;
     auto first = run(spec);
@@ -107,6 +110,59 @@ TEST(ChildProcessTest, OutputKeepsTheLastOrFirstBytesOfEachStream) {
     EXPECT_EQ(merged.output, "0123456789abcdefghij");
     EXPECT_EQ(merged.error_output, "");
     EXPECT_FALSE(merged.output_truncated);
+}
+
+// A handler's enable command may start a daemon that keeps the output open: the run ends with the
+// program, keeps what was written by then, and leaves the daemon alone.
+TEST(ChildProcessTest, ARunThatEndsWithItsProgramDoesNotWaitForWhatItLeftRunning) {
+    test::TempDir dir;
+    const auto pid_file = dir.path() / "daemon.pid";
+    auto spec = shell("sleep 30 & echo $! > '" + pid_file.string() + "'; echo started; exit 4");
+    spec.ends = RunEnds::kWhenProgramExits;
+    const auto started = std::chrono::steady_clock::now();
+    auto result = run(spec);
+    const auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_FALSE(result.timed_out);
+    EXPECT_EQ(result.exit_code, 4);
+    EXPECT_EQ(result.output, "started\n");
+    EXPECT_LT(took, 5s);
+    std::ifstream in(pid_file);
+    pid_t daemon = 0;
+    ASSERT_TRUE(in >> daemon);
+    EXPECT_EQ(::kill(daemon, 0), 0) << "the daemon the program started was stopped";
+    ::kill(daemon, SIGKILL);
+
+    // The same program under the default ending: the run waits for the daemon's end of the
+    // output, so the deadline ends it.
+    spec.ends = RunEnds::kWhenOutputCloses;
+    spec.timeout = 500ms;
+    EXPECT_TRUE(run(spec).timed_out);
+}
+
+TEST(ChildProcessTest, ANewSessionIsLedByTheChildAndNamesItsGroup) {
+    // The shell's pid, then fields 5 and 6 of its /proc stat: process group and session.
+    auto spec = shell("echo $$ $(cut -d' ' -f5,6 /proc/$$/stat)");
+    spec.new_session = true;
+    ProcessId reported = 0;
+    spec.before_exec = [&reported](ProcessId pid) -> Result<void> {
+        reported = pid;
+        return ok();
+    };
+    std::istringstream led(run(spec).output);
+    long pid = 0;
+    long group = 0;
+    long session = 0;
+    ASSERT_TRUE(led >> pid >> group >> session);
+    EXPECT_EQ(pid, reported);
+    EXPECT_EQ(group, pid);
+    EXPECT_EQ(session, pid);
+
+    // Without it: a group of its own inside this process's session.
+    spec.new_session = false;
+    std::istringstream grouped(run(spec).output);
+    ASSERT_TRUE(grouped >> pid >> group >> session);
+    EXPECT_EQ(group, pid);
+    EXPECT_EQ(session, ::getsid(0));
 }
 
 TEST(ChildProcessTest, RunsInTheGivenWorkingDirectory) {

@@ -4,6 +4,7 @@
 #include <array>
 #include <cerrno>
 #include <csignal>
+#include <cstdint>
 #include <cstring>
 
 #include <fcntl.h>
@@ -57,15 +58,18 @@ struct Pipe {
     }
 };
 
-// A stream's capture: the first or the last `limit` bytes of it.
+// A stream's capture: the first or the last `limit` bytes of it, and how many it carried.
 class Capture {
 public:
-    Capture(std::string& text, std::size_t limit, KeptOutput kept, bool& truncated)
-        : text_(text), limit_(limit), kept_(kept), truncated_(truncated) {}
+    Capture(
+        std::string& text, std::size_t& total, std::size_t limit, KeptOutput kept, bool& truncated)
+        : text_(text), total_(total), limit_(limit), kept_(kept), truncated_(truncated) {}
 
     bool full() const { return kept_ == KeptOutput::kFirst && text_.size() >= limit_; }
+    std::size_t total() const { return total_; }
 
     void append(const char* bytes, std::size_t size) {
+        total_ += size;
         if (kept_ == KeptOutput::kFirst) {
             const std::size_t room = limit_ - std::min(limit_, text_.size());
             text_.append(bytes, std::min(room, size));
@@ -81,6 +85,7 @@ public:
 
 private:
     std::string& text_;
+    std::size_t& total_;
     std::size_t limit_;
     KeptOutput kept_;
     bool& truncated_;
@@ -105,13 +110,18 @@ int descriptorCeiling() {
                                 int null_fd,
                                 int out_write,
                                 int err_write,
-                                int descriptor_ceiling) {
+                                int descriptor_ceiling,
+                                bool new_session) {
     // The program starts with default signal handling, whatever the daemon blocks or ignores.
     sigset_t none;
     ::sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::signal(SIGPIPE, SIG_DFL);
-    ::setpgid(0, 0);
+    if (new_session) {
+        ::setsid();
+    } else {
+        ::setpgid(0, 0);
+    }
     char go = 0;
     while (::read(go_read, &go, 1) < 0 && errno == EINTR) {
     }
@@ -151,6 +161,50 @@ int descriptorCeiling() {
 void killAndReap(pid_t pid, int& status) {
     ::kill(-pid, SIGKILL);
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+}
+
+// Whether the program itself has exited (and is reaped: `status` is its status).
+bool reapedWithoutWaiting(pid_t pid, int& status) {
+    pid_t done = 0;
+    while ((done = ::waitpid(pid, &status, WNOHANG)) < 0 && errno == EINTR) {
+    }
+    return done == pid;
+}
+
+// A process group exists once its leader made it; a child making a session of its own must do
+// that itself (the parent's setpgid would make it a group leader, and its setsid then fails).
+void awaitOwnGroup(pid_t pid) {
+    for (int i = 0; i < 5000 && ::getpgid(pid) != pid; ++i) {
+        ::usleep(200);
+    }
+}
+
+// One read from a stream that poll() reported; the stream is marked closed at its end.
+bool readInto(pollfd& stream, Capture& capture) {
+    std::array<char, 4096> buffer{};
+    ssize_t n = 0;
+    while ((n = ::read(stream.fd, buffer.data(), buffer.size())) < 0 && errno == EINTR) {
+    }
+    if (n <= 0) {
+        stream.fd = -1; // closed by its Pipe
+        return false;
+    }
+    capture.append(buffer.data(), static_cast<std::size_t>(n));
+    return true;
+}
+
+// What is already in the pipes when the program exited; a process it left behind may write
+// without end, so this stops at `budget` bytes.
+void readWhatIsThere(std::array<pollfd, 2>& streams, Capture* captures, std::size_t budget) {
+    for (std::size_t i = 0; i < streams.size(); ++i) {
+        const std::size_t before = captures[i].total();
+        while (streams[i].fd >= 0 && captures[i].total() - before < budget) {
+            pollfd probe{streams[i].fd, POLLIN, 0};
+            if (::poll(&probe, 1, 0) <= 0 || !readInto(streams[i], captures[i])) {
+                break;
+            }
+        }
     }
 }
 
@@ -199,15 +253,19 @@ Result<ChildProcessResult> runChildProcess(const ChildProcessSpec& spec) {
         becomeProgram(program.c_str(), argv.data(), environment.envp(),
                       working_directory.empty() ? nullptr : working_directory.c_str(), go.read,
                       report.write, null_fd, out.write, spec.merge_stderr ? out.write : err.write,
-                      descriptor_ceiling);
+                      descriptor_ceiling, spec.new_session);
     }
     closeQuietly(null_fd);
     closeQuietly(go.read);
     closeQuietly(report.write);
     closeQuietly(out.write);
     closeQuietly(err.write);
-    // Also here, so the group exists whichever of parent and child runs first.
-    ::setpgid(pid, pid);
+    if (spec.new_session) {
+        awaitOwnGroup(pid);
+    } else {
+        // Also here, so the group exists whichever of parent and child runs first.
+        ::setpgid(pid, pid);
+    }
     int status = 0;
     if (spec.before_exec) {
         if (auto placed = spec.before_exec(static_cast<int>(pid)); !placed) {
@@ -232,42 +290,41 @@ Result<ChildProcessResult> runChildProcess(const ChildProcessSpec& spec) {
     }
 
     ChildProcessResult result;
-    Capture captures[2] = {
-        Capture(result.output, spec.output_limit, spec.kept, result.output_truncated),
-        Capture(result.error_output, spec.output_limit, spec.kept, result.output_truncated)};
+    Capture captures[2] = {Capture(result.output, result.output_bytes, spec.output_limit, spec.kept,
+                                   result.output_truncated),
+                           Capture(result.error_output, result.error_output_bytes,
+                                   spec.output_limit, spec.kept, result.output_truncated)};
     std::array<pollfd, 2> streams{pollfd{out.read, POLLIN, 0}, pollfd{err.read, POLLIN, 0}};
     const auto deadline = Clock::now() + spec.timeout;
-    std::array<char, 4096> buffer{};
-    bool stopped = false;
-    // Read until every writer, grandchildren included, closed its end, or the deadline.
-    while (!stopped && (streams[0].fd >= 0 || streams[1].fd >= 0)) {
+    const bool until_exit = spec.ends == RunEnds::kWhenProgramExits;
+    // How often a run that ends with its program looks whether it has.
+    constexpr int kExitCheckMs = 50;
+    bool stopped = false; // a capture filled up (stop_when_full)
+    bool exited = false;  // the program exited and was reaped (kWhenProgramExits)
+    // Read until every writer, grandchildren included, closed its end (or the program exited,
+    // when that ends the run), or the deadline.
+    while (!stopped && !exited && (streams[0].fd >= 0 || streams[1].fd >= 0)) {
         const auto left =
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
         if (left.count() <= 0) {
             result.timed_out = true;
             break;
         }
-        const int ready = ::poll(streams.data(), streams.size(), static_cast<int>(left.count()));
-        if (ready < 0 && errno == EINTR) {
-            continue;
-        }
-        if (ready < 0) {
+        const int wait_ms = static_cast<int>(
+            until_exit ? std::min<std::int64_t>(left.count(), kExitCheckMs) : left.count());
+        const int ready = ::poll(streams.data(), streams.size(), wait_ms);
+        if (ready < 0 && errno != EINTR) {
             break;
         }
-        for (std::size_t i = 0; i < streams.size(); ++i) {
-            if (streams[i].fd < 0 || streams[i].revents == 0) {
-                continue;
+        for (std::size_t i = 0; ready > 0 && i < streams.size(); ++i) {
+            if (streams[i].fd >= 0 && streams[i].revents != 0 &&
+                readInto(streams[i], captures[i])) {
+                stopped = spec.stop_when_full && captures[i].full();
             }
-            const ssize_t n = ::read(streams[i].fd, buffer.data(), buffer.size());
-            if (n < 0 && errno == EINTR) {
-                continue;
-            }
-            if (n <= 0) {
-                streams[i].fd = -1; // closed below, by the Pipe
-                continue;
-            }
-            captures[i].append(buffer.data(), static_cast<std::size_t>(n));
-            stopped = spec.stop_when_full && captures[i].full();
+        }
+        if (until_exit && reapedWithoutWaiting(pid, status)) {
+            exited = true;
+            readWhatIsThere(streams, captures, 4 * spec.output_limit + 65536);
         }
     }
     if (stopped) {
@@ -275,7 +332,7 @@ Result<ChildProcessResult> runChildProcess(const ChildProcessSpec& spec) {
         killAndReap(pid, status);
     }
     // The child may close its output and keep running: the deadline still holds.
-    while (!result.timed_out && !stopped) {
+    while (!result.timed_out && !stopped && !exited) {
         const pid_t done = ::waitpid(pid, &status, WNOHANG);
         if (done == pid || (done < 0 && errno != EINTR)) {
             break;

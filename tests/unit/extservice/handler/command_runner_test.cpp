@@ -3,6 +3,7 @@
 #include "command_runner.hpp"
 #include "fs/atomic_file.hpp"
 #include "hostile_environment.hpp"
+#include "platform/process_group.hpp"
 #include "temp_dir.hpp"
 
 #include <algorithm>
@@ -51,7 +52,7 @@ TEST_F(RunnerTest, ChildWaitsForTheHandshakeBeforeRunning) {
     const auto marker = dir.path() / "ran";
     auto s = spec("touch '" + marker.string() + "'");
     bool checked = false;
-    s.on_started = [&](pid_t pgid) {
+    s.on_started = [&](platform::ProcessId pgid) {
         EXPECT_GT(pgid, 1);
         // The child exists but must not run until this callback returns (cgroup attach and
         // journal happen here).
@@ -71,8 +72,8 @@ TEST_F(RunnerTest, RunsInBaseInItsOwnSessionWithTheProtocolsVariablesWinning) {
     auto s = spec("echo \"cwd=$(pwd) var=$MY_VAR collide=$IMDS_ENDPOINT\"; "
                   "echo sid=$(cut -d' ' -f6 /proc/$$/stat)");
     s.env = {{"MY_VAR", "protocol"}, {"IMDS_ENDPOINT", "protocol"}};
-    pid_t group = 0;
-    s.on_started = [&](pid_t pgid) { group = pgid; };
+    platform::ProcessId group = 0;
+    s.on_started = [&](platform::ProcessId pgid) { group = pgid; };
     auto r = runCommand(s);
     ::unsetenv("IMDS_ENDPOINT");
     ASSERT_TRUE(r);
@@ -128,14 +129,40 @@ TEST_F(RunnerTest, NoInheritedDescriptorReachesTheCommand) {
 TEST_F(RunnerTest, TimeoutKillsAndReportsIt) {
     auto s = spec("sleep 30");
     s.timeout = 300ms;
-    pid_t group = 0;
-    s.on_started = [&](pid_t pgid) { group = pgid; };
+    platform::ProcessId group = 0;
+    s.on_started = [&](platform::ProcessId pgid) { group = pgid; };
     const auto start = std::chrono::steady_clock::now();
     auto r = runCommand(s);
     ASSERT_TRUE(r);
     EXPECT_TRUE(r.value().timed_out);
     EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
-    EXPECT_FALSE(processGroupAlive(group, 0));
+    EXPECT_FALSE(platform::processGroupAlive(group, 0));
+}
+
+// An enable command that starts a daemon: the command is over when its shell exits, with what it
+// wrote by then, and the daemon keeps running in the group the journal recorded.
+TEST_F(RunnerTest, ADaemonTheCommandStartsNeitherHoldsTheRunNorIsStopped) {
+    auto s = spec("sleep 30 & echo enabled");
+    platform::ProcessId group = 0;
+    s.on_started = [&](platform::ProcessId pgid) { group = pgid; };
+    const auto start = std::chrono::steady_clock::now();
+    auto r = runCommand(s);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
+    EXPECT_FALSE(r.value().timed_out);
+    EXPECT_EQ(r.value().exit_code, 0);
+    EXPECT_EQ(r.value().output_tail, "enabled\n");
+    EXPECT_TRUE(platform::processGroupAlive(group, 0));
+    platform::killProcessGroup(group);
+    EXPECT_FALSE(platform::processGroupAlive(group, 0));
+}
+
+TEST_F(RunnerTest, ABaseThatCannotBeEnteredIsALaunchError) {
+    auto s = spec("true");
+    s.base = dir.path() / "missing";
+    auto r = runCommand(s);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find("missing"), std::string::npos) << r.error().message;
 }
 
 } // namespace
