@@ -8,6 +8,7 @@
 #include "paths/paths.hpp"
 
 #include <csignal>
+#include <sstream>
 #include <stdexcept>
 
 #include <gtest/gtest.h>
@@ -24,6 +25,39 @@ std::string bin(const std::string& name) {
     return binDir() + "/" + name;
 }
 
+// The lines a daemon wrote to its stdout and stderr from byte `offset` on at warning level or
+// above (the log pattern puts the level after the time stamp: "<time> warning [himds] ...").
+std::string complaintsSince(const std::filesystem::path& output, std::uintmax_t offset) {
+    const auto text = fs::readFile(output);
+    if (!text || text.value().size() <= offset) {
+        return {};
+    }
+    std::string complaints;
+    std::istringstream lines(text.value().substr(offset));
+    for (std::string line; std::getline(lines, line);) {
+        for (const char* level : {" warning [", " error [", " critical ["}) {
+            if (line.find(level) != std::string::npos) {
+                complaints += line + "\n";
+                break;
+            }
+        }
+    }
+    return complaints;
+}
+
+// What a service manager does at shutdown: SIGTERM. A daemon that was left running must then
+// exit 0 and write no warning or error while it stops.
+void expectOrderlyStop(DaemonProcess& daemon,
+                       const std::string& name,
+                       const std::filesystem::path& output) {
+    std::error_code ec;
+    const auto before = std::filesystem::file_size(output, ec);
+    const int exit_code = daemon.stop();
+    EXPECT_EQ(exit_code, 0) << name << " did not stop cleanly on SIGTERM";
+    const std::string complaints = complaintsSince(output, ec ? 0 : before);
+    EXPECT_EQ(complaints, "") << name << " complained while stopping";
+}
+
 } // namespace
 
 Sandbox::Sandbox() {
@@ -33,7 +67,15 @@ Sandbox::Sandbox() {
 }
 
 Sandbox::~Sandbox() {
-    himds_.stop();
+    // The other daemons first: they use himds while they run.
+    for (auto& [name, daemon] : daemons_) {
+        if (daemon && daemon->running()) {
+            expectOrderlyStop(*daemon, name, root() / (name + ".out"));
+        }
+    }
+    if (himds_.running()) {
+        expectOrderlyStop(himds_, "himds", root() / "himds.out");
+    }
     emulator_.stop();
 }
 
