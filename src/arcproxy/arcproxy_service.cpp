@@ -5,10 +5,10 @@
 #include "daemon/daemon_runner.hpp"
 #include "http/http_server.hpp"
 #include "log/log.hpp"
+#include "platform/process_identity.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 namespace azcm::arcproxy {
 
@@ -126,7 +126,7 @@ json ArcproxyService::statusJson() {
     json status = {
         {"service", "arcproxy"},
         {"version", AZCM_AGENT_VERSION},
-        {"pid", ::getpid()},
+        {"pid", platform::currentProcessId()},
         {"proxy",
          {{"port", port_},
           {"addresses", json::array({"127.0.0.1", "::1"})},

@@ -10,6 +10,7 @@
 #include "error.hpp"
 #include "ipc/control_access.hpp"
 #include "paths/paths.hpp"
+#include "platform/process_identity.hpp"
 #include "proxy_listener.hpp"
 
 #include <cstdint>
@@ -19,8 +20,6 @@
 #include <string>
 
 #include <boost/asio/io_context.hpp>
-
-#include <unistd.h>
 
 namespace azcm::http {
 class HttpServer;
@@ -37,7 +36,7 @@ struct ArcproxyOptions {
     std::function<void()> request_shutdown;
     // Who may use which control route (ipc/control_access.hpp): uid 0 and the daemon's own euid
     // are privileged; the reader group may read status. Defaults to the daemon's euid alone.
-    ipc::ControlAccessPolicy access{::geteuid(), std::nullopt};
+    ipc::ControlAccessPolicy access{platform::effectiveUserId(), std::nullopt};
 };
 
 // AZCM_PROXY_PORT (0: a free port); loopback destinations allowed only in a sandbox (AZCM_ROOT),

@@ -142,7 +142,7 @@ Result<void> ExtService::start() {
             }
         });
     // Any local user may connect (read-only status for `azcmagent show`); routes that change
-    // anything check SO_PEERCRED.
+    // anything check the caller's uid as the kernel reports it.
     if (auto listening = server_->listenUnix(paths_.socketFor("extservice"), 0666); !listening) {
         return listening.error();
     }

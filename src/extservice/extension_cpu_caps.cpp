@@ -1,6 +1,7 @@
 #include "extension_cpu_caps.hpp"
 
 #include "log/log.hpp"
+#include "platform/process_identity.hpp"
 
 #include <algorithm>
 #include <array>
@@ -8,7 +9,6 @@
 #include <utility>
 
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 namespace azcm::extservice {
 
@@ -59,7 +59,7 @@ Result<void> ExtensionCpuCaps::confineDaemon() {
     std::lock_guard lock(mutex_);
     daemon_ = std::make_unique<platform::ComponentCpuCap>("extservice", limiter_->daemonGroup());
     if (daemon_->group().enforcement().enforced) {
-        if (auto attached = daemon_->group().attach(::getpid()); !attached) {
+        if (auto attached = daemon_->group().attach(platform::currentProcessId()); !attached) {
             return attached.error();
         }
     } else {

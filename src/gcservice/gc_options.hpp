@@ -4,13 +4,12 @@
 #include "daemon/environment_options.hpp"
 #include "error.hpp"
 #include "ipc/control_access.hpp"
+#include "platform/process_identity.hpp"
 
 #include <chrono>
 #include <functional>
 #include <map>
 #include <string>
-
-#include <unistd.h>
 
 namespace azcm::gc {
 
@@ -31,7 +30,7 @@ struct GcOptions {
     std::chrono::seconds long_poll_wait{50};
     // Who may use which control route (ipc/control_access.hpp): uid 0 and the daemon's own euid
     // are privileged; the reader group may read status. Defaults to the daemon's euid alone.
-    ipc::ControlAccessPolicy access{::geteuid(), std::nullopt};
+    ipc::ControlAccessPolicy access{platform::effectiveUserId(), std::nullopt};
     // POST /shutdown: the daemon's shutdown path (the same as SIGTERM).
     std::function<void()> request_shutdown;
 };

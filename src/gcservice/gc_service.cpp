@@ -10,6 +10,7 @@
 #include "log/log.hpp"
 #include "package_cache.hpp"
 #include "platform/malloc_tuning.hpp"
+#include "platform/process_identity.hpp"
 
 #include <algorithm>
 #include <ctime>
@@ -20,7 +21,6 @@
 #include <boost/asio/post.hpp>
 
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 namespace azcm::gc {
 
@@ -119,7 +119,7 @@ Result<void> GcService::start() {
 
     // CPU: the daemon sits in its own leaf group, capped by guestconfiguration.agent.cpulimit.
     cpu_cap_ = std::make_unique<platform::ComponentCpuCap>("gcservice", parts_.cpu_group);
-    if (auto attached = cpu_cap_->group().attach(::getpid()); !attached) {
+    if (auto attached = cpu_cap_->group().attach(platform::currentProcessId()); !attached) {
         spdlog::warn("GC_CPU_ATTACH_FAILED {}", log::sanitize(attached.error().message));
     }
     if (auto applied = cpu_cap_->apply(configuredCap()); !applied) {

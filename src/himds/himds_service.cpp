@@ -5,24 +5,24 @@
 #include "fs/atomic_file.hpp"
 #include "ipc/control_access.hpp"
 #include "log/log.hpp"
+#include "platform/accounts.hpp"
+#include "platform/process_identity.hpp"
 #include "rfc3339.hpp"
-
-#include <unistd.h>
 
 namespace azcm::himds {
 
 Result<HimdsOptions> optionsFromEnvironment(const daemon::EnvironmentOptions& environment) {
     HimdsOptions options;
-    options.privileged_uid = ::geteuid();
+    options.privileged_uid = platform::effectiveUserId();
     BOOST_OUTCOME_TRY(port, environment.port("AZCM_IMDS_PORT", kDefaultImdsPort));
     options.imds_port = port;
     BOOST_OUTCOME_TRY(rate_limits, environment.onOff("AZCM_IMDS_RATE_LIMIT", true));
     options.imds_rate_limits = rate_limits;
     if (!environment.text("AZCM_ROOT")) {
         // Installed: the package creates the group; without it only root and himds read keys.
-        options.token_group = ipc::groupId("himds");
+        options.token_group = platform::groupId("himds");
     } else if (const auto group = environment.text("AZCM_TOKEN_GROUP")) {
-        options.token_group = ipc::groupId(*group);
+        options.token_group = platform::groupId(*group);
         if (!options.token_group) {
             return makeError(exitcode::kInvalidArgument,
                              "AZCM_TOKEN_GROUP names no group: " + *group);
@@ -36,7 +36,7 @@ Result<HimdsOptions> optionsFromEnvironment(const daemon::EnvironmentOptions& en
     return options;
 }
 
-Result<void> ensureDirectories(const Paths& paths, std::optional<gid_t> token_group) {
+Result<void> ensureDirectories(const Paths& paths, std::optional<platform::GroupId> token_group) {
     // Component by component, so a sandbox root's new parents get 0755 rather than the umask.
     auto directory = paths.root();
     for (const auto& component : paths.agentDataDir().lexically_relative(paths.root())) {

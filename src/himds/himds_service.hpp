@@ -20,6 +20,7 @@
 #include "log/rate_limited_log.hpp"
 #include "paths/paths.hpp"
 #include "platform/machine_facts.hpp"
+#include "platform/os_types.hpp"
 #include "rate_limiter.hpp"
 #include "token_cache.hpp"
 #include "token_fetcher.hpp"
@@ -39,7 +40,6 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <nlohmann/json.hpp>
-#include <sys/types.h>
 
 namespace azcm::himds {
 
@@ -48,7 +48,7 @@ inline constexpr std::uint16_t kDefaultImdsPort = 40342;
 struct HimdsOptions {
     std::chrono::seconds heartbeat_interval = kDefaultHeartbeatInterval;
     // Privileged socket peers: uid 0 and this uid (the daemon's own euid by default).
-    uid_t privileged_uid = 0;
+    platform::UserId privileged_uid = 0;
     // Where machine facts are read from ("/" in production, a fake tree in tests).
     std::filesystem::path facts_root = "/";
     // HTTPS_PROXY of the environment at start, used when localconfig has no proxy.url.
@@ -60,7 +60,7 @@ struct HimdsOptions {
     // Off only for benchmarks (AZCM_IMDS_RATE_LIMIT=off).
     bool imds_rate_limits = true;
     // The group that may read challenge key files: `himds` when installed.
-    std::optional<gid_t> token_group;
+    std::optional<platform::GroupId> token_group;
     // Time of the challenge store (tests age challenges without waiting a minute).
     SteadyClock challenge_clock = [] { return std::chrono::steady_clock::now(); };
 };
@@ -74,7 +74,8 @@ Result<HimdsOptions> optionsFromEnvironment(const daemon::EnvironmentOptions& en
 // 0755, certs 0700, socks and log 0755, tokens 0750 with `token_group`. Existing directories are
 // left as they are. main calls it before the log file is opened, so the log does not create them
 // under the daemon's umask.
-Result<void> ensureDirectories(const Paths& paths, std::optional<gid_t> token_group = {});
+Result<void> ensureDirectories(const Paths& paths,
+                               std::optional<platform::GroupId> token_group = {});
 
 class HimdsService : public std::enable_shared_from_this<HimdsService> {
 public:

@@ -13,6 +13,7 @@
 #include "ipc/control_access.hpp"
 #include "ipc/ipc_client.hpp"
 #include "paths/paths.hpp"
+#include "platform/accounts.hpp"
 #include "sandbox.hpp"
 #include "socket_caller.hpp"
 
@@ -267,7 +268,7 @@ TEST(ArcproxyTest, AllowListFollowsTheConnectedCloudAndTheExtensions) {
 // everything, a member of the reader group (AZCM_TOKEN_GROUP in a sandbox, himds when installed)
 // may read status only, anyone else gets 403 even for status.
 TEST(ArcproxyTest, ControlSocketAnswersByPeerCredentials) {
-    const auto reader_group = ipc::groupId("adm");
+    const auto reader_group = platform::groupId("adm");
     ASSERT_TRUE(reader_group) << "Debian's group adm is missing";
     Sandbox sandbox;
     sandbox.startEmulator();

@@ -5,9 +5,9 @@
 #include "config/config_values.hpp"
 #include "fs/atomic_file.hpp"
 #include "http/proxy_url.hpp"
-#include "ipc/control_access.hpp"
 #include "json/json_document.hpp"
 #include "paths/paths.hpp"
+#include "platform/accounts.hpp"
 
 namespace azcm::config {
 
@@ -172,7 +172,7 @@ Result<LocalConfig> loadLocalConfig(const std::filesystem::path& path,
 }
 
 SecretFileAccess defaultSecretFileAccess() {
-    return {ipc::groupId(kProxySecretGroup)};
+    return {platform::groupId(kProxySecretGroup)};
 }
 
 Result<void> saveLocalConfig(const std::filesystem::path& path,

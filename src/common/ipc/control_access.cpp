@@ -1,37 +1,26 @@
 #include "ipc/control_access.hpp"
 
+#include "platform/accounts.hpp"
+#include "platform/process_identity.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <vector>
 
-#include <grp.h>
-#include <unistd.h>
-
 namespace azcm::ipc {
-
-std::optional<gid_t> groupId(const std::string& name) {
-    std::vector<char> buffer(16384);
-    group entry{};
-    group* found = nullptr;
-    if (::getgrnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 ||
-        found == nullptr) {
-        return std::nullopt;
-    }
-    return found->gr_gid;
-}
 
 ControlAccessPolicy controlAccessPolicyFromEnvironment() {
     ControlAccessPolicy policy;
-    policy.privileged_uid = ::geteuid();
+    policy.privileged_uid = platform::effectiveUserId();
     // NOLINTBEGIN(concurrency-mt-unsafe): read once at start-up, before any thread exists
     const char* sandbox_root = std::getenv("AZCM_ROOT");
     const char* sandbox_group = std::getenv("AZCM_TOKEN_GROUP");
     // NOLINTEND(concurrency-mt-unsafe)
     const bool sandboxed = sandbox_root != nullptr && *sandbox_root != '\0';
     if (!sandboxed) {
-        policy.reader_group = groupId("himds");
+        policy.reader_group = platform::groupId("himds");
     } else if (sandbox_group != nullptr && *sandbox_group != '\0') {
-        policy.reader_group = groupId(sandbox_group);
+        policy.reader_group = platform::groupId(sandbox_group);
     }
     return policy;
 }

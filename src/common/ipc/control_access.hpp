@@ -27,7 +27,4 @@ ControlAccessPolicy controlAccessPolicyFromEnvironment();
 
 PeerAccess peerAccess(const http::PeerInfo& peer, const ControlAccessPolicy& policy);
 
-// The group's id, or nullopt when no such group exists.
-std::optional<platform::GroupId> groupId(const std::string& name);
-
 } // namespace azcm::ipc

@@ -102,7 +102,7 @@ ExpectedServer expectedServerFor(const std::filesystem::path& socket_path) {
         }
         expected.description += " or " + std::string(*account);
     }
-    const auto self = platform::currentUserId();
+    const auto self = platform::effectiveUserId();
     if (std::find(expected.uids.begin(), expected.uids.end(), self) == expected.uids.end()) {
         expected.uids.push_back(self);
         expected.description += " or " + platform::userName(self) + " (this user)";

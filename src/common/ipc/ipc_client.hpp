@@ -21,8 +21,8 @@ struct ExpectedServer {
 };
 ExpectedServer expectedServerFor(const std::filesystem::path& socket_path);
 
-// Refuses a server whose uid (the kernel's SO_PEERCRED) is not expected: a socket squatted by
-// another local user never receives a request nor gives an answer.
+// Refuses a server whose uid (as the kernel recorded it for the socket) is not expected: a socket
+// squatted by another local user never receives a request nor gives an answer.
 Result<void> checkServer(const std::filesystem::path& socket_path,
                          std::uint32_t server_uid,
                          const ExpectedServer& expected);

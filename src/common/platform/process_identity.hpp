@@ -1,10 +1,13 @@
 #pragma once
-#include <sys/types.h>
+// Who this process is.
+#include "platform/os_types.hpp"
 
 namespace azcm::platform {
 
 // Commands that change anything need an effective uid of 0, also in a sandbox (AZCM0018).
 bool isElevated();
-uid_t effectiveUid();
+// The account this process acts as: its effective uid.
+UserId effectiveUserId();
+ProcessId currentProcessId();
 
 } // namespace azcm::platform

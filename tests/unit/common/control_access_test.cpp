@@ -1,5 +1,6 @@
 // Who may use a daemon's control socket (docs/architecture.md; ipc/control_access.hpp).
 #include "ipc/control_access.hpp"
+#include "platform/accounts.hpp"
 
 #include <gtest/gtest.h>
 
@@ -49,8 +50,8 @@ TEST(ControlAccess, PeerWithoutCredentialsGetsNothing) {
 }
 
 TEST(ControlAccess, GroupIdResolvesExistingGroupsOnly) {
-    EXPECT_EQ(groupId("root"), std::optional<gid_t>(0));
-    EXPECT_FALSE(groupId("no-such-group-azcm-test"));
+    EXPECT_EQ(platform::groupId("root"), std::optional<platform::GroupId>(0));
+    EXPECT_FALSE(platform::groupId("no-such-group-azcm-test"));
 }
 
 } // namespace

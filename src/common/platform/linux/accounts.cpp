@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <vector>
 
+#include <grp.h>
 #include <pwd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -29,6 +30,24 @@ template <class Lookup> passwd* findUser(passwd& entry, std::vector<char>& buffe
 
 } // namespace
 
+std::optional<GroupId> groupId(const std::string& name) {
+    group entry{};
+    std::vector<char> buffer;
+    for (buffer.resize(kPasswdBuffer); buffer.size() <= kPasswdBufferLimit;
+         buffer.resize(buffer.size() * 2)) {
+        group* found = nullptr;
+        const int error_number =
+            ::getgrnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found);
+        if (error_number != ERANGE) {
+            if (error_number != 0 || found == nullptr) {
+                return std::nullopt;
+            }
+            return found->gr_gid;
+        }
+    }
+    return std::nullopt;
+}
+
 std::optional<std::uint32_t> userId(const std::string& name) {
     passwd entry{};
     std::vector<char> buffer;
@@ -53,10 +72,6 @@ std::string userName(std::uint32_t uid) {
         return "uid " + std::to_string(uid);
     }
     return found->pw_name;
-}
-
-std::uint32_t currentUserId() {
-    return ::geteuid();
 }
 
 std::optional<std::uint32_t> socketPeerUserId(int descriptor) {

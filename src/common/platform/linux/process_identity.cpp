@@ -8,8 +8,12 @@ bool isElevated() {
     return ::geteuid() == 0;
 }
 
-uid_t effectiveUid() {
+UserId effectiveUserId() {
     return ::geteuid();
+}
+
+ProcessId currentProcessId() {
+    return ::getpid();
 }
 
 } // namespace azcm::platform
