@@ -1,23 +1,19 @@
 #include "environment.hpp"
 
 #include "ipc/ipc_client.hpp"
+#include "platform/console.hpp"
+#include "platform/machine_facts.hpp"
 #include "platform/process_identity.hpp"
 
 #include <cstdlib>
 #include <iostream>
-
-#include <unistd.h>
 
 namespace azcm::cli {
 
 namespace {
 
 std::string systemHostName() {
-    char buffer[256] = {};
-    if (::gethostname(buffer, sizeof(buffer) - 1) != 0) {
-        return {};
-    }
-    std::string name(buffer);
+    std::string name = platform::hostName();
     // The resource name is the short host name, like the real agent.
     if (auto dot = name.find('.'); dot != std::string::npos) {
         name.resize(dot);
@@ -55,7 +51,7 @@ Environment systemEnvironment() {
     env.in = &std::cin;
     env.out = &std::cout;
     env.err = &std::cerr;
-    env.interactive = ::isatty(STDOUT_FILENO) == 1;
+    env.interactive = platform::standardOutputIsTerminal();
     return env;
 }
 

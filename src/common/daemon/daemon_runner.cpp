@@ -1,16 +1,17 @@
 #include "daemon/daemon_runner.hpp"
 
+#include "platform/console.hpp"
+
 #include <csignal>
 
 #include <boost/asio/post.hpp>
 
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 
 namespace azcm::daemon {
 
 void applyDaemonUmask() {
-    ::umask(077);
+    platform::restrictNewFilesToOwner();
 }
 
 int startFailureExitCode(const Error& error) {

@@ -27,6 +27,9 @@ struct MachineFacts {
     std::string vm_uuid; // DMI product_uuid
 };
 
+// The host name as the kernel has it (it may hold the domain); "" when it cannot be read.
+std::string hostName();
+
 MachineFacts collectMachineFacts(const std::filesystem::path& root = "/");
 nlohmann::json toJson(const MachineFacts& facts);
 

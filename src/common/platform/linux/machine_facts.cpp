@@ -150,11 +150,10 @@ std::string canonicalName(const std::string& host) {
 }
 
 void readHostNames(MachineFacts& facts) {
-    std::array<char, 256> buffer{};
-    if (::gethostname(buffer.data(), buffer.size() - 1) != 0) {
+    const std::string host = hostName();
+    if (host.empty()) {
         return;
     }
-    const std::string host(buffer.data());
     const auto dot = host.find('.');
     facts.host_name = host.substr(0, dot);
     if (dot != std::string::npos) {
@@ -168,6 +167,14 @@ void readHostNames(MachineFacts& facts) {
 }
 
 } // namespace
+
+std::string hostName() {
+    std::array<char, 256> buffer{};
+    if (::gethostname(buffer.data(), buffer.size() - 1) != 0) {
+        return {};
+    }
+    return buffer.data();
+}
 
 MachineFacts collectMachineFacts(const std::filesystem::path& root) {
     MachineFacts facts;

@@ -1,0 +1,13 @@
+#pragma once
+// This process's console and how new files start out.
+
+namespace azcm::platform {
+
+// Whether standard output is a terminal a person reads (prompts and colours only then).
+bool standardOutputIsTerminal();
+
+// New files and directories start private to this account (umask 077 on POSIX): a daemon never
+// creates a readable file by accident, and widens access only where it means to.
+void restrictNewFilesToOwner();
+
+} // namespace azcm::platform
