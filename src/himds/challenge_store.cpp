@@ -2,14 +2,14 @@
 
 #include "crypto/encoding.hpp"
 #include "fs/atomic_file.hpp"
+#include "platform/process_identity.hpp"
+#include "platform/safe_path.hpp"
 
 #include <cassert>
 #include <utility>
 
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace azcm::himds {
 
@@ -43,26 +43,32 @@ Result<void> ChallengeStore::validateDirectory() const {
     if (!tokens_dir_.is_absolute() || !realmSafe(text)) {
         return makeError(exitcode::kGeneric, "tokens directory path unusable in a realm: " + text);
     }
-    struct stat st {};
-    if (::lstat(tokens_dir_.c_str(), &st) != 0) {
+    const auto found = platform::pathStatus(tokens_dir_);
+    if (!found) {
+        return found.error();
+    }
+    if (!found.value()) {
         return makeError(exitcode::kGeneric, "tokens directory missing: " + text);
     }
-    if (S_ISLNK(st.st_mode)) {
+    const platform::EntryStatus& st = *found.value();
+    if (st.kind == platform::EntryKind::kSymlink) {
         return makeError(exitcode::kGeneric, "tokens directory is a symlink: " + text);
     }
-    if (!S_ISDIR(st.st_mode)) {
+    if (st.kind != platform::EntryKind::kDirectory) {
         return makeError(exitcode::kGeneric, "tokens directory is not a directory: " + text);
     }
-    if ((st.st_mode & S_IWOTH) != 0) {
+    constexpr std::uint32_t kOthersWrite = 0002;
+    constexpr std::uint32_t kGroupWrite = 0020;
+    if ((st.mode & kOthersWrite) != 0) {
         return makeError(exitcode::kGeneric, "tokens directory is writable by others: " + text);
     }
     // Group write is how production shares the directory (himds:himds 0770); any other group
     // could swap key files.
-    if ((st.st_mode & S_IWGRP) != 0 && (!group_ || st.st_gid != *group_)) {
+    if ((st.mode & kGroupWrite) != 0 && (!group_ || st.gid != *group_)) {
         return makeError(exitcode::kGeneric,
                          "tokens directory is writable by a foreign group: " + text);
     }
-    if (st.st_uid != ::geteuid() && st.st_uid != 0) {
+    if (st.uid != platform::effectiveUserId() && st.uid != 0) {
         return makeError(exitcode::kGeneric, "tokens directory has a foreign owner: " + text);
     }
     return ok();

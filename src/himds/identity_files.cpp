@@ -3,12 +3,6 @@
 #include "crypto/keys.hpp"
 #include "fs/atomic_file.hpp"
 
-#include <cerrno>
-#include <cstring>
-
-#include <fcntl.h>
-#include <unistd.h>
-
 namespace azcm::himds {
 
 namespace stdfs = std::filesystem;
@@ -17,32 +11,6 @@ namespace {
 
 constexpr fs::FileMode kSecretMode{0600, {}};
 constexpr std::size_t kMaxPemBytes = 1 << 20;
-
-// NOLINTNEXTLINE(concurrency-mt-unsafe): strerror text only feeds an error message
-std::string errnoText() {
-    return std::strerror(errno);
-}
-
-Result<void> syncDirectory(const stdfs::path& dir) {
-    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        return makeError(exitcode::kGeneric, "cannot open " + dir.string() + ": " + errnoText());
-    }
-    const int rc = ::fsync(fd);
-    ::close(fd);
-    if (rc != 0) {
-        return makeError(exitcode::kGeneric, "cannot fsync " + dir.string() + ": " + errnoText());
-    }
-    return ok();
-}
-
-Result<void> renameFile(const stdfs::path& from, const stdfs::path& to) {
-    if (::rename(from.c_str(), to.c_str()) != 0) {
-        return makeError(exitcode::kGeneric, "cannot rename " + from.string() + " to " +
-                                                 to.string() + ": " + errnoText());
-    }
-    return syncDirectory(to.parent_path());
-}
 
 bool isRegularFile(const stdfs::path& path) {
     std::error_code ec;
@@ -68,7 +36,7 @@ Result<std::string> IdentityFiles::readPendingKey() const {
 }
 
 Result<void> IdentityFiles::install(std::string_view certificate_pem) const {
-    BOOST_OUTCOME_TRY(renameFile(pendingKey(), machineKey()));
+    BOOST_OUTCOME_TRY(fs::renameDurably(pendingKey(), machineKey()));
     return fs::writeFileAtomic(machineCertificate(), certificate_pem, kSecretMode);
 }
 
@@ -94,7 +62,7 @@ Result<void> IdentityFiles::removeAll() const {
          {machineKey(), machineCertificate(), pendingKey(), stagedKey(), stagedCertificate()}) {
         BOOST_OUTCOME_TRY(fs::removeFile(path));
     }
-    return syncDirectory(dir_);
+    return fs::syncDirectory(dir_);
 }
 
 Result<void> IdentityFiles::stageRenewal(std::string_view private_key_pem,
@@ -104,8 +72,8 @@ Result<void> IdentityFiles::stageRenewal(std::string_view private_key_pem,
 }
 
 Result<void> IdentityFiles::commitRenewal() const {
-    BOOST_OUTCOME_TRY(renameFile(stagedKey(), machineKey()));
-    return renameFile(stagedCertificate(), machineCertificate());
+    BOOST_OUTCOME_TRY(fs::renameDurably(stagedKey(), machineKey()));
+    return fs::renameDurably(stagedCertificate(), machineCertificate());
 }
 
 void IdentityFiles::discardRenewal() const {
@@ -130,8 +98,9 @@ IdentityFiles::Recovery IdentityFiles::recoverInterruptedRenewal() const {
         const auto key_path = staged_key ? stagedKey() : machineKey();
         auto key = fs::readFile(key_path, kMaxPemBytes);
         if (certificate && key && keyMatchesCertificate(key.value(), certificate.value())) {
-            auto finished = staged_key ? commitRenewal()
-                                       : renameFile(stagedCertificate(), machineCertificate());
+            auto finished = staged_key
+                                ? commitRenewal()
+                                : fs::renameDurably(stagedCertificate(), machineCertificate());
             if (finished) {
                 return Recovery::kCompleted;
             }

@@ -380,4 +380,27 @@ Result<void> removeFile(const stdfs::path& path) {
     return ok();
 }
 
+Result<void> syncDirectory(const stdfs::path& directory) {
+    const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        return makeError(exitcode::kGeneric, errnoText("cannot open", directory));
+    }
+    const int synced = ::fsync(fd);
+    const int error_number = errno;
+    ::close(fd);
+    if (synced != 0) {
+        errno = error_number;
+        return makeError(exitcode::kGeneric, errnoText("cannot fsync", directory));
+    }
+    return ok();
+}
+
+Result<void> renameDurably(const stdfs::path& from, const stdfs::path& to) {
+    if (::rename(from.c_str(), to.c_str()) != 0) {
+        return makeError(exitcode::kGeneric,
+                         errnoText("cannot rename " + from.string() + " to", to));
+    }
+    return syncDirectory(to.parent_path());
+}
+
 } // namespace azcm::fs

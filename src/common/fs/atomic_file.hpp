@@ -58,4 +58,11 @@ Result<void> ensureDirectory(const std::filesystem::path& path, FileMode mode = 
 // Removes a file; a missing file is not an error.
 Result<void> removeFile(const std::filesystem::path& path);
 
+// Renames `from` to `to` (replacing it) and syncs the directory of `to`, so that after a crash
+// the new name holds the new content. Both must be in the same file system.
+Result<void> renameDurably(const std::filesystem::path& from, const std::filesystem::path& to);
+
+// Syncs a directory's entries (names created, renamed or removed in it) to disk.
+Result<void> syncDirectory(const std::filesystem::path& directory);
+
 } // namespace azcm::fs

@@ -44,6 +44,11 @@ struct EntryStatus {
     std::uint64_t links = 1;
 };
 
+// Like lstat(2) of a whole path: a symbolic link is described, not followed; nullopt when there
+// is nothing at `path`. For a path the caller trusts up to its last component (the agent's own
+// directories).
+Result<std::optional<EntryStatus>> pathStatus(const std::filesystem::path& path);
+
 // Mode and group of a directory the walk creates.
 struct NewDirectory {
     std::uint32_t mode = 0755;

@@ -97,5 +97,22 @@ TEST(AtomicFileTest, FailedWriteLeavesOldFile) {
     EXPECT_EQ(fs::readFile(path).value(), "old");
 }
 
+TEST(RenameDurably, ReplacesTheTargetAndNamesWhatFailed) {
+    test::TempDir dir;
+    const auto from = dir.path() / "staged";
+    const auto to = dir.path() / "current";
+    ASSERT_TRUE(fs::writeFileAtomic(from, "new", {0600, {}}));
+    ASSERT_TRUE(fs::writeFileAtomic(to, "old", {0600, {}}));
+    ASSERT_TRUE(fs::renameDurably(from, to));
+    EXPECT_EQ(fs::readFile(to).value(), "new");
+    EXPECT_FALSE(std::filesystem::exists(from));
+
+    const auto missing = fs::renameDurably(from, to);
+    ASSERT_FALSE(missing);
+    EXPECT_NE(missing.error().message.find("staged"), std::string::npos) << missing.error().message;
+    EXPECT_EQ(fs::readFile(to).value(), "new");
+    EXPECT_FALSE(fs::syncDirectory(dir.path() / "no-such-directory"));
+}
+
 } // namespace
 } // namespace azcm

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace azcm::platform {
 namespace {
@@ -24,6 +25,22 @@ protected:
     }
     test::TempDir dir;
 };
+
+TEST_F(SafePathTest, PathStatusDescribesALinkItselfAndNothingForAMissingPath) {
+    const auto target = make("real", stdfs::perms(0750));
+    stdfs::create_symlink(target, dir.path() / "link");
+    const auto link = pathStatus(dir.path() / "link");
+    ASSERT_TRUE(link && link.value());
+    EXPECT_EQ(link.value()->kind, EntryKind::kSymlink);
+    const auto real = pathStatus(target);
+    ASSERT_TRUE(real && real.value());
+    EXPECT_EQ(real.value()->kind, EntryKind::kDirectory);
+    EXPECT_EQ(real.value()->mode, 0750U);
+    EXPECT_EQ(real.value()->uid, ::geteuid());
+    const auto missing = pathStatus(dir.path() / "missing");
+    ASSERT_TRUE(missing);
+    EXPECT_FALSE(missing.value());
+}
 
 TEST_F(SafePathTest, OpensRealDirectoriesAndReportsMissingOnes) {
     make("etc/ssh");

@@ -371,6 +371,18 @@ std::string SafeDirectory::shownPathOf(std::string_view name) const {
     return join(shown_, name);
 }
 
+Result<std::optional<EntryStatus>> pathStatus(const std::filesystem::path& path) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT) {
+            return std::optional<EntryStatus>{};
+        }
+        return makeError(exitcode::kGeneric,
+                         "cannot stat " + path.string() + ": " + errnoText(errno));
+    }
+    return std::optional<EntryStatus>{statusOf(st)};
+}
+
 Result<std::optional<EntryStatus>> SafeDirectory::status(const std::string& name) const {
     BOOST_OUTCOME_TRY(checkName(shown_, name));
     struct stat st {};
