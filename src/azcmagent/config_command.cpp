@@ -7,16 +7,12 @@
 #include "fs/atomic_file.hpp"
 #include "ipc/ipc_client.hpp"
 #include "log/log.hpp"
+#include "platform/file_lock.hpp"
 #include "responses.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 namespace azcm::cli {
 
@@ -71,41 +67,6 @@ Result<config::LocalConfig> readLocalConfig(const Environment& env,
     return loaded;
 }
 
-// An exclusive flock on `localconfig.json.lock`, held across read-modify-write so concurrent
-// `config set` calls never lose each other's change. The lock file itself is never replaced.
-class ConfigLock {
-public:
-    static Result<ConfigLock> acquire(const std::filesystem::path& config_path) {
-        const auto lock_path = config_path.string() + ".lock";
-        const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0) {
-            return makeError(exitcode::kLocalConfigUpdate,
-                             "cannot open " + lock_path + ": " + std::strerror(errno));
-        }
-        ConfigLock lock(fd);
-        while (::flock(fd, LOCK_EX) != 0) {
-            if (errno != EINTR) {
-                return makeError(exitcode::kLocalConfigUpdate,
-                                 "cannot lock " + lock_path + ": " + std::strerror(errno));
-            }
-        }
-        return lock;
-    }
-    ConfigLock(ConfigLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-    ConfigLock& operator=(ConfigLock&&) = delete;
-    ConfigLock(const ConfigLock&) = delete;
-    ConfigLock& operator=(const ConfigLock&) = delete;
-    ~ConfigLock() {
-        if (fd_ >= 0) {
-            ::close(fd_); // releases the flock
-        }
-    }
-
-private:
-    explicit ConfigLock(int fd) : fd_(fd) {}
-    int fd_;
-};
-
 // Under the lock: read, change, write with a backup. Nothing is written when `change` fails.
 template <class Change>
 Result<config::LocalConfig> updateLocalConfig(const Environment& env, Change&& change) {
@@ -115,9 +76,11 @@ Result<config::LocalConfig> updateLocalConfig(const Environment& env, Change&& c
                                                            path.parent_path().string() + ": " +
                                                            made.error().message);
     }
-    auto lock = ConfigLock::acquire(path); // held until this function returns
+    // Held across read-modify-write, so concurrent `config set` calls never lose each other's
+    // change; until this function returns.
+    auto lock = platform::FileLock::acquire(path.string() + ".lock");
     if (!lock) {
-        return lock.error();
+        return makeError(exitcode::kLocalConfigUpdate, lock.error().message);
     }
     BOOST_OUTCOME_TRY(config, readLocalConfig(env, config::ProxyCredentials::kInclude));
     BOOST_OUTCOME_TRY(change(config));

@@ -5,19 +5,15 @@
 #include "handler_files.hpp"
 #include "handler_journal.hpp"
 #include "log/log.hpp"
+#include "platform/file_lock.hpp"
 #include "platform/process_group.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
 #include <system_error>
-
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 namespace azcm::ext {
 
@@ -33,35 +29,15 @@ JournalStep stepOf(StepKind kind) {
     return step;
 }
 
-// Holds flock on a handler's lock file: no two daemons run one handler's commands at once.
-class HandlerLock {
-public:
-    static Result<HandlerLock> acquire(const stdfs::path& path) {
-        const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0) {
-            return makeError(code::kGeneric,
-                             "cannot open lock " + path.string() + ": " + std::strerror(errno));
-        }
-        if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-            ::close(fd);
-            return makeError(code::kGeneric, "another process is working on this handler (" +
-                                                 path.filename().string() + " is locked)");
-        }
-        return HandlerLock(fd);
+// No two daemons run one handler's commands at once; the second one is told so, not kept waiting.
+Result<platform::FileLock> lockHandler(const stdfs::path& path) {
+    BOOST_OUTCOME_TRY(held, platform::FileLock::tryAcquire(path));
+    if (!held) {
+        return makeError(code::kGeneric, "another process is working on this handler (" +
+                                             path.filename().string() + " is locked)");
     }
-    HandlerLock(HandlerLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
-    HandlerLock& operator=(HandlerLock&&) = delete;
-    HandlerLock(const HandlerLock&) = delete;
-    ~HandlerLock() {
-        if (fd_ >= 0) {
-            ::close(fd_); // releases the flock
-        }
-    }
-
-private:
-    explicit HandlerLock(int fd) : fd_(fd) {}
-    int fd_;
-};
+    return std::move(*held);
+}
 
 OperationResult success(std::string message) {
     return OperationResult{true, code::kSuccess, std::move(message), std::nullopt};
@@ -625,7 +601,7 @@ struct HandlerManager::Impl {
         if (auto made = ensureStateDir(); !made) {
             return failure(code::kGeneric, made.error().message);
         }
-        auto lock = HandlerLock::acquire(lockPath(target.name()));
+        auto lock = lockHandler(lockPath(target.name()));
         if (!lock) {
             return failure(code::kGeneric, lock.error().message);
         }
@@ -698,7 +674,7 @@ struct HandlerManager::Impl {
         if (auto made = ensureStateDir(); !made) {
             return failure(code::kGeneric, made.error().message);
         }
-        auto lock = HandlerLock::acquire(lockPath(name));
+        auto lock = lockHandler(lockPath(name));
         if (!lock) {
             return failure(code::kGeneric, lock.error().message);
         }
@@ -719,7 +695,7 @@ struct HandlerManager::Impl {
         if (auto made = ensureStateDir(); !made) {
             return failure(code::kGeneric, made.error().message);
         }
-        auto lock = HandlerLock::acquire(lockPath(name));
+        auto lock = lockHandler(lockPath(name));
         if (!lock) {
             return failure(code::kGeneric, lock.error().message);
         }
@@ -766,7 +742,7 @@ struct HandlerManager::Impl {
             }
         }
         for (const auto& name : names) {
-            auto lock = HandlerLock::acquire(lockPath(name));
+            auto lock = lockHandler(lockPath(name));
             if (!lock) {
                 note("cannot recover " + name + ": " + lock.error().message);
                 continue;
