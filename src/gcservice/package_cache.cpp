@@ -9,9 +9,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <string_view>
 #include <system_error>
 #include <utility>
@@ -34,16 +32,6 @@ std::string lower(std::string text) {
 bool isSha256Hex(const std::string& text) {
     return text.size() == 64 && std::all_of(text.begin(), text.end(),
                                             [](unsigned char c) { return std::isxdigit(c) != 0; });
-}
-
-Result<std::string> readFile(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        return makeError(exitcode::kGeneric, "cannot read " + path.string());
-    }
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
 }
 
 std::filesystem::path packagesDir(const Paths& paths) {
@@ -103,12 +91,7 @@ Result<crypto::PackageIdentity> verifyPackageFile(const std::filesystem::path& z
                                                   const PackageRef& expected,
                                                   const crypto::PackageRequest& request,
                                                   const std::string& trusted_root_pem) {
-    BOOST_OUTCOME_TRY(bytes, readFile(zip));
-    if (bytes.size() != expected.size) {
-        return makeError(exitcode::kGeneric, "size mismatch: expected " +
-                                                 std::to_string(expected.size) + " bytes, got " +
-                                                 std::to_string(bytes.size()));
-    }
+    BOOST_OUTCOME_TRY(bytes, fs::readFileOfSize(zip, expected.size));
     const std::string digest = crypto::hexEncode(crypto::sha256(bytes));
     if (digest != lower(expected.sha256)) {
         return makeError(exitcode::kGeneric,

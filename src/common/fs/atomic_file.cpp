@@ -380,6 +380,34 @@ Result<void> removeFile(const stdfs::path& path) {
     return ok();
 }
 
+Result<std::string> readFileOfSize(const stdfs::path& path, std::uint64_t expected) {
+    FdGuard fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (fd.get() < 0) {
+        return makeError(exitcode::kGeneric, errnoText("cannot open", path));
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        return makeError(exitcode::kGeneric, "not a regular file: " + path.string());
+    }
+    if (static_cast<std::uint64_t>(st.st_size) != expected) {
+        return makeError(exitcode::kGeneric, "size mismatch: expected " + std::to_string(expected) +
+                                                 " bytes, got " + std::to_string(st.st_size));
+    }
+    std::string content(static_cast<std::size_t>(expected), '\0');
+    std::size_t done = 0;
+    while (done < content.size()) {
+        const ssize_t n = ::read(fd.get(), content.data() + done, content.size() - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return makeError(exitcode::kGeneric, "changed while it was read: " + path.string());
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    return content;
+}
+
 Result<void> syncDirectory(const stdfs::path& directory) {
     const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {

@@ -55,6 +55,11 @@ Result<std::string> readFile(const std::filesystem::path& path, std::size_t max_
 // mkdir -p, then the last component gets `mode` (and group) if it was created by this call.
 Result<void> ensureDirectory(const std::filesystem::path& path, FileMode mode = {0755, {}});
 
+// Reads a regular file (never through a symbolic link) that must hold exactly `expected` bytes.
+// The size is checked on the open file before a byte is read, so an oversized download costs
+// nothing, and the bytes returned are the ones read ("size mismatch: expected N bytes, got M").
+Result<std::string> readFileOfSize(const std::filesystem::path& path, std::uint64_t expected);
+
 // Removes a file; a missing file is not an error.
 Result<void> removeFile(const std::filesystem::path& path);
 

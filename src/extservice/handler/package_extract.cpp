@@ -11,9 +11,6 @@
 #include <string>
 #include <system_error>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 namespace azcm::ext {
 
 namespace {
@@ -68,14 +65,6 @@ Result<void> placeManifest(const stdfs::path& dir) {
     return fs::writeFileAtomic(dir / kManifestName, content, {0744, {}});
 }
 
-void syncDirectory(const stdfs::path& dir) {
-    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        ::fsync(fd);
-        ::close(fd);
-    }
-}
-
 } // namespace
 
 bool isExtractionTempDir(const stdfs::path& path) {
@@ -105,13 +94,14 @@ extractPackage(const stdfs::path& zip, const stdfs::path& target_dir, const Extr
     }
     if (result) {
         stdfs::permissions(temp, stdfs::perms(0755), ec);
-        syncDirectory(temp);
+        // Best effort: a failed sync only weakens what survives a power cut, as before.
+        (void)fs::syncDirectory(temp);
         stdfs::rename(temp, target, ec);
         if (ec) {
             result =
                 extractionError("cannot move the extracted package into place: " + ec.message());
         } else {
-            syncDirectory(parent);
+            (void)fs::syncDirectory(parent);
         }
     }
     if (!result) {

@@ -2,16 +2,11 @@
 
 #include "crypto/encoding.hpp"
 #include "crypto/package_signature.hpp"
+#include "fs/atomic_file.hpp"
 #include "handler_codes.hpp"
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <cstring>
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace azcm::ext {
 
@@ -27,39 +22,14 @@ Error failure(std::string message) {
     return makeError(code::kPackageDownload, std::move(message));
 }
 
-// The size is checked on the open descriptor before a byte is read, so an oversized or truncated
-// download costs nothing; the bytes then read are exactly the ones hashed and verified.
+// The size is checked before a byte is read (fs::readFileOfSize); the bytes then read are
+// exactly the ones hashed and verified.
 Result<std::string> readExactly(const std::filesystem::path& path, std::uint64_t expected) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
-        return failure("cannot open package " + path.filename().string() + ": " +
-                       std::strerror(errno));
+    auto content = fs::readFileOfSize(path, expected);
+    if (!content) {
+        return failure("package " + path.filename().string() + ": " + content.error().message);
     }
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ::close(fd);
-        return failure("package " + path.filename().string() + " is not a regular file");
-    }
-    if (static_cast<std::uint64_t>(st.st_size) != expected) {
-        ::close(fd);
-        return failure("package size mismatch: expected " + std::to_string(expected) +
-                       " bytes, got " + std::to_string(st.st_size));
-    }
-    std::string content(static_cast<std::size_t>(expected), '\0');
-    std::size_t done = 0;
-    while (done < content.size()) {
-        const ssize_t n = ::read(fd, content.data() + done, content.size() - done);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            ::close(fd);
-            return failure("package changed while it was read");
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    ::close(fd);
-    return content;
+    return std::move(content).value();
 }
 
 } // namespace

@@ -114,5 +114,22 @@ TEST(RenameDurably, ReplacesTheTargetAndNamesWhatFailed) {
     EXPECT_FALSE(fs::syncDirectory(dir.path() / "no-such-directory"));
 }
 
+TEST(ReadFileOfSize, ReadsExactlyThatManyBytesOfARegularFileOnly) {
+    test::TempDir dir;
+    const auto file = dir.path() / "package.zip";
+    ASSERT_TRUE(fs::writeFileAtomic(file, "0123456789", {0600, {}}));
+    EXPECT_EQ(fs::readFileOfSize(file, 10).value(), "0123456789");
+    for (const std::uint64_t wrong : {9U, 11U, 0U}) {
+        const auto refused = fs::readFileOfSize(file, wrong);
+        ASSERT_FALSE(refused);
+        EXPECT_NE(refused.error().message.find("size mismatch"), std::string::npos);
+    }
+    // A link planted in place of the file is not followed, whatever it points at.
+    const auto link = dir.path() / "planted.zip";
+    std::filesystem::create_symlink(file, link);
+    EXPECT_FALSE(fs::readFileOfSize(link, 10));
+    EXPECT_FALSE(fs::readFileOfSize(dir.path(), 0)); // a directory is no file
+}
+
 } // namespace
 } // namespace azcm
