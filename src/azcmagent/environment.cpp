@@ -1,7 +1,7 @@
 #include "environment.hpp"
 
 #include "ipc/ipc_client.hpp"
-#include "platform/console.hpp"
+#include "platform/process_setup.hpp"
 #include "platform/machine_facts.hpp"
 #include "platform/process_identity.hpp"
 

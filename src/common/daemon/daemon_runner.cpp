@@ -1,6 +1,6 @@
 #include "daemon/daemon_runner.hpp"
 
-#include "platform/console.hpp"
+#include "platform/process_setup.hpp"
 
 #include <csignal>
 

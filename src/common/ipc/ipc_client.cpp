@@ -2,6 +2,7 @@
 
 #include "paths/paths.hpp"
 #include "platform/accounts.hpp"
+#include "platform/process_identity.hpp"
 
 #include <algorithm>
 #include <utility>

@@ -1,5 +1,6 @@
 #pragma once
-// This process's console and how new files start out.
+// How this process meets its console and the file system: whether its output goes to a person,
+// and the mode its new files start with.
 
 namespace azcm::platform {
 

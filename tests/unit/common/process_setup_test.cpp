@@ -1,6 +1,6 @@
-// platform/console.hpp and the host name of platform/machine_facts.hpp.
+// platform/process_setup.hpp and the host name of platform/machine_facts.hpp.
 #include "fs/atomic_file.hpp"
-#include "platform/console.hpp"
+#include "platform/process_setup.hpp"
 #include "platform/machine_facts.hpp"
 #include "temp_dir.hpp"
 
@@ -13,7 +13,7 @@
 namespace azcm::platform {
 namespace {
 
-TEST(ConsoleTest, NewFilesArePrivateOnceRestricted) {
+TEST(ProcessSetupTest, NewFilesArePrivateOnceRestricted) {
     const mode_t previous = ::umask(022);
     restrictNewFilesToOwner();
     test::TempDir dir;
@@ -28,12 +28,12 @@ TEST(ConsoleTest, NewFilesArePrivateOnceRestricted) {
               std::filesystem::perms::owner_all);
 }
 
-TEST(ConsoleTest, OutputToAFileIsNoTerminal) {
+TEST(ProcessSetupTest, OutputToAFileIsNoTerminal) {
     // ctest and CI capture standard output: never a terminal there, so no prompt waits for one.
     EXPECT_FALSE(standardOutputIsTerminal());
 }
 
-TEST(ConsoleTest, HostNameIsTheKernels) {
+TEST(ProcessSetupTest, HostNameIsTheKernels) {
     const auto kernel = fs::readFile("/proc/sys/kernel/hostname");
     ASSERT_TRUE(kernel);
     std::string expected = kernel.value();
