@@ -1,9 +1,9 @@
 #include "environment.hpp"
 
 #include "ipc/ipc_client.hpp"
-#include "platform/process_setup.hpp"
 #include "platform/machine_facts.hpp"
 #include "platform/process_identity.hpp"
+#include "platform/process_setup.hpp"
 
 #include <cstdlib>
 #include <iostream>
