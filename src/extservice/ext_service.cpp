@@ -159,6 +159,7 @@ bool ExtService::stop(std::chrono::seconds grace) {
         wake_ = true;
     }
     wake_cv_.notify_all();
+    control_plane_cancel_->cancel();
     sample_timer_.cancel();
     if (server_) {
         server_->stop();
@@ -271,9 +272,13 @@ std::chrono::seconds ExtService::loopOnce() {
     client_options.ca_file = agent.value().cloud.ca_cert_path;
     client_options.proxy_url = config::ProxyPolicy(local, options_.environment_proxy)
                                    .proxyFor(config::TargetService::kArc);
+    client_options.cancel = control_plane_cancel_;
     const AgentServiceClient client(client_options, agent.value().cloud.endpoints.identity,
                                     tokens_);
     auto backoff = [this](const std::string& what, const Error& error) {
+        if (stopping_) {
+            return std::chrono::seconds(0); // the call was abandoned for the stop: no error
+        }
         ++failures_;
         setConnection("Error", what + ": " + error.message);
         spdlog::warn("EXT_CONTROL_PLANE_ERROR {}: {}", what, log::sanitize(error.message));

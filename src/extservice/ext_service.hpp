@@ -11,6 +11,7 @@
 #include "goal_state.hpp"
 #include "handler/handler_manager.hpp"
 #include "http/http_server.hpp"
+#include "http/https_client.hpp"
 #include "paths/paths.hpp"
 #include "reported_state.hpp"
 #include "settings_certificate.hpp"
@@ -107,6 +108,9 @@ private:
 
     std::mutex work_mutex_; // one handler operation at a time
     std::atomic<bool> stopping_{false};
+    // Abandons the control-plane call in flight (a goal-state long-poll holds the loop for up to
+    // 50 s) when the daemon stops, so a stop never waits for it.
+    std::shared_ptr<http::CancelSignal> control_plane_cancel_ = std::make_shared<http::CancelSignal>();
     std::thread loop_;
     std::promise<void> loop_done_;
     int failures_ = 0;    // loop thread only
