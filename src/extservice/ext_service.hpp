@@ -110,7 +110,8 @@ private:
     std::atomic<bool> stopping_{false};
     // Abandons the control-plane call in flight (a goal-state long-poll holds the loop for up to
     // 50 s) when the daemon stops, so a stop never waits for it.
-    std::shared_ptr<http::CancelSignal> control_plane_cancel_ = std::make_shared<http::CancelSignal>();
+    std::shared_ptr<http::CancelSignal> control_plane_cancel_ =
+        std::make_shared<http::CancelSignal>();
     std::thread loop_;
     std::promise<void> loop_done_;
     int failures_ = 0;    // loop thread only
