@@ -45,17 +45,18 @@ std::string complaintsSince(const std::filesystem::path& output, std::uintmax_t 
     return complaints;
 }
 
-// What a service manager does at shutdown: SIGTERM. A daemon that was left running must then
-// exit 0 and write no warning or error while it stops.
-void expectOrderlyStop(DaemonProcess& daemon,
-                       const std::string& name,
-                       const std::filesystem::path& output) {
+// What a service manager does at shutdown: SIGTERM. The daemon must then exit 0 and write no
+// warning or error while it stops; returns the exit code.
+int expectOrderlyStop(DaemonProcess& daemon,
+                      const std::string& name,
+                      const std::filesystem::path& output) {
     std::error_code ec;
     const auto before = std::filesystem::file_size(output, ec);
     const int exit_code = daemon.stop();
     EXPECT_EQ(exit_code, 0) << name << " did not stop cleanly on SIGTERM";
     const std::string complaints = complaintsSince(output, ec ? 0 : before);
     EXPECT_EQ(complaints, "") << name << " complained while stopping";
+    return exit_code;
 }
 
 } // namespace
@@ -396,7 +397,10 @@ int Sandbox::stopDaemon(const std::string& name, bool hard) {
         waitUntil([&] { return !daemon.running(); }, 10s);
         return daemon.exitCode().value_or(-1);
     }
-    return daemon.stop();
+    if (!daemon.running()) {
+        return daemon.stop();
+    }
+    return expectOrderlyStop(daemon, name, root() / (name + ".out"));
 }
 
 bool Sandbox::daemonRunning(const std::string& name) {

@@ -97,7 +97,8 @@ public:
     // Another daemon of the suite ("extservice", "gcservice") from the build's bin directory,
     // with AZCM_ROOT set and `env` added; waits until GET /status answers on its socket.
     void startDaemon(const std::string& name, const std::map<std::string, std::string>& env = {});
-    // SIGTERM and wait; the exit code. kill -9 instead when `hard` (crash tests).
+    // SIGTERM and wait; the exit code. Expects (gtest) an orderly stop: exit code 0 and no warning
+    // or error logged while stopping. kill -9 instead when `hard` (crash tests).
     int stopDaemon(const std::string& name, bool hard = false);
     bool daemonRunning(const std::string& name);
     pid_t daemonPid(const std::string& name) const;
