@@ -338,6 +338,7 @@ std::chrono::seconds ExtService::loopOnce() {
             return client.download(url, size, options_.max_package_bytes, destination);
         };
         calls.report = [&client](const json& body) { return client.report(body); };
+        calls.stopping = [this] { return stopping_.load(); };
         Reconciler reconciler(paths_, *handlers_, *caps_, state_, std::move(calls));
         reconciler.reconcile(goal, local, loadSigningRoot(paths_));
     }

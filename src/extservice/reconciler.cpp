@@ -92,17 +92,28 @@ void Reconciler::reconcile(const GoalState& goal,
                            const config::LocalConfig& local,
                            const std::string& signing_root_pem) {
     for (const auto& extension : goal.extensions) {
+        if (stopping()) {
+            return; // the next start takes the pass up again
+        }
         if (extension.uninstall()) {
             removeOne(extension);
         } else {
             reconcileOne(extension, local, signing_root_pem);
         }
     }
-    removeOrphans(goal);
+    if (!stopping()) {
+        removeOrphans(goal);
+    }
 }
 
 void Reconciler::sendReport(const std::string& name, ExtensionRecord record) {
     auto sent = calls_.report(reportBody(name, record));
+    if (!sent && stopping()) {
+        // Stays unreported on disk: the first pass after the next start sends it.
+        spdlog::info("EXT_REPORT_DEFERRED name={} outcome={} reason=the daemon is stopping",
+                     log::sanitize(name), record.outcome);
+        return;
+    }
     if (!sent) {
         spdlog::warn("EXT_REPORT_FAILED name={} outcome={} error={}", log::sanitize(name),
                      record.outcome, log::sanitize(sent.error().message));
@@ -214,11 +225,18 @@ void Reconciler::reconcileOne(const GoalExtension& extension,
                      log::sanitize(extension.name));
         return;
     }
-    settle(extension.name, install(extension, signing_root_pem));
+    auto attempt = install(extension, signing_root_pem);
+    if (!attempt) {
+        spdlog::info("EXT_INTERRUPTED name={} reason=the daemon is stopping (the next start "
+                     "resumes it)",
+                     log::sanitize(extension.name));
+        return;
+    }
+    settle(extension.name, std::move(*attempt));
 }
 
-ExtensionRecord Reconciler::install(const GoalExtension& extension,
-                                    const std::string& signing_root_pem) {
+std::optional<ExtensionRecord> Reconciler::install(const GoalExtension& extension,
+                                                   const std::string& signing_root_pem) {
     if (!extension.package) {
         return failed(extension, ext::code::kPackageDownload,
                       "the goal state names no package for " + extension.handlerName() + " " +
@@ -244,6 +262,9 @@ ExtensionRecord Reconciler::install(const GoalExtension& extension,
     spdlog::info("EXT_DOWNLOAD_START name={} handler={} size={}", log::sanitize(extension.name),
                  log::sanitize(id.dirName()), package.size);
     if (auto downloaded = calls_.download(package.url, package.size, zip); !downloaded) {
+        if (stopping()) {
+            return std::nullopt;
+        }
         return failed(extension, ext::code::kPackageDownload,
                       "package download failed: " + downloaded.error().message);
     }

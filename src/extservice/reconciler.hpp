@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -27,6 +28,9 @@ struct ControlPlaneCalls {
         const std::string& url, std::uint64_t size, const std::filesystem::path& destination)>
         download;
     std::function<Result<void>(const nlohmann::json& report)> report;
+    // True once the daemon stops (may be empty: never). A call that fails then was abandoned for
+    // the stop: the pass ends without recording a failure, and the next start resumes the work.
+    std::function<bool()> stopping;
 };
 
 // The report body of docs/protocol.md 3.2 for one record.
@@ -54,11 +58,14 @@ private:
                       const config::LocalConfig& local,
                       const std::string& signing_root_pem);
     void removeOne(const GoalExtension& extension);
-    ExtensionRecord install(const GoalExtension& extension, const std::string& signing_root_pem);
+    // nullopt: abandoned because the daemon stops (nothing to record).
+    std::optional<ExtensionRecord> install(const GoalExtension& extension,
+                                           const std::string& signing_root_pem);
     void removeOrphans(const GoalState& goal);
     // Stores the record, reports it, and marks it reported when the control plane took it.
     void settle(const std::string& name, ExtensionRecord record);
     void sendReport(const std::string& name, ExtensionRecord record);
+    bool stopping() const { return calls_.stopping && calls_.stopping(); }
 
     Paths paths_;
     ext::HandlerManager& handlers_;
