@@ -9,7 +9,7 @@ set -euo pipefail
 source_dir="${1:?usage: platform_seam.sh SOURCE_DIR}"
 pending_list="$(dirname "$0")/platform_seam_pending.txt"
 
-os_headers='unistd|fcntl|sys/[a-z_/]+|pwd|grp|dlfcn|poll|windows|systemd/[a-z-]+|signal|spawn'
+os_headers='unistd|fcntl|sys/[a-z_/]+|pwd|grp|glob|dlfcn|poll|windows|systemd/[a-z-]+|signal|spawn'
 os_headers+='|netinet/[a-z]+|arpa/inet|netdb|ifaddrs|net/if|linux/[a-z_]+|termios|dirent|malloc'
 include_pattern="^[[:space:]]*#[[:space:]]*include[[:space:]]*<(${os_headers})\\.h>"
 # A call or a constant, not a word in a comment: fork( execv( getuid( and the bare SO_PEERCRED.

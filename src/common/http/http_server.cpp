@@ -3,6 +3,7 @@
 #include "fs/atomic_file.hpp"
 #include "http/connection_slots.hpp"
 #include "log/rate_limited_log.hpp"
+#include "platform/local_socket.hpp"
 #include "platform/private_directory.hpp"
 
 #include <atomic>
@@ -34,7 +35,6 @@
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 namespace azcm::http {
@@ -769,7 +769,7 @@ Result<void> HttpServer::listenUnix(const std::filesystem::path& socket_path, mo
     if (impl_->isStopped()) {
         return listenError(socket_path.string(), "the server is stopped");
     }
-    if (socket_path.string().size() >= sizeof(sockaddr_un::sun_path)) {
+    if (socket_path.string().size() > platform::localSocketPathLimit()) {
         return listenError(socket_path.string(), "the path is too long for a Unix socket");
     }
     BOOST_OUTCOME_TRY(directory, openSocketDirectory(socket_path));

@@ -2,6 +2,7 @@
 
 #include "paths/paths.hpp"
 #include "platform/accounts.hpp"
+#include "platform/local_socket.hpp"
 #include "platform/process_identity.hpp"
 
 #include <algorithm>
@@ -18,8 +19,6 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-
-#include <sys/un.h>
 
 namespace azcm::ipc {
 
@@ -129,7 +128,7 @@ Result<http::Response> call(const std::filesystem::path& socket_path,
                             const std::string& target,
                             const std::string& json_body,
                             std::chrono::milliseconds timeout) {
-    if (socket_path.string().size() >= sizeof(sockaddr_un::sun_path)) {
+    if (socket_path.string().size() > platform::localSocketPathLimit()) {
         return makeError(exitcode::kHimdsUnreachable,
                          "socket path too long: " + socket_path.string());
     }

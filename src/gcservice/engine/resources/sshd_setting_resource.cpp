@@ -4,14 +4,13 @@
 // whose settings are conditional. sshd itself is not reloaded: see docs/guest-configuration.md.
 #include "file_attributes.hpp"
 #include "fs/atomic_file.hpp"
+#include "platform/path_patterns.hpp"
+#include "platform/safe_path.hpp"
 #include "resource_type.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <sstream>
-
-#include <glob.h>
-#include <sys/stat.h>
 
 namespace azcm::gc {
 
@@ -143,17 +142,16 @@ search(SearchState& state, const std::filesystem::path& file, int depth) {
             while (args >> pattern) {
                 std::string absolute = pattern.front() == '/' ? pattern : "/etc/ssh/" + pattern;
                 auto resolved = resolveUnderRoot(state.paths, absolute);
-                glob_t found{};
-                if (::glob(resolved.c_str(), 0, nullptr, &found) == 0) {
-                    for (size_t j = 0; j < found.gl_pathc && !state.stopped; ++j) {
-                        BOOST_OUTCOME_TRY(hit, search(state, found.gl_pathv[j], depth + 1));
-                        if (hit) {
-                            ::globfree(&found);
-                            return hit;
-                        }
+                BOOST_OUTCOME_TRY(matches, platform::pathsMatching(resolved.string()));
+                for (const auto& match : matches) {
+                    if (state.stopped) {
+                        break;
+                    }
+                    BOOST_OUTCOME_TRY(hit, search(state, match, depth + 1));
+                    if (hit) {
+                        return hit;
                     }
                 }
-                ::globfree(&found);
             }
             continue;
         }
@@ -219,12 +217,12 @@ public:
         for (const auto& line : lines) {
             out += line + "\n";
         }
-        struct stat st {};
-        if (::lstat(main_file.c_str(), &st) != 0) {
+        BOOST_OUTCOME_TRY(status, platform::pathStatus(main_file));
+        if (!status) {
             return makeError(exitcode::kGeneric, "cannot stat " + props.config_path);
         }
         // Same mode and group as before: sshd refuses a config others can write.
-        return fs::writeFileAtomic(main_file, out, fs::FileMode{st.st_mode & 07777, st.st_gid});
+        return fs::writeFileAtomic(main_file, out, fs::FileMode{status->mode, status->gid});
     }
 };
 
