@@ -7,9 +7,8 @@
 #include "platform/private_directory.hpp"
 
 #include <atomic>
-#include <cerrno>
-#include <cstring>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -29,13 +28,9 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
-#include <fcntl.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <spdlog/spdlog.h>
-#include <sys/file.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 namespace azcm::http {
 
@@ -90,17 +85,15 @@ struct UnixListener {
     UnixProtocol::acceptor acceptor;
     asio::steady_timer retry_timer;
     std::filesystem::path path;
-    int lock_fd = -1;
+    // The socket's directory and our lock beside the socket, held while we serve it.
+    std::optional<platform::PrivateDirectory> directory;
+    platform::FileHandle lock;
     // Out of descriptors, accept fails every retry: a few lines a minute say so.
     log::RateLimitedLog accept_errors;
 };
 
 std::string describe(const ErrorCode& ec) {
     return ec.message();
-}
-
-std::string systemError(int error_number) {
-    return std::strerror(error_number);
 }
 
 class ServerCore : public std::enable_shared_from_this<ServerCore> {
@@ -546,38 +539,19 @@ void ServerCore::startTcpSession(tcp::socket socket,
     }
 }
 
-// The peer's supplementary groups, from the kernel (Linux 4.13+). Empty when the kernel has no
-// SO_PEERGROUPS: group-based access then falls back to the primary gid alone (fails closed).
-std::vector<gid_t> peerGroups(int descriptor) {
-    std::vector<gid_t> groups(16);
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        auto length = static_cast<socklen_t>(groups.size() * sizeof(gid_t));
-        if (getsockopt(descriptor, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &length) == 0) {
-            groups.resize(length / sizeof(gid_t));
-            return groups;
-        }
-        if (errno != ERANGE) {
-            break;
-        }
-        groups.resize(length / sizeof(gid_t)); // the kernel said how much it needs
-    }
-    return {};
-}
-
 void ServerCore::startUnixSession(UnixProtocol::socket socket) {
-    PeerInfo peer;
-    ucred credentials{};
-    socklen_t length = sizeof(credentials);
-    if (getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) {
+    auto credentials = platform::localPeerOf(socket.native_handle());
+    if (!credentials) {
         // Privileged routes depend on the peer's identity: no credentials, no service.
-        spdlog::warn("HTTP_ERROR SO_PEERCRED failed: {}", systemError(errno));
+        spdlog::warn("HTTP_ERROR no peer credentials: {}", credentials.error().message);
         return;
     }
-    peer.uid = credentials.uid;
-    peer.gid = credentials.gid;
-    peer.pid = credentials.pid;
-    peer.groups = peerGroups(socket.native_handle());
-    peer.remote_address = "unix:pid:" + std::to_string(credentials.pid);
+    PeerInfo peer;
+    peer.uid = credentials.value().uid;
+    peer.gid = credentials.value().gid;
+    peer.pid = credentials.value().pid;
+    peer.groups = std::move(credentials.value().groups);
+    peer.remote_address = "unix:pid:" + std::to_string(credentials.value().pid);
     admitAndStart(std::make_shared<Session<UnixProtocol::socket>>(
         shared_from_this(), std::move(socket), std::move(peer)));
 }
@@ -765,7 +739,8 @@ Result<std::uint16_t> HttpServer::listenTls(const std::string& address,
     return bound.port();
 }
 
-Result<void> HttpServer::listenUnix(const std::filesystem::path& socket_path, mode_t mode) {
+Result<void> HttpServer::listenUnix(const std::filesystem::path& socket_path,
+                                    platform::FileMode mode) {
     if (impl_->isStopped()) {
         return listenError(socket_path.string(), "the server is stopped");
     }
@@ -781,18 +756,14 @@ Result<void> HttpServer::listenUnix(const std::filesystem::path& socket_path, mo
                       locked.error().message);
         return listenError(socket_path.string(), locked.error().message);
     }
-    const int lock_fd = locked.value().release();
+    // On failure the lock is released as `locked` goes out of scope.
     auto fail = [&](const std::string& why, bool bound) -> Result<void> {
         if (bound) {
             (void)directory.remove(socket_path.filename().string());
         }
-        ::close(lock_fd);
         return listenError(socket_path.string(), why);
     };
-    if (auto removed = removeStaleSocket(directory, socket_path); !removed) {
-        ::close(lock_fd);
-        return removed.error();
-    }
+    BOOST_OUTCOME_TRY(removeStaleSocket(directory, socket_path));
 
     auto listener = std::make_shared<UnixListener>(impl_->executor);
     auto& acceptor = listener->acceptor;
@@ -806,15 +777,16 @@ Result<void> HttpServer::listenUnix(const std::filesystem::path& socket_path, mo
         return fail(describe(ec), false);
     }
     // Before listen(): nobody can connect while the socket still has the umask's mode.
-    if (::chmod(socket_path.c_str(), mode) != 0) {
-        return fail("chmod: " + systemError(errno), true);
+    if (auto restricted = platform::setLocalSocketMode(socket_path, mode); !restricted) {
+        return fail(restricted.error().message, true);
     }
     acceptor.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
         return fail(describe(ec), true);
     }
     listener->path = socket_path;
-    listener->lock_fd = lock_fd;
+    listener->lock = std::move(locked).value();
+    listener->directory = std::move(directory);
     spdlog::info("HTTP_LISTENING socket={} mode={:o}", socket_path.string(),
                  static_cast<unsigned>(mode));
     {
@@ -845,9 +817,8 @@ void HttpServer::stop() {
         listener->acceptor.close(ignored);
         listener->retry_timer.cancel();
         // Still ours: we hold the lock. Unlink first, then release the lock.
-        ::unlink(listener->path.c_str());
-        ::close(listener->lock_fd);
-        listener->lock_fd = -1;
+        (void)listener->directory->remove(listener->path.filename().string());
+        listener->lock.close();
     }
     for (auto& session : impl_->liveSessions()) {
         auto executor = session->executor();

@@ -1,11 +1,34 @@
 #pragma once
-// Local (Unix-domain) stream sockets, the daemons' control channel.
+// Local (Unix-domain) stream sockets, the daemons' control channel: the path limit, the socket
+// file's mode, and who is at the other end, as the kernel reports it (never as the peer says).
+#include "error.hpp"
+#include "platform/os_types.hpp"
+
 #include <cstddef>
+#include <filesystem>
+#include <vector>
 
 namespace azcm::platform {
 
 // The longest socket path the system can bind or connect to, in bytes (the name is stored with
 // its terminating NUL in a fixed field: 107 on Linux and on Windows).
 std::size_t localSocketPathLimit();
+
+// Sets the mode of a socket just bound at `path` (before listen(), so nobody connects while it
+// still has the umask's mode). `path` lies in a directory only this account can change.
+Result<void> setLocalSocketMode(const std::filesystem::path& path, FileMode mode);
+
+// The account and process at the other end of a connected local socket, from the kernel.
+struct LocalPeer {
+    UserId uid = 0;
+    GroupId gid = 0;
+    ProcessId pid = 0;
+    // Supplementary groups as they were at connect(); empty where the kernel cannot tell
+    // (Linux before 4.13): group-based access then rests on `gid` alone, failing closed.
+    std::vector<GroupId> groups;
+};
+
+// `socket` is the native handle of the connected socket (a descriptor on POSIX).
+Result<LocalPeer> localPeerOf(int socket);
 
 } // namespace azcm::platform
