@@ -1,10 +1,6 @@
 #include "fs/atomic_file.hpp"
-#include "ipc/ipc_client.hpp"
-#include "platform/local_socket.hpp"
 #include "platform/path_patterns.hpp"
 #include "temp_dir.hpp"
-
-#include <chrono>
 
 #include <gtest/gtest.h>
 
@@ -28,25 +24,6 @@ TEST(PathPatterns, NoMatchIsAnEmptyListNotAnError) {
     auto matches = pathsMatching((dir.path() / "missing.d" / "*.conf").string());
     ASSERT_TRUE(matches) << matches.error().message;
     EXPECT_TRUE(matches.value().empty());
-}
-
-TEST(LocalSocket, APathOneByteOverTheLimitIsRefusedBeforeConnecting) {
-    EXPECT_EQ(localSocketPathLimit(), 107U); // Linux: a 108-byte field with its NUL
-    test::TempDir dir;
-    auto pathOfLength = [&](std::size_t length) {
-        std::string path = (dir.path() / "s").string();
-        path.append(length - path.size(), 'x');
-        return std::filesystem::path(path);
-    };
-    const auto too_long = ipc::call(pathOfLength(localSocketPathLimit() + 1), http::Verb::get,
-                                    "/status", {}, std::chrono::seconds(1));
-    ASSERT_FALSE(too_long);
-    EXPECT_NE(too_long.error().message.find("socket path too long"), std::string::npos);
-    // At the limit the name fits: the call fails only because nothing listens there.
-    const auto at_limit = ipc::call(pathOfLength(localSocketPathLimit()), http::Verb::get,
-                                    "/status", {}, std::chrono::seconds(1));
-    ASSERT_FALSE(at_limit);
-    EXPECT_EQ(at_limit.error().message.find("socket path too long"), std::string::npos);
 }
 
 } // namespace
