@@ -1,17 +1,18 @@
 #include "logs_command.hpp"
 
 #include "cli_error.hpp"
+#include "fs/atomic_file.hpp"
 #include "ipc/ipc_client.hpp"
 #include "json/json_document.hpp"
 #include "log/log.hpp"
 #include "platform/child_environment.hpp"
 #include "platform/child_process.hpp"
+#include "platform/regular_file.hpp"
 #include "redact.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -23,10 +24,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace azcm::cli {
 
@@ -95,19 +93,16 @@ public:
         add(secret.string() + ".bak");
     }
 
-    bool contains(const struct stat& info) const {
-        return ids_.count({info.st_dev, info.st_ino}) != 0;
-    }
+    bool contains(const platform::FileIdentity& file) const { return ids_.count(file) != 0; }
 
 private:
     void add(const stdfs::path& file) {
-        struct stat info {};
-        if (::lstat(file.c_str(), &info) == 0 && S_ISREG(info.st_mode)) {
-            ids_.insert({info.st_dev, info.st_ino});
+        if (auto identity = platform::regularFileIdentity(file)) {
+            ids_.insert(*identity);
         }
     }
 
-    std::set<std::pair<dev_t, ino_t>> ids_;
+    std::set<platform::FileIdentity> ids_;
 };
 
 // spdlog names rotated files <stem>.<n>.log: "himds.1.log".
@@ -131,39 +126,18 @@ struct FileContent {
 // keep their last kMaxFileBytes. A secret file (or a hard link to one) and a file holding a
 // private key are left out.
 FileContent readRegularFile(const stdfs::path& path, const SecretFiles& secrets) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
+    auto file = platform::RegularFile::open(path);
+    if (!file) {
         return {std::nullopt, "missing or not a regular file"};
     }
-    struct stat info {};
-    if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-        ::close(fd);
-        return {std::nullopt, "missing or not a regular file"};
-    }
-    if (secrets.contains(info)) {
-        ::close(fd);
+    if (secrets.contains(file.value().identity())) {
         return {std::nullopt, "a key or secret file, never collected"};
     }
-    const auto size = static_cast<std::size_t>(info.st_size);
-    if (size > kMaxFileBytes) {
-        ::lseek(fd, static_cast<off_t>(size - kMaxFileBytes), SEEK_SET);
+    auto read = file.value().readTail(kMaxFileBytes);
+    if (!read) {
+        return {std::nullopt, read.error().message};
     }
-    std::string content;
-    std::array<char, 65536> buffer{};
-    while (content.size() < kMaxFileBytes) {
-        const auto got = ::read(fd, buffer.data(), buffer.size());
-        if (got < 0 && errno == EINTR) {
-            continue;
-        }
-        if (got <= 0) {
-            break;
-        }
-        content.append(buffer.data(), static_cast<std::size_t>(got));
-    }
-    ::close(fd);
-    if (content.size() > kMaxFileBytes) {
-        content.erase(0, content.size() - kMaxFileBytes);
-    }
+    std::string content = std::move(read).value();
     if (holdsPrivateKey(content)) {
         return {std::nullopt, "holds a private key, never collected"};
     }
@@ -215,10 +189,15 @@ std::vector<stdfs::path> filesUnder(const stdfs::path& dir) {
 // The zip, written with libarchive into an open descriptor.
 class ZipWriter {
 public:
-    explicit ZipWriter(int fd) : archive_(archive_write_new()) {
+    // The zip is built in memory: its entries are in memory already, and the file is then
+    // written once, atomically, with its final mode.
+    ZipWriter() : archive_(archive_write_new()) {
         ok_ = archive_ != nullptr && archive_write_set_format_zip(archive_) == ARCHIVE_OK &&
               archive_write_zip_set_compression_deflate(archive_) == ARCHIVE_OK &&
-              archive_write_open_fd(archive_, fd) == ARCHIVE_OK;
+              // No padding of the last block: nothing may follow the zip's end record.
+              archive_write_set_bytes_in_last_block(archive_, 1) == ARCHIVE_OK &&
+              archive_write_open(archive_, &bytes_, nullptr, &ZipWriter::append, nullptr) ==
+                  ARCHIVE_OK;
     }
     ~ZipWriter() {
         if (archive_ != nullptr) {
@@ -258,7 +237,14 @@ public:
         return ok();
     }
 
+    const std::string& bytes() const { return bytes_; }
+
 private:
+    static la_ssize_t append(archive* /*unused*/, void* bytes, const void* data, size_t length) {
+        static_cast<std::string*>(bytes)->append(static_cast<const char*>(data), length);
+        return static_cast<la_ssize_t>(length);
+    }
+
     Result<void> failure() const {
         const char* reason = archive_ != nullptr ? archive_error_string(archive_) : nullptr;
         return makeError(exitcode::kGeneric, std::string("cannot write the zip: ") +
@@ -266,6 +252,7 @@ private:
     }
 
     archive* archive_;
+    std::string bytes_;
     bool ok_ = false;
 };
 
@@ -475,41 +462,19 @@ Result<stdfs::path> outputPath(const LogsOptions& options, const Environment& en
     return absolute.lexically_normal();
 }
 
-// Writes the zip into a temporary file beside `path` (mode 0600: it holds logs), then renames
-// it, so a failed run never leaves a partial zip under the final name.
+// Writes the zip atomically with mode 0600 (it holds logs), so a failed run never leaves a
+// partial zip under the final name.
 Result<void> writeZip(const stdfs::path& path, const Bundle& bundle, std::time_t mtime) {
-    std::string temp = path.string() + ".XXXXXX";
-    const int fd = ::mkstemp(temp.data());
-    if (fd < 0) {
+    ZipWriter zip;
+    for (const auto& entry : bundle.entries) {
+        BOOST_OUTCOME_TRY(zip.add(entry.name, entry.content, mtime));
+    }
+    BOOST_OUTCOME_TRY(zip.close());
+    if (auto written = fs::writeFileAtomic(path, zip.bytes(), fs::FileMode{0600, {}}); !written) {
         return makeError(exitcode::kGeneric,
-                         "cannot create " + path.string() + ": " + std::strerror(errno));
+                         "cannot create " + path.string() + ": " + written.error().message);
     }
-    Result<void> written = ok();
-    {
-        ZipWriter zip(fd);
-        for (const auto& entry : bundle.entries) {
-            written = zip.add(entry.name, entry.content, mtime);
-            if (!written) {
-                break;
-            }
-        }
-        if (written) {
-            written = zip.close();
-        }
-    }
-    if (written && ::fsync(fd) != 0) {
-        written = makeError(exitcode::kGeneric,
-                            "cannot write " + path.string() + ": " + std::strerror(errno));
-    }
-    ::close(fd);
-    if (written && ::rename(temp.c_str(), path.c_str()) != 0) {
-        written = makeError(exitcode::kGeneric,
-                            "cannot create " + path.string() + ": " + std::strerror(errno));
-    }
-    if (!written) {
-        ::unlink(temp.c_str());
-    }
-    return written;
+    return ok();
 }
 
 CapturedCommand runBounded(const std::vector<std::string>& argv) {
@@ -616,10 +581,12 @@ HostTools systemHostTools(const Paths& paths) {
     const bool sandbox = paths.isSandbox();
     HostTools tools;
     tools.systemd_running = [sandbox] {
-        return !sandbox && ::access("/run/systemd/system", F_OK) == 0;
+        std::error_code ignored;
+        return !sandbox && stdfs::exists("/run/systemd/system", ignored);
     };
     tools.journald_running = [sandbox] {
-        return !sandbox && ::access("/run/systemd/journal/socket", F_OK) == 0;
+        std::error_code ignored;
+        return !sandbox && stdfs::exists("/run/systemd/journal/socket", ignored);
     };
     tools.run = runBounded;
     return tools;
