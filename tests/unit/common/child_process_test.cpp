@@ -1,6 +1,7 @@
 // platform::runChildProcess, the one launcher of child processes: argv without a shell, the
 // given environment only, its own process group killed at the deadline, bounded capture.
 #include "platform/child_process.hpp"
+#include "platform/file_lock.hpp"
 #include "temp_dir.hpp"
 
 #include <chrono>
@@ -12,6 +13,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace azcm::platform {
@@ -226,6 +228,49 @@ TEST(ChildProcessTest, BeforeExecRunsFirstAndItsFailureStopsTheLaunch) {
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().message, "no");
     EXPECT_FALSE(std::filesystem::exists(marker));
+}
+
+// A daemon killed after fork but before it lets the child start (between the two, it places the
+// child in a cgroup): the child must give up, not wait forever holding a copy of every descriptor
+// the daemon had, its single-instance lock among them.
+TEST(ChildProcessTest, AChildWhoseParentDiesBeforeItStartsGivesUpAndReleasesTheParentsLock) {
+    test::TempDir dir;
+    const auto lock_path = dir.path() / "daemon.lock";
+    const auto pid_file = dir.path() / "child.pid";
+    const pid_t daemon = ::fork();
+    ASSERT_GE(daemon, 0);
+    if (daemon == 0) {
+        auto lock = FileLock::acquire(lock_path);
+        if (!lock) {
+            ::_exit(2);
+        }
+        auto spec = shell("exit 0");
+        spec.before_exec = [&pid_file](ProcessId pid) -> Result<void> {
+            std::ofstream(pid_file) << pid << "\n";
+            ::kill(::getpid(), SIGKILL);
+            return ok();
+        };
+        (void)runChildProcess(spec);
+        ::_exit(3);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(daemon, &status, 0), daemon);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "status " << status;
+    bool released = false;
+    for (int i = 0; i < 500 && !released; ++i) {
+        auto attempt = FileLock::tryAcquire(lock_path);
+        released = attempt && attempt.value().has_value();
+        if (!released) {
+            std::this_thread::sleep_for(10ms);
+        }
+    }
+    pid_t orphan = 0;
+    std::ifstream(pid_file) >> orphan;
+    EXPECT_GT(orphan, 0);
+    EXPECT_TRUE(released) << "the orphaned child " << orphan << " still holds the daemon's lock";
+    if (!released && orphan > 0) {
+        ::kill(orphan, SIGKILL);
+    }
 }
 
 TEST(ChildProcessTest, DescriptorsAndTheSignalMaskAreNotInherited) {

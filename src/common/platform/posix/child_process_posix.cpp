@@ -106,6 +106,7 @@ int descriptorCeiling() {
                                 char* const* envp,
                                 const char* working_directory,
                                 int go_read,
+                                int go_write,
                                 int report_write,
                                 int null_fd,
                                 int out_write,
@@ -122,11 +123,15 @@ int descriptorCeiling() {
     } else {
         ::setpgid(0, 0);
     }
+    // Our copy of the write end goes first: were the parent killed before it says go, the read
+    // must see end-of-file, not wait forever while this copy of the daemon's descriptors (its
+    // socket lock among them) keeps another instance from starting.
+    ::close(go_write);
     char go = 0;
     while (::read(go_read, &go, 1) < 0 && errno == EINTR) {
     }
     if (go != 1) {
-        ::_exit(127); // the parent refused the launch
+        ::_exit(127); // the parent refused the launch, or died before it decided
     }
     auto fail = [report_write](LaunchStage stage) {
         const LaunchFailure failure{stage, errno};
@@ -252,8 +257,9 @@ Result<ChildProcessResult> runChildProcess(const ChildProcessSpec& spec) {
     if (pid == 0) {
         becomeProgram(program.c_str(), argv.data(), environment.envp(),
                       working_directory.empty() ? nullptr : working_directory.c_str(), go.read,
-                      report.write, null_fd, out.write, spec.merge_stderr ? out.write : err.write,
-                      descriptor_ceiling, spec.new_session);
+                      go.write, report.write, null_fd, out.write,
+                      spec.merge_stderr ? out.write : err.write, descriptor_ceiling,
+                      spec.new_session);
     }
     closeQuietly(null_fd);
     closeQuietly(go.read);
