@@ -1,10 +1,12 @@
 #pragma once
 // Local accounts by name and by id, and the account behind a connected local socket.
+#include "error.hpp"
 #include "platform/os_types.hpp"
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace azcm::platform {
 
@@ -14,6 +16,22 @@ std::optional<GroupId> groupId(const std::string& name);
 std::optional<std::uint32_t> userId(const std::string& name);
 // The name of user `uid`, or "uid <n>" when it has none.
 std::string userName(std::uint32_t uid);
+// A user account as the name service (NSS) knows it.
+struct UserAccount {
+    UserId uid = 0;
+    GroupId gid = 0;                      // primary group
+    std::vector<std::string> group_names; // every group it is in, the primary one included
+};
+// nullopt when there is no such user; an error when the name service cannot be asked.
+Result<std::optional<UserAccount>> findUserAccount(const std::string& name);
+
+struct GroupAccount {
+    GroupId gid = 0;
+    std::vector<std::string> members; // supplementary members, by user name
+};
+// nullopt when there is no such group; an error when the name service cannot be asked.
+Result<std::optional<GroupAccount>> findGroupAccount(const std::string& name);
+
 // The uid the peer of the connected Unix socket `descriptor` had when it connected or listened,
 // as the kernel recorded it (SO_PEERCRED on Linux); nullopt when the kernel does not say.
 std::optional<std::uint32_t> socketPeerUserId(int descriptor);

@@ -3,16 +3,12 @@
 // own tools so that their hooks and locks apply. Every tool is found in the fixed safe PATH and
 // runs with the allow-listed environment (process_runner.hpp).
 #include "backend.hpp"
+#include "platform/accounts.hpp"
+#include "platform/kernel_settings.hpp"
 #include "process_runner.hpp"
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-
-#include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
-#include <unistd.h>
+#include <system_error>
 
 namespace azcm::gc {
 
@@ -57,7 +53,8 @@ Result<void> change(const std::vector<std::string>& argv,
 }
 
 bool exists(const char* path) {
-    return ::access(path, X_OK) == 0;
+    std::error_code ignored;
+    return std::filesystem::exists(path, ignored);
 }
 
 PackageManager detect(PackageManager manager) {
@@ -69,14 +66,6 @@ PackageManager detect(PackageManager manager) {
 
 std::string rpmInstaller() {
     return exists("/usr/bin/dnf") ? "dnf" : (exists("/usr/bin/yum") ? "yum" : "zypper");
-}
-
-std::filesystem::path sysctlPath(const std::string& key) {
-    std::string relative = key;
-    for (char& c : relative) {
-        c = c == '.' ? '/' : c;
-    }
-    return std::filesystem::path("/proc/sys") / relative;
 }
 
 class LinuxBackend final : public Backend {
@@ -124,51 +113,24 @@ public:
     }
 
     Result<std::optional<UserInfo>> findUser(const std::string& name) override {
-        std::vector<char> buffer(16384);
-        passwd pw{};
-        passwd* found = nullptr;
-        int rc = ::getpwnam_r(name.c_str(), &pw, buffer.data(), buffer.size(), &found);
-        if (rc != 0) {
-            return makeError(exitcode::kGeneric, "getpwnam " + name + ": " + std::strerror(rc));
-        }
-        if (found == nullptr) {
+        BOOST_OUTCOME_TRY(account, platform::findUserAccount(name));
+        if (!account) {
             return std::optional<UserInfo>{};
         }
         UserInfo info;
-        info.uid = pw.pw_uid;
-        info.gid = pw.pw_gid;
-        int count = 64;
-        std::vector<gid_t> gids(static_cast<size_t>(count));
-        if (::getgrouplist(name.c_str(), pw.pw_gid, gids.data(), &count) < 0) {
-            gids.resize(static_cast<size_t>(count));
-            ::getgrouplist(name.c_str(), pw.pw_gid, gids.data(), &count);
-        }
-        gids.resize(static_cast<size_t>(count));
-        for (gid_t gid : gids) {
-            group gr{};
-            group* gfound = nullptr;
-            if (::getgrgid_r(gid, &gr, buffer.data(), buffer.size(), &gfound) == 0 && gfound) {
-                info.groups.emplace_back(gr.gr_name);
-            }
-        }
+        info.uid = account->uid;
+        info.gid = account->gid;
+        info.groups = std::move(account->group_names);
         return std::optional<UserInfo>{std::move(info)};
     }
     Result<std::optional<GroupInfo>> findGroup(const std::string& name) override {
-        std::vector<char> buffer(65536);
-        group gr{};
-        group* found = nullptr;
-        int rc = ::getgrnam_r(name.c_str(), &gr, buffer.data(), buffer.size(), &found);
-        if (rc != 0) {
-            return makeError(exitcode::kGeneric, "getgrnam " + name + ": " + std::strerror(rc));
-        }
-        if (found == nullptr) {
+        BOOST_OUTCOME_TRY(account, platform::findGroupAccount(name));
+        if (!account) {
             return std::optional<GroupInfo>{};
         }
         GroupInfo info;
-        info.gid = gr.gr_gid;
-        for (char** member = gr.gr_mem; member != nullptr && *member != nullptr; ++member) {
-            info.members.emplace_back(*member);
-        }
+        info.gid = account->gid;
+        info.members = std::move(account->members);
         return std::optional<GroupInfo>{std::move(info)};
     }
     Result<void> createUser(const std::string& name) override {
@@ -191,39 +153,10 @@ public:
     }
 
     Result<std::string> readSysctl(const std::string& key) override {
-        auto path = sysctlPath(key);
-        int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0) {
-            return makeError(exitcode::kGeneric, "sysctl " + key + ": " + std::strerror(errno));
-        }
-        std::string value;
-        char buffer[4096];
-        ssize_t n = 0;
-        while ((n = ::read(fd, buffer, sizeof buffer)) > 0 && value.size() < 65536) {
-            value.append(buffer, static_cast<size_t>(n));
-        }
-        int read_errno = errno;
-        ::close(fd);
-        if (n < 0) {
-            return makeError(exitcode::kGeneric,
-                             "sysctl " + key + ": " + std::strerror(read_errno));
-        }
-        return trim(value);
+        return platform::readKernelSetting(key);
     }
     Result<void> writeSysctl(const std::string& key, const std::string& value) override {
-        auto path = sysctlPath(key);
-        int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0) {
-            return makeError(exitcode::kGeneric, "sysctl " + key + ": " + std::strerror(errno));
-        }
-        ssize_t n = ::write(fd, value.data(), value.size());
-        int write_errno = errno;
-        ::close(fd);
-        if (n != static_cast<ssize_t>(value.size())) {
-            return makeError(exitcode::kGeneric,
-                             "sysctl " + key + " = " + value + ": " + std::strerror(write_errno));
-        }
-        return ok();
+        return platform::writeKernelSetting(key, value);
     }
 
     Result<CommandOutcome> runCommand(const std::vector<std::string>& argv,
