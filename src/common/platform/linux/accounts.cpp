@@ -32,21 +32,11 @@ template <class Lookup> passwd* findUser(passwd& entry, std::vector<char>& buffe
 } // namespace
 
 std::optional<GroupId> groupId(const std::string& name) {
-    group entry{};
-    std::vector<char> buffer;
-    for (buffer.resize(kPasswdBuffer); buffer.size() <= kPasswdBufferLimit;
-         buffer.resize(buffer.size() * 2)) {
-        group* found = nullptr;
-        const int error_number =
-            ::getgrnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found);
-        if (error_number != ERANGE) {
-            if (error_number != 0 || found == nullptr) {
-                return std::nullopt;
-            }
-            return found->gr_gid;
-        }
+    auto found = findGroupAccount(name);
+    if (!found || !found.value()) {
+        return std::nullopt;
     }
-    return std::nullopt;
+    return found.value()->gid;
 }
 
 std::optional<std::uint32_t> userId(const std::string& name) {
