@@ -12,7 +12,7 @@
 //       back, p50/p99/max.
 //
 // Groups live under a per-run AZCM_CGROUP_ROOT-style base and are removed at the end.
-#include "platform/cpu_limit.hpp"
+#include "platform/linux/cgroup_layout.hpp"
 
 #include <algorithm>
 #include <array>
@@ -109,11 +109,12 @@ void removeTree(CpuLimiter& limiter) {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    std::cerr << "cpu_cap_bench: could not remove " << limiter.daemonPath() << "\n";
+    std::cerr << "cpu_cap_bench: could not remove " << limiter.placement().daemon_path << "\n";
 }
 
 void removeBase(CpuLimiter& limiter, const std::string& base) {
-    for (const auto& hierarchy : {limiter.layout().cpu, limiter.layout().cpuacct}) {
+    for (const auto& hierarchy :
+         {limiter.placement().layout.cpu, limiter.placement().layout.cpuacct}) {
         if (hierarchy) {
             ::rmdir(hierarchy->dirOf(base).c_str());
         }
@@ -161,7 +162,7 @@ int shares(std::vector<std::string> args, const std::string& base) {
     if (!requireEnforced(limiter)) {
         return 1;
     }
-    std::cout << "cgroup layout: " << limiter.layout().describe() << "\n";
+    std::cout << "cgroup layout: " << limiter.placement().layout.describe() << "\n";
     std::printf("%-6s %-8s %-9s %-9s %-9s %-9s %s\n", "cap", "windows", "min%", "median%", "max%",
                 "limit%", "verdict");
     int failures = 0;

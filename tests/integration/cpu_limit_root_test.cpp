@@ -4,7 +4,7 @@
 // as the call returns; its usage never shows in the sibling daemon group. Needs write access to the
 // cgroup tree (root on CI): without it the test fails and says so. Groups are removed afterwards,
 // also on failure.
-#include "platform/cpu_limit.hpp"
+#include "platform/linux/cgroup_layout.hpp"
 
 #include <array>
 #include <cerrno>
@@ -115,12 +115,12 @@ TEST(CpuLimitRootTest, FivePercentCapHoldsAndChangesLive) {
     platform::CpuLimiterOptions options;
     options.daemon_name = "azcm-cputest-" + std::to_string(::getpid());
     CpuLimiter limiter(options);
-    std::cout << "cgroup layout: " << limiter.layout().describe() << "\n";
+    std::cout << "cgroup layout: " << limiter.placement().layout.describe() << "\n";
     ASSERT_TRUE(limiter.enforcement().enforced)
         << "this test needs a writable cgroup tree with the cpu controller (root on CI): "
         << limiter.enforcement().describe();
-    ASSERT_TRUE(limiter.layout().cpuacct)
-        << "no cpuacct accounting: " << limiter.layout().describe();
+    ASSERT_TRUE(limiter.placement().layout.cpuacct)
+        << "no cpuacct accounting: " << limiter.placement().layout.describe();
 
     auto daemon = limiter.daemonGroup();
     auto extension = limiter.extensionGroup("spinner");
@@ -142,20 +142,21 @@ TEST(CpuLimitRootTest, FivePercentCapHoldsAndChangesLive) {
             if (!removed) {
                 ADD_FAILURE() << "cleanup: " << removed.error().message;
             }
-            const auto base =
-                limiter.daemonPath().substr(0, limiter.daemonPath().find_last_of('/'));
-            ::rmdir(limiter.layout().cpu->dirOf(base).c_str()); // only if empty: others may use it
-            ::rmdir(limiter.layout().cpuacct->dirOf(base).c_str());
+            const auto base = limiter.placement().daemon_path.substr(
+                0, limiter.placement().daemon_path.find_last_of('/'));
+            ::rmdir(limiter.placement().layout.cpu->dirOf(base).c_str()); // only if empty: others
+                                                                          // may use it
+            ::rmdir(limiter.placement().layout.cpuacct->dirOf(base).c_str());
         }
     } cleanup{resident, spinner, limiter};
 
     ASSERT_TRUE(daemon.enforcement().enforced) << daemon.enforcement().describe();
     ASSERT_TRUE(extension.enforcement().enforced) << extension.enforcement().describe();
-    std::cout << "extension group: " << extension.cpuDir() << " and " << extension.accountingDir()
-              << "\n";
+    std::cout << "extension group: " << extension.placement()->cpu_dir << " and "
+              << extension.placement()->acct_dir << "\n";
     // Its own accounting, not the hierarchy's root group.
-    ASSERT_NE(extension.accountingDir(), limiter.layout().cpuacct->mount_dir);
-    ASSERT_NE(extension.cpuDir(), limiter.layout().cpu->mount_dir);
+    ASSERT_NE(extension.placement()->acct_dir, limiter.placement().layout.cpuacct->mount_dir);
+    ASSERT_NE(extension.placement()->cpu_dir, limiter.placement().layout.cpu->mount_dir);
 
     // The daemon's leaf holds an idle resident, as the daemon itself would be.
     resident.emplace("exec sleep 600");
@@ -164,8 +165,8 @@ TEST(CpuLimitRootTest, FivePercentCapHoldsAndChangesLive) {
     ASSERT_TRUE(daemon.setQuotaPercent(20));
 
     ASSERT_TRUE(extension.setQuotaPercent(static_cast<unsigned>(kCapPercent)));
-    EXPECT_EQ(readFile(extension.cpuDir() / "cpu.cfs_quota_us"), "5000\n");
-    EXPECT_EQ(readFile(extension.cpuDir() / "cpu.cfs_period_us"), "100000\n");
+    EXPECT_EQ(readFile(extension.placement()->cpu_dir / "cpu.cfs_quota_us"), "5000\n");
+    EXPECT_EQ(readFile(extension.placement()->cpu_dir / "cpu.cfs_period_us"), "100000\n");
     spinner.emplace("while :; do :; done & while :; do :; done");
     auto attached = extension.attach(spinner->pid());
     ASSERT_TRUE(attached) << attached.error().message;
@@ -203,7 +204,7 @@ TEST(CpuLimitRootTest, FivePercentCapHoldsAndChangesLive) {
 
     // A raised cap is in the kernel's files when the call returns.
     ASSERT_TRUE(extension.setQuotaPercent(50));
-    EXPECT_EQ(readFile(extension.cpuDir() / "cpu.cfs_quota_us"), "50000\n");
+    EXPECT_EQ(readFile(extension.placement()->cpu_dir / "cpu.cfs_quota_us"), "50000\n");
     const auto raised = extension.sample().value();
     std::this_thread::sleep_for(seconds(5));
     const double raised_used = platform::usedPercent(raised, extension.sample().value());
@@ -211,7 +212,7 @@ TEST(CpuLimitRootTest, FivePercentCapHoldsAndChangesLive) {
                 raised_used);
     EXPECT_GT(raised_used, 8.0);
     EXPECT_LE(raised_used, 52.5);
-    EXPECT_EQ(readFile(daemon.cpuDir() / "cpu.cfs_quota_us"), "20000\n");
+    EXPECT_EQ(readFile(daemon.placement()->cpu_dir / "cpu.cfs_quota_us"), "20000\n");
 
     // Removing a group with a process inside fails and moves nothing.
     auto busy = extension.remove();

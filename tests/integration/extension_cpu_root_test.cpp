@@ -7,7 +7,7 @@
 // daemon's group. `azcmagent show` reports both components as enforced.
 #include "extension_test_fixture.hpp"
 #include "paths/paths.hpp"
-#include "platform/cpu_limit.hpp"
+#include "platform/linux/cgroup_layout.hpp"
 #include "process.hpp"
 
 #include <fstream>
@@ -74,7 +74,7 @@ TEST_F(ExtensionCpuRootTest, HandlerCapHoldsChangesLiveAndStaysOutOfTheDaemonGro
     ASSERT_TRUE(limiter.enforcement().enforced)
         << "this test needs a writable cgroup tree with the cpu controller (root on CI): "
         << limiter.enforcement().describe();
-    std::cout << "cgroup layout: " << limiter.layout().describe() << "\n";
+    std::cout << "cgroup layout: " << limiter.placement().layout.describe() << "\n";
 
     auto local = json::parse(std::ifstream(Paths(sandbox.root()).localConfig()));
     local["extensions.agent.cpulimit"] = 5;
@@ -93,7 +93,7 @@ TEST_F(ExtensionCpuRootTest, HandlerCapHoldsChangesLiveAndStaysOutOfTheDaemonGro
     ASSERT_EQ(extension.readQuota().value().quota_us.value_or(-1), 5000);
 
     // Its own accounting, not the root group's nor the daemon's.
-    const auto acct = extension.accountingDir().string();
+    const auto acct = extension.placement()->acct_dir.string();
     EXPECT_NE(acct.find("/extd/ext/"), std::string::npos) << acct;
 
     std::this_thread::sleep_for(seconds(1)); // past the first period after enable

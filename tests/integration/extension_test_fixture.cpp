@@ -1,7 +1,7 @@
 #include "extension_test_fixture.hpp"
 
 #include "paths/paths.hpp"
-#include "platform/cpu_limit.hpp"
+#include "platform/linux/cgroup_layout.hpp"
 #include "process.hpp"
 
 #include <fstream>
@@ -68,7 +68,8 @@ void ExtensionTest::TearDown() {
     options.cgroup_root = cgroup_root;
     platform::CpuLimiter limiter(options);
     if (limiter.enforcement().enforced) {
-        const auto ext_dir = limiter.layout().cpu->dirOf(limiter.daemonPath() + "/ext");
+        const auto ext_dir =
+            limiter.placement().layout.cpu->dirOf(limiter.placement().daemon_path + "/ext");
         std::error_code ignored;
         for (const auto& entry : fsys::directory_iterator(ext_dir, ignored)) {
             if (entry.is_directory()) {
@@ -78,9 +79,9 @@ void ExtensionTest::TearDown() {
         for (int attempt = 0; attempt < 40 && !limiter.removeDaemonTree(); ++attempt) {
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
-        ::rmdir(limiter.layout().cpu->dirOf(cgroup_root).c_str());
-        if (limiter.layout().cpuacct) {
-            ::rmdir(limiter.layout().cpuacct->dirOf(cgroup_root).c_str());
+        ::rmdir(limiter.placement().layout.cpu->dirOf(cgroup_root).c_str());
+        if (limiter.placement().layout.cpuacct) {
+            ::rmdir(limiter.placement().layout.cpuacct->dirOf(cgroup_root).c_str());
         }
     }
 }

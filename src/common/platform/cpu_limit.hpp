@@ -2,40 +2,29 @@
 // CPU caps for the daemons and the extension handlers they run (docs/resource-limits.md). A cap is
 // a percentage of ONE logical CPU on every platform.
 //
-// Group layout (per cgroup hierarchy that matters: the one with `cpu`, and the one with `cpuacct`
-// when v1 mounts it separately):
+// Each daemon has a limiter; it makes one group for the daemon itself and one per extension
+// handler, each capped on its own and accounted on its own, so a group's usage is exactly its
+// processes'. Where the groups live is the platform's business: on Linux cgroups (v1, v2 and the
+// hybrid layout; platform/linux/cgroup_layout.hpp), on Windows job objects.
 //
-//   <base>/<daemon>/self          the daemon itself (a leaf: capped by the daemon's own cap)
-//   <base>/<daemon>/ext/<name>    one leaf per extension handler (capped by its own cap)
-//
-// The daemon never sits in `<base>/<daemon>` itself: v1 accounting is hierarchical (a group's
-// usage includes its children's), and a cap on `<daemon>` would cap the daemon and its extensions
-// together; cgroup v2 forbids processes in inner groups that have controllers enabled anyway. So
-// every process lives in a leaf, and a leaf's usage is exactly its own.
-//
-// `<base>` is the daemon's own unit cgroup when systemd delegates it (Delegate=yes), else
-// `AZCM_CGROUP_ROOT` (a path inside every hierarchy), else defaultCgroupBaseName() beside the
-// process's current group as /proc/self/cgroup shows it. When delegated, `<base>/<daemon>` is the
-// unit's group itself (the unit already is per-daemon).
-//
-// When the cap cannot be enforced (no cgroup write access, no cpu controller) nothing fails: the
-// limiter and its groups report "not enforced: <reason>", write nothing, and sample() says why.
+// When the cap cannot be enforced (no write access, no cpu controller) nothing fails: the limiter
+// and its groups report "not enforced: <reason>", write nothing, and sample() says why.
 #include "error.hpp"
+#include "platform/os_types.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <sys/types.h>
-
 namespace azcm::platform {
 
-// ---- Pure arithmetic and parsing (platform-neutral; unit-tested directly) ----------------------
+// ---- Quota arithmetic ---------------------------------------------------------------------------
 
 inline constexpr std::int64_t kCpuPeriodUs = 100'000; // 100 ms
 inline constexpr std::int64_t kMinCpuQuotaUs = 1'000; // the kernel refuses less than 1 ms
@@ -52,60 +41,6 @@ struct CpuQuota {
 CpuQuota quotaForPercent(std::optional<unsigned> percent);
 // The percentage a quota stands for (nullopt when unlimited).
 std::optional<double> percentForQuota(const CpuQuota& quota);
-// cgroup v2 cpu.max: "5000 100000", "max 100000".
-std::string formatCpuMax(const CpuQuota& quota);
-Result<CpuQuota> parseCpuMax(std::string_view text);
-// cgroup v1 cpu.cfs_quota_us: "5000", "-1".
-std::string formatCfsQuota(const CpuQuota& quota);
-
-// One line of /proc/<pid>/cgroup: "4:cpu,cpuacct:/a/b" (v1) or "0::/a/b" (v2).
-struct ProcCgroupEntry {
-    int hierarchy_id = 0;
-    std::vector<std::string> controllers; // empty for v2; "name=systemd" kept as is
-    std::string path;
-};
-std::vector<ProcCgroupEntry> parseProcCgroup(std::string_view text);
-
-// One line of /proc/<pid>/mountinfo (proc(5)), only the fields that matter here.
-struct MountInfoEntry {
-    std::string root;                       // the mount's root inside its file system ("/" usually)
-    std::string mount_point;                // octal escapes (\040) decoded
-    std::string fs_type;                    // "cgroup", "cgroup2", ...
-    std::vector<std::string> super_options; // v1 cgroup: the controllers ("rw", "cpu", ...)
-};
-std::vector<MountInfoEntry> parseMountInfo(std::string_view text);
-
-// ---- Layout -------------------------------------------------------------------------------------
-
-enum class CgroupVersion { kV1, kV2 };
-
-// A mounted hierarchy this process belongs to.
-struct CgroupHierarchy {
-    CgroupVersion version = CgroupVersion::kV1;
-    std::filesystem::path mount_dir; // where it is mounted (under the injected root prefix)
-    std::string mount_root;          // mountinfo root: the hierarchy path mount_dir shows
-    std::string process_path;        // the process's group inside the hierarchy (/proc/.../cgroup)
-
-    // Directory of a hierarchy path ("/azcmagent/gcad/self") below mount_dir.
-    std::filesystem::path dirOf(std::string_view hierarchy_path) const;
-};
-
-struct CgroupLayout {
-    std::optional<CgroupHierarchy> cpu;     // carries the quota (cpu controller)
-    std::optional<CgroupHierarchy> cpuacct; // carries usage: v1 cpuacct, or the v2 hierarchy
-    bool unified_mounted = false;           // a cgroup2 mount exists (hybrid when cpu is on v1)
-    std::string problem;                    // why there is no usable cpu hierarchy
-
-    bool separateAccounting() const;
-    // e.g. "cgroup v1 hybrid (cpu at /sys/fs/cgroup/cpu, cpuacct at /sys/fs/cgroup/cpuacct)".
-    std::string describe() const;
-};
-
-// Reads <root>/proc/<pid>/cgroup and <root>/proc/<pid>/mountinfo ("self" by default) and the
-// cgroup.controllers of a v2 mount. `root` is "/" except in tests (fixture trees).
-CgroupLayout detectCgroupLayout(const std::filesystem::path& root = "/",
-                                const std::string& pid = "self");
-
 // ---- Groups -------------------------------------------------------------------------------------
 
 struct Enforcement {
@@ -124,51 +59,48 @@ struct CpuSample {
     std::uint64_t nr_throttled = 0; // periods in which the group was throttled
 };
 
-// Paths of one group, per hierarchy; empty when the group is not enforced.
+// Where a group lives, and where a limiter puts its groups: defined by each platform (Linux:
+// platform/linux/cgroup_layout.hpp), for its implementation and its own tests.
+struct CpuGroupPlacement;
+struct CpuLimiterPlacement;
+
+// One capped and accounted group of processes; not enforced when made by default.
 class CpuGroup {
 public:
     CpuGroup() = default; // not enforced, reason empty
 
-    const std::string& path() const { return path_; } // hierarchy path, e.g. /azcmagent/gcad/self
+    // Names the group in status reports (Linux: its cgroup path, e.g. /azcmagent/gcad/self).
+    const std::string& path() const { return path_; }
     const Enforcement& enforcement() const { return enforcement_; }
     const std::optional<CpuQuota>& appliedQuota() const { return applied_; }
-    std::filesystem::path cpuDir() const { return cpu_dir_; }
-    std::filesystem::path accountingDir() const { return acct_dir_; }
+    // The platform's detail; null when the group was never placed.
+    const CpuGroupPlacement* placement() const { return placement_.get(); }
 
-    // Moves a whole process (all its threads) into the group in every hierarchy that matters:
-    // the cpu one (capped) and the cpuacct one (accounted).
-    Result<void> attach(pid_t pid);
+    // Moves a whole process (all its threads) into the group, where it is capped and accounted.
+    Result<void> attach(ProcessId pid);
     // Sets or changes the cap; takes effect in the kernel before this returns.
     Result<void> setQuotaPercent(std::optional<unsigned> percent);
-    // Reads the cap back from the kernel's files.
+    // Reads the cap back from the kernel.
     Result<CpuQuota> readQuota() const;
-    // Reads usage and throttling counters of THIS group (not its parent's, not the root's).
+    // Reads usage and throttling counters of THIS group (not its parent's, not the system's).
     Result<CpuSample> sample() const;
-    // Removes the group's directories; moves nothing: fails while a process is still inside.
+    // Removes the group; moves nothing: fails while a process is still inside.
     Result<void> remove();
 
 private:
     friend class CpuLimiter;
     std::string path_;
     Enforcement enforcement_;
-    std::optional<CgroupHierarchy> cpu_h_;
-    std::optional<CgroupHierarchy> acct_h_;
-    std::filesystem::path cpu_dir_;
-    std::filesystem::path acct_dir_;
+    std::shared_ptr<const CpuGroupPlacement> placement_;
     std::optional<CpuQuota> applied_;
 };
-
-// The name of <base> when neither delegation nor AZCM_CGROUP_ROOT decides: "azcmagent" for the
-// installed agent (AZCM_ROOT "/"), "azcmagent-<first 10 hex digits of SHA-256 of the root path>"
-// for a sandbox, so that sandboxes running at once never share (and remove) each other's groups.
-std::string defaultCgroupBaseName(const std::filesystem::path& agent_root);
 
 struct CpuLimiterOptions {
     std::string daemon_name;                 // e.g. "gcad", "extd"
     std::filesystem::path root_prefix = "/"; // tests: a fixture tree
-    // AZCM_CGROUP_ROOT: a hierarchy path for <base> ("/azcmagent"); empty: the default.
+    // AZCM_CGROUP_ROOT: where the groups go instead of the default ("/azcmagent"); Linux only.
     std::string cgroup_root;
-    // AZCM_ROOT of the agent (Paths::root()): names the default <base>.
+    // AZCM_ROOT of the agent (Paths::root()): sandboxes running at once never share groups.
     std::filesystem::path agent_root = "/";
 };
 
@@ -180,28 +112,23 @@ public:
     // `daemon_name`.
     static CpuLimiter fromEnvironment(const std::string& daemon_name);
 
-    const CgroupLayout& layout() const { return layout_; }
     const Enforcement& enforcement() const { return enforcement_; }
-    bool delegated() const { return delegated_; }
-    // Hierarchy path of <base>/<daemon> (same in every hierarchy unless delegated).
-    const std::string& daemonPath() const { return daemon_path_; }
+    // The platform's detail (Linux: the cgroup layout, delegation, the daemon's group paths).
+    const CpuLimiterPlacement& placement() const { return *placement_; }
 
-    // <base>/<daemon>/self, created if needed.
+    // The daemon's own group, created if needed.
     CpuGroup daemonGroup();
-    // <base>/<daemon>/ext/<name>, created if needed. `name` must be one path component.
+    // The group of extension handler `name`, created if needed. `name` must be one path component.
     CpuGroup extensionGroup(const std::string& name);
-    // Removes <base>/<daemon>/ext, self and <base>/<daemon> when they are empty (uninstall, tests).
+    // Removes the daemon's groups when they are empty (uninstall, tests).
     Result<void> removeDaemonTree();
 
 private:
     CpuGroup makeGroup(const std::string& relative);
 
     CpuLimiterOptions options_;
-    CgroupLayout layout_;
     Enforcement enforcement_;
-    bool delegated_ = false;
-    std::string daemon_path_;      // in the cpu hierarchy
-    std::string acct_daemon_path_; // in the cpuacct hierarchy
+    std::shared_ptr<CpuLimiterPlacement> placement_;
 };
 
 // ---- Reporting ----------------------------------------------------------------------------------

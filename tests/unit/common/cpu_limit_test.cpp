@@ -3,7 +3,7 @@
 // A fixture stands in for the kernel: it holds the control files the kernel would create in each
 // group, and the component writes into them as it would into cgroupfs.
 #include "platform/component_cpu_cap.hpp"
-#include "platform/cpu_limit.hpp"
+#include "platform/linux/cgroup_layout.hpp"
 #include "temp_dir.hpp"
 
 #include <cerrno>
@@ -127,14 +127,15 @@ TEST(CgroupBaseTest, ConcurrentSandboxesGetSeparateGroupsFromTheEnvironment) {
     if (saved_root != nullptr) {
         ::setenv("AZCM_ROOT", saved.c_str(), 1);
     }
-    ASSERT_TRUE(first.layout().cpu)
-        << "needs a cgroup hierarchy with the cpu controller: " << first.layout().problem;
-    if (first.delegated()) {
+    ASSERT_TRUE(first.placement().layout.cpu)
+        << "needs a cgroup hierarchy with the cpu controller: " << first.placement().layout.problem;
+    if (first.placement().delegated) {
         GTEST_SKIP() << "running in a delegated unit: the unit's own group is the base";
     }
-    EXPECT_NE(first.daemonPath(), second.daemonPath());
-    EXPECT_NE(first.daemonPath().find("/azcmagent-"), std::string::npos) << first.daemonPath();
-    const std::string installed_path = installed.daemonPath();
+    EXPECT_NE(first.placement().daemon_path, second.placement().daemon_path);
+    EXPECT_NE(first.placement().daemon_path.find("/azcmagent-"), std::string::npos)
+        << first.placement().daemon_path;
+    const std::string installed_path = installed.placement().daemon_path;
     EXPECT_EQ(installed_path.substr(installed_path.rfind("/azcmagent/")), "/azcmagent/gcad");
 }
 
@@ -150,7 +151,8 @@ TEST(CgroupBaseTest, SandboxBaseSitsBesideTheCurrentGroup) {
     options.root_prefix = root.path();
     options.agent_root = "/tmp/azcm-sandbox-a";
     CpuLimiter limiter(options);
-    EXPECT_EQ(limiter.daemonPath(), "/" + defaultCgroupBaseName("/tmp/azcm-sandbox-a") + "/gcad");
+    EXPECT_EQ(limiter.placement().daemon_path,
+              "/" + defaultCgroupBaseName("/tmp/azcm-sandbox-a") + "/gcad");
 }
 
 // ---- quota arithmetic ---------------------------------------------------------------------------
@@ -224,7 +226,7 @@ TEST(CpuLimiterTest, HybridWithSeparateCpuAndCpuacct) {
     kernelGroups(acct, "/work.slice/azcmagent/gcad/ext/ama", Kind::kCpuacctV1);
 
     auto limiter = limiterFor(root.path());
-    const auto& layout = limiter.layout();
+    const auto& layout = limiter.placement().layout;
     ASSERT_TRUE(layout.cpu && layout.cpuacct);
     EXPECT_EQ(layout.cpu->version, CgroupVersion::kV1);
     EXPECT_TRUE(layout.separateAccounting());
@@ -232,30 +234,30 @@ TEST(CpuLimiterTest, HybridWithSeparateCpuAndCpuacct) {
     EXPECT_EQ(layout.describe(),
               "cgroup v1 hybrid (cpu at " + cpu.string() + ", cpuacct at " + acct.string() + ")");
     ASSERT_TRUE(limiter.enforcement().enforced) << limiter.enforcement().describe();
-    EXPECT_FALSE(limiter.delegated());
+    EXPECT_FALSE(limiter.placement().delegated);
     // `azcmagent` beside the process's current group, in each hierarchy.
-    EXPECT_EQ(limiter.daemonPath(), "/work.slice/azcmagent/gcad");
+    EXPECT_EQ(limiter.placement().daemon_path, "/work.slice/azcmagent/gcad");
 
     auto group = limiter.extensionGroup("ama");
     ASSERT_TRUE(group.enforcement().enforced) << group.enforcement().describe();
     EXPECT_EQ(group.path(), "/work.slice/azcmagent/gcad/ext/ama");
-    EXPECT_EQ(group.cpuDir(), cpu / "work.slice/azcmagent/gcad/ext/ama");
-    EXPECT_EQ(group.accountingDir(), acct / "work.slice/azcmagent/gcad/ext/ama");
+    EXPECT_EQ(group.placement()->cpu_dir, cpu / "work.slice/azcmagent/gcad/ext/ama");
+    EXPECT_EQ(group.placement()->acct_dir, acct / "work.slice/azcmagent/gcad/ext/ama");
 
     ASSERT_TRUE(group.attach(4242));
-    EXPECT_EQ(readFile(group.cpuDir() / "cgroup.procs"), "4242");        // capped
-    EXPECT_EQ(readFile(group.accountingDir() / "cgroup.procs"), "4242"); // and accounted
+    EXPECT_EQ(readFile(group.placement()->cpu_dir / "cgroup.procs"), "4242");  // capped
+    EXPECT_EQ(readFile(group.placement()->acct_dir / "cgroup.procs"), "4242"); // and accounted
 
     ASSERT_TRUE(group.setQuotaPercent(5));
-    EXPECT_EQ(readFile(group.cpuDir() / "cpu.cfs_quota_us"), "5000");
-    EXPECT_EQ(readFile(group.cpuDir() / "cpu.cfs_period_us"), "100000");
+    EXPECT_EQ(readFile(group.placement()->cpu_dir / "cpu.cfs_quota_us"), "5000");
+    EXPECT_EQ(readFile(group.placement()->cpu_dir / "cpu.cfs_period_us"), "100000");
     EXPECT_EQ(group.readQuota().value(), (CpuQuota{5000, 100000}));
     ASSERT_TRUE(group.setQuotaPercent(std::nullopt));
-    EXPECT_EQ(readFile(group.cpuDir() / "cpu.cfs_quota_us"), "-1");
+    EXPECT_EQ(readFile(group.placement()->cpu_dir / "cpu.cfs_quota_us"), "-1");
 
     // Usage from the group's own cpuacct.usage, throttling from its own cpu.stat.
-    writeFile(group.accountingDir() / "cpuacct.usage", "1234567890\n");
-    writeFile(group.cpuDir() / "cpu.stat",
+    writeFile(group.placement()->acct_dir / "cpuacct.usage", "1234567890\n");
+    writeFile(group.placement()->cpu_dir / "cpu.stat",
               "nr_periods 100\nnr_throttled 42\nthrottled_time 987654321\nnr_bursts 0\n");
     writeFile(cpu / "cpu.stat", "nr_periods 1\nnr_throttled 1\nthrottled_time 1\n");
     writeFile(acct / "cpuacct.usage", "1\n");
@@ -275,19 +277,19 @@ TEST(CpuLimiterTest, V1WithCpuAndCpuacctCombined) {
     kernelGroups(mount, "/work.slice/azcmagent/gcad/self", Kind::kCombinedV1);
 
     auto limiter = limiterFor(root.path());
-    ASSERT_TRUE(limiter.layout().cpu);
-    EXPECT_FALSE(limiter.layout().separateAccounting());
-    EXPECT_EQ(limiter.layout().describe(),
+    ASSERT_TRUE(limiter.placement().layout.cpu);
+    EXPECT_FALSE(limiter.placement().layout.separateAccounting());
+    EXPECT_EQ(limiter.placement().layout.describe(),
               "cgroup v1 (cpu at " + mount.string() + ", with cpuacct)");
     auto group = limiter.daemonGroup();
     ASSERT_TRUE(group.enforcement().enforced) << group.enforcement().describe();
     EXPECT_EQ(group.path(), "/work.slice/azcmagent/gcad/self");
-    EXPECT_EQ(group.cpuDir(), group.accountingDir());
+    EXPECT_EQ(group.placement()->cpu_dir, group.placement()->acct_dir);
     ASSERT_TRUE(group.attach(77));
-    EXPECT_EQ(readFile(group.cpuDir() / "cgroup.procs"), "77");
+    EXPECT_EQ(readFile(group.placement()->cpu_dir / "cgroup.procs"), "77");
     ASSERT_TRUE(group.setQuotaPercent(20));
-    EXPECT_EQ(readFile(group.cpuDir() / "cpu.cfs_quota_us"), "20000");
-    writeFile(group.cpuDir() / "cpuacct.usage", "500\n");
+    EXPECT_EQ(readFile(group.placement()->cpu_dir / "cpu.cfs_quota_us"), "20000");
+    writeFile(group.placement()->cpu_dir / "cpuacct.usage", "500\n");
     EXPECT_EQ(group.sample().value().usage_ns, 500u);
 }
 
@@ -301,11 +303,11 @@ TEST(CpuLimiterTest, V1WithSeparateCpuAndCpuacctWithoutUnified) {
     kernelGroups(root.path() / "sys/fs/cgroup/cpuacct", "/azcmagent/gcad/ext/x", Kind::kCpuacctV1);
 
     auto limiter = limiterFor(root.path());
-    EXPECT_FALSE(limiter.layout().unified_mounted);
-    EXPECT_TRUE(limiter.layout().separateAccounting());
-    EXPECT_EQ(limiter.layout().describe().rfind("cgroup v1 (cpu at ", 0), 0u);
+    EXPECT_FALSE(limiter.placement().layout.unified_mounted);
+    EXPECT_TRUE(limiter.placement().layout.separateAccounting());
+    EXPECT_EQ(limiter.placement().layout.describe().rfind("cgroup v1 (cpu at ", 0), 0u);
     // At the hierarchy's root, "beside" means a child of the root.
-    EXPECT_EQ(limiter.daemonPath(), "/azcmagent/gcad");
+    EXPECT_EQ(limiter.placement().daemon_path, "/azcmagent/gcad");
     auto group = limiter.extensionGroup("x");
     ASSERT_TRUE(group.enforcement().enforced) << group.enforcement().describe();
     ASSERT_TRUE(group.attach(9));
@@ -325,10 +327,10 @@ TEST(CpuLimiterTest, V2WritesCpuMaxAndEnablesTheController) {
     writeFile(mount / "work.slice/cgroup.subtree_control", "cpuset memory\n"); // cpuset != cpu
 
     auto limiter = limiterFor(root.path());
-    ASSERT_TRUE(limiter.layout().cpu);
-    EXPECT_EQ(limiter.layout().cpu->version, CgroupVersion::kV2);
-    EXPECT_FALSE(limiter.layout().separateAccounting());
-    EXPECT_EQ(limiter.layout().describe(), "cgroup v2 (" + mount.string() + ")");
+    ASSERT_TRUE(limiter.placement().layout.cpu);
+    EXPECT_EQ(limiter.placement().layout.cpu->version, CgroupVersion::kV2);
+    EXPECT_FALSE(limiter.placement().layout.separateAccounting());
+    EXPECT_EQ(limiter.placement().layout.describe(), "cgroup v2 (" + mount.string() + ")");
     auto group = limiter.extensionGroup("ama");
     ASSERT_TRUE(group.enforcement().enforced) << group.enforcement().describe();
     // Root already had cpu; every other ancestor of the leaf got +cpu.
@@ -337,16 +339,18 @@ TEST(CpuLimiterTest, V2WritesCpuMaxAndEnablesTheController) {
                             "work.slice/azcmagent/gcad/ext"}) {
         EXPECT_EQ(readFile(mount / dir / "cgroup.subtree_control"), "+cpu") << dir;
     }
-    EXPECT_EQ(readFile(group.cpuDir() / "cgroup.subtree_control"), ""); // the leaf: untouched
+    EXPECT_EQ(readFile(group.placement()->cpu_dir / "cgroup.subtree_control"),
+              ""); // the leaf: untouched
 
     ASSERT_TRUE(group.setQuotaPercent(5));
-    EXPECT_EQ(readFile(group.cpuDir() / "cpu.max"), "5000 100000");
+    EXPECT_EQ(readFile(group.placement()->cpu_dir / "cpu.max"), "5000 100000");
     EXPECT_EQ(group.readQuota().value(), (CpuQuota{5000, 100000}));
     ASSERT_TRUE(group.setQuotaPercent(std::nullopt));
-    EXPECT_EQ(readFile(group.cpuDir() / "cpu.max"), "max 100000");
+    EXPECT_EQ(readFile(group.placement()->cpu_dir / "cpu.max"), "max 100000");
 
-    writeFile(group.cpuDir() / "cpu.stat", "usage_usec 2500\nuser_usec 2000\nsystem_usec 500\n"
-                                           "nr_periods 9\nnr_throttled 3\nthrottled_usec 700\n");
+    writeFile(group.placement()->cpu_dir / "cpu.stat",
+              "usage_usec 2500\nuser_usec 2000\nsystem_usec 500\n"
+              "nr_periods 9\nnr_throttled 3\nthrottled_usec 700\n");
     const auto sample = group.sample().value();
     EXPECT_EQ(sample.usage_ns, 2'500'000u);
     EXPECT_EQ(sample.throttled_ns, 700'000u);
@@ -364,9 +368,9 @@ TEST(CpuLimiterTest, HybridWithCpuOnTheUnifiedHierarchy) {
                   mountLine(41, "/sys/fs/cgroup/unified", "cgroup2", "rw"));
     writeFile(root.path() / "sys/fs/cgroup/unified/cgroup.controllers", "cpu io\n");
     auto limiter = limiterFor(root.path());
-    ASSERT_TRUE(limiter.layout().cpu);
-    EXPECT_EQ(limiter.layout().cpu->version, CgroupVersion::kV2);
-    EXPECT_EQ(limiter.layout().cpu->mount_dir, root.path() / "sys/fs/cgroup/unified");
+    ASSERT_TRUE(limiter.placement().layout.cpu);
+    EXPECT_EQ(limiter.placement().layout.cpu->version, CgroupVersion::kV2);
+    EXPECT_EQ(limiter.placement().layout.cpu->mount_dir, root.path() / "sys/fs/cgroup/unified");
 }
 
 TEST(CpuLimiterTest, HybridWithoutAnyCpuControllerIsNotEnforced) {
@@ -404,12 +408,12 @@ TEST(CpuLimiterTest, MountOfASubtreeMapsPathsBelowIt) {
     const auto mount = root.path() / "sys/fs/cgroup/cpu,cpuacct";
     kernelGroups(mount, "/app", Kind::kCombinedV1);
     auto limiter = limiterFor(root.path());
-    ASSERT_TRUE(limiter.layout().cpu);
-    EXPECT_EQ(limiter.layout().cpu->mount_dir, mount);
-    EXPECT_EQ(limiter.layout().cpu->dirOf("/docker/abc/app"), mount / "app");
-    EXPECT_EQ(limiter.daemonPath(), "/docker/abc/azcmagent/gcad");
+    ASSERT_TRUE(limiter.placement().layout.cpu);
+    EXPECT_EQ(limiter.placement().layout.cpu->mount_dir, mount);
+    EXPECT_EQ(limiter.placement().layout.cpu->dirOf("/docker/abc/app"), mount / "app");
+    EXPECT_EQ(limiter.placement().daemon_path, "/docker/abc/azcmagent/gcad");
     auto group = limiter.daemonGroup();
-    EXPECT_EQ(group.cpuDir(), mount / "azcmagent/gcad/self");
+    EXPECT_EQ(group.placement()->cpu_dir, mount / "azcmagent/gcad/self");
 }
 
 TEST(CpuLimiterTest, MissingControllerFileIsNotEnforced) {
@@ -420,7 +424,7 @@ TEST(CpuLimiterTest, MissingControllerFileIsNotEnforced) {
     kernelGroup(root.path() / "sys/fs/cgroup/cpu", Kind::kCpuV1);
     auto limiter = limiterFor(root.path());
     ASSERT_TRUE(limiter.enforcement().enforced);
-    EXPECT_FALSE(limiter.layout().cpuacct);
+    EXPECT_FALSE(limiter.placement().layout.cpuacct);
     auto group = limiter.daemonGroup(); // created by mkdir: a fixture has no kernel to fill it
     EXPECT_FALSE(group.enforcement().enforced);
     EXPECT_EQ(
@@ -434,8 +438,8 @@ TEST(CpuLimiterTest, CgroupRootOverridesTheBase) {
     writeFile(root.path() / "proc/self/cgroup", kThisMachineCgroup);
     writeFile(root.path() / "proc/self/mountinfo", thisMachineMountInfo());
     auto limiter = limiterFor(root.path(), "/custom/agents");
-    EXPECT_EQ(limiter.daemonPath(), "/custom/agents/gcad");
-    EXPECT_EQ(limiterFor(root.path(), "relative").daemonPath(), "/relative/gcad");
+    EXPECT_EQ(limiter.placement().daemon_path, "/custom/agents/gcad");
+    EXPECT_EQ(limiterFor(root.path(), "relative").placement().daemon_path, "/relative/gcad");
 }
 
 // Under Delegate=yes the unit's own group is the daemon's tree: groups go below it.
@@ -449,12 +453,12 @@ TEST(CpuLimiterTest, DelegatedUnitGroupHoldsTheDaemonTree) {
     writeFile(mount / "cgroup.controllers", "cpu\n");
     const auto unit = mount / "system.slice/gcad.service";
     if (::geteuid() == 0) { // root writes everything: only systemd's mark proves delegation
-        EXPECT_FALSE(limiterFor(root.path()).delegated());
+        EXPECT_FALSE(limiterFor(root.path()).placement().delegated);
         ASSERT_EQ(::setxattr(unit.c_str(), "user.delegate", "1", 1, 0), 0) << std::strerror(errno);
     }
     auto limiter = limiterFor(root.path());
-    EXPECT_TRUE(limiter.delegated());
-    EXPECT_EQ(limiter.daemonPath(), "/system.slice/gcad.service");
+    EXPECT_TRUE(limiter.placement().delegated);
+    EXPECT_EQ(limiter.placement().daemon_path, "/system.slice/gcad.service");
     auto group = limiter.daemonGroup();
     ASSERT_TRUE(group.enforcement().enforced) << group.enforcement().describe();
     EXPECT_EQ(group.path(), "/system.slice/gcad.service/self");
@@ -516,7 +520,7 @@ TEST(CpuLimiterTest, InvalidExtensionNameIsRefused) {
     for (const auto* name : {"", ".", "..", "a/b"}) {
         auto group = limiter.extensionGroup(name);
         EXPECT_FALSE(group.enforcement().enforced) << name;
-        EXPECT_TRUE(group.cpuDir().empty()) << name;
+        EXPECT_EQ(group.placement(), nullptr) << name;
     }
 }
 
@@ -592,7 +596,7 @@ TEST(ComponentCpuCapTest, AppliesTheCapAndReportsTheWindowFromTheKernelCounters)
     ComponentCpuCap cap("extservice", limiter.daemonGroup());
 
     ASSERT_TRUE(cap.apply(5));
-    EXPECT_EQ(readFile(cap.group().cpuDir() / "cpu.max"), "5000 100000");
+    EXPECT_EQ(readFile(cap.group().placement()->cpu_dir / "cpu.max"), "5000 100000");
     auto status = cap.status();
     EXPECT_EQ(status["component"], "extservice");
     EXPECT_EQ(status["capPercent"], 5);
@@ -600,11 +604,11 @@ TEST(ComponentCpuCapTest, AppliesTheCapAndReportsTheWindowFromTheKernelCounters)
     EXPECT_FALSE(status.contains("reason"));
     EXPECT_TRUE(status["window"].is_null()) << "one sample is no window";
 
-    writeFile(cap.group().cpuDir() / "cpu.stat", "usage_usec 1000\nnr_throttled 1\n"
-                                                 "throttled_usec 2000\n");
+    writeFile(cap.group().placement()->cpu_dir / "cpu.stat", "usage_usec 1000\nnr_throttled 1\n"
+                                                             "throttled_usec 2000\n");
     cap.sample();
-    writeFile(cap.group().cpuDir() / "cpu.stat", "usage_usec 5000\nnr_throttled 4\n"
-                                                 "throttled_usec 9000\n");
+    writeFile(cap.group().placement()->cpu_dir / "cpu.stat", "usage_usec 5000\nnr_throttled 4\n"
+                                                             "throttled_usec 9000\n");
     cap.sample();
     status = cap.status();
     ASSERT_TRUE(status["window"].is_object()) << status.dump();
@@ -613,7 +617,7 @@ TEST(ComponentCpuCapTest, AppliesTheCapAndReportsTheWindowFromTheKernelCounters)
     EXPECT_GT(status["window"]["usedPercent"].get<double>(), 0.0);
 
     ASSERT_TRUE(cap.apply(std::nullopt));
-    EXPECT_EQ(readFile(cap.group().cpuDir() / "cpu.max"), "max 100000");
+    EXPECT_EQ(readFile(cap.group().placement()->cpu_dir / "cpu.max"), "max 100000");
     EXPECT_TRUE(cap.status()["capPercent"].is_null());
 }
 

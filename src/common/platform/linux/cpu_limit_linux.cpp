@@ -1,8 +1,8 @@
 // CPU caps with cgroups: v2 cpu.max, v1 cpu.cfs_quota_us/cpu.cfs_period_us (also when cpuacct is
-// a separate hierarchy, and in the hybrid layout). Layout rationale in cpu_limit.hpp.
+// a separate hierarchy, and in the hybrid layout). Layout rationale in cgroup_layout.hpp.
 #include "paths/paths.hpp"
-#include "platform/cpu_limit.hpp"
 #include "platform/linux/cgroup_files.hpp"
+#include "platform/linux/cgroup_layout.hpp"
 
 #include <cerrno>
 #include <cstdlib>
@@ -146,28 +146,29 @@ Result<void> removeDirectory(const stdfs::path& dir) {
 
 // ---- CpuGroup -----------------------------------------------------------------------------------
 
-Result<void> CpuGroup::attach(pid_t pid) {
-    if (cpu_dir_.empty()) {
+Result<void> CpuGroup::attach(ProcessId pid) {
+    if (!placement_) {
         return ok(); // not enforced: the reason is in enforcement()
     }
+    const auto& place = *placement_;
     const auto text = std::to_string(pid);
-    auto moved = cgroupfs::writeText(cpu_dir_ / "cgroup.procs", text);
+    auto moved = cgroupfs::writeText(place.cpu_dir / "cgroup.procs", text);
     if (!moved) {
         return moved;
     }
-    if (acct_dir_ != cpu_dir_) {
-        moved = cgroupfs::writeText(acct_dir_ / "cgroup.procs", text);
+    if (!place.acct_dir.empty() && place.acct_dir != place.cpu_dir) {
+        moved = cgroupfs::writeText(place.acct_dir / "cgroup.procs", text);
         if (!moved) {
             return moved;
         }
     }
     // cgroup v2 in a delegated unit: +cpu could not be enabled while the daemon still sat in the
     // unit's group; now that it is in its leaf, try again and apply the cap asked for meanwhile.
-    if (!enforcement_.enforced && cpu_h_ && cpu_h_->version == CgroupVersion::kV2 &&
-        enableCpuController(*cpu_h_, path_) && stdfs::exists(cpu_dir_ / "cpu.max")) {
+    if (!enforcement_.enforced && place.cpu.version == CgroupVersion::kV2 &&
+        enableCpuController(place.cpu, path_) && stdfs::exists(place.cpu_dir / "cpu.max")) {
         enforcement_ = {true, {}};
         if (applied_) {
-            return cgroupfs::writeText(cpu_dir_ / "cpu.max", formatCpuMax(*applied_));
+            return cgroupfs::writeText(place.cpu_dir / "cpu.max", formatCpuMax(*applied_));
         }
     }
     return ok();
@@ -179,31 +180,33 @@ Result<void> CpuGroup::setQuotaPercent(std::optional<unsigned> percent) {
     if (!enforcement_.enforced) {
         return ok();
     }
-    if (cpu_h_->version == CgroupVersion::kV2) {
-        return cgroupfs::writeText(cpu_dir_ / "cpu.max", formatCpuMax(quota));
+    const auto& place = *placement_;
+    if (place.cpu.version == CgroupVersion::kV2) {
+        return cgroupfs::writeText(place.cpu_dir / "cpu.max", formatCpuMax(quota));
     }
     // v1: the period first, so a quota is never judged against an old period.
     auto written =
-        cgroupfs::writeText(cpu_dir_ / "cpu.cfs_period_us", std::to_string(quota.period_us));
+        cgroupfs::writeText(place.cpu_dir / "cpu.cfs_period_us", std::to_string(quota.period_us));
     if (!written) {
         return written;
     }
-    return cgroupfs::writeText(cpu_dir_ / "cpu.cfs_quota_us", formatCfsQuota(quota));
+    return cgroupfs::writeText(place.cpu_dir / "cpu.cfs_quota_us", formatCfsQuota(quota));
 }
 
 Result<CpuQuota> CpuGroup::readQuota() const {
     if (!enforcement_.enforced) {
         return makeError(exitcode::kGeneric, enforcement_.describe());
     }
-    if (cpu_h_->version == CgroupVersion::kV2) {
-        const auto text = cgroupfs::readText(cpu_dir_ / "cpu.max");
+    const auto& place = *placement_;
+    if (place.cpu.version == CgroupVersion::kV2) {
+        const auto text = cgroupfs::readText(place.cpu_dir / "cpu.max");
         if (!text) {
             return text.error();
         }
         return parseCpuMax(text.value());
     }
-    const auto quota_text = cgroupfs::readText(cpu_dir_ / "cpu.cfs_quota_us");
-    const auto period_text = cgroupfs::readText(cpu_dir_ / "cpu.cfs_period_us");
+    const auto quota_text = cgroupfs::readText(place.cpu_dir / "cpu.cfs_quota_us");
+    const auto period_text = cgroupfs::readText(place.cpu_dir / "cpu.cfs_period_us");
     if (!quota_text || !period_text) {
         return (quota_text ? period_text : quota_text).error();
     }
@@ -220,21 +223,22 @@ Result<CpuSample> CpuGroup::sample() const {
     if (!enforcement_.enforced) {
         return makeError(exitcode::kGeneric, enforcement_.describe());
     }
+    const auto& place = *placement_;
     CpuSample sample;
-    const auto cpu_stat = cgroupfs::readText(cpu_dir_ / "cpu.stat");
+    const auto cpu_stat = cgroupfs::readText(place.cpu_dir / "cpu.stat");
     if (!cpu_stat) {
         return cpu_stat.error();
     }
-    if (cpu_h_->version == CgroupVersion::kV2) {
+    if (place.cpu.version == CgroupVersion::kV2) {
         sample.at = std::chrono::steady_clock::now();
         sample.usage_ns = cgroupfs::statValue(cpu_stat.value(), "usage_usec") * 1000;
         sample.throttled_ns = cgroupfs::statValue(cpu_stat.value(), "throttled_usec") * 1000;
     } else {
-        if (acct_dir_.empty()) {
+        if (place.acct_dir.empty()) {
             return makeError(exitcode::kGeneric,
                              "no cpuacct hierarchy: usage of " + path_ + " is not accounted");
         }
-        const auto usage = cgroupfs::readText(acct_dir_ / "cpuacct.usage");
+        const auto usage = cgroupfs::readText(place.acct_dir / "cpuacct.usage");
         sample.at = std::chrono::steady_clock::now();
         if (!usage) {
             return usage.error();
@@ -247,15 +251,16 @@ Result<CpuSample> CpuGroup::sample() const {
 }
 
 Result<void> CpuGroup::remove() {
-    if (cpu_dir_.empty()) {
+    if (!placement_) {
         return ok();
     }
-    auto removed = removeDirectory(cpu_dir_);
+    const auto& place = *placement_;
+    auto removed = removeDirectory(place.cpu_dir);
     if (!removed) {
         return removed;
     }
-    if (!acct_dir_.empty() && acct_dir_ != cpu_dir_) {
-        return removeDirectory(acct_dir_);
+    if (!place.acct_dir.empty() && place.acct_dir != place.cpu_dir) {
+        return removeDirectory(place.acct_dir);
     }
     return ok();
 }
@@ -263,24 +268,27 @@ Result<void> CpuGroup::remove() {
 // ---- CpuLimiter ---------------------------------------------------------------------------------
 
 CpuLimiter::CpuLimiter(CpuLimiterOptions options)
-    : options_(std::move(options)), layout_(detectCgroupLayout(options_.root_prefix)) {
-    if (!layout_.cpu) {
-        enforcement_ = {false, layout_.problem};
+    : options_(std::move(options)), placement_(std::make_shared<CpuLimiterPlacement>()) {
+    auto& place = *placement_;
+    place.layout = detectCgroupLayout(options_.root_prefix);
+    const auto& layout = place.layout;
+    if (!layout.cpu) {
+        enforcement_ = {false, layout.problem};
         return;
     }
-    delegated_ =
-        delegatedToUs(*layout_.cpu) &&
-        (!layout_.separateAccounting() || (layout_.cpuacct && delegatedToUs(*layout_.cpuacct)));
-    daemon_path_ = daemonPathIn(*layout_.cpu, delegated_, options_);
-    acct_daemon_path_ =
-        layout_.cpuacct ? daemonPathIn(*layout_.cpuacct, delegated_, options_) : std::string();
+    place.delegated =
+        delegatedToUs(*layout.cpu) &&
+        (!layout.separateAccounting() || (layout.cpuacct && delegatedToUs(*layout.cpuacct)));
+    place.daemon_path = daemonPathIn(*layout.cpu, place.delegated, options_);
+    place.acct_daemon_path =
+        layout.cpuacct ? daemonPathIn(*layout.cpuacct, place.delegated, options_) : std::string();
 
-    if (auto problem = cannotCreateUnder(layout_.cpu->dirOf(daemon_path_))) {
+    if (auto problem = cannotCreateUnder(layout.cpu->dirOf(place.daemon_path))) {
         enforcement_ = {false, *problem};
         return;
     }
-    if (layout_.separateAccounting()) {
-        if (auto problem = cannotCreateUnder(layout_.cpuacct->dirOf(acct_daemon_path_))) {
+    if (layout.separateAccounting()) {
+        if (auto problem = cannotCreateUnder(layout.cpuacct->dirOf(place.acct_daemon_path))) {
             enforcement_ = {false, *problem};
             return;
         }
@@ -313,25 +321,29 @@ CpuGroup CpuLimiter::extensionGroup(const std::string& name) {
 }
 
 CpuGroup CpuLimiter::makeGroup(const std::string& relative) {
+    const auto& limiter = *placement_;
     CpuGroup group;
-    group.path_ = joinPath(daemon_path_, relative);
+    group.path_ = joinPath(limiter.daemon_path, relative);
     group.enforcement_ = enforcement_;
     if (!enforcement_.enforced) {
         return group;
     }
-    const auto& cpu = *layout_.cpu;
+    const auto& cpu = *limiter.layout.cpu;
     const auto cpu_dir = cpu.dirOf(group.path_);
     if (auto made = makeDirectories(cpu_dir); !made) {
         group.enforcement_ = {false, made.error().message};
         return group;
     }
-    group.cpu_h_ = cpu;
-    group.cpu_dir_ = cpu_dir;
-    if (layout_.cpuacct) {
-        group.acct_h_ = layout_.cpuacct;
-        group.acct_dir_ = layout_.cpuacct->dirOf(joinPath(acct_daemon_path_, relative));
-        if (group.acct_dir_ != cpu_dir) {
-            if (auto made = makeDirectories(group.acct_dir_); !made) {
+    auto place = std::make_shared<CpuGroupPlacement>();
+    place->cpu = cpu;
+    place->cpu_dir = cpu_dir;
+    group.placement_ = place;
+    if (limiter.layout.cpuacct) {
+        place->cpuacct = limiter.layout.cpuacct;
+        place->acct_dir =
+            limiter.layout.cpuacct->dirOf(joinPath(limiter.acct_daemon_path, relative));
+        if (place->acct_dir != cpu_dir) {
+            if (auto made = makeDirectories(place->acct_dir); !made) {
                 group.enforcement_ = {false, made.error().message};
                 return group;
             }
@@ -358,13 +370,14 @@ CpuGroup CpuLimiter::makeGroup(const std::string& relative) {
 }
 
 Result<void> CpuLimiter::removeDaemonTree() {
-    if (!layout_.cpu || daemon_path_.empty()) {
+    const auto& place = *placement_;
+    if (!place.layout.cpu || place.daemon_path.empty()) {
         return ok();
     }
     std::vector<std::pair<const CgroupHierarchy*, std::string>> trees{
-        {&*layout_.cpu, daemon_path_}};
-    if (layout_.separateAccounting()) {
-        trees.emplace_back(&*layout_.cpuacct, acct_daemon_path_);
+        {&*place.layout.cpu, place.daemon_path}};
+    if (place.layout.separateAccounting()) {
+        trees.emplace_back(&*place.layout.cpuacct, place.acct_daemon_path);
     }
     for (const auto& [hierarchy, daemon_path] : trees) {
         const auto daemon_dir = hierarchy->dirOf(daemon_path);
@@ -381,7 +394,7 @@ Result<void> CpuLimiter::removeDaemonTree() {
                 return removed;
             }
         }
-        if (!delegated_) {
+        if (!place.delegated) {
             if (auto removed = removeDirectory(daemon_dir); !removed) {
                 return removed;
             }
