@@ -8,7 +8,6 @@ namespace azcm::arcproxy {
 namespace {
 
 using boost::asio::ip::address_v4;
-using boost::asio::ip::address_v6;
 
 // A range of the IANA special-purpose registries that is never an Arc endpoint, and why.
 struct V4Range {

@@ -14,6 +14,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -44,9 +45,9 @@ namespace {
 constexpr std::uint32_t kMaxRequestHeaderBytes = 8 * 1024;
 // Responses may carry long cookies and policy headers.
 constexpr std::uint32_t kMaxResponseHeaderBytes = 64 * 1024;
-constexpr std::size_t kPumpBufferBytes = 16 * 1024;
+constexpr std::size_t kPumpBufferBytes = std::size_t{16} * 1024;
 // What a refused client may still send while its 503 goes out.
-constexpr std::size_t kMaxDiscardedBytes = 64 * 1024;
+constexpr std::size_t kMaxDiscardedBytes = std::size_t{64} * 1024;
 // Bodies are relayed piece by piece, never held, so their length is not limited. (Beast 1.74
 // compares a Content-Length with an unset limit as "exceeded": the limit is the largest one.)
 constexpr std::uint64_t kNoBodyLimit = std::numeric_limits<std::uint64_t>::max();
@@ -692,7 +693,7 @@ struct ProxyListener::Impl : std::enable_shared_from_this<Impl> {
             }
         }
         // The answer; interim ones (100 Continue) were given to the client by us already.
-        int status = 0;
+        unsigned status = 0;
         while (status < 200) {
             expectResponse(state, head_request);
             {
@@ -807,7 +808,7 @@ struct ProxyListener::Impl : std::enable_shared_from_this<Impl> {
             std::chrono::steady_clock::now());
         auto remaining = std::make_shared<int>(2);
         auto done = std::make_shared<asio::steady_timer>(io, asio::steady_timer::time_point::max());
-        auto pump = [this, last_activity, remaining,
+        auto pump = [last_activity, remaining,
                      done](std::shared_ptr<tcp::socket> from,
                            std::shared_ptr<tcp::socket> to) -> asio::awaitable<void> {
             std::array<char, kPumpBufferBytes> data{};

@@ -1,11 +1,11 @@
 #include "environment.hpp"
 
 #include "ipc/ipc_client.hpp"
+#include "platform/child_environment.hpp"
 #include "platform/machine_facts.hpp"
 #include "platform/process_identity.hpp"
 #include "platform/process_setup.hpp"
 
-#include <cstdlib>
 #include <iostream>
 
 namespace azcm::cli {
@@ -31,13 +31,7 @@ Environment systemEnvironment() {
     // taken for an Azure VM.
     env.is_azure_vm = [root = env.paths.root()] { return platform::isAzureVirtualMachine(root); };
     env.host_name = systemHostName;
-    env.get_env = [](const std::string& name) -> std::optional<std::string> {
-        const char* value = std::getenv(name.c_str()); // NOLINT(concurrency-mt-unsafe)
-        if (value == nullptr) {
-            return std::nullopt;
-        }
-        return std::string(value);
-    };
+    env.get_env = &platform::environmentVariable;
     env.machine_facts = [] { return platform::collectMachineFacts("/"); };
     env.himds = [socket = env.paths.socketFor("himds")](
                     http::Verb method, const std::string& target, const std::string& body,

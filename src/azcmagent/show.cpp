@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <climits>
+#include <cmath>
 #include <cstdio>
 
 namespace azcm::cli {
@@ -121,9 +122,8 @@ Result<std::string> describeComponent(const json& component) {
         BOOST_OUTCOME_TRY(seconds, statusNumber(*window, "seconds"));
         BOOST_OUTCOME_TRY(used, statusNumber(*window, "usedPercent"));
         BOOST_OUTCOME_TRY(throttled, statusNumber(*window, "throttledMs"));
-        text += ", used " + percentText(used) + " over " +
-                std::to_string(static_cast<long>(seconds + 0.5)) + " s, throttled " +
-                std::to_string(static_cast<long>(throttled)) + " ms";
+        text += ", used " + percentText(used) + " over " + std::to_string(std::lround(seconds)) +
+                " s, throttled " + std::to_string(static_cast<long>(throttled)) + " ms";
     } else {
         text += ", no usage measured yet";
     }
@@ -299,8 +299,11 @@ Result<std::vector<ShowField>> selectShowFields(const std::vector<ShowField>& fi
             for (const auto& f : fields) {
                 known += known.empty() ? f.key : ", " + f.key;
             }
-            return makeError(exitcode::kInvalidArgument,
-                             "unknown property '" + property + "'; known properties: " + known);
+            std::string message = "unknown property '";
+            message += property;
+            message += "'; known properties: ";
+            message += known;
+            return makeError(exitcode::kInvalidArgument, std::move(message));
         }
         selected.push_back(*it);
     }

@@ -10,6 +10,11 @@ using SystemTime = std::chrono::system_clock::time_point;
 
 class Clock {
 public:
+    Clock() = default;
+    Clock(const Clock&) = delete;
+    Clock& operator=(const Clock&) = delete;
+    Clock(Clock&&) = delete;
+    Clock& operator=(Clock&&) = delete;
     virtual ~Clock() = default;
     virtual SystemTime now() const = 0;
 };

@@ -15,8 +15,9 @@ Emulator::Emulator(Store& store,
                    const Clock& clock,
                    EmulatorOptions options,
                    std::string base_url)
-    : context_{store, pki, clock, options, std::move(base_url), &waiters_}, entra_(context_),
-      arm_(context_), identity_(context_), extension_agent_(context_), gc_agent_(context_) {}
+    : context_{store, pki, clock, std::move(options), std::move(base_url), &waiters_},
+      entra_(context_), arm_(context_), identity_(context_), extension_agent_(context_),
+      gc_agent_(context_) {}
 
 http::Response Emulator::handle(const http::Request& request, const http::PeerInfo& peer) {
     http::Response response;

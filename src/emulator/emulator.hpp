@@ -28,6 +28,7 @@ public:
     Emulator& operator=(const Emulator&) = delete;
     Emulator(Emulator&&) = delete;
     Emulator& operator=(Emulator&&) = delete;
+    ~Emulator() = default;
 
     // Known only once the listener has its port.
     void setBaseUrl(std::string base_url) { context_.base_url = std::move(base_url); }

@@ -44,11 +44,11 @@ void GoalStateWaiters::attach(boost::asio::any_io_executor executor,
         first = external_change_probe();
     }
     std::lock_guard lock(mutex_);
-    executor_ = executor;
+    executor_ = std::move(executor);
     probe_ = std::move(external_change_probe);
     probe_interval_ = probe_interval;
     last_probe_ = first;
-    probe_timer_ = std::make_unique<boost::asio::steady_timer>(executor);
+    probe_timer_ = std::make_unique<boost::asio::steady_timer>(*executor_);
 }
 
 bool GoalStateWaiters::canWait() const {

@@ -43,6 +43,8 @@ public:
     GoalStateWaiters() = default;
     GoalStateWaiters(const GoalStateWaiters&) = delete;
     GoalStateWaiters& operator=(const GoalStateWaiters&) = delete;
+    GoalStateWaiters(GoalStateWaiters&&) = delete;
+    GoalStateWaiters& operator=(GoalStateWaiters&&) = delete;
     ~GoalStateWaiters();
 
     // Without an executor nobody can wait (requests are answered at once).
@@ -61,7 +63,7 @@ public:
 
 private:
     struct Waiter {
-        explicit Waiter(boost::asio::any_io_executor executor) : timer(std::move(executor)) {}
+        explicit Waiter(const boost::asio::any_io_executor& executor) : timer(executor) {}
         std::string key;
         boost::asio::steady_timer timer;
         Wake wake;

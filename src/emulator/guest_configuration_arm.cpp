@@ -66,9 +66,9 @@ notFound(const http::Request& request, const GcAssignmentCall& call, bool machin
 } // namespace
 
 const std::vector<std::string>& guestConfigurationApiVersions() {
-    static const std::vector<std::string> versions = {"2018-11-20", "2020-06-25", "2022-01-25",
-                                                      "2024-04-05"};
-    return versions;
+    static const std::vector<std::string> kVersions = {"2018-11-20", "2020-06-25", "2022-01-25",
+                                                       "2024-04-05"};
+    return kVersions;
 }
 
 std::string gcAssignmentId(const GcAssignmentRecord& assignment) {

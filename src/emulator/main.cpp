@@ -24,9 +24,8 @@ spdlog::level::level_enum parseLevel(const std::string& text) {
     return level == spdlog::level::off && text != "off" ? spdlog::level::info : level;
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
+// Everything of main but the last-resort catch.
+int run(int argc, char** argv) {
     CLI::App app{"arc-emulator: a local Azure control plane for Azure Arc-enabled servers"};
     app.require_subcommand(0, 1);
 
@@ -103,56 +102,62 @@ int main(int argc, char** argv) {
         return app.exit(error) == 0 ? 0 : kUsage;
     }
 
+    azcm::log::init({"arc-emulator", {}, true, parseLevel(log_level)});
+    if (create->parsed()) {
+        sp_options.data_dir = sp_data_dir;
+        if (!cert_out.empty()) {
+            sp_options.cert_out = cert_out;
+        }
+        auto answer = azcm::emulator::createServicePrincipal(sp_options);
+        if (!answer) {
+            std::cerr << "arc-emulator sp create: " << answer.error().message << "\n";
+            return answer.error().code != 0 ? answer.error().code : 1;
+        }
+        std::cout << answer.value().dump(2) << std::endl;
+        return 0;
+    }
+    if (publish->parsed()) {
+        auto answer = azcm::emulator::publishPackageCommand(publish_options);
+        if (!answer) {
+            std::cerr << "arc-emulator extension publish: " << answer.error().message << "\n";
+            return answer.error().code != 0 ? answer.error().code : 1;
+        }
+        std::cout << answer.value().dump(2) << std::endl;
+        return 0;
+    }
+    if (gc_publish->parsed()) {
+        auto answer = azcm::emulator::publishPackageCommand(gc_options);
+        if (!answer) {
+            std::cerr << "arc-emulator gc publish: " << answer.error().message << "\n";
+            return answer.error().code != 0 ? answer.error().code : 1;
+        }
+        std::cout << answer.value().dump(2) << std::endl;
+        return 0;
+    }
+    if (data_dir.empty()) {
+        std::cerr << "arc-emulator: --data-dir is required\n" << app.help();
+        return kUsage;
+    }
+    azcm::emulator::ServeOptions options;
+    options.data_dir = data_dir;
+    auto address = azcm::emulator::parseListenAddress(listen);
+    if (!address) {
+        std::cerr << "arc-emulator: " << address.error().message << "\n";
+        return kUsage;
+    }
+    options.listen = address.value();
+    options.emulator.heartbeat_timeout = std::chrono::seconds(heartbeat_timeout);
+    options.emulator.cert_lifetime = std::chrono::seconds(cert_lifetime);
+    options.emulator.token_lifetime = std::chrono::seconds(token_lifetime);
+    options.emulator.mi_token_lifetime = std::chrono::seconds(mi_token_lifetime);
+    return azcm::emulator::serve(options);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
     try {
-        azcm::log::init({"arc-emulator", {}, true, parseLevel(log_level)});
-        if (create->parsed()) {
-            sp_options.data_dir = sp_data_dir;
-            if (!cert_out.empty()) {
-                sp_options.cert_out = cert_out;
-            }
-            auto answer = azcm::emulator::createServicePrincipal(sp_options);
-            if (!answer) {
-                std::cerr << "arc-emulator sp create: " << answer.error().message << "\n";
-                return answer.error().code != 0 ? answer.error().code : 1;
-            }
-            std::cout << answer.value().dump(2) << std::endl;
-            return 0;
-        }
-        if (publish->parsed()) {
-            auto answer = azcm::emulator::publishPackageCommand(publish_options);
-            if (!answer) {
-                std::cerr << "arc-emulator extension publish: " << answer.error().message << "\n";
-                return answer.error().code != 0 ? answer.error().code : 1;
-            }
-            std::cout << answer.value().dump(2) << std::endl;
-            return 0;
-        }
-        if (gc_publish->parsed()) {
-            auto answer = azcm::emulator::publishPackageCommand(gc_options);
-            if (!answer) {
-                std::cerr << "arc-emulator gc publish: " << answer.error().message << "\n";
-                return answer.error().code != 0 ? answer.error().code : 1;
-            }
-            std::cout << answer.value().dump(2) << std::endl;
-            return 0;
-        }
-        if (data_dir.empty()) {
-            std::cerr << "arc-emulator: --data-dir is required\n" << app.help();
-            return kUsage;
-        }
-        azcm::emulator::ServeOptions options;
-        options.data_dir = data_dir;
-        auto address = azcm::emulator::parseListenAddress(listen);
-        if (!address) {
-            std::cerr << "arc-emulator: " << address.error().message << "\n";
-            return kUsage;
-        }
-        options.listen = address.value();
-        options.emulator.heartbeat_timeout = std::chrono::seconds(heartbeat_timeout);
-        options.emulator.cert_lifetime = std::chrono::seconds(cert_lifetime);
-        options.emulator.token_lifetime = std::chrono::seconds(token_lifetime);
-        options.emulator.mi_token_lifetime = std::chrono::seconds(mi_token_lifetime);
-        return azcm::emulator::serve(options);
+        return run(argc, argv);
     } catch (const std::exception& error) {
         std::cerr << "arc-emulator: " << error.what() << "\n";
         return azcm::exitcode::kGeneric;

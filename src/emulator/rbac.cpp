@@ -83,8 +83,8 @@ bool globMatch(std::string_view pattern, std::string_view text) {
 } // namespace
 
 const std::vector<RoleDefinition>& builtInRoles() {
-    static const std::vector<RoleDefinition> roles = makeRoles();
-    return roles;
+    static const std::vector<RoleDefinition> kRoles = makeRoles();
+    return kRoles;
 }
 
 const RoleDefinition* findRole(std::string_view name_or_id) {

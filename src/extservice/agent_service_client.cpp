@@ -28,7 +28,7 @@ std::string originOf(const std::string& url) {
 AgentServiceClient::AgentServiceClient(http::ClientOptions options,
                                        std::string identity_base,
                                        TokenSource& tokens)
-    : client_(options), options_(options), identity_base_(std::move(identity_base)),
+    : client_(options), options_(std::move(options)), identity_base_(std::move(identity_base)),
       tokens_(tokens) {
     while (!identity_base_.empty() && identity_base_.back() == '/') {
         identity_base_.pop_back();
@@ -40,7 +40,7 @@ std::string AgentServiceClient::machinesUrl(const std::string& suffix) const {
     return identity_base_ + "/machines/extensions/" + suffix;
 }
 
-Result<http::Response> AgentServiceClient::send(http::SimpleRequest request,
+Result<http::Response> AgentServiceClient::send(const http::SimpleRequest& request,
                                                 bool with_token,
                                                 const http::HttpsClient& client) const {
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -84,7 +84,7 @@ Result<GoalStateAnswer> AgentServiceClient::goalState(const std::string& etag,
     options.request_timeout = std::chrono::milliseconds(wait + std::chrono::seconds(30));
     options.retry.max_attempts = 1;
     const http::HttpsClient long_poll(options);
-    auto response = send(std::move(request), true, long_poll);
+    auto response = send(request, true, long_poll);
     if (!response) {
         return response.error();
     }
@@ -116,7 +116,7 @@ Result<void> AgentServiceClient::report(const nlohmann::json& body) const {
     request.url = machinesUrl("report");
     request.body = jsondoc::serialize(body);
     request.headers.emplace_back("Content-Type", "application/json");
-    auto response = send(std::move(request), true, client_);
+    auto response = send(request, true, client_);
     if (!response) {
         return response.error();
     }
@@ -133,7 +133,7 @@ AgentServiceClient::registerSettingsCertificate(const std::string& certificate_p
     request.url = machinesUrl("settingsCertificate");
     request.body = nlohmann::json{{"certificate", certificate_pem}}.dump();
     request.headers.emplace_back("Content-Type", "application/json");
-    auto response = send(std::move(request), true, client_);
+    auto response = send(request, true, client_);
     if (!response) {
         return response.error();
     }
@@ -163,7 +163,7 @@ Result<void> AgentServiceClient::download(const std::string& url,
     request.method = http::Verb::get;
     request.url = url;
     const bool same_origin = !identity_origin_.empty() && originOf(url) == identity_origin_;
-    auto response = send(std::move(request), same_origin, downloader);
+    auto response = send(request, same_origin, downloader);
     if (!response) {
         return makeError(exitcode::kNetwork,
                          "package download failed: " + response.error().message);

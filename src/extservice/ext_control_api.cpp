@@ -38,11 +38,12 @@ std::unique_ptr<daemon::ControlRouter> ExtService::makeControlRouter() {
     options.request_shutdown = request_shutdown_;
     options.executor = io_.get_executor();
     auto router = std::make_unique<daemon::ControlRouter>(std::move(options));
-    router->add({http::Verb::get, "/extensions", daemon::RouteAccess::reader,
-                 [this](const http::Request& request, std::string_view, http::Respond respond) {
-                     respond(daemon::ReplyShape(request).json(
-                         http::Status::ok, json{{"extensions", extensionsJson()}}));
-                 }});
+    router->add(
+        {http::Verb::get, "/extensions", daemon::RouteAccess::reader,
+         [this](const http::Request& request, std::string_view, const http::Respond& respond) {
+             respond(daemon::ReplyShape(request).json(http::Status::ok,
+                                                      json{{"extensions", extensionsJson()}}));
+         }});
     router->add(
         {http::Verb::delete_, "/extensions/", daemon::RouteAccess::privileged,
          [this](const http::Request& request, std::string_view name, http::Respond respond) {
@@ -62,21 +63,21 @@ void ExtService::handleDelete(const http::Request& request,
         return;
     }
     // A handler's uninstall command may run for minutes: not on the io thread.
-    boost::asio::post(
-        workers_, [self = shared_from_this(), name, shape, respond = std::move(respond)]() mutable {
-            auto removed = self->removeLocally(name);
-            boost::asio::post(self->io_, [removed = std::move(removed), shape,
-                                          respond = std::move(respond)]() mutable {
-                if (!removed) {
-                    const bool missing = removed.error().code == exitcode::kInvalidArgument;
-                    respond(shape.error(
-                        missing ? http::Status::not_found : http::Status::internal_server_error,
-                        missing ? "ExtensionNotFound" : "RemoveFailed", removed.error().message));
-                    return;
-                }
-                respond(shape.json(http::Status::ok, json{{"removed", removed.value()}}));
-            });
+    boost::asio::post(workers_, [self = shared_from_this(), name = std::move(name), shape,
+                                 respond = std::move(respond)]() mutable {
+        auto removed = self->removeLocally(name);
+        boost::asio::post(self->io_, [removed = std::move(removed), shape,
+                                      respond = std::move(respond)]() mutable {
+            if (!removed) {
+                const bool missing = removed.error().code == exitcode::kInvalidArgument;
+                respond(shape.error(
+                    missing ? http::Status::not_found : http::Status::internal_server_error,
+                    missing ? "ExtensionNotFound" : "RemoveFailed", removed.error().message));
+                return;
+            }
+            respond(shape.json(http::Status::ok, json{{"removed", removed.value()}}));
         });
+    });
 }
 
 Result<std::string> ExtService::removeLocally(const std::string& name) {

@@ -49,6 +49,10 @@ public:
                                               Paths paths,
                                               ExtOptions options,
                                               std::function<void()> request_shutdown);
+    ExtService(const ExtService&) = delete;
+    ExtService& operator=(const ExtService&) = delete;
+    ExtService(ExtService&&) = delete;
+    ExtService& operator=(ExtService&&) = delete;
     ~ExtService();
 
     // Loads localconfig, confines the daemon to its CPU group, binds the socket, starts the loop.

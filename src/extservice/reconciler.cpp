@@ -184,12 +184,16 @@ void Reconciler::reconcileOne(const GoalExtension& extension,
             sendReport(extension.name, *record);
             return;
         }
-    } else if (extension.provisioning_state != "Succeeded" || installed) {
-        return; // settled: nothing asked of us
-    } else if (record && record->reported && record->outcome == "Failed" &&
-               sameRequest(*record, extension)) {
-        return; // our own reinstall already failed and was reported
     } else {
+        // Settled: nothing is asked of us unless a Succeeded extension is missing locally.
+        const bool nothing_asked =
+            extension.provisioning_state != "Succeeded" || installed.has_value();
+        // Our own reinstall of this very request already failed and was reported.
+        const bool reinstall_failed = record && record->reported && record->outcome == "Failed" &&
+                                      sameRequest(*record, extension);
+        if (nothing_asked || reinstall_failed) {
+            return;
+        }
         // Settled as Succeeded but gone from this machine (azcmagent extension remove): Azure
         // still expects it, so it comes back, as in the real agent, subject to the local controls.
         spdlog::info("EXT_REINSTALL name={} reason=missing locally", log::sanitize(extension.name));
@@ -253,6 +257,11 @@ std::optional<ExtensionRecord> Reconciler::install(const GoalExtension& extensio
     const auto zip = paths_.downloadsDir() / (id.dirName() + ".zip");
     struct RemoveZip {
         std::filesystem::path path;
+        explicit RemoveZip(std::filesystem::path zip_path) : path(std::move(zip_path)) {}
+        RemoveZip(const RemoveZip&) = delete;
+        RemoveZip& operator=(const RemoveZip&) = delete;
+        RemoveZip(RemoveZip&&) = delete;
+        RemoveZip& operator=(RemoveZip&&) = delete;
         ~RemoveZip() {
             std::error_code ignored;
             std::filesystem::remove(path, ignored);

@@ -7,6 +7,8 @@
 #include "json/json_document.hpp"
 #include "json/json_fields.hpp"
 
+#include <cstddef>
+
 #include <nlohmann/json.hpp>
 
 namespace azcm::extservice {
@@ -42,7 +44,7 @@ Result<SettingsCertificate> loadExisting(const Paths& paths) {
                          pointerFile(paths).string() + ": field 'thumbprint': hex digits expected");
     }
     auto certificate = filesFor(paths, thumbprint_text);
-    auto pem = fs::readFile(certificate.certificate_file, 64 * 1024);
+    auto pem = fs::readFile(certificate.certificate_file, std::size_t{64} * 1024);
     if (!pem) {
         return pem.error();
     }

@@ -136,7 +136,7 @@ public:
     void cancelWaits() override { long_poll_cancel_->cancel(); }
 
 private:
-    static constexpr std::uint64_t kDefaultMaxBytes = 4 * 1024 * 1024;
+    static constexpr std::uint64_t kDefaultMaxBytes = std::uint64_t{4} * 1024 * 1024;
 
     // The file as it is now; when it cannot be read, the last version that could (its proxy
     // settings stay in force), and an error before any was read.

@@ -19,6 +19,9 @@ namespace azcm::gc {
 // The audience of the agent-facing services' tokens.
 inline constexpr const char* kAgentServiceResource = "https://his.arc.azure.com";
 
+// The default constructor cannot throw: json's is noexcept, and the throws the check finds are
+// inside its body, which they cannot leave.
+// NOLINTNEXTLINE(bugprone-exception-escape): noexcept default constructor, see above
 struct GoalStateAnswer {
     bool not_modified = false; // 304 for the ETag given
     std::string etag;
@@ -36,6 +39,11 @@ struct ControlPlaneTarget {
 
 class ControlPlane {
 public:
+    ControlPlane() = default;
+    ControlPlane(const ControlPlane&) = delete;
+    ControlPlane& operator=(const ControlPlane&) = delete;
+    ControlPlane(ControlPlane&&) = delete;
+    ControlPlane& operator=(ControlPlane&&) = delete;
     virtual ~ControlPlane() = default;
     // Not connected: an error with exitcode::kConfigFileNotFound.
     virtual Result<ControlPlaneTarget> target() = 0;

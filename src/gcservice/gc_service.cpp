@@ -39,7 +39,7 @@ constexpr auto kGoalStateTimeSaveStep = std::chrono::hours(1);
 
 // Fields of a stored report. It comes back from the state file, which may be damaged: a field of
 // the wrong type reads as `fallback` instead of throwing.
-std::string reportText(const json& report, const char* key, std::string fallback = {}) {
+std::string reportText(const json& report, const char* key, const std::string& fallback = {}) {
     auto text = jsondoc::getOptionalString(report, key, "the stored report");
     return text && text.value() ? *text.value() : fallback;
 }
@@ -83,7 +83,7 @@ GcService::GcService(boost::asio::io_context& io,
                      Paths paths,
                      GcOptions options,
                      GcServiceParts parts)
-    : io_(io), workers_(workers), paths_(std::move(paths)), options_(options),
+    : io_(io), workers_(workers), paths_(std::move(paths)), options_(std::move(options)),
       parts_(std::move(parts)), tick_timer_(io), cpu_timer_(io),
       state_file_(statePath(paths_), fs::FileMode{0600, {}}) {}
 
@@ -420,7 +420,7 @@ AssignmentState GcService::evaluateOne(AssignmentState assignment,
         assignment.last_evaluated_at = nowSeconds();
         return assignment;
     };
-    auto notEvaluated = [&](const std::string& code, const std::string& reason) {
+    auto not_evaluated = [&](const std::string& code, const std::string& reason) {
         spdlog::warn("GC_NOT_EVALUATED assignment={} code={} reason={}",
                      log::sanitize(assignment.name), code, log::sanitize(reason));
         assignment.last_error =
@@ -430,20 +430,20 @@ AssignmentState GcService::evaluateOne(AssignmentState assignment,
 
     const auto permission = evaluationPermission(local);
     if (!permission.allowed) {
-        return notEvaluated(permission.code, permission.reason);
+        return not_evaluated(permission.code, permission.reason);
     }
     if (!assignment.package) {
-        return notEvaluated("PackageNotFound", "The control plane offers no package for '" +
-                                                   assignment.configuration_name + "' " +
-                                                   assignment.version + ".");
+        return not_evaluated("PackageNotFound", "The control plane offers no package for '" +
+                                                    assignment.configuration_name + "' " +
+                                                    assignment.version + ".");
     }
     auto type = parseAssignmentType(assignment.assignment_type);
     if (!type) {
-        return notEvaluated("InvalidAssignmentType", type.error().message);
+        return not_evaluated("InvalidAssignmentType", type.error().message);
     }
     auto target = parts_.control_plane->target();
     if (!target) {
-        return notEvaluated("NotConnected", target.error().message);
+        return not_evaluated("NotConnected", target.error().message);
     }
     const std::string root_pem = target.value().package_signing_root.empty()
                                      ? std::string()
@@ -451,13 +451,13 @@ AssignmentState GcService::evaluateOne(AssignmentState assignment,
     auto prepared = preparePackage(*parts_.control_plane, paths_, *assignment.package,
                                    packageRequestFor(assignment), root_pem);
     if (!prepared) {
-        return notEvaluated(kPackageRefusedCode,
-                            "The package was refused: " + prepared.error().message);
+        return not_evaluated(kPackageRefusedCode,
+                             "The package was refused: " + prepared.error().message);
     }
     assignment.package_version = prepared.value().identity.version;
     auto package = loadPackage(prepared.value().directory);
     if (!package) {
-        return notEvaluated("InvalidPackage", package.error().message);
+        return not_evaluated("InvalidPackage", package.error().message);
     }
     EngineContext context{
         paths_, AZCM_AGENT_VERSION, parts_.build_date, std::chrono::system_clock::now(),

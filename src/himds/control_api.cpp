@@ -15,7 +15,7 @@ using nlohmann::json;
 
 constexpr int kMachineKeyBits = 2048;
 constexpr std::size_t kMaxCommonNameLength = 64; // X.520 ub-common-name
-constexpr std::size_t kMaxCertificateChainBytes = 64 * 1024;
+constexpr std::size_t kMaxCertificateChainBytes = std::size_t{64} * 1024;
 
 struct ApiError {
     http::Status status = http::Status::internal_server_error;
@@ -83,8 +83,9 @@ std::unique_ptr<daemon::ControlRouter> HimdsService::makeControlRouter() {
     };
     options.executor = io_.get_executor();
     auto router = std::make_unique<daemon::ControlRouter>(std::move(options));
-    using Handler = void (HimdsService::*)(const http::Request&, http::Respond);
-    const auto route = [this](http::Verb verb, std::string path, Handler handler) {
+    // `handler`: a member taking the callback by value (it may answer later) or by reference (it
+    // answers before returning).
+    const auto route = [this](http::Verb verb, std::string path, auto handler) {
         return daemon::ControlRoute{
             verb, std::move(path), daemon::RouteAccess::privileged,
             [this, handler](const http::Request& request, std::string_view, http::Respond respond) {
@@ -225,7 +226,7 @@ void HimdsService::handleActivate(const http::Request& request, http::Respond re
         });
 }
 
-void HimdsService::handleDeactivate(const http::Request& request, http::Respond respond) {
+void HimdsService::handleDeactivate(const http::Request& request, const http::Respond& respond) {
     const ReplyShape shape(request);
     Result<void> removed = ok();
     {
@@ -244,7 +245,7 @@ void HimdsService::handleDeactivate(const http::Request& request, http::Respond 
     respond(shape.json(http::Status::ok, json{{"status", kStatusDisconnected}}));
 }
 
-void HimdsService::handleIdentity(const http::Request& request, http::Respond respond) {
+void HimdsService::handleIdentity(const http::Request& request, const http::Respond& respond) {
     const ReplyShape shape(request);
     if (!identity_) {
         respond(shape.error(

@@ -125,20 +125,22 @@ private:
     std::unique_ptr<daemon::ControlRouter> makeControlRouter();
     void handleKeys(const http::Request& request, http::Respond respond);
     void handleActivate(const http::Request& request, http::Respond respond);
-    void handleDeactivate(const http::Request& request, http::Respond respond);
-    void handleIdentity(const http::Request& request, http::Respond respond);
+    void handleDeactivate(const http::Request& request, const http::Respond& respond);
+    void handleIdentity(const http::Request& request, const http::Respond& respond);
     void handleServiceToken(const http::Request& request, http::Respond respond);
 
     // IMDS REST API (imds_api.cpp).
     Result<void> listenImds();
     void
     handleImdsRequest(http::Request&& request, const http::PeerInfo& peer, http::Respond respond);
-    void answerInstance(const http::Request& request, const ImdsCall& call, http::Respond respond);
+    void answerInstance(const http::Request& request,
+                        const ImdsCall& call,
+                        const http::Respond& respond);
     void answerToken(const http::Request& request,
                      const ImdsCall& call,
                      const http::PeerInfo& peer,
                      http::Respond respond);
-    void answerVersions(const http::Request& request, http::Respond respond);
+    void answerVersions(const http::Request& request, const http::Respond& respond);
     // The current identity's token for `resource`: a cache hit at once on the io thread, a miss
     // (or bypass_cache) from a worker; `done` runs on the io thread either way.
     void withToken(const std::string& resource,

@@ -19,8 +19,14 @@ using nlohmann::json;
 // caller is a local user: one uid may hold an eighth of the connections, so that holding slots
 // takes eight accounts and the rest stay free for everyone else.
 constexpr http::ServerLimits kImdsLimits{
-    8 * 1024, 4 * 1024, std::chrono::seconds(10), std::chrono::seconds(30),
-    512,      64,       std::chrono::seconds(1)};
+    .max_header_bytes = 8 * 1024,
+    .max_body_bytes = std::uint64_t{4} * 1024,
+    .request_timeout = std::chrono::seconds(10),
+    .idle_timeout = std::chrono::seconds(30),
+    .max_connections = 512,
+    .max_connections_per_uid = 64,
+    .retry_after = std::chrono::seconds(1),
+};
 // A few free ports are tried when port 0 must be bound on both loopback addresses.
 constexpr int kFreePortAttempts = 16;
 
@@ -154,10 +160,10 @@ void HimdsService::handleImdsRequest(http::Request&& request,
     };
     switch (call.route) {
     case ImdsRoute::kVersions:
-        answerVersions(request, std::move(admitted));
+        answerVersions(request, admitted);
         return;
     case ImdsRoute::kInstance:
-        answerInstance(request, call, std::move(admitted));
+        answerInstance(request, call, admitted);
         return;
     case ImdsRoute::kToken:
         answerToken(request, call, peer, std::move(admitted));
@@ -165,7 +171,7 @@ void HimdsService::handleImdsRequest(http::Request&& request,
     }
 }
 
-void HimdsService::answerVersions(const http::Request& request, http::Respond respond) {
+void HimdsService::answerVersions(const http::Request& request, const http::Respond& respond) {
     std::set<std::string_view> versions;
     for (const auto version : supportedTokenApiVersions()) {
         versions.insert(version);
@@ -178,7 +184,7 @@ void HimdsService::answerVersions(const http::Request& request, http::Respond re
 
 void HimdsService::answerInstance(const http::Request& request,
                                   const ImdsCall& call,
-                                  http::Respond respond) {
+                                  const http::Respond& respond) {
     const ImdsReply reply(request);
     std::string format = "json";
     if (const auto found = call.query.find("format"); found != call.query.end()) {

@@ -56,7 +56,9 @@ json instanceMetadata(const config::AgentConfig& agent,
         if (!tags_text.empty()) {
             tags_text += ';';
         }
-        tags_text += name + ":" + value;
+        tags_text += name;
+        tags_text += ':';
+        tags_text += value;
         tags_list.push_back({{"name", name}, {"value", value}});
     }
     const std::string resource_id =

@@ -124,6 +124,7 @@ Result<ManagedIdentityToken> TokenCache::get(const std::string& resource, bool b
     now = clock_();
     entry->in_flight = false;
     ++entry->generation;
+    std::optional<Error> failure; // empty when the fetched token was stored
     if (fetched) {
         ManagedIdentityToken token = std::move(fetched).value();
         if (token.issued_at == TokenTime{}) {
@@ -131,7 +132,7 @@ Result<ManagedIdentityToken> TokenCache::get(const std::string& resource, bool b
         }
         if (token.access_token.empty() || now >= token.expires_on ||
             token.expires_on <= token.issued_at) {
-            fetched = makeError(exitcode::kTokenFailed, "upstream returned an unusable token");
+            failure = makeError(exitcode::kTokenFailed, "upstream returned an unusable token");
         } else {
             token.resource = key;
             entry->token = std::move(token);
@@ -139,20 +140,22 @@ Result<ManagedIdentityToken> TokenCache::get(const std::string& resource, bool b
             entry->failures = 0;
             entry->retry_after = {};
         }
+    } else {
+        failure = std::move(fetched).error();
     }
-    if (!fetched) {
-        entry->last_error = fetched.error();
+    if (failure) {
+        entry->last_error = failure;
         ++entry->failures;
         entry->retry_after = now + backoff(entry->failures);
     }
     done_.notify_all();
 
-    if (fetched) {
+    if (!failure) {
         return *entry->token;
     }
     if (entry->token && tokenUsable(*entry->token, now)) {
         spdlog::warn("IMDS_TOKEN_REFRESH_FAILED resource={} serving cached token: {}", key,
-                     fetched.error().message);
+                     failure->message);
         return *entry->token;
     }
     if (!entry->token && entry->waiters == 0) {
@@ -161,7 +164,7 @@ Result<ManagedIdentityToken> TokenCache::get(const std::string& resource, bool b
             entries_.erase(it);
         }
     }
-    return fetched.error();
+    return *std::move(failure);
 }
 
 std::optional<ManagedIdentityToken> TokenCache::peek(const std::string& resource) const {

@@ -191,7 +191,8 @@ Result<void>
 extractZip(const stdfs::path& zip, const stdfs::path& dir, const ZipExtraction& options) {
     std::unique_ptr<archive, ReaderDeleter> reader(archive_read_new());
     archive_read_support_format_zip(reader.get());
-    if (archive_read_open_filename(reader.get(), zip.c_str(), 64 * 1024) != ARCHIVE_OK) {
+    if (archive_read_open_filename(reader.get(), zip.c_str(), std::size_t{64} * 1024) !=
+        ARCHIVE_OK) {
         return refused("cannot open the package as a zip: " + archiveError(reader.get()));
     }
     auto tree = platform::ExtractionTree::create(dir, directoryMode(options.modes));

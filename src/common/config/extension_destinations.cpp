@@ -13,7 +13,7 @@ namespace azcm::config {
 
 namespace {
 
-constexpr std::size_t kMaxFileBytes = 256 * 1024;
+constexpr std::size_t kMaxFileBytes = std::size_t{256} * 1024;
 constexpr std::size_t kMaxDestinations = 1024;
 
 } // namespace

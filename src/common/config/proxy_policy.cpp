@@ -1,10 +1,10 @@
 #include "config/proxy_policy.hpp"
 
 #include "http/proxy_url.hpp"
+#include "platform/child_environment.hpp"
 
 #include <algorithm>
 #include <array>
-#include <cstdlib>
 
 #include <boost/algorithm/string/predicate.hpp>
 
@@ -69,16 +69,14 @@ std::string ProxyPolicy::describe() const {
 }
 
 std::optional<std::string> environmentProxy() {
-    // NOLINTBEGIN(concurrency-mt-unsafe): read at start-up, before threads exist
-    const char* proxy = std::getenv("HTTPS_PROXY");
-    if (proxy == nullptr || *proxy == '\0') {
-        proxy = std::getenv("https_proxy");
+    auto proxy = platform::environmentVariable("HTTPS_PROXY");
+    if (!proxy || proxy->empty()) {
+        proxy = platform::environmentVariable("https_proxy");
     }
-    // NOLINTEND(concurrency-mt-unsafe)
-    if (proxy == nullptr || *proxy == '\0') {
+    if (!proxy || proxy->empty()) {
         return std::nullopt;
     }
-    return std::string(proxy);
+    return proxy;
 }
 
 } // namespace azcm::config

@@ -21,14 +21,14 @@ void freeReason(void* /*parent*/,
 }
 
 int connectionReasonIndex() {
-    static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, freeReason);
-    return index;
+    static const int kIndex = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, freeReason);
+    return kIndex;
 }
 
 int contextReasonIndex() {
-    static const int index =
+    static const int kIndex =
         X509_STORE_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, freeReason);
-    return index;
+    return kIndex;
 }
 
 void keepReason(SSL* connection, const std::string& reason) {

@@ -147,12 +147,12 @@ Result<KeyAndCertificate> loadPem(std::string_view text) {
 
 // Windows and older tools protect PFX contents with RC2/3DES; RC2 lives in the legacy provider.
 void loadLegacyProviderOnce() {
-    static const bool loaded = [] {
+    static const bool kLoaded = [] {
         OSSL_PROVIDER_try_load(nullptr, "legacy", 1);
         ERR_clear_error();
         return true;
     }();
-    (void)loaded;
+    (void)kLoaded;
 }
 
 Result<KeyAndCertificate> loadPkcs12(std::string_view bytes) {

@@ -88,9 +88,9 @@ Result<CertificateInfo> describe(X509* cert) {
     info.thumbprint_sha1_b64url = base64UrlEncode(sha1_digest);
     info.thumbprint_sha256_b64url = base64UrlEncode(sha256(info.der));
     BOOST_OUTCOME_TRY(not_before_value, toSystemTime(X509_get0_notBefore(cert)));
-    info.not_before = std::move(not_before_value);
+    info.not_before = not_before_value;
     BOOST_OUTCOME_TRY(not_after_value, toSystemTime(X509_get0_notAfter(cert)));
-    info.not_after = std::move(not_after_value);
+    info.not_after = not_after_value;
     unsigned char* spki = nullptr;
     const int length = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &spki);
     if (length <= 0) {
@@ -122,7 +122,7 @@ Result<X509StackPtr> readCertificates(std::string_view pem) {
         if (sk_X509_push(stack.get(), cert.get()) == 0) {
             return detail::opensslError(exitcode::kInternal, "out of memory");
         }
-        cert.release(); // owned by the stack now
+        static_cast<void>(cert.release()); // owned by the stack now
     }
     if (sk_X509_num(stack.get()) == 0) {
         return makeError(exitcode::kInvalidArgument, "no certificate found in the PEM");
@@ -165,7 +165,7 @@ Result<void> addSubjectAltNames(X509* cert, const IssueRequest& request) {
         if (sk_GENERAL_NAME_push(names.get(), name.get()) == 0) {
             return detail::opensslError(exitcode::kInternal, "out of memory");
         }
-        name.release();
+        static_cast<void>(name.release()); // owned by the name list now
     }
     for (const std::string& ip : request.ip_addresses) {
         Asn1OctetStringPtr value(a2i_IPADDRESS(ip.c_str()));
@@ -181,7 +181,7 @@ Result<void> addSubjectAltNames(X509* cert, const IssueRequest& request) {
         if (sk_GENERAL_NAME_push(names.get(), name.get()) == 0) {
             return detail::opensslError(exitcode::kInternal, "out of memory");
         }
-        name.release();
+        static_cast<void>(name.release()); // owned by the name list now
     }
     if (sk_GENERAL_NAME_num(names.get()) == 0) {
         return ok();
@@ -313,8 +313,10 @@ Result<CertificateInfo> parseCertificateDer(std::string_view der) {
 
 Result<std::vector<std::string>> splitPemCertificates(std::string_view pem) {
     BOOST_OUTCOME_TRY(stack, readCertificates(pem));
+    const int count = sk_X509_num(stack.get());
     std::vector<std::string> out;
-    for (int i = 0; i < sk_X509_num(stack.get()); ++i) {
+    out.reserve(static_cast<std::size_t>(count));
+    for (int i = 0; i < count; ++i) {
         out.push_back(derToPem(detail::certificateDer(sk_X509_value(stack.get(), i))));
     }
     return out;

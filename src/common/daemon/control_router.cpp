@@ -48,16 +48,16 @@ bool permits(RouteAccess required, ipc::PeerAccess peer) {
 
 ControlRouter::ControlRouter(ControlRouterOptions options) : options_(std::move(options)) {
     add({http::Verb::get, "/status", options_.status_access,
-         [this](const http::Request& request, std::string_view, http::Respond respond) {
-             status(request, std::move(respond));
+         [this](const http::Request& request, std::string_view, const http::Respond& respond) {
+             status(request, respond);
          }});
     add({http::Verb::post, "/reload", RouteAccess::privileged,
-         [this](const http::Request& request, std::string_view, http::Respond respond) {
-             reload(request, std::move(respond));
+         [this](const http::Request& request, std::string_view, const http::Respond& respond) {
+             reload(request, respond);
          }});
     add({http::Verb::post, "/shutdown", RouteAccess::privileged,
-         [this](const http::Request& request, std::string_view, http::Respond respond) {
-             shutdown(request, std::move(respond));
+         [this](const http::Request& request, std::string_view, const http::Respond& respond) {
+             shutdown(request, respond);
          }});
 }
 
@@ -107,11 +107,11 @@ void ControlRouter::handle(http::Request&& request,
     route.handle(request, rest, std::move(respond));
 }
 
-void ControlRouter::status(const http::Request& request, http::Respond respond) const {
+void ControlRouter::status(const http::Request& request, const http::Respond& respond) const {
     respond(ReplyShape(request).json(http::Status::ok, options_.status()));
 }
 
-void ControlRouter::reload(const http::Request& request, http::Respond respond) const {
+void ControlRouter::reload(const http::Request& request, const http::Respond& respond) const {
     const ReplyShape shape(request);
     auto reloaded = options_.reload();
     if (!reloaded) {
@@ -127,7 +127,7 @@ void ControlRouter::reload(const http::Request& request, http::Respond respond) 
     respond(shape.json(http::Status::ok, answer));
 }
 
-void ControlRouter::shutdown(const http::Request& request, http::Respond respond) const {
+void ControlRouter::shutdown(const http::Request& request, const http::Respond& respond) const {
     respond(ReplyShape(request).json(http::Status::ok, {{"stopping", true}}));
     spdlog::info("IPC_SHUTDOWN_REQUESTED daemon={}", options_.daemon);
     boost::asio::post(options_.executor, [shutdown = options_.request_shutdown] {

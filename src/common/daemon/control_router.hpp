@@ -65,6 +65,9 @@ public:
     // The built-in routes refer to this router: it stays where it was made.
     ControlRouter(const ControlRouter&) = delete;
     ControlRouter& operator=(const ControlRouter&) = delete;
+    ControlRouter(ControlRouter&&) = delete;
+    ControlRouter& operator=(ControlRouter&&) = delete;
+    ~ControlRouter() = default;
 
     void add(ControlRoute route);
 
@@ -72,9 +75,9 @@ public:
     void handle(http::Request&& request, const http::PeerInfo& peer, http::Respond respond) const;
 
 private:
-    void status(const http::Request& request, http::Respond respond) const;
-    void reload(const http::Request& request, http::Respond respond) const;
-    void shutdown(const http::Request& request, http::Respond respond) const;
+    void status(const http::Request& request, const http::Respond& respond) const;
+    void reload(const http::Request& request, const http::Respond& respond) const;
+    void shutdown(const http::Request& request, const http::Respond& respond) const;
 
     ControlRouterOptions options_;
     std::vector<ControlRoute> routes_;

@@ -26,6 +26,11 @@ namespace azcm::daemon {
 // What the skeleton drives of a daemon's service.
 class DaemonService {
 public:
+    DaemonService() = default;
+    DaemonService(const DaemonService&) = delete;
+    DaemonService& operator=(const DaemonService&) = delete;
+    DaemonService(DaemonService&&) = delete;
+    DaemonService& operator=(DaemonService&&) = delete;
     virtual ~DaemonService() = default;
     // Binds the listeners and starts the work; an error ends the process before "ready".
     virtual Result<void> start() = 0;

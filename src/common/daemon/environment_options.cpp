@@ -1,7 +1,8 @@
 #include "daemon/environment_options.hpp"
 
+#include "platform/child_environment.hpp"
+
 #include <charconv>
-#include <cstdlib>
 #include <string_view>
 
 namespace azcm::daemon {
@@ -24,14 +25,7 @@ std::optional<std::uint64_t> parseWhole(std::string_view text) {
 
 } // namespace
 
-EnvironmentOptions::EnvironmentOptions()
-    : lookup_([](const std::string& name) -> std::optional<std::string> {
-          const char* value = std::getenv(name.c_str()); // NOLINT(concurrency-mt-unsafe)
-          if (value == nullptr) {
-              return std::nullopt;
-          }
-          return std::string(value);
-      }) {}
+EnvironmentOptions::EnvironmentOptions() : lookup_(&platform::environmentVariable) {}
 
 EnvironmentOptions::EnvironmentOptions(Lookup lookup) : lookup_(std::move(lookup)) {}
 

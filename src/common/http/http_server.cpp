@@ -46,7 +46,7 @@ using ErrorCode = boost::system::error_code;
 // A closing connection keeps reading (and discarding) for a moment so that unread request bytes do
 // not turn our close into a RST that would destroy the response the client has not yet read.
 constexpr std::chrono::seconds kLingerTime{2};
-constexpr std::size_t kMaxLingerBytes = 1024 * 1024;
+constexpr std::size_t kMaxLingerBytes = std::size_t{1024} * 1024;
 constexpr std::size_t kReadChunk = 4096;
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 

@@ -44,7 +44,7 @@ using Handler = std::function<void(Request&&, const PeerInfo&, Respond)>;
 // Limits every listener enforces, so no peer can hold unbounded memory or connections.
 struct ServerLimits {
     std::uint32_t max_header_bytes = 8 * 1024;
-    std::uint64_t max_body_bytes = 1024 * 1024;
+    std::uint64_t max_body_bytes = std::uint64_t{1024} * 1024;
     std::chrono::seconds request_timeout{10}; // from first byte to complete request
     std::chrono::seconds idle_timeout{30};    // keep-alive idle
     std::uint32_t max_connections = 512;

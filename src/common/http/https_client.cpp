@@ -44,6 +44,9 @@ using Clock = std::chrono::steady_clock;
 constexpr std::uint32_t kMaxResponseHeaderBytes = 64 * 1024;
 
 // The outcome of one attempt: a response, or an error that may or may not be worth retrying.
+// The move assignment cannot throw: Response's is noexcept, and the throws the check finds are
+// inside Beast's noexcept functions, which cannot leave them.
+// NOLINTNEXTLINE(bugprone-exception-escape): noexcept move assignment, see above
 struct Attempt {
     std::optional<Response> response;
     Error error;
@@ -159,12 +162,17 @@ public:
         // io_context::stop() is thread-safe; the frames of an unfinished attempt are destroyed
         // with `io`. Detached before `io` goes (declared after it).
         struct CancelScope {
-            CancelSignal* signal;
+            explicit CancelScope(CancelSignal* cancel) : signal(cancel) {}
+            CancelScope(const CancelScope&) = delete;
+            CancelScope& operator=(const CancelScope&) = delete;
+            CancelScope(CancelScope&&) = delete;
+            CancelScope& operator=(CancelScope&&) = delete;
             ~CancelScope() {
                 if (signal != nullptr) {
                     signal->detach();
                 }
             }
+            CancelSignal* signal;
         } scope{options_.cancel.get()};
         if (scope.signal != nullptr) {
             scope.signal->attach([&io] { io.stop(); });

@@ -55,7 +55,7 @@ struct ClientOptions {
     std::chrono::milliseconds connect_timeout{10000};
     std::chrono::milliseconds request_timeout{30000};
     RetryPolicy retry;
-    std::uint64_t max_response_bytes = 16 * 1024 * 1024;
+    std::uint64_t max_response_bytes = std::uint64_t{16} * 1024 * 1024;
     // Optional: lets another thread abandon the call (CancelSignal above).
     std::shared_ptr<CancelSignal> cancel;
 };

@@ -1,10 +1,10 @@
 #include "ipc/control_access.hpp"
 
 #include "platform/accounts.hpp"
+#include "platform/child_environment.hpp"
 #include "platform/process_identity.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 #include <vector>
 
 namespace azcm::ipc {
@@ -12,15 +12,13 @@ namespace azcm::ipc {
 ControlAccessPolicy controlAccessPolicyFromEnvironment() {
     ControlAccessPolicy policy;
     policy.privileged_uid = platform::effectiveUserId();
-    // NOLINTBEGIN(concurrency-mt-unsafe): read once at start-up, before any thread exists
-    const char* sandbox_root = std::getenv("AZCM_ROOT");
-    const char* sandbox_group = std::getenv("AZCM_TOKEN_GROUP");
-    // NOLINTEND(concurrency-mt-unsafe)
-    const bool sandboxed = sandbox_root != nullptr && *sandbox_root != '\0';
+    const auto sandbox_root = platform::environmentVariable("AZCM_ROOT");
+    const auto sandbox_group = platform::environmentVariable("AZCM_TOKEN_GROUP");
+    const bool sandboxed = sandbox_root && !sandbox_root->empty();
     if (!sandboxed) {
         policy.reader_group = platform::groupId("himds");
-    } else if (sandbox_group != nullptr && *sandbox_group != '\0') {
-        policy.reader_group = platform::groupId(sandbox_group);
+    } else if (sandbox_group && !sandbox_group->empty()) {
+        policy.reader_group = platform::groupId(*sandbox_group);
     }
     return policy;
 }

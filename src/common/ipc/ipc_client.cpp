@@ -32,7 +32,7 @@ using ErrorCode = boost::system::error_code;
 using UnixStream = beast::basic_stream<UnixProtocol>;
 
 // Daemon answers are small JSON documents; anything bigger is not one of ours.
-constexpr std::uint64_t kMaxResponseBytes = 16 * 1024 * 1024;
+constexpr std::uint64_t kMaxResponseBytes = std::uint64_t{16} * 1024 * 1024;
 
 // co_spawn needs a default-constructible value: std::optional wraps the Result.
 using Outcome = std::optional<Result<http::Response>>;

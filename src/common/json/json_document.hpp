@@ -17,8 +17,8 @@ namespace azcm::jsondoc {
 inline constexpr std::size_t kMaxDepth = 64;
 // Local files (configuration, state, handler files) are small; answers from the network carry
 // extension settings and policy documents.
-inline constexpr std::size_t kFileMaxBytes = 1024 * 1024;
-inline constexpr std::size_t kNetworkMaxBytes = 8 * 1024 * 1024;
+inline constexpr std::size_t kFileMaxBytes = std::size_t{1024} * 1024;
+inline constexpr std::size_t kNetworkMaxBytes = std::size_t{8} * 1024 * 1024;
 
 struct Limits {
     std::size_t max_bytes = kFileMaxBytes;

@@ -16,7 +16,7 @@ class Paths;
 
 namespace azcm::log {
 
-inline constexpr std::size_t kDefaultMaxLogFileBytes = 10 * 1024 * 1024;
+inline constexpr std::size_t kDefaultMaxLogFileBytes = std::size_t{10} * 1024 * 1024;
 inline constexpr std::size_t kDefaultMaxRotatedLogFiles = 4;
 // Text that another process or a peer chose (error bodies, control-plane messages, handler output)
 // is logged cut to this many characters.

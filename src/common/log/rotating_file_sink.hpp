@@ -20,7 +20,7 @@ namespace azcm::log {
 struct RotationBudget {
     // When the file reaches max_file_bytes it becomes <stem>.1<ext> (older ones shift up to
     // <stem>.<max_rotated_files><ext>, the oldest is dropped).
-    std::size_t max_file_bytes = 10 * 1024 * 1024;
+    std::size_t max_file_bytes = std::size_t{10} * 1024 * 1024;
     std::size_t max_rotated_files = 4;
 };
 

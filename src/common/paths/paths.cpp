@@ -1,13 +1,14 @@
 #include "paths/paths.hpp"
 
-#include <cstdlib>
+#include "platform/child_environment.hpp"
+
 #include <string>
 
 namespace azcm {
 
 namespace fs = std::filesystem;
 
-Paths::Paths(fs::path root) : root_(fs::absolute(root.empty() ? fs::path("/") : root)) {
+Paths::Paths(const fs::path& root) : root_(fs::absolute(root.empty() ? fs::path("/") : root)) {
     root_ = root_.lexically_normal();
     if (root_.has_filename() == false && root_ != root_.root_path()) {
         root_ = root_.parent_path();
@@ -15,8 +16,8 @@ Paths::Paths(fs::path root) : root_(fs::absolute(root.empty() ? fs::path("/") : 
 }
 
 Paths Paths::fromEnvironment() {
-    const char* root = std::getenv("AZCM_ROOT"); // NOLINT(concurrency-mt-unsafe): read at start-up
-    return Paths(root != nullptr && *root != '\0' ? fs::path(root) : fs::path("/"));
+    const auto root = platform::environmentVariable("AZCM_ROOT");
+    return Paths(root && !root->empty() ? fs::path(*root) : fs::path("/"));
 }
 
 fs::path Paths::under(std::string_view absolute) const {

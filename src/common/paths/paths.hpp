@@ -9,7 +9,7 @@ namespace azcm {
 
 class Paths {
 public:
-    explicit Paths(std::filesystem::path root = "/");
+    explicit Paths(const std::filesystem::path& root = "/");
     // Root from AZCM_ROOT (default "/"). The root is made absolute.
     static Paths fromEnvironment();
 

@@ -47,7 +47,9 @@ EnvironmentMap childEnvironment(const EnvironmentMap& parent, const EnvironmentM
 EnvironmentBlock::EnvironmentBlock(const EnvironmentMap& environment) {
     strings_.reserve(environment.size());
     for (const auto& [name, value] : environment) {
-        strings_.push_back(name + "=" + value);
+        auto& entry = strings_.emplace_back(name);
+        entry += '=';
+        entry += value;
     }
     pointers_.reserve(strings_.size() + 1);
     for (auto& entry : strings_) {

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,10 @@ EnvironmentMap childEnvironment(const EnvironmentMap& parent, const EnvironmentM
 
 // The environment of this process, as it is now.
 EnvironmentMap processEnvironment();
+
+// One variable of this process's environment; nullopt when it is not set. Safe from any thread:
+// no code of the suite changes its own environment once started.
+std::optional<std::string> environmentVariable(const std::string& name);
 
 // "NAME=value" strings in name order, and the null-terminated array of pointers to them that
 // execve and posix_spawn take; built before fork, when allocating is still allowed.

@@ -35,7 +35,7 @@ struct ChildProcessSpec {
     std::filesystem::path working_directory;
     std::chrono::milliseconds timeout{std::chrono::seconds(300)};
     // Bytes kept of each stream (or of both, when merged), and which of them.
-    std::size_t output_limit = 8 * 1024;
+    std::size_t output_limit = std::size_t{8} * 1024;
     KeptOutput kept = KeptOutput::kLast;
     // stderr into the same capture as stdout, interleaved as written.
     bool merge_stderr = false;

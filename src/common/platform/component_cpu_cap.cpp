@@ -61,7 +61,8 @@ nlohmann::json ComponentCpuCap::status() const {
         // Two decimals: enough to compare against a 5% cap, without float noise in the JSON.
         const double used = std::round(report->used_percent * 100.0) / 100.0;
         status["window"] = {
-            {"seconds", duration_cast<milliseconds>(report->covered).count() / 1000.0},
+            {"seconds",
+             std::chrono::duration<double>(duration_cast<milliseconds>(report->covered)).count()},
             {"usedPercent", used},
             {"throttledMs", duration_cast<milliseconds>(report->throttled).count()},
             {"throttledPeriods", report->nr_throttled},

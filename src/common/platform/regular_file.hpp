@@ -18,6 +18,7 @@ namespace azcm::platform {
 struct FileIdentity {
     std::uint64_t device = 0;
     std::uint64_t inode = 0;
+    // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 sees the 0 of the synthesized compare
     friend auto operator<=>(const FileIdentity&, const FileIdentity&) = default;
 };
 

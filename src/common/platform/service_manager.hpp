@@ -10,6 +10,11 @@ namespace azcm::platform {
 
 class ServiceManager {
 public:
+    ServiceManager() = default;
+    ServiceManager(const ServiceManager&) = delete;
+    ServiceManager& operator=(const ServiceManager&) = delete;
+    ServiceManager(ServiceManager&&) = delete;
+    ServiceManager& operator=(ServiceManager&&) = delete;
     virtual ~ServiceManager() = default;
 
     // After every listener is bound; `status` is the one-line status the manager shows.

@@ -5,6 +5,7 @@
 #include "json/json_fields.hpp"
 
 #include <climits>
+#include <cstddef>
 #include <system_error>
 
 #include <nlohmann/json.hpp>
@@ -93,7 +94,7 @@ Result<void> writeSettingsFile(const stdfs::path& base, const HandlerSettings& s
     }
     // Remember which one is current: sequence numbers need not increase (C.4).
     json doc = json::object();
-    if (auto text = fs::readFile(base / "config" / kHealthFile, 64 * 1024); text) {
+    if (auto text = fs::readFile(base / "config" / kHealthFile, std::size_t{64} * 1024); text) {
         if (auto parsed = jsondoc::parse(text.value(), kHealthFile);
             parsed && parsed.value().is_object()) {
             doc = std::move(parsed).value();
@@ -104,7 +105,7 @@ Result<void> writeSettingsFile(const stdfs::path& base, const HandlerSettings& s
 }
 
 std::optional<int> lastSequenceNumber(const stdfs::path& base) {
-    if (auto text = fs::readFile(base / "config" / kHealthFile, 64 * 1024); text) {
+    if (auto text = fs::readFile(base / "config" / kHealthFile, std::size_t{64} * 1024); text) {
         // A value that is missing, of another type or out of range falls back to the files.
         if (auto doc = jsondoc::parse(text.value(), kHealthFile); doc) {
             if (auto sequence = jsondoc::getOptionalInteger<int>(doc.value(), "sequenceNumber", 0,
@@ -182,7 +183,7 @@ Result<void> writeHandlerHealth(const stdfs::path& base,
 }
 
 std::optional<HandlerHealth> readHandlerHealth(const stdfs::path& base) {
-    auto text = fs::readFile(base / "config" / kHealthFile, 64 * 1024);
+    auto text = fs::readFile(base / "config" / kHealthFile, std::size_t{64} * 1024);
     if (!text) {
         return std::nullopt;
     }

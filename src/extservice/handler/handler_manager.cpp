@@ -5,6 +5,7 @@
 #include "handler_files.hpp"
 #include "handler_journal.hpp"
 #include "log/log.hpp"
+#include "platform/child_environment.hpp"
 #include "platform/file_lock.hpp"
 #include "platform/process_group.hpp"
 
@@ -95,10 +96,10 @@ const char* toString(HandlerState state) {
 
 CommandTimeouts CommandTimeouts::fromEnvironment() {
     CommandTimeouts timeouts;
-    if (const char* scale = std::getenv("AZCM_EXT_TIMEOUT_SCALE"); scale != nullptr) {
+    if (const auto scale = platform::environmentVariable("AZCM_EXT_TIMEOUT_SCALE"); scale) {
         char* end = nullptr;
-        const double factor = std::strtod(scale, &end);
-        if (end != scale && factor > 0) {
+        const double factor = std::strtod(scale->c_str(), &end);
+        if (end != scale->c_str() && factor > 0) {
             for (auto* t : {&timeouts.install, &timeouts.enable, &timeouts.disable,
                             &timeouts.update, &timeouts.uninstall}) {
                 *t = scaled(*t, factor);
@@ -338,7 +339,7 @@ struct HandlerManager::Impl {
         const StepKind kind = journal.steps[index].kind;
         const HandlerId& target = journal.target;
         const stdfs::path base = baseOf(target);
-        auto fromResult = [&](Result<void> r, int failure_code) {
+        auto from_result = [&](Result<void> r, int failure_code) {
             return r ? StepOutcome{}
                      : StepOutcome{false, failure_code, r.error().message, std::nullopt};
         };
@@ -359,10 +360,10 @@ struct HandlerManager::Impl {
                                            std::nullopt};
         }
         case StepKind::kInitialize:
-            return fromResult(initializeHandlerDir(base, target, logFolderOf(target)),
-                              code::kGeneric);
+            return from_result(initializeHandlerDir(base, target, logFolderOf(target)),
+                               code::kGeneric);
         case StepKind::kWriteSettings:
-            return fromResult(writeSettingsFile(base, journal.settings), code::kGeneric);
+            return from_result(writeSettingsFile(base, journal.settings), code::kGeneric);
         case StepKind::kCopyStatus: {
             std::error_code ec;
             if (journal.old) {

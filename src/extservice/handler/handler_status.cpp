@@ -198,7 +198,7 @@ std::optional<HandlerHealth> readHeartbeat(const std::filesystem::path& path,
                              "heartbeat.log was not updated for more than " +
                                  std::to_string(stale_after.count()) + " s"};
     }
-    auto text = fs::readFile(path, 64 * 1024);
+    auto text = fs::readFile(path, std::size_t{64} * 1024);
     if (!text) {
         return std::nullopt;
     }

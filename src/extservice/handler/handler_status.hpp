@@ -10,9 +10,9 @@
 
 namespace azcm::ext {
 
-inline constexpr std::size_t kMaxStatusFileBytes = 128 * 1024;
+inline constexpr std::size_t kMaxStatusFileBytes = std::size_t{128} * 1024;
 inline constexpr std::size_t kTruncatedMessageBytes = 1024;
-inline constexpr std::size_t kTruncatedSubstatusBytes = 10 * 1024;
+inline constexpr std::size_t kTruncatedSubstatusBytes = std::size_t{10} * 1024;
 inline constexpr std::string_view kTruncatedSuffix = " ... [TRUNCATED]";
 
 struct SubStatus {

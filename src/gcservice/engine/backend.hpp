@@ -41,6 +41,11 @@ struct CommandOutcome {
 
 class Backend {
 public:
+    Backend() = default;
+    Backend(const Backend&) = delete;
+    Backend& operator=(const Backend&) = delete;
+    Backend(Backend&&) = delete;
+    Backend& operator=(Backend&&) = delete;
     virtual ~Backend() = default;
 
     // systemd

@@ -83,7 +83,11 @@ Result<ConfigurationPackage> parseConfiguration(const json& document) {
         AZCM_ASSIGN_OR_RETURN(spec.type, stringField(item, "type", where));
         for (const auto& [key, value] : item.items()) {
             if (key != "id" && key != "type" && key != "properties") {
-                return packageError(where + "unknown field '" + key + "'");
+                std::string message = where;
+                message += "unknown field '";
+                message += key;
+                message += "'";
+                return packageError(std::move(message));
             }
         }
         const ResourceType* type = findResourceType(spec.type);
@@ -92,8 +96,13 @@ Result<ConfigurationPackage> parseConfiguration(const json& document) {
             for (const auto& name : resourceTypeNames()) {
                 known += (known.empty() ? "" : ", ") + name;
             }
-            return packageError(where + "unknown type \"" + spec.type + "\" (known: " + known +
-                                ")");
+            std::string message = where;
+            message += "unknown type \"";
+            message += spec.type;
+            message += "\" (known: ";
+            message += known;
+            message += ")";
+            return packageError(std::move(message));
         }
         auto properties = item.find("properties");
         if (properties != item.end()) {

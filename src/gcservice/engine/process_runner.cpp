@@ -6,7 +6,7 @@ namespace azcm::gc {
 
 namespace {
 
-constexpr std::size_t kMaxOutput = 8 * 1024;
+constexpr std::size_t kMaxOutput = std::size_t{8} * 1024;
 
 } // namespace
 

@@ -25,8 +25,8 @@ std::vector<std::unique_ptr<ResourceType>> buildRegistry() {
 
 // Immutable after first use; the types themselves are stateless.
 const std::vector<std::unique_ptr<ResourceType>>& registry() {
-    static const auto types = buildRegistry();
-    return types;
+    static const auto kTypes = buildRegistry();
+    return kTypes;
 }
 
 } // namespace

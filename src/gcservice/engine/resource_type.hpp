@@ -27,6 +27,11 @@ struct SetEffects {
 
 class ResourceType {
 public:
+    ResourceType() = default;
+    ResourceType(const ResourceType&) = delete;
+    ResourceType& operator=(const ResourceType&) = delete;
+    ResourceType(ResourceType&&) = delete;
+    ResourceType& operator=(ResourceType&&) = delete;
     virtual ~ResourceType() = default;
     virtual std::string_view name() const = 0;
     // The message says what is wrong; the caller names the resource.

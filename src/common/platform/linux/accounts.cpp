@@ -1,7 +1,8 @@
 #include "platform/accounts.hpp"
 
+#include "platform/system_error_text.hpp"
+
 #include <cerrno>
-#include <cstring>
 #include <vector>
 
 #include <grp.h>
@@ -15,7 +16,7 @@ namespace {
 
 // getpw*_r need a buffer; 16 KB holds any ordinary entry, and a bigger one is retried.
 constexpr std::size_t kPasswdBuffer = 16384;
-constexpr std::size_t kPasswdBufferLimit = 1024 * 1024;
+constexpr std::size_t kPasswdBufferLimit = std::size_t{1024} * 1024;
 
 template <class Lookup> passwd* findUser(passwd& entry, std::vector<char>& buffer, Lookup lookup) {
     for (buffer.resize(kPasswdBuffer); buffer.size() <= kPasswdBufferLimit;
@@ -77,7 +78,7 @@ Result<std::optional<UserAccount>> findUserAccount(const std::string& name) {
     if (found == nullptr) {
         if (error_number != 0) {
             return makeError(exitcode::kGeneric,
-                             "getpwnam " + name + ": " + std::strerror(error_number));
+                             "getpwnam " + name + ": " + systemErrorText(error_number));
         }
         return std::optional<UserAccount>{};
     }
@@ -117,7 +118,7 @@ Result<std::optional<GroupAccount>> findGroupAccount(const std::string& name) {
         }
         if (error_number != 0) {
             return makeError(exitcode::kGeneric,
-                             "getgrnam " + name + ": " + std::strerror(error_number));
+                             "getgrnam " + name + ": " + systemErrorText(error_number));
         }
         if (found == nullptr) {
             return std::optional<GroupAccount>{};

@@ -1,9 +1,10 @@
 #include "platform/linux/cgroup_files.hpp"
 
+#include "platform/system_error_text.hpp"
+
 #include <array>
 #include <cerrno>
 #include <charconv>
-#include <cstring>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -15,7 +16,8 @@ namespace {
 constexpr std::size_t kMaxControlFileBytes = 1 << 20;
 
 Error errnoError(const std::string& what, const std::filesystem::path& path, int error) {
-    return makeError(exitcode::kGeneric, what + " " + path.string() + ": " + std::strerror(error));
+    return makeError(exitcode::kGeneric,
+                     what + " " + path.string() + ": " + systemErrorText(error));
 }
 
 } // namespace

@@ -11,7 +11,7 @@
 namespace azcm::platform::cgroupfs {
 
 Result<std::string> readText(const std::filesystem::path& path);
-// Errors name the file and carry strerror(errno).
+// Errors name the file and carry the text of errno.
 Result<void> writeText(const std::filesystem::path& path, std::string_view text);
 // "key value" lines (cpu.stat); 0 when the key is absent.
 std::uint64_t statValue(std::string_view stat_text, std::string_view key);

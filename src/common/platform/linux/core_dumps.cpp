@@ -1,7 +1,8 @@
 #include "platform/core_dumps.hpp"
 
+#include "platform/system_error_text.hpp"
+
 #include <cerrno>
-#include <cstring>
 #include <string>
 
 #include <sys/prctl.h>
@@ -16,12 +17,12 @@ Result<void> forbidCoreDumps() {
     if (::setrlimit(RLIMIT_CORE, &no_core) != 0) {
         return makeError(exitcode::kInitFailed,
                          std::string("cannot set the core size limit to 0: ") +
-                             std::strerror(errno)); // NOLINT(concurrency-mt-unsafe): start-up
+                             systemErrorText(errno));
     }
     if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
         return makeError(exitcode::kInitFailed,
                          std::string("cannot make the process non-dumpable: ") +
-                             std::strerror(errno)); // NOLINT(concurrency-mt-unsafe): start-up
+                             systemErrorText(errno));
     }
     return ok();
 }

@@ -1,12 +1,13 @@
 // CPU caps with cgroups: v2 cpu.max, v1 cpu.cfs_quota_us/cpu.cfs_period_us (also when cpuacct is
 // a separate hierarchy, and in the hybrid layout). Layout rationale in cgroup_layout.hpp.
 #include "paths/paths.hpp"
+#include "platform/child_environment.hpp"
 #include "platform/linux/cgroup_files.hpp"
 #include "platform/linux/cgroup_layout.hpp"
+#include "platform/system_error_text.hpp"
 
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <sstream>
 
 #include <sys/stat.h>
@@ -139,7 +140,7 @@ Result<void> removeDirectory(const stdfs::path& dir) {
                          "cannot remove " + dir.string() + ": processes or groups are still in it");
     }
     return makeError(exitcode::kGeneric,
-                     "cannot remove " + dir.string() + ": " + std::strerror(error));
+                     "cannot remove " + dir.string() + ": " + systemErrorText(error));
 }
 
 } // namespace
@@ -300,9 +301,8 @@ CpuLimiter CpuLimiter::fromEnvironment(const std::string& daemon_name) {
     CpuLimiterOptions options;
     options.daemon_name = daemon_name;
     options.agent_root = Paths::fromEnvironment().root();
-    if (const char* root = std::getenv("AZCM_CGROUP_ROOT");
-        root != nullptr) { // NOLINT(concurrency-mt-unsafe): start-up
-        options.cgroup_root = root;
+    if (auto root = environmentVariable("AZCM_CGROUP_ROOT")) {
+        options.cgroup_root = std::move(*root);
     }
     return CpuLimiter(std::move(options));
 }

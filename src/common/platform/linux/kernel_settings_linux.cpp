@@ -1,7 +1,7 @@
 #include "platform/kernel_settings.hpp"
+#include "platform/system_error_text.hpp"
 
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
 
 #include <fcntl.h>
@@ -34,7 +34,7 @@ Result<std::string> readKernelSetting(const std::string& key) {
     const auto path = procSysPath(key);
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
-        return makeError(exitcode::kGeneric, "sysctl " + key + ": " + std::strerror(errno));
+        return makeError(exitcode::kGeneric, "sysctl " + key + ": " + systemErrorText(errno));
     }
     std::string value;
     char buffer[4096];
@@ -45,7 +45,7 @@ Result<std::string> readKernelSetting(const std::string& key) {
     const int read_errno = errno;
     ::close(fd);
     if (n < 0) {
-        return makeError(exitcode::kGeneric, "sysctl " + key + ": " + std::strerror(read_errno));
+        return makeError(exitcode::kGeneric, "sysctl " + key + ": " + systemErrorText(read_errno));
     }
     return trimmed(value);
 }
@@ -55,14 +55,14 @@ Result<void> writeKernelSetting(const std::string& key, const std::string& value
     const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
         return makeError(exitcode::kGeneric,
-                         "sysctl " + key + " = " + value + ": " + std::strerror(errno));
+                         "sysctl " + key + " = " + value + ": " + systemErrorText(errno));
     }
     const ssize_t n = ::write(fd, value.data(), value.size());
     const int write_errno = errno;
     ::close(fd);
     if (n != static_cast<ssize_t>(value.size())) {
         return makeError(exitcode::kGeneric,
-                         "sysctl " + key + " = " + value + ": " + std::strerror(write_errno));
+                         "sysctl " + key + " = " + value + ": " + systemErrorText(write_errno));
     }
     return ok();
 }

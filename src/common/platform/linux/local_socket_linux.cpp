@@ -1,7 +1,7 @@
 #include "platform/local_socket.hpp"
+#include "platform/system_error_text.hpp"
 
 #include <cerrno>
-#include <cstring>
 
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -12,7 +12,7 @@ namespace azcm::platform {
 namespace {
 
 Error systemFailure(const std::string& what, int error_number) {
-    return makeError(exitcode::kGeneric, what + ": " + std::strerror(error_number));
+    return makeError(exitcode::kGeneric, what + ": " + systemErrorText(error_number));
 }
 
 // SO_PEERGROUPS (Linux 4.13+); empty when the kernel lacks it.

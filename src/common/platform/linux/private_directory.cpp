@@ -1,9 +1,9 @@
 #include "platform/private_directory.hpp"
 
 #include "platform/accounts.hpp"
+#include "platform/system_error_text.hpp"
 
 #include <cerrno>
-#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -16,12 +16,8 @@ namespace azcm::platform {
 
 namespace {
 
-std::string errorText(int error_number) {
-    return std::strerror(error_number); // NOLINT(concurrency-mt-unsafe): messages only
-}
-
 Error failure(const std::string& what, int error_number) {
-    return makeError(exitcode::kGeneric, what + ": " + errorText(error_number));
+    return makeError(exitcode::kGeneric, what + ": " + systemErrorText(error_number));
 }
 
 std::string ownerText(uid_t uid) {

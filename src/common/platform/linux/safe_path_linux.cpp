@@ -1,11 +1,11 @@
 // SafeDirectory on Linux: openat(O_NOFOLLOW|O_DIRECTORY) per component, O_PATH to pin a symlink
 // while its owner is checked and its target read. Policy in safe_path.hpp.
 #include "platform/safe_path.hpp"
+#include "platform/system_error_text.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <cstring>
 #include <deque>
 #include <utility>
 
@@ -48,10 +48,6 @@ private:
     }
     int fd_;
 };
-
-std::string errnoText(int error) {
-    return std::strerror(error); // NOLINT(concurrency-mt-unsafe): message text only
-}
 
 bool trustedOwner(uid_t uid) {
     return uid == 0 || uid == ::geteuid();
@@ -107,13 +103,13 @@ Result<void> checkName(const std::string& shown, const std::string& name) {
 Result<std::vector<std::string>> listNames(int dir_fd, const std::string& shown) {
     const int scan_fd = ::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
     if (scan_fd < 0) {
-        return refused(shown, "cannot read: " + errnoText(errno));
+        return refused(shown, "cannot read: " + systemErrorText(errno));
     }
     DIR* dir = ::fdopendir(scan_fd);
     if (dir == nullptr) {
         const int error = errno;
         ::close(scan_fd);
-        return refused(shown, "cannot read: " + errnoText(error));
+        return refused(shown, "cannot read: " + systemErrorText(error));
     }
     // A duplicate shares the directory's read position: a second listing would start at its end.
     ::rewinddir(dir);
@@ -141,10 +137,10 @@ struct Creation {
 
 Result<void> setNewDirectoryMode(int fd, const NewDirectory& mode, const std::string& shown) {
     if (mode.gid && ::fchown(fd, static_cast<uid_t>(-1), *mode.gid) != 0) {
-        return refused(shown, "cannot set the group: " + errnoText(errno));
+        return refused(shown, "cannot set the group: " + systemErrorText(errno));
     }
     if (::fchmod(fd, mode.mode) != 0) {
-        return refused(shown, "cannot set the mode: " + errnoText(errno));
+        return refused(shown, "cannot set the mode: " + systemErrorText(errno));
     }
     return ok();
 }
@@ -164,7 +160,7 @@ Result<Fd> openOrMake(const Frame& top,
     }
     const bool made = ::mkdirat(top.fd.get(), name.c_str(), 0700) == 0;
     if (!made && errno != EEXIST) {
-        return refused(shown, "cannot create: " + errnoText(errno));
+        return refused(shown, "cannot create: " + systemErrorText(errno));
     }
     fd = Fd(::openat(top.fd.get(), name.c_str(), flags));
     error = errno;
@@ -180,7 +176,7 @@ followableTarget(const Frame& top, const std::string& name, const std::string& s
     Fd link(::openat(top.fd.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
     struct stat st {};
     if (link.get() < 0 || ::fstat(link.get(), &st) != 0) {
-        return refused(shown, "cannot open: " + errnoText(errno));
+        return refused(shown, "cannot open: " + systemErrorText(errno));
     }
     if (!S_ISLNK(st.st_mode)) {
         return refused(shown, "not a directory");
@@ -216,7 +212,7 @@ Result<std::optional<SafeDirectory>> walk(const std::filesystem::path& root,
         Fd root_fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         struct stat st {};
         if (root_fd.get() < 0 || ::fstat(root_fd.get(), &st) != 0) {
-            return refused(root.string(), "cannot open: " + errnoText(errno));
+            return refused(root.string(), "cannot open: " + systemErrorText(errno));
         }
         stack.push_back(Frame{std::move(root_fd), "/", writableByOthers(st)});
     }
@@ -244,7 +240,7 @@ Result<std::optional<SafeDirectory>> walk(const std::filesystem::path& root,
         if (fd.get() >= 0) {
             struct stat st {};
             if (::fstat(fd.get(), &st) != 0) {
-                return refused(shown, "cannot stat: " + errnoText(errno));
+                return refused(shown, "cannot stat: " + systemErrorText(errno));
             }
             stack.push_back(Frame{std::move(fd), shown, writableByOthers(st)});
             continue;
@@ -253,7 +249,7 @@ Result<std::optional<SafeDirectory>> walk(const std::filesystem::path& root,
             return std::optional<SafeDirectory>{};
         }
         if (error != ELOOP && error != ENOTDIR) {
-            return refused(shown, "cannot open: " + errnoText(error));
+            return refused(shown, "cannot open: " + systemErrorText(error));
         }
         BOOST_OUTCOME_TRY(target, followableTarget(top, name, shown));
         if (++links > kMaxLinks) {
@@ -293,14 +289,14 @@ Result<void> SafeEntry::setOwner(std::optional<std::uint32_t> uid,
     }
     if (::fchown(handle_, uid ? *uid : static_cast<uid_t>(-1),
                  gid ? *gid : static_cast<gid_t>(-1)) != 0) {
-        return refused(shown_, "cannot change the owner: " + errnoText(errno));
+        return refused(shown_, "cannot change the owner: " + systemErrorText(errno));
     }
     return ok();
 }
 
 Result<void> SafeEntry::setMode(std::uint32_t mode) {
     if (::fchmod(handle_, mode) != 0) {
-        return refused(shown_, "cannot change the mode: " + errnoText(errno));
+        return refused(shown_, "cannot change the mode: " + systemErrorText(errno));
     }
     return ok();
 }
@@ -318,7 +314,7 @@ Result<std::string> SafeEntry::read(std::size_t max_bytes) const {
             continue;
         }
         if (n < 0) {
-            return refused(shown_, "cannot read: " + errnoText(errno));
+            return refused(shown_, "cannot read: " + systemErrorText(errno));
         }
         if (n == 0) {
             return out;
@@ -378,7 +374,7 @@ Result<std::optional<EntryStatus>> pathStatus(const std::filesystem::path& path)
             return std::optional<EntryStatus>{};
         }
         return makeError(exitcode::kGeneric,
-                         "cannot stat " + path.string() + ": " + errnoText(errno));
+                         "cannot stat " + path.string() + ": " + systemErrorText(errno));
     }
     return std::optional<EntryStatus>{statusOf(st)};
 }
@@ -390,7 +386,7 @@ Result<std::optional<EntryStatus>> SafeDirectory::status(const std::string& name
         if (errno == ENOENT) {
             return std::optional<EntryStatus>{};
         }
-        return refused(shownPathOf(name), "cannot stat: " + errnoText(errno));
+        return refused(shownPathOf(name), "cannot stat: " + systemErrorText(errno));
     }
     return std::optional<EntryStatus>{statusOf(st)};
 }
@@ -401,12 +397,13 @@ Result<SafeEntry> SafeDirectory::openEntry(const std::string& name) const {
     Fd fd(
         ::openat(handle_, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
     if (fd.get() < 0) {
-        return refused(shownPathOf(name), errno == ELOOP ? "it is a symbolic link"
-                                                         : "cannot open: " + errnoText(errno));
+        return refused(shownPathOf(name), errno == ELOOP
+                                              ? "it is a symbolic link"
+                                              : "cannot open: " + systemErrorText(errno));
     }
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) {
-        return refused(shownPathOf(name), "cannot stat: " + errnoText(errno));
+        return refused(shownPathOf(name), "cannot stat: " + systemErrorText(errno));
     }
     return SafeEntry(fd.release(), statusOf(st), shownPathOf(name));
 }
@@ -414,7 +411,7 @@ Result<SafeEntry> SafeDirectory::openEntry(const std::string& name) const {
 Result<void> SafeDirectory::removeFile(const std::string& name) const {
     BOOST_OUTCOME_TRY(checkName(shown_, name));
     if (::unlinkat(handle_, name.c_str(), 0) != 0 && errno != ENOENT) {
-        return refused(shownPathOf(name), "cannot remove: " + errnoText(errno));
+        return refused(shownPathOf(name), "cannot remove: " + systemErrorText(errno));
     }
     return ok();
 }
@@ -423,7 +420,7 @@ Result<void> SafeDirectory::removeDirectory(const std::string& name, bool recurs
     BOOST_OUTCOME_TRY(checkName(shown_, name));
     if (!recursive) {
         if (::unlinkat(handle_, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
-            return refused(shownPathOf(name), "cannot remove: " + errnoText(errno));
+            return refused(shownPathOf(name), "cannot remove: " + systemErrorText(errno));
         }
         return ok();
     }
@@ -446,11 +443,11 @@ Result<void> SafeDirectory::removeDirectory(const std::string& name, bool recurs
             }
             if (errno == ELOOP || errno == ENOTDIR) {
                 if (::unlinkat(parent_fd, entry.c_str(), 0) != 0 && errno != ENOENT) {
-                    return refused(shown, "cannot remove: " + errnoText(errno));
+                    return refused(shown, "cannot remove: " + systemErrorText(errno));
                 }
                 return false;
             }
-            return refused(shown, "cannot open: " + errnoText(errno));
+            return refused(shown, "cannot open: " + systemErrorText(errno));
         }
         if (levels.size() >= kMaxDepth) {
             return refused(shown,
@@ -464,7 +461,7 @@ Result<void> SafeDirectory::removeDirectory(const std::string& name, bool recurs
                 S_ISDIR(st.st_mode)) {
                 level.subdirectories.push_back(child);
             } else if (::unlinkat(level.fd.get(), child.c_str(), 0) != 0 && errno != ENOENT) {
-                return refused(join(shown, child), "cannot remove: " + errnoText(errno));
+                return refused(join(shown, child), "cannot remove: " + systemErrorText(errno));
             }
         }
         levels.push_back(std::move(level));
@@ -486,7 +483,7 @@ Result<void> SafeDirectory::removeDirectory(const std::string& name, bool recurs
         levels.pop_back();
         const int parent_fd = levels.empty() ? handle_ : levels.back().fd.get();
         if (::unlinkat(parent_fd, done.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
-            return refused(done_shown, "cannot remove: " + errnoText(errno));
+            return refused(done_shown, "cannot remove: " + systemErrorText(errno));
         }
     }
     return ok();
@@ -496,13 +493,13 @@ Result<void> SafeDirectory::makeDirectory(const std::string& name, NewDirectory 
     BOOST_OUTCOME_TRY(checkName(shown_, name));
     const bool made = ::mkdirat(handle_, name.c_str(), 0700) == 0;
     if (!made && errno != EEXIST) {
-        return refused(shownPathOf(name), "cannot create: " + errnoText(errno));
+        return refused(shownPathOf(name), "cannot create: " + systemErrorText(errno));
     }
     Fd fd(::openat(handle_, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (fd.get() < 0) {
         return refused(shownPathOf(name), errno == ELOOP || errno == ENOTDIR
                                               ? "exists and is not a directory"
-                                              : "cannot open: " + errnoText(errno));
+                                              : "cannot open: " + systemErrorText(errno));
     }
     if (made) {
         return setNewDirectoryMode(fd.get(), mode, shownPathOf(name));

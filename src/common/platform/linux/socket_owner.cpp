@@ -1,5 +1,7 @@
 #include "platform/socket_owner.hpp"
 
+#include "platform/system_error_text.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -39,7 +41,7 @@ constexpr std::size_t kHeaderBytes = align(sizeof(nlmsghdr));
 
 Error lookupError(const std::string& what, int error_number) {
     return makeError(exitcode::kGeneric, "cannot ask the kernel who owns a socket: " + what + ": " +
-                                             std::strerror(error_number));
+                                             systemErrorText(error_number));
 }
 
 // Only a socket that a process still holds (it has an inode) has an owner worth the name. What is

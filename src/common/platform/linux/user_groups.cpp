@@ -14,7 +14,7 @@ namespace azcm::platform {
 namespace {
 
 constexpr std::size_t kFirstBufferBytes = 4096;
-constexpr std::size_t kMaxBufferBytes = 1024 * 1024;
+constexpr std::size_t kMaxBufferBytes = std::size_t{1024} * 1024;
 constexpr int kFirstGroupCount = 32;
 constexpr int kMaxGroupCount = 65536;
 

@@ -1,9 +1,9 @@
 #include "fs/atomic_file.hpp"
+#include "platform/system_error_text.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <cstring>
 #include <random>
 #include <utility>
 #include <vector>
@@ -23,8 +23,7 @@ namespace {
 constexpr std::size_t kTempSuffixLength = 12; // hex digits of a temp file's random suffix
 
 std::string errnoText(const std::string& what, const stdfs::path& path) {
-    return what + " " + path.string() + ": " +
-           std::strerror(errno); // NOLINT(concurrency-mt-unsafe)
+    return what + " " + path.string() + ": " + platform::systemErrorText(errno);
 }
 
 // Owns a descriptor; movable so helpers can hand one back.

@@ -1,6 +1,8 @@
 // The process environment and the program lookup of child_environment.hpp on POSIX.
 #include "platform/child_environment.hpp"
 
+#include <cstdlib>
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,6 +33,15 @@ EnvironmentMap processEnvironment() {
         }
     }
     return environment;
+}
+
+std::optional<std::string> environmentVariable(const std::string& name) {
+    // getenv races only with setenv/putenv, which nothing in the suite calls.
+    const char* value = std::getenv(name.c_str()); // NOLINT(concurrency-mt-unsafe)
+    if (value == nullptr) {
+        return std::nullopt;
+    }
+    return std::string(value);
 }
 
 Result<stdfs::path> resolveProgram(std::string_view program) {

@@ -1,14 +1,15 @@
 #include "platform/child_process.hpp"
+#include "platform/system_error_text.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
-#include <cstring>
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,7 +28,7 @@ struct LaunchFailure {
 };
 
 Error systemError(const std::string& what, int error_number) {
-    return makeError(exitcode::kGeneric, what + ": " + std::strerror(error_number));
+    return makeError(exitcode::kGeneric, what + ": " + systemErrorText(error_number));
 }
 
 void closeQuietly(int& descriptor) {
@@ -43,6 +44,8 @@ struct Pipe {
     Pipe() = default;
     Pipe(const Pipe&) = delete;
     Pipe& operator=(const Pipe&) = delete;
+    Pipe(Pipe&&) = delete;
+    Pipe& operator=(Pipe&&) = delete;
     ~Pipe() {
         closeQuietly(read);
         closeQuietly(write);
@@ -116,7 +119,7 @@ int descriptorCeiling() {
     // The program starts with default signal handling, whatever the daemon blocks or ignores.
     sigset_t none;
     ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
     ::signal(SIGPIPE, SIG_DFL);
     if (new_session) {
         ::setsid();

@@ -1,7 +1,7 @@
 #include "platform/extraction_tree.hpp"
+#include "platform/system_error_text.hpp"
 
 #include <cerrno>
-#include <cstring>
 #include <utility>
 
 #include <fcntl.h>
@@ -13,7 +13,7 @@ namespace azcm::platform {
 namespace {
 
 Error systemError(const std::string& what, int error_number) {
-    return makeError(exitcode::kGeneric, what + ": " + std::strerror(error_number));
+    return makeError(exitcode::kGeneric, what + ": " + systemErrorText(error_number));
 }
 
 bool isPlainName(const std::string& name) {
@@ -33,6 +33,8 @@ public:
     explicit Descriptor(int descriptor) : descriptor_(descriptor) {}
     Descriptor(const Descriptor&) = delete;
     Descriptor& operator=(const Descriptor&) = delete;
+    Descriptor(Descriptor&&) = delete;
+    Descriptor& operator=(Descriptor&&) = delete;
     ~Descriptor() {
         if (descriptor_ >= 0) {
             ::close(descriptor_);

@@ -1,7 +1,7 @@
 #include "platform/file_lock.hpp"
+#include "platform/system_error_text.hpp"
 
 #include <cerrno>
-#include <cstring>
 #include <utility>
 
 #include <fcntl.h>
@@ -12,16 +12,11 @@ namespace azcm::platform {
 
 namespace {
 
-// NOLINTNEXTLINE(concurrency-mt-unsafe): strerror text only feeds an error message
-std::string errnoText(int error_number) {
-    return std::strerror(error_number);
-}
-
 Result<int> openLockFile(const std::filesystem::path& lock_file) {
     const int fd = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
         return makeError(exitcode::kGeneric,
-                         "cannot open " + lock_file.string() + ": " + errnoText(errno));
+                         "cannot open " + lock_file.string() + ": " + systemErrorText(errno));
     }
     return fd;
 }
@@ -34,7 +29,7 @@ Result<FileLock> FileLock::acquire(const std::filesystem::path& lock_file) {
     while (::flock(fd, LOCK_EX) != 0) {
         if (errno != EINTR) {
             return makeError(exitcode::kGeneric,
-                             "cannot lock " + lock_file.string() + ": " + errnoText(errno));
+                             "cannot lock " + lock_file.string() + ": " + systemErrorText(errno));
         }
     }
     return lock;
@@ -49,7 +44,7 @@ Result<std::optional<FileLock>> FileLock::tryAcquire(const std::filesystem::path
         }
         if (errno != EINTR) {
             return makeError(exitcode::kGeneric,
-                             "cannot lock " + lock_file.string() + ": " + errnoText(errno));
+                             "cannot lock " + lock_file.string() + ": " + systemErrorText(errno));
         }
     }
     return std::optional<FileLock>(std::move(lock));

@@ -6,6 +6,9 @@ namespace azcm::platform {
 
 Result<std::vector<std::filesystem::path>> pathsMatching(const std::string& pattern) {
     glob_t found{};
+    // Without GLOB_TILDE, glob(3) reads no environment and no user database (the parts glibc marks
+    // thread-unsafe): only its own directory streams and the caller's glob_t.
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): flags 0 leave out tilde expansion, see above
     const int status = ::glob(pattern.c_str(), 0, nullptr, &found);
     std::vector<std::filesystem::path> paths;
     if (status == 0) {

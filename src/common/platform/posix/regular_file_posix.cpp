@@ -1,8 +1,8 @@
 #include "platform/regular_file.hpp"
+#include "platform/system_error_text.hpp"
 
 #include <array>
 #include <cerrno>
-#include <cstring>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -23,7 +23,7 @@ Result<RegularFile> RegularFile::open(const std::filesystem::path& path) {
     FileHandle handle(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
     if (!handle.isOpen()) {
         return makeError(exitcode::kConfigFileNotFound,
-                         "cannot open " + path.string() + ": " + std::strerror(errno));
+                         "cannot open " + path.string() + ": " + systemErrorText(errno));
     }
     struct stat info {};
     if (::fstat(handle.native(), &info) != 0 || !S_ISREG(info.st_mode)) {
@@ -46,7 +46,7 @@ Result<std::string> RegularFile::readTail(std::size_t max_bytes) const {
         }
         if (got < 0) {
             return makeError(exitcode::kGeneric,
-                             std::string("cannot read: ") + std::strerror(errno));
+                             std::string("cannot read: ") + systemErrorText(errno));
         }
         if (got == 0) {
             break;
