@@ -2,7 +2,8 @@
 # The test command: installs what is needed, builds, runs every test in the default build (the
 # crash harness included), the short benchmarks, the unit tests of the common library, himds and
 # arcproxy under ASan + UBSan, then the fuzz smoke (every fuzz target for 20 s, also under ASan +
-# UBSan). Exits non-zero on any failure.
+# UBSan), then clang-tidy on the sources changed in the last day (at most 30, the most recent
+# first). Exits non-zero on any failure.
 #
 # scripts/test.sh --extended adds what does not fit CI's time (run it before resolving an issue and
 # put its summary in the note): every unit and fast integration test under ASan + UBSan and under
@@ -127,6 +128,7 @@ stage "tests (root)" root_tests
 stage "benchmarks" benchmarks
 stage "asan (parsers)" asan_tests
 stage "fuzz smoke" bash scripts/fuzz-smoke.sh
+stage "tidy (recent)" bash scripts/tidy.sh --recent 24 30
 
 if [ "$extended" = 1 ]; then
   extended_stage "asan (whole tree)" asan_full_tests

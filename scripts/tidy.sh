@@ -3,6 +3,11 @@
 # tidy preset, configured here; nothing is built):
 #   scripts/tidy.sh --changed BASE   the sources a change touches since BASE (committed or not); a
 #                                    changed header brings in the source of the same name (CI)
+#   scripts/tidy.sh --recent HOURS MAX
+#                                    the sources changed by the commits of the HOURS before HEAD's
+#                                    (a changed header brings in its source), the most recently
+#                                    changed first, at most MAX of them; says which it left to --all
+#                                    (CI: the whole tree takes longer than CI's budget)
 #   scripts/tidy.sh --all            every source of src/ (scripts/test.sh --extended)
 # Prints every finding once, then the counts by check and by directory; exits 1 when there is any.
 # TIDY_JOBS (default: the number of cores) files are checked at a time.
@@ -10,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-  echo "usage: scripts/tidy.sh --changed BASE | --all" >&2
+  echo "usage: scripts/tidy.sh --changed BASE | --recent HOURS MAX | --all" >&2
   exit 2
 }
 build=build-tidy
@@ -26,11 +31,22 @@ case "${1:-}" in
     [ $# -eq 1 ] || usage
     mapfile -t files < <(all_sources)
     ;;
-  --changed)
-    [ $# -eq 2 ] || usage
-    base="$2"
-    mapfile -t changed < <({ git diff --name-only --diff-filter=d "$base"...HEAD
-      git diff --name-only --diff-filter=d HEAD; } | sort -u)
+  --changed | --recent)
+    if [ "$1" = --changed ]; then
+      [ $# -eq 2 ] || usage
+      base="$2"
+      mapfile -t changed < <({ git diff --name-only --diff-filter=d "$base"...HEAD
+        git diff --name-only --diff-filter=d HEAD; } | sort -u)
+    else
+      [ $# -eq 3 ] || usage
+      hours="$2"
+      limit="$3"
+      newest="$(git log -1 --format=%ct HEAD)"
+      # Files in the order their last change was committed, newest first, each once.
+      mapfile -t changed < <(git log --since="@$((newest - hours * 3600))" --format= \
+        --name-only --diff-filter=d HEAD | sed '/^$/d' | awk '!seen[$0]++' |
+        while read -r path; do [ -f "$path" ] && echo "$path"; done)
+    fi
     mapfile -t sources < <(all_sources)
     files=()
     for path in "${changed[@]}"; do
@@ -45,8 +61,19 @@ case "${1:-}" in
           ;;
       esac
     done
-    mapfile -t files < <(printf '%s\n' "${files[@]}" | grep -v '^src/common/asio_impl\.cpp$' |
-      sort -u | sed '/^$/d')
+    if [ "$1" = --changed ]; then
+      mapfile -t files < <(printf '%s\n' "${files[@]}" | grep -v '^src/common/asio_impl\.cpp$' |
+        sort -u | sed '/^$/d')
+    else
+      mapfile -t files < <(printf '%s\n' "${files[@]}" | grep -v '^src/common/asio_impl\.cpp$' |
+        sed '/^$/d' | awk '!seen[$0]++')
+      if [ "${#files[@]}" -gt "$limit" ]; then
+        echo "tidy: ${#files[@]} sources changed in the last $hours h; checking the $limit" \
+          "changed most recently, the other $((${#files[@]} - limit)) are left to --all:"
+        printf '    %s\n' "${files[@]:$limit}"
+        files=("${files[@]:0:$limit}")
+      fi
+    fi
     ;;
   *) usage ;;
 esac

@@ -1,6 +1,6 @@
-#include "allow_list.hpp"
+#include "arcproxy/allow_list.hpp"
 
-#include "http/url.hpp"
+#include "common/http/url.hpp"
 
 #include <algorithm>
 #include <array>

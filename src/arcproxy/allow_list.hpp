@@ -3,9 +3,9 @@
 // need, as host:port entries; nothing else is forwarded. A host is an exact DNS name, an IP
 // address, or "*.suffix", which matches any name with one or more labels in front of the suffix
 // ("*.his.arc.azure.com" matches "westeurope.his.arc.azure.com", not "his.arc.azure.com").
-#include "config/cloud_config.hpp"
-#include "destination.hpp"
-#include "error.hpp"
+#include "arcproxy/destination.hpp"
+#include "common/config/cloud_config.hpp"
+#include "common/error.hpp"
 
 #include <cstdint>
 #include <string>

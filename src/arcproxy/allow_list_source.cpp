@@ -1,8 +1,8 @@
-#include "allow_list_source.hpp"
+#include "arcproxy/allow_list_source.hpp"
 
-#include "config/agent_config.hpp"
-#include "config/extension_destinations.hpp"
-#include "log/log.hpp"
+#include "common/config/agent_config.hpp"
+#include "common/config/extension_destinations.hpp"
+#include "common/log/log.hpp"
 
 #include <system_error>
 

@@ -4,8 +4,8 @@
 // publishes for extensions. Each file's change stamp is looked at whenever the list is asked for,
 // so a connect or a new goal state counts from the next request on without a reload; a file that
 // cannot be read keeps the last good list from it and is reported.
-#include "allow_list.hpp"
-#include "paths/paths.hpp"
+#include "arcproxy/allow_list.hpp"
+#include "common/paths/paths.hpp"
 
 #include <cstdint>
 #include <filesystem>

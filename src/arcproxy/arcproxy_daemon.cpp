@@ -1,6 +1,6 @@
-#include "arcproxy_daemon.hpp"
+#include "arcproxy/arcproxy_daemon.hpp"
 
-#include "fs/atomic_file.hpp"
+#include "common/fs/atomic_file.hpp"
 
 namespace azcm::arcproxy {
 

@@ -1,7 +1,7 @@
 #pragma once
 // What the shared daemon skeleton (daemon/daemon_main.hpp) runs as arcproxy.
-#include "arcproxy_service.hpp"
-#include "daemon/daemon_main.hpp"
+#include "arcproxy/arcproxy_service.hpp"
+#include "common/daemon/daemon_main.hpp"
 
 namespace azcm::arcproxy {
 

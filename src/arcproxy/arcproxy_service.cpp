@@ -1,11 +1,11 @@
-#include "arcproxy_service.hpp"
+#include "arcproxy/arcproxy_service.hpp"
 
-#include "config/local_config.hpp"
-#include "config/proxy_policy.hpp"
-#include "daemon/daemon_runner.hpp"
-#include "http/http_server.hpp"
-#include "log/log.hpp"
-#include "platform/process_identity.hpp"
+#include "common/config/local_config.hpp"
+#include "common/config/proxy_policy.hpp"
+#include "common/daemon/daemon_runner.hpp"
+#include "common/http/http_server.hpp"
+#include "common/log/log.hpp"
+#include "common/platform/process_identity.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>

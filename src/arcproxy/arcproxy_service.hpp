@@ -4,14 +4,14 @@
 // (GET /status, POST /reload, POST /shutdown). The upstream proxy comes from localconfig.json
 // (`proxy.url`, bypass `Arc`) or HTTPS_PROXY, re-read on reload. It is never CPU-capped: every
 // agent call may pass through it.
-#include "allow_list_source.hpp"
-#include "daemon/control_router.hpp"
-#include "daemon/environment_options.hpp"
-#include "error.hpp"
-#include "ipc/control_access.hpp"
-#include "paths/paths.hpp"
-#include "platform/process_identity.hpp"
-#include "proxy_listener.hpp"
+#include "arcproxy/allow_list_source.hpp"
+#include "arcproxy/proxy_listener.hpp"
+#include "common/daemon/control_router.hpp"
+#include "common/daemon/environment_options.hpp"
+#include "common/error.hpp"
+#include "common/ipc/control_access.hpp"
+#include "common/paths/paths.hpp"
+#include "common/platform/process_identity.hpp"
 
 #include <cstdint>
 #include <functional>

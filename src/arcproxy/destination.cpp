@@ -1,4 +1,4 @@
-#include "destination.hpp"
+#include "arcproxy/destination.hpp"
 
 #include <cctype>
 #include <charconv>

@@ -2,7 +2,7 @@
 // A destination as arcproxy checks it: the host a client names, normalised so that one host has
 // one spelling. A resolver reads `2130706433`, `0x7f.1` and `0177.0.0.1` as 127.0.0.1; so do we,
 // before any check, and a name that only looks numeric is refused rather than guessed at.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <cstdint>
 #include <optional>

@@ -7,9 +7,9 @@
 // normalised first (every numeric form of an IPv4 address the resolver would accept becomes that
 // address), and every address it is or resolves to is checked against the table below
 // (docs/arcproxy.md gives the reason for each range).
-#include "allow_list.hpp"
-#include "destination.hpp"
-#include "error.hpp"
+#include "arcproxy/allow_list.hpp"
+#include "arcproxy/destination.hpp"
+#include "common/error.hpp"
 
 #include <cstdint>
 #include <vector>

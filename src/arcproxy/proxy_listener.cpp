@@ -1,7 +1,7 @@
-#include "proxy_listener.hpp"
+#include "arcproxy/proxy_listener.hpp"
 
-#include "http/url.hpp"
-#include "log/log.hpp"
+#include "common/http/url.hpp"
+#include "common/log/log.hpp"
 
 #include <array>
 #include <limits>

@@ -7,10 +7,10 @@
 // connection is checked on its own. Every connection has a deadline to send its request head and
 // to get connected, then an idle timeout; the number of connections is bounded, in total and per
 // local user (http/connection_slots.hpp), and a refused connection gets 503 with Retry-After.
-#include "destination_policy.hpp"
-#include "error.hpp"
-#include "http/connection_slots.hpp"
-#include "http/proxy_url.hpp"
+#include "arcproxy/destination_policy.hpp"
+#include "common/error.hpp"
+#include "common/http/connection_slots.hpp"
+#include "common/http/proxy_url.hpp"
 
 #include <atomic>
 #include <chrono>

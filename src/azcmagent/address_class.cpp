@@ -1,4 +1,4 @@
-#include "address_class.hpp"
+#include "azcmagent/address_class.hpp"
 
 #include <boost/asio/ip/address.hpp>
 

@@ -1,7 +1,7 @@
 #pragma once
 // The azcmagent command line: parses, applies --config, logs the (redacted) command, runs the
 // command and maps its result to the exit status.
-#include "environment.hpp"
+#include "azcmagent/environment.hpp"
 
 #include <string>
 #include <vector>

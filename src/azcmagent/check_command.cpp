@@ -1,13 +1,13 @@
-#include "check_command.hpp"
+#include "azcmagent/check_command.hpp"
 
-#include "clouds.hpp"
-#include "config/agent_config.hpp"
-#include "config/local_config.hpp"
-#include "config/proxy_policy.hpp"
-#include "connectivity_check.hpp"
-#include "log/log.hpp"
-#include "onboarding_control_plane.hpp"
-#include "validation.hpp"
+#include "azcmagent/clouds.hpp"
+#include "azcmagent/connectivity_check.hpp"
+#include "azcmagent/onboarding_control_plane.hpp"
+#include "azcmagent/validation.hpp"
+#include "common/config/agent_config.hpp"
+#include "common/config/local_config.hpp"
+#include "common/config/proxy_policy.hpp"
+#include "common/log/log.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,9 +1,9 @@
 #pragma once
 // `azcmagent check`: Check connectivity to the endpoints of the cloud (docs/cli.md).
-#include "console.hpp"
-#include "environment.hpp"
-#include "error.hpp"
-#include "http/tls_probe.hpp"
+#include "azcmagent/console.hpp"
+#include "azcmagent/environment.hpp"
+#include "common/error.hpp"
+#include "common/http/tls_probe.hpp"
 
 #include <functional>
 #include <string>

@@ -1,4 +1,4 @@
-#include "cli_error.hpp"
+#include "azcmagent/cli_error.hpp"
 
 #include <cstdio>
 

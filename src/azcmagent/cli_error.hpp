@@ -1,7 +1,7 @@
 #pragma once
 // How the CLI shows an error: `AZCMxxxx: <text>` (docs/cli.md), or a JSON object with --json. The
 // AZCM number and the process exit status are the same value, as in the real agent.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <string>
 

@@ -1,4 +1,4 @@
-#include "clouds.hpp"
+#include "azcmagent/clouds.hpp"
 
 #include <algorithm>
 #include <cctype>

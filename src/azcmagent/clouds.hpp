@@ -1,7 +1,7 @@
 #pragma once
 // The --cloud names and their public endpoints.
-#include "config/cloud_config.hpp"
-#include "error.hpp"
+#include "common/config/cloud_config.hpp"
+#include "common/error.hpp"
 
 #include <string_view>
 

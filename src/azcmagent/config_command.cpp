@@ -1,14 +1,14 @@
-#include "config_command.hpp"
+#include "azcmagent/config_command.hpp"
 
-#include "config/config_keys.hpp"
-#include "config/config_values.hpp"
-#include "config/local_config.hpp"
-#include "credentials.hpp"
-#include "fs/atomic_file.hpp"
-#include "ipc/ipc_client.hpp"
-#include "log/log.hpp"
-#include "platform/file_lock.hpp"
-#include "responses.hpp"
+#include "azcmagent/credentials.hpp"
+#include "azcmagent/responses.hpp"
+#include "common/config/config_keys.hpp"
+#include "common/config/config_values.hpp"
+#include "common/config/local_config.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/ipc/ipc_client.hpp"
+#include "common/log/log.hpp"
+#include "common/platform/file_lock.hpp"
 
 #include <algorithm>
 

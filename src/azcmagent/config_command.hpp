@@ -2,9 +2,9 @@
 // `azcmagent config list | get | set | clear | info` (docs/cli.md, docs/config.md): reads for
 // anyone, writes for root only, serialised by a lock and crash-safe, then each affected daemon
 // reloads.
-#include "console.hpp"
-#include "environment.hpp"
-#include "error.hpp"
+#include "azcmagent/console.hpp"
+#include "azcmagent/environment.hpp"
+#include "common/error.hpp"
 
 #include <string>
 

@@ -1,8 +1,8 @@
-#include "config_file.hpp"
+#include "azcmagent/config_file.hpp"
 
-#include "fs/atomic_file.hpp"
-#include "json/json_document.hpp"
-#include "yaml_document.hpp"
+#include "azcmagent/yaml_document.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/json/json_document.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -3,7 +3,7 @@
 // option names without dashes, e.g. {"service-principal-secret": "..."} or `verbose: true`. A value
 // given on the command line wins. A .yaml/.yml file is read as YAML; any other is read as JSON, and
 // as YAML when it is not JSON.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <filesystem>
 

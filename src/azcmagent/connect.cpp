@@ -1,15 +1,15 @@
-#include "connect.hpp"
+#include "azcmagent/connect.hpp"
 
-#include "clouds.hpp"
-#include "config/local_config.hpp"
-#include "crypto/encoding.hpp"
-#include "fs/atomic_file.hpp"
-#include "himds_calls.hpp"
-#include "log/log.hpp"
-#include "onboarding_control_plane.hpp"
-#include "responses.hpp"
-#include "tags.hpp"
-#include "validation.hpp"
+#include "azcmagent/clouds.hpp"
+#include "azcmagent/himds_calls.hpp"
+#include "azcmagent/onboarding_control_plane.hpp"
+#include "azcmagent/responses.hpp"
+#include "azcmagent/tags.hpp"
+#include "azcmagent/validation.hpp"
+#include "common/config/local_config.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/log/log.hpp"
 
 #include <filesystem>
 

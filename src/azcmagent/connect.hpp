@@ -1,10 +1,10 @@
 #pragma once
 // `azcmagent connect` (docs/cli.md; wire formats in docs/protocol.md sections 1 and 2.1).
-#include "config/agent_config.hpp"
-#include "console.hpp"
-#include "credentials.hpp"
-#include "environment.hpp"
-#include "error.hpp"
+#include "azcmagent/console.hpp"
+#include "azcmagent/credentials.hpp"
+#include "azcmagent/environment.hpp"
+#include "common/config/agent_config.hpp"
+#include "common/error.hpp"
 
 #include <string>
 

@@ -1,7 +1,7 @@
-#include "connectivity_check.hpp"
+#include "azcmagent/connectivity_check.hpp"
 
-#include "address_class.hpp"
-#include "http/url.hpp"
+#include "azcmagent/address_class.hpp"
+#include "common/http/url.hpp"
 
 #include <algorithm>
 #include <ctime>

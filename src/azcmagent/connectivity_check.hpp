@@ -2,10 +2,10 @@
 // The pure parts of `azcmagent check` (docs/cli.md): which endpoints a cloud needs, how a
 // probe result is judged, the clock skew against the control plane, and the text and JSON output.
 // check_command.cpp does the I/O around them.
-#include "config/cloud_config.hpp"
-#include "config/proxy_policy.hpp"
-#include "error.hpp"
-#include "http/tls_probe.hpp"
+#include "common/config/cloud_config.hpp"
+#include "common/config/proxy_policy.hpp"
+#include "common/error.hpp"
+#include "common/http/tls_probe.hpp"
 
 #include <chrono>
 #include <optional>

@@ -1,6 +1,6 @@
-#include "console.hpp"
+#include "azcmagent/console.hpp"
 
-#include "cli_error.hpp"
+#include "azcmagent/cli_error.hpp"
 
 #include <ostream>
 

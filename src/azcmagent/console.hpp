@@ -1,8 +1,8 @@
 #pragma once
 // Where the CLI's words go. Default: everything to stdout, as in the real agent; --log-stderr sends
 // errors and warnings to stderr. Progress lines only on a terminal and never with --json.
-#include "environment.hpp"
-#include "error.hpp"
+#include "azcmagent/environment.hpp"
+#include "common/error.hpp"
 
 #include <string>
 #include <string_view>

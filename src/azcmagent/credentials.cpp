@@ -1,9 +1,9 @@
-#include "credentials.hpp"
+#include "azcmagent/credentials.hpp"
 
-#include "crypto/encoding.hpp"
-#include "crypto/jwt.hpp"
-#include "crypto/x509.hpp"
-#include "fs/atomic_file.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/jwt.hpp"
+#include "common/crypto/x509.hpp"
+#include "common/fs/atomic_file.hpp"
 
 #include <algorithm>
 #include <istream>

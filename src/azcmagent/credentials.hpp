@@ -2,8 +2,8 @@
 // The onboarding credential of connect/disconnect: a service principal with a secret
 // or a certificate, or an access token used as it is. Interactive and device-code logins are not
 // offered (no browser on a server; the docs recommend service principals for scale).
-#include "crypto/keys.hpp"
-#include "error.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/error.hpp"
 
 #include <chrono>
 #include <iosfwd>

@@ -1,12 +1,12 @@
-#include "disconnect.hpp"
+#include "azcmagent/disconnect.hpp"
 
-#include "config/agent_config.hpp"
-#include "config/local_config.hpp"
-#include "fs/atomic_file.hpp"
-#include "himds_calls.hpp"
-#include "log/log.hpp"
-#include "onboarding_control_plane.hpp"
-#include "validation.hpp"
+#include "azcmagent/himds_calls.hpp"
+#include "azcmagent/onboarding_control_plane.hpp"
+#include "azcmagent/validation.hpp"
+#include "common/config/agent_config.hpp"
+#include "common/config/local_config.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/log/log.hpp"
 
 #include <filesystem>
 

@@ -1,9 +1,9 @@
 #pragma once
 // `azcmagent disconnect` (docs/cli.md): delete the ARM resource, then the local identity.
-#include "console.hpp"
-#include "credentials.hpp"
-#include "environment.hpp"
-#include "error.hpp"
+#include "azcmagent/console.hpp"
+#include "azcmagent/credentials.hpp"
+#include "azcmagent/environment.hpp"
+#include "common/error.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,10 +1,10 @@
-#include "environment.hpp"
+#include "azcmagent/environment.hpp"
 
-#include "ipc/ipc_client.hpp"
-#include "platform/child_environment.hpp"
-#include "platform/machine_facts.hpp"
-#include "platform/process_identity.hpp"
-#include "platform/process_setup.hpp"
+#include "common/ipc/ipc_client.hpp"
+#include "common/platform/child_environment.hpp"
+#include "common/platform/machine_facts.hpp"
+#include "common/platform/process_identity.hpp"
+#include "common/platform/process_setup.hpp"
 
 #include <iostream>
 

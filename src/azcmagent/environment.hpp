@@ -2,11 +2,11 @@
 // Everything the commands take from the outside world, behind std::function so unit tests can
 // run a whole command against fakes: the file layout, privilege, machine facts, the himds socket
 // and outbound HTTPS, and the terminal.
-#include "error.hpp"
-#include "http/http_types.hpp"
-#include "http/https_client.hpp"
-#include "paths/paths.hpp"
-#include "platform/machine_facts.hpp"
+#include "common/error.hpp"
+#include "common/http/http_types.hpp"
+#include "common/http/https_client.hpp"
+#include "common/paths/paths.hpp"
+#include "common/platform/machine_facts.hpp"
 
 #include <chrono>
 #include <functional>

@@ -1,7 +1,7 @@
-#include "extension_command.hpp"
+#include "azcmagent/extension_command.hpp"
 
-#include "ipc/ipc_client.hpp"
-#include "local_admin.hpp"
+#include "common/ipc/ipc_client.hpp"
+#include "extservice/admin/local_admin.hpp"
 
 namespace azcm::cli {
 

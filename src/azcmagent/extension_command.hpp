@@ -1,9 +1,9 @@
 #pragma once
 // `azcmagent extension list | remove` (docs/cli.md): local management of the installed extensions
 // while the extension manager (extd) is stopped; works connected or not. Root only.
-#include "console.hpp"
-#include "environment.hpp"
-#include "error.hpp"
+#include "azcmagent/console.hpp"
+#include "azcmagent/environment.hpp"
+#include "common/error.hpp"
 
 #include <string>
 

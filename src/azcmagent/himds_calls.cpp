@@ -1,8 +1,8 @@
-#include "himds_calls.hpp"
+#include "azcmagent/himds_calls.hpp"
 
-#include "ipc/ipc_client.hpp"
-#include "json/json_document.hpp"
-#include "log/log.hpp"
+#include "common/ipc/ipc_client.hpp"
+#include "common/json/json_document.hpp"
+#include "common/log/log.hpp"
 
 #include <spdlog/spdlog.h>
 

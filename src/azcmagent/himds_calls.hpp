@@ -1,8 +1,8 @@
 #pragma once
 // The himds control-socket routes azcmagent uses (docs/protocol.md 1).
-#include "environment.hpp"
-#include "error.hpp"
-#include "responses.hpp"
+#include "azcmagent/environment.hpp"
+#include "azcmagent/responses.hpp"
+#include "common/error.hpp"
 
 #include <optional>
 #include <string>

@@ -1,14 +1,14 @@
-#include "logs_command.hpp"
+#include "azcmagent/logs_command.hpp"
 
-#include "cli_error.hpp"
-#include "fs/atomic_file.hpp"
-#include "ipc/ipc_client.hpp"
-#include "json/json_document.hpp"
-#include "log/log.hpp"
-#include "platform/child_environment.hpp"
-#include "platform/child_process.hpp"
-#include "platform/regular_file.hpp"
-#include "redact.hpp"
+#include "azcmagent/cli_error.hpp"
+#include "azcmagent/redact.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/ipc/ipc_client.hpp"
+#include "common/json/json_document.hpp"
+#include "common/log/log.hpp"
+#include "common/platform/child_environment.hpp"
+#include "common/platform/child_process.hpp"
+#include "common/platform/regular_file.hpp"
 
 #include <algorithm>
 #include <array>

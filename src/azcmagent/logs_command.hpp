@@ -6,9 +6,9 @@
 //
 // Never in the zip: certs/, tokens/, private keys, protected settings, proxy or URL credentials,
 // SAS signatures, or anything reached through a symbolic link.
-#include "console.hpp"
-#include "environment.hpp"
-#include "error.hpp"
+#include "azcmagent/console.hpp"
+#include "azcmagent/environment.hpp"
+#include "common/error.hpp"
 
 #include <filesystem>
 #include <functional>

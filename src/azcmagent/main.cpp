@@ -1,7 +1,7 @@
 // azcmagent: the administrator's command line (docs/cli.md). All logic is in azcmagent_core.
-#include "app.hpp"
-#include "environment.hpp"
-#include "error.hpp"
+#include "azcmagent/app.hpp"
+#include "azcmagent/environment.hpp"
+#include "common/error.hpp"
 
 #include <exception>
 #include <iostream>

@@ -1,10 +1,10 @@
-#include "onboarding_control_plane.hpp"
+#include "azcmagent/onboarding_control_plane.hpp"
 
-#include "config/local_config.hpp"
-#include "http/proxy_url.hpp"
-#include "json/json_document.hpp"
-#include "log/log.hpp"
-#include "responses.hpp"
+#include "azcmagent/responses.hpp"
+#include "common/config/local_config.hpp"
+#include "common/http/proxy_url.hpp"
+#include "common/json/json_document.hpp"
+#include "common/log/log.hpp"
 
 #include <spdlog/spdlog.h>
 

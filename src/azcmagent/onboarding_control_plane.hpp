@@ -2,11 +2,11 @@
 // The control-plane calls of connect and disconnect: Entra ID (network check, token), ARM
 // (machine and resource group) and the hybrid identity service (certificate issue,
 // docs/protocol.md 2.1).
-#include "config/cloud_config.hpp"
-#include "config/proxy_policy.hpp"
-#include "credentials.hpp"
-#include "environment.hpp"
-#include "error.hpp"
+#include "azcmagent/credentials.hpp"
+#include "azcmagent/environment.hpp"
+#include "common/config/cloud_config.hpp"
+#include "common/config/proxy_policy.hpp"
+#include "common/error.hpp"
 
 #include <map>
 #include <optional>

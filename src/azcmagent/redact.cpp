@@ -1,6 +1,6 @@
-#include "redact.hpp"
+#include "azcmagent/redact.hpp"
 
-#include "http/proxy_url.hpp"
+#include "common/http/proxy_url.hpp"
 
 #include <algorithm>
 #include <cctype>

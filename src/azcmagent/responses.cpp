@@ -1,7 +1,7 @@
-#include "responses.hpp"
+#include "azcmagent/responses.hpp"
 
-#include "json/json_document.hpp"
-#include "log/log.hpp"
+#include "common/json/json_document.hpp"
+#include "common/log/log.hpp"
 
 #include <cctype>
 #include <cstdio>

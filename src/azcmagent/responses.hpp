@@ -1,7 +1,7 @@
 #pragma once
 // Pure mappings from control-plane and himds answers to results with the real agent's exit codes
 // (1.13). Kept apart from the I/O so each mapping is unit-tested.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <string>
 #include <string_view>

@@ -1,8 +1,8 @@
-#include "show.hpp"
+#include "azcmagent/show.hpp"
 
-#include "http/proxy_url.hpp"
-#include "json/json_fields.hpp"
-#include "responses.hpp"
+#include "azcmagent/responses.hpp"
+#include "common/http/proxy_url.hpp"
+#include "common/json/json_fields.hpp"
 
 #include <algorithm>
 #include <cctype>

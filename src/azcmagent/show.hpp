@@ -1,10 +1,10 @@
 #pragma once
 // `azcmagent show` (docs/cli.md): the agent's state from agentconfig.json, himds' GET /status,
 // localconfig.json and the machine's own facts, as aligned text or camelCase JSON.
-#include "config/agent_config.hpp"
-#include "config/local_config.hpp"
-#include "error.hpp"
-#include "platform/machine_facts.hpp"
+#include "common/config/agent_config.hpp"
+#include "common/config/local_config.hpp"
+#include "common/error.hpp"
+#include "common/platform/machine_facts.hpp"
 
 #include <optional>
 #include <string>

@@ -1,9 +1,9 @@
-#include "show_command.hpp"
+#include "azcmagent/show_command.hpp"
 
-#include "config/agent_config.hpp"
-#include "config/local_config.hpp"
-#include "himds_calls.hpp"
-#include "show.hpp"
+#include "azcmagent/himds_calls.hpp"
+#include "azcmagent/show.hpp"
+#include "common/config/agent_config.hpp"
+#include "common/config/local_config.hpp"
 
 #include <filesystem>
 

@@ -1,7 +1,7 @@
 #pragma once
-#include "console.hpp"
-#include "environment.hpp"
-#include "error.hpp"
+#include "azcmagent/console.hpp"
+#include "azcmagent/environment.hpp"
+#include "common/error.hpp"
 
 #include <string>
 #include <vector>

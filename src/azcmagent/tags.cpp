@@ -1,4 +1,4 @@
-#include "tags.hpp"
+#include "azcmagent/tags.hpp"
 
 #include <cctype>
 

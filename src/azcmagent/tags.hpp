@@ -1,7 +1,7 @@
 #pragma once
 // The --tags syntax of `azcmagent connect`: `Name=Value,Name2='Value with space'`.
 // Values (and names) may be quoted with ' or "; a backslash escapes the next character anywhere.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <map>
 #include <string>

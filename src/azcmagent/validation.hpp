@@ -1,7 +1,7 @@
 #pragma once
 // Checks of connect/disconnect input. Every value here ends up in a URL path or in
 // agentconfig.json, so each is held to the character set ARM allows before anything is sent.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <string>
 #include <string_view>

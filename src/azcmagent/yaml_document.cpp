@@ -1,6 +1,6 @@
-#include "yaml_document.hpp"
+#include "azcmagent/yaml_document.hpp"
 
-#include "json/json_document.hpp"
+#include "common/json/json_document.hpp"
 
 #include <charconv>
 #include <regex>

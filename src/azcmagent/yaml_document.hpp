@@ -3,7 +3,7 @@
 // in JSON, so both formats go through the same code. Plain scalars resolve as the YAML 1.2 core
 // schema does (null, true/false, integers, floats, else strings); quoted scalars and !!str stay
 // strings; sequences become arrays and mappings objects.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <string_view>
 

@@ -1,4 +1,4 @@
-#include "api_versions.hpp"
+#include "emulator/api_versions.hpp"
 
 #include <algorithm>
 

@@ -1,11 +1,11 @@
-#include "arm_service.hpp"
+#include "emulator/arm_service.hpp"
 
-#include "api_versions.hpp"
-#include "crypto/encoding.hpp"
-#include "guest_configuration_arm.hpp"
-#include "http_util.hpp"
-#include "machine_view.hpp"
-#include "rbac.hpp"
+#include "common/crypto/encoding.hpp"
+#include "emulator/api_versions.hpp"
+#include "emulator/guest_configuration_arm.hpp"
+#include "emulator/http_util.hpp"
+#include "emulator/machine_view.hpp"
+#include "emulator/rbac.hpp"
 
 #include <algorithm>
 #include <cctype>

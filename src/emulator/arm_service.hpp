@@ -2,10 +2,10 @@
 // Azure Resource Manager for resource groups, Microsoft.HybridCompute/machines and their
 // extensions (extension_arm.hpp), with bearer
 // authentication, api-version checks and role-based access control on every call.
-#include "extension_arm.hpp"
-#include "http/http_types.hpp"
-#include "service_context.hpp"
-#include "token_service.hpp"
+#include "common/http/http_types.hpp"
+#include "emulator/extension_arm.hpp"
+#include "emulator/service_context.hpp"
+#include "emulator/token_service.hpp"
 
 #include <map>
 #include <optional>

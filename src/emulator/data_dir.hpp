@@ -1,6 +1,6 @@
 #pragma once
 // Layout of the emulator's data directory (given on the command line, so not an azcm::Paths path).
-#include "fs/atomic_file.hpp"
+#include "common/fs/atomic_file.hpp"
 
 #include <filesystem>
 

@@ -1,8 +1,8 @@
-#include "emulator.hpp"
+#include "emulator/emulator.hpp"
 
-#include "guest_configuration_agent_service.hpp"
-#include "http_util.hpp"
-#include "log/log.hpp"
+#include "common/log/log.hpp"
+#include "emulator/guest_configuration_agent_service.hpp"
+#include "emulator/http_util.hpp"
 
 #include <exception>
 

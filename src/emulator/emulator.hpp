@@ -4,14 +4,14 @@
 // "/his/machines/extensions") and the guest configuration agent
 // routes ("/gc", guest_configuration_agent_service.hpp). Synchronous and socket-free, so tests
 // drive it with constructed requests.
-#include "arm_service.hpp"
-#include "entra_service.hpp"
-#include "extension_agent_service.hpp"
-#include "goal_state_waiters.hpp"
-#include "guest_configuration_agent_service.hpp"
-#include "http/http_types.hpp"
-#include "identity_service.hpp"
-#include "service_context.hpp"
+#include "common/http/http_types.hpp"
+#include "emulator/arm_service.hpp"
+#include "emulator/entra_service.hpp"
+#include "emulator/extension_agent_service.hpp"
+#include "emulator/goal_state_waiters.hpp"
+#include "emulator/guest_configuration_agent_service.hpp"
+#include "emulator/identity_service.hpp"
+#include "emulator/service_context.hpp"
 
 #include <string>
 

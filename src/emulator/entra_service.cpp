@@ -1,10 +1,10 @@
-#include "entra_service.hpp"
+#include "emulator/entra_service.hpp"
 
-#include "crypto/encoding.hpp"
-#include "crypto/jwt.hpp"
-#include "crypto/x509.hpp"
-#include "http_util.hpp"
-#include "token_service.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/jwt.hpp"
+#include "common/crypto/x509.hpp"
+#include "emulator/http_util.hpp"
+#include "emulator/token_service.hpp"
 
 #include <openssl/crypto.h>
 

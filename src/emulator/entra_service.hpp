@@ -1,8 +1,8 @@
 #pragma once
 // Entra ID (OAuth 2.0 v2) as Azure shapes it: client-credentials token endpoint (secret or
 // certificate assertion), OpenID configuration, JWKS and MSAL instance discovery.
-#include "http/http_types.hpp"
-#include "service_context.hpp"
+#include "common/http/http_types.hpp"
+#include "emulator/service_context.hpp"
 
 #include <map>
 #include <optional>

@@ -1,16 +1,16 @@
-#include "extension_agent_service.hpp"
+#include "emulator/extension_agent_service.hpp"
 
-#include "crypto/cms.hpp"
-#include "data_dir.hpp"
-#include "extension_view.hpp"
-#include "goal_state_waiters.hpp"
-#include "http_util.hpp"
-#include "log/log.hpp"
-#include "long_poll.hpp"
-#include "machine_auth.hpp"
-#include "machine_view.hpp"
-#include "package_store.hpp"
-#include "protected_settings.hpp"
+#include "common/crypto/cms.hpp"
+#include "common/log/log.hpp"
+#include "emulator/data_dir.hpp"
+#include "emulator/extension_view.hpp"
+#include "emulator/goal_state_waiters.hpp"
+#include "emulator/http_util.hpp"
+#include "emulator/long_poll.hpp"
+#include "emulator/machine_auth.hpp"
+#include "emulator/machine_view.hpp"
+#include "emulator/package_store.hpp"
+#include "emulator/protected_settings.hpp"
 
 #include <algorithm>
 

@@ -4,10 +4,10 @@
 // operations, the settings certificate protected settings are encrypted to, and the download of
 // signed packages (extension and guest configuration packages alike). The machine authenticates
 // with mutual TLS or a managed identity token of its own (machine_auth.hpp).
-#include "extension_goal_state.hpp"
-#include "goal_state_waiters.hpp"
-#include "http/http_types.hpp"
-#include "service_context.hpp"
+#include "common/http/http_types.hpp"
+#include "emulator/extension_goal_state.hpp"
+#include "emulator/goal_state_waiters.hpp"
+#include "emulator/service_context.hpp"
 
 #include <chrono>
 #include <memory>

@@ -1,12 +1,12 @@
-#include "extension_arm.hpp"
+#include "emulator/extension_arm.hpp"
 
-#include "arm_service.hpp"
-#include "crypto/encoding.hpp"
-#include "extension_goal_state.hpp"
-#include "extension_view.hpp"
-#include "http_util.hpp"
-#include "machine_view.hpp"
-#include "rbac.hpp"
+#include "common/crypto/encoding.hpp"
+#include "emulator/arm_service.hpp"
+#include "emulator/extension_goal_state.hpp"
+#include "emulator/extension_view.hpp"
+#include "emulator/http_util.hpp"
+#include "emulator/machine_view.hpp"
+#include "emulator/rbac.hpp"
 
 #include <algorithm>
 #include <cctype>

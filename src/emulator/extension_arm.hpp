@@ -3,9 +3,9 @@
 // long-running through Azure-AsyncOperation, and the operation status resources those point to.
 // Operations complete when the machine's agent reports (ExtensionAgentService). ArmService has
 // authenticated the caller and checked the api-version and subscription before these run.
-#include "http/http_types.hpp"
-#include "service_context.hpp"
-#include "token_service.hpp"
+#include "common/http/http_types.hpp"
+#include "emulator/service_context.hpp"
+#include "emulator/token_service.hpp"
 
 #include <string>
 #include <vector>

@@ -1,10 +1,10 @@
-#include "extension_goal_state.hpp"
+#include "emulator/extension_goal_state.hpp"
 
-#include "crypto/encoding.hpp"
-#include "goal_state_waiters.hpp"
-#include "machine_view.hpp"
-#include "package_store.hpp"
-#include "protected_settings.hpp"
+#include "common/crypto/encoding.hpp"
+#include "emulator/goal_state_waiters.hpp"
+#include "emulator/machine_view.hpp"
+#include "emulator/package_store.hpp"
+#include "emulator/protected_settings.hpp"
 
 namespace azcm::emulator {
 

@@ -2,7 +2,7 @@
 // The extension goal state of one machine (docs/protocol.md 3.1) and its ETag. Entries carry the
 // package to install when one is published for (publisher, type, typeHandlerVersion), and
 // protected settings only encrypted to the machine's settings certificate.
-#include "service_context.hpp"
+#include "emulator/service_context.hpp"
 
 #include <string>
 

@@ -1,7 +1,7 @@
 // The Store's machine extensions and their asynchronous operations (tables machine_extensions and
 // extension_operations, created with the rest of the schema in store.cpp).
-#include "json/json_document.hpp"
-#include "store.hpp"
+#include "common/json/json_document.hpp"
+#include "emulator/store.hpp"
 
 namespace azcm::emulator {
 

@@ -1,7 +1,7 @@
-#include "extension_view.hpp"
+#include "emulator/extension_view.hpp"
 
-#include "http_util.hpp"
-#include "machine_view.hpp"
+#include "emulator/http_util.hpp"
+#include "emulator/machine_view.hpp"
 
 namespace azcm::emulator {
 

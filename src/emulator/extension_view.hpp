@@ -2,7 +2,7 @@
 // How machine extensions and their asynchronous operations look through ARM: the public
 // Microsoft.HybridCompute/machines/extensions shape (protectedSettings never shown) and the
 // Azure-AsyncOperation status shape.
-#include "store.hpp"
+#include "emulator/store.hpp"
 
 #include <string>
 

@@ -1,6 +1,6 @@
-#include "goal_state_waiters.hpp"
+#include "emulator/goal_state_waiters.hpp"
 
-#include "http_util.hpp"
+#include "emulator/http_util.hpp"
 
 #include <algorithm>
 #include <string>

@@ -9,7 +9,7 @@
 // revision) while anyone waits, and wake everyone.
 //
 // Thread-safe: notify() may be called from any thread; callbacks run on the executor.
-#include "http/http_types.hpp"
+#include "common/http/http_types.hpp"
 
 #include <chrono>
 #include <cstdint>

@@ -1,12 +1,12 @@
-#include "guest_configuration_agent_service.hpp"
+#include "emulator/guest_configuration_agent_service.hpp"
 
-#include "crypto/encoding.hpp"
-#include "guest_configuration_arm.hpp"
-#include "http_util.hpp"
-#include "log/log.hpp"
-#include "long_poll.hpp"
-#include "machine_auth.hpp"
-#include "package_store.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/log/log.hpp"
+#include "emulator/guest_configuration_arm.hpp"
+#include "emulator/http_util.hpp"
+#include "emulator/long_poll.hpp"
+#include "emulator/machine_auth.hpp"
+#include "emulator/package_store.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -7,9 +7,9 @@
 //   POST /gc/machines/reports       one compliance report, which updates the ARM resource
 // Packages themselves are downloaded from the package store's route (package_store.hpp).
 // The machine authenticates as for the extension routes (machine_auth.hpp).
-#include "guest_configuration_store.hpp"
-#include "http/http_types.hpp"
-#include "service_context.hpp"
+#include "common/http/http_types.hpp"
+#include "emulator/guest_configuration_store.hpp"
+#include "emulator/service_context.hpp"
 
 #include <chrono>
 #include <memory>

@@ -1,12 +1,12 @@
-#include "guest_configuration_arm.hpp"
+#include "emulator/guest_configuration_arm.hpp"
 
-#include "api_versions.hpp"
-#include "arm_service.hpp"
-#include "extension_goal_state.hpp"
-#include "http_util.hpp"
-#include "machine_view.hpp"
-#include "package_store.hpp"
-#include "rbac.hpp"
+#include "emulator/api_versions.hpp"
+#include "emulator/arm_service.hpp"
+#include "emulator/extension_goal_state.hpp"
+#include "emulator/http_util.hpp"
+#include "emulator/machine_view.hpp"
+#include "emulator/package_store.hpp"
+#include "emulator/rbac.hpp"
 
 #include <algorithm>
 #include <cctype>

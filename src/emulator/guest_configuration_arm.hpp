@@ -6,10 +6,10 @@
 // compliance fields are the agent's (GcAgentService). ArmService has authenticated the caller and
 // checked the subscription before these run; the api-version is checked here (this provider has
 // its own versions).
-#include "guest_configuration_store.hpp"
-#include "http/http_types.hpp"
-#include "service_context.hpp"
-#include "token_service.hpp"
+#include "common/http/http_types.hpp"
+#include "emulator/guest_configuration_store.hpp"
+#include "emulator/service_context.hpp"
+#include "emulator/token_service.hpp"
 
 #include <string>
 #include <string_view>

@@ -1,6 +1,6 @@
-#include "guest_configuration_baseline.hpp"
+#include "emulator/guest_configuration_baseline.hpp"
 
-#include "crypto/encoding.hpp"
+#include "common/crypto/encoding.hpp"
 #include "gc_baseline_document.hpp" // generated: kEmbeddedBaselineDocument
 
 #include <memory>

@@ -2,11 +2,11 @@
 // The built-in security baseline the emulator offers out of the box: the
 // document src/gcservice/baseline/configuration.json, embedded into the binary at build time (so
 // the emulator needs no file beside it), zipped and published as a guest configuration package.
-#include "clock.hpp"
-#include "data_dir.hpp"
-#include "error.hpp"
-#include "package_store.hpp"
-#include "store.hpp"
+#include "common/error.hpp"
+#include "emulator/clock.hpp"
+#include "emulator/data_dir.hpp"
+#include "emulator/package_store.hpp"
+#include "emulator/store.hpp"
 
 #include <string>
 #include <string_view>

@@ -1,6 +1,6 @@
-#include "guest_configuration_store.hpp"
+#include "emulator/guest_configuration_store.hpp"
 
-#include "json/json_document.hpp"
+#include "common/json/json_document.hpp"
 
 namespace azcm::emulator {
 

@@ -2,8 +2,8 @@
 // Persistent guest configuration assignments (Microsoft.GuestConfiguration/
 // guestConfigurationAssignments on a machine), in tables of their own inside the emulator's
 // database (DIR/emulator.db), so they survive restarts and go with their machine.
-#include "error.hpp"
-#include "store.hpp"
+#include "common/error.hpp"
+#include "emulator/store.hpp"
 
 #include <cstdint>
 #include <optional>

@@ -1,7 +1,7 @@
-#include "http_util.hpp"
+#include "emulator/http_util.hpp"
 
-#include "http/url.hpp"
-#include "json/json_document.hpp"
+#include "common/http/url.hpp"
+#include "common/json/json_document.hpp"
 
 #include <algorithm>
 #include <cctype>

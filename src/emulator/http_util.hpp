@@ -1,8 +1,8 @@
 #pragma once
 // Small request/response helpers shared by the emulator's services.
-#include "clock.hpp"
-#include "error.hpp"
-#include "http/http_types.hpp"
+#include "common/error.hpp"
+#include "common/http/http_types.hpp"
+#include "emulator/clock.hpp"
 
 #include <initializer_list>
 #include <map>

@@ -1,15 +1,15 @@
-#include "identity_service.hpp"
+#include "emulator/identity_service.hpp"
 
-#include "arm_service.hpp"
-#include "crypto/encoding.hpp"
-#include "crypto/keys.hpp"
-#include "crypto/x509.hpp"
-#include "http_util.hpp"
-#include "log/log.hpp"
-#include "machine_auth.hpp"
-#include "machine_view.hpp"
-#include "rbac.hpp"
-#include "token_service.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/crypto/x509.hpp"
+#include "common/log/log.hpp"
+#include "emulator/arm_service.hpp"
+#include "emulator/http_util.hpp"
+#include "emulator/machine_auth.hpp"
+#include "emulator/machine_view.hpp"
+#include "emulator/rbac.hpp"
+#include "emulator/token_service.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,8 +1,8 @@
 #pragma once
 // The hybrid identity service (docs/protocol.md section 2): machine certificate issue with an ARM
 // token; heartbeats, renewal and managed identity tokens with mutual TLS.
-#include "http/http_types.hpp"
-#include "service_context.hpp"
+#include "common/http/http_types.hpp"
+#include "emulator/service_context.hpp"
 
 #include <string>
 #include <vector>

@@ -1,8 +1,8 @@
-#include "long_poll.hpp"
+#include "emulator/long_poll.hpp"
 
-#include "extension_goal_state.hpp"
-#include "goal_state_waiters.hpp"
-#include "http_util.hpp"
+#include "emulator/extension_goal_state.hpp"
+#include "emulator/goal_state_waiters.hpp"
+#include "emulator/http_util.hpp"
 
 #include <chrono>
 #include <memory>

@@ -2,9 +2,9 @@
 // The long-poll both agent goal states share (the extension goal state, docs/protocol.md section
 // 3, and the guest configuration assignments, section 4): a request whose answer would be
 // `304 Not Modified` is held on the machine's key until something changes or its wait ends.
-#include "http/http_types.hpp"
-#include "service_context.hpp"
-#include "store.hpp"
+#include "common/http/http_types.hpp"
+#include "emulator/service_context.hpp"
+#include "emulator/store.hpp"
 
 #include <functional>
 

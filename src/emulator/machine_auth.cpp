@@ -1,10 +1,10 @@
-#include "machine_auth.hpp"
+#include "emulator/machine_auth.hpp"
 
-#include "crypto/jwt.hpp"
-#include "crypto/x509.hpp"
-#include "http_util.hpp"
-#include "log/log.hpp"
-#include "token_service.hpp"
+#include "common/crypto/jwt.hpp"
+#include "common/crypto/x509.hpp"
+#include "common/log/log.hpp"
+#include "emulator/http_util.hpp"
+#include "emulator/token_service.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -8,8 +8,8 @@
 //     issuer of the emulator's tenant, audience kAgentServiceAudience, xms_mirid naming an
 //     existing machine whose system-assigned identity is the token's oid — machineForAgent.
 // The agent's services hold no machine key; himds hands them such short-lived tokens instead.
-#include "http/http_types.hpp"
-#include "service_context.hpp"
+#include "common/http/http_types.hpp"
+#include "emulator/service_context.hpp"
 
 #include <optional>
 #include <string_view>

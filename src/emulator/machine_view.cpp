@@ -1,6 +1,6 @@
-#include "machine_view.hpp"
+#include "emulator/machine_view.hpp"
 
-#include "http_util.hpp"
+#include "emulator/http_util.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,8 +1,8 @@
 #pragma once
 // How a stored machine looks through ARM: its derived connection status (docs/protocol.md 2.4)
 // and the public Microsoft.HybridCompute/machines JSON shape.
-#include "clock.hpp"
-#include "store.hpp"
+#include "emulator/clock.hpp"
+#include "emulator/store.hpp"
 
 #include <chrono>
 #include <string>

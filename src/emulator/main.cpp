@@ -1,10 +1,10 @@
 // arc-emulator: the local control plane (Entra ID, ARM, hybrid identity service) for development,
 // tests and CI. Thin entry point: flags here, everything else in emulator_core.
-#include "error.hpp"
-#include "log/log.hpp"
-#include "package_publish_command.hpp"
-#include "server.hpp"
-#include "sp_command.hpp"
+#include "common/error.hpp"
+#include "common/log/log.hpp"
+#include "emulator/package_publish_command.hpp"
+#include "emulator/server.hpp"
+#include "emulator/sp_command.hpp"
 
 #include <cstdint>
 #include <exception>

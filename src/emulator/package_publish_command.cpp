@@ -1,11 +1,11 @@
-#include "package_publish_command.hpp"
+#include "emulator/package_publish_command.hpp"
 
-#include "clock.hpp"
-#include "crypto/encoding.hpp"
-#include "data_dir.hpp"
-#include "fs/atomic_file.hpp"
-#include "package_store.hpp"
-#include "store.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "emulator/clock.hpp"
+#include "emulator/data_dir.hpp"
+#include "emulator/package_store.hpp"
+#include "emulator/store.hpp"
 
 #include <system_error>
 

@@ -1,7 +1,7 @@
 #pragma once
 // `arc-emulator extension publish`: signs a handler package and stores it in the data directory's
 // database, where the serving emulator (possibly running) sees it on its next goal state.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <filesystem>
 #include <string>

@@ -1,9 +1,9 @@
 // The Store's rows for signed packages and machines' settings certificates (tables packages and
 // settings_certificates, created with the rest of the schema in store.cpp). Callers use
 // package_store.hpp and the agent services; these are the SQL only.
-#include "crypto/encoding.hpp"
-#include "package_store.hpp"
-#include "store.hpp"
+#include "common/crypto/encoding.hpp"
+#include "emulator/package_store.hpp"
+#include "emulator/store.hpp"
 
 namespace azcm::emulator {
 

@@ -1,10 +1,10 @@
-#include "package_store.hpp"
+#include "emulator/package_store.hpp"
 
-#include "crypto/encoding.hpp"
-#include "crypto/keys.hpp"
-#include "crypto/package_signature.hpp"
-#include "crypto/x509.hpp"
-#include "fs/atomic_file.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/crypto/package_signature.hpp"
+#include "common/crypto/x509.hpp"
+#include "common/fs/atomic_file.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -9,10 +9,10 @@
 // detached CMS signature (DER) by the emulator's publisher certificate, which chains to the
 // package-signing root whose absolute path cloud.json gives as `packageSigningRootPath`; its
 // signed attributes name the key (crypto/package_signature.hpp, docs/protocol.md 3.4).
-#include "clock.hpp"
-#include "data_dir.hpp"
-#include "error.hpp"
-#include "store.hpp"
+#include "common/error.hpp"
+#include "emulator/clock.hpp"
+#include "emulator/data_dir.hpp"
+#include "emulator/store.hpp"
 
 #include <cstdint>
 #include <filesystem>

@@ -1,9 +1,9 @@
-#include "pki.hpp"
+#include "emulator/pki.hpp"
 
-#include "crypto/encoding.hpp"
-#include "crypto/keys.hpp"
-#include "crypto/x509.hpp"
-#include "fs/atomic_file.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/crypto/x509.hpp"
+#include "common/fs/atomic_file.hpp"
 
 #include <system_error>
 

@@ -2,10 +2,10 @@
 // The emulator's key material, created on first start and reused afterwards: a CA (issuer of the
 // TLS certificate and of machine certificates), the TLS server certificate for 127.0.0.1, ::1 and
 // localhost, and the RS256 key that signs access tokens.
-#include "clock.hpp"
-#include "data_dir.hpp"
-#include "error.hpp"
-#include "package_store.hpp"
+#include "common/error.hpp"
+#include "emulator/clock.hpp"
+#include "emulator/data_dir.hpp"
+#include "emulator/package_store.hpp"
 
 #include <filesystem>
 #include <string>

@@ -1,8 +1,8 @@
-#include "protected_settings.hpp"
+#include "emulator/protected_settings.hpp"
 
-#include "crypto/cms.hpp"
-#include "crypto/encoding.hpp"
-#include "crypto/x509.hpp"
+#include "common/crypto/cms.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/x509.hpp"
 
 #include <memory>
 

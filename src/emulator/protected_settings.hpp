@@ -3,8 +3,8 @@
 // extension service registers, and the goal state fields that carry protected settings encrypted
 // to it. The emulator never holds the matching private key, and protected settings never appear
 // in clear outside the database.
-#include "clock.hpp"
-#include "error.hpp"
+#include "common/error.hpp"
+#include "emulator/clock.hpp"
 
 #include <optional>
 #include <string>

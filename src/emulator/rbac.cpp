@@ -1,4 +1,4 @@
-#include "rbac.hpp"
+#include "emulator/rbac.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -2,7 +2,7 @@
 // Built-in Azure role definitions (docs/emulator.md) and the authorization check every ARM call
 // makes: an assignment grants an action when its scope covers the resource scope (prefix on segment
 // boundaries, case-insensitive) and its role's actions match the action minus its notActions.
-#include "store.hpp"
+#include "emulator/store.hpp"
 
 #include <string>
 #include <string_view>

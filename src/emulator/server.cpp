@@ -1,12 +1,12 @@
-#include "server.hpp"
+#include "emulator/server.hpp"
 
-#include "clock.hpp"
-#include "daemon/daemon_runner.hpp"
-#include "data_dir.hpp"
-#include "emulator.hpp"
-#include "fs/atomic_file.hpp"
-#include "guest_configuration_baseline.hpp"
-#include "http/http_server.hpp"
+#include "common/daemon/daemon_runner.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/http/http_server.hpp"
+#include "emulator/clock.hpp"
+#include "emulator/data_dir.hpp"
+#include "emulator/emulator.hpp"
+#include "emulator/guest_configuration_baseline.hpp"
 
 #include <charconv>
 #include <exception>

@@ -1,10 +1,10 @@
 #pragma once
 // `arc-emulator` serving: state and key material from the data directory, one HTTPS listener,
 // cloud.json for clients, then the daemon loop until SIGTERM/SIGINT.
-#include "error.hpp"
-#include "pki.hpp"
-#include "service_context.hpp"
-#include "store.hpp"
+#include "common/error.hpp"
+#include "emulator/pki.hpp"
+#include "emulator/service_context.hpp"
+#include "emulator/store.hpp"
 
 #include <cstdint>
 #include <filesystem>

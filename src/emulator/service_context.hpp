@@ -1,8 +1,8 @@
 #pragma once
 // What every service of the emulator shares: state, key material, time and the public base URL.
-#include "clock.hpp"
-#include "pki.hpp"
-#include "store.hpp"
+#include "emulator/clock.hpp"
+#include "emulator/pki.hpp"
+#include "emulator/store.hpp"
 
 #include <chrono>
 #include <filesystem>

@@ -1,12 +1,12 @@
-#include "sp_command.hpp"
+#include "emulator/sp_command.hpp"
 
-#include "crypto/encoding.hpp"
-#include "crypto/keys.hpp"
-#include "crypto/x509.hpp"
-#include "data_dir.hpp"
-#include "fs/atomic_file.hpp"
-#include "rbac.hpp"
-#include "store.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/crypto/x509.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "emulator/data_dir.hpp"
+#include "emulator/rbac.hpp"
+#include "emulator/store.hpp"
 
 #include <algorithm>
 

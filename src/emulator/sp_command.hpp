@@ -1,7 +1,7 @@
 #pragma once
 // `arc-emulator sp create`: a service principal with a client secret (and optionally a
 // certificate) plus one role assignment, written to the same database the server reads.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <filesystem>
 #include <optional>

@@ -1,4 +1,4 @@
-#include "sqlite_db.hpp"
+#include "emulator/sqlite_db.hpp"
 
 #include <fcntl.h>
 #include <sqlite3.h>

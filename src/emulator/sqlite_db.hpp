@@ -1,7 +1,7 @@
 #pragma once
 // A thin RAII layer over SQLite: one connection in WAL mode with a busy timeout, so the serving
 // process and `arc-emulator sp create` can share the database file.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <cstdint>
 #include <filesystem>

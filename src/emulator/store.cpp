@@ -1,8 +1,8 @@
-#include "store.hpp"
+#include "emulator/store.hpp"
 
-#include "crypto/encoding.hpp"
-#include "json/json_document.hpp"
-#include "rbac.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/json/json_document.hpp"
+#include "emulator/rbac.hpp"
 
 namespace azcm::emulator {
 

@@ -3,8 +3,8 @@
 // assignments, resource groups, machines, machine extensions and their operations. Every call reads
 // or writes the database at once (no cache), so `arc-emulator sp create` in another process takes
 // effect on the next request.
-#include "error.hpp"
-#include "sqlite_db.hpp"
+#include "common/error.hpp"
+#include "emulator/sqlite_db.hpp"
 
 #include <cstdint>
 #include <filesystem>

@@ -1,8 +1,8 @@
-#include "token_service.hpp"
+#include "emulator/token_service.hpp"
 
-#include "crypto/encoding.hpp"
-#include "crypto/jwt.hpp"
-#include "http_util.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/jwt.hpp"
+#include "emulator/http_util.hpp"
 
 namespace azcm::emulator {
 

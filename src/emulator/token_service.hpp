@@ -1,9 +1,9 @@
 #pragma once
 // Access tokens of the emulator's Entra ID (RS256 JWT signed with signing.key) and their
 // verification by ARM and the identity service.
-#include "error.hpp"
-#include "http/http_types.hpp"
-#include "service_context.hpp"
+#include "common/error.hpp"
+#include "common/http/http_types.hpp"
+#include "emulator/service_context.hpp"
 
 #include <cstdint>
 #include <optional>

@@ -1,9 +1,9 @@
-#include "agent_service_client.hpp"
+#include "extservice/agent_service_client.hpp"
 
-#include "fs/atomic_file.hpp"
-#include "http/url.hpp"
-#include "json/json_document.hpp"
-#include "json/service_error.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/http/url.hpp"
+#include "common/json/json_document.hpp"
+#include "common/json/service_error.hpp"
 
 namespace azcm::extservice {
 

@@ -2,9 +2,9 @@
 // The agent-service calls of extservice (docs/protocol.md section 3): goal state (long-poll),
 // reports, the settings certificate and package downloads. Every call carries a short-lived token
 // from himds; a 401 drops the cached token and retries once. Blocking: call from a worker thread.
-#include "error.hpp"
-#include "http/https_client.hpp"
-#include "token_source.hpp"
+#include "common/error.hpp"
+#include "common/http/https_client.hpp"
+#include "extservice/token_source.hpp"
 
 #include <chrono>
 #include <cstdint>

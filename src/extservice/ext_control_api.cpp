@@ -1,9 +1,9 @@
 // The control socket of ExtService (docs/extensions.md, "Control socket").
-#include "daemon/control_router.hpp"
-#include "ext_service.hpp"
-#include "json/json_document.hpp"
-#include "local_admin.hpp"
-#include "log/log.hpp"
+#include "common/daemon/control_router.hpp"
+#include "common/json/json_document.hpp"
+#include "common/log/log.hpp"
+#include "extservice/admin/local_admin.hpp"
+#include "extservice/ext_service.hpp"
 
 #include <boost/asio/post.hpp>
 

@@ -1,6 +1,6 @@
-#include "ext_daemon.hpp"
+#include "extservice/ext_daemon.hpp"
 
-#include "ext_service.hpp"
+#include "extservice/ext_service.hpp"
 
 namespace azcm::extservice {
 

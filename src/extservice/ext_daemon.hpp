@@ -1,7 +1,7 @@
 #pragma once
 // What the shared daemon skeleton (daemon/daemon_main.hpp) runs as extservice.
-#include "daemon/daemon_main.hpp"
-#include "ext_options.hpp"
+#include "common/daemon/daemon_main.hpp"
+#include "extservice/ext_options.hpp"
 
 namespace azcm::extservice {
 

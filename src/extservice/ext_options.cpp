@@ -1,6 +1,6 @@
-#include "ext_options.hpp"
+#include "extservice/ext_options.hpp"
 
-#include "config/proxy_policy.hpp"
+#include "common/config/proxy_policy.hpp"
 
 #include <algorithm>
 

@@ -1,9 +1,9 @@
 #pragma once
 // What extservice takes from its environment. Production sets none of these; tests shorten the
 // intervals so a whole install/upgrade/remove cycle runs in seconds.
-#include "daemon/environment_options.hpp"
-#include "error.hpp"
-#include "ipc/control_access.hpp"
+#include "common/daemon/environment_options.hpp"
+#include "common/error.hpp"
+#include "common/ipc/control_access.hpp"
 
 #include <chrono>
 #include <cstdint>

@@ -1,14 +1,14 @@
-#include "ext_service.hpp"
+#include "extservice/ext_service.hpp"
 
-#include "agent_service_client.hpp"
-#include "config/agent_config.hpp"
-#include "config/extension_destinations.hpp"
-#include "config/proxy_policy.hpp"
-#include "daemon/daemon_runner.hpp"
-#include "fs/atomic_file.hpp"
-#include "log/log.hpp"
-#include "platform/malloc_tuning.hpp"
-#include "reconciler.hpp"
+#include "common/config/agent_config.hpp"
+#include "common/config/extension_destinations.hpp"
+#include "common/config/proxy_policy.hpp"
+#include "common/daemon/daemon_runner.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/log/log.hpp"
+#include "common/platform/malloc_tuning.hpp"
+#include "extservice/agent_service_client.hpp"
+#include "extservice/reconciler.hpp"
 
 #include <algorithm>
 

@@ -3,19 +3,19 @@
 // the goal-state loop on a thread of its own (long-polls and handler commands block for minutes),
 // and the CPU caps of the daemon and its handlers. The socket and the caps live on the io thread;
 // HandlerManager's mutating calls are serialised by work_mutex_ (the loop and DELETE share it).
-#include "config/local_config.hpp"
-#include "daemon/control_router.hpp"
-#include "error.hpp"
-#include "ext_options.hpp"
-#include "extension_cpu_caps.hpp"
-#include "goal_state.hpp"
-#include "handler/handler_manager.hpp"
-#include "http/http_server.hpp"
-#include "http/https_client.hpp"
-#include "paths/paths.hpp"
-#include "reported_state.hpp"
-#include "settings_certificate.hpp"
-#include "token_source.hpp"
+#include "common/config/local_config.hpp"
+#include "common/daemon/control_router.hpp"
+#include "common/error.hpp"
+#include "common/http/http_server.hpp"
+#include "common/http/https_client.hpp"
+#include "common/paths/paths.hpp"
+#include "extservice/admin/extension_cpu_caps.hpp"
+#include "extservice/admin/reported_state.hpp"
+#include "extservice/ext_options.hpp"
+#include "extservice/goal_state.hpp"
+#include "extservice/handler/handler_manager.hpp"
+#include "extservice/settings_certificate.hpp"
+#include "extservice/token_source.hpp"
 
 #include <atomic>
 #include <chrono>

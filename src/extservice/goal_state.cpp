@@ -1,6 +1,6 @@
-#include "goal_state.hpp"
+#include "extservice/goal_state.hpp"
 
-#include "json/json_fields.hpp"
+#include "common/json/json_fields.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -2,7 +2,7 @@
 // The extension goal state the control plane sends (docs/protocol.md 3.1), parsed and checked.
 // Everything in it is untrusted input: names become directory names and cgroup names, so they
 // are validated here once.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <cstdint>
 #include <optional>

@@ -1,9 +1,9 @@
-#include "reconciler.hpp"
+#include "extservice/reconciler.hpp"
 
-#include "config/extension_policy.hpp"
-#include "crypto/encoding.hpp"
-#include "fs/atomic_file.hpp"
-#include "log/log.hpp"
+#include "common/config/extension_policy.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/log/log.hpp"
 
 #include <set>
 

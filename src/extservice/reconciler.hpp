@@ -4,13 +4,13 @@
 // report. What was done and reported is kept in ReportedState, so a pass after a restart neither
 // repeats a finished operation nor loses its report. Runs on one worker thread; the mutating
 // HandlerManager calls are serialised by the caller's work mutex.
-#include "config/local_config.hpp"
-#include "error.hpp"
-#include "extension_cpu_caps.hpp"
-#include "goal_state.hpp"
-#include "handler/handler_manager.hpp"
-#include "paths/paths.hpp"
-#include "reported_state.hpp"
+#include "common/config/local_config.hpp"
+#include "common/error.hpp"
+#include "common/paths/paths.hpp"
+#include "extservice/admin/extension_cpu_caps.hpp"
+#include "extservice/admin/reported_state.hpp"
+#include "extservice/goal_state.hpp"
+#include "extservice/handler/handler_manager.hpp"
 
 #include <cstdint>
 #include <filesystem>

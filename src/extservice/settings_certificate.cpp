@@ -1,11 +1,11 @@
-#include "settings_certificate.hpp"
+#include "extservice/settings_certificate.hpp"
 
-#include "crypto/cms.hpp"
-#include "crypto/keys.hpp"
-#include "crypto/x509.hpp"
-#include "fs/atomic_file.hpp"
-#include "json/json_document.hpp"
-#include "json/json_fields.hpp"
+#include "common/crypto/cms.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/crypto/x509.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/json/json_document.hpp"
+#include "common/json/json_fields.hpp"
 
 #include <cstddef>
 

@@ -3,8 +3,8 @@
 // extservice generates once and registers with the control plane, which encrypts protected
 // settings to it. It is NOT the machine identity: no extension may hold that. Handlers find the
 // pair as <extensionsDir>/<THUMBPRINT>.crt and .prv (the WALinuxAgent convention), root only.
-#include "error.hpp"
-#include "paths/paths.hpp"
+#include "common/error.hpp"
+#include "common/paths/paths.hpp"
 
 #include <filesystem>
 #include <string>

@@ -1,9 +1,9 @@
-#include "token_source.hpp"
+#include "extservice/token_source.hpp"
 
-#include "ipc/ipc_client.hpp"
-#include "json/json_document.hpp"
-#include "json/json_fields.hpp"
-#include "json/service_error.hpp"
+#include "common/ipc/ipc_client.hpp"
+#include "common/json/json_document.hpp"
+#include "common/json/json_fields.hpp"
+#include "common/json/service_error.hpp"
 
 namespace azcm::extservice {
 

@@ -2,7 +2,7 @@
 // Short-lived control-plane tokens from himds (docs/protocol.md section 1, POST /identity/token):
 // extservice never holds the machine key. A token is cached until shortly before it expires.
 // Thread-safe: the goal-state loop and the control socket's workers share one source.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <chrono>
 #include <filesystem>

@@ -1,15 +1,15 @@
-#include "gc_control_plane.hpp"
+#include "gcservice/gc_control_plane.hpp"
 
-#include "config/agent_config.hpp"
-#include "config/local_config.hpp"
-#include "config/proxy_policy.hpp"
-#include "fs/atomic_file.hpp"
-#include "http/https_client.hpp"
-#include "ipc/ipc_client.hpp"
-#include "json/json_document.hpp"
-#include "json/json_fields.hpp"
-#include "json/service_error.hpp"
-#include "log/log.hpp"
+#include "common/config/agent_config.hpp"
+#include "common/config/local_config.hpp"
+#include "common/config/proxy_policy.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/http/https_client.hpp"
+#include "common/ipc/ipc_client.hpp"
+#include "common/json/json_document.hpp"
+#include "common/json/json_fields.hpp"
+#include "common/json/service_error.hpp"
+#include "common/log/log.hpp"
 
 #include <spdlog/spdlog.h>
 

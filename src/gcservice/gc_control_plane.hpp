@@ -3,8 +3,8 @@
 // downloads and compliance reports, each with a short-lived token of the machine's identity that
 // himds hands out over its socket (POST /identity/token): gcservice never holds the machine key.
 // An interface, so the daemon's logic is tested against a fake.
-#include "error.hpp"
-#include "paths/paths.hpp"
+#include "common/error.hpp"
+#include "common/paths/paths.hpp"
 
 #include <chrono>
 #include <memory>

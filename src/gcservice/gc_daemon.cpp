@@ -1,10 +1,10 @@
 // Built into the gcservice executable, not gcservice_core: AZCM_GC_BUILD_DATE is the
 // executable's.
-#include "gc_daemon.hpp"
+#include "gcservice/gc_daemon.hpp"
 
-#include "fs/atomic_file.hpp"
-#include "gc_service.hpp"
-#include "platform/cpu_limit.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/platform/cpu_limit.hpp"
+#include "gcservice/gc_service.hpp"
 
 namespace azcm::gc {
 

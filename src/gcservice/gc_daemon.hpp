@@ -1,7 +1,7 @@
 #pragma once
 // What the shared daemon skeleton (daemon/daemon_main.hpp) runs as gcservice.
-#include "daemon/daemon_main.hpp"
-#include "gc_options.hpp"
+#include "common/daemon/daemon_main.hpp"
+#include "gcservice/gc_options.hpp"
 
 namespace azcm::gc {
 

@@ -1,4 +1,4 @@
-#include "gc_options.hpp"
+#include "gcservice/gc_options.hpp"
 
 namespace azcm::gc {
 

@@ -1,10 +1,10 @@
 #pragma once
 // gcservice's timing and limits: the real agent's defaults, shortened by tests
 // through the environment.
-#include "daemon/environment_options.hpp"
-#include "error.hpp"
-#include "ipc/control_access.hpp"
-#include "platform/process_identity.hpp"
+#include "common/daemon/environment_options.hpp"
+#include "common/error.hpp"
+#include "common/ipc/control_access.hpp"
+#include "common/platform/process_identity.hpp"
 
 #include <chrono>
 #include <functional>

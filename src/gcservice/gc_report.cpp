@@ -1,4 +1,4 @@
-#include "gc_report.hpp"
+#include "gcservice/gc_report.hpp"
 
 #include <chrono>
 #include <ctime>

@@ -1,7 +1,7 @@
 #pragma once
 // The compliance report bodies gcservice sends (docs/protocol.md section 4.2).
-#include "engine.hpp"
-#include "gc_state.hpp"
+#include "gcservice/engine/engine.hpp"
+#include "gcservice/gc_state.hpp"
 
 #include <cstdint>
 #include <string>

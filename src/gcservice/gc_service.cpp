@@ -1,16 +1,16 @@
-#include "gc_service.hpp"
+#include "gcservice/gc_service.hpp"
 
-#include "daemon/daemon_runner.hpp"
-#include "engine.hpp"
-#include "fs/atomic_file.hpp"
-#include "gc_report.hpp"
-#include "json/json_document.hpp"
-#include "json/json_fields.hpp"
-#include "local_controls.hpp"
-#include "log/log.hpp"
-#include "package_cache.hpp"
-#include "platform/malloc_tuning.hpp"
-#include "platform/process_identity.hpp"
+#include "common/daemon/daemon_runner.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/json/json_document.hpp"
+#include "common/json/json_fields.hpp"
+#include "common/log/log.hpp"
+#include "common/platform/malloc_tuning.hpp"
+#include "common/platform/process_identity.hpp"
+#include "gcservice/engine/engine.hpp"
+#include "gcservice/gc_report.hpp"
+#include "gcservice/local_controls.hpp"
+#include "gcservice/package_cache.hpp"
 
 #include <algorithm>
 #include <ctime>

@@ -6,17 +6,17 @@
 // most the evaluation in progress, which simply runs again after a restart. Idle, it sleeps until
 // the next evaluation, report retry or poll is due, or until the long-poll brings a new goal
 // state: no timer wakes it for nothing (docs/benchmarks.md, "Idle footprint").
-#include "backend.hpp"
-#include "config/local_config.hpp"
-#include "daemon/control_router.hpp"
-#include "fs/state_file.hpp"
-#include "gc_control_plane.hpp"
-#include "gc_options.hpp"
-#include "gc_state.hpp"
-#include "http/http_server.hpp"
-#include "http/http_types.hpp"
-#include "paths/paths.hpp"
-#include "platform/component_cpu_cap.hpp"
+#include "common/config/local_config.hpp"
+#include "common/daemon/control_router.hpp"
+#include "common/fs/state_file.hpp"
+#include "common/http/http_server.hpp"
+#include "common/http/http_types.hpp"
+#include "common/paths/paths.hpp"
+#include "common/platform/component_cpu_cap.hpp"
+#include "gcservice/engine/backend.hpp"
+#include "gcservice/gc_control_plane.hpp"
+#include "gcservice/gc_options.hpp"
+#include "gcservice/gc_state.hpp"
 
 #include <atomic>
 #include <chrono>

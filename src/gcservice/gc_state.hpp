@@ -3,7 +3,7 @@
 // the assignments of the last goal state, each one's last evaluation and report, and the
 // ApplyAndMonitor applied-once marker. Pure data and the rules that change it (goal-state merge,
 // 14-day retention, what is due), so they are unit-tested without a daemon.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <chrono>
 #include <cstdint>

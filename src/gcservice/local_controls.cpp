@@ -1,4 +1,4 @@
-#include "local_controls.hpp"
+#include "gcservice/local_controls.hpp"
 
 namespace azcm::gc {
 

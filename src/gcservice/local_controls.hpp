@@ -2,7 +2,7 @@
 // The machine administrator's say over guest configuration: evaluation and
 // remediation stop when `guestconfiguration.enabled` is false or the agent is in monitor mode
 // (`config.mode monitor`). The reason is reported to the control plane, naming the setting.
-#include "config/local_config.hpp"
+#include "common/config/local_config.hpp"
 
 #include <string>
 

@@ -1,11 +1,11 @@
-#include "package_cache.hpp"
+#include "gcservice/package_cache.hpp"
 
-#include "crypto/encoding.hpp"
-#include "crypto/package_signature.hpp"
-#include "engine.hpp"
-#include "fs/atomic_file.hpp"
-#include "json/json_document.hpp"
-#include "log/log.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/package_signature.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/json/json_document.hpp"
+#include "common/log/log.hpp"
+#include "gcservice/engine/engine.hpp"
 
 #include <algorithm>
 #include <cctype>

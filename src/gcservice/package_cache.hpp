@@ -5,11 +5,11 @@
 // the engine's secure extraction into guestConfigStateDir()/packages/<sha256>/. A package directory
 // exists only complete (extracted under a temporary name, then renamed), so a crash leaves no half
 // package.
-#include "crypto/package_identity.hpp"
-#include "error.hpp"
-#include "gc_control_plane.hpp"
-#include "gc_state.hpp"
-#include "paths/paths.hpp"
+#include "common/crypto/package_identity.hpp"
+#include "common/error.hpp"
+#include "common/paths/paths.hpp"
+#include "gcservice/gc_control_plane.hpp"
+#include "gcservice/gc_state.hpp"
 
 #include <filesystem>
 #include <string>

@@ -1,9 +1,9 @@
-#include "challenge_store.hpp"
+#include "himds/challenge_store.hpp"
 
-#include "crypto/encoding.hpp"
-#include "fs/atomic_file.hpp"
-#include "platform/process_identity.hpp"
-#include "platform/safe_path.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/platform/process_identity.hpp"
+#include "common/platform/safe_path.hpp"
 
 #include <cassert>
 #include <utility>

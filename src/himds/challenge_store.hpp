@@ -2,8 +2,8 @@
 // The file-based challenge of the IMDS token endpoint (docs/imds.md): a caller proves it may read
 // the tokens directory by echoing the content of a single-use key file that only himds and members
 // of the himds group can read.
-#include "error.hpp"
-#include "platform/os_types.hpp"
+#include "common/error.hpp"
+#include "common/platform/os_types.hpp"
 
 #include <chrono>
 #include <cstddef>

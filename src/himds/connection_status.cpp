@@ -1,6 +1,6 @@
-#include "connection_status.hpp"
+#include "himds/connection_status.hpp"
 
-#include "rfc3339.hpp"
+#include "himds/rfc3339.hpp"
 
 namespace azcm::himds {
 

@@ -1,11 +1,11 @@
 // The control socket of HimdsService (docs/protocol.md section 1).
-#include "crypto/encoding.hpp"
-#include "crypto/keys.hpp"
-#include "daemon/control_router.hpp"
-#include "himds_service.hpp"
-#include "issued_certificate.hpp"
-#include "json/json_document.hpp"
-#include "log/log.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/daemon/control_router.hpp"
+#include "common/json/json_document.hpp"
+#include "common/log/log.hpp"
+#include "himds/himds_service.hpp"
+#include "himds/issued_certificate.hpp"
 
 namespace azcm::himds {
 

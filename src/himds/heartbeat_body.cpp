@@ -1,6 +1,6 @@
-#include "heartbeat_body.hpp"
+#include "himds/heartbeat_body.hpp"
 
-#include "http/proxy_url.hpp"
+#include "common/http/proxy_url.hpp"
 
 #include <string>
 

@@ -1,7 +1,7 @@
 #pragma once
 // The body of POST {identity}/machines/heartbeat (docs/protocol.md 2.2).
-#include "config/local_config.hpp"
-#include "platform/machine_facts.hpp"
+#include "common/config/local_config.hpp"
+#include "common/platform/machine_facts.hpp"
 
 #include <nlohmann/json.hpp>
 

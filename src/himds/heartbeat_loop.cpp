@@ -1,13 +1,13 @@
 // The heartbeat loop of HimdsService: identity life cycle, heartbeat and certificate renewal.
-#include "config/proxy_policy.hpp"
-#include "crypto/keys.hpp"
-#include "heartbeat_body.hpp"
-#include "himds_service.hpp"
-#include "issued_certificate.hpp"
-#include "json/json_fields.hpp"
-#include "log/log.hpp"
-#include "platform/machine_facts.hpp"
-#include "rfc3339.hpp"
+#include "common/config/proxy_policy.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/json/json_fields.hpp"
+#include "common/log/log.hpp"
+#include "common/platform/machine_facts.hpp"
+#include "himds/heartbeat_body.hpp"
+#include "himds/himds_service.hpp"
+#include "himds/issued_certificate.hpp"
+#include "himds/rfc3339.hpp"
 
 #include <boost/asio/post.hpp>
 

@@ -1,4 +1,4 @@
-#include "heartbeat_policy.hpp"
+#include "himds/heartbeat_policy.hpp"
 
 #include <algorithm>
 #include <cstdint>

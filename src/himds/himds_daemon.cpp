@@ -1,4 +1,4 @@
-#include "himds_daemon.hpp"
+#include "himds/himds_daemon.hpp"
 
 namespace azcm::himds {
 

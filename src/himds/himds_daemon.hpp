@@ -1,7 +1,7 @@
 #pragma once
 // What the shared daemon skeleton (daemon/daemon_main.hpp) runs as himds.
-#include "daemon/daemon_main.hpp"
-#include "himds_service.hpp"
+#include "common/daemon/daemon_main.hpp"
+#include "himds/himds_service.hpp"
 
 namespace azcm::himds {
 

@@ -1,13 +1,13 @@
-#include "himds_service.hpp"
+#include "himds/himds_service.hpp"
 
-#include "config/proxy_policy.hpp"
-#include "daemon/daemon_runner.hpp"
-#include "fs/atomic_file.hpp"
-#include "ipc/control_access.hpp"
-#include "log/log.hpp"
-#include "platform/accounts.hpp"
-#include "platform/process_identity.hpp"
-#include "rfc3339.hpp"
+#include "common/config/proxy_policy.hpp"
+#include "common/daemon/daemon_runner.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/ipc/control_access.hpp"
+#include "common/log/log.hpp"
+#include "common/platform/accounts.hpp"
+#include "common/platform/process_identity.hpp"
+#include "himds/rfc3339.hpp"
 
 namespace azcm::himds {
 

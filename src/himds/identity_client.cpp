@@ -1,7 +1,7 @@
-#include "identity_client.hpp"
+#include "himds/identity_client.hpp"
 
-#include "http/https_client.hpp"
-#include "json/json_document.hpp"
+#include "common/http/https_client.hpp"
+#include "common/json/json_document.hpp"
 
 namespace azcm::himds {
 

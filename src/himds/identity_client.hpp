@@ -1,8 +1,8 @@
 #pragma once
 // Calls to the hybrid identity service that authenticate with the machine certificate (mutual
 // TLS): heartbeat and renewal (docs/protocol.md 2.2, 2.3). An interface so tests substitute a fake.
-#include "error.hpp"
-#include "identity_files.hpp"
+#include "common/error.hpp"
+#include "himds/identity_files.hpp"
 
 #include <filesystem>
 #include <memory>

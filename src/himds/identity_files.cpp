@@ -1,7 +1,7 @@
-#include "identity_files.hpp"
+#include "himds/identity_files.hpp"
 
-#include "crypto/keys.hpp"
-#include "fs/atomic_file.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/fs/atomic_file.hpp"
 
 namespace azcm::himds {
 

@@ -2,8 +2,8 @@
 // The machine identity on disk, in the certs directory (0700, himds only): machine.key and
 // machine.crt (0600), pending.key while `azcmagent connect` runs, and machine.{key,crt}.new during
 // a renewal. Callers serialise access (HimdsService holds one mutex around every use).
-#include "crypto/x509.hpp"
-#include "error.hpp"
+#include "common/crypto/x509.hpp"
+#include "common/error.hpp"
 
 #include <filesystem>
 #include <string>

@@ -1,7 +1,7 @@
 // The IMDS REST API of HimdsService on 127.0.0.1 and [::1] (docs/imds.md): instance metadata and
 // managed identity tokens behind the file-based challenge, with per-route rate limits.
-#include "himds_service.hpp"
-#include "log/log.hpp"
+#include "common/log/log.hpp"
+#include "himds/himds_service.hpp"
 
 #include <algorithm>
 #include <array>

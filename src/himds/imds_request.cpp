@@ -1,6 +1,6 @@
-#include "imds_request.hpp"
+#include "himds/imds_request.hpp"
 
-#include "http/url.hpp"
+#include "common/http/url.hpp"
 
 #include <algorithm>
 #include <array>

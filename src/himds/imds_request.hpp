@@ -1,7 +1,7 @@
 #pragma once
 // Request hygiene of the IMDS REST API (docs/imds.md), as Azure's IMDS applies it:
 // a pure function from a request to either a routed call or the error to answer with.
-#include "http/http_types.hpp"
+#include "common/http/http_types.hpp"
 
 #include <map>
 #include <span>

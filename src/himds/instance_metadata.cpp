@@ -1,6 +1,6 @@
-#include "instance_metadata.hpp"
+#include "himds/instance_metadata.hpp"
 
-#include "fs/atomic_file.hpp"
+#include "common/fs/atomic_file.hpp"
 
 #include <charconv>
 #include <system_error>

@@ -2,8 +2,8 @@
 // The body of GET /metadata/instance (docs/imds.md): the identity from agentconfig.json, the
 // metadata the last heartbeat synced (vmId, location, tags) and local machine facts. Built from
 // local state only, so it answers while the control plane is unreachable.
-#include "config/agent_config.hpp"
-#include "platform/machine_facts.hpp"
+#include "common/config/agent_config.hpp"
+#include "common/platform/machine_facts.hpp"
 
 #include <filesystem>
 #include <map>

@@ -1,7 +1,7 @@
-#include "issued_certificate.hpp"
+#include "himds/issued_certificate.hpp"
 
-#include "fs/atomic_file.hpp"
-#include "paths/paths.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/paths/paths.hpp"
 
 namespace azcm::himds {
 

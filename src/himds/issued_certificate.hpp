@@ -1,9 +1,9 @@
 #pragma once
 // Checks a machine certificate the identity service issued (at activation and after renewal):
 // it must carry our public key and chain to the cloud's trust anchor.
-#include "config/cloud_config.hpp"
-#include "crypto/x509.hpp"
-#include "error.hpp"
+#include "common/config/cloud_config.hpp"
+#include "common/crypto/x509.hpp"
+#include "common/error.hpp"
 
 #include <string>
 #include <string_view>

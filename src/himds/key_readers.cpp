@@ -1,6 +1,6 @@
-#include "key_readers.hpp"
+#include "himds/key_readers.hpp"
 
-#include "platform/user_groups.hpp"
+#include "common/platform/user_groups.hpp"
 
 #include <utility>
 

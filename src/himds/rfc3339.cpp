@@ -1,4 +1,4 @@
-#include "rfc3339.hpp"
+#include "himds/rfc3339.hpp"
 
 #include <array>
 #include <ctime>

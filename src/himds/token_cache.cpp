@@ -1,4 +1,4 @@
-#include "token_cache.hpp"
+#include "himds/token_cache.hpp"
 
 #include <algorithm>
 #include <exception>

@@ -2,7 +2,7 @@
 // Managed identity tokens cached per resource (docs/imds.md): refreshed at half their lifetime,
 // one upstream call per resource at a time, a still-valid token served while the control plane
 // fails, an expired one never.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <chrono>
 #include <condition_variable>

@@ -1,7 +1,7 @@
-#include "token_fetcher.hpp"
+#include "himds/token_fetcher.hpp"
 
-#include "json/json_fields.hpp"
-#include "log/log.hpp"
+#include "common/json/json_fields.hpp"
+#include "common/log/log.hpp"
 
 #include <algorithm>
 

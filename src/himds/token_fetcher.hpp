@@ -1,8 +1,8 @@
 #pragma once
 // Where managed identity tokens come from: POST {identity}/machines/token over mutual TLS with the
 // machine certificate (docs/protocol.md 2.5), and the JSON himds answers with (docs/imds.md).
-#include "identity_client.hpp"
-#include "token_cache.hpp"
+#include "himds/identity_client.hpp"
+#include "himds/token_cache.hpp"
 
 #include <memory>
 #include <mutex>

@@ -12,7 +12,7 @@
 //       back, p50/p99/max.
 //
 // Groups live under a per-run AZCM_CGROUP_ROOT-style base and are removed at the end.
-#include "platform/linux/cgroup_layout.hpp"
+#include "common/platform/linux/cgroup_layout.hpp"
 
 #include <algorithm>
 #include <array>

@@ -13,7 +13,7 @@
 //   3. slots held and flooded: the same child also sends requests back to back over them.
 // Also: what the kernel lookup of a client's uid costs per accepted connection (netlink and the
 // /proc table). It prints figures only; no timing is judged here.
-#include "platform/socket_owner.hpp"
+#include "common/platform/socket_owner.hpp"
 #include "slot_holder.hpp"
 
 #include <algorithm>

@@ -2,9 +2,9 @@
 // its run: localconfig.json always holds the old or the new settings and parses, so does its
 // .bak, and once a writer has run to the end no temporary file is left. On a full disk the old
 // file and its backup survive unchanged.
-#include "config/local_config.hpp"
+#include "common/config/local_config.hpp"
+#include "common/paths/paths.hpp"
 #include "crash_support.hpp"
-#include "paths/paths.hpp"
 #include "process.hpp"
 #include "sandbox.hpp"
 

@@ -3,9 +3,9 @@
 // the agent's files of the extension side parse and an installed handler is never lost; after
 // the next start, once the goal state is reached, no temporary file or extraction directory is
 // left. On a full disk an upgrade fails and the installed version, its files and state survive.
+#include "common/paths/paths.hpp"
 #include "crash_support.hpp"
 #include "extension_test_fixture.hpp"
-#include "paths/paths.hpp"
 #include "process.hpp"
 
 #include <csignal>

@@ -4,9 +4,9 @@
 // parses and still holds both assignments, every extracted package is whole, and after the next
 // start no temporary file or half-extracted package is left. On a full disk the last state
 // survives while the daemon keeps running.
+#include "common/paths/paths.hpp"
 #include "crash_support.hpp"
-#include "gc_state.hpp"
-#include "paths/paths.hpp"
+#include "gcservice/gc_state.hpp"
 #include "process.hpp"
 #include "sandbox.hpp"
 

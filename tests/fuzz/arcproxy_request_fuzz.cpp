@@ -2,9 +2,9 @@
 // parses it (Beast, 8 KiB head limit, header only), then the target checked the way the listener
 // checks it before any connection: CONNECT authorities, absolute http:// URLs, ports, and IP
 // literals against the address policy, with the production and the sandbox rules.
-#include "destination_policy.hpp"
+#include "arcproxy/destination_policy.hpp"
+#include "common/http/url.hpp"
 #include "fuzz_support.hpp"
-#include "http/url.hpp"
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/address.hpp>

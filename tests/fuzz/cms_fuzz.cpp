@@ -1,7 +1,7 @@
 // CMS from the control plane: detached signatures over downloaded packages (checked before a zip
 // is opened) and the EnvelopedData of extension protected settings, decrypted with extservice's
 // settings key. The same bytes go to both, and to the thumbprint of a certificate.
-#include "crypto/cms.hpp"
+#include "common/crypto/cms.hpp"
 #include "crypto_data.hpp"
 #include "fuzz_support.hpp"
 

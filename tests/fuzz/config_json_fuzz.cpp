@@ -1,9 +1,9 @@
 // The JSON files the daemons and the CLI read from disk: localconfig.json, agentconfig.json and
 // cloud.json, each read through its loader from a file (as at start-up and on reload). What
 // loads must save and load again to the same document: nothing is lost on the next write.
-#include "config/agent_config.hpp"
-#include "config/cloud_config.hpp"
-#include "config/local_config.hpp"
+#include "common/config/agent_config.hpp"
+#include "common/config/cloud_config.hpp"
+#include "common/config/local_config.hpp"
 #include "fuzz_support.hpp"
 
 namespace {

@@ -1,9 +1,9 @@
 // `azcmagent --config FILE`: a YAML mapping or a JSON object, read as the CLI reads it (.yaml by
 // name, anything else JSON first and YAML when it is not JSON), then applied to the options of a
 // command the way a real command's options are filled.
-#include "config_file.hpp"
+#include "azcmagent/config_file.hpp"
+#include "azcmagent/yaml_document.hpp"
 #include "fuzz_support.hpp"
-#include "yaml_document.hpp"
 
 #include <string>
 #include <vector>

@@ -1,8 +1,8 @@
 // The extension goal state (GET {identity}/machines/extensions/goalstate): the control plane's
 // answer, parsed by extservice (root). Names become directory and cgroup names and the package
 // reference decides what is downloaded, so what is accepted must be safe to use as such.
+#include "extservice/goal_state.hpp"
 #include "fuzz_support.hpp"
-#include "goal_state.hpp"
 
 #include <algorithm>
 

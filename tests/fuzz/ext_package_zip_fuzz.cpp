@@ -1,8 +1,8 @@
 // Extension handler packages: extservice (root) extracts the zip after its signature checked, so
 // the bytes are the publisher's. Whatever the zip holds, nothing lands outside the target
 // directory, no link or special file is created, and a refused package leaves nothing behind.
+#include "extservice/handler/package_extract.hpp"
 #include "fuzz_support.hpp"
-#include "package_extract.hpp"
 #include "zip_tree_check.hpp"
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {

@@ -3,7 +3,7 @@
 // The agent's one parser for documents from outside the process (size and depth limits), in the
 // trees that have it.
 #if __has_include("json/json_document.hpp")
-#include "json/json_document.hpp"
+#include "common/json/json_document.hpp"
 #define AZCM_FUZZ_HAVE_JSON_DOCUMENT 1
 #endif
 

@@ -2,7 +2,7 @@
 // merged into gcservice's (root) state, and gcservice's own state.json as it reads it back at
 // start: what the state holds saves and loads again unchanged.
 #include "fuzz_support.hpp"
-#include "gc_state.hpp"
+#include "gcservice/gc_state.hpp"
 
 namespace {
 

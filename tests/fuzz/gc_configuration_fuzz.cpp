@@ -1,7 +1,7 @@
 // configuration.json of a guest-configuration package: every resource is validated by its type
 // when the package is parsed, before anything is evaluated as root.
-#include "engine.hpp"
 #include "fuzz_support.hpp"
+#include "gcservice/engine/engine.hpp"
 
 #include <set>
 

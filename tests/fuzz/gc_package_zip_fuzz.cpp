@@ -1,8 +1,8 @@
 // Guest-configuration packages: gcservice (root) extracts the zip after its signature checked and
 // then reads configuration.json from it. Nothing lands outside the package directory and no link
 // or special file is created, whatever the zip holds.
-#include "engine.hpp"
 #include "fuzz_support.hpp"
+#include "gcservice/engine/engine.hpp"
 #include "zip_tree_check.hpp"
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {

@@ -1,7 +1,7 @@
 // HandlerManifest.json of an extension package: written by the extension's publisher, read by
 // extservice (root) to learn which commands to run.
+#include "extservice/handler/handler_manifest.hpp"
 #include "fuzz_support.hpp"
-#include "handler_manifest.hpp"
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
     azcm::fuzz::quietLogging();

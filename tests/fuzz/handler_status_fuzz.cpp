@@ -1,8 +1,8 @@
 // Files an extension writes and extservice (root) reads: status/<seq>.status and heartbeat.log.
 // The status parser never fails: whatever the file holds becomes a status in the protocol's
 // vocabulary, bounded in size, for the report to the control plane.
+#include "extservice/handler/handler_status.hpp"
 #include "fuzz_support.hpp"
-#include "handler_status.hpp"
 
 #include <chrono>
 

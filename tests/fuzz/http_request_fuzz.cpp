@@ -1,9 +1,9 @@
 // himds's IMDS listener: request heads (and bodies) parsed by Beast with the server's limits, as
 // the listener reads them from any local user, then the IMDS request hygiene on every request that
 // parses, pipelined ones included, and the error answer it would send.
+#include "common/http/http_types.hpp"
 #include "fuzz_support.hpp"
-#include "http/http_types.hpp"
-#include "imds_request.hpp"
+#include "himds/imds_request.hpp"
 
 #include <sstream>
 #include <variant>

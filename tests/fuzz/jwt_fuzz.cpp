@@ -1,7 +1,7 @@
 // JSON Web Tokens from outside the process (access tokens given to the CLI, tokens the identity
 // service and Entra answer with): decoded without verification, and verified with a fixed key;
 // nothing verifies unless signed with RS256 by that key.
-#include "crypto/jwt.hpp"
+#include "common/crypto/jwt.hpp"
 #include "crypto_data.hpp"
 #include "fuzz_support.hpp"
 

@@ -2,9 +2,9 @@
 // package URLs of goal states, arcproxy's absolute-form targets), query strings and percent
 // escapes (IMDS requests), and forward-proxy URLs (`proxy.url`, HTTPS_PROXY), whose credentials
 // must never appear in what is shown or logged.
+#include "common/http/proxy_url.hpp"
+#include "common/http/url.hpp"
 #include "fuzz_support.hpp"
-#include "http/proxy_url.hpp"
-#include "http/url.hpp"
 
 #include <string>
 

@@ -1,7 +1,7 @@
 // Certificates from outside the process: the identity service's answer, cloud.json's trust
 // anchor, TLS peers' chains, the signer chains embedded in package signatures. Parsed as PEM and
 // DER and validated against a fixed root: whatever verifies has only positive serial numbers.
-#include "crypto/x509.hpp"
+#include "common/crypto/x509.hpp"
 #include "crypto_data.hpp"
 #include "fuzz_support.hpp"
 

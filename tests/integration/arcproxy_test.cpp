@@ -4,16 +4,16 @@
 // records every request it is sent: what the policy refuses never reaches it (so never carries
 // the credentials), pipelined requests are checked one by one, and the allow-list follows the
 // connected cloud and the destinations extservice publishes.
-#include "config/agent_config.hpp"
-#include "config/extension_destinations.hpp"
+#include "common/config/agent_config.hpp"
+#include "common/config/extension_destinations.hpp"
+#include "common/http/https_client.hpp"
+#include "common/http/url.hpp"
+#include "common/ipc/control_access.hpp"
+#include "common/ipc/ipc_client.hpp"
+#include "common/paths/paths.hpp"
+#include "common/platform/accounts.hpp"
 #include "forward_proxy.hpp"
-#include "http/https_client.hpp"
-#include "http/url.hpp"
 #include "http_test_client.hpp"
-#include "ipc/control_access.hpp"
-#include "ipc/ipc_client.hpp"
-#include "paths/paths.hpp"
-#include "platform/accounts.hpp"
 #include "sandbox.hpp"
 #include "socket_caller.hpp"
 

@@ -1,10 +1,10 @@
 // `azcmagent config` with the real binary: privileges, concurrent writers, a writer killed at
 // random moments, a full file system, and a running himds that reloads and reports the change to
 // ARM without a restart.
-#include "config/local_config.hpp"
+#include "common/config/local_config.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/paths/paths.hpp"
 #include "forward_proxy.hpp"
-#include "fs/atomic_file.hpp"
-#include "paths/paths.hpp"
 #include "sandbox.hpp"
 
 #include <algorithm>

@@ -1,6 +1,6 @@
 // Onboarding end to end: the real azcmagent connects this machine to a real arc-emulator through
 // a real himds, with a secret and with a certificate.
-#include "paths/paths.hpp"
+#include "common/paths/paths.hpp"
 #include "sandbox.hpp"
 
 #include <gtest/gtest.h>

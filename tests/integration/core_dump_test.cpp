@@ -3,7 +3,7 @@
 // unprivileged user, the way himdsd and arcproxyd run, each one is non-dumpable (the kernel then
 // gives its /proc entries to root, so that user cannot read its memory or environment) and has a
 // core size limit of 0.
-#include "paths/paths.hpp"
+#include "common/paths/paths.hpp"
 #include "process.hpp"
 #include "temp_dir.hpp"
 

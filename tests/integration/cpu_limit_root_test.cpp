@@ -4,7 +4,7 @@
 // as the call returns; its usage never shows in the sibling daemon group. Needs write access to the
 // cgroup tree (root on CI): without it the test fails and says so. Groups are removed afterwards,
 // also on failure.
-#include "platform/linux/cgroup_layout.hpp"
+#include "common/platform/linux/cgroup_layout.hpp"
 
 #include <array>
 #include <cerrno>

@@ -1,5 +1,5 @@
 // Disconnect: the resource and the local identity go; a role that may not delete keeps both.
-#include "paths/paths.hpp"
+#include "common/paths/paths.hpp"
 #include "sandbox.hpp"
 
 #include <gtest/gtest.h>

@@ -1,8 +1,8 @@
 #include "emulator_jwks.hpp"
 
-#include "crypto/encoding.hpp"
-#include "crypto/jwt.hpp"
-#include "http/https_client.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/jwt.hpp"
+#include "common/http/https_client.hpp"
 
 #include <memory>
 #include <stdexcept>

@@ -1,5 +1,5 @@
 // Bad input and refused operations: clear errors, the documented exit codes, nothing written.
-#include "paths/paths.hpp"
+#include "common/paths/paths.hpp"
 #include "sandbox.hpp"
 
 #include <fstream>

@@ -5,9 +5,9 @@
 // accounting (never the root's); `azcmagent config set extensions.agent.cpulimit 50` has the new
 // quota in the group's files when the command returns; the handler's usage never shows in the
 // daemon's group. `azcmagent show` reports both components as enforced.
+#include "common/paths/paths.hpp"
+#include "common/platform/linux/cgroup_layout.hpp"
 #include "extension_test_fixture.hpp"
-#include "paths/paths.hpp"
-#include "platform/linux/cgroup_layout.hpp"
 #include "process.hpp"
 
 #include <fstream>

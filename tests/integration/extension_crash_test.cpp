@@ -3,9 +3,9 @@
 // half-installed. And protected settings reach the handler, which decrypts them
 // with the settings certificate it is given, while they appear in no log and no world-readable
 // file.
-#include "crypto/encoding.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/paths/paths.hpp"
 #include "extension_test_fixture.hpp"
-#include "paths/paths.hpp"
 #include "process.hpp"
 
 #include <fstream>

@@ -1,9 +1,9 @@
 // The real extservice publishes the hosts its extensions' packages come from, for arcproxy's
 // allow-list (docs/arcproxy.md), and drops them when the extension goes.
-#include "config/extension_destinations.hpp"
+#include "common/config/extension_destinations.hpp"
+#include "common/http/url.hpp"
+#include "common/paths/paths.hpp"
 #include "extension_test_fixture.hpp"
-#include "http/url.hpp"
-#include "paths/paths.hpp"
 #include "process.hpp"
 
 namespace azcm::test {

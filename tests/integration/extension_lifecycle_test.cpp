@@ -1,10 +1,10 @@
 // End to end: the real extservice installs, reconfigures, upgrades, downgrades and removes a
 // signed shell-script handler that ARM assigns, in the handler protocol's command order, and
 // reports each outcome so the ARM operation completes.
+#include "common/ipc/ipc_client.hpp"
+#include "common/paths/paths.hpp"
+#include "common/platform/cpu_limit.hpp"
 #include "extension_test_fixture.hpp"
-#include "ipc/ipc_client.hpp"
-#include "paths/paths.hpp"
-#include "platform/cpu_limit.hpp"
 #include "process.hpp"
 
 #include <fstream>

@@ -2,11 +2,11 @@
 // goal state (here: the emulator's database, which decides what the goal state offers) can put
 // any signed package under any name or version; the real extservice refuses it before the zip is
 // opened, and installs an older version only when ARM asks for that version.
+#include "common/paths/paths.hpp"
+#include "emulator/package_store.hpp"
+#include "emulator/sqlite_db.hpp"
+#include "emulator/store.hpp"
 #include "extension_test_fixture.hpp"
-#include "package_store.hpp"
-#include "paths/paths.hpp"
-#include "sqlite_db.hpp"
-#include "store.hpp"
 
 namespace azcm::test {
 namespace {

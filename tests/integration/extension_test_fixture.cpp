@@ -1,7 +1,7 @@
 #include "extension_test_fixture.hpp"
 
-#include "paths/paths.hpp"
-#include "platform/linux/cgroup_layout.hpp"
+#include "common/paths/paths.hpp"
+#include "common/platform/linux/cgroup_layout.hpp"
 #include "process.hpp"
 
 #include <fstream>

@@ -1,6 +1,6 @@
 // himds at rest: once connected and after serving a token, an idle himds keeps a small resident set
 // and hardly wakes up. The figures are printed so that CI logs show how they move over time.
-#include "fs/atomic_file.hpp"
+#include "common/fs/atomic_file.hpp"
 #include "http_test_client.hpp"
 #include "sandbox.hpp"
 

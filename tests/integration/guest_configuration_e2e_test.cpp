@@ -3,16 +3,16 @@
 // ApplyAndAutoCorrect; a tampered package, or one signed for another configuration, is refused
 // and reported; guestconfiguration.enabled false stops evaluation; kill -9 during a remediation
 // is survived.
-#include "crypto/encoding.hpp"
-#include "data_dir.hpp"
-#include "fs/atomic_file.hpp"
-#include "guest_configuration_baseline.hpp"
-#include "ipc/ipc_client.hpp"
-#include "package_store.hpp"
-#include "paths/paths.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/ipc/ipc_client.hpp"
+#include "common/paths/paths.hpp"
+#include "emulator/data_dir.hpp"
+#include "emulator/guest_configuration_baseline.hpp"
+#include "emulator/package_store.hpp"
+#include "emulator/store.hpp"
 #include "process.hpp"
 #include "sandbox.hpp"
-#include "store.hpp"
 
 #include <chrono>
 #include <fstream>

@@ -1,8 +1,8 @@
 #include "host_agent.hpp"
 
-#include "fs/atomic_file.hpp"
-#include "ipc/ipc_client.hpp"
-#include "paths/paths.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/ipc/ipc_client.hpp"
+#include "common/paths/paths.hpp"
 
 #include <algorithm>
 #include <iostream>

@@ -2,10 +2,10 @@
 // control plane (TLS, trusted through the cloud's CA file) answers every call with an error body
 // whose fields have the wrong types ({"code": 5}). Each daemon reports the malformed field and
 // keeps running; before, the type error escaped its worker thread and terminated it.
-#include "config/agent_config.hpp"
-#include "fs/atomic_file.hpp"
-#include "http/http_server.hpp"
-#include "paths/paths.hpp"
+#include "common/config/agent_config.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/http/http_server.hpp"
+#include "common/paths/paths.hpp"
 #include "sandbox.hpp"
 #include "test_pki.hpp"
 

@@ -2,9 +2,9 @@
 // (200 KB) or holding a number that does not fit. Every daemon refuses to start with exit 70 and a
 // message naming the file, the CLI does not crash, and a running himds that is asked to reload
 // such a file keeps the settings it had.
-#include "fs/atomic_file.hpp"
-#include "ipc/ipc_client.hpp"
-#include "paths/paths.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/ipc/ipc_client.hpp"
+#include "common/paths/paths.hpp"
 #include "sandbox.hpp"
 
 #include <csignal>

@@ -2,9 +2,9 @@
 // integration-root, run serially): the official SDK gets a managed identity token that verifies
 // against the emulator's JWKS, and only members of the group himds can read a challenge's key file.
 // Every test refuses to run on a host that has an agent, and leaves the host as it found it.
+#include "common/paths/paths.hpp"
 #include "emulator_jwks.hpp"
 #include "host_agent.hpp"
-#include "paths/paths.hpp"
 #include "sandbox.hpp"
 #include "system_accounts.hpp"
 

@@ -4,7 +4,7 @@
 //   {"challenge":401,"keyPath":"...","readable":false,"readError":"EACCES","answer":401,
 //    "token":false}
 // Usage: imds_token_probe USER PORT RESOURCE
-#include "http/url.hpp"
+#include "common/http/url.hpp"
 #include "http_test_client.hpp"
 
 #include <array>

@@ -2,9 +2,9 @@
 // the `log/` and `socks/` directories with root before) attacks what root does with names in
 // those directories: the log rotation of the root CLI, and the control sockets and their locks.
 // Root only (label integration-root): it creates the user azcmtest-logsock.
-#include "http/http_server.hpp"
-#include "ipc/ipc_client.hpp"
-#include "log/log.hpp"
+#include "common/http/http_server.hpp"
+#include "common/ipc/ipc_client.hpp"
+#include "common/log/log.hpp"
 #include "system_accounts.hpp"
 #include "temp_dir.hpp"
 

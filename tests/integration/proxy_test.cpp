@@ -1,8 +1,8 @@
 // proxy.url and proxy.bypass end to end: the shipped azcmagent and himds reach the emulator
 // through a test CONNECT proxy, or directly for the services named in proxy.bypass. The emulator
 // serves every service on one host and port, so only a per-service decision can pass these.
+#include "common/paths/paths.hpp"
 #include "forward_proxy.hpp"
-#include "paths/paths.hpp"
 #include "sandbox.hpp"
 
 #include <gtest/gtest.h>

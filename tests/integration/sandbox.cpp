@@ -1,11 +1,11 @@
 #include "sandbox.hpp"
 
-#include "crypto/encoding.hpp"
-#include "fs/atomic_file.hpp"
-#include "http/https_client.hpp"
-#include "http/url.hpp"
-#include "ipc/ipc_client.hpp"
-#include "paths/paths.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/http/https_client.hpp"
+#include "common/http/url.hpp"
+#include "common/ipc/ipc_client.hpp"
+#include "common/paths/paths.hpp"
 
 #include <csignal>
 #include <sstream>

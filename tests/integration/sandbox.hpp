@@ -1,7 +1,7 @@
 #pragma once
 // An end-to-end sandbox: a real arc-emulator, a real himds and the real azcmagent, all from the
 // build's bin directory, relocated under one temporary AZCM_ROOT (docs/architecture.md).
-#include "http/https_client.hpp"
+#include "common/http/https_client.hpp"
 #include "process.hpp"
 #include "temp_dir.hpp"
 

@@ -1,7 +1,7 @@
 #include "http_test_client.hpp"
 
-#include "fs/atomic_file.hpp"
-#include "http/url.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/http/url.hpp"
 
 #include <stdexcept>
 

@@ -1,7 +1,7 @@
 #pragma once
 // A blocking plain-HTTP/1.1 client for tests of TCP listeners (the IMDS API): one connection that
 // can carry several requests (keep-alive), with the raw request under the test's control.
-#include "http/http_types.hpp"
+#include "common/http/http_types.hpp"
 
 #include <chrono>
 #include <cstdint>

@@ -1,7 +1,7 @@
 #include "test_pki.hpp"
 
-#include "crypto/keys.hpp"
-#include "crypto/x509.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/crypto/x509.hpp"
 
 #include <memory>
 #include <stdexcept>

@@ -1,6 +1,6 @@
 #pragma once
 // Substring checks that read well in assertions.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <string_view>
 

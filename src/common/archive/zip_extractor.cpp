@@ -1,6 +1,6 @@
-#include "archive/zip_extractor.hpp"
+#include "common/archive/zip_extractor.hpp"
 
-#include "platform/extraction_tree.hpp"
+#include "common/platform/extraction_tree.hpp"
 
 #include <memory>
 #include <optional>

@@ -3,7 +3,7 @@
 // packages). An archive is hostile until proven otherwise: every entry name is checked before
 // anything is written, only regular files and directories are created, and sizes are counted
 // while streaming rather than trusted from the archive's directory.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <cstdint>
 #include <filesystem>

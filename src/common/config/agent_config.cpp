@@ -1,8 +1,8 @@
-#include "config/agent_config.hpp"
+#include "common/config/agent_config.hpp"
 
-#include "fs/atomic_file.hpp"
-#include "json/json_document.hpp"
-#include "json/json_fields.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/json/json_document.hpp"
+#include "common/json/json_fields.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,7 +1,7 @@
 #pragma once
 // agentconfig.json: the resource identity written by `azcmagent connect` (root 0644).
-#include "config/cloud_config.hpp"
-#include "error.hpp"
+#include "common/config/cloud_config.hpp"
+#include "common/error.hpp"
 
 #include <filesystem>
 #include <map>

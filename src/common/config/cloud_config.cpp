@@ -1,9 +1,9 @@
-#include "config/cloud_config.hpp"
+#include "common/config/cloud_config.hpp"
 
-#include "fs/atomic_file.hpp"
-#include "http/url.hpp"
-#include "json/json_document.hpp"
-#include "json/json_fields.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/http/url.hpp"
+#include "common/json/json_document.hpp"
+#include "common/json/json_fields.hpp"
 
 #include <nlohmann/json.hpp>
 

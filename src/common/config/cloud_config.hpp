@@ -1,7 +1,7 @@
 #pragma once
 // The endpoints of a cloud: built in for AzureCloud, or read from a `cloud.json` such as the one
 // arc-emulator writes (docs/emulator.md has the schema).
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <filesystem>
 #include <string>

@@ -1,4 +1,4 @@
-#include "config/config_field.hpp"
+#include "common/config/config_field.hpp"
 
 #include <type_traits>
 

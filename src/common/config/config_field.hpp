@@ -1,6 +1,6 @@
 #pragma once
 // Reading and writing a key's member of LocalConfig through its row's ConfigField, as JSON.
-#include "config/config_key.hpp"
+#include "common/config/config_key.hpp"
 
 #include <nlohmann/json.hpp>
 

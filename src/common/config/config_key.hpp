@@ -3,8 +3,8 @@
 // `azcmagent config` key. get, set, clear, list, info, the reader of localconfig.json and its
 // writer all work from the row, so the CLI and the daemons agree on every key. docs/config.md
 // describes the keys for administrators.
-#include "config/local_config.hpp"
-#include "error.hpp"
+#include "common/config/local_config.hpp"
+#include "common/error.hpp"
 
 #include <string>
 #include <string_view>

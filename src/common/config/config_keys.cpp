@@ -1,9 +1,9 @@
-#include "config/config_keys.hpp"
+#include "common/config/config_keys.hpp"
 
-#include "config/ascii_text.hpp"
-#include "config/extension_policy.hpp"
-#include "config/monitor_mode.hpp"
-#include "config/value_parsers.hpp"
+#include "common/config/ascii_text.hpp"
+#include "common/config/extension_policy.hpp"
+#include "common/config/monitor_mode.hpp"
+#include "common/config/value_parsers.hpp"
 
 #include <array>
 

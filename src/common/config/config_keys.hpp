@@ -1,7 +1,7 @@
 #pragma once
 // The table of the `azcmagent config` keys, one ConfigKey row each (config_key.hpp). Adding a key
 // is adding its row in config_keys.cpp (and its member in LocalConfig, its line in docs/config.md).
-#include "config/config_key.hpp"
+#include "common/config/config_key.hpp"
 
 #include <string_view>
 #include <vector>

@@ -1,11 +1,11 @@
-#include "config/config_values.hpp"
+#include "common/config/config_values.hpp"
 
-#include "config/ascii_text.hpp"
-#include "config/config_field.hpp"
-#include "config/extension_policy.hpp"
-#include "config/monitor_mode.hpp"
-#include "config/value_parsers.hpp"
-#include "http/proxy_url.hpp"
+#include "common/config/ascii_text.hpp"
+#include "common/config/config_field.hpp"
+#include "common/config/extension_policy.hpp"
+#include "common/config/monitor_mode.hpp"
+#include "common/config/value_parsers.hpp"
+#include "common/http/proxy_url.hpp"
 
 #include <algorithm>
 #include <vector>

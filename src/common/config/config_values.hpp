@@ -1,9 +1,9 @@
 #pragma once
 // get, set and clear of one key, all through its row of the table (config_keys.hpp): what
 // `azcmagent config` does to a LocalConfig before it is written.
-#include "config/config_key.hpp"
-#include "config/local_config.hpp"
-#include "error.hpp"
+#include "common/config/config_key.hpp"
+#include "common/config/local_config.hpp"
+#include "common/error.hpp"
 
 #include <string>
 #include <string_view>

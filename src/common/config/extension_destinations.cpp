@@ -1,8 +1,8 @@
-#include "config/extension_destinations.hpp"
+#include "common/config/extension_destinations.hpp"
 
-#include "fs/atomic_file.hpp"
-#include "http/url.hpp"
-#include "json/json_document.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/http/url.hpp"
+#include "common/json/json_document.hpp"
 
 #include <algorithm>
 #include <system_error>

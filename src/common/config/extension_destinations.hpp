@@ -3,7 +3,7 @@
 // the extension goal state. extservice (root) writes them to Paths::extensionDestinations()
 // (0644, in the root-owned agent data directory); arcproxy adds them to its allow-list. The file
 // is `{"destinations": ["host:port", ...]}` (docs/arcproxy.md).
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <filesystem>
 #include <string>

@@ -1,4 +1,4 @@
-#include "config/extension_policy.hpp"
+#include "common/config/extension_policy.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -2,7 +2,7 @@
 // Whether the local configuration lets an extension operation run (docs/config.md, "Extension
 // allow/block rules"), and the built-in allowlist of monitor mode. The extension manager asks this
 // before every install, update and upgrade; the CLI uses the entry syntax to validate the lists.
-#include "config/local_config.hpp"
+#include "common/config/local_config.hpp"
 
 #include <string>
 #include <string_view>

@@ -1,13 +1,13 @@
-#include "config/local_config.hpp"
+#include "common/config/local_config.hpp"
 
-#include "config/config_field.hpp"
-#include "config/config_keys.hpp"
-#include "config/config_values.hpp"
-#include "fs/atomic_file.hpp"
-#include "http/proxy_url.hpp"
-#include "json/json_document.hpp"
-#include "paths/paths.hpp"
-#include "platform/accounts.hpp"
+#include "common/config/config_field.hpp"
+#include "common/config/config_keys.hpp"
+#include "common/config/config_values.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/http/proxy_url.hpp"
+#include "common/json/json_document.hpp"
+#include "common/paths/paths.hpp"
+#include "common/platform/accounts.hpp"
 
 namespace azcm::config {
 

@@ -6,8 +6,8 @@
 // The file is world-readable, so it never holds a secret: proxy.url is stored redacted
 // ("http://***@proxy:3128") and the URL with its credentials goes into the secret file beside it
 // (Paths::localConfigSecretFor), root-owned 0640 with group azcmproxy. docs/config.md.
-#include "error.hpp"
-#include "fs/atomic_file.hpp"
+#include "common/error.hpp"
+#include "common/fs/atomic_file.hpp"
 
 #include <cstdint>
 #include <filesystem>

@@ -1,7 +1,7 @@
-#include "config/monitor_mode.hpp"
+#include "common/config/monitor_mode.hpp"
 
-#include "config/config_field.hpp"
-#include "config/config_keys.hpp"
+#include "common/config/config_field.hpp"
+#include "common/config/config_keys.hpp"
 
 #include <string>
 #include <type_traits>

@@ -2,9 +2,9 @@
 // `config.mode monitor` (docs/config.md, Monitor mode): the keys whose row gives a
 // monitor_mode_value are locked to it, the user's values kept in the file until `full` restores
 // them.
-#include "config/config_key.hpp"
-#include "config/local_config.hpp"
-#include "error.hpp"
+#include "common/config/config_key.hpp"
+#include "common/config/local_config.hpp"
+#include "common/error.hpp"
 
 #include <nlohmann/json.hpp>
 

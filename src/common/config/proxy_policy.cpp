@@ -1,7 +1,7 @@
-#include "config/proxy_policy.hpp"
+#include "common/config/proxy_policy.hpp"
 
-#include "http/proxy_url.hpp"
-#include "platform/child_environment.hpp"
+#include "common/http/proxy_url.hpp"
+#include "common/platform/child_environment.hpp"
 
 #include <algorithm>
 #include <array>

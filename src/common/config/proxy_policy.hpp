@@ -3,7 +3,7 @@
 // agent-specific `proxy.url`, else HTTPS_PROXY of the environment; bypassed per call by the
 // service the call targets, never by host name, so services sharing a host still obey their own
 // setting.
-#include "config/local_config.hpp"
+#include "common/config/local_config.hpp"
 
 #include <optional>
 #include <string>

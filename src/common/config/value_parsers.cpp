@@ -1,9 +1,9 @@
-#include "config/value_parsers.hpp"
+#include "common/config/value_parsers.hpp"
 
-#include "config/ascii_text.hpp"
-#include "config/extension_policy.hpp"
-#include "http/proxy_url.hpp"
-#include "json/json_fields.hpp"
+#include "common/config/ascii_text.hpp"
+#include "common/config/extension_policy.hpp"
+#include "common/http/proxy_url.hpp"
+#include "common/json/json_fields.hpp"
 
 #include <algorithm>
 #include <cctype>

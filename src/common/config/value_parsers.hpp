@@ -3,7 +3,7 @@
 // value from the command line (TextParser) or from localconfig.json (FileParser) and gives it in
 // its stored form, or refuses it with exit 23 and a message naming the key. docs/config.md lists
 // what each key accepts.
-#include "config/config_key.hpp"
+#include "common/config/config_key.hpp"
 
 #include <array>
 #include <span>

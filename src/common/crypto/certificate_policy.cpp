@@ -1,6 +1,6 @@
-#include "crypto/certificate_policy.hpp"
+#include "common/crypto/certificate_policy.hpp"
 
-#include "crypto/openssl_util.hpp"
+#include "common/crypto/openssl_util.hpp"
 
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>

@@ -1,7 +1,7 @@
-#include "crypto/chain_verify.hpp"
+#include "common/crypto/chain_verify.hpp"
 
-#include "crypto/certificate_policy.hpp"
-#include "crypto/openssl_util.hpp"
+#include "common/crypto/certificate_policy.hpp"
+#include "common/crypto/openssl_util.hpp"
 
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>

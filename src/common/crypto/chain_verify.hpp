@@ -2,8 +2,8 @@
 // Internal to the crypto module: RFC 5280 path validation with the certificate policy
 // (certificate_policy.hpp), shared by the identity chain check (x509.cpp) and package signatures
 // (cms.cpp). Include it only from src/common/crypto/*.cpp.
-#include "crypto/x509.hpp"
-#include "error.hpp"
+#include "common/crypto/x509.hpp"
+#include "common/error.hpp"
 
 #include <optional>
 #include <string>

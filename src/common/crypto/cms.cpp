@@ -1,9 +1,9 @@
-#include "crypto/cms.hpp"
+#include "common/crypto/cms.hpp"
 
-#include "crypto/chain_verify.hpp"
-#include "crypto/encoding.hpp"
-#include "crypto/openssl_util.hpp"
-#include "crypto/x509.hpp"
+#include "common/crypto/chain_verify.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/openssl_util.hpp"
+#include "common/crypto/x509.hpp"
 
 #include <optional>
 

@@ -3,7 +3,7 @@
 // packages (extensions, guest-configuration packages) and EnvelopedData for extension protected
 // settings, which the control plane encrypts to the settings certificate extservice registers.
 // All inputs and outputs are PEM text or raw DER bytes in std::string, as in the rest of crypto/.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <string>
 #include <string_view>

@@ -1,4 +1,4 @@
-#include "crypto/encoding.hpp"
+#include "common/crypto/encoding.hpp"
 
 #include <algorithm>
 #include <array>

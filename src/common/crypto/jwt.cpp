@@ -1,9 +1,9 @@
-#include "crypto/jwt.hpp"
+#include "common/crypto/jwt.hpp"
 
-#include "crypto/encoding.hpp"
-#include "crypto/keys.hpp"
-#include "crypto/openssl_util.hpp"
-#include "json/json_document.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/crypto/openssl_util.hpp"
+#include "common/json/json_document.hpp"
 
 #include <openssl/core_names.h>
 

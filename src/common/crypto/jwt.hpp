@@ -1,8 +1,8 @@
 #pragma once
 // Compact JWS with RS256: tokens of the emulator's Entra ID, client assertions of service
 // principals with a certificate.
-#include "crypto/x509.hpp"
-#include "error.hpp"
+#include "common/crypto/x509.hpp"
+#include "common/error.hpp"
 
 #include <string>
 #include <string_view>

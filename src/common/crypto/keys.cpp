@@ -1,6 +1,6 @@
-#include "crypto/keys.hpp"
+#include "common/crypto/keys.hpp"
 
-#include "crypto/openssl_util.hpp"
+#include "common/crypto/openssl_util.hpp"
 
 #include <vector>
 

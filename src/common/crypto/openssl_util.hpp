@@ -1,7 +1,7 @@
 #pragma once
 // Internal to the crypto module: RAII owners for OpenSSL objects and the few loaders every file of
 // the module needs. Not part of the module's API; include it only from src/common/crypto/*.cpp.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <climits>
 #include <memory>

@@ -1,4 +1,4 @@
-#include "crypto/package_identity.hpp"
+#include "common/crypto/package_identity.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -4,7 +4,7 @@
 // (package_signature.hpp); the rule is applied before a package is opened. Versions are dotted
 // decimal numbers, 1 to 4 parts ("2", "2.1", "2.1.4", "2.1.4.7"). docs/extensions.md explains the
 // version rule, docs/protocol.md the signature format.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <cstdint>
 #include <optional>

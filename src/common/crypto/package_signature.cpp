@@ -1,6 +1,6 @@
-#include "crypto/package_signature.hpp"
+#include "common/crypto/package_signature.hpp"
 
-#include "crypto/cms.hpp"
+#include "common/crypto/cms.hpp"
 
 #include <algorithm>
 

@@ -2,8 +2,8 @@
 // Package signatures: a detached CMS SignedData over a package's bytes whose signed attributes
 // say what the package is (package_identity.hpp), so the signature binds the bytes to one
 // publisher, type or configuration name, and version. Format: docs/protocol.md section 3.4.
-#include "crypto/package_identity.hpp"
-#include "error.hpp"
+#include "common/crypto/package_identity.hpp"
+#include "common/error.hpp"
 
 #include <string>
 #include <string_view>

@@ -1,8 +1,8 @@
-#include "crypto/x509.hpp"
+#include "common/crypto/x509.hpp"
 
-#include "crypto/chain_verify.hpp"
-#include "crypto/encoding.hpp"
-#include "crypto/openssl_util.hpp"
+#include "common/crypto/chain_verify.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/openssl_util.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,6 +1,6 @@
-#include "daemon/control_reply.hpp"
+#include "common/daemon/control_reply.hpp"
 
-#include "json/json_document.hpp"
+#include "common/json/json_document.hpp"
 
 namespace azcm::daemon {
 

@@ -1,7 +1,7 @@
 #pragma once
 // Answers of the daemons' control sockets: a JSON body, or the error shape every one of them uses,
 // {"error": {"code": "<Code>", "message": "<text>"}} (docs/protocol.md).
-#include "http/http_types.hpp"
+#include "common/http/http_types.hpp"
 
 #include <string_view>
 

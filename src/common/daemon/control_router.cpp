@@ -1,6 +1,6 @@
-#include "daemon/control_router.hpp"
+#include "common/daemon/control_router.hpp"
 
-#include "log/log.hpp"
+#include "common/log/log.hpp"
 
 #include <algorithm>
 

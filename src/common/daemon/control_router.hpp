@@ -9,10 +9,10 @@
 // An unknown path is 404 NotFound, a known path with another method 405 MethodNotAllowed (with
 // Allow), a peer without the route's access 403 Forbidden. Access is decided here and only here,
 // from the kernel's credentials of the peer (docs/security.md).
-#include "daemon/control_reply.hpp"
-#include "error.hpp"
-#include "http/http_types.hpp"
-#include "ipc/control_access.hpp"
+#include "common/daemon/control_reply.hpp"
+#include "common/error.hpp"
+#include "common/http/http_types.hpp"
+#include "common/ipc/control_access.hpp"
 
 #include <functional>
 #include <string>

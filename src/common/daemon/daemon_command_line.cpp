@@ -1,6 +1,6 @@
-#include "daemon/daemon_command_line.hpp"
+#include "common/daemon/daemon_command_line.hpp"
 
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <iostream>
 

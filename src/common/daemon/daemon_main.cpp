@@ -1,8 +1,8 @@
-#include "daemon/daemon_main.hpp"
+#include "common/daemon/daemon_main.hpp"
 
-#include "daemon/daemon_command_line.hpp"
-#include "daemon/daemon_runner.hpp"
-#include "platform/core_dumps.hpp"
+#include "common/daemon/daemon_command_line.hpp"
+#include "common/daemon/daemon_runner.hpp"
+#include "common/platform/core_dumps.hpp"
 
 #include <cstdlib>
 #include <exception>

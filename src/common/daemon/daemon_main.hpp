@@ -8,10 +8,10 @@
 // DaemonSpec::bad_option_exit_code for a bad environment variable; 70 when localconfig.json is
 // unusable; 6 for any other start failure. Every start failure is written to stderr and, once the
 // log is open, to the log.
-#include "error.hpp"
-#include "log/log.hpp"
-#include "paths/paths.hpp"
-#include "platform/service_manager.hpp"
+#include "common/error.hpp"
+#include "common/log/log.hpp"
+#include "common/paths/paths.hpp"
+#include "common/platform/service_manager.hpp"
 
 #include <functional>
 #include <memory>

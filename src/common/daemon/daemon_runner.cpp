@@ -1,6 +1,6 @@
-#include "daemon/daemon_runner.hpp"
+#include "common/daemon/daemon_runner.hpp"
 
-#include "platform/process_setup.hpp"
+#include "common/platform/process_setup.hpp"
 
 #include <csignal>
 

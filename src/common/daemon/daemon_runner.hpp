@@ -3,8 +3,8 @@
 // POST /shutdown through requestShutdown) take one shutdown path, SIGHUP asks for a reload, the
 // service manager hears "ready" only after the daemon says its listeners are bound, and gets
 // watchdog pings from the loop thread when its unit asks for them (a hung loop stops pinging).
-#include "error.hpp"
-#include "platform/service_manager.hpp"
+#include "common/error.hpp"
+#include "common/platform/service_manager.hpp"
 
 #include <functional>
 #include <string>

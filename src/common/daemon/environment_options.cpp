@@ -1,6 +1,6 @@
-#include "daemon/environment_options.hpp"
+#include "common/daemon/environment_options.hpp"
 
-#include "platform/child_environment.hpp"
+#include "common/platform/child_environment.hpp"
 
 #include <charconv>
 #include <string_view>

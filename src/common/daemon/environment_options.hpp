@@ -3,7 +3,7 @@
 // each read returns the value, the default when the variable is unset or empty, or an error
 // naming the variable and what it must be. Nothing throws: the daemon skeleton turns the first
 // error into the daemon's exit code and a line on stderr.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <chrono>
 #include <cstdint>

@@ -7,9 +7,9 @@
 // refused when another account owns it, removed by the holder when done). Under that lock a writer
 // first removes the ".<name>.tmp-*" files that killed writers left, so a killed writer's litter
 // lasts only until the next write of the same file.
-#include "error.hpp"
-#include "platform/os_types.hpp"
-#include "platform/safe_path.hpp"
+#include "common/error.hpp"
+#include "common/platform/os_types.hpp"
+#include "common/platform/safe_path.hpp"
 
 #include <filesystem>
 #include <optional>

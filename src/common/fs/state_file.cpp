@@ -1,4 +1,4 @@
-#include "fs/state_file.hpp"
+#include "common/fs/state_file.hpp"
 
 #include <utility>
 

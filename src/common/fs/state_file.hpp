@@ -4,8 +4,8 @@
 // temp file, two fsyncs and a rename each time (docs/benchmarks.md, "Idle footprint"), and wears
 // the disk for nothing. The bytes last written (or found on disk at the first write) are kept
 // to compare with.
-#include "error.hpp"
-#include "fs/atomic_file.hpp"
+#include "common/error.hpp"
+#include "common/fs/atomic_file.hpp"
 
 #include <filesystem>
 #include <optional>

@@ -1,6 +1,6 @@
-#include "http/connection_slots.hpp"
+#include "common/http/connection_slots.hpp"
 
-#include "platform/socket_owner.hpp"
+#include "common/platform/socket_owner.hpp"
 
 #include <utility>
 

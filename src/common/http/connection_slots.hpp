@@ -5,7 +5,7 @@
 // number of refusals answered (503 with Retry-After) at once. Peer uids of loopback TCP clients
 // come from the kernel (platform/socket_owner.hpp), never from the client. Thread-safe: the
 // sessions of one listener may run on several threads.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <chrono>
 #include <cstdint>

@@ -1,10 +1,10 @@
-#include "http/http_server.hpp"
+#include "common/http/http_server.hpp"
 
-#include "fs/atomic_file.hpp"
-#include "http/connection_slots.hpp"
-#include "log/rate_limited_log.hpp"
-#include "platform/local_socket.hpp"
-#include "platform/private_directory.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/http/connection_slots.hpp"
+#include "common/log/rate_limited_log.hpp"
+#include "common/platform/local_socket.hpp"
+#include "common/platform/private_directory.hpp"
 
 #include <atomic>
 #include <mutex>

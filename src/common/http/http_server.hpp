@@ -4,10 +4,10 @@
 // and body sizes are bounded; connections are admitted by ConnectionSlots (a total, optionally a
 // bound per peer uid, idle keep-alives evicted first, 503 with Retry-After when none is free).
 // stop() closes acceptors and every open connection so the io_context can return.
-#include "error.hpp"
-#include "http/connection_slots.hpp"
-#include "http/http_types.hpp"
-#include "platform/os_types.hpp"
+#include "common/error.hpp"
+#include "common/http/connection_slots.hpp"
+#include "common/http/http_types.hpp"
+#include "common/platform/os_types.hpp"
 
 #include <cstdint>
 #include <filesystem>

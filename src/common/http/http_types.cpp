@@ -1,4 +1,4 @@
-#include "http/http_types.hpp"
+#include "common/http/http_types.hpp"
 
 #include <array>
 #include <ctime>

@@ -1,7 +1,7 @@
 #pragma once
 // Shared HTTP vocabulary: Beast string-body messages, the peer a request came from, and the
 // handler signature every server (IMDS, IPC, emulator) uses.
-#include "platform/os_types.hpp"
+#include "common/platform/os_types.hpp"
 
 #include <chrono>
 #include <cstdint>

@@ -1,7 +1,7 @@
-#include "http/https_client.hpp"
+#include "common/http/https_client.hpp"
 
-#include "crypto/certificate_policy.hpp"
-#include "http/proxy_url.hpp"
+#include "common/crypto/certificate_policy.hpp"
+#include "common/http/proxy_url.hpp"
 
 #include <charconv>
 #include <random>

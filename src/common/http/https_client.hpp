@@ -2,9 +2,9 @@
 // Outbound HTTPS for every control-plane call. Verification is always on (chain and host name),
 // there is no switch to turn it off. Each call runs on a private io_context, so it is safe from any
 // thread and blocks only its caller; daemons call it from a worker thread.
-#include "error.hpp"
-#include "http/http_types.hpp"
-#include "http/url.hpp"
+#include "common/error.hpp"
+#include "common/http/http_types.hpp"
+#include "common/http/url.hpp"
 
 #include <chrono>
 #include <filesystem>

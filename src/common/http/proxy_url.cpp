@@ -1,6 +1,6 @@
-#include "http/proxy_url.hpp"
+#include "common/http/proxy_url.hpp"
 
-#include "crypto/encoding.hpp"
+#include "common/crypto/encoding.hpp"
 
 namespace azcm::http {
 

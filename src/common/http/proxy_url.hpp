@@ -1,8 +1,8 @@
 #pragma once
 // Forward-proxy URLs (`proxy.url`, HTTPS_PROXY): `http://[user:password@]host[:port][/]`. The
 // credentials become a Proxy-Authorization header for CONNECT and never appear in errors or logs.
-#include "error.hpp"
-#include "http/url.hpp"
+#include "common/error.hpp"
+#include "common/http/url.hpp"
 
 #include <optional>
 #include <string>

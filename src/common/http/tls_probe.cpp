@@ -1,9 +1,9 @@
-#include "http/tls_probe.hpp"
+#include "common/http/tls_probe.hpp"
 
-#include "crypto/certificate_policy.hpp"
-#include "http/http_types.hpp"
-#include "http/proxy_url.hpp"
-#include "http/url.hpp"
+#include "common/crypto/certificate_policy.hpp"
+#include "common/http/http_types.hpp"
+#include "common/http/proxy_url.hpp"
+#include "common/http/url.hpp"
 
 #include <algorithm>
 #include <array>

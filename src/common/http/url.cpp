@@ -1,4 +1,4 @@
-#include "http/url.hpp"
+#include "common/http/url.hpp"
 
 #include <array>
 #include <cctype>

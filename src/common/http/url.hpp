@@ -1,5 +1,5 @@
 #pragma once
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <cstdint>
 #include <map>

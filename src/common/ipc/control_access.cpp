@@ -1,8 +1,8 @@
-#include "ipc/control_access.hpp"
+#include "common/ipc/control_access.hpp"
 
-#include "platform/accounts.hpp"
-#include "platform/child_environment.hpp"
-#include "platform/process_identity.hpp"
+#include "common/platform/accounts.hpp"
+#include "common/platform/child_environment.hpp"
+#include "common/platform/process_identity.hpp"
 
 #include <algorithm>
 #include <vector>

@@ -6,8 +6,8 @@
 //   reader      a member of the reader group (installed: `himds`; a sandbox: AZCM_TOKEN_GROUP):
 //               read-only status and lists;
 //   none        anyone else: refused with 403 (which still tells `azcmagent show` the daemon runs).
-#include "http/http_types.hpp"
-#include "platform/os_types.hpp"
+#include "common/http/http_types.hpp"
+#include "common/platform/os_types.hpp"
 
 #include <optional>
 #include <string>

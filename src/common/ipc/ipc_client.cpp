@@ -1,9 +1,9 @@
-#include "ipc/ipc_client.hpp"
+#include "common/ipc/ipc_client.hpp"
 
-#include "paths/paths.hpp"
-#include "platform/accounts.hpp"
-#include "platform/local_socket.hpp"
-#include "platform/process_identity.hpp"
+#include "common/paths/paths.hpp"
+#include "common/platform/accounts.hpp"
+#include "common/platform/local_socket.hpp"
+#include "common/platform/process_identity.hpp"
 
 #include <algorithm>
 #include <utility>

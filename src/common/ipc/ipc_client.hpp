@@ -1,7 +1,7 @@
 #pragma once
 // Client side of the local IPC (docs/architecture.md): HTTP/1.1 + JSON over a Unix socket.
-#include "error.hpp"
-#include "http/http_types.hpp"
+#include "common/error.hpp"
+#include "common/http/http_types.hpp"
 
 #include <chrono>
 #include <cstdint>

@@ -1,6 +1,6 @@
-#include "json/json_document.hpp"
+#include "common/json/json_document.hpp"
 
-#include "fs/atomic_file.hpp"
+#include "common/fs/atomic_file.hpp"
 
 #include <string>
 

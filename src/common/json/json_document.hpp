@@ -2,7 +2,7 @@
 // The one way text from outside the process becomes a JSON tree. The size and the nesting depth
 // are checked before nlohmann builds anything: a deep tree would overflow the stack when it is
 // copied, printed or compared (those recurse), and a large one would exhaust memory.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <cstddef>
 #include <filesystem>

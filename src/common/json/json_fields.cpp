@@ -1,4 +1,4 @@
-#include "json/json_fields.hpp"
+#include "common/json/json_fields.hpp"
 
 namespace azcm::jsondoc {
 

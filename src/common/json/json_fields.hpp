@@ -7,7 +7,7 @@
 // state"); errors read "<source>: field '<key>': <problem>" and carry exitcode::kGeneric (map them
 // with withCode). getX requires the field; getOptionalX gives nullopt (nullptr for objects and
 // arrays) when it is absent or null.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <charconv>
 #include <concepts>

@@ -1,7 +1,7 @@
-#include "json/service_error.hpp"
+#include "common/json/service_error.hpp"
 
-#include "json/json_document.hpp"
-#include "json/json_fields.hpp"
+#include "common/json/json_document.hpp"
+#include "common/json/json_fields.hpp"
 
 namespace azcm::jsondoc {
 

@@ -1,9 +1,9 @@
-#include "log/log.hpp"
+#include "common/log/log.hpp"
 
-#include "fs/atomic_file.hpp"
-#include "log/rotating_file_sink.hpp"
-#include "paths/paths.hpp"
-#include "platform/private_directory.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/log/rotating_file_sink.hpp"
+#include "common/paths/paths.hpp"
+#include "common/platform/private_directory.hpp"
 
 #include <array>
 #include <cstdio>

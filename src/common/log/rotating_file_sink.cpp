@@ -1,4 +1,4 @@
-#include "log/rotating_file_sink.hpp"
+#include "common/log/rotating_file_sink.hpp"
 
 #include <cstdio>
 #include <utility>

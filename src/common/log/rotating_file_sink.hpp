@@ -3,8 +3,8 @@
 // this process's account (platform::PrivateDirectory), the file is never opened through a symbolic
 // link, and after a rotation the new file is created exclusively: a name planted between the
 // rename and the create is refused, never followed or truncated.
-#include "error.hpp"
-#include "platform/private_directory.hpp"
+#include "common/error.hpp"
+#include "common/platform/private_directory.hpp"
 
 #include <cstddef>
 #include <cstdint>

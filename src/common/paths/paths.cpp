@@ -1,6 +1,6 @@
-#include "paths/paths.hpp"
+#include "common/paths/paths.hpp"
 
-#include "platform/child_environment.hpp"
+#include "common/platform/child_environment.hpp"
 
 #include <string>
 

@@ -1,7 +1,7 @@
 #pragma once
 // Local accounts by name and by id, and the account behind a connected local socket.
-#include "error.hpp"
-#include "platform/os_types.hpp"
+#include "common/error.hpp"
+#include "common/platform/os_types.hpp"
 
 #include <cstdint>
 #include <optional>

@@ -1,5 +1,5 @@
 // The allow-list of a child's environment: pure, the same on every platform.
-#include "platform/child_environment.hpp"
+#include "common/platform/child_environment.hpp"
 
 #include <array>
 

@@ -3,7 +3,7 @@
 // built from an allow-list (docs/architecture.md, "Child processes"). A daemon's own environment
 // is not the child's: a PATH with an empty entry (the current directory) or a directory others
 // can write, or LD_PRELOAD / LD_LIBRARY_PATH, would let whoever set it run code as the daemon.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <filesystem>
 #include <map>

@@ -3,9 +3,9 @@
 // caller names one), a complete environment the caller built from the allow-list
 // (platform/child_environment.hpp), stdin from the null device, the child in a process group of
 // its own so a timeout kills everything it started, and a bounded capture of what it writes.
-#include "error.hpp"
-#include "platform/child_environment.hpp"
-#include "platform/os_types.hpp"
+#include "common/error.hpp"
+#include "common/platform/child_environment.hpp"
+#include "common/platform/os_types.hpp"
 
 #include <chrono>
 #include <cstddef>

@@ -1,6 +1,6 @@
-#include "platform/component_cpu_cap.hpp"
+#include "common/platform/component_cpu_cap.hpp"
 
-#include "log/log.hpp"
+#include "common/log/log.hpp"
 
 #include <cmath>
 

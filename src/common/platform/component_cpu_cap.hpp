@@ -4,8 +4,8 @@
 // extservice own one per component, apply the configured cap at start and on every reload, call
 // sample() every 10 s (kCpuSampleInterval) on their io thread, and put status() into
 // GET /status, which `azcmagent show` prints (docs/resource-limits.md).
-#include "error.hpp"
-#include "platform/cpu_limit.hpp"
+#include "common/error.hpp"
+#include "common/platform/cpu_limit.hpp"
 
 #include <chrono>
 #include <optional>

@@ -1,7 +1,7 @@
 #pragma once
 // Keeps a process's memory out of core files and away from debuggers of the same user: the
 // daemons hold private keys, managed-identity tokens and proxy credentials.
-#include "error.hpp"
+#include "common/error.hpp"
 
 namespace azcm::platform {
 

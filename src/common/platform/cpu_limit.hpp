@@ -9,8 +9,8 @@
 //
 // When the cap cannot be enforced (no write access, no cpu controller) nothing fails: the limiter
 // and its groups report "not enforced: <reason>", write nothing, and sample() says why.
-#include "error.hpp"
-#include "platform/os_types.hpp"
+#include "common/error.hpp"
+#include "common/platform/os_types.hpp"
 
 #include <chrono>
 #include <cstdint>

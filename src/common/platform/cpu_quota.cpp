@@ -1,5 +1,5 @@
 // The platform-neutral part of cpu_limit.hpp: quota arithmetic and the usage window.
-#include "platform/cpu_limit.hpp"
+#include "common/platform/cpu_limit.hpp"
 
 #include <algorithm>
 

@@ -4,7 +4,7 @@
 // time, never by a path string and never through a symbolic link; files are created exclusively
 // (an entry cannot replace or write through anything already there) and get their final mode on
 // their own descriptor, whatever the umask.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <cstdint>
 #include <filesystem>

@@ -4,7 +4,7 @@
 // lock file is created private (0600) when missing, never through a symbolic link, and is never
 // replaced or removed, so every holder locks the same file. The lock goes when its holder does,
 // also when the holder is killed.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <cstdint>
 #include <filesystem>

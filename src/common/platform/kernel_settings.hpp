@@ -1,7 +1,7 @@
 #pragma once
 // Kernel parameters by their sysctl name ("net.ipv4.ip_forward"), as guest configuration's
 // kernel_setting resource audits and sets them. Linux keeps them under /proc/sys.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <string>
 

@@ -1,8 +1,8 @@
 #pragma once
 // Local (Unix-domain) stream sockets, the daemons' control channel: the path limit, the socket
 // file's mode, and who is at the other end, as the kernel reports it (never as the peer says).
-#include "error.hpp"
-#include "platform/os_types.hpp"
+#include "common/error.hpp"
+#include "common/platform/os_types.hpp"
 
 #include <cstddef>
 #include <filesystem>

@@ -1,7 +1,7 @@
 #pragma once
 // Shell-style path patterns ("/etc/ssh/sshd_config.d/*.conf"), expanded as sshd expands its
 // Include lines: the matches sorted, no match being an empty list.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <filesystem>
 #include <string>

@@ -3,7 +3,7 @@
 // Writers that run as root (or as a service account) open, create, rename and lock names only
 // through such a handle: every operation is relative to the open descriptor, never follows a
 // symbolic link, and creates new files exclusively, so nobody else can redirect a write.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <cstdint>
 #include <filesystem>

@@ -3,7 +3,7 @@
 // group is recorded in a journal with its leader's start time, and a daemon that finds the
 // record after a crash kills what is left of the group, never an unrelated process that reused
 // the pid.
-#include "platform/os_types.hpp"
+#include "common/platform/os_types.hpp"
 
 #include <chrono>
 

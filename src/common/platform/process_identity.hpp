@@ -1,6 +1,6 @@
 #pragma once
 // Who this process is.
-#include "platform/os_types.hpp"
+#include "common/platform/os_types.hpp"
 
 namespace azcm::platform {
 

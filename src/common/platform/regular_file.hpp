@@ -2,8 +2,8 @@
 // Reading a file a privileged process collects (azcmagent logs) without being steered by the
 // path: a symbolic link as the last component is refused, and so is anything that is not a
 // regular file (a FIFO planted in its place fails at once instead of blocking the reader).
-#include "error.hpp"
-#include "platform/private_directory.hpp"
+#include "common/error.hpp"
+#include "common/platform/private_directory.hpp"
 
 #include <compare>
 #include <cstddef>

@@ -16,7 +16,7 @@
 // Real directories owned by other accounts are traversed (they hold files a policy may manage),
 // but their entries are only ever reached through the directory's descriptor; writableByOthers()
 // tells the caller that such a directory's entries deserve suspicion (a hard link planted there).
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <cstddef>
 #include <cstdint>

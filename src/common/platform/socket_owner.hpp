@@ -3,7 +3,7 @@
 // every socket, so a server on loopback can tell its local callers apart without trusting
 // anything they send. Linux asks the socket diagnostics interface (one exact netlink query per
 // connection) and reads /proc/self/net/tcp{,6} where netlink is refused.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <cstdint>
 #include <memory>

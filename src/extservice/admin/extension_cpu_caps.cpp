@@ -1,7 +1,7 @@
-#include "extension_cpu_caps.hpp"
+#include "extservice/admin/extension_cpu_caps.hpp"
 
-#include "log/log.hpp"
-#include "platform/process_identity.hpp"
+#include "common/log/log.hpp"
+#include "common/platform/process_identity.hpp"
 
 #include <algorithm>
 #include <array>

@@ -5,9 +5,9 @@
 // caps for (docs/resource-limits.md), then lowered by the handler manifest's
 // resourceLimits.cpuQuotaPercentage. Thread-safe: the handler factory runs on the worker thread,
 // reload and sampling on the io thread.
-#include "error.hpp"
-#include "platform/component_cpu_cap.hpp"
-#include "platform/cpu_limit.hpp"
+#include "common/error.hpp"
+#include "common/platform/component_cpu_cap.hpp"
+#include "common/platform/cpu_limit.hpp"
 
 #include <map>
 #include <memory>

@@ -1,10 +1,10 @@
-#include "local_admin.hpp"
+#include "extservice/admin/local_admin.hpp"
 
-#include "config/local_config.hpp"
-#include "extension_cpu_caps.hpp"
-#include "handler/handler_manager.hpp"
-#include "log/log.hpp"
-#include "reported_state.hpp"
+#include "common/config/local_config.hpp"
+#include "common/log/log.hpp"
+#include "extservice/admin/extension_cpu_caps.hpp"
+#include "extservice/admin/reported_state.hpp"
+#include "extservice/handler/handler_manager.hpp"
 
 #include <set>
 

@@ -1,10 +1,10 @@
 #pragma once
 // The local side of `azcmagent extension list | remove` (docs/cli.md): works on the handlers on
 // disk and extservice's state file while the extension manager is stopped, connected or not.
-#include "error.hpp"
-#include "handler/handler_manager.hpp"
-#include "paths/paths.hpp"
-#include "reported_state.hpp"
+#include "common/error.hpp"
+#include "common/paths/paths.hpp"
+#include "extservice/admin/reported_state.hpp"
+#include "extservice/handler/handler_manager.hpp"
 
 #include <map>
 #include <string>

@@ -1,8 +1,8 @@
-#include "reported_state.hpp"
+#include "extservice/admin/reported_state.hpp"
 
-#include "fs/atomic_file.hpp"
-#include "json/json_document.hpp"
-#include "json/json_fields.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/json/json_document.hpp"
+#include "common/json/json_fields.hpp"
 
 #include <chrono>
 #include <climits>

@@ -2,8 +2,8 @@
 // What extservice last did and reported per extension, kept crash-safely in
 // <extensionStateDir>/extensions.json, so a restart neither re-runs a finished operation nor
 // re-reports it, and an outcome reached just before a crash is still reported after it.
-#include "error.hpp"
-#include "fs/state_file.hpp"
+#include "common/error.hpp"
+#include "common/fs/state_file.hpp"
 
 #include <cstdint>
 #include <filesystem>

@@ -1,9 +1,9 @@
-#include "command_runner.hpp"
+#include "extservice/handler/command_runner.hpp"
 
-#include "fs/atomic_file.hpp"
-#include "log/log.hpp"
-#include "platform/child_environment.hpp"
-#include "platform/child_process.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/log/log.hpp"
+#include "common/platform/child_environment.hpp"
+#include "common/platform/child_process.hpp"
 
 #include <algorithm>
 #include <array>

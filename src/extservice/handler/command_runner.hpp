@@ -20,9 +20,9 @@
 // stream while the command runs, so a chatty handler cannot fill the disk; the tail is written to
 // <logFolder>/commands/<UTC time>-<command>.log (0600), and the oldest of those files are deleted
 // to keep that directory within its budget.
-#include "error.hpp"
-#include "platform/cpu_limit.hpp"
-#include "platform/os_types.hpp"
+#include "common/error.hpp"
+#include "common/platform/cpu_limit.hpp"
+#include "common/platform/os_types.hpp"
 
 #include <chrono>
 #include <cstddef>

@@ -1,8 +1,8 @@
 #pragma once
 // The files the agent writes into a handler directory (docs/extensions.md, "Handler protocol").
-#include "error.hpp"
-#include "handler_id.hpp"
-#include "handler_manager.hpp"
+#include "common/error.hpp"
+#include "extservice/handler/handler_id.hpp"
+#include "extservice/handler/handler_manager.hpp"
 
 #include <filesystem>
 #include <optional>

@@ -1,6 +1,6 @@
-#include "handler_id.hpp"
+#include "extservice/handler/handler_id.hpp"
 
-#include "handler_codes.hpp"
+#include "extservice/handler/handler_codes.hpp"
 
 #include <algorithm>
 #include <charconv>

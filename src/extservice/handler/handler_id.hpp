@@ -1,6 +1,6 @@
 #pragma once
 // Identity of one handler version: "Publisher.Type" plus a dotted numeric version.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <string>
 #include <string_view>

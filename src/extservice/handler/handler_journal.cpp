@@ -1,8 +1,8 @@
-#include "handler_journal.hpp"
+#include "extservice/handler/handler_journal.hpp"
 
-#include "fs/atomic_file.hpp"
-#include "json/json_document.hpp"
-#include "json/json_fields.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/json/json_document.hpp"
+#include "common/json/json_fields.hpp"
 
 #include <array>
 #include <climits>

@@ -2,10 +2,10 @@
 // The step journal of one handler operation. Written crash-safely before each
 // step starts and after it ends, so a restarted daemon knows exactly where an operation stopped,
 // which command was running and which process group it had.
-#include "error.hpp"
-#include "handler_id.hpp"
-#include "handler_manager.hpp"
-#include "platform/os_types.hpp"
+#include "common/error.hpp"
+#include "common/platform/os_types.hpp"
+#include "extservice/handler/handler_id.hpp"
+#include "extservice/handler/handler_manager.hpp"
 
 #include <filesystem>
 #include <optional>

@@ -1,13 +1,13 @@
-#include "handler_manager.hpp"
+#include "extservice/handler/handler_manager.hpp"
 
-#include "command_runner.hpp"
-#include "fs/atomic_file.hpp"
-#include "handler_files.hpp"
-#include "handler_journal.hpp"
-#include "log/log.hpp"
-#include "platform/child_environment.hpp"
-#include "platform/file_lock.hpp"
-#include "platform/process_group.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/log/log.hpp"
+#include "common/platform/child_environment.hpp"
+#include "common/platform/file_lock.hpp"
+#include "common/platform/process_group.hpp"
+#include "extservice/handler/command_runner.hpp"
+#include "extservice/handler/handler_files.hpp"
+#include "extservice/handler/handler_journal.hpp"
 
 #include <algorithm>
 #include <cstdlib>

@@ -18,15 +18,15 @@
 //                                                     command output lives in its "commands/" dir
 //   extensionStateDir()/handlers/<Publisher.Type>.journal.json   the step journal (crash safety)
 //   extensionStateDir()/handlers/<Publisher.Type>.lock           the per-handler flock
-#include "error.hpp"
-#include "handler_codes.hpp"
-#include "handler_id.hpp"
-#include "handler_manifest.hpp"
-#include "handler_status.hpp"
-#include "package_extract.hpp"
-#include "package_verify.hpp"
-#include "paths/paths.hpp"
-#include "platform/cpu_limit.hpp"
+#include "common/error.hpp"
+#include "common/paths/paths.hpp"
+#include "common/platform/cpu_limit.hpp"
+#include "extservice/handler/handler_codes.hpp"
+#include "extservice/handler/handler_id.hpp"
+#include "extservice/handler/handler_manifest.hpp"
+#include "extservice/handler/handler_status.hpp"
+#include "extservice/handler/package_extract.hpp"
+#include "extservice/handler/package_verify.hpp"
 
 #include <chrono>
 #include <cstddef>

@@ -1,9 +1,9 @@
-#include "handler_manifest.hpp"
+#include "extservice/handler/handler_manifest.hpp"
 
-#include "fs/atomic_file.hpp"
-#include "handler_codes.hpp"
-#include "json/json_document.hpp"
-#include "json/json_fields.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/json/json_document.hpp"
+#include "common/json/json_fields.hpp"
+#include "extservice/handler/handler_codes.hpp"
 
 #include <algorithm>
 #include <cctype>

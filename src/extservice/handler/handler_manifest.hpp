@@ -1,6 +1,6 @@
 #pragma once
 // HandlerManifest.json (docs/extensions.md): a JSON array whose element [0] describes the handler.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <filesystem>
 #include <optional>

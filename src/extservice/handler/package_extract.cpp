@@ -1,10 +1,10 @@
-#include "package_extract.hpp"
+#include "extservice/handler/package_extract.hpp"
 
-#include "archive/zip_extractor.hpp"
-#include "crypto/encoding.hpp"
-#include "fs/atomic_file.hpp"
-#include "handler_codes.hpp"
-#include "handler_manifest.hpp"
+#include "common/archive/zip_extractor.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "extservice/handler/handler_codes.hpp"
+#include "extservice/handler/handler_manifest.hpp"
 
 #include <memory>
 #include <optional>

@@ -1,7 +1,7 @@
 #pragma once
 // Safe extraction of a handler package with libarchive (the WALinuxAgent handler package layout).
-#include "archive/zip_extractor.hpp"
-#include "error.hpp"
+#include "common/archive/zip_extractor.hpp"
+#include "common/error.hpp"
 
 #include <cstdint>
 #include <filesystem>

@@ -1,9 +1,9 @@
-#include "package_verify.hpp"
+#include "extservice/handler/package_verify.hpp"
 
-#include "crypto/encoding.hpp"
-#include "crypto/package_signature.hpp"
-#include "fs/atomic_file.hpp"
-#include "handler_codes.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/package_signature.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "extservice/handler/handler_codes.hpp"
 
 #include <algorithm>
 #include <cctype>

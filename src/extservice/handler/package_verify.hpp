@@ -3,8 +3,8 @@
 // detached CMS signature chained to the configured package-signing root, and that the signature
 // names the package the goal state asks for (publisher, type, version; downgrades only when ARM
 // asks for the older version). docs/extensions.md, "Packages and signatures".
-#include "crypto/package_identity.hpp"
-#include "error.hpp"
+#include "common/crypto/package_identity.hpp"
+#include "common/error.hpp"
 
 #include <cstdint>
 #include <filesystem>

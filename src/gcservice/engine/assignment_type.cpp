@@ -1,4 +1,4 @@
-#include "engine.hpp"
+#include "gcservice/engine/engine.hpp"
 
 namespace azcm::gc {
 

@@ -4,7 +4,7 @@
 // types can be tested against an in-memory fake (fake_backend.hpp) and never change the host in a
 // test. File-based resource types do not go through the backend: they work on real files under
 // Paths::root(), which a sandbox relocates.
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <chrono>
 #include <memory>

@@ -5,9 +5,9 @@
 // so, set and test again. Evaluation is sequential and synchronous; the daemon runs it off its
 // io_context thread. The format and every resource type are described in
 // docs/guest-configuration.md.
-#include "backend.hpp"
-#include "error.hpp"
-#include "paths/paths.hpp"
+#include "common/error.hpp"
+#include "common/paths/paths.hpp"
+#include "gcservice/engine/backend.hpp"
 
 #include <chrono>
 #include <cstdint>

@@ -1,9 +1,9 @@
 // One evaluation of a package: per resource test, and set + test again when the assignment type
 // asks for it. Unlike osconfig, an error in one resource does not stop the others: every resource
 // gets a result, so a report always says everything that is wrong.
-#include "engine.hpp"
-#include "log/log.hpp"
-#include "resource_type.hpp"
+#include "common/log/log.hpp"
+#include "gcservice/engine/engine.hpp"
+#include "gcservice/engine/resource_type.hpp"
 
 #include <spdlog/spdlog.h>
 

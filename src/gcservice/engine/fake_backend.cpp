@@ -1,4 +1,4 @@
-#include "fake_backend.hpp"
+#include "gcservice/engine/fake_backend.hpp"
 
 #include <algorithm>
 

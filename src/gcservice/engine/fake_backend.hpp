@@ -2,7 +2,7 @@
 // An in-memory Backend for tests: services, packages, users, groups and sysctls are plain maps
 // the test fills and inspects; `changes` counts every mutating call, so a test can prove that an
 // Audit evaluation changed nothing. Commands go to `on_command` (default: exit 127).
-#include "backend.hpp"
+#include "gcservice/engine/backend.hpp"
 
 #include <functional>
 #include <map>

@@ -1,4 +1,4 @@
-#include "file_attributes.hpp"
+#include "gcservice/engine/file_attributes.hpp"
 
 namespace azcm::gc {
 

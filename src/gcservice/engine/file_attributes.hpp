@@ -3,12 +3,12 @@
 // lands (under Paths::root(), so a sandbox never touches the host), reached without following a
 // symlink that an account other than root could have made (platform/safe_path.hpp), and the
 // owner/group/mode checks and fixes. Nothing here follows a symlink at the last component.
-#include "backend.hpp"
-#include "error.hpp"
-#include "paths/paths.hpp"
-#include "platform/os_types.hpp"
-#include "platform/safe_path.hpp"
-#include "properties.hpp"
+#include "common/error.hpp"
+#include "common/paths/paths.hpp"
+#include "common/platform/os_types.hpp"
+#include "common/platform/safe_path.hpp"
+#include "gcservice/engine/backend.hpp"
+#include "gcservice/engine/properties.hpp"
 
 #include <filesystem>
 #include <optional>

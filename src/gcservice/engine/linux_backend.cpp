@@ -2,10 +2,10 @@
 // query tools (systemctl is-enabled, dpkg-query, rpm -q); changes go through the distribution's
 // own tools so that their hooks and locks apply. Every tool is found in the fixed safe PATH and
 // runs with the allow-listed environment (process_runner.hpp).
-#include "backend.hpp"
-#include "platform/accounts.hpp"
-#include "platform/kernel_settings.hpp"
-#include "process_runner.hpp"
+#include "common/platform/accounts.hpp"
+#include "common/platform/kernel_settings.hpp"
+#include "gcservice/engine/backend.hpp"
+#include "gcservice/engine/process_runner.hpp"
 
 #include <filesystem>
 #include <system_error>

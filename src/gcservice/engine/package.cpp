@@ -1,9 +1,9 @@
 // configuration.json: {"name", "version", "resources": [{"id", "type", "properties"}]}. Every
 // resource is validated here, before anything is evaluated, so a broken package changes nothing.
-#include "engine.hpp"
-#include "fs/atomic_file.hpp"
-#include "json/json_document.hpp"
-#include "resource_type.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/json/json_document.hpp"
+#include "gcservice/engine/engine.hpp"
+#include "gcservice/engine/resource_type.hpp"
 
 #include <set>
 

@@ -1,7 +1,7 @@
 // Guest-configuration packages are data root reads: extracted by the shared extractor with
 // private modes (files 0600, directories 0700), whatever the zip says.
-#include "archive/zip_extractor.hpp"
-#include "engine.hpp"
+#include "common/archive/zip_extractor.hpp"
+#include "gcservice/engine/engine.hpp"
 
 namespace azcm::gc {
 

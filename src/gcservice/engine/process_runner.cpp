@@ -1,6 +1,6 @@
-#include "process_runner.hpp"
+#include "gcservice/engine/process_runner.hpp"
 
-#include "platform/child_process.hpp"
+#include "common/platform/child_process.hpp"
 
 namespace azcm::gc {
 

@@ -4,8 +4,8 @@
 // everything it started. The program is an absolute path or a name found in the fixed safe PATH,
 // and the child's environment is the allow-listed one of platform/child_environment.hpp plus
 // `extra_env`; a program that cannot be found exits 127 without a process being started.
-#include "backend.hpp"
-#include "platform/child_environment.hpp"
+#include "common/platform/child_environment.hpp"
+#include "gcservice/engine/backend.hpp"
 
 namespace azcm::gc {
 

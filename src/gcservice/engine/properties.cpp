@@ -1,6 +1,6 @@
-#include "properties.hpp"
+#include "gcservice/engine/properties.hpp"
 
-#include "json/json_fields.hpp"
+#include "common/json/json_fields.hpp"
 
 #include <cstdio>
 

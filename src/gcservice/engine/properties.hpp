@@ -2,8 +2,8 @@
 // Typed access to a resource's "properties" object with messages that name the property. Every
 // read records the key, so rejectUnknown() can refuse a misspelt property instead of ignoring it
 // (a typo in "mode" must not make a resource silently compliant).
-#include "error.hpp"
-#include "platform/os_types.hpp"
+#include "common/error.hpp"
+#include "common/platform/os_types.hpp"
 
 #include <cstdint>
 #include <initializer_list>

@@ -1,4 +1,4 @@
-#include "resource_type.hpp"
+#include "gcservice/engine/resource_type.hpp"
 
 #include <algorithm>
 

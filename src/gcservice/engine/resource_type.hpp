@@ -2,9 +2,9 @@
 // One interface for every resource type. A type validates its properties when the
 // package is parsed, tests the machine against them, and, when it can, sets the machine to them.
 // A new type is a new file under resources/ plus one line in resource_registry.cpp.
-#include "backend.hpp"
-#include "engine.hpp"
-#include "error.hpp"
+#include "common/error.hpp"
+#include "gcservice/engine/backend.hpp"
+#include "gcservice/engine/engine.hpp"
 
 #include <memory>
 #include <string>

@@ -1,8 +1,8 @@
-#include "allow_list.hpp"
-#include "allow_list_source.hpp"
-#include "config/agent_config.hpp"
-#include "config/extension_destinations.hpp"
-#include "fs/atomic_file.hpp"
+#include "arcproxy/allow_list.hpp"
+#include "arcproxy/allow_list_source.hpp"
+#include "common/config/agent_config.hpp"
+#include "common/config/extension_destinations.hpp"
+#include "common/fs/atomic_file.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "destination_policy.hpp"
+#include "arcproxy/destination_policy.hpp"
 
 #include <gtest/gtest.h>
 

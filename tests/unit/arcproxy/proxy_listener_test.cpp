@@ -1,10 +1,10 @@
 // The forward proxy on real loopback sockets: a blocking client on the test thread, the proxy on
 // an io thread, a small echo server or a plain-HTTP origin as the destination, and the test
 // ForwardProxy as a recording upstream.
-#include "config/cloud_config.hpp"
+#include "arcproxy/proxy_listener.hpp"
+#include "common/config/cloud_config.hpp"
 #include "forward_proxy.hpp"
 #include "http_test_client.hpp"
-#include "proxy_listener.hpp"
 
 #include <atomic>
 #include <chrono>

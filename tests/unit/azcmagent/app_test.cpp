@@ -1,6 +1,6 @@
-#include "app.hpp"
+#include "azcmagent/app.hpp"
+#include "common/fs/atomic_file.hpp"
 #include "fake_environment.hpp"
-#include "fs/atomic_file.hpp"
 
 #include <algorithm>
 #include <fstream>

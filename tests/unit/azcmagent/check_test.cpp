@@ -1,9 +1,9 @@
-#include "address_class.hpp"
-#include "check_command.hpp"
-#include "cli_error.hpp"
-#include "connectivity_check.hpp"
+#include "azcmagent/address_class.hpp"
+#include "azcmagent/check_command.hpp"
+#include "azcmagent/cli_error.hpp"
+#include "azcmagent/connectivity_check.hpp"
+#include "common/fs/atomic_file.hpp"
 #include "fake_environment.hpp"
-#include "fs/atomic_file.hpp"
 
 #include <fstream>
 

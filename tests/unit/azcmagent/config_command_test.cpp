@@ -1,13 +1,13 @@
 // `azcmagent config` run in-process against a fake environment: every key's valid and invalid
 // forms, clear, --add/--remove, monitor mode, privileges and the reload report.
-#include "app.hpp"
-#include "config/config_keys.hpp"
-#include "config/config_values.hpp"
-#include "config/extension_policy.hpp"
-#include "config/local_config.hpp"
-#include "config/monitor_mode.hpp"
+#include "azcmagent/app.hpp"
+#include "common/config/config_keys.hpp"
+#include "common/config/config_values.hpp"
+#include "common/config/extension_policy.hpp"
+#include "common/config/local_config.hpp"
+#include "common/config/monitor_mode.hpp"
+#include "common/fs/atomic_file.hpp"
 #include "fake_environment.hpp"
-#include "fs/atomic_file.hpp"
 
 #include <filesystem>
 

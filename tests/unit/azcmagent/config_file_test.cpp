@@ -1,4 +1,4 @@
-#include "config_file.hpp"
+#include "azcmagent/config_file.hpp"
 #include "temp_dir.hpp"
 
 #include <fstream>

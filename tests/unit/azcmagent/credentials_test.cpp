@@ -1,7 +1,7 @@
-#include "credentials.hpp"
-#include "crypto/encoding.hpp"
-#include "crypto/jwt.hpp"
-#include "crypto/x509.hpp"
+#include "azcmagent/credentials.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/jwt.hpp"
+#include "common/crypto/x509.hpp"
 #include "temp_dir.hpp"
 #include "test_pki.hpp"
 

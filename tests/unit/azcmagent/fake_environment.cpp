@@ -1,7 +1,7 @@
 #include "fake_environment.hpp"
 
-#include "config/agent_config.hpp"
-#include "fs/atomic_file.hpp"
+#include "common/config/agent_config.hpp"
+#include "common/fs/atomic_file.hpp"
 
 namespace azcm::cli::test {
 

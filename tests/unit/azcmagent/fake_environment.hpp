@@ -1,7 +1,7 @@
 #pragma once
 // An Environment whose files live in a temp dir and whose himds and control plane are scripted
 // in memory, recording every call, so whole commands run in-process.
-#include "environment.hpp"
+#include "azcmagent/environment.hpp"
 #include "temp_dir.hpp"
 
 #include <map>

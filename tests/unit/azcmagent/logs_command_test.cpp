@@ -1,7 +1,7 @@
-#include "app.hpp"
+#include "azcmagent/app.hpp"
+#include "azcmagent/logs_command.hpp"
 #include "fake_environment.hpp"
 #include "hostile_environment.hpp"
-#include "logs_command.hpp"
 
 #include <fstream>
 #include <map>

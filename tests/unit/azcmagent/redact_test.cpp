@@ -1,4 +1,4 @@
-#include "redact.hpp"
+#include "azcmagent/redact.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
-#include "onboarding_control_plane.hpp"
-#include "responses.hpp"
+#include "azcmagent/onboarding_control_plane.hpp"
+#include "azcmagent/responses.hpp"
 
 #include <gtest/gtest.h>
 

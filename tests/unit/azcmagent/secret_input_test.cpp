@@ -1,11 +1,11 @@
 // Secrets and the command line: a secret given in argv is readable by every local user through
 // /proc/<pid>/cmdline, so the CLI warns (naming --config or standard input) and takes "-" as "read
 // it from standard input"; proxy.url credentials go to the secret file only.
-#include "app.hpp"
-#include "config/local_config.hpp"
+#include "azcmagent/app.hpp"
+#include "azcmagent/redact.hpp"
+#include "common/config/local_config.hpp"
+#include "common/fs/atomic_file.hpp"
 #include "fake_environment.hpp"
-#include "fs/atomic_file.hpp"
-#include "redact.hpp"
 
 #include <algorithm>
 #include <filesystem>

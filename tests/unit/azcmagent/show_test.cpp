@@ -1,4 +1,4 @@
-#include "show.hpp"
+#include "azcmagent/show.hpp"
 
 #include <gtest/gtest.h>
 

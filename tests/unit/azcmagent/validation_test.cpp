@@ -1,4 +1,4 @@
-#include "validation.hpp"
+#include "azcmagent/validation.hpp"
 
 #include <gtest/gtest.h>
 

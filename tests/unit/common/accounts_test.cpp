@@ -1,7 +1,7 @@
 // Accounts from the name service and kernel parameters: guest configuration's user, group and
 // kernel_setting resources read the machine through these.
-#include "platform/accounts.hpp"
-#include "platform/kernel_settings.hpp"
+#include "common/platform/accounts.hpp"
+#include "common/platform/kernel_settings.hpp"
 
 #include <algorithm>
 

@@ -1,7 +1,7 @@
 // fs::writeFileAtomic killed with SIGKILL: at every step of a write (the victim kills itself just
 // before its N-th file-system call) and at random moments. After each kill the file and its backup
 // parse; after the next write nothing but the file and its backup is left in the directory.
-#include "fs/atomic_file.hpp"
+#include "common/fs/atomic_file.hpp"
 #include "process.hpp"
 #include "temp_dir.hpp"
 

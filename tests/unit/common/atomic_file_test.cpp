@@ -1,4 +1,4 @@
-#include "fs/atomic_file.hpp"
+#include "common/fs/atomic_file.hpp"
 #include "temp_dir.hpp"
 
 #include <filesystem>

@@ -6,7 +6,7 @@
 //   atomic_write_victim <file> <kill-at> <writes>
 //     kill-at 0: never; writes < 0: until killed. After the first complete write it prints one
 //     byte to stdout, so a test killing it at a random moment knows that it is writing.
-#include "fs/atomic_file.hpp"
+#include "common/fs/atomic_file.hpp"
 
 #include <csignal>
 #include <cstdlib>

@@ -1,6 +1,6 @@
 // The environment and program lookup of every process the agent starts.
+#include "common/platform/child_environment.hpp"
 #include "hostile_environment.hpp"
-#include "platform/child_environment.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // platform::runChildProcess, the one launcher of child processes: argv without a shell, the
 // given environment only, its own process group killed at the deadline, bounded capture.
-#include "platform/child_process.hpp"
-#include "platform/file_lock.hpp"
+#include "common/platform/child_process.hpp"
+#include "common/platform/file_lock.hpp"
 #include "temp_dir.hpp"
 
 #include <chrono>

@@ -1,9 +1,9 @@
 // docs/config.md describes exactly the keys of the table (config_keys.cpp), in `config list` order,
 // with the default and the daemons of each row: a key added to the table without its line in the
 // documentation, or dropped from it, fails here.
-#include "config/config_keys.hpp"
-#include "config/config_values.hpp"
-#include "fs/atomic_file.hpp"
+#include "common/config/config_keys.hpp"
+#include "common/config/config_values.hpp"
+#include "common/fs/atomic_file.hpp"
 
 #include <sstream>
 #include <string>

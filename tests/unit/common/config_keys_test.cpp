@@ -1,10 +1,10 @@
 // The table of configuration keys walked row by row: whatever a row says, set, get, clear, the
 // file's writer and its reader must agree on it, so a new row is tested the moment it is added.
-#include "config/config_field.hpp"
-#include "config/config_keys.hpp"
-#include "config/config_values.hpp"
-#include "config/local_config.hpp"
-#include "config/monitor_mode.hpp"
+#include "common/config/config_field.hpp"
+#include "common/config/config_keys.hpp"
+#include "common/config/config_values.hpp"
+#include "common/config/local_config.hpp"
+#include "common/config/monitor_mode.hpp"
 
 #include <set>
 #include <type_traits>

@@ -1,7 +1,7 @@
-#include "config/agent_config.hpp"
-#include "config/cloud_config.hpp"
-#include "config/local_config.hpp"
-#include "fs/atomic_file.hpp"
+#include "common/config/agent_config.hpp"
+#include "common/config/cloud_config.hpp"
+#include "common/config/local_config.hpp"
+#include "common/fs/atomic_file.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>

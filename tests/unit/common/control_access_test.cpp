@@ -1,6 +1,6 @@
 // Who may use a daemon's control socket (docs/architecture.md; ipc/control_access.hpp).
-#include "ipc/control_access.hpp"
-#include "platform/accounts.hpp"
+#include "common/ipc/control_access.hpp"
+#include "common/platform/accounts.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // The one control router of every daemon: built-in routes, the access each peer credential gets,
 // and the error shape. No socket: the router is called as the HTTP server calls it.
-#include "daemon/control_router.hpp"
-#include "json/json_document.hpp"
+#include "common/daemon/control_router.hpp"
+#include "common/json/json_document.hpp"
 
 #include <optional>
 #include <string>

@@ -1,7 +1,7 @@
 // platform::forbidCoreDumps(), checked in a child process so the test runner itself stays
 // dumpable: the kernel's own answer (PR_GET_DUMPABLE, RLIMIT_CORE), then /proc as another
 // process sees it.
-#include "platform/core_dumps.hpp"
+#include "common/platform/core_dumps.hpp"
 
 #include <csignal>
 #include <string>

@@ -2,8 +2,8 @@
 // cgroup v2, v1 with cpu,cpuacct combined, v1 with separate cpu and cpuacct, and hybrid layouts.
 // A fixture stands in for the kernel: it holds the control files the kernel would create in each
 // group, and the component writes into them as it would into cgroupfs.
-#include "platform/component_cpu_cap.hpp"
-#include "platform/linux/cgroup_layout.hpp"
+#include "common/platform/component_cpu_cap.hpp"
+#include "common/platform/linux/cgroup_layout.hpp"
 #include "temp_dir.hpp"
 
 #include <cerrno>

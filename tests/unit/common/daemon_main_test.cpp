@@ -1,6 +1,6 @@
 // The daemon skeleton (runDaemon) with a fake service: the order of its steps, the exit code and
 // the stderr line of each start failure, SIGHUP reload and the orderly stop.
-#include "daemon/daemon_main.hpp"
+#include "common/daemon/daemon_main.hpp"
 #include "fake_service_manager.hpp"
 #include "temp_dir.hpp"
 

@@ -1,4 +1,4 @@
-#include "daemon/daemon_runner.hpp"
+#include "common/daemon/daemon_runner.hpp"
 #include "fake_service_manager.hpp"
 
 #include <csignal>

@@ -1,6 +1,6 @@
 // The one reader of the daemons' environment variables: values, defaults, and errors that name
 // the variable instead of exceptions.
-#include "daemon/environment_options.hpp"
+#include "common/daemon/environment_options.hpp"
 
 #include <cstdlib>
 #include <map>

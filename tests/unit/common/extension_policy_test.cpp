@@ -1,5 +1,5 @@
 // The allow/block precedence of docs/config.md, table-driven.
-#include "config/extension_policy.hpp"
+#include "common/config/extension_policy.hpp"
 
 #include <gtest/gtest.h>
 

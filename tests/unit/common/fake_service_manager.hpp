@@ -1,6 +1,6 @@
 #pragma once
 // A service manager that records what a daemon told it (no systemd in a unit test).
-#include "platform/service_manager.hpp"
+#include "common/platform/service_manager.hpp"
 
 #include <functional>
 #include <optional>

@@ -1,5 +1,5 @@
 // platform::FileLock: one holder at a time, private lock files, never through a link.
-#include "platform/file_lock.hpp"
+#include "common/platform/file_lock.hpp"
 #include "temp_dir.hpp"
 
 #include <filesystem>

@@ -1,7 +1,7 @@
 // The one parser for JSON from outside the process: nesting and size limits hold before a tree
 // is built, and every error names the document.
-#include "fs/atomic_file.hpp"
-#include "json/json_document.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/json/json_document.hpp"
 #include "temp_dir.hpp"
 #include "text_match.hpp"
 

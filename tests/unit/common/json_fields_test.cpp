@@ -1,7 +1,7 @@
 // Typed reads of untrusted JSON: a wrong type or an out-of-range number is an error value that
 // names the source and the field, never an exception or a silently narrowed number.
-#include "json/json_fields.hpp"
-#include "json/service_error.hpp"
+#include "common/json/json_fields.hpp"
+#include "common/json/service_error.hpp"
 #include "text_match.hpp"
 
 #include <climits>

@@ -1,9 +1,9 @@
 // proxy.url credentials and the two files of the local configuration: localconfig.json (0644, any
 // user reads it) holds the URL redacted; the secret file beside it holds it in full, root only
 // (or one group). Readers, writers stopped half-way, files written by older versions.
-#include "config/local_config.hpp"
-#include "fs/atomic_file.hpp"
-#include "paths/paths.hpp"
+#include "common/config/local_config.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/paths/paths.hpp"
 #include "temp_dir.hpp"
 
 #include <cerrno>

@@ -1,6 +1,6 @@
-#include "ipc/ipc_client.hpp"
-#include "platform/local_socket.hpp"
-#include "platform/process_identity.hpp"
+#include "common/ipc/ipc_client.hpp"
+#include "common/platform/local_socket.hpp"
+#include "common/platform/process_identity.hpp"
 #include "temp_dir.hpp"
 
 #include <chrono>

@@ -1,7 +1,7 @@
-#include "fs/atomic_file.hpp"
-#include "log/log.hpp"
-#include "log/rotating_file_sink.hpp"
-#include "paths/paths.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/log/log.hpp"
+#include "common/log/rotating_file_sink.hpp"
+#include "common/paths/paths.hpp"
 #include "temp_dir.hpp"
 
 #include <algorithm>

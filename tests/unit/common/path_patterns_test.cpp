@@ -1,5 +1,5 @@
-#include "fs/atomic_file.hpp"
-#include "platform/path_patterns.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/platform/path_patterns.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "paths/paths.hpp"
+#include "common/paths/paths.hpp"
 
 #include <cstdlib>
 

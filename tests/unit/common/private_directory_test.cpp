@@ -1,6 +1,6 @@
 // The directory handle every privileged writer uses: no link followed anywhere in the path, no
 // directory that another account can write, new files created exclusively, foreign locks refused.
-#include "platform/private_directory.hpp"
+#include "common/platform/private_directory.hpp"
 #include "temp_dir.hpp"
 
 #include <fstream>

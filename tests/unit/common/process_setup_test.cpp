@@ -1,7 +1,7 @@
 // platform/process_setup.hpp and the host name of platform/machine_facts.hpp.
-#include "fs/atomic_file.hpp"
-#include "platform/machine_facts.hpp"
-#include "platform/process_setup.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/platform/machine_facts.hpp"
+#include "common/platform/process_setup.hpp"
 #include "temp_dir.hpp"
 
 #include <filesystem>

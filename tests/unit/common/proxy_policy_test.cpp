@@ -1,5 +1,5 @@
 // proxy.url over HTTPS_PROXY, and proxy.bypass decided by the service a call targets.
-#include "config/proxy_policy.hpp"
+#include "common/config/proxy_policy.hpp"
 
 #include <gtest/gtest.h>
 

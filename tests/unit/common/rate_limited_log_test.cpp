@@ -1,4 +1,4 @@
-#include "log/rate_limited_log.hpp"
+#include "common/log/rate_limited_log.hpp"
 
 #include <gtest/gtest.h>
 

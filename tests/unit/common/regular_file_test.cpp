@@ -1,5 +1,5 @@
-#include "fs/atomic_file.hpp"
-#include "platform/regular_file.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/platform/regular_file.hpp"
 #include "temp_dir.hpp"
 
 #include <filesystem>

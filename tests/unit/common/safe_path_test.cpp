@@ -1,6 +1,6 @@
 // platform::SafeDirectory: the walk's rules on their own (the guest-configuration file resources
 // test them end to end).
-#include "platform/safe_path.hpp"
+#include "common/platform/safe_path.hpp"
 #include "temp_dir.hpp"
 
 #include <filesystem>

@@ -1,8 +1,8 @@
 // fs::StateFile writes only when the bytes change: an idle daemon answering the same goal state
 // again does not touch its state file (docs/benchmarks.md, "Idle footprint").
+#include "common/fs/atomic_file.hpp"
+#include "common/fs/state_file.hpp"
 #include "file_identity.hpp"
-#include "fs/atomic_file.hpp"
-#include "fs/state_file.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // zip::extractZip, the one extractor of downloaded packages: every hostile archive is refused and
 // leaves nothing behind; what it does extract gets the modes the caller asked for.
-#include "archive/zip_extractor.hpp"
+#include "common/archive/zip_extractor.hpp"
 #include "raw_zip.hpp"
 #include "temp_dir.hpp"
 

@@ -1,6 +1,6 @@
-#include "crypto/certificate_policy.hpp"
-#include "crypto/keys.hpp"
-#include "crypto/x509.hpp"
+#include "common/crypto/certificate_policy.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/crypto/x509.hpp"
 #include "test_pki.hpp"
 
 #include <memory>

@@ -1,7 +1,7 @@
-#include "crypto/cms.hpp"
-#include "crypto/encoding.hpp"
-#include "crypto/keys.hpp"
-#include "crypto/x509.hpp"
+#include "common/crypto/cms.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/crypto/x509.hpp"
 #include "test_pki.hpp"
 
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // Encoding, hashing and randomness helpers of the crypto module.
-#include "crypto/encoding.hpp"
+#include "common/crypto/encoding.hpp"
 
 #include <set>
 

@@ -1,8 +1,8 @@
 // RS256 JWTs and JWKs.
-#include "crypto/encoding.hpp"
-#include "crypto/jwt.hpp"
-#include "crypto/keys.hpp"
-#include "crypto/openssl_util.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/jwt.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/crypto/openssl_util.hpp"
 #include "test_pki.hpp"
 
 #include <gtest/gtest.h>

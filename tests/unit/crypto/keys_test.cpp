@@ -1,8 +1,8 @@
 // Keys, CSRs, RS256 signatures and key+certificate files.
-#include "crypto/encoding.hpp"
-#include "crypto/keys.hpp"
-#include "crypto/openssl_util.hpp"
-#include "crypto/x509.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/crypto/openssl_util.hpp"
+#include "common/crypto/x509.hpp"
 #include "test_pki.hpp"
 
 #include <gtest/gtest.h>

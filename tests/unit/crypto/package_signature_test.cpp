@@ -1,6 +1,6 @@
-#include "crypto/cms.hpp"
-#include "crypto/package_identity.hpp"
-#include "crypto/package_signature.hpp"
+#include "common/crypto/cms.hpp"
+#include "common/crypto/package_identity.hpp"
+#include "common/crypto/package_signature.hpp"
 #include "test_pki.hpp"
 #include "text_match.hpp"
 

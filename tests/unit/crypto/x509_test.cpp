@@ -1,8 +1,8 @@
 // Certificate issuance, parsing and RFC 5280 chain verification.
-#include "crypto/encoding.hpp"
-#include "crypto/keys.hpp"
-#include "crypto/openssl_util.hpp"
-#include "crypto/x509.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/crypto/openssl_util.hpp"
+#include "common/crypto/x509.hpp"
 #include "test_pki.hpp"
 #include "text_match.hpp"
 

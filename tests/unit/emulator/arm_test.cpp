@@ -1,6 +1,6 @@
-#include "api_versions.hpp"
+#include "emulator/api_versions.hpp"
+#include "emulator/rbac.hpp"
 #include "emulator_fixture.hpp"
-#include "rbac.hpp"
 
 #include <gtest/gtest.h>
 

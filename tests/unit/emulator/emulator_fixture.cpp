@@ -1,8 +1,8 @@
 #include "emulator_fixture.hpp"
 
-#include "crypto/encoding.hpp"
-#include "crypto/keys.hpp"
-#include "data_dir.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/keys.hpp"
+#include "emulator/data_dir.hpp"
 
 namespace azcm::emulator::test {
 

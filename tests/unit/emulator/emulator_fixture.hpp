@@ -1,10 +1,10 @@
 #pragma once
 // An in-process emulator for tests: a temporary data directory, a manual clock, and helpers that
 // build requests and call the router directly (no sockets).
-#include "clock.hpp"
-#include "emulator.hpp"
-#include "pki.hpp"
-#include "store.hpp"
+#include "emulator/clock.hpp"
+#include "emulator/emulator.hpp"
+#include "emulator/pki.hpp"
+#include "emulator/store.hpp"
 #include "temp_dir.hpp"
 
 #include <chrono>

@@ -1,18 +1,18 @@
 // The agent's side of extensions beyond goal state and reports: signed packages and
 // their download, managed identity tokens as agent credentials, goal state long-polling, and
 // protected settings encrypted to the machine's settings certificate.
-#include "crypto/cms.hpp"
-#include "crypto/encoding.hpp"
-#include "crypto/jwt.hpp"
-#include "crypto/keys.hpp"
-#include "crypto/package_signature.hpp"
-#include "crypto/x509.hpp"
+#include "common/crypto/cms.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/jwt.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/crypto/package_signature.hpp"
+#include "common/crypto/x509.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "emulator/machine_auth.hpp"
+#include "emulator/package_publish_command.hpp"
+#include "emulator/package_store.hpp"
+#include "emulator/server.hpp"
 #include "emulator_fixture.hpp"
-#include "fs/atomic_file.hpp"
-#include "machine_auth.hpp"
-#include "package_publish_command.hpp"
-#include "package_store.hpp"
-#include "server.hpp"
 
 #include <chrono>
 #include <future>

@@ -1,10 +1,10 @@
 // Machine extensions through ARM (routes, shapes, RBAC, long-running operations) and the agent's
 // side (goal state, reports over mutual TLS) that completes those operations.
-#include "crypto/keys.hpp"
-#include "crypto/x509.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/crypto/x509.hpp"
+#include "emulator/sqlite_db.hpp"
+#include "emulator/store.hpp"
 #include "emulator_fixture.hpp"
-#include "sqlite_db.hpp"
-#include "store.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,16 +1,16 @@
 // Guest configuration assignments through ARM (routes, shapes, RBAC, api-versions), the agent's
 // side below /gc (goal state with ETag, compliance reports that update ARM) and the built-in
 // baseline package.
-#include "crypto/cms.hpp"
-#include "crypto/encoding.hpp"
-#include "crypto/keys.hpp"
-#include "crypto/package_signature.hpp"
-#include "crypto/x509.hpp"
-#include "data_dir.hpp"
+#include "common/crypto/cms.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/crypto/package_signature.hpp"
+#include "common/crypto/x509.hpp"
+#include "emulator/data_dir.hpp"
+#include "emulator/guest_configuration_baseline.hpp"
+#include "emulator/package_store.hpp"
+#include "emulator/rbac.hpp"
 #include "emulator_fixture.hpp"
-#include "guest_configuration_baseline.hpp"
-#include "package_store.hpp"
-#include "rbac.hpp"
 
 #include <chrono>
 #include <future>

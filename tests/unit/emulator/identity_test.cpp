@@ -1,9 +1,9 @@
-#include "crypto/encoding.hpp"
-#include "crypto/keys.hpp"
-#include "crypto/x509.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/crypto/x509.hpp"
+#include "emulator/http_util.hpp"
+#include "emulator/rbac.hpp"
 #include "emulator_fixture.hpp"
-#include "http_util.hpp"
-#include "rbac.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,8 +1,8 @@
-#include "crypto/jwt.hpp"
-#include "crypto/keys.hpp"
-#include "crypto/x509.hpp"
+#include "common/crypto/jwt.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/crypto/x509.hpp"
+#include "emulator/http_util.hpp"
 #include "emulator_fixture.hpp"
-#include "http_util.hpp"
 
 #include <string>
 

@@ -1,5 +1,5 @@
+#include "emulator/server.hpp"
 #include "emulator_fixture.hpp"
-#include "server.hpp"
 
 #include <gtest/gtest.h>
 

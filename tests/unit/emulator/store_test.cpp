@@ -1,9 +1,9 @@
-#include "crypto/keys.hpp"
-#include "crypto/x509.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/crypto/x509.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "emulator/rbac.hpp"
+#include "emulator/sp_command.hpp"
 #include "emulator_fixture.hpp"
-#include "fs/atomic_file.hpp"
-#include "rbac.hpp"
-#include "sp_command.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

@@ -1,11 +1,11 @@
 // The emulator behind the real TLS listener on loopback: SDK-style clients without a certificate
 // and machines with one share the port.
-#include "crypto/encoding.hpp"
-#include "crypto/keys.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/http/http_server.hpp"
+#include "common/http/https_client.hpp"
+#include "emulator/server.hpp"
 #include "emulator_fixture.hpp"
-#include "http/http_server.hpp"
-#include "http/https_client.hpp"
-#include "server.hpp"
 
 #include <thread>
 

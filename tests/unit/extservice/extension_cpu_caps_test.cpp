@@ -1,4 +1,4 @@
-#include "extension_cpu_caps.hpp"
+#include "extservice/admin/extension_cpu_caps.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>

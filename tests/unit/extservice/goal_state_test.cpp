@@ -1,4 +1,4 @@
-#include "goal_state.hpp"
+#include "extservice/goal_state.hpp"
 
 #include <gtest/gtest.h>
 

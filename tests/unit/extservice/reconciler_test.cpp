@@ -1,5 +1,5 @@
-#include "handler/handler_manager.hpp"
-#include "reconciler.hpp"
+#include "extservice/handler/handler_manager.hpp"
+#include "extservice/reconciler.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>

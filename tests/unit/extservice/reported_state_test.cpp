@@ -1,7 +1,7 @@
+#include "common/fs/atomic_file.hpp"
+#include "extservice/admin/reported_state.hpp"
+#include "extservice/reconciler.hpp"
 #include "file_identity.hpp"
-#include "fs/atomic_file.hpp"
-#include "reconciler.hpp"
-#include "reported_state.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>

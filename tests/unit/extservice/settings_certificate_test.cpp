@@ -1,6 +1,6 @@
-#include "crypto/cms.hpp"
-#include "fs/atomic_file.hpp"
-#include "settings_certificate.hpp"
+#include "common/crypto/cms.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "extservice/settings_certificate.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
-#include "http/http_server.hpp"
+#include "common/http/http_server.hpp"
+#include "extservice/token_source.hpp"
 #include "temp_dir.hpp"
-#include "token_source.hpp"
 
 #include <atomic>
 #include <thread>

@@ -1,15 +1,15 @@
 // The pure parts of gcservice beside its state: options from the environment, the local controls
 // that stop evaluation, the report bodies, and package verification before anything opens a zip.
-#include "crypto/cms.hpp"
-#include "crypto/encoding.hpp"
-#include "crypto/keys.hpp"
-#include "crypto/package_signature.hpp"
-#include "crypto/x509.hpp"
-#include "fs/atomic_file.hpp"
-#include "gc_options.hpp"
-#include "gc_report.hpp"
-#include "local_controls.hpp"
-#include "package_cache.hpp"
+#include "common/crypto/cms.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/crypto/package_signature.hpp"
+#include "common/crypto/x509.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "gcservice/gc_options.hpp"
+#include "gcservice/gc_report.hpp"
+#include "gcservice/local_controls.hpp"
+#include "gcservice/package_cache.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
 // gcservice's persisted state and its rules: goal-state merge, 14-day retention, what is due,
 // crash-safe save and load.
-#include "fs/atomic_file.hpp"
-#include "gc_state.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "gcservice/gc_state.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>

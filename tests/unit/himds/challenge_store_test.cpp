@@ -1,7 +1,7 @@
 // The file-based challenge of the IMDS token endpoint: key files, single use, expiry, directory
 // checks.
-#include "challenge_store.hpp"
-#include "fs/atomic_file.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "himds/challenge_store.hpp"
 #include "temp_dir.hpp"
 
 #include <algorithm>

@@ -1,9 +1,9 @@
 // The control socket of himds (docs/protocol.md section 1), driven over the real Unix socket.
-#include "crypto/encoding.hpp"
-#include "crypto/keys.hpp"
-#include "fs/atomic_file.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/ipc/ipc_client.hpp"
 #include "himds_harness.hpp"
-#include "ipc/ipc_client.hpp"
 #include "test_pki.hpp"
 
 #include <fstream>

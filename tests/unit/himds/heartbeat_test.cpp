@@ -1,7 +1,7 @@
 // Heartbeat loop and certificate renewal of himds against a fake identity service.
-#include "crypto/encoding.hpp"
-#include "crypto/keys.hpp"
-#include "fs/atomic_file.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/fs/atomic_file.hpp"
 #include "himds_harness.hpp"
 #include "test_pki.hpp"
 

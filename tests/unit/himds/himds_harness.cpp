@@ -1,11 +1,11 @@
 #include "himds_harness.hpp"
 
-#include "config/agent_config.hpp"
-#include "crypto/keys.hpp"
-#include "crypto/x509.hpp"
-#include "daemon/daemon_runner.hpp"
-#include "fs/atomic_file.hpp"
-#include "ipc/ipc_client.hpp"
+#include "common/config/agent_config.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/crypto/x509.hpp"
+#include "common/daemon/daemon_runner.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/ipc/ipc_client.hpp"
 #include "test_pki.hpp"
 
 #include <fstream>

@@ -1,9 +1,9 @@
 #pragma once
 // Runs HimdsService in-process on a sandbox root with a fake identity service, and helpers to make
 // the certificates the service would issue.
-#include "himds_service.hpp"
-#include "http/http_types.hpp"
-#include "paths/paths.hpp"
+#include "common/http/http_types.hpp"
+#include "common/paths/paths.hpp"
+#include "himds/himds_service.hpp"
 #include "temp_dir.hpp"
 
 #include <chrono>

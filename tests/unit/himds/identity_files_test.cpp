@@ -1,8 +1,8 @@
 // The on-disk identity and the crash recovery of a renewal.
-#include "crypto/keys.hpp"
-#include "fs/atomic_file.hpp"
+#include "common/crypto/keys.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "himds/identity_files.hpp"
 #include "himds_harness.hpp"
-#include "identity_files.hpp"
 #include "temp_dir.hpp"
 #include "test_pki.hpp"
 

@@ -1,6 +1,6 @@
 // The IMDS REST API of himds over real TCP: instance metadata, the token challenge and its
 // failures, cached tokens, rate limits (docs/imds.md). The identity service is a fake.
-#include "fs/atomic_file.hpp"
+#include "common/fs/atomic_file.hpp"
 #include "himds_harness.hpp"
 #include "http_test_client.hpp"
 

@@ -1,10 +1,10 @@
 // What the IMDS API writes to himds.log when any local user talks to it: nothing a caller chose
 // before it has authenticated, caller fields cut to a few printable characters after, and no
 // unbounded stream of lines from repeated failures (docs/imds.md, "Logging").
-#include "fs/atomic_file.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/log/log.hpp"
 #include "himds_harness.hpp"
 #include "http_test_client.hpp"
-#include "log/log.hpp"
 
 #include <algorithm>
 

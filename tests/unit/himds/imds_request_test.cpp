@@ -1,5 +1,5 @@
 // Request hygiene of the IMDS API: one row per rule (docs/imds.md).
-#include "imds_request.hpp"
+#include "himds/imds_request.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -1,6 +1,6 @@
 // The instance metadata document (docs/imds.md) and its sub-path lookups.
-#include "fs/atomic_file.hpp"
-#include "instance_metadata.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "himds/instance_metadata.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
 // Which callers share the key readers' rate-limit budget: root, himds's own uid and the members
 // of the token group, with memberships remembered for a minute.
-#include "key_readers.hpp"
-#include "platform/user_groups.hpp"
+#include "common/platform/user_groups.hpp"
+#include "himds/key_readers.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "platform/machine_facts.hpp"
+#include "common/platform/machine_facts.hpp"
 #include "temp_dir.hpp"
 
 #include <fstream>

@@ -1,9 +1,9 @@
-#include "config/local_config.hpp"
-#include "connection_status.hpp"
-#include "heartbeat_body.hpp"
-#include "heartbeat_policy.hpp"
-#include "himds_service.hpp"
-#include "rfc3339.hpp"
+#include "common/config/local_config.hpp"
+#include "himds/connection_status.hpp"
+#include "himds/heartbeat_body.hpp"
+#include "himds/heartbeat_policy.hpp"
+#include "himds/himds_service.hpp"
+#include "himds/rfc3339.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Per-route admission control with a fake clock: the budgets of each caller uid and of the two
 // groups of callers (key readers, everyone else).
-#include "rate_limiter.hpp"
+#include "himds/rate_limiter.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // The per-resource token cache: half-life refresh, single flight, serving through upstream
 // failures, never an expired token.
-#include "token_cache.hpp"
+#include "himds/token_cache.hpp"
 
 #include <atomic>
 #include <condition_variable>

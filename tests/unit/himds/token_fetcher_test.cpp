@@ -1,5 +1,5 @@
 // Reading the identity service's token answer and writing the IMDS token answer (docs/imds.md).
-#include "token_fetcher.hpp"
+#include "himds/token_fetcher.hpp"
 
 #include <gtest/gtest.h>
 

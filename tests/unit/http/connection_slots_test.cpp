@@ -1,6 +1,6 @@
 // Admission of connections by ConnectionSlots, without sockets: totals, per-uid bounds, which
 // connection is evicted, bounded refusals, and when the kernel is asked who a peer is.
-#include "http/connection_slots.hpp"
+#include "common/http/connection_slots.hpp"
 
 #include <gtest/gtest.h>
 

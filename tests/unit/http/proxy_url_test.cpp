@@ -1,5 +1,5 @@
 // Proxy URLs: credentials become a Proxy-Authorization header and never show up in errors.
-#include "http/proxy_url.hpp"
+#include "common/http/proxy_url.hpp"
 
 #include <gtest/gtest.h>
 

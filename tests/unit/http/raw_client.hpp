@@ -2,7 +2,7 @@
 // A blocking Beast client for tests: one TCP connection, requests written and answers read one by
 // one, with a receive timeout as a safety net so a broken server fails the test instead of
 // hanging it.
-#include "http/http_types.hpp"
+#include "common/http/http_types.hpp"
 
 #include <string>
 #include <utility>

@@ -1,4 +1,4 @@
-#include "http/http_server.hpp"
+#include "common/http/http_server.hpp"
 #include "io_thread.hpp"
 #include "raw_client.hpp"
 

@@ -1,6 +1,6 @@
-#include "http/http_server.hpp"
+#include "common/http/http_server.hpp"
+#include "common/ipc/ipc_client.hpp"
 #include "io_thread.hpp"
-#include "ipc/ipc_client.hpp"
 #include "temp_dir.hpp"
 
 #include <algorithm>

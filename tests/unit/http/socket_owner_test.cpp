@@ -1,6 +1,6 @@
 // The kernel's answer to "who owns the client end of this loopback connection", on real sockets:
 // both ways of asking (netlink, the /proc table), IPv4 and IPv6, and a connection that is gone.
-#include "platform/socket_owner.hpp"
+#include "common/platform/socket_owner.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>

@@ -1,7 +1,7 @@
 // The TLS probe of `azcmagent check` against real local TLS servers: full verification, with the
 // certificate policy at every depth of the chain.
-#include "http/http_server.hpp"
-#include "http/tls_probe.hpp"
+#include "common/http/http_server.hpp"
+#include "common/http/tls_probe.hpp"
 #include "io_thread.hpp"
 #include "temp_dir.hpp"
 #include "test_pki.hpp"

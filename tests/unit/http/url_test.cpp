@@ -1,6 +1,6 @@
-#include "http/http_types.hpp"
-#include "http/https_client.hpp"
-#include "http/url.hpp"
+#include "common/http/http_types.hpp"
+#include "common/http/https_client.hpp"
+#include "common/http/url.hpp"
 
 #include <gtest/gtest.h>
 

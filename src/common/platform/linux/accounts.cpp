@@ -1,6 +1,6 @@
-#include "platform/accounts.hpp"
+#include "common/platform/accounts.hpp"
 
-#include "platform/system_error_text.hpp"
+#include "common/platform/system_error_text.hpp"
 
 #include <cerrno>
 #include <vector>

@@ -1,6 +1,6 @@
-#include "platform/linux/cgroup_files.hpp"
+#include "common/platform/linux/cgroup_files.hpp"
 
-#include "platform/system_error_text.hpp"
+#include "common/platform/system_error_text.hpp"
 
 #include <array>
 #include <cerrno>

@@ -1,7 +1,7 @@
 #pragma once
 // Reading and writing cgroup control files. They report size 0 and must be written in one
 // write(2) without O_CREAT (a missing file means a missing controller, never a new file).
-#include "error.hpp"
+#include "common/error.hpp"
 
 #include <cstdint>
 #include <filesystem>

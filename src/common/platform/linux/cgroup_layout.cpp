@@ -1,9 +1,9 @@
 // Which cgroup hierarchies carry the cpu and cpuacct controllers for this process, from
 // /proc/<pid>/cgroup and /proc/<pid>/mountinfo (cgroups(7), proc(5)).
-#include "platform/linux/cgroup_layout.hpp"
+#include "common/platform/linux/cgroup_layout.hpp"
 
-#include "crypto/encoding.hpp"
-#include "platform/linux/cgroup_files.hpp"
+#include "common/crypto/encoding.hpp"
+#include "common/platform/linux/cgroup_files.hpp"
 
 #include <algorithm>
 #include <charconv>

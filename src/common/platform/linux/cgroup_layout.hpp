@@ -17,7 +17,7 @@
 // `AZCM_CGROUP_ROOT` (a path inside every hierarchy), else defaultCgroupBaseName() beside the
 // process's current group as /proc/self/cgroup shows it. When delegated, `<base>/<daemon>` is the
 // unit's group itself (the unit already is per-daemon).
-#include "platform/cpu_limit.hpp"
+#include "common/platform/cpu_limit.hpp"
 
 #include <filesystem>
 #include <optional>

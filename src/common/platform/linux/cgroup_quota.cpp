@@ -1,5 +1,5 @@
 // The quota files of cgroup v2 (cpu.max) and v1 (cpu.cfs_quota_us), written and read back.
-#include "platform/linux/cgroup_layout.hpp"
+#include "common/platform/linux/cgroup_layout.hpp"
 
 #include <charconv>
 

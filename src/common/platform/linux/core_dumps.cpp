@@ -1,6 +1,6 @@
-#include "platform/core_dumps.hpp"
+#include "common/platform/core_dumps.hpp"
 
-#include "platform/system_error_text.hpp"
+#include "common/platform/system_error_text.hpp"
 
 #include <cerrno>
 #include <string>

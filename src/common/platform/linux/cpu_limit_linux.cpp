@@ -1,10 +1,10 @@
 // CPU caps with cgroups: v2 cpu.max, v1 cpu.cfs_quota_us/cpu.cfs_period_us (also when cpuacct is
 // a separate hierarchy, and in the hybrid layout). Layout rationale in cgroup_layout.hpp.
-#include "paths/paths.hpp"
-#include "platform/child_environment.hpp"
-#include "platform/linux/cgroup_files.hpp"
-#include "platform/linux/cgroup_layout.hpp"
-#include "platform/system_error_text.hpp"
+#include "common/paths/paths.hpp"
+#include "common/platform/child_environment.hpp"
+#include "common/platform/linux/cgroup_files.hpp"
+#include "common/platform/linux/cgroup_layout.hpp"
+#include "common/platform/system_error_text.hpp"
 
 #include <cerrno>
 #include <cstdlib>

@@ -1,5 +1,5 @@
-#include "platform/kernel_settings.hpp"
-#include "platform/system_error_text.hpp"
+#include "common/platform/kernel_settings.hpp"
+#include "common/platform/system_error_text.hpp"
 
 #include <cerrno>
 #include <filesystem>

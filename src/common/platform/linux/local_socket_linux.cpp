@@ -1,5 +1,5 @@
-#include "platform/local_socket.hpp"
-#include "platform/system_error_text.hpp"
+#include "common/platform/local_socket.hpp"
+#include "common/platform/system_error_text.hpp"
 
 #include <cerrno>
 

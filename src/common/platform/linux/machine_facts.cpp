@@ -1,6 +1,6 @@
-#include "platform/machine_facts.hpp"
+#include "common/platform/machine_facts.hpp"
 
-#include "fs/atomic_file.hpp"
+#include "common/fs/atomic_file.hpp"
 
 #include <array>
 #include <map>

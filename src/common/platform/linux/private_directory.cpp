@@ -1,7 +1,7 @@
-#include "platform/private_directory.hpp"
+#include "common/platform/private_directory.hpp"
 
-#include "platform/accounts.hpp"
-#include "platform/system_error_text.hpp"
+#include "common/platform/accounts.hpp"
+#include "common/platform/system_error_text.hpp"
 
 #include <cerrno>
 #include <utility>

@@ -1,4 +1,4 @@
-#include "platform/process_group.hpp"
+#include "common/platform/process_group.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "platform/process_identity.hpp"
+#include "common/platform/process_identity.hpp"
 
 #include <unistd.h>
 

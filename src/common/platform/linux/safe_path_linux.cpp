@@ -1,7 +1,7 @@
 // SafeDirectory on Linux: openat(O_NOFOLLOW|O_DIRECTORY) per component, O_PATH to pin a symlink
 // while its owner is checked and its target read. Policy in safe_path.hpp.
-#include "platform/safe_path.hpp"
-#include "platform/system_error_text.hpp"
+#include "common/platform/safe_path.hpp"
+#include "common/platform/system_error_text.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,5 +1,5 @@
 // systemd's notification socket (sd_notify): the only place the suite calls libsystemd.
-#include "platform/service_manager.hpp"
+#include "common/platform/service_manager.hpp"
 
 #include <cstdint>
 

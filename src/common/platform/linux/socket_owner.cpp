@@ -1,6 +1,6 @@
-#include "platform/socket_owner.hpp"
+#include "common/platform/socket_owner.hpp"
 
-#include "platform/system_error_text.hpp"
+#include "common/platform/system_error_text.hpp"
 
 #include <algorithm>
 #include <array>

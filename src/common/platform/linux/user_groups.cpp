@@ -1,4 +1,4 @@
-#include "platform/user_groups.hpp"
+#include "common/platform/user_groups.hpp"
 
 #include <algorithm>
 #include <cerrno>

@@ -1,5 +1,5 @@
-#include "fs/atomic_file.hpp"
-#include "platform/system_error_text.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/platform/system_error_text.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,5 +1,5 @@
 // The process environment and the program lookup of child_environment.hpp on POSIX.
-#include "platform/child_environment.hpp"
+#include "common/platform/child_environment.hpp"
 
 #include <cstdlib>
 

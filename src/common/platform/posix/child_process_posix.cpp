@@ -1,5 +1,5 @@
-#include "platform/child_process.hpp"
-#include "platform/system_error_text.hpp"
+#include "common/platform/child_process.hpp"
+#include "common/platform/system_error_text.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,5 +1,5 @@
-#include "platform/extraction_tree.hpp"
-#include "platform/system_error_text.hpp"
+#include "common/platform/extraction_tree.hpp"
+#include "common/platform/system_error_text.hpp"
 
 #include <cerrno>
 #include <utility>

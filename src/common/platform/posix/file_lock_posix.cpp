@@ -1,5 +1,5 @@
-#include "platform/file_lock.hpp"
-#include "platform/system_error_text.hpp"
+#include "common/platform/file_lock.hpp"
+#include "common/platform/system_error_text.hpp"
 
 #include <cerrno>
 #include <utility>

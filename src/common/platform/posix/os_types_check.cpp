@@ -1,6 +1,6 @@
 // The neutral names of platform/os_types.hpp must be the POSIX types themselves: code converts
 // between them without casts, and a mismatch would silently narrow an id.
-#include "platform/os_types.hpp"
+#include "common/platform/os_types.hpp"
 
 #include <type_traits>
 

@@ -1,4 +1,4 @@
-#include "platform/path_patterns.hpp"
+#include "common/platform/path_patterns.hpp"
 
 #include <glob.h>
 

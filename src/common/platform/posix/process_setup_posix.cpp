@@ -1,4 +1,4 @@
-#include "platform/process_setup.hpp"
+#include "common/platform/process_setup.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>

@@ -1,5 +1,5 @@
-#include "platform/regular_file.hpp"
-#include "platform/system_error_text.hpp"
+#include "common/platform/regular_file.hpp"
+#include "common/platform/system_error_text.hpp"
 
 #include <array>
 #include <cerrno>

@@ -1,5 +1,5 @@
 // system_error_text.hpp with strerror_r, which writes into the caller's buffer.
-#include "platform/system_error_text.hpp"
+#include "common/platform/system_error_text.hpp"
 
 #include <array>
 #include <cstring>

@@ -1,6 +1,6 @@
-#include "account_resource.hpp"
+#include "gcservice/engine/resources/account_resource.hpp"
 
-#include "properties.hpp"
+#include "gcservice/engine/properties.hpp"
 
 #include <algorithm>
 

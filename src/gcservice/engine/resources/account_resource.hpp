@@ -2,7 +2,7 @@
 // What "local_user" and "local_group" share: an account that exists or does not, and, when it
 // exists, is related to at least the listed names (a user's groups, a group's members). Each type
 // is this logic plus an AccountKind that names its words and its backend calls.
-#include "resource_type.hpp"
+#include "gcservice/engine/resource_type.hpp"
 
 #include <functional>
 #include <memory>

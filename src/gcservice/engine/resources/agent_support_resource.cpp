@@ -1,8 +1,8 @@
 // "agent_support": this agent is within Microsoft's support window, versions released in the last
 // 12 months (docs/guest-configuration.md), judged from the agent's own build date. Only an upgrade
 // fixes it, which the engine does not do: never remediable.
-#include "properties.hpp"
-#include "resource_type.hpp"
+#include "gcservice/engine/properties.hpp"
+#include "gcservice/engine/resource_type.hpp"
 
 #include <chrono>
 #include <cstdio>

@@ -2,10 +2,10 @@
 // a value. Either one condition ({"key", "value"} or {"key", "not_empty"}) or "any_of" a list of
 // them. Set rewrites localconfig.json the way `azcmagent config set` does (validated, crash-safe,
 // previous file kept as .bak); with any_of only when a "remediation" {"key", "value"} is given.
-#include "config/local_config.hpp"
-#include "fs/atomic_file.hpp"
-#include "properties.hpp"
-#include "resource_type.hpp"
+#include "common/config/local_config.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "gcservice/engine/properties.hpp"
+#include "gcservice/engine/resource_type.hpp"
 
 #include <algorithm>
 #include <cctype>

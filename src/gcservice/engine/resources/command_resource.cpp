@@ -2,8 +2,8 @@
 // test exits 100 when the machine is in the desired state and 101 when it is not; the set exits 100
 // on success. Any other code, a signal or the timeout is an error. A script given as a list runs
 // without a shell; a string runs through /bin/sh -c.
-#include "properties.hpp"
-#include "resource_type.hpp"
+#include "gcservice/engine/properties.hpp"
+#include "gcservice/engine/resource_type.hpp"
 
 namespace azcm::gc {
 

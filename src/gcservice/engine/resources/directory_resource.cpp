@@ -1,7 +1,7 @@
 // "directory": a directory present (with mode, owner, group) or absent. The path is reached
 // without following a symlink another account could have made (file_attributes.hpp).
-#include "file_attributes.hpp"
-#include "resource_type.hpp"
+#include "gcservice/engine/file_attributes.hpp"
+#include "gcservice/engine/resource_type.hpp"
 
 namespace azcm::gc {
 

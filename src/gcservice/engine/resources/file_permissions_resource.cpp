@@ -2,8 +2,8 @@
 // given owner/group. No match is compliant: it suits files that may not exist yet (the machine
 // key before `connect`), which the "file" type would create. The directory is reached without
 // following a symlink another account could have made (file_attributes.hpp).
-#include "file_attributes.hpp"
-#include "resource_type.hpp"
+#include "gcservice/engine/file_attributes.hpp"
+#include "gcservice/engine/resource_type.hpp"
 
 namespace azcm::gc {
 

@@ -1,9 +1,9 @@
 // "file": a regular file present (optionally with exact content, mode, owner, group) or absent.
 // The path is reached without following a symlink another account could have made
 // (file_attributes.hpp); a refused path is non-compliant with the reason, and never changed.
-#include "file_attributes.hpp"
-#include "fs/atomic_file.hpp"
-#include "resource_type.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "gcservice/engine/file_attributes.hpp"
+#include "gcservice/engine/resource_type.hpp"
 
 namespace azcm::gc {
 

@@ -1,5 +1,5 @@
 // "local_group": a group exists (with at least the given members) or does not.
-#include "account_resource.hpp"
+#include "gcservice/engine/resources/account_resource.hpp"
 
 namespace azcm::gc {
 

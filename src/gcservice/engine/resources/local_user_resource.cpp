@@ -1,5 +1,5 @@
 // "local_user": a user exists (and belongs to at least the given groups) or does not.
-#include "account_resource.hpp"
+#include "gcservice/engine/resources/account_resource.hpp"
 
 namespace azcm::gc {
 

@@ -1,6 +1,6 @@
 // "package": an OS package installed or absent, in the dpkg or rpm database.
-#include "properties.hpp"
-#include "resource_type.hpp"
+#include "gcservice/engine/properties.hpp"
+#include "gcservice/engine/resource_type.hpp"
 
 namespace azcm::gc {
 

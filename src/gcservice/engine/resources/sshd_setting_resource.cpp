@@ -2,11 +2,11 @@
 // keyword, so the test follows the file the way sshd does: Include directives are expanded in
 // place (globs sorted, relative paths under /etc/ssh), and reading stops at the first Match block,
 // whose settings are conditional. sshd itself is not reloaded: see docs/guest-configuration.md.
-#include "file_attributes.hpp"
-#include "fs/atomic_file.hpp"
-#include "platform/path_patterns.hpp"
-#include "platform/safe_path.hpp"
-#include "resource_type.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/platform/path_patterns.hpp"
+#include "common/platform/safe_path.hpp"
+#include "gcservice/engine/file_attributes.hpp"
+#include "gcservice/engine/resource_type.hpp"
 
 #include <algorithm>
 #include <cctype>

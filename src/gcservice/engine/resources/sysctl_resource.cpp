@@ -1,7 +1,7 @@
 // "sysctl": a kernel parameter has a value (runtime value in /proc/sys; making it survive a
 // reboot is a "file" resource in /etc/sysctl.d).
-#include "properties.hpp"
-#include "resource_type.hpp"
+#include "gcservice/engine/properties.hpp"
+#include "gcservice/engine/resource_type.hpp"
 
 #include <sstream>
 

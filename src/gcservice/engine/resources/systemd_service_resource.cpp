@@ -1,6 +1,6 @@
 // "systemd_service": a unit enabled or not, active (running) or not.
-#include "properties.hpp"
-#include "resource_type.hpp"
+#include "gcservice/engine/properties.hpp"
+#include "gcservice/engine/resource_type.hpp"
 
 namespace azcm::gc {
 

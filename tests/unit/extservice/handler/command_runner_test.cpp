@@ -1,9 +1,9 @@
 // The process side of the handler protocol: command line, working directory, the start
 // handshake that lets the daemon put the child into its cgroup before it runs, and the timeout.
-#include "command_runner.hpp"
-#include "fs/atomic_file.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/platform/process_group.hpp"
+#include "extservice/handler/command_runner.hpp"
 #include "hostile_environment.hpp"
-#include "platform/process_group.hpp"
 #include "temp_dir.hpp"
 
 #include <algorithm>

@@ -1,7 +1,7 @@
 // The handler lifecycle with real processes (docs/extensions.md): small shell handlers that append
 // every command they run, with its environment, to a trace file.
-#include "fs/atomic_file.hpp"
-#include "handler_manager.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "extservice/handler/handler_manager.hpp"
 #include "temp_dir.hpp"
 #include "test_packages.hpp"
 #include "text_match.hpp"

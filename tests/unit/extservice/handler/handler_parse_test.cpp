@@ -1,11 +1,11 @@
 // Parsing of the protocol's documents against WALinuxAgent's own fixtures
 // (docs/extensions.md) and the identity rules of handler directories.
-#include "fs/atomic_file.hpp"
-#include "handler_files.hpp"
-#include "handler_id.hpp"
-#include "handler_journal.hpp"
-#include "handler_manifest.hpp"
-#include "handler_status.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "extservice/handler/handler_files.hpp"
+#include "extservice/handler/handler_id.hpp"
+#include "extservice/handler/handler_journal.hpp"
+#include "extservice/handler/handler_manifest.hpp"
+#include "extservice/handler/handler_status.hpp"
 #include "temp_dir.hpp"
 
 #include <filesystem>

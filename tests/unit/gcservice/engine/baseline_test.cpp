@@ -1,6 +1,6 @@
 // The built-in security baseline parses, finds a sandbox that violates it NonCompliant with a
 // reason per resource, and brings it into compliance with ApplyAndAutoCorrect.
-#include "config/local_config.hpp"
+#include "common/config/local_config.hpp"
 #include "engine_test_support.hpp"
 
 #include <fstream>

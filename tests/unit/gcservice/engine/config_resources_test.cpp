@@ -1,5 +1,5 @@
 // azcmagent_setting (localconfig.json under the sandbox root) and agent_support.
-#include "config/local_config.hpp"
+#include "common/config/local_config.hpp"
 #include "engine_test_support.hpp"
 
 #include <gtest/gtest.h>

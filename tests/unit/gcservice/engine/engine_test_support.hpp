@@ -1,8 +1,8 @@
 #pragma once
 // Helpers for the engine tests: a sandbox root, a context pointing at it, and one-resource
 // evaluations in each assignment type.
-#include "engine.hpp"
-#include "fake_backend.hpp"
+#include "gcservice/engine/engine.hpp"
+#include "gcservice/engine/fake_backend.hpp"
 #include "temp_dir.hpp"
 
 #include <filesystem>

@@ -1,5 +1,5 @@
 // The real backend, read-only: nothing here changes the host.
-#include "backend.hpp"
+#include "gcservice/engine/backend.hpp"
 #include "hostile_environment.hpp"
 
 #include <gtest/gtest.h>

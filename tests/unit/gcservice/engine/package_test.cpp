@@ -1,5 +1,5 @@
 // configuration.json validation, assignment types and zip extraction.
-#include "engine.hpp"
+#include "gcservice/engine/engine.hpp"
 #include "temp_dir.hpp"
 
 #include <fstream>
