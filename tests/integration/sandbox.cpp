@@ -27,7 +27,9 @@ std::string bin(const std::string& name) {
 
 // The lines a daemon wrote to its stdout and stderr from byte `offset` on at warning level or
 // above (the log pattern puts the level after the time stamp: "<time> warning [himds] ...").
-std::string complaintsSince(const std::filesystem::path& output, std::uintmax_t offset) {
+std::string complaintsSince(const std::filesystem::path& output,
+                            std::uintmax_t offset,
+                            const std::string& expected_event) {
     const auto text = fs::readFile(output);
     if (!text || text.value().size() <= offset) {
         return {};
@@ -35,6 +37,9 @@ std::string complaintsSince(const std::filesystem::path& output, std::uintmax_t 
     std::string complaints;
     std::istringstream lines(text.value().substr(offset));
     for (std::string line; std::getline(lines, line);) {
+        if (!expected_event.empty() && line.find(expected_event) != std::string::npos) {
+            continue;
+        }
         for (const char* level : {" warning [", " error [", " critical ["}) {
             if (line.find(level) != std::string::npos) {
                 complaints += line + "\n";
@@ -49,12 +54,13 @@ std::string complaintsSince(const std::filesystem::path& output, std::uintmax_t 
 // warning or error while it stops; returns the exit code.
 int expectOrderlyStop(DaemonProcess& daemon,
                       const std::string& name,
-                      const std::filesystem::path& output) {
+                      const std::filesystem::path& output,
+                      const std::string& expected_event = {}) {
     std::error_code ec;
     const auto before = std::filesystem::file_size(output, ec);
     const int exit_code = daemon.stop();
     EXPECT_EQ(exit_code, 0) << name << " did not stop cleanly on SIGTERM";
-    const std::string complaints = complaintsSince(output, ec ? 0 : before);
+    const std::string complaints = complaintsSince(output, ec ? 0 : before, expected_event);
     EXPECT_EQ(complaints, "") << name << " complained while stopping";
     return exit_code;
 }
@@ -401,6 +407,18 @@ int Sandbox::stopDaemon(const std::string& name, bool hard) {
         return daemon.stop();
     }
     return expectOrderlyStop(daemon, name, root() / (name + ".out"));
+}
+
+int Sandbox::stopDaemonExpecting(const std::string& name, const std::string& expected_event) {
+    auto found = daemons_.find(name);
+    if (found == daemons_.end() || !found->second) {
+        return -1;
+    }
+    auto& daemon = *found->second;
+    if (!daemon.running()) {
+        return daemon.stop();
+    }
+    return expectOrderlyStop(daemon, name, root() / (name + ".out"), expected_event);
 }
 
 bool Sandbox::daemonRunning(const std::string& name) {

@@ -100,6 +100,9 @@ public:
     // SIGTERM and wait; the exit code. Expects (gtest) an orderly stop: exit code 0 and no warning
     // or error logged while stopping. kill -9 instead when `hard` (crash tests).
     int stopDaemon(const std::string& name, bool hard = false);
+    // The same orderly stop, where lines naming `expected_event` are what the test arranged (a disk
+    // it filled): those may be logged while stopping, any other warning or error may not.
+    int stopDaemonExpecting(const std::string& name, const std::string& expected_event);
     bool daemonRunning(const std::string& name);
     pid_t daemonPid(const std::string& name) const;
     // GET /status on the daemon's socket; an empty object when it does not answer.
