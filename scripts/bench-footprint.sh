@@ -11,6 +11,8 @@
 #   bash scripts/bench-footprint.sh              10 minutes of idle sampling
 #   bash scripts/bench-footprint.sh --minutes M  M minutes
 #   bash scripts/bench-footprint.sh --quick      1 minute
+#   ... --mappings                               also where the four daemons' PSS lies: per file
+#                                                mapped (and anonymous memory), summed over them
 #
 # Environment: BIN_DIR (the daemons, default <repo>/build/bin), BASELINE_BIN (default
 #              <repo>/build/bin/idle_baseline, built with cmake when missing), BUILD_DIR (default
@@ -26,15 +28,17 @@ bin_dir="${BIN_DIR:-$build_dir/bin}"
 baseline_bin="${BASELINE_BIN:-$build_dir/bin/idle_baseline}"
 
 minutes=10
+show_mappings=no
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) minutes=1 ;;
+    --mappings) show_mappings=yes ;;
     --minutes)
       minutes="${2:-}"
       shift
       ;;
     -h | --help)
-      sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -275,3 +279,14 @@ awk -v p="$total_pss" -v c="$total_core" -v gp="$goal_total_pss_mib" -v gc="$goa
                   (c <= gc ? "met" : "missed"), c }'
 echo "CPU time resolution: 1/${clock_ticks} s; load average at end $(cut -d' ' -f1-3 /proc/loadavg)" \
   "(other work on the machine skews the CPU figures)"
+
+if [ "$show_mappings" = yes ]; then
+  echo
+  echo "PSS of the four daemons by mapping (KB, summed over the daemons; largest first)"
+  for name in himds extservice gcservice arcproxy; do
+    cat "/proc/${pid_of[$name]}/smaps"
+  done | awk '
+    /^[0-9a-f]+-[0-9a-f]+ / { name = ($6 == "" ? "[anonymous]" : $6) " " $2; next }
+    /^Pss:/ { pss[name] += $2 }
+    END { for (n in pss) printf "%8d  %s\n", pss[n], n }' | sort -rn | head -n 25
+fi

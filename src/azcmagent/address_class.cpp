@@ -2,7 +2,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 namespace {
 
@@ -52,4 +52,4 @@ std::optional<bool> allPrivate(const std::vector<std::string>& addresses) {
     return true;
 }
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

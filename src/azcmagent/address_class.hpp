@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 // Nothing when `address` is not an IP address.
 std::optional<bool> isPrivateAddress(std::string_view address);
@@ -17,4 +17,4 @@ std::optional<bool> isPrivateAddress(std::string_view address);
 // Private when every address is private; public when one is not; nothing when there are none.
 std::optional<bool> allPrivate(const std::vector<std::string>& addresses);
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

@@ -21,7 +21,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 using nlohmann::json;
 
@@ -275,4 +275,4 @@ int runCli(const std::vector<std::string>& args, const Environment& env) {
     return finish(Console(env, commands.globals), dispatch(app, commands, env));
 }
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

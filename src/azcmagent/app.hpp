@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 // `args` without the program name. Returns the process exit status.
 int runCli(const std::vector<std::string>& args, const Environment& env);
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

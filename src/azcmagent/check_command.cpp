@@ -16,7 +16,7 @@
 
 #include <spdlog/spdlog.h>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 namespace {
 
@@ -193,4 +193,4 @@ Result<void> runCheck(const CheckOptions& options, const Environment& env, const
     return runCheckWith(options, env, console, prober);
 }
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

@@ -11,7 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 struct CheckOptions {
     std::string cloud;
@@ -35,4 +35,4 @@ Result<void> runCheckWith(const CheckOptions& options,
                           const Console& console,
                           const EndpointProber& prober);
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 int exitStatusOf(const Error& error) {
     return error.code > 0 && error.code < 256 ? error.code : exitcode::kGeneric;
@@ -24,4 +24,4 @@ nlohmann::json formatErrorJson(const Error& error) {
         {"error", {{"code", azcmCode(status)}, {"exitCode", status}, {"message", error.message}}}};
 }
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 // "AZCM0067" for 67; codes outside 1..255 become AZCM0001 (they cannot be exit statuses).
 std::string azcmCode(int code);
@@ -18,4 +18,4 @@ std::string formatErrorText(const Error& error);
 // {"error": {"code": "AZCM0067", "exitCode": 67, "message": "<message>"}}
 nlohmann::json formatErrorJson(const Error& error);
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

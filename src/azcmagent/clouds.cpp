@@ -4,7 +4,7 @@
 #include <cctype>
 #include <string>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 Result<config::CloudConfig> builtinCloud(std::string_view name) {
     std::string lowered(name);
@@ -34,4 +34,4 @@ Result<config::CloudConfig> builtinCloud(std::string_view name) {
                          "--cloud-config FILE for another cloud");
 }
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

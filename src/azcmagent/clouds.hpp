@@ -5,9 +5,9 @@
 
 #include <string_view>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 // AzureCloud, AzureUSGovernment, AzureChinaCloud (case-insensitive); else kInvalidArgument.
 Result<config::CloudConfig> builtinCloud(std::string_view name);
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

@@ -14,7 +14,7 @@
 
 #include <spdlog/spdlog.h>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 using config::ConfigKey;
 using config::configKeys;
@@ -354,4 +354,4 @@ runConfig(const ConfigOptions& options, const Environment& env, const Console& c
                      "azcmagent config needs one of: list, get, set, clear, info");
 }
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

@@ -10,7 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 struct ConfigOptions {
     std::string action; // list, get, set, clear or info: the subcommand given
@@ -26,4 +26,4 @@ CLI::App* defineConfigCommand(CLI::App& app, ConfigOptions& options);
 Result<void>
 runConfig(const ConfigOptions& options, const Environment& env, const Console& console);
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

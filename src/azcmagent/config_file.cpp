@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cctype>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 using nlohmann::json;
 
@@ -109,4 +109,4 @@ Result<void> applyConfigFile(CLI::App& command, const json& document) {
     return ok();
 }
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

@@ -10,7 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 // Missing or unreadable file: kConfigFileNotFound (AZCM0019). Neither JSON nor YAML, or not an
 // object/mapping: kInvalidArgument.
@@ -22,4 +22,4 @@ Result<nlohmann::json> loadConfigFile(const std::filesystem::path& path);
 // options that take several; anything else, or a value the option refuses: kInvalidArgument.
 Result<void> applyConfigFile(CLI::App& command, const nlohmann::json& document);
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

@@ -15,7 +15,7 @@
 
 #include <spdlog/spdlog.h>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 using nlohmann::json;
 
@@ -273,4 +273,4 @@ runConnect(const ConnectOptions& options, const Environment& env, const Console&
                 {"portalPage", portal}};
 }
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 struct ConnectOptions {
     CredentialOptions credential;
@@ -40,4 +40,4 @@ Result<ConnectPlan> planConnect(const ConnectOptions& options, const Environment
 Result<nlohmann::json>
 runConnect(const ConnectOptions& options, const Environment& env, const Console& console);
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

@@ -9,7 +9,7 @@
 #include <locale>
 #include <sstream>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 using nlohmann::json;
 
@@ -357,4 +357,4 @@ Result<void> checkOutcome(const CheckReport& report) {
     return makeError(exitcode::kNetwork, message);
 }
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

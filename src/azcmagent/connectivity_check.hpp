@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 struct CheckEndpoint {
     std::string service;  // "Entra ID", "Azure Resource Manager", ...
@@ -94,4 +94,4 @@ std::vector<std::string> formatText(const CheckReport& report);
 // Success, or AZCM0026 (network error) naming each required endpoint that failed.
 Result<void> checkOutcome(const CheckReport& report);
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

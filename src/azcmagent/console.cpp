@@ -4,7 +4,7 @@
 
 #include <ostream>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 Console::Console(const Environment& env, const GlobalOptions& options)
     : env_(env), options_(options) {
@@ -59,4 +59,4 @@ std::string Console::success(std::string_view text) const {
     return color_ ? "\x1b[32m" + std::string(text) + "\x1b[0m" : std::string(text);
 }
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

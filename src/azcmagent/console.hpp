@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 struct GlobalOptions {
     std::string config_file;
@@ -42,4 +42,4 @@ private:
     bool color_ = false;
 };
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

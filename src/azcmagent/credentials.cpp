@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <istream>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 using nlohmann::json;
 
@@ -187,4 +187,4 @@ Result<std::string> makeClientAssertion(const crypto::KeyAndCertificate& certifi
     return token.value();
 }
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

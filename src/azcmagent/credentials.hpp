@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 struct CredentialOptions {
     std::string service_principal_id;
@@ -66,4 +66,4 @@ Result<std::string> makeClientAssertion(const crypto::KeyAndCertificate& certifi
                                         const std::string& token_url,
                                         std::chrono::system_clock::time_point now);
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

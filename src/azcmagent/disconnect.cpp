@@ -12,7 +12,7 @@
 
 #include <spdlog/spdlog.h>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 using nlohmann::json;
 
@@ -115,4 +115,4 @@ runDisconnect(const DisconnectOptions& options, const Environment& env, const Co
                 {"localOnly", false}};
 }
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

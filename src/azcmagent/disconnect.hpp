@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 struct DisconnectOptions {
     CredentialOptions credential;
@@ -21,4 +21,4 @@ Result<void> cleanUpLocalIdentity(const Environment& env);
 Result<nlohmann::json>
 runDisconnect(const DisconnectOptions& options, const Environment& env, const Console& console);
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

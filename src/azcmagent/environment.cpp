@@ -8,7 +8,7 @@
 
 #include <iostream>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 namespace {
 
@@ -41,7 +41,7 @@ Environment systemEnvironment() {
     env.https = [](const http::SimpleRequest& request, const http::ClientOptions& options) {
         return http::HttpsClient(options).send(request);
     };
-    env.now = [] { return std::chrono::system_clock::now(); };
+    env.now = wallClock();
     env.in = &std::cin;
     env.out = &std::cout;
     env.err = &std::cerr;
@@ -49,4 +49,4 @@ Environment systemEnvironment() {
     return env;
 }
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

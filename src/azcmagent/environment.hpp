@@ -2,6 +2,7 @@
 // Everything the commands take from the outside world, behind std::function so unit tests can
 // run a whole command against fakes: the file layout, privilege, machine facts, the himds socket
 // and outbound HTTPS, and the terminal.
+#include "common/clock.hpp"
 #include "common/error.hpp"
 #include "common/http/http_types.hpp"
 #include "common/http/https_client.hpp"
@@ -14,7 +15,7 @@
 #include <optional>
 #include <string>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 struct Environment {
     Paths paths;
@@ -33,7 +34,7 @@ struct Environment {
     std::function<Result<http::Response>(const http::SimpleRequest& request,
                                          const http::ClientOptions& options)>
         https;
-    std::function<std::chrono::system_clock::time_point()> now;
+    WallClock now;
     std::istream* in = nullptr; // secrets given as "-" are read from here
     std::ostream* out = nullptr;
     std::ostream* err = nullptr;
@@ -43,4 +44,4 @@ struct Environment {
 // The real thing: Paths from AZCM_ROOT, geteuid, DMI, the himds socket, HttpsClient, std::cout.
 Environment systemEnvironment();
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

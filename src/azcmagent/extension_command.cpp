@@ -3,7 +3,7 @@
 #include "common/ipc/ipc_client.hpp"
 #include "extservice/admin/local_admin.hpp"
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 namespace {
 
@@ -106,4 +106,4 @@ Result<void> runExtension(const CLI::App& command,
     return ok();
 }
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

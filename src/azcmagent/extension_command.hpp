@@ -9,7 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 // The real agent's "extension tool error" (exit code 72, AZCM0072).
 inline constexpr int kExtensionToolError = 72;
@@ -27,4 +27,4 @@ Result<void> runExtension(const CLI::App& command,
                           const Environment& env,
                           const Console& console);
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

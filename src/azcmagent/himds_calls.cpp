@@ -6,7 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 using nlohmann::json;
 
@@ -97,4 +97,4 @@ std::optional<json> daemonStatus(const Environment& env, const std::string& daem
     return statusObject(response.value().body());
 }
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

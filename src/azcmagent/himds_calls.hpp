@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 // An unreachable socket is AZCM0064 with a message that says so.
 Result<HimdsKeys> himdsGenerateKeys(const Environment& env, const std::string& common_name);
@@ -22,4 +22,4 @@ std::optional<nlohmann::json> himdsStatus(const Environment& env);
 // (it runs, but its details are for root and the reader group).
 std::optional<nlohmann::json> daemonStatus(const Environment& env, const std::string& daemon);
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

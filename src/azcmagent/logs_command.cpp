@@ -26,7 +26,7 @@
 #include <archive_entry.h>
 #include <spdlog/spdlog.h>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 using nlohmann::json;
 namespace stdfs = std::filesystem;
@@ -240,7 +240,7 @@ public:
     const std::string& bytes() const { return bytes_; }
 
 private:
-    static la_ssize_t append(archive* /*unused*/, void* bytes, const void* data, size_t length) {
+    static la_ssize_t append(::archive* /*unused*/, void* bytes, const void* data, size_t length) {
         static_cast<std::string*>(bytes)->append(static_cast<const char*>(data), length);
         return static_cast<la_ssize_t>(length);
     }
@@ -251,7 +251,7 @@ private:
                                                  (reason != nullptr ? reason : "libarchive"));
     }
 
-    archive* archive_;
+    ::archive* archive_;
     std::string bytes_;
     bool ok_ = false;
 };
@@ -632,4 +632,4 @@ Result<void> runLogs(const LogsOptions& options, const Environment& env, const C
     return ok();
 }
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

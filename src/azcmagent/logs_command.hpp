@@ -18,7 +18,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 struct LogsOptions {
     bool full = false;  // also rotated logs and the extensions' own logs
@@ -55,4 +55,4 @@ nlohmann::json redactDocument(const nlohmann::json& document);
 // The same rules for one string value (URLs with credentials, `sig=` query values).
 std::string redactString(const std::string& text);
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

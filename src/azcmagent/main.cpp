@@ -11,7 +11,7 @@
 int main(int argc, char** argv) {
     try {
         std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
-        return azcm::cli::runCli(args, azcm::cli::systemEnvironment());
+        return azcm::azcmagent::runCli(args, azcm::azcmagent::systemEnvironment());
     } catch (const std::exception& e) {
         std::cerr << "AZCM0002: internal error: " << e.what() << '\n';
         return azcm::exitcode::kInternal;

@@ -8,7 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 using nlohmann::json;
 
@@ -217,4 +217,4 @@ Result<std::string> ControlPlane::requestCertificate(const std::string& token,
     return mapCertificateResponse(response.result_int(), response.body());
 }
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

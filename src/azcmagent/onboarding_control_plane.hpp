@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 inline constexpr const char* kMachineApiVersion = "2024-07-10";
 inline constexpr const char* kResourceGroupApiVersion = "2022-09-01";
@@ -80,4 +80,4 @@ private:
     config::ProxyPolicy proxy_;
 };
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

@@ -6,7 +6,7 @@
 #include <cctype>
 #include <string_view>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 namespace {
 
@@ -148,4 +148,4 @@ std::vector<SecretArgument> secretArguments(const std::vector<std::string>& args
     return secrets;
 }
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

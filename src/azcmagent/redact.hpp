@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 inline constexpr const char* kRedacted = "REDACTED";
 
@@ -24,4 +24,4 @@ struct SecretArgument {
 // What redactArguments() hides, except the value "-" (read from standard input instead).
 std::vector<SecretArgument> secretArguments(const std::vector<std::string>& args);
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

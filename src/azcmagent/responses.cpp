@@ -6,7 +6,7 @@
 #include <cctype>
 #include <cstdio>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 using nlohmann::json;
 
@@ -194,4 +194,4 @@ std::string portalPage(std::string_view tenant_id, std::string_view resource_id)
            std::string(resource_id);
 }
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

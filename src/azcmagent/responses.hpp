@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 // The code and message of an error body: ARM and the identity service answer
 // {"error": {"code", "message"}}, Entra {"error", "error_description"}. Empty when absent.
@@ -53,4 +53,4 @@ Result<void> mapHimdsActivateResponse(unsigned status, std::string_view body);
 // https://portal.azure.com/#@<tenant>/resource<resourceId>
 std::string portalPage(std::string_view tenant_id, std::string_view resource_id);
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

@@ -10,7 +10,7 @@
 #include <cmath>
 #include <cstdio>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 using nlohmann::json;
 
@@ -343,4 +343,4 @@ json formatShowJson(const std::vector<ShowField>& fields) {
     return out;
 }
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

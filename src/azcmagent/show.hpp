@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 struct ShowInput {
     std::optional<config::AgentConfig> agent_config; // nullopt: not connected
@@ -60,4 +60,4 @@ nlohmann::json cpuLimitRows(const ShowInput& input);
 // "AWS", "GCP", "OCI", "Azure" or "N/A" from DMI vendor and product.
 std::string cloudProviderOf(const platform::MachineFacts& facts);
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

@@ -7,7 +7,7 @@
 
 #include <filesystem>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 Result<void> runShow(const ShowOptions& options, const Environment& env, const Console& console) {
     ShowInput input;
@@ -52,4 +52,4 @@ Result<void> runShow(const ShowOptions& options, const Environment& env, const C
     return ok();
 }
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 struct ShowOptions {
     std::vector<std::string> properties;
@@ -16,4 +16,4 @@ struct ShowOptions {
 // Needs no privilege and never fails because himds is down (its services show as stopped).
 Result<void> runShow(const ShowOptions& options, const Environment& env, const Console& console);
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

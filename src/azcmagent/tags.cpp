@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 namespace {
 
@@ -153,4 +153,4 @@ Result<std::map<std::string, std::string>> parseTags(std::string_view text) {
     return tags;
 }
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

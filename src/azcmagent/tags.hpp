@@ -7,9 +7,9 @@
 #include <string>
 #include <string_view>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 // Malformed input gives exitcode::kInvalidArgument with the reason. An empty string is no tags.
 Result<std::map<std::string, std::string>> parseTags(std::string_view text);
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 namespace {
 
@@ -103,4 +103,4 @@ bool isGuid(std::string_view text) {
     return true;
 }
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

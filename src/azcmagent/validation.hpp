@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 // ARM pattern ^[a-zA-Z0-9-_\.]{1,54}$, and not ending with '-' or '_' (the real agent's AZCM0102
 // text).
@@ -22,4 +22,4 @@ Result<void> validateTenant(std::string_view tenant);
 Result<std::string> normalizeLocation(std::string_view location);
 bool isGuid(std::string_view text);
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

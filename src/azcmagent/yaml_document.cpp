@@ -8,7 +8,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 using nlohmann::json;
 
@@ -192,4 +192,4 @@ Result<json> yamlToJson(std::string_view text) {
     }
 }
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

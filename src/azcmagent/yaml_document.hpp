@@ -9,10 +9,10 @@
 
 #include <nlohmann/json.hpp>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 
 // Syntax errors (with line and column), duplicate keys, non-scalar keys and documents that expand
 // (through aliases) beyond a sane size: kInvalidArgument.
 Result<nlohmann::json> yamlToJson(std::string_view text);
 
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

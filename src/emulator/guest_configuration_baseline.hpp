@@ -3,8 +3,8 @@
 // document src/gcservice/baseline/configuration.json, embedded into the binary at build time (so
 // the emulator needs no file beside it), zipped and published as a guest configuration package.
 #include "common/error.hpp"
-#include "emulator/clock.hpp"
 #include "emulator/data_dir.hpp"
+#include "emulator/emulator_clock.hpp"
 #include "emulator/package_store.hpp"
 #include "emulator/store.hpp"
 

@@ -2,7 +2,7 @@
 // Small request/response helpers shared by the emulator's services.
 #include "common/error.hpp"
 #include "common/http/http_types.hpp"
-#include "emulator/clock.hpp"
+#include "emulator/emulator_clock.hpp"
 
 #include <initializer_list>
 #include <map>

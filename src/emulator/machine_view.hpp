@@ -1,7 +1,7 @@
 #pragma once
 // How a stored machine looks through ARM: its derived connection status (docs/protocol.md 2.4)
 // and the public Microsoft.HybridCompute/machines JSON shape.
-#include "emulator/clock.hpp"
+#include "emulator/emulator_clock.hpp"
 #include "emulator/store.hpp"
 
 #include <chrono>

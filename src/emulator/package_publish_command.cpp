@@ -2,8 +2,8 @@
 
 #include "common/crypto/encoding.hpp"
 #include "common/fs/atomic_file.hpp"
-#include "emulator/clock.hpp"
 #include "emulator/data_dir.hpp"
+#include "emulator/emulator_clock.hpp"
 #include "emulator/package_store.hpp"
 #include "emulator/store.hpp"
 

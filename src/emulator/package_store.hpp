@@ -10,8 +10,8 @@
 // package-signing root whose absolute path cloud.json gives as `packageSigningRootPath`; its
 // signed attributes name the key (crypto/package_signature.hpp, docs/protocol.md 3.4).
 #include "common/error.hpp"
-#include "emulator/clock.hpp"
 #include "emulator/data_dir.hpp"
+#include "emulator/emulator_clock.hpp"
 #include "emulator/store.hpp"
 
 #include <cstdint>

@@ -3,8 +3,8 @@
 // TLS certificate and of machine certificates), the TLS server certificate for 127.0.0.1, ::1 and
 // localhost, and the RS256 key that signs access tokens.
 #include "common/error.hpp"
-#include "emulator/clock.hpp"
 #include "emulator/data_dir.hpp"
+#include "emulator/emulator_clock.hpp"
 #include "emulator/package_store.hpp"
 
 #include <filesystem>

@@ -4,7 +4,7 @@
 // to it. The emulator never holds the matching private key, and protected settings never appear
 // in clear outside the database.
 #include "common/error.hpp"
-#include "emulator/clock.hpp"
+#include "emulator/emulator_clock.hpp"
 
 #include <optional>
 #include <string>

@@ -3,9 +3,9 @@
 #include "common/daemon/daemon_runner.hpp"
 #include "common/fs/atomic_file.hpp"
 #include "common/http/http_server.hpp"
-#include "emulator/clock.hpp"
 #include "emulator/data_dir.hpp"
 #include "emulator/emulator.hpp"
+#include "emulator/emulator_clock.hpp"
 #include "emulator/guest_configuration_baseline.hpp"
 
 #include <charconv>

@@ -1,6 +1,6 @@
 #pragma once
 // What every service of the emulator shares: state, key material, time and the public base URL.
-#include "emulator/clock.hpp"
+#include "emulator/emulator_clock.hpp"
 #include "emulator/pki.hpp"
 #include "emulator/store.hpp"
 

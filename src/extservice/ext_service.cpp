@@ -117,17 +117,18 @@ Result<void> ExtService::start() {
                      log::sanitize(confined.error().message));
     }
 
-    ext::HandlerManagerOptions handler_options;
+    extservice::HandlerManagerOptions handler_options;
     handler_options.paths = paths_;
-    handler_options.timeouts = ext::CommandTimeouts::fromEnvironment();
-    handler_options.cpu_group = [caps = caps_.get()](const ext::HandlerId& id,
-                                                     const ext::HandlerManifest& manifest) {
+    handler_options.timeouts = extservice::CommandTimeouts::fromEnvironment();
+    handler_options.cpu_group = [caps = caps_.get()](const extservice::HandlerId& id,
+                                                     const extservice::HandlerManifest& manifest) {
         return caps->handlerGroup(id.name(), id.type, manifest.cpu_quota_percentage);
     };
-    handlers_ = std::make_unique<ext::HandlerManager>(std::move(handler_options));
+    handlers_ = std::make_unique<extservice::HandlerManager>(std::move(handler_options));
     // Groups of handlers installed before this start, so their caps hold and show at once.
     for (const auto& handler : handlers_->installed()) {
-        auto manifest = ext::loadHandlerManifest(paths_.extensionsDir() / handler.id.dirName());
+        auto manifest =
+            extservice::loadHandlerManifest(paths_.extensionsDir() / handler.id.dirName());
         caps_->handlerGroup(handler.id.name(), handler.id.type,
                             manifest ? manifest.value().cpu_quota_percentage : std::nullopt);
     }

@@ -93,7 +93,7 @@ private:
     std::unique_ptr<daemon::ControlRouter> router_;
     std::unique_ptr<http::HttpServer> server_;
     std::unique_ptr<ExtensionCpuCaps> caps_;
-    std::unique_ptr<ext::HandlerManager> handlers_;
+    std::unique_ptr<extservice::HandlerManager> handlers_;
     ReportedState state_;
     TokenSource tokens_;
     boost::asio::steady_timer sample_timer_;

@@ -27,12 +27,13 @@ ExtensionRecord failed(const GoalExtension& extension, int code, std::string mes
     return record;
 }
 
-ext::HandlerId handlerIdOf(const GoalExtension& extension) {
-    return ext::HandlerId{extension.publisher, extension.type, extension.installVersion()};
+extservice::HandlerId handlerIdOf(const GoalExtension& extension) {
+    return extservice::HandlerId{extension.publisher, extension.type, extension.installVersion()};
 }
 
-config::ExtensionOperation operationFor(const std::optional<ext::InstalledHandler>& installed,
-                                        const std::string& version) {
+config::ExtensionOperation
+operationFor(const std::optional<extservice::InstalledHandler>& installed,
+             const std::string& version) {
     if (!installed) {
         return config::ExtensionOperation::kInstall;
     }
@@ -48,11 +49,11 @@ bool sameRequest(const ExtensionRecord& record, const GoalExtension& extension) 
 }
 
 // The handler already runs this version with these settings, and its status says so.
-bool alreadyApplied(const std::optional<ext::InstalledHandler>& installed,
+bool alreadyApplied(const std::optional<extservice::InstalledHandler>& installed,
                     const GoalExtension& extension) {
     return installed && !installed->operation_pending &&
            installed->id.version == extension.installVersion() &&
-           installed->state == ext::HandlerState::kEnabled && installed->sequence_number &&
+           installed->state == extservice::HandlerState::kEnabled && installed->sequence_number &&
            *installed->sequence_number == extension.sequence_number && installed->status &&
            installed->status->status == "success";
 }
@@ -81,7 +82,7 @@ ExtensionRecord refusedRecord(const GoalExtension& extension, const std::string&
 }
 
 Reconciler::Reconciler(Paths paths,
-                       ext::HandlerManager& handlers,
+                       extservice::HandlerManager& handlers,
                        ExtensionCpuCaps& caps,
                        ReportedState& state,
                        ControlPlaneCalls calls)
@@ -242,17 +243,17 @@ void Reconciler::reconcileOne(const GoalExtension& extension,
 std::optional<ExtensionRecord> Reconciler::install(const GoalExtension& extension,
                                                    const std::string& signing_root_pem) {
     if (!extension.package) {
-        return failed(extension, ext::code::kPackageDownload,
+        return failed(extension, extservice::code::kPackageDownload,
                       "the goal state names no package for " + extension.handlerName() + " " +
                           extension.installVersion());
     }
     const auto id = handlerIdOf(extension);
-    if (auto valid = ext::validateHandlerId(id); !valid) {
-        return failed(extension, ext::code::kGeneric, valid.error().message);
+    if (auto valid = extservice::validateHandlerId(id); !valid) {
+        return failed(extension, extservice::code::kGeneric, valid.error().message);
     }
     const auto& package = *extension.package;
     if (auto made = fs::ensureDirectory(paths_.downloadsDir(), {0700, {}}); !made) {
-        return failed(extension, ext::code::kPackageDownload, made.error().message);
+        return failed(extension, extservice::code::kPackageDownload, made.error().message);
     }
     const auto zip = paths_.downloadsDir() / (id.dirName() + ".zip");
     struct RemoveZip {
@@ -274,19 +275,19 @@ std::optional<ExtensionRecord> Reconciler::install(const GoalExtension& extensio
         if (stopping()) {
             return std::nullopt;
         }
-        return failed(extension, ext::code::kPackageDownload,
+        return failed(extension, extservice::code::kPackageDownload,
                       "package download failed: " + downloaded.error().message);
     }
     auto signature = crypto::base64Decode(package.signature_base64);
     if (!signature) {
-        return failed(extension, ext::code::kPackageDownload,
+        return failed(extension, extservice::code::kPackageDownload,
                       "the package signature is not valid base64");
     }
     if (signing_root_pem.empty()) {
-        return failed(extension, ext::code::kPackageDownload,
+        return failed(extension, extservice::code::kPackageDownload,
                       "no package-signing root is configured (cloud packageSigningRootPath)");
     }
-    ext::PackageExpectation expected;
+    extservice::PackageExpectation expected;
     expected.size = package.size;
     expected.sha256_hex = package.sha256;
     expected.signature_der = std::move(signature).value();
@@ -299,7 +300,7 @@ std::optional<ExtensionRecord> Reconciler::install(const GoalExtension& extensio
     if (const auto installed = handlers_.current(extension.handlerName())) {
         expected.installed_version = installed->id.version;
     }
-    auto verified = ext::verifyPackage(zip, expected);
+    auto verified = extservice::verifyPackage(zip, expected);
     if (!verified) {
         spdlog::warn("EXT_PACKAGE_REJECTED name={} reason={}", log::sanitize(extension.name),
                      log::sanitize(verified.error().message));
@@ -309,7 +310,7 @@ std::optional<ExtensionRecord> Reconciler::install(const GoalExtension& extensio
                  log::sanitize(verified.value().signer),
                  log::sanitize(verified.value().identity.version));
 
-    ext::HandlerSettings settings;
+    extservice::HandlerSettings settings;
     settings.sequence_number = static_cast<int>(extension.sequence_number);
     settings.public_settings = extension.settings;
     if (extension.protected_settings) {

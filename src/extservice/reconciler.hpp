@@ -43,7 +43,7 @@ ExtensionRecord refusedRecord(const GoalExtension& extension, const std::string&
 class Reconciler {
 public:
     Reconciler(Paths paths,
-               ext::HandlerManager& handlers,
+               extservice::HandlerManager& handlers,
                ExtensionCpuCaps& caps,
                ReportedState& state,
                ControlPlaneCalls calls);
@@ -68,7 +68,7 @@ private:
     bool stopping() const { return calls_.stopping && calls_.stopping(); }
 
     Paths paths_;
-    ext::HandlerManager& handlers_;
+    extservice::HandlerManager& handlers_;
     ExtensionCpuCaps& caps_;
     ReportedState& state_;
     ControlPlaneCalls calls_;

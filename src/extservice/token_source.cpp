@@ -39,7 +39,7 @@ Result<CachedToken> parseTokenAnswer(const nlohmann::json& answer) {
     return token;
 }
 
-TokenSource::TokenSource(std::filesystem::path himds_socket, Clock clock)
+TokenSource::TokenSource(std::filesystem::path himds_socket, WallClock clock)
     : socket_(std::move(himds_socket)), clock_(std::move(clock)) {}
 
 Result<std::string> TokenSource::token() {

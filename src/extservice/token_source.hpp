@@ -2,6 +2,7 @@
 // Short-lived control-plane tokens from himds (docs/protocol.md section 1, POST /identity/token):
 // extservice never holds the machine key. A token is cached until shortly before it expires.
 // Thread-safe: the goal-state loop and the control socket's workers share one source.
+#include "common/clock.hpp"
 #include "common/error.hpp"
 
 #include <chrono>
@@ -29,10 +30,7 @@ Result<CachedToken> parseTokenAnswer(const nlohmann::json& answer);
 
 class TokenSource {
 public:
-    using Clock = std::function<std::chrono::system_clock::time_point()>;
-    explicit TokenSource(
-        std::filesystem::path himds_socket,
-        Clock clock = [] { return std::chrono::system_clock::now(); });
+    explicit TokenSource(std::filesystem::path himds_socket, WallClock clock = wallClock());
 
     // A valid token for kAgentServiceResource; asks himds when the cache is empty or stale.
     Result<std::string> token();
@@ -43,7 +41,7 @@ public:
 
 private:
     std::filesystem::path socket_;
-    Clock clock_;
+    WallClock clock_;
     std::mutex mutex_;
     CachedToken cached_;
     bool bypass_next_ = false;

@@ -13,7 +13,7 @@
 
 #include <spdlog/spdlog.h>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 using nlohmann::json;
 
@@ -239,4 +239,4 @@ std::unique_ptr<ControlPlane> makeHttpsControlPlane(const Paths& paths) {
     return std::make_unique<HttpsControlPlane>(paths);
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 // The audience of the agent-facing services' tokens.
 inline constexpr const char* kAgentServiceResource = "https://his.arc.azure.com";
@@ -69,4 +69,4 @@ struct MachineToken {
 };
 Result<MachineToken> parseTokenAnswer(const nlohmann::json& answer);
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

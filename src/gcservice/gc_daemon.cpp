@@ -6,7 +6,7 @@
 #include "common/platform/cpu_limit.hpp"
 #include "gcservice/gc_service.hpp"
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 namespace {
 
@@ -56,4 +56,4 @@ daemon::DaemonSpec<GcOptions> daemonSpec() {
     return spec;
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

@@ -3,8 +3,8 @@
 #include "common/daemon/daemon_main.hpp"
 #include "gcservice/gc_options.hpp"
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 daemon::DaemonSpec<GcOptions> daemonSpec();
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

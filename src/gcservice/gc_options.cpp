@@ -1,6 +1,6 @@
 #include "gcservice/gc_options.hpp"
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 namespace {
 
@@ -38,4 +38,4 @@ Result<GcOptions> gcOptionsFromEnvironment() {
     return options;
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

@@ -11,7 +11,7 @@
 #include <map>
 #include <string>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 struct GcOptions {
     // New and changed assignments are picked up this often (AZCM_GC_POLL_SECONDS).
@@ -40,4 +40,4 @@ struct GcOptions {
 Result<GcOptions> parseGcOptions(const daemon::EnvironmentOptions& environment);
 Result<GcOptions> gcOptionsFromEnvironment();
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <ctime>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 using nlohmann::json;
 
@@ -51,4 +51,4 @@ json notEvaluatedReport(const AssignmentState& assignment,
                 {"endTime", rfc3339Utc(now)}};
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

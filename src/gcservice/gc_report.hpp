@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 // An evaluation's outcome: complianceStatus, resources [{id, type, compliant, reason,
 // remediated, error}], operationType Initial (first evaluation of this assignment version) or
@@ -28,4 +28,4 @@ nlohmann::json notEvaluatedReport(const AssignmentState& assignment,
 
 std::string rfc3339Utc(std::int64_t unix_seconds);
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

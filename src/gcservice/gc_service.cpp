@@ -22,7 +22,7 @@
 
 #include <spdlog/spdlog.h>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 using nlohmann::json;
 
@@ -569,4 +569,4 @@ std::unique_ptr<daemon::ControlRouter> GcService::makeControlRouter() {
     return std::make_unique<daemon::ControlRouter>(std::move(options));
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

@@ -31,7 +31,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 struct GcServiceParts {
     std::unique_ptr<ControlPlane> control_plane;
@@ -123,4 +123,4 @@ private:
 // "2026-11-28" (the build's date, AZCM_GC_BUILD_DATE) as a time point; epoch when unparsable.
 std::chrono::system_clock::time_point parseBuildDate(const std::string& text);
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <system_error>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 using nlohmann::json;
 
@@ -224,4 +224,4 @@ std::string appliedKey(const AssignmentState& assignment) {
            (assignment.package ? assignment.package->sha256 : std::string());
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

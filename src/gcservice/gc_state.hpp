@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 struct PackageRef {
     std::string url;
@@ -96,4 +96,4 @@ nextDueAt(const GcState& state, std::int64_t now, const DueIntervals& intervals)
 // The applied-once key of the assignment as it is now.
 std::string appliedKey(const AssignmentState& assignment);
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

@@ -1,6 +1,6 @@
 #include "gcservice/local_controls.hpp"
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 EvaluationPermission evaluationPermission(const config::LocalConfig& local) {
     if (!local.guest_configuration_enabled) {
@@ -16,4 +16,4 @@ EvaluationPermission evaluationPermission(const config::LocalConfig& local) {
     return {};
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 struct EvaluationPermission {
     bool allowed = true;
@@ -16,4 +16,4 @@ struct EvaluationPermission {
 
 EvaluationPermission evaluationPermission(const config::LocalConfig& local);
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

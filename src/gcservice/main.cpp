@@ -3,5 +3,5 @@
 #include "gcservice/gc_daemon.hpp"
 
 int main(int argc, char** argv) {
-    return azcm::daemon::runDaemon(argc, argv, azcm::gc::daemonSpec());
+    return azcm::daemon::runDaemon(argc, argv, azcm::gcservice::daemonSpec());
 }

@@ -16,7 +16,7 @@
 
 #include <spdlog/spdlog.h>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 namespace {
 
@@ -184,4 +184,4 @@ void removeUnusedPackages(const Paths& paths, const GcState& state) {
     }
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

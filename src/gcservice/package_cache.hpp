@@ -14,7 +14,7 @@
 #include <filesystem>
 #include <string>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 // The report code of a refused package (docs/protocol.md section 4.2): size, hash or signature.
 inline constexpr const char* kPackageRefusedCode = "PackageVerificationFailed";
@@ -50,4 +50,4 @@ Result<PreparedPackage> preparePackage(ControlPlane& control_plane,
 // Removes extracted packages no assignment refers to any more.
 void removeUnusedPackages(const Paths& paths, const GcState& state);
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

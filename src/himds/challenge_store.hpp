@@ -2,6 +2,7 @@
 // The file-based challenge of the IMDS token endpoint (docs/imds.md): a caller proves it may read
 // the tokens directory by echoing the content of a single-use key file that only himds and members
 // of the himds group can read.
+#include "common/clock.hpp"
 #include "common/error.hpp"
 #include "common/platform/os_types.hpp"
 
@@ -17,9 +18,6 @@
 
 namespace azcm::himds {
 
-using SteadyTime = std::chrono::steady_clock::time_point;
-using SteadyClock = std::function<SteadyTime()>;
-
 inline constexpr std::chrono::seconds kChallengeLifetime{60};
 // Bounds the files a flood of unauthenticated first calls can leave in the tokens directory.
 inline constexpr std::size_t kMaxOutstandingChallenges = 1024;
@@ -30,10 +28,9 @@ class ChallengeStore {
 public:
     // `group`: the group that may read key files (himds when installed); none keeps the
     // process's group. The tokens directory itself is created by the installer, not here.
-    ChallengeStore(
-        std::filesystem::path tokens_dir,
-        std::optional<platform::GroupId> group,
-        SteadyClock clock = [] { return std::chrono::steady_clock::now(); });
+    ChallengeStore(std::filesystem::path tokens_dir,
+                   std::optional<platform::GroupId> group,
+                   SteadyClock clock = steadyClock());
     ~ChallengeStore();
     ChallengeStore(const ChallengeStore&) = delete;
     ChallengeStore& operator=(const ChallengeStore&) = delete;

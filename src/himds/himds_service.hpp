@@ -62,7 +62,7 @@ struct HimdsOptions {
     // The group that may read challenge key files: `himds` when installed.
     std::optional<platform::GroupId> token_group;
     // Time of the challenge store (tests age challenges without waiting a minute).
-    SteadyClock challenge_clock = [] { return std::chrono::steady_clock::now(); };
+    SteadyClock challenge_clock = steadyClock();
 };
 
 // Reads the options himds takes from its environment: AZCM_HEARTBEAT_INTERVAL, HTTPS_PROXY,

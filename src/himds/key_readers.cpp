@@ -16,7 +16,7 @@ constexpr std::size_t kSweepAbove = 256;
 KeyReaders::KeyReaders(std::uint32_t own_uid,
                        std::optional<std::uint32_t> token_group,
                        MembershipLookup lookup,
-                       Clock clock)
+                       SteadyClock clock)
     : own_uid_(own_uid), token_group_(token_group), lookup_(std::move(lookup)),
       clock_(std::move(clock)) {
     if (!lookup_) {

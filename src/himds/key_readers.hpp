@@ -3,6 +3,8 @@
 // the token group. They get their own rate-limit budget (rate_limiter.hpp). Group membership
 // comes from the user database and is remembered per uid for a minute, so that adding a user to
 // the group takes effect without a restart and a flood of requests costs no lookups.
+#include "common/clock.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -14,17 +16,15 @@ namespace azcm::himds {
 
 class KeyReaders {
 public:
-    using Clock = std::function<std::chrono::steady_clock::time_point()>;
     // Whether account `uid` has group `gid` (platform::accountHasGroup unless a test replaces it).
     using MembershipLookup = std::function<bool(std::uint32_t uid, std::uint32_t gid)>;
 
     static constexpr std::chrono::seconds kRememberFor{60};
 
-    KeyReaders(
-        std::uint32_t own_uid,
-        std::optional<std::uint32_t> token_group,
-        MembershipLookup lookup = {},
-        Clock clock = [] { return std::chrono::steady_clock::now(); });
+    KeyReaders(std::uint32_t own_uid,
+               std::optional<std::uint32_t> token_group,
+               MembershipLookup lookup = {},
+               SteadyClock clock = steadyClock());
 
     // False for an unknown uid. Thread-safe.
     bool contains(std::optional<std::uint32_t> uid);
@@ -32,13 +32,13 @@ public:
 private:
     struct Remembered {
         bool member = false;
-        std::chrono::steady_clock::time_point until{};
+        SteadyTime until{};
     };
 
     std::uint32_t own_uid_;
     std::optional<std::uint32_t> token_group_;
     MembershipLookup lookup_;
-    Clock clock_;
+    SteadyClock clock_;
     std::mutex mutex_;
     std::unordered_map<std::uint32_t, Remembered> remembered_;
 };

@@ -41,11 +41,12 @@ RateLimiter::Admission::~Admission() {
     owner_->release(group_, uid_key_);
 }
 
-std::shared_ptr<RateLimiter> RateLimiter::create(std::optional<RouteLimits> limits, Clock clock) {
+std::shared_ptr<RateLimiter> RateLimiter::create(std::optional<RouteLimits> limits,
+                                                 SteadyClock clock) {
     return std::shared_ptr<RateLimiter>(new RateLimiter(limits, std::move(clock)));
 }
 
-RateLimiter::RateLimiter(std::optional<RouteLimits> limits, Clock clock)
+RateLimiter::RateLimiter(std::optional<RouteLimits> limits, SteadyClock clock)
     : limits_(limits), clock_(std::move(clock)), prune_above_(kPruneAbove) {
     if (limits_) {
         const auto now = clock_();

@@ -8,6 +8,8 @@
 // (root, himds, members of group himds) and everyone else. A flood by other users therefore never
 // reaches the first group, and one uid may use at most its own per-uid budget (set to half of the
 // group's), which leaves the rest of its group at least the other half.
+#include "common/clock.hpp"
+
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -44,8 +46,6 @@ struct Caller {
 
 class RateLimiter : public std::enable_shared_from_this<RateLimiter> {
 public:
-    using Clock = std::function<std::chrono::steady_clock::time_point()>;
-
     // Held while a request is in progress; the destructor frees the concurrency slots.
     class Admission {
     public:
@@ -69,9 +69,8 @@ public:
     };
 
     // `limits` empty: everything is admitted (the documented switch for benchmarks).
-    static std::shared_ptr<RateLimiter> create(
-        std::optional<RouteLimits> limits,
-        Clock clock = [] { return std::chrono::steady_clock::now(); });
+    static std::shared_ptr<RateLimiter> create(std::optional<RouteLimits> limits,
+                                               SteadyClock clock = steadyClock());
 
     Decision admit(const Caller& caller);
     std::uint32_t inProgress() const;
@@ -81,17 +80,17 @@ public:
 private:
     struct Bucket {
         double tokens = 0;
-        std::chrono::steady_clock::time_point refilled{};
+        SteadyTime refilled{};
         std::uint32_t in_progress = 0;
     };
 
-    RateLimiter(std::optional<RouteLimits> limits, Clock clock);
+    RateLimiter(std::optional<RouteLimits> limits, SteadyClock clock);
     void release(std::size_t group, std::uint64_t uid_key);
-    Bucket freshBucket(const RateLimit& limit, std::chrono::steady_clock::time_point now) const;
-    void pruneIdleUidsLocked(std::chrono::steady_clock::time_point now);
+    Bucket freshBucket(const RateLimit& limit, SteadyTime now) const;
+    void pruneIdleUidsLocked(SteadyTime now);
 
     std::optional<RouteLimits> limits_;
-    Clock clock_;
+    SteadyClock clock_;
     mutable std::mutex mutex_;
     std::array<Bucket, 2> groups_{};
     std::unordered_map<std::uint64_t, Bucket> uids_;

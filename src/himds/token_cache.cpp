@@ -30,17 +30,17 @@ std::string normalizeResource(std::string_view resource) {
     return std::string(resource);
 }
 
-bool tokenUsable(const ManagedIdentityToken& token, TokenTime now) {
+bool tokenUsable(const ManagedIdentityToken& token, WallTime now) {
     const auto margin = std::min<std::chrono::system_clock::duration>(kMaxExpirySafetyMargin,
                                                                       lifetimeOf(token) / 10);
     return now < token.expires_on - margin;
 }
 
-bool refreshDue(const ManagedIdentityToken& token, TokenTime now) {
+bool refreshDue(const ManagedIdentityToken& token, WallTime now) {
     return now >= token.issued_at + lifetimeOf(token) / 2;
 }
 
-TokenCache::TokenCache(TokenFetcher fetch, TokenClock clock, JitterSource jitter)
+TokenCache::TokenCache(TokenFetcher fetch, WallClock clock, JitterSource jitter)
     : fetch_(std::move(fetch)), clock_(std::move(clock)),
       jitter_(jitter ? std::move(jitter) : defaultJitter()) {}
 
@@ -49,7 +49,7 @@ std::shared_ptr<TokenCache::Entry> TokenCache::entryFor(const std::string& key) 
         return it->second;
     }
     if (entries_.size() >= kMaxCachedResources) {
-        const TokenTime now = clock_();
+        const WallTime now = clock_();
         std::erase_if(entries_, [now](const auto& item) {
             const Entry& entry = *item.second;
             return !entry.in_flight && entry.waiters == 0 &&
@@ -86,7 +86,7 @@ Result<ManagedIdentityToken> TokenCache::get(const std::string& resource, bool b
     if (!entry) {
         return makeError(exitcode::kTokenFailed, "too many resources cached");
     }
-    TokenTime now = clock_();
+    WallTime now = clock_();
     if (entry->token && !tokenUsable(*entry->token, now)) {
         entry->token.reset(); // never served again
     }
@@ -127,7 +127,7 @@ Result<ManagedIdentityToken> TokenCache::get(const std::string& resource, bool b
     std::optional<Error> failure; // empty when the fetched token was stored
     if (fetched) {
         ManagedIdentityToken token = std::move(fetched).value();
-        if (token.issued_at == TokenTime{}) {
+        if (token.issued_at == WallTime{}) {
             token.issued_at = now;
         }
         if (token.access_token.empty() || now >= token.expires_on ||
@@ -174,7 +174,7 @@ std::optional<ManagedIdentityToken> TokenCache::peek(const std::string& resource
         return std::nullopt;
     }
     const ManagedIdentityToken& token = *it->second->token;
-    const TokenTime now = clock_();
+    const WallTime now = clock_();
     if (!tokenUsable(token, now) || refreshDue(token, now)) {
         return std::nullopt;
     }

@@ -2,6 +2,7 @@
 // Managed identity tokens cached per resource (docs/imds.md): refreshed at half their lifetime,
 // one upstream call per resource at a time, a still-valid token served while the control plane
 // fails, an expired one never.
+#include "common/clock.hpp"
 #include "common/error.hpp"
 
 #include <chrono>
@@ -18,20 +19,17 @@
 
 namespace azcm::himds {
 
-using TokenTime = std::chrono::system_clock::time_point;
-
 struct ManagedIdentityToken {
     std::string access_token;
     std::string token_type = "Bearer";
     std::string resource;
-    TokenTime issued_at{}; // not_before; the epoch means "when the fetch returned"
-    TokenTime expires_on{};
+    WallTime issued_at{}; // not_before; the epoch means "when the fetch returned"
+    WallTime expires_on{};
     std::string client_id; // of the managed identity, as the control plane reports it
     std::string object_id;
 };
 
 using TokenFetcher = std::function<Result<ManagedIdentityToken>(const std::string& resource)>;
-using TokenClock = std::function<TokenTime()>;
 // A number in [0, 1) that spreads the back-off of failed refreshes.
 using JitterSource = std::function<double()>;
 
@@ -45,15 +43,14 @@ inline constexpr std::size_t kMaxCachedResources = 1024;
 std::string normalizeResource(std::string_view resource);
 
 // A token is served until min(5 minutes, lifetime / 10) before it expires.
-bool tokenUsable(const ManagedIdentityToken& token, TokenTime now);
-bool refreshDue(const ManagedIdentityToken& token, TokenTime now);
+bool tokenUsable(const ManagedIdentityToken& token, WallTime now);
+bool refreshDue(const ManagedIdentityToken& token, WallTime now);
 
 class TokenCache {
 public:
-    explicit TokenCache(
-        TokenFetcher fetch,
-        TokenClock clock = [] { return std::chrono::system_clock::now(); },
-        JitterSource jitter = {});
+    explicit TokenCache(TokenFetcher fetch,
+                        WallClock clock = wallClock(),
+                        JitterSource jitter = {});
 
     // Thread-safe and blocking. Calls `fetch` from the calling thread, at most one call per
     // resource at a time: concurrent misses wait for that call. `bypass_cache` forces an upstream
@@ -75,14 +72,14 @@ private:
         std::optional<Error> last_error;
         std::size_t waiters = 0;
         int failures = 0;
-        TokenTime retry_after{};
+        WallTime retry_after{};
     };
 
     std::shared_ptr<Entry> entryFor(const std::string& key);
     std::chrono::milliseconds backoff(int failures);
 
     TokenFetcher fetch_;
-    TokenClock clock_;
+    WallClock clock_;
     JitterSource jitter_;
     mutable std::mutex mutex_;
     std::condition_variable done_;

@@ -27,11 +27,11 @@ Result<std::optional<std::int64_t>> timeMember(const nlohmann::json& body, const
     return std::optional<std::int64_t>(seconds);
 }
 
-TokenTime fromUnix(std::int64_t seconds) {
-    return TokenTime(std::chrono::seconds(seconds));
+WallTime fromUnix(std::int64_t seconds) {
+    return WallTime(std::chrono::seconds(seconds));
 }
 
-std::int64_t toUnix(TokenTime time) {
+std::int64_t toUnix(WallTime time) {
     return std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
 }
 
@@ -119,7 +119,7 @@ TokenFetcher makeIdentityServiceFetcher(std::shared_ptr<IdentityServiceClient> c
 }
 
 nlohmann::json
-tokenResponseJson(const ManagedIdentityToken& token, const std::string& resource, TokenTime now) {
+tokenResponseJson(const ManagedIdentityToken& token, const std::string& resource, WallTime now) {
     const auto expires_in = std::max<std::int64_t>(
         0, std::chrono::duration_cast<std::chrono::seconds>(token.expires_on - now).count());
     return nlohmann::json{{"access_token", token.access_token},

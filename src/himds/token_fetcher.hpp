@@ -45,6 +45,6 @@ TokenFetcher makeIdentityServiceFetcher(std::shared_ptr<IdentityServiceClient> c
 // The token answer: all values strings, as Azure's IMDS sends them, plus client_id and object_id.
 // `resource` echoes what the caller asked for.
 nlohmann::json
-tokenResponseJson(const ManagedIdentityToken& token, const std::string& resource, TokenTime now);
+tokenResponseJson(const ManagedIdentityToken& token, const std::string& resource, WallTime now);
 
 } // namespace azcm::himds

@@ -80,7 +80,7 @@ protected:
     fsys::path stateFile() const { return stateDir() / "state.json"; }
 
     // The state as gcservice reads it at start; an error message when it does not parse.
-    Result<gc::GcState> state() const { return gc::loadGcState(stateFile()); }
+    Result<gcservice::GcState> state() const { return gcservice::loadGcState(stateFile()); }
 
     // Every named assignment evaluated at or after `since` and its report accepted.
     bool settledSince(std::int64_t since) const {

@@ -27,11 +27,11 @@ void applyToCommand(const nlohmann::json& document) {
     connect->add_option("--tags", tags);
     connect->add_option("--extensions-allowlist", allowlist)->delimiter(',');
     connect->add_option("--port", port)->check(CLI::Range(1, 65535));
-    (void)azcm::cli::applyConfigFile(*connect, document);
+    (void)azcm::azcmagent::applyConfigFile(*connect, document);
 }
 
 void load(const std::filesystem::path& file) {
-    auto document = azcm::cli::loadConfigFile(file);
+    auto document = azcm::azcmagent::loadConfigFile(file);
     if (!document) {
         AZCM_FUZZ_CHECK(!document.error().message.empty());
         return;
@@ -49,7 +49,7 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const auto text = azcm::fuzz::asText(data, size);
-    (void)azcm::cli::yamlToJson(text);
+    (void)azcm::azcmagent::yamlToJson(text);
     load(azcm::fuzz::writeInput("config.yaml", text));
     load(azcm::fuzz::writeInput("config.json", text));
     return 0;

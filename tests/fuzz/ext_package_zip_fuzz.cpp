@@ -14,12 +14,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto zip = azcm::fuzz::writeInput("package.zip", azcm::fuzz::asText(data, size));
     const auto parent = azcm::fuzz::freshDir("handlers");
     const auto target = parent / "Contoso.Test.Trace-1.0.0";
-    azcm::ext::ExtractLimits limits;
+    azcm::extservice::ExtractLimits limits;
     // Small limits keep each input fast; the limit checks are the same code at any size.
     limits.max_entry_bytes = 1 << 20;
     limits.max_total_bytes = 4 << 20;
     limits.max_entries = 1000;
-    auto extracted = azcm::ext::extractPackage(zip, target, limits);
+    auto extracted = azcm::extservice::extractPackage(zip, target, limits);
     azcm::fuzz::checkExtractedTree(parent);
     if (!extracted) {
         AZCM_FUZZ_CHECK(!extracted.error().message.empty());

@@ -8,11 +8,11 @@ namespace {
 
 using nlohmann::json;
 
-void checkRoundTrip(const azcm::gc::GcState& state) {
-    const json saved = azcm::gc::toJson(state);
-    auto again = azcm::gc::parseGcState(saved);
+void checkRoundTrip(const azcm::gcservice::GcState& state) {
+    const json saved = azcm::gcservice::toJson(state);
+    auto again = azcm::gcservice::parseGcState(saved);
     AZCM_FUZZ_CHECK(again);
-    AZCM_FUZZ_CHECK(azcm::gc::toJson(again.value()) == saved);
+    AZCM_FUZZ_CHECK(azcm::gcservice::toJson(again.value()) == saved);
 }
 
 } // namespace
@@ -27,20 +27,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (document.is_discarded()) {
         return 0;
     }
-    auto incoming = azcm::gc::parseGoalState(document);
+    auto incoming = azcm::gcservice::parseGoalState(document);
     if (incoming) {
-        azcm::gc::GcState state;
-        azcm::gc::mergeGoalState(state, incoming.value(), 1000);
+        azcm::gcservice::GcState state;
+        azcm::gcservice::mergeGoalState(state, incoming.value(), 1000);
         for (const auto& assignment : state.assignments) {
             AZCM_FUZZ_CHECK(!assignment.name.empty());
-            (void)azcm::gc::appliedKey(assignment);
-            (void)azcm::gc::isDue(assignment, 2000, std::chrono::seconds(900));
+            (void)azcm::gcservice::appliedKey(assignment);
+            (void)azcm::gcservice::isDue(assignment, 2000, std::chrono::seconds(900));
         }
         checkRoundTrip(state);
     }
-    auto stored = azcm::gc::parseGcState(document);
+    auto stored = azcm::gcservice::parseGcState(document);
     if (stored) {
-        (void)azcm::gc::dropExpiredAssignments(stored.value(), 2000, std::chrono::seconds(60));
+        (void)azcm::gcservice::dropExpiredAssignments(stored.value(), 2000,
+                                                      std::chrono::seconds(60));
         checkRoundTrip(stored.value());
     }
     return 0;

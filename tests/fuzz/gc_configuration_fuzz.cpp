@@ -11,7 +11,7 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    auto package = azcm::gc::parseConfigurationText(azcm::fuzz::asText(data, size));
+    auto package = azcm::gcservice::parseConfigurationText(azcm::fuzz::asText(data, size));
     if (!package) {
         AZCM_FUZZ_CHECK(!package.error().message.empty());
         return 0;

@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto parent = azcm::fuzz::freshDir("packages");
     const auto dir = parent / "0123abcd.partial";
     // A small limit keeps each input fast; the check is the same code at any size.
-    auto extracted = azcm::gc::extractPackage(zip, dir, 4 << 20);
+    auto extracted = azcm::gcservice::extractPackage(zip, dir, 4 << 20);
     azcm::fuzz::checkExtractedTree(parent);
     for (const auto& entry : std::filesystem::directory_iterator(parent)) {
         AZCM_FUZZ_CHECK(entry.path() == dir);
@@ -24,6 +24,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         AZCM_FUZZ_CHECK(!extracted.error().message.empty());
         return 0;
     }
-    (void)azcm::gc::loadPackage(dir);
+    (void)azcm::gcservice::loadPackage(dir);
     return 0;
 }

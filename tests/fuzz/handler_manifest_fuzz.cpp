@@ -9,7 +9,7 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    auto manifest = azcm::ext::parseHandlerManifest(azcm::fuzz::asText(data, size));
+    auto manifest = azcm::extservice::parseHandlerManifest(azcm::fuzz::asText(data, size));
     if (!manifest) {
         AZCM_FUZZ_CHECK(!manifest.error().message.empty());
         return 0;

@@ -22,13 +22,13 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const auto text = azcm::fuzz::asText(data, size);
-    const auto status = azcm::ext::parseStatusFile(text);
+    const auto status = azcm::extservice::parseStatusFile(text);
     AZCM_FUZZ_CHECK(knownStatus(status.status));
     for (const auto& sub : status.substatus) {
         AZCM_FUZZ_CHECK(knownStatus(sub.status));
     }
     const auto file = azcm::fuzz::writeInput("heartbeat.log", text);
-    const auto health = azcm::ext::readHeartbeat(file, std::chrono::hours(1));
+    const auto health = azcm::extservice::readHeartbeat(file, std::chrono::hours(1));
     if (health) {
         AZCM_FUZZ_CHECK(health->status == "Ready" || health->status == "NotReady" ||
                         health->status == "Installing" || health->status == "Unresponsive");

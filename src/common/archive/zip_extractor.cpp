@@ -11,7 +11,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-namespace azcm::zip {
+namespace azcm::archive {
 
 namespace {
 
@@ -27,13 +27,13 @@ std::string quoted(const std::string& name) {
 
 // libarchive's last error on `a`. Some failures (a truncated zip header) leave no message, and a
 // null one must not reach a std::string.
-std::string archiveError(archive* a) {
+std::string archiveError(::archive* a) {
     const char* message = archive_error_string(a);
     return message != nullptr ? message : "unknown archive error";
 }
 
 struct ReaderDeleter {
-    void operator()(archive* a) const { archive_read_free(a); }
+    void operator()(::archive* a) const { archive_read_free(a); }
 };
 
 // The components of an entry name, checked before anything is created: relative, no "..", no
@@ -79,7 +79,7 @@ std::uint32_t directoryMode(ExtractedModes modes) {
 
 class Extraction {
 public:
-    Extraction(archive* reader, const platform::ExtractionTree& tree, ZipExtraction options)
+    Extraction(::archive* reader, const platform::ExtractionTree& tree, ZipExtraction options)
         : reader_(reader), tree_(tree), options_(options) {}
 
     Result<void> run() {
@@ -179,7 +179,7 @@ private:
         }
     }
 
-    archive* reader_;
+    ::archive* reader_;
     const platform::ExtractionTree& tree_;
     ZipExtraction options_;
     std::uint64_t total_bytes_ = 0;
@@ -189,7 +189,7 @@ private:
 
 Result<void>
 extractZip(const stdfs::path& zip, const stdfs::path& dir, const ZipExtraction& options) {
-    std::unique_ptr<archive, ReaderDeleter> reader(archive_read_new());
+    std::unique_ptr<::archive, ReaderDeleter> reader(archive_read_new());
     archive_read_support_format_zip(reader.get());
     if (archive_read_open_filename(reader.get(), zip.c_str(), std::size_t{64} * 1024) !=
         ARCHIVE_OK) {
@@ -208,4 +208,4 @@ extractZip(const stdfs::path& zip, const stdfs::path& dir, const ZipExtraction& 
     return result;
 }
 
-} // namespace azcm::zip
+} // namespace azcm::archive

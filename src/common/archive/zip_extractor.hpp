@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 
-namespace azcm::zip {
+namespace azcm::archive {
 
 struct ZipLimits {
     std::uint64_t max_entry_bytes = 1ULL << 30; // one file
@@ -41,4 +41,4 @@ Result<void> extractZip(const std::filesystem::path& zip,
                         const std::filesystem::path& dir,
                         const ZipExtraction& options);
 
-} // namespace azcm::zip
+} // namespace azcm::archive

@@ -1,6 +1,7 @@
 #include "common/http/https_client.hpp"
 
 #include "common/crypto/certificate_policy.hpp"
+#include "common/http/client_tls_cache.hpp"
 #include "common/http/proxy_url.hpp"
 
 #include <charconv>
@@ -92,48 +93,6 @@ std::string openSslErrors() {
     return out.empty() ? "unknown OpenSSL error" : out;
 }
 
-Result<std::shared_ptr<ssl::context>> makeTlsContext(const ClientOptions& options) {
-    auto context = std::make_shared<ssl::context>(ssl::context::tls_client);
-    ErrorCode ec;
-    context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                             ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                             ssl::context::no_tlsv1_1,
-                         ec);
-    if (ec || SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION) != 1) {
-        return makeError(exitcode::kNetwork, "cannot configure TLS: " + openSslErrors());
-    }
-    // Peer verification with the certificate policy at every depth of the chain.
-    crypto::installCertificatePolicy(context->native_handle());
-    if (options.ca_file.empty()) {
-        context->set_default_verify_paths(ec);
-    } else {
-        context->load_verify_file(options.ca_file.string(), ec);
-    }
-    if (ec) {
-        return makeError(
-            exitcode::kNetwork,
-            "cannot load trust anchors" +
-                (options.ca_file.empty() ? std::string() : " from " + options.ca_file.string()) +
-                ": " + ec.message());
-    }
-    if (options.client_certificate_pem.has_value() != options.client_private_key_pem.has_value()) {
-        return makeError(exitcode::kInvalidArgument,
-                         "a client certificate needs its private key and vice versa");
-    }
-    if (options.client_certificate_pem) {
-        context->use_certificate_chain(asio::buffer(*options.client_certificate_pem), ec);
-        if (!ec) {
-            context->use_private_key(asio::buffer(*options.client_private_key_pem),
-                                     ssl::context::pem, ec);
-        }
-        if (ec || SSL_CTX_check_private_key(context->native_handle()) != 1) {
-            return makeError(exitcode::kNetwork, "cannot use the client certificate and key: " +
-                                                     (ec ? ec.message() : openSslErrors()));
-        }
-    }
-    return context;
-}
-
 Result<void> checkHeader(const std::string& name, const std::string& value) {
     auto bad = [](const std::string& text) {
         return text.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos;
@@ -148,7 +107,7 @@ Result<void> checkHeader(const std::string& name, const std::string& value) {
 class AttemptRunner {
 public:
     AttemptRunner(const ClientOptions& options,
-                  ssl::context& tls,
+                  ClientTls& tls,
                   const Url& target,
                   const std::optional<ProxyUrl>& proxy,
                   const beast_http::request<beast_http::string_body>& request)
@@ -238,7 +197,7 @@ private:
             co_return transportFailure("cannot resolve " + first_hop.host + ": " + ec.message());
         }
 
-        beast::ssl_stream<beast::tcp_stream> stream(io, tls_);
+        beast::ssl_stream<beast::tcp_stream> stream(io, tls_.context());
         auto& lowest = beast::get_lowest_layer(stream);
         lowest.expires_after(options_.connect_timeout);
         co_await lowest.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
@@ -258,9 +217,12 @@ private:
         if (auto failed = configureTls(stream)) {
             co_return std::move(*failed);
         }
+        const std::string server = target_.hostPort();
+        tls_.offerSession(stream.native_handle(), server);
         co_await stream.async_handshake(ssl::stream_base::client,
                                         asio::redirect_error(asio::use_awaitable, ec));
         if (ec) {
+            tls_.forgetSession(server);
             const long verify = SSL_get_verify_result(stream.native_handle());
             if (verify != X509_V_OK) {
                 // A certificate that does not verify will not verify on the next try either.
@@ -272,6 +234,7 @@ private:
             co_return transportFailure("TLS handshake with " + target_.hostPort() +
                                        " failed: " + ec.message());
         }
+        countHandshake(SSL_session_reused(stream.native_handle()) == 1);
 
         co_await beast_http::async_write(stream, request_,
                                          asio::redirect_error(asio::use_awaitable, ec));
@@ -307,8 +270,10 @@ private:
             co_return transportFailure("cannot read the response from " + where() + ": " +
                                        ec.message());
         }
-        // The connection is not reused: closing without close_notify loses nothing (the
-        // response was complete).
+        // The connection is not reused (its session is): closing without close_notify loses
+        // nothing, the response was complete. TLS 1.3 sends the session after the handshake,
+        // so it is read with the response and kept only now.
+        tls_.keepSession(stream.native_handle(), server);
         lowest.close();
         Attempt attempt;
         attempt.response = parser.release();
@@ -376,7 +341,7 @@ private:
     }
 
     const ClientOptions& options_;
-    ssl::context& tls_;
+    ClientTls& tls_;
     const Url& target_;
     const std::optional<Url> proxy_;
     const std::optional<std::string> proxy_authorization_;
@@ -453,7 +418,7 @@ Result<Response> HttpsClient::send(const SimpleRequest& request) const {
         message.content_length(0);
     }
 
-    BOOST_OUTCOME_TRY(tls, makeTlsContext(options_));
+    BOOST_OUTCOME_TRY(tls, clientTlsFor(options_));
     const int attempts = std::max(1, options_.retry.max_attempts);
     for (int attempt = 1;; ++attempt) {
         AttemptRunner runner(options_, *tls, target, proxy, message);

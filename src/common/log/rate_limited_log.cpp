@@ -6,12 +6,8 @@ namespace azcm::log {
 
 RateLimitedLog::RateLimitedLog(std::size_t burst,
                                std::chrono::steady_clock::duration window,
-                               Clock clock)
-    : burst_(burst), window_(window), clock_(std::move(clock)) {
-    if (!clock_) {
-        clock_ = [] { return std::chrono::steady_clock::now(); };
-    }
-}
+                               SteadyClock clock)
+    : burst_(burst), window_(window), clock_(std::move(clock)) {}
 
 std::optional<std::uint64_t> RateLimitedLog::admit() {
     const auto now = clock_();

@@ -7,6 +7,8 @@
 //     if (const auto suppressed = refused_log_.admit()) {
 //         spdlog::warn("IMDS_CHALLENGE_REFUSED ... suppressed={}", *suppressed);
 //     }
+#include "common/clock.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -18,14 +20,12 @@ namespace azcm::log {
 
 class RateLimitedLog {
 public:
-    using Clock = std::function<std::chrono::steady_clock::time_point()>;
-
     static constexpr std::size_t kDefaultBurst = 10;
     static constexpr std::chrono::seconds kDefaultWindow{60};
 
     explicit RateLimitedLog(std::size_t burst = kDefaultBurst,
                             std::chrono::steady_clock::duration window = kDefaultWindow,
-                            Clock clock = {});
+                            SteadyClock clock = steadyClock());
 
     // nullopt: leave this line out. Otherwise log it, with the number of lines left out since the
     // last one that was logged.
@@ -34,9 +34,9 @@ public:
 private:
     std::size_t burst_;
     std::chrono::steady_clock::duration window_;
-    Clock clock_;
+    SteadyClock clock_;
     std::mutex mutex_;
-    std::optional<std::chrono::steady_clock::time_point> window_start_;
+    std::optional<SteadyTime> window_start_;
     std::size_t admitted_in_window_ = 0;
     std::uint64_t suppressed_ = 0;
 };

@@ -15,7 +15,7 @@
 
 namespace azcm::platform {
 
-inline constexpr std::chrono::seconds kCpuSampleInterval{10};
+inline constexpr std::chrono::seconds kCpuSampleInterval{30};
 
 class ComponentCpuCap {
 public:

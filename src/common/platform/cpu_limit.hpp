@@ -150,7 +150,7 @@ public:
 
     void add(const CpuSample& sample);
     // Deltas between the newest sample and the oldest one at most `window` older than it (samples
-    // every 10 s over a minute: the window spans 60 s). Nullopt with fewer than two samples.
+    // every 30 s over a minute: the window spans 60 s). Nullopt with fewer than two samples.
     std::optional<CpuWindowReport> report() const;
 
 private:

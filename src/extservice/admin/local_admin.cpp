@@ -27,13 +27,13 @@ std::unique_ptr<ReportedState> loadState(const Paths& paths) {
 } // namespace
 
 json listLocalExtensions(const Paths& paths) {
-    ext::HandlerManagerOptions options;
+    extservice::HandlerManagerOptions options;
     options.paths = paths;
-    const ext::HandlerManager handlers(std::move(options));
+    const extservice::HandlerManager handlers(std::move(options));
     return extensionList(handlers, loadState(paths)->all());
 }
 
-json extensionList(const ext::HandlerManager& handlers,
+json extensionList(const extservice::HandlerManager& handlers,
                    const std::map<std::string, ExtensionRecord>& records) {
     json list = json::array();
     std::set<std::string> listed;
@@ -41,7 +41,7 @@ json extensionList(const ext::HandlerManager& handlers,
         json entry{{"name", handler.id.name()},
                    {"handler", handler.id.name()},
                    {"version", handler.id.version},
-                   {"state", ext::toString(handler.state)},
+                   {"state", extservice::toString(handler.state)},
                    {"operationPending", handler.operation_pending}};
         if (handler.status) {
             entry["status"] = {{"status", handler.status->status},
@@ -78,14 +78,15 @@ Result<std::vector<std::string>> removeLocalExtensions(const Paths& paths,
     ExtensionCpuCaps caps(
         std::make_unique<platform::CpuLimiter>(platform::CpuLimiter::fromEnvironment("extd")),
         agent_cap);
-    ext::HandlerManagerOptions options;
+    extservice::HandlerManagerOptions options;
     options.paths = paths;
-    options.timeouts = ext::CommandTimeouts::fromEnvironment();
+    options.timeouts = extservice::CommandTimeouts::fromEnvironment();
     // Uninstall commands run capped in the handler's own group, as under extservice.
-    options.cpu_group = [&caps](const ext::HandlerId& id, const ext::HandlerManifest& manifest) {
+    options.cpu_group = [&caps](const extservice::HandlerId& id,
+                                const extservice::HandlerManifest& manifest) {
         return caps.handlerGroup(id.name(), id.type, manifest.cpu_quota_percentage);
     };
-    ext::HandlerManager handlers(std::move(options));
+    extservice::HandlerManager handlers(std::move(options));
     // Finish what a stopped extension manager left half done before removing anything.
     for (const auto& line : handlers.recover()) {
         spdlog::info("EXT_RECOVER {}", log::sanitize(line));

@@ -19,7 +19,7 @@ namespace azcm::extservice {
 nlohmann::json listLocalExtensions(const Paths& paths);
 // The same list from a HandlerManager and the reported records (GET /extensions uses it too);
 // installed handlers also carry "operationPending".
-nlohmann::json extensionList(const ext::HandlerManager& handlers,
+nlohmann::json extensionList(const extservice::HandlerManager& handlers,
                              const std::map<std::string, ExtensionRecord>& records);
 
 // Uninstalls the handler of `name` (extension name or Publisher.Type), removes its CPU group and

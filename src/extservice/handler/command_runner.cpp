@@ -11,7 +11,7 @@
 #include <sstream>
 #include <vector>
 
-namespace azcm::ext {
+namespace azcm::extservice {
 
 namespace {
 
@@ -147,4 +147,4 @@ Result<CommandOutcome> runCommand(const CommandSpec& spec) {
     return outcome;
 }
 
-} // namespace azcm::ext
+} // namespace azcm::extservice

@@ -31,7 +31,7 @@
 #include <map>
 #include <string>
 
-namespace azcm::ext {
+namespace azcm::extservice {
 
 struct CommandSpec {
     std::string label;                      // "install", "enable", ... (file names, messages)
@@ -64,4 +64,4 @@ Result<std::string> resolveCommandLine(const std::filesystem::path& base,
 // Fails only when the command cannot be started at all.
 Result<CommandOutcome> runCommand(const CommandSpec& spec);
 
-} // namespace azcm::ext
+} // namespace azcm::extservice

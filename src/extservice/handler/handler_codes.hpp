@@ -1,7 +1,7 @@
 #pragma once
 // The handler protocol's codes (docs/extensions.md): what a failed operation reports to the control
 // plane. They travel in OperationResult::code and in Error::code of this library's Results.
-namespace azcm::ext::code {
+namespace azcm::extservice::code {
 
 inline constexpr int kUnknown = -1;
 inline constexpr int kSuccess = 0;
@@ -18,4 +18,4 @@ inline constexpr int kDisable = 1010;
 inline constexpr int kTimeout = 1011;
 inline constexpr int kInvalidStatus = 1012;
 
-} // namespace azcm::ext::code
+} // namespace azcm::extservice::code

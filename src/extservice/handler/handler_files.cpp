@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace azcm::ext {
+namespace azcm::extservice {
 
 namespace {
 
@@ -202,4 +202,4 @@ std::optional<HandlerHealth> readHandlerHealth(const stdfs::path& base) {
                          message.value().value_or(std::string())};
 }
 
-} // namespace azcm::ext
+} // namespace azcm::extservice

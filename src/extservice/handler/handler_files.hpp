@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-namespace azcm::ext {
+namespace azcm::extservice {
 
 // config/ and status/ (0700), the log folder, HandlerEnvironment.json. Idempotent.
 Result<void> initializeHandlerDir(const std::filesystem::path& base,
@@ -38,4 +38,4 @@ Result<void> writeHandlerHealth(const std::filesystem::path& base,
                                 std::optional<int> sequence_number);
 std::optional<HandlerHealth> readHandlerHealth(const std::filesystem::path& base);
 
-} // namespace azcm::ext
+} // namespace azcm::extservice

@@ -6,7 +6,7 @@
 #include <charconv>
 #include <vector>
 
-namespace azcm::ext {
+namespace azcm::extservice {
 
 namespace {
 
@@ -103,4 +103,4 @@ int compareVersions(std::string_view a, std::string_view b) {
     return 0;
 }
 
-} // namespace azcm::ext
+} // namespace azcm::extservice

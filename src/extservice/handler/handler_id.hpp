@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace azcm::ext {
+namespace azcm::extservice {
 
 struct HandlerId {
     std::string publisher; // "Microsoft.Azure.Extensions" (may contain dots)
@@ -29,4 +29,4 @@ Result<HandlerId> parseHandlerDirName(std::string_view dir_name);
 int compareVersions(std::string_view a, std::string_view b);
 bool isValidVersion(std::string_view version);
 
-} // namespace azcm::ext
+} // namespace azcm::extservice

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace azcm::ext {
+namespace azcm::extservice {
 
 namespace {
 
@@ -175,4 +175,4 @@ Result<Journal> loadJournal(const std::filesystem::path& path) {
     return journal;
 }
 
-} // namespace azcm::ext
+} // namespace azcm::extservice

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace azcm::ext {
+namespace azcm::extservice {
 
 enum class StepKind {
     kExtract,    // unzip the target package (temp dir + rename)
@@ -59,4 +59,4 @@ struct Journal {
 Result<Journal> loadJournal(const std::filesystem::path& path);
 Result<void> saveJournal(const std::filesystem::path& path, const Journal& journal);
 
-} // namespace azcm::ext
+} // namespace azcm::extservice

@@ -16,7 +16,7 @@
 #include <mutex>
 #include <system_error>
 
-namespace azcm::ext {
+namespace azcm::extservice {
 
 namespace {
 
@@ -856,4 +856,4 @@ const HandlerManagerOptions& HandlerManager::options() const {
     return impl_->options;
 }
 
-} // namespace azcm::ext
+} // namespace azcm::extservice

@@ -39,7 +39,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace azcm::ext {
+namespace azcm::extservice {
 
 // What the settings file config/<seq>.settings carries (C.4).
 // The default constructor cannot throw: json's is noexcept, and the throws the check finds are
@@ -147,4 +147,4 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-} // namespace azcm::ext
+} // namespace azcm::extservice

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace azcm::ext {
+namespace azcm::extservice {
 
 namespace {
 
@@ -132,4 +132,4 @@ Result<HandlerManifest> loadHandlerManifest(const std::filesystem::path& base) {
     return parseHandlerManifest(text.value());
 }
 
-} // namespace azcm::ext
+} // namespace azcm::extservice

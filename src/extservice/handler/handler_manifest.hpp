@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace azcm::ext {
+namespace azcm::extservice {
 
 struct HandlerManifest {
     std::string name;
@@ -32,4 +32,4 @@ Result<HandlerManifest> parseHandlerManifest(std::string_view text);
 // Reads <base>/HandlerManifest.json: missing -> code::kManifestNotFound (1002), else as above.
 Result<HandlerManifest> loadHandlerManifest(const std::filesystem::path& base);
 
-} // namespace azcm::ext
+} // namespace azcm::extservice

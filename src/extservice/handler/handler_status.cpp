@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace azcm::ext {
+namespace azcm::extservice {
 
 namespace {
 
@@ -230,4 +230,4 @@ std::optional<HandlerHealth> readHeartbeat(const std::filesystem::path& path,
     return health;
 }
 
-} // namespace azcm::ext
+} // namespace azcm::extservice

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace azcm::ext {
+namespace azcm::extservice {
 
 inline constexpr std::size_t kMaxStatusFileBytes = std::size_t{128} * 1024;
 inline constexpr std::size_t kTruncatedMessageBytes = 1024;
@@ -54,4 +54,4 @@ struct HandlerHealth {
 std::optional<HandlerHealth> readHeartbeat(const std::filesystem::path& path,
                                            std::chrono::seconds stale_after);
 
-} // namespace azcm::ext
+} // namespace azcm::extservice

@@ -11,7 +11,7 @@
 #include <string>
 #include <system_error>
 
-namespace azcm::ext {
+namespace azcm::extservice {
 
 namespace {
 
@@ -28,7 +28,8 @@ Error extractionError(std::string message) {
 // The shared extractor makes `dir` itself; handler scripts run, so files keep their execute bits.
 Result<void>
 extractFiles(const stdfs::path& zip, const stdfs::path& dir, const ExtractLimits& limits) {
-    auto extracted = zip::extractZip(zip, dir, {limits, zip::ExtractedModes::kExecutablePackage});
+    auto extracted =
+        archive::extractZip(zip, dir, {limits, archive::ExtractedModes::kExecutablePackage});
     if (!extracted) {
         return extractionError(extracted.error().message);
     }
@@ -110,4 +111,4 @@ extractPackage(const stdfs::path& zip, const stdfs::path& target_dir, const Extr
     return result;
 }
 
-} // namespace azcm::ext
+} // namespace azcm::extservice

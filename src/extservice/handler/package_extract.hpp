@@ -6,12 +6,12 @@
 #include <cstdint>
 #include <filesystem>
 
-namespace azcm::ext {
+namespace azcm::extservice {
 
-using ExtractLimits = zip::ZipLimits;
+using ExtractLimits = archive::ZipLimits;
 
 // Extracts `zip` into a fresh temporary directory beside `target_dir`, then renames it to
-// `target_dir` (which must not exist). zip::extractZip refuses every hostile entry; on refusal
+// `target_dir` (which must not exist). archive::extractZip refuses every hostile entry; on refusal
 // nothing is left behind. Every file gets u+x.
 // HandlerManifest.json is searched for anywhere in the tree, its BOM removed, and copied to
 // `target_dir/HandlerManifest.json`; none -> code::kManifestNotFound. Other failures carry
@@ -23,4 +23,4 @@ Result<void> extractPackage(const std::filesystem::path& zip,
 // Temp directories extractPackage leaves only when it is killed: "<parent>/.extract-*".
 bool isExtractionTempDir(const std::filesystem::path& path);
 
-} // namespace azcm::ext
+} // namespace azcm::extservice

@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <cctype>
 
-namespace azcm::ext {
+namespace azcm::extservice {
 
 namespace {
 
@@ -72,4 +72,4 @@ Result<VerifiedPackage> verifyPackage(const std::filesystem::path& zip,
                            std::move(signed_package.value().identity)};
 }
 
-} // namespace azcm::ext
+} // namespace azcm::extservice

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace azcm::ext {
+namespace azcm::extservice {
 
 struct PackageExpectation {
     std::uint64_t size = 0;
@@ -39,4 +39,4 @@ struct VerifiedPackage {
 Result<VerifiedPackage> verifyPackage(const std::filesystem::path& zip,
                                       const PackageExpectation& expected);
 
-} // namespace azcm::ext
+} // namespace azcm::extservice

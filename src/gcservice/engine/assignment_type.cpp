@@ -1,6 +1,6 @@
 #include "gcservice/engine/engine.hpp"
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 Result<AssignmentType> parseAssignmentType(std::string_view text) {
     // Case-sensitive, as ARM is.
@@ -30,4 +30,4 @@ std::string_view formatAssignmentType(AssignmentType type) {
     return "Audit";
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

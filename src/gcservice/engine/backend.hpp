@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 struct ServiceState {
     bool exists = false; // a unit file is known to systemd
@@ -82,4 +82,4 @@ public:
 // useradd/userdel/groupadd/groupdel/gpasswd, /proc/sys, fork+exec with a timeout.
 std::unique_ptr<Backend> makeLinuxBackend();
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

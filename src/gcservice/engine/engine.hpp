@@ -18,7 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 // ARM's assignmentType, case-sensitive as in Azure.
 enum class AssignmentType { kAudit, kApplyAndMonitor, kApplyAndAutoCorrect };
@@ -50,10 +50,10 @@ Result<ConfigurationPackage> parseConfigurationText(std::string_view text);
 // Reads <extracted_dir>/configuration.json.
 Result<ConfigurationPackage> loadPackage(const std::filesystem::path& extracted_dir);
 
-// Extracts a zip into `dir`, which must not exist, with zip::extractZip (src/common/archive): only
-// regular files (0600) and directories (0700), no absolute paths, no "..", no links, no devices,
-// at most max_bytes in total; on refusal `dir` is removed. Hash and signature are the caller's to
-// check before this.
+// Extracts a zip into `dir`, which must not exist, with archive::extractZip (src/common/archive):
+// only regular files (0600) and directories (0700), no absolute paths, no "..", no links, no
+// devices, at most max_bytes in total; on refusal `dir` is removed. Hash and signature are the
+// caller's to check before this.
 Result<void> extractPackage(const std::filesystem::path& zip,
                             const std::filesystem::path& dir,
                             std::uint64_t max_bytes = kMaxPackageBytes);
@@ -99,4 +99,4 @@ EvaluationResult evaluate(const ConfigurationPackage& package,
                           Backend& backend,
                           const EngineContext& context);
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

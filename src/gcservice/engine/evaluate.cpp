@@ -7,7 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 namespace {
 
@@ -95,4 +95,4 @@ EvaluationResult evaluate(const ConfigurationPackage& package,
     return out;
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 FakeBackend::FakeBackend() {
     users["root"] = UserInfo{0, 0, {"root"}};
@@ -137,4 +137,4 @@ Result<CommandOutcome> FakeBackend::runCommand(const std::vector<std::string>& a
     return on_command(argv);
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

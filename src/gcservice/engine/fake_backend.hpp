@@ -7,7 +7,7 @@
 #include <functional>
 #include <map>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 class FakeBackend final : public Backend {
 public:
@@ -46,4 +46,4 @@ private:
     unsigned next_id_ = 1000;
 };
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

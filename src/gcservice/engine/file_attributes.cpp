@@ -1,6 +1,6 @@
 #include "gcservice/engine/file_attributes.hpp"
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 Result<void> checkAbsolutePath(const std::string& path) {
     std::filesystem::path p(path);
@@ -142,4 +142,4 @@ std::string joinReasons(const std::vector<std::string>& reasons) {
     return out;
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 // Accepts an absolute, lexically normal path without "." or ".." components.
 Result<void> checkAbsolutePath(const std::string& path);
@@ -72,4 +72,4 @@ Result<void> applyAttributes(const platform::SafeDirectory& dir,
 
 std::string joinReasons(const std::vector<std::string>& reasons); // "a; b"
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

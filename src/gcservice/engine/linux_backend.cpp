@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <system_error>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 namespace {
 
@@ -171,4 +171,4 @@ std::unique_ptr<Backend> makeLinuxBackend() {
     return std::make_unique<LinuxBackend>();
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

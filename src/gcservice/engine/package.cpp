@@ -7,7 +7,7 @@
 
 #include <set>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 using nlohmann::json;
 
@@ -156,4 +156,4 @@ json toJson(const EvaluationResult& result) {
     return {{"complianceStatus", result.complianceStatus}, {"resources", resources}};
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

@@ -3,16 +3,16 @@
 #include "common/archive/zip_extractor.hpp"
 #include "gcservice/engine/engine.hpp"
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 Result<void> extractPackage(const std::filesystem::path& zip,
                             const std::filesystem::path& dir,
                             std::uint64_t max_bytes) {
-    zip::ZipExtraction options;
+    archive::ZipExtraction options;
     options.limits.max_total_bytes = max_bytes;
     options.limits.max_entry_bytes = max_bytes;
-    options.modes = zip::ExtractedModes::kPrivateData;
-    auto extracted = zip::extractZip(zip, dir, options);
+    options.modes = archive::ExtractedModes::kPrivateData;
+    auto extracted = archive::extractZip(zip, dir, options);
     if (!extracted) {
         return makeError(exitcode::kInvalidArgument,
                          "package extraction: " + extracted.error().message);
@@ -20,4 +20,4 @@ Result<void> extractPackage(const std::filesystem::path& zip,
     return ok();
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

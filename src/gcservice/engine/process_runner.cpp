@@ -2,7 +2,7 @@
 
 #include "common/platform/child_process.hpp"
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 namespace {
 
@@ -38,4 +38,4 @@ Result<CommandOutcome> runProcess(const std::vector<std::string>& argv,
     return outcome;
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

@@ -7,10 +7,10 @@
 #include "common/platform/child_environment.hpp"
 #include "gcservice/engine/backend.hpp"
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 Result<CommandOutcome> runProcess(const std::vector<std::string>& argv,
                                   std::chrono::milliseconds timeout,
                                   const platform::EnvironmentMap& extra_env = {});
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

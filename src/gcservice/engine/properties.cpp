@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 using nlohmann::json;
 
@@ -177,4 +177,4 @@ Result<void> checkSafeName(std::string_view what, const std::string& name) {
     return ok();
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

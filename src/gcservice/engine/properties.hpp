@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 Error propertyError(std::string message); // exit 23
 
@@ -53,4 +53,4 @@ std::string formatMode(platform::FileMode mode); // "0600"
 // to: not empty, no leading '-', only [A-Za-z0-9._@:+-] and at most 256 characters.
 Result<void> checkSafeName(std::string_view what, const std::string& name);
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 namespace {
 
@@ -49,4 +49,4 @@ std::vector<std::string> resourceTypeNames() {
     return names;
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 struct TestOutcome {
     bool compliant = false;
@@ -65,4 +65,4 @@ std::unique_ptr<ResourceType> makeCommandResource();
 std::unique_ptr<ResourceType> makeAzcmagentSettingResource();
 std::unique_ptr<ResourceType> makeAgentSupportResource();
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

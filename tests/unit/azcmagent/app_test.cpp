@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 namespace {
 
 using nlohmann::json;
@@ -230,4 +230,4 @@ TEST(App, DisconnectNeedsRootAndAConnection) {
 }
 
 } // namespace
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 namespace {
 
 using nlohmann::json;
@@ -375,4 +375,4 @@ TEST_F(CheckCommandTest, RequiredFailureIs26AndNamed) {
 }
 
 } // namespace
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

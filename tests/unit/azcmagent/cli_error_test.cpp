@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 namespace {
 
 TEST(CliError, TextIsAzcmFourDigits) {
@@ -26,4 +26,4 @@ TEST(CliError, JsonShape) {
 }
 
 } // namespace
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

@@ -14,7 +14,7 @@
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 namespace {
 
 using nlohmann::json;
@@ -526,4 +526,4 @@ TEST_F(ConfigCommandTest, InfoDescribesEveryKey) {
 }
 
 } // namespace
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

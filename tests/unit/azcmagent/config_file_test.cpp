@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 namespace {
 
 using nlohmann::json;
@@ -184,4 +184,4 @@ TEST_F(ConfigFileTest, YamlValuesApplyLikeJson) {
 }
 
 } // namespace
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 namespace {
 
 using nlohmann::json;
@@ -283,4 +283,4 @@ TEST(DisconnectFlow, ForceLocalOnlyMakesNoNetworkCallAndCleansFilesWithoutHimds)
 }
 
 } // namespace
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

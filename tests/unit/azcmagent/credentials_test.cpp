@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 namespace {
 
 using nlohmann::json;
@@ -114,4 +114,4 @@ TEST(ClientAssertion, ClaimsAndHeaderAsEntraExpects) {
 }
 
 } // namespace
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

@@ -3,7 +3,7 @@
 #include "common/config/agent_config.hpp"
 #include "common/fs/atomic_file.hpp"
 
-namespace azcm::cli::test {
+namespace azcm::azcmagent::test {
 
 using nlohmann::json;
 
@@ -48,7 +48,7 @@ FakeEnvironment::FakeEnvironment() {
     env_.https = [this](const http::SimpleRequest& request, const http::ClientOptions&) {
         return answerHttps(request);
     };
-    env_.now = [] { return std::chrono::system_clock::now(); };
+    env_.now = azcm::wallClock();
     env_.in = &in_;
     env_.out = &out_;
     env_.err = &err_;
@@ -126,4 +126,4 @@ void writeConnectedConfig(const Environment& env) {
     }
 }
 
-} // namespace azcm::cli::test
+} // namespace azcm::azcmagent::test

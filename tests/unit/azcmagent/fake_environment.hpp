@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace azcm::cli::test {
+namespace azcm::azcmagent::test {
 
 struct RecordedCall {
     std::string method;
@@ -67,4 +67,4 @@ private:
 // Writes <root>/var/opt/azcmagent/agentconfig.json for a connected machine.
 void writeConnectedConfig(const Environment& env);
 
-} // namespace azcm::cli::test
+} // namespace azcm::azcmagent::test

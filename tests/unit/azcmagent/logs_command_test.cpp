@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 namespace {
 
 using nlohmann::json;
@@ -27,7 +27,7 @@ void write(const stdfs::path& file, const std::string& content) {
 // Every entry of a zip, read back with libarchive.
 std::map<std::string, std::string> readZip(const stdfs::path& zip) {
     std::map<std::string, std::string> entries;
-    archive* reader = archive_read_new();
+    ::archive* reader = archive_read_new();
     archive_read_support_format_zip(reader);
     EXPECT_EQ(archive_read_open_filename(reader, zip.c_str(), 65536), ARCHIVE_OK);
     archive_entry* entry = nullptr;
@@ -263,9 +263,9 @@ TEST(LogsRedaction, UrlCredentialsAndSignaturesInAnyString) {
 }
 
 } // namespace
-} // namespace azcm::cli
+} // namespace azcm::azcmagent
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 namespace {
 
 TEST(LogsHostTools, RunCapturesOutputAndExitCodeOfARealProcess) {
@@ -300,4 +300,4 @@ TEST(LogsHostTools, ASandboxNeverQueriesTheHostsSystemd) {
 }
 
 } // namespace
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 namespace {
 
 TEST(Redact, SecretsInEveryFormAreReplaced) {
@@ -57,4 +57,4 @@ TEST(Redact, GlobalConfigValueIsNotTakenForTheCommand) {
 }
 
 } // namespace
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

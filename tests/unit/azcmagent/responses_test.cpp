@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 namespace {
 
 TEST(ServiceError, ArmAndEntraShapes) {
@@ -127,4 +127,4 @@ TEST(MachineBody, CarriesIdentityAndKey) {
 }
 
 } // namespace
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

@@ -13,7 +13,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 namespace {
 
 using nlohmann::json;
@@ -168,4 +168,4 @@ TEST_F(ProxyUrlSecret, DashReadsTheUrlFromStandardInput) {
 }
 
 } // namespace
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

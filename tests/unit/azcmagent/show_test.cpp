@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 namespace {
 
 using nlohmann::json;
@@ -224,9 +224,9 @@ TEST(Show, EndpointsFollowThePortHimdsReports) {
 }
 
 } // namespace
-} // namespace azcm::cli
+} // namespace azcm::azcmagent
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 namespace {
 
 TEST(ShowCpuLimits, EnforcedNotEnforcedAndStoppedDaemons) {
@@ -312,4 +312,4 @@ TEST(ShowCpuLimits, AStatusOfTheWrongShapeIsReportedNotThrown) {
 }
 
 } // namespace
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 namespace {
 
 TEST(Tags, EmptyTextIsNoTags) {
@@ -46,4 +46,4 @@ TEST(Tags, MalformedInputIsInvalidArgument) {
 }
 
 } // namespace
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace azcm::cli {
+namespace azcm::azcmagent {
 namespace {
 
 TEST(ResourceName, FiftyFourCharactersAccepted) {
@@ -57,4 +57,4 @@ TEST(Identifiers, SubscriptionTenantAndGuid) {
 }
 
 } // namespace
-} // namespace azcm::cli
+} // namespace azcm::azcmagent

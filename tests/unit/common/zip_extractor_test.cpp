@@ -1,5 +1,5 @@
-// zip::extractZip, the one extractor of downloaded packages: every hostile archive is refused and
-// leaves nothing behind; what it does extract gets the modes the caller asked for.
+// archive::extractZip, the one extractor of downloaded packages: every hostile archive is refused
+// and leaves nothing behind; what it does extract gets the modes the caller asked for.
 #include "common/archive/zip_extractor.hpp"
 #include "raw_zip.hpp"
 #include "temp_dir.hpp"
@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-namespace azcm::zip {
+namespace azcm::archive {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -219,4 +219,4 @@ TEST_F(ZipExtractorTest, NotAZipIsRefused) {
 }
 
 } // namespace
-} // namespace azcm::zip
+} // namespace azcm::archive

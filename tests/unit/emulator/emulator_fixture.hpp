@@ -1,8 +1,8 @@
 #pragma once
 // An in-process emulator for tests: a temporary data directory, a manual clock, and helpers that
 // build requests and call the router directly (no sockets).
-#include "emulator/clock.hpp"
 #include "emulator/emulator.hpp"
+#include "emulator/emulator_clock.hpp"
 #include "emulator/pki.hpp"
 #include "emulator/store.hpp"
 #include "temp_dir.hpp"

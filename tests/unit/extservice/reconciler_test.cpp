@@ -34,8 +34,8 @@ protected:
         : paths_(root_.path()), handlers_(handlerOptions(paths_)),
           caps_(cgroupFreeLimiter(root_.path()), 5), state_(root_.path() / "extensions.json") {}
 
-    static ext::HandlerManagerOptions handlerOptions(const Paths& paths) {
-        ext::HandlerManagerOptions options;
+    static extservice::HandlerManagerOptions handlerOptions(const Paths& paths) {
+        extservice::HandlerManagerOptions options;
         options.paths = paths;
         return options;
     }
@@ -77,7 +77,7 @@ protected:
 
     test::TempDir root_;
     Paths paths_;
-    ext::HandlerManager handlers_;
+    extservice::HandlerManager handlers_;
     ExtensionCpuCaps caps_;
     ReportedState state_;
     bool stopping_ = false;

@@ -14,7 +14,7 @@
 
 #include <gtest/gtest.h>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 namespace {
 
 using nlohmann::json;
@@ -178,4 +178,4 @@ TEST_F(PackageVerification, RefusesSizeHashSignatureAndMissingRoot) {
 }
 
 } // namespace
-} // namespace azcm::gc
+} // namespace azcm::gcservice

@@ -8,12 +8,14 @@
 #include "file_identity.hpp"
 #include "gcservice/engine/fake_backend.hpp"
 #include "gcservice/gc_service.hpp"
+#include "loop_pump.hpp"
 #include "process.hpp"
 #include "socket_caller.hpp"
 #include "temp_dir.hpp"
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -25,7 +27,7 @@
 #include <archive_entry.h>
 #include <gtest/gtest.h>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 namespace {
 
 using namespace std::chrono_literals;
@@ -182,7 +184,7 @@ protected:
     // an empty object when none came.
     json waitForReport(const std::string& name, std::int64_t sequence) {
         json found = json::object();
-        test::waitUntil(
+        waitFor(
             [&] {
                 for (const auto& report : reportsFor(name)) {
                     if (report["sequenceNumber"] == sequence) {
@@ -211,6 +213,10 @@ protected:
                              {}};
         service_ = std::make_unique<GcService>(io_, workers_, paths_, options, std::move(parts));
         ASSERT_TRUE(service_->start());
+    }
+    // For a test that calls the control socket with a blocking client: the service's io_context
+    // then runs on a thread of its own instead of being pumped by the test.
+    void runIoInBackground() {
         io_thread_ = std::thread([this] {
             auto guard = boost::asio::make_work_guard(io_);
             io_.run();
@@ -220,14 +226,25 @@ protected:
         if (!service_) {
             return;
         }
-        boost::asio::post(io_, [this] { service_->stop(); });
-        io_.stop();
-        io_thread_.join();
+        if (io_thread_.joinable()) {
+            boost::asio::post(io_, [this] { service_->stop(); });
+            io_.stop();
+            io_thread_.join();
+        } else {
+            service_->stop(); // this thread is the service's io thread
+            test::pumpReady(io_);
+        }
         workers_.join();
         service_.reset();
     }
+    // Pumps the service's io_context (tests/testutils/loop_pump.hpp) until `done`, or waits for
+    // it while the io_context runs in the background.
+    bool waitFor(const std::function<bool()>& done, std::chrono::seconds budget = 15s) {
+        return io_thread_.joinable() ? test::waitUntil(done, budget)
+                                     : test::pumpUntil(io_, done, budget);
+    }
     bool waitForReports(std::size_t count) {
-        return test::waitUntil([&] { return plane_->sent().size() >= count; }, 15s);
+        return waitFor([&] { return plane_->sent().size() >= count; });
     }
 
     test::TempDir dir_;
@@ -396,7 +413,7 @@ TEST_F(GcServiceTest, LongPollBringsANewAssignmentWithoutWaitingForThePoll) {
     offer("Audit");
     startService();
     ASSERT_TRUE(waitForReports(1));
-    ASSERT_TRUE(test::waitUntil(
+    ASSERT_TRUE(waitFor(
         [&] {
             const auto waits = plane_->waits();
             return !waits.empty() && waits.back() == 30s;
@@ -411,7 +428,7 @@ TEST_F(GcServiceTest, LongPollBringsANewAssignmentWithoutWaitingForThePoll) {
         plane_->goal_state_changed.notify_all();
     }
     // Far sooner than the 300 s poll: only the long-poll can have brought it.
-    EXPECT_TRUE(test::waitUntil(
+    EXPECT_TRUE(waitFor(
         [&] {
             for (const auto& report : plane_->sent()) {
                 if (report["name"] == "a2") {
@@ -438,7 +455,7 @@ TEST_F(GcServiceTest, AnUnchangedGoalStateDoesNotRewriteTheStateFile) {
     ASSERT_TRUE(waitForReports(1));
     const auto polls_after = [&](std::size_t more) {
         const auto start = plane_->waits().size();
-        return test::waitUntil([&] { return plane_->waits().size() >= start + more; }, 15s);
+        return waitFor([&] { return plane_->waits().size() >= start + more; });
     };
     // The accepted report is recorded after it was sent; two polls later the state is at rest.
     ASSERT_TRUE(polls_after(2));
@@ -459,6 +476,7 @@ TEST_F(GcServiceTest, ControlSocketAnswersByPeerCredentials) {
     const gid_t reader_group = root ? 4242 : ::getegid();
     access_ = {root ? 0 : ::geteuid() + 1, reader_group};
     startService();
+    runIoInBackground();
     std::filesystem::permissions(dir_.path(), std::filesystem::perms(0755));
     const auto socket = paths_.socketFor("gcservice");
     const test::SocketCaller reader =
@@ -475,6 +493,7 @@ TEST_F(GcServiceTest, ControlSocketAnswersByPeerCredentials) {
 // whose request takes the daemon's shutdown path.
 TEST_F(GcServiceTest, ShutdownRouteAsksTheDaemonToStop) {
     startService();
+    runIoInBackground();
     const auto socket = paths_.socketFor("gcservice");
     if (::geteuid() == 0) {
         std::filesystem::permissions(dir_.path(), std::filesystem::perms(0755));
@@ -486,4 +505,4 @@ TEST_F(GcServiceTest, ShutdownRouteAsksTheDaemonToStop) {
 }
 
 } // namespace
-} // namespace azcm::gc
+} // namespace azcm::gcservice

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 namespace {
 
 using nlohmann::json;
@@ -204,4 +204,4 @@ TEST(GcState, ReportsWithInvalidUtf8AreSaved) {
 }
 
 } // namespace
-} // namespace azcm::gc
+} // namespace azcm::gcservice

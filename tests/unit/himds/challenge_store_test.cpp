@@ -1,5 +1,6 @@
 // The file-based challenge of the IMDS token endpoint: key files, single use, expiry, directory
 // checks.
+#include "common/clock.hpp"
 #include "common/fs/atomic_file.hpp"
 #include "himds/challenge_store.hpp"
 #include "temp_dir.hpp"
@@ -15,19 +16,6 @@ namespace {
 
 namespace stdfs = std::filesystem;
 using azcm::himds::ChallengeStore;
-using azcm::himds::SteadyTime;
-
-class FakeSteadyClock {
-public:
-    SteadyTime now() const { return now_; }
-    void advance(std::chrono::steady_clock::duration by) { now_ += by; }
-    azcm::himds::SteadyClock fn() {
-        return [this] { return now_; };
-    }
-
-private:
-    SteadyTime now_{std::chrono::hours(1000)};
-};
 
 // Restores the umask however a test ends.
 class UmaskGuard {
@@ -58,8 +46,8 @@ protected:
     ChallengeStoreTest() { stdfs::permissions(dir_.path(), stdfs::perms(0750)); }
 
     azcm::test::TempDir dir_;
-    FakeSteadyClock clock_;
-    ChallengeStore store_{dir_.path(), std::nullopt, clock_.fn()};
+    azcm::ManualClock clock_;
+    ChallengeStore store_{dir_.path(), std::nullopt, clock_.steady()};
 };
 
 TEST_F(ChallengeStoreTest, KeyFileHasFinalModeEvenUnderRestrictiveUmask) {
@@ -72,7 +60,7 @@ TEST_F(ChallengeStoreTest, KeyFileHasFinalModeEvenUnderRestrictiveUmask) {
 
 TEST_F(ChallengeStoreTest, KeyFileHasConfiguredGroup) {
     // Our own primary group is the one group an unprivileged test may always set.
-    ChallengeStore store(dir_.path(), ::getegid(), clock_.fn());
+    ChallengeStore store(dir_.path(), ::getegid(), clock_.steady());
     auto path = store.issue();
     ASSERT_TRUE(path) << path.error().message;
     struct stat st {};
@@ -233,7 +221,7 @@ TEST_F(ChallengeStoreTest, OutstandingChallengesAreBounded) {
 TEST_F(ChallengeStoreTest, DestructionRemovesOutstandingKeyFiles) {
     stdfs::path path;
     {
-        ChallengeStore store(dir_.path(), std::nullopt, clock_.fn());
+        ChallengeStore store(dir_.path(), std::nullopt, clock_.steady());
         auto issued = store.issue();
         ASSERT_TRUE(issued);
         path = issued.value();
@@ -254,7 +242,7 @@ TEST_F(ChallengeStoreTest, RefusesSymlinkedDirectory) {
     stdfs::create_directory(real);
     stdfs::permissions(real, stdfs::perms(0750));
     stdfs::create_directory_symlink(real, link);
-    ChallengeStore store(link, std::nullopt, clock_.fn());
+    ChallengeStore store(link, std::nullopt, clock_.steady());
     EXPECT_FALSE(store.validateDirectory());
     EXPECT_FALSE(store.issue());
     EXPECT_TRUE(stdfs::is_empty(real));
@@ -271,18 +259,18 @@ TEST_F(ChallengeStoreTest, RefusesDirectoryWritableByOthers) {
 TEST_F(ChallengeStoreTest, GroupWritableOnlyWithTheConfiguredGroup) {
     stdfs::permissions(dir_.path(), stdfs::perms(0770));
     EXPECT_FALSE(store_.validateDirectory());
-    ChallengeStore shared(dir_.path(), ::getegid(), clock_.fn());
+    ChallengeStore shared(dir_.path(), ::getegid(), clock_.steady());
     EXPECT_TRUE(shared.validateDirectory());
-    ChallengeStore foreign(dir_.path(), ::getegid() + 1, clock_.fn());
+    ChallengeStore foreign(dir_.path(), ::getegid() + 1, clock_.steady());
     EXPECT_FALSE(foreign.validateDirectory());
 }
 
 TEST_F(ChallengeStoreTest, RefusesMissingDirectoryAndRegularFile) {
-    ChallengeStore missing(dir_.path() / "missing", std::nullopt, clock_.fn());
+    ChallengeStore missing(dir_.path() / "missing", std::nullopt, clock_.steady());
     EXPECT_FALSE(missing.validateDirectory());
     const stdfs::path file = dir_.path() / "file";
     ASSERT_TRUE(azcm::fs::createExclusive(file, "x"));
-    ChallengeStore not_dir(file, std::nullopt, clock_.fn());
+    ChallengeStore not_dir(file, std::nullopt, clock_.steady());
     EXPECT_FALSE(not_dir.validateDirectory());
 }
 
@@ -298,7 +286,7 @@ TEST_P(RealmPathTest, RefusesDirectoryThatCannotBeAnUnquotedRealm) {
     const stdfs::path dir = dir_.path() / GetParam().subdir;
     stdfs::create_directory(dir);
     stdfs::permissions(dir, stdfs::perms(0750));
-    ChallengeStore store(dir, std::nullopt, clock_.fn());
+    ChallengeStore store(dir, std::nullopt, clock_.steady());
     EXPECT_FALSE(store.validateDirectory());
     EXPECT_FALSE(store.issue());
     EXPECT_TRUE(stdfs::is_empty(dir));
@@ -315,7 +303,7 @@ INSTANTIATE_TEST_SUITE_P(Paths,
                          });
 
 TEST_F(ChallengeStoreTest, RefusesRelativeDirectory) {
-    ChallengeStore store("tokens", std::nullopt, clock_.fn());
+    ChallengeStore store("tokens", std::nullopt, clock_.steady());
     EXPECT_FALSE(store.validateDirectory());
 }
 

@@ -1,5 +1,6 @@
 // The IMDS REST API of himds over real TCP: instance metadata, the token challenge and its
 // failures, cached tokens, rate limits (docs/imds.md). The identity service is a fake.
+#include "common/clock.hpp"
 #include "common/fs/atomic_file.hpp"
 #include "himds_harness.hpp"
 #include "http_test_client.hpp"
@@ -37,11 +38,10 @@ class ImdsApiTest : public ::testing::Test {
 protected:
     Harness harness_;
     std::atomic<int> upstream_status_{200};
-    std::atomic<std::chrono::steady_clock::time_point> challenge_now_{
-        std::chrono::steady_clock::now()};
+    azcm::ManualClock challenge_time_;
 
     void SetUp() override {
-        harness_.options().challenge_clock = [this] { return challenge_now_.load(); };
+        harness_.options().challenge_clock = challenge_time_.steady();
         harness_.fake().setResponder([this](
                                          const RecordedCall& call) -> azcm::Result<ServiceReply> {
             if (call.route == "/machines/token") {
@@ -236,7 +236,7 @@ TEST_F(ImdsApiTest, ExpiredSecretIsRefusedAndItsFileRemoved) {
     const std::string header(challenge[Field::www_authenticate]);
     const std::string path = header.substr(header.find('=') + 1);
     const auto secret = azcm::fs::readFile(path).value();
-    challenge_now_ = challenge_now_.load() + 61s;
+    challenge_time_.advance(61s);
     Headers headers = kMetadata;
     headers.emplace_back("Authorization", "Basic " + secret);
     const auto answer = httpGet(port(), tokenTarget(), headers);

@@ -47,14 +47,14 @@ TEST(KeyReaders, WithoutATokenGroupOnlyRootAndHimds) {
 
 TEST(KeyReaders, MembershipIsRememberedForAMinute) {
     FakeDatabase database;
-    auto now = std::chrono::steady_clock::time_point(std::chrono::hours(1));
-    KeyReaders readers(kHimdsUid, kTokenGroup, database.lookup(), [&now] { return now; });
+    azcm::ManualClock time;
+    KeyReaders readers(kHimdsUid, kTokenGroup, database.lookup(), time.steady());
     for (int i = 0; i < 1000; ++i) {
         EXPECT_TRUE(readers.contains(kMember));
     }
     EXPECT_EQ(*database.lookups, 1);
     *database.member_in_group = false; // `gpasswd -d`
-    now += KeyReaders::kRememberFor;
+    time.advance(KeyReaders::kRememberFor);
     EXPECT_FALSE(readers.contains(kMember));
     EXPECT_EQ(*database.lookups, 2);
 }

@@ -1,23 +1,18 @@
 // Per-route admission control with a fake clock: the budgets of each caller uid and of the two
 // groups of callers (key readers, everyone else).
+#include "common/clock.hpp"
 #include "himds/rate_limiter.hpp"
 
 #include <gtest/gtest.h>
 
 namespace {
 
+using azcm::ManualClock;
 using azcm::himds::Caller;
 using azcm::himds::RateLimit;
 using azcm::himds::RateLimiter;
 using azcm::himds::RouteLimits;
 using namespace std::chrono_literals;
-
-struct FakeTime {
-    std::chrono::steady_clock::time_point now{std::chrono::seconds(1000)};
-    RateLimiter::Clock clock() {
-        return [this] { return now; };
-    }
-};
 
 // The same limit per group and per uid: one caller alone, as the machine-wide tests had it.
 RouteLimits both(RateLimit limit) {
@@ -41,30 +36,30 @@ int drain(RateLimiter& limiter, const Caller& caller, int cap = 100000) {
 }
 
 TEST(RateLimiter, BurstThenRefusesWithRetryAfterThenRefills) {
-    FakeTime time;
-    auto limiter = RateLimiter::create(both(RateLimit{20, 20, 100}), time.clock());
+    ManualClock time;
+    auto limiter = RateLimiter::create(both(RateLimit{20, 20, 100}), time.steady());
     for (int i = 0; i < 20; ++i) {
         ASSERT_TRUE(limiter->admit(kUser).admission) << i;
     }
     const auto refused = limiter->admit(kUser);
     EXPECT_FALSE(refused.admission);
     EXPECT_EQ(refused.retry_after, 1s);
-    time.now += 100ms; // 2 tokens at 20 per second
+    time.advance(100ms); // 2 tokens at 20 per second
     EXPECT_TRUE(limiter->admit(kUser).admission);
     EXPECT_TRUE(limiter->admit(kUser).admission);
     EXPECT_FALSE(limiter->admit(kUser).admission);
 }
 
 TEST(RateLimiter, SlowRateAsksForALongerWait) {
-    FakeTime time;
-    auto limiter = RateLimiter::create(both(RateLimit{0.25, 1, 10}), time.clock());
+    ManualClock time;
+    auto limiter = RateLimiter::create(both(RateLimit{0.25, 1, 10}), time.steady());
     EXPECT_TRUE(limiter->admit(kUser).admission);
     EXPECT_EQ(limiter->admit(kUser).retry_after, 4s);
 }
 
 TEST(RateLimiter, ConcurrencyIsBoundedUntilAnswersAreDone) {
-    FakeTime time;
-    auto limiter = RateLimiter::create(both(RateLimit{1000, 1000, 5}), time.clock());
+    ManualClock time;
+    auto limiter = RateLimiter::create(both(RateLimit{1000, 1000, 5}), time.steady());
     std::vector<std::shared_ptr<RateLimiter::Admission>> held;
     for (int i = 0; i < 5; ++i) {
         held.push_back(limiter->admit(kUser).admission);
@@ -80,8 +75,8 @@ TEST(RateLimiter, ConcurrencyIsBoundedUntilAnswersAreDone) {
 }
 
 TEST(RateLimiter, OffAdmitsEverything) {
-    FakeTime time;
-    auto limiter = RateLimiter::create(std::nullopt, time.clock());
+    ManualClock time;
+    auto limiter = RateLimiter::create(std::nullopt, time.steady());
     std::vector<std::shared_ptr<RateLimiter::Admission>> held;
     for (int i = 0; i < 10000; ++i) {
         held.push_back(limiter->admit(kUser).admission);
@@ -91,15 +86,15 @@ TEST(RateLimiter, OffAdmitsEverything) {
 }
 
 TEST(RateLimiter, IdleTimeDoesNotBankMoreThanTheBurst) {
-    FakeTime time;
-    auto limiter = RateLimiter::create(both(RateLimit{20, 20, 100}), time.clock());
-    time.now += 1h;
+    ManualClock time;
+    auto limiter = RateLimiter::create(both(RateLimit{20, 20, 100}), time.steady());
+    time.advance(1h);
     EXPECT_EQ(drain(*limiter, kUser), 20);
 }
 
 TEST(RateLimiter, OneUidCannotSpendAnotherUidsBudget) {
-    FakeTime time;
-    auto limiter = RateLimiter::create(himdsTokenLimits(), time.clock());
+    ManualClock time;
+    auto limiter = RateLimiter::create(himdsTokenLimits(), time.steady());
     const Caller flooder{1000, false};
     const Caller neighbour{1001, false};
     EXPECT_EQ(drain(*limiter, flooder), 10); // its own burst: half of the group's
@@ -107,8 +102,8 @@ TEST(RateLimiter, OneUidCannotSpendAnotherUidsBudget) {
 }
 
 TEST(RateLimiter, FloodFromOneUidLeavesHalfTheRateToTheOthersOfItsGroup) {
-    FakeTime time;
-    auto limiter = RateLimiter::create(himdsTokenLimits(), time.clock());
+    ManualClock time;
+    auto limiter = RateLimiter::create(himdsTokenLimits(), time.steady());
     const Caller flooder{1000, false};
     const Caller neighbour{1001, false};
     int flooder_admitted = 0;
@@ -116,7 +111,7 @@ TEST(RateLimiter, FloodFromOneUidLeavesHalfTheRateToTheOthersOfItsGroup) {
     // Ten seconds in steps of 10 ms: the flooder asks as often as it is let, the neighbour asks
     // 8 times a second (under its own 10 per second).
     for (int step = 0; step < 1000; ++step) {
-        time.now += 10ms;
+        time.advance(10ms);
         flooder_admitted += drain(*limiter, flooder);
         if (step % 12 == 0) {
             neighbour_admitted += limiter->admit(neighbour).admission ? 1 : 0;
@@ -127,8 +122,8 @@ TEST(RateLimiter, FloodFromOneUidLeavesHalfTheRateToTheOthersOfItsGroup) {
 }
 
 TEST(RateLimiter, KeyReadersKeepTheirBudgetWhileOtherUsersFlood) {
-    FakeTime time;
-    auto limiter = RateLimiter::create(himdsTokenLimits(), time.clock());
+    ManualClock time;
+    auto limiter = RateLimiter::create(himdsTokenLimits(), time.steady());
     // Many other users, together more than the whole group's budget.
     for (std::uint32_t uid = 2000; uid < 2010; ++uid) {
         drain(*limiter, Caller{uid, false});
@@ -139,8 +134,9 @@ TEST(RateLimiter, KeyReadersKeepTheirBudgetWhileOtherUsersFlood) {
 }
 
 TEST(RateLimiter, ConcurrencyIsBoundedPerUidAndPerGroup) {
-    FakeTime time;
-    auto limiter = RateLimiter::create(RouteLimits{{1000, 1000, 5}, {1000, 1000, 3}}, time.clock());
+    ManualClock time;
+    auto limiter =
+        RateLimiter::create(RouteLimits{{1000, 1000, 5}, {1000, 1000, 3}}, time.steady());
     std::vector<std::shared_ptr<RateLimiter::Admission>> held;
     for (int i = 0; i < 3; ++i) {
         held.push_back(limiter->admit(Caller{1000, false}).admission);
@@ -153,8 +149,8 @@ TEST(RateLimiter, ConcurrencyIsBoundedPerUidAndPerGroup) {
 }
 
 TEST(RateLimiter, UnknownCallersShareOneBudgetAndAreNeverKeyReaders) {
-    FakeTime time;
-    auto limiter = RateLimiter::create(himdsTokenLimits(), time.clock());
+    ManualClock time;
+    auto limiter = RateLimiter::create(himdsTokenLimits(), time.steady());
     EXPECT_EQ(drain(*limiter, Caller{std::nullopt, true}), 10);
     EXPECT_FALSE(limiter->admit(Caller{std::nullopt, false}).admission);
     EXPECT_EQ(drain(*limiter, Caller{1000, false}), 10) << "the rest of the other group";
@@ -163,10 +159,10 @@ TEST(RateLimiter, UnknownCallersShareOneBudgetAndAreNeverKeyReaders) {
 }
 
 TEST(RateLimiter, CallersNoLongerActiveAreForgotten) {
-    FakeTime time;
-    auto limiter = RateLimiter::create(himdsTokenLimits(), time.clock());
+    ManualClock time;
+    auto limiter = RateLimiter::create(himdsTokenLimits(), time.steady());
     for (std::uint32_t uid = 0; uid < 1000; ++uid) {
-        time.now += 1s; // every bucket refills between callers
+        time.advance(1s); // every bucket refills between callers
         limiter->admit(Caller{3000 + uid, false});
     }
     EXPECT_LT(limiter->trackedUids(), 200U);

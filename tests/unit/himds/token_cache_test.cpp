@@ -13,38 +13,19 @@
 namespace {
 
 using azcm::Result;
+using azcm::WallTime;
 using azcm::himds::ManagedIdentityToken;
 using azcm::himds::TokenCache;
-using azcm::himds::TokenTime;
 using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
 const std::string kArm = "https://management.azure.com/";
 
-class FakeClock {
-public:
-    TokenTime now() const {
-        const std::lock_guard lock(mutex_);
-        return now_;
-    }
-    void advance(std::chrono::system_clock::duration by) {
-        const std::lock_guard lock(mutex_);
-        now_ += by;
-    }
-    azcm::himds::TokenClock fn() {
-        return [this] { return now(); };
-    }
-
-private:
-    mutable std::mutex mutex_;
-    TokenTime now_{hours(24 * 365 * 50)};
-};
-
 // Upstream that hands out one-hour tokens numbered by call, or fails while told to.
 class FakeUpstream {
 public:
-    explicit FakeUpstream(FakeClock& clock) : clock_(clock) {}
+    explicit FakeUpstream(azcm::ManualClock& clock) : clock_(clock) {}
 
     Result<ManagedIdentityToken> fetch(const std::string& resource) {
         const int call = ++calls_;
@@ -54,7 +35,7 @@ public:
         }
         ManagedIdentityToken token;
         token.access_token = "token-" + std::to_string(call);
-        token.issued_at = clock_.now();
+        token.issued_at = clock_.wallNow();
         token.expires_on = token.issued_at + lifetime_;
         return token;
     }
@@ -69,15 +50,15 @@ public:
     std::chrono::system_clock::duration lifetime_ = hours(1);
 
 private:
-    FakeClock& clock_;
+    azcm::ManualClock& clock_;
 };
 
 class TokenCacheTest : public ::testing::Test {
 protected:
-    FakeClock clock_;
+    azcm::ManualClock clock_;
     FakeUpstream upstream_{clock_};
     // Jitter fixed at its maximum: back-off is exactly 1 s, 2 s, 4 s, ... capped at 60 s.
-    TokenCache cache_{upstream_.fn(), clock_.fn(), [] { return 1.0; }};
+    TokenCache cache_{upstream_.fn(), clock_.wall(), [] { return 1.0; }};
 
     std::string tokenOf(Result<ManagedIdentityToken> result) {
         EXPECT_TRUE(result) << (result ? "" : result.error().message);
@@ -188,7 +169,7 @@ TEST_F(TokenCacheTest, BackOffIsCappedAtSixtySeconds) {
 
 TEST_F(TokenCacheTest, BackOffIsJittered) {
     FakeUpstream upstream(clock_);
-    TokenCache cache(upstream.fn(), clock_.fn(), [] { return 0.0; }); // half of each delay
+    TokenCache cache(upstream.fn(), clock_.wall(), [] { return 0.0; }); // half of each delay
     EXPECT_TRUE(cache.get(kArm));
     clock_.advance(minutes(30));
     upstream.failing_ = true;
@@ -250,7 +231,7 @@ TEST_F(TokenCacheTest, ThrowingUpstreamIsAnError) {
         [](const std::string&) -> Result<ManagedIdentityToken> {
             throw std::runtime_error("boom");
         },
-        clock_.fn());
+        clock_.wall());
     EXPECT_FALSE(cache.get(kArm));
     EXPECT_FALSE(cache.get(kArm)); // and no fetch is left marked in flight
 }
@@ -292,11 +273,11 @@ TEST_F(TokenCacheTest, ConcurrentColdMissesMakeOneUpstreamCall) {
             gate.wait();
             ManagedIdentityToken token;
             token.access_token = "the-token";
-            token.issued_at = clock_.now();
+            token.issued_at = clock_.wallNow();
             token.expires_on = token.issued_at + hours(1);
             return token;
         },
-        clock_.fn());
+        clock_.wall());
 
     std::vector<std::string> results(kThreads);
     std::vector<std::thread> threads;
@@ -328,7 +309,7 @@ TEST_F(TokenCacheTest, WaitersOfAFailedColdFetchGetItsError) {
             gate.wait();
             return azcm::makeError(azcm::exitcode::kTokenFailed, "upstream 500");
         },
-        clock_.fn());
+        clock_.wall());
     constexpr int kThreads = 16;
     std::atomic<int> failures{0};
     std::vector<std::thread> threads;
@@ -358,11 +339,11 @@ TEST_F(TokenCacheTest, DueRefreshInFlightDoesNotBlockOtherCallers) {
             }
             ManagedIdentityToken token;
             token.access_token = "token-" + std::to_string(calls.load());
-            token.issued_at = clock_.now();
+            token.issued_at = clock_.wallNow();
             token.expires_on = token.issued_at + hours(1);
             return token;
         },
-        clock_.fn());
+        clock_.wall());
     EXPECT_EQ(tokenOf(cache.get(kArm)), "token-1");
     clock_.advance(minutes(31));
     std::thread refresher([&] { EXPECT_EQ(tokenOf(cache.get(kArm)), "token-2"); });
@@ -386,11 +367,11 @@ TEST_F(TokenCacheTest, BypassJoinsAnInFlightFetch) {
             gate.wait();
             ManagedIdentityToken token;
             token.access_token = "shared";
-            token.issued_at = clock_.now();
+            token.issued_at = clock_.wallNow();
             token.expires_on = token.issued_at + hours(1);
             return token;
         },
-        clock_.fn());
+        clock_.wall());
     std::thread first([&] { EXPECT_EQ(tokenOf(cache.get(kArm)), "shared"); });
     std::thread second([&] {
         while (calls < 1) {

@@ -5,11 +5,11 @@
 
 namespace {
 
+using azcm::WallTime;
 using azcm::himds::ManagedIdentityToken;
 using azcm::himds::parseTokenReply;
 using azcm::himds::ServiceReply;
 using azcm::himds::tokenResponseJson;
-using azcm::himds::TokenTime;
 using nlohmann::json;
 
 TEST(TokenFetcher, ReadsTheStringValuesOfTheServiceAnswer) {
@@ -26,8 +26,8 @@ TEST(TokenFetcher, ReadsTheStringValuesOfTheServiceAnswer) {
     EXPECT_EQ(token.value().access_token, "eyJ.x.y");
     EXPECT_EQ(token.value().client_id, "cid");
     EXPECT_EQ(token.value().object_id, "oid");
-    EXPECT_EQ(token.value().expires_on, TokenTime(std::chrono::seconds(1800086400)));
-    EXPECT_EQ(token.value().issued_at, TokenTime(std::chrono::seconds(1800000000)));
+    EXPECT_EQ(token.value().expires_on, WallTime(std::chrono::seconds(1800086400)));
+    EXPECT_EQ(token.value().issued_at, WallTime(std::chrono::seconds(1800000000)));
 }
 
 TEST(TokenFetcher, RefusalsKeepTheirStatusAndMalformedAnswersAreErrors) {
@@ -48,11 +48,11 @@ TEST(TokenFetcher, RefusalsKeepTheirStatusAndMalformedAnswersAreErrors) {
 TEST(TokenFetcher, AnswerHasOnlyStringValuesAndCountsDownExpiresIn) {
     ManagedIdentityToken token;
     token.access_token = "eyJ.x.y";
-    token.issued_at = TokenTime(std::chrono::seconds(1800000000));
-    token.expires_on = TokenTime(std::chrono::seconds(1800086400));
+    token.issued_at = WallTime(std::chrono::seconds(1800000000));
+    token.expires_on = WallTime(std::chrono::seconds(1800086400));
     token.client_id = "cid";
     token.object_id = "oid";
-    const auto now = TokenTime(std::chrono::seconds(1800000942));
+    const auto now = WallTime(std::chrono::seconds(1800000942));
     const auto answer = tokenResponseJson(token, "https://vault.azure.net", now);
     for (const auto& [key, value] : answer.items()) {
         EXPECT_TRUE(value.is_string()) << key;

@@ -1,5 +1,6 @@
 #include "common/crypto/keys.hpp"
 #include "common/crypto/x509.hpp"
+#include "common/http/client_tls_cache.hpp"
 #include "common/http/http_server.hpp"
 #include "common/http/https_client.hpp"
 #include "connect_proxy.hpp"
@@ -45,6 +46,11 @@ std::shared_ptr<ssl::context> serverTls(const std::string& cert_pem,
         // verify_peer without fail_if_no_peer_cert: a client certificate is optional.
         context->set_verify_mode(ssl::verify_peer);
         context->add_certificate_authority(boost::asio::buffer(testPki().ca_cert_pem));
+        // Resuming a session of a verified client needs a session id context (as any server
+        // that asks for client certificates and allows resumption sets).
+        static const unsigned char kSessionContext[] = "https-client-test";
+        SSL_CTX_set_session_id_context(context->native_handle(), kSessionContext,
+                                       sizeof(kSessionContext) - 1);
     }
     SSL_CTX_set_info_callback(context->native_handle(), countHandshakes);
     return context;
@@ -519,6 +525,101 @@ TEST_F(HttpsClientTest, ProxyCredentialsGoInProxyAuthorization) {
     const auto head = proxy.requestHead();
     EXPECT_NE(head.find("Proxy-Authorization: Basic dXNlcjpzZWNyZXQ=\r\n"), std::string::npos)
         << head;
+}
+
+// What the client TLS cache did during `calls`.
+template <class Calls> ClientTlsCounters countersDuring(Calls&& calls) {
+    const auto before = clientTlsCounters();
+    calls();
+    const auto after = clientTlsCounters();
+    return {after.contexts_made - before.contexts_made, after.handshakes - before.handshakes,
+            after.resumed - before.resumed};
+}
+
+TEST_F(HttpsClientTest, RepeatedCallsReadTheTrustStoreOnceAndResumeTheSession) {
+    const auto& pki = testPki();
+    const auto port = start(serverTls(pki.server_cert_pem, pki.server_key_pem));
+    const auto counted = countersDuring([&] {
+        for (int call = 0; call < 3; ++call) {
+            // A new client per call, as the daemons make them.
+            auto response = HttpsClient(options()).send(get(url(port)));
+            ASSERT_TRUE(response) << response.error().message;
+            EXPECT_EQ(response.value().body(), "hello");
+        }
+    });
+    EXPECT_EQ(counted.contexts_made, 1U);
+    EXPECT_EQ(counted.handshakes, 3U);
+    EXPECT_EQ(counted.resumed, 2U) << "the second and third handshakes resume the first's session";
+}
+
+TEST_F(HttpsClientTest, AChangedTrustStoreIsReadAgainAndStartsWithAFullHandshake) {
+    const auto& pki = testPki();
+    const auto port = start(serverTls(pki.server_cert_pem, pki.server_key_pem));
+    ASSERT_TRUE(HttpsClient(options()).send(get(url(port))));
+    const auto counted = countersDuring([&] {
+        std::ofstream(ca_file_, std::ios::app) << "\n"; // same anchors, another file
+        auto response = HttpsClient(options()).send(get(url(port)));
+        ASSERT_TRUE(response) << response.error().message;
+    });
+    EXPECT_EQ(counted.contexts_made, 1U);
+    EXPECT_EQ(counted.resumed, 0U) << "sessions belong to the context that verified them";
+}
+
+TEST_F(HttpsClientTest, ASessionIsOfferedOnlyToTheServerThatMadeIt) {
+    const auto& pki = testPki();
+    const auto port = start(serverTls(pki.server_cert_pem, pki.server_key_pem));
+    ASSERT_TRUE(HttpsClient(options()).send(get(url(port, "127.0.0.1"))));
+    const auto counted = countersDuring([&] {
+        // The same server under another name: its session was verified for 127.0.0.1 only.
+        auto response = HttpsClient(options()).send(get(url(port, "localhost")));
+        ASSERT_TRUE(response) << response.error().message;
+    });
+    EXPECT_EQ(counted.handshakes, 1U);
+    EXPECT_EQ(counted.resumed, 0U);
+}
+
+TEST_F(HttpsClientTest, AServerThatNoLongerResumesGetsAFullHandshake) {
+    const auto& pki = testPki();
+    auto tls = serverTls(pki.server_cert_pem, pki.server_key_pem);
+    const auto port = start(tls);
+    ASSERT_TRUE(HttpsClient(options()).send(get(url(port))));
+    // As after a server restart: the session the client kept is unknown to the server.
+    SSL_CTX_set_options(tls->native_handle(), SSL_OP_NO_TICKET);
+    SSL_CTX_set_session_cache_mode(tls->native_handle(), SSL_SESS_CACHE_OFF);
+    const auto counted = countersDuring([&] {
+        auto response = HttpsClient(options()).send(get(url(port)));
+        ASSERT_TRUE(response) << response.error().message;
+        EXPECT_EQ(response.value().body(), "hello");
+    });
+    EXPECT_EQ(counted.handshakes, 1U);
+    EXPECT_EQ(counted.resumed, 0U);
+}
+
+TEST_F(HttpsClientTest, MutualTlsResumesWithTheSameClientCertificate) {
+    const auto& pki = testPki();
+    const auto port = start(serverTls(pki.server_cert_pem, pki.server_key_pem, true));
+    auto opts = options();
+    opts.client_certificate_pem = pki.client_cert_pem;
+    opts.client_private_key_pem = pki.client_key_pem;
+    const auto expected = need(crypto::parseCertificatePem(pki.client_cert_pem)).der;
+    const auto counted = countersDuring([&] {
+        for (int call = 0; call < 2; ++call) {
+            auto response = HttpsClient(opts).send(get(url(port)));
+            ASSERT_TRUE(response) << response.error().message;
+            const std::lock_guard lock(seen_->mutex);
+            ASSERT_TRUE(seen_->client_certificate_der.has_value());
+            EXPECT_EQ(*seen_->client_certificate_der, expected) << "call " << call;
+        }
+    });
+    EXPECT_EQ(counted.handshakes, 2U);
+    EXPECT_EQ(counted.resumed, 1U);
+    // Without the certificate it is another context: no session of the certified one.
+    const auto plain = countersDuring([&] {
+        ASSERT_TRUE(HttpsClient(options()).send(get(url(port))));
+        const std::lock_guard lock(seen_->mutex);
+        EXPECT_FALSE(seen_->client_certificate_der.has_value());
+    });
+    EXPECT_EQ(plain.resumed, 0U);
 }
 
 } // namespace

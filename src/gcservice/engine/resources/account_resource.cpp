@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 namespace {
 
@@ -113,4 +113,4 @@ std::unique_ptr<ResourceType> makeAccountResource(AccountKind kind) {
     return std::make_unique<AccountResource>(std::move(kind));
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

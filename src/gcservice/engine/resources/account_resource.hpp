@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 struct AccountKind {
     std::string_view type_name;     // "local_user"
@@ -30,4 +30,4 @@ struct AccountKind {
 
 std::unique_ptr<ResourceType> makeAccountResource(AccountKind kind);
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

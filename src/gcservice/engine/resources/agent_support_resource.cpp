@@ -7,7 +7,7 @@
 #include <chrono>
 #include <cstdio>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 namespace {
 
@@ -87,4 +87,4 @@ std::unique_ptr<ResourceType> makeAgentSupportResource() {
     return std::make_unique<AgentSupportResource>();
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <cctype>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 namespace {
 
@@ -188,4 +188,4 @@ std::unique_ptr<ResourceType> makeAzcmagentSettingResource() {
     return std::make_unique<AzcmagentSettingResource>();
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

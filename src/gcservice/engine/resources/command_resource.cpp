@@ -5,7 +5,7 @@
 #include "gcservice/engine/properties.hpp"
 #include "gcservice/engine/resource_type.hpp"
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 namespace {
 
@@ -138,4 +138,4 @@ std::unique_ptr<ResourceType> makeCommandResource() {
     return std::make_unique<CommandResource>();
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

@@ -3,7 +3,7 @@
 #include "gcservice/engine/file_attributes.hpp"
 #include "gcservice/engine/resource_type.hpp"
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 namespace {
 
@@ -121,4 +121,4 @@ std::unique_ptr<ResourceType> makeDirectoryResource() {
     return std::make_unique<DirectoryResource>();
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

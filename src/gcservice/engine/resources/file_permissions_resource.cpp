@@ -5,7 +5,7 @@
 #include "gcservice/engine/file_attributes.hpp"
 #include "gcservice/engine/resource_type.hpp"
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 namespace {
 
@@ -123,4 +123,4 @@ std::unique_ptr<ResourceType> makeFilePermissionsResource() {
     return std::make_unique<FilePermissionsResource>();
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

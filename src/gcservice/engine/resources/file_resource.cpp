@@ -5,7 +5,7 @@
 #include "gcservice/engine/file_attributes.hpp"
 #include "gcservice/engine/resource_type.hpp"
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 namespace {
 
@@ -144,4 +144,4 @@ std::unique_ptr<ResourceType> makeFileResource() {
     return std::make_unique<FileResource>();
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

@@ -1,7 +1,7 @@
 // "local_group": a group exists (with at least the given members) or does not.
 #include "gcservice/engine/resources/account_resource.hpp"
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 std::unique_ptr<ResourceType> makeLocalGroupResource() {
     AccountKind kind;
@@ -27,4 +27,4 @@ std::unique_ptr<ResourceType> makeLocalGroupResource() {
     return makeAccountResource(std::move(kind));
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

@@ -1,7 +1,7 @@
 // "local_user": a user exists (and belongs to at least the given groups) or does not.
 #include "gcservice/engine/resources/account_resource.hpp"
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 std::unique_ptr<ResourceType> makeLocalUserResource() {
     AccountKind kind;
@@ -27,4 +27,4 @@ std::unique_ptr<ResourceType> makeLocalUserResource() {
     return makeAccountResource(std::move(kind));
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

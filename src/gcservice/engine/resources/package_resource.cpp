@@ -2,7 +2,7 @@
 #include "gcservice/engine/properties.hpp"
 #include "gcservice/engine/resource_type.hpp"
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 namespace {
 
@@ -67,4 +67,4 @@ std::unique_ptr<ResourceType> makePackageResource() {
     return std::make_unique<PackageResource>();
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

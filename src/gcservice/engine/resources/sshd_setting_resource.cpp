@@ -12,7 +12,7 @@
 #include <cctype>
 #include <sstream>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 namespace {
 
@@ -232,4 +232,4 @@ std::unique_ptr<ResourceType> makeSshdSettingResource() {
     return std::make_unique<SshdSettingResource>();
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

@@ -5,7 +5,7 @@
 
 #include <sstream>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 namespace {
 
@@ -84,4 +84,4 @@ std::unique_ptr<ResourceType> makeSysctlResource() {
     return std::make_unique<SysctlResource>();
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

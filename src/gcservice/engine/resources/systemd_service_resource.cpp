@@ -2,7 +2,7 @@
 #include "gcservice/engine/properties.hpp"
 #include "gcservice/engine/resource_type.hpp"
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 
 namespace {
 
@@ -97,4 +97,4 @@ std::unique_ptr<ResourceType> makeSystemdServiceResource() {
     return std::make_unique<SystemdServiceResource>();
 }
 
-} // namespace azcm::gc
+} // namespace azcm::gcservice

@@ -16,7 +16,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-namespace azcm::ext {
+namespace azcm::extservice {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -166,4 +166,4 @@ TEST_F(RunnerTest, ABaseThatCannotBeEnteredIsALaunchError) {
 }
 
 } // namespace
-} // namespace azcm::ext
+} // namespace azcm::extservice

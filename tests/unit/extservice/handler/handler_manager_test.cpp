@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-namespace azcm::ext {
+namespace azcm::extservice {
 namespace {
 
 using azcm::test::contains;
@@ -535,4 +535,4 @@ TEST_F(CrashTest, CommandInterruptedTwiceIsNotRunAgain) {
 }
 
 } // namespace
-} // namespace azcm::ext
+} // namespace azcm::extservice

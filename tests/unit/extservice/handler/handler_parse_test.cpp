@@ -15,7 +15,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-namespace azcm::ext {
+namespace azcm::extservice {
 namespace {
 
 const std::filesystem::path kWalaFixtures = AZCM_WALA_FIXTURES;
@@ -350,4 +350,4 @@ TEST(HandlerJournalTest, NumbersAreRangeCheckedBeforeNarrowing) {
 }
 
 } // namespace
-} // namespace azcm::ext
+} // namespace azcm::extservice

@@ -17,7 +17,7 @@
 
 #include <gtest/gtest.h>
 
-namespace azcm::ext {
+namespace azcm::extservice {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -58,8 +58,9 @@ TEST_F(ExtractTest, ExtractsWithExecuteBitAndNestedManifestWithoutBom) {
     }
 }
 
-// Every hostile archive is refused by zip::extractZip (tests/unit/common/zip_extractor_test.cpp);
-// here, that a refusal is error 1005 and leaves neither the target nor a temp directory behind.
+// Every hostile archive is refused by archive::extractZip
+// (tests/unit/common/zip_extractor_test.cpp); here, that a refusal is error 1005 and leaves neither
+// the target nor a temp directory behind.
 TEST_F(ExtractTest, HostileArchiveIsExtractionErrorAndLeavesNothing) {
     test::writeZip(zip(), {{"HandlerManifest.json", kManifest}, {"../../evil.sh", "x"}});
     auto r = extractPackage(zip(), target());
@@ -259,4 +260,4 @@ TEST_F(VerifyTest, SignatureFromAnotherRootIsRefused) {
 }
 
 } // namespace
-} // namespace azcm::ext
+} // namespace azcm::extservice

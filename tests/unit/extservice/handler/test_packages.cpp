@@ -6,10 +6,10 @@
 #include <archive_entry.h>
 #include <sys/stat.h>
 
-namespace azcm::ext::test {
+namespace azcm::extservice::test {
 
 void writeZip(const std::filesystem::path& zip, const std::vector<ZipEntry>& entries) {
-    archive* a = archive_write_new();
+    ::archive* a = archive_write_new();
     archive_write_set_format_zip(a);
     if (archive_write_open_filename(a, zip.c_str()) != ARCHIVE_OK) {
         throw std::runtime_error("cannot create zip");
@@ -97,4 +97,4 @@ void writeShellHandler(const std::filesystem::path& zip,
                   });
 }
 
-} // namespace azcm::ext::test
+} // namespace azcm::extservice::test

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace azcm::ext::test {
+namespace azcm::extservice::test {
 
 struct ZipEntry {
     enum class Kind { kFile, kDirectory, kSymlink, kHardlink };
@@ -34,4 +34,4 @@ void writeShellHandler(const std::filesystem::path& zip,
                        const std::filesystem::path& trace,
                        const ShellHandler& handler);
 
-} // namespace azcm::ext::test
+} // namespace azcm::extservice::test

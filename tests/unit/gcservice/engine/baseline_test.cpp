@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-namespace azcm::gc::test {
+namespace azcm::gcservice::test {
 namespace {
 
 ConfigurationPackage baseline() {
@@ -111,4 +111,4 @@ TEST_F(BaselineSandboxTest, OutdatedAgentStaysNonCompliant) {
 }
 
 } // namespace
-} // namespace azcm::gc::test
+} // namespace azcm::gcservice::test

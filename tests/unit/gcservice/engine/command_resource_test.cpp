@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-namespace azcm::gc::test {
+namespace azcm::gcservice::test {
 namespace {
 
 using nlohmann::json;
@@ -83,4 +83,4 @@ TEST_F(CommandResourceTest, FakeBackendSeesTheArgv) {
 }
 
 } // namespace
-} // namespace azcm::gc::test
+} // namespace azcm::gcservice::test

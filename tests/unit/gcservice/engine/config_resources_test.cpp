@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-namespace azcm::gc::test {
+namespace azcm::gcservice::test {
 namespace {
 
 using nlohmann::json;
@@ -139,4 +139,4 @@ TEST_F(ConfigResourcesTest, AgentSupportAuditReportsOnly) {
 }
 
 } // namespace
-} // namespace azcm::gc::test
+} // namespace azcm::gcservice::test

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-namespace azcm::gc::test {
+namespace azcm::gcservice::test {
 
 Sandbox::Sandbox() : context{Paths(dir.path()), "1.50.0", {}, std::chrono::system_clock::now()} {
     context.build_date = context.now - std::chrono::hours(24 * 30);
@@ -74,4 +74,4 @@ ResourceResult evaluateOne(const std::string& type,
     return result.resources[0];
 }
 
-} // namespace azcm::gc::test
+} // namespace azcm::gcservice::test

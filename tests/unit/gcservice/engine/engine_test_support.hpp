@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace azcm::gc::test {
+namespace azcm::gcservice::test {
 
 inline constexpr auto kAudit = AssignmentType::kAudit;
 inline constexpr auto kAutoCorrect = AssignmentType::kApplyAndAutoCorrect;
@@ -41,4 +41,4 @@ ResourceResult evaluateOne(const std::string& type,
                            const EngineContext& context,
                            bool first_evaluation = true);
 
-} // namespace azcm::gc::test
+} // namespace azcm::gcservice::test

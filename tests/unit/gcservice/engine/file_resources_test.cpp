@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace azcm::gc::test {
+namespace azcm::gcservice::test {
 namespace {
 
 using nlohmann::json;
@@ -349,4 +349,4 @@ TEST_F(FileResourcesTest, DirectoryRemovalNeverFollowsLinksInside) {
 }
 
 } // namespace
-} // namespace azcm::gc::test
+} // namespace azcm::gcservice::test

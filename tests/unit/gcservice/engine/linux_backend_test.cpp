@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 namespace {
 
 TEST(LinuxBackendTest, ReadsSysctl) {
@@ -92,4 +92,4 @@ TEST(LinuxBackendTest, TimeoutHoldsWhenTheChildClosesItsOutput) {
 }
 
 } // namespace
-} // namespace azcm::gc
+} // namespace azcm::gcservice

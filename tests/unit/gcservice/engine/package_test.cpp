@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-namespace azcm::gc {
+namespace azcm::gcservice {
 namespace {
 
 using nlohmann::json;
@@ -146,7 +146,7 @@ TEST(PackageTest, AssignmentTypesAreCaseSensitive) {
 // symlink to the rest).
 void writeZip(const std::filesystem::path& zip,
               const std::vector<std::pair<std::string, std::string>>& entries) {
-    archive* writer = archive_write_new();
+    ::archive* writer = archive_write_new();
     archive_write_set_format_zip(writer);
     ASSERT_EQ(archive_write_open_filename(writer, zip.c_str()), ARCHIVE_OK);
     for (const auto& [name, content] : entries) {
@@ -185,8 +185,9 @@ TEST(PackageExtractTest, ExtractsAndLoads) {
     EXPECT_EQ(st.st_mode & 07777, 0600U); // set-id and exec bits from the zip are dropped
 }
 
-// Every hostile archive is refused by zip::extractZip (tests/unit/common/zip_extractor_test.cpp);
-// here, that a refusal is exit code 23 saying "package extraction:", with nothing left behind.
+// Every hostile archive is refused by archive::extractZip
+// (tests/unit/common/zip_extractor_test.cpp); here, that a refusal is exit code 23 saying "package
+// extraction:", with nothing left behind.
 TEST(PackageExtractTest, HostileArchiveIsAnInvalidArgumentAndLeavesNothing) {
     azcm::test::TempDir dir;
     auto zip = dir.path() / "evil.zip";
@@ -219,4 +220,4 @@ TEST(PackageExtractTest, MissingConfigurationIsAClearError) {
 }
 
 } // namespace
-} // namespace azcm::gc
+} // namespace azcm::gcservice

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-namespace azcm::gc::test {
+namespace azcm::gcservice::test {
 namespace {
 
 using nlohmann::json;
@@ -80,4 +80,4 @@ TEST_F(SshdSettingTest, MissingConfigIsAnError) {
 }
 
 } // namespace
-} // namespace azcm::gc::test
+} // namespace azcm::gcservice::test

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-namespace azcm::gc::test {
+namespace azcm::gcservice::test {
 namespace {
 
 using nlohmann::json;
@@ -164,4 +164,4 @@ TEST_F(SystemResourcesTest, LocalGroup) {
 }
 
 } // namespace
-} // namespace azcm::gc::test
+} // namespace azcm::gcservice::test
