@@ -92,11 +92,7 @@ ExtService::ExtService(boost::asio::io_context& io,
       state_(paths_.extensionStateDir() / "extensions.json"), tokens_(paths_.socketFor("himds")),
       sample_timer_(io) {}
 
-ExtService::~ExtService() {
-    if (loop_.joinable()) {
-        loop_.detach();
-    }
-}
+ExtService::~ExtService() = default;
 
 Result<void> ExtService::start() {
     auto local = config::loadLocalConfig(paths_.localConfig());
@@ -149,7 +145,7 @@ Result<void> ExtService::start() {
     }
     spdlog::info("IPC_LISTENING socket={}", paths_.socketFor("extservice").string());
     scheduleSampling();
-    loop_ = std::thread([self = shared_from_this()] { self->runLoop(); });
+    loop_.start([self = shared_from_this()] { self->runLoop(); });
     return ok();
 }
 
@@ -165,15 +161,10 @@ bool ExtService::stop(std::chrono::seconds grace) {
     if (server_) {
         server_->stop();
     }
-    if (!loop_.joinable()) {
-        return true;
-    }
-    if (loop_done_.get_future().wait_for(grace) != std::future_status::ready) {
+    if (!loop_.stop(grace)) {
         spdlog::warn("DAEMON_STOP_TIMEOUT the goal-state loop is still busy");
-        loop_.detach();
         return false;
     }
-    loop_.join();
     return true;
 }
 
@@ -247,7 +238,6 @@ void ExtService::runLoop() {
             break;
         }
     }
-    loop_done_.set_value();
 }
 
 std::chrono::seconds ExtService::loopOnce() {

@@ -4,6 +4,7 @@
 // and the CPU caps of the daemon and its handlers. The socket and the caps live on the io thread;
 // HandlerManager's mutating calls are serialised by work_mutex_ (the loop and DELETE share it).
 #include "common/config/local_config.hpp"
+#include "common/daemon/blocking_loop.hpp"
 #include "common/daemon/control_router.hpp"
 #include "common/error.hpp"
 #include "common/http/http_server.hpp"
@@ -21,12 +22,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
-#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -116,10 +115,9 @@ private:
     // 50 s) when the daemon stops, so a stop never waits for it.
     std::shared_ptr<http::CancelSignal> control_plane_cancel_ =
         std::make_shared<http::CancelSignal>();
-    std::thread loop_;
-    std::promise<void> loop_done_;
-    int failures_ = 0;    // loop thread only
-    GoalState loop_goal_; // loop thread only: the last goal state parsed
+    daemon::BlockingLoop loop_; // the goal-state loop: long-polls and handler commands
+    int failures_ = 0;          // loop thread only
+    GoalState loop_goal_;       // loop thread only: the last goal state parsed
 };
 
 } // namespace azcm::extservice

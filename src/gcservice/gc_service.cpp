@@ -140,7 +140,7 @@ Result<void> GcService::start() {
     scheduleTick();
     scheduleCpuSample();
     if (options_.long_poll_wait.count() > 0) {
-        long_poll_ = std::thread([this] { longPollLoop(); });
+        long_poll_.start([this] { longPollLoop(); });
     }
     return ok();
 }
@@ -159,9 +159,7 @@ void GcService::stop() {
         pause_cv_.notify_all();
     }
     parts_.control_plane->cancelWaits();
-    if (long_poll_.joinable()) {
-        long_poll_.join(); // within milliseconds: its long-poll was just cancelled
-    }
+    long_poll_.join(); // within milliseconds: its long-poll was just cancelled
 }
 
 Result<void> GcService::reloadLocalConfig() {

@@ -7,6 +7,7 @@
 // the next evaluation, report retry or poll is due, or until the long-poll brings a new goal
 // state: no timer wakes it for nothing (docs/benchmarks.md, "Idle footprint").
 #include "common/config/local_config.hpp"
+#include "common/daemon/blocking_loop.hpp"
 #include "common/daemon/control_router.hpp"
 #include "common/fs/state_file.hpp"
 #include "common/http/http_server.hpp"
@@ -25,7 +26,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -115,7 +115,7 @@ private:
     std::atomic<bool> cycle_running_{false};
     std::atomic<bool> stopping_{false};
 
-    std::thread long_poll_;
+    daemon::BlockingLoop long_poll_; // the assignments long-poll
     std::mutex pause_mutex_;
     std::condition_variable pause_cv_;
 };
