@@ -2,6 +2,7 @@
 
 #include "azcmagent/address_class.hpp"
 #include "common/http/url.hpp"
+#include "common/utc_time.hpp"
 
 #include <algorithm>
 #include <ctime>
@@ -60,12 +61,7 @@ CheckEndpoint makeEndpoint(std::string service,
 }
 
 std::string isoTime(std::chrono::system_clock::time_point time) {
-    const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-    std::tm tm{};
-    gmtime_r(&seconds, &tm);
-    std::ostringstream out;
-    out << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
-    return out.str();
+    return rfc3339Seconds(time);
 }
 
 json optionalBool(const std::optional<bool>& value) {
@@ -162,7 +158,7 @@ std::optional<std::chrono::system_clock::time_point> parseHttpDate(const std::st
     if (!in.eof()) {
         return std::nullopt;
     }
-    return std::chrono::system_clock::from_time_t(timegm(&tm));
+    return std::chrono::system_clock::time_point(std::chrono::seconds(unixSecondsOfUtc(tm)));
 }
 
 ClockSkew computeSkew(const std::string& source,

@@ -9,6 +9,7 @@
 #include "common/platform/child_environment.hpp"
 #include "common/platform/child_process.hpp"
 #include "common/platform/regular_file.hpp"
+#include "common/utc_time.hpp"
 
 #include <algorithm>
 #include <array>
@@ -426,14 +427,7 @@ void addSystemd(Bundle& bundle, const HostTools& tools) {
 
 // The literal formats keep -Wformat-nonliteral happy: "compact" for the file name, else ISO 8601.
 std::string timestamp(std::chrono::system_clock::time_point when, bool compact) {
-    const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
-    std::tm utc{};
-    ::gmtime_r(&seconds, &utc);
-    std::array<char, 32> text{};
-    const auto length = compact
-                            ? std::strftime(text.data(), text.size(), "%Y%m%dT%H%M%S", &utc)
-                            : std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
-    return {text.data(), length};
+    return compact ? compactUtcStamp(when) : rfc3339Seconds(when);
 }
 
 // A host name as a file name part: letters, digits, '-', '_' and '.'.

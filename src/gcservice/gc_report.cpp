@@ -1,5 +1,7 @@
 #include "gcservice/gc_report.hpp"
 
+#include "common/utc_time.hpp"
+
 #include <chrono>
 #include <ctime>
 
@@ -8,12 +10,8 @@ namespace azcm::gcservice {
 using nlohmann::json;
 
 std::string rfc3339Utc(std::int64_t unix_seconds) {
-    const std::time_t time = static_cast<std::time_t>(unix_seconds);
-    std::tm parts{};
-    gmtime_r(&time, &parts);
-    char buffer[32];
-    std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &parts);
-    return buffer;
+    return rfc3339Seconds(
+        std::chrono::system_clock::time_point(std::chrono::seconds(unix_seconds)));
 }
 
 json evaluatedReport(const AssignmentState& assignment,

@@ -7,6 +7,7 @@
 #include "common/log/log.hpp"
 #include "common/platform/malloc_tuning.hpp"
 #include "common/platform/process_identity.hpp"
+#include "common/utc_time.hpp"
 #include "gcservice/engine/engine.hpp"
 #include "gcservice/gc_report.hpp"
 #include "gcservice/local_controls.hpp"
@@ -75,7 +76,7 @@ std::chrono::system_clock::time_point parseBuildDate(const std::string& text) {
     if (in.fail()) {
         return {};
     }
-    return std::chrono::system_clock::from_time_t(timegm(&parts));
+    return std::chrono::system_clock::time_point(std::chrono::seconds(unixSecondsOfUtc(parts)));
 }
 
 GcService::GcService(boost::asio::io_context& io,

@@ -1,6 +1,6 @@
 #include "himds/connection_status.hpp"
 
-#include "himds/rfc3339.hpp"
+#include "common/utc_time.hpp"
 
 namespace azcm::himds {
 
@@ -21,7 +21,7 @@ void ConnectionStatus::heartbeatFailed(TimePoint now, std::string code, std::str
 void ConnectionStatus::certificateExpired(TimePoint now, TimePoint not_after) {
     agent_status_ = kStatusExpired;
     last_error_ = {"CertificateExpired",
-                   "the machine certificate expired at " + formatRfc3339(not_after) +
+                   "the machine certificate expired at " + rfc3339Seconds(not_after) +
                        "; run 'azcmagent disconnect' and 'azcmagent connect' to onboard again",
                    now};
 }
@@ -36,11 +36,11 @@ void ConnectionStatus::reset() {
 
 void ConnectionStatus::addTo(nlohmann::json& status) const {
     status["agentStatus"] = agent_status_;
-    status["lastHeartbeat"] = last_heartbeat_ ? formatRfc3339(*last_heartbeat_) : std::string();
+    status["lastHeartbeat"] = last_heartbeat_ ? rfc3339Seconds(*last_heartbeat_) : std::string();
     status["lastError"] = {
         {"code", last_error_.code},
         {"message", last_error_.message},
-        {"time", last_error_.time ? formatRfc3339(*last_error_.time) : std::string()}};
+        {"time", last_error_.time ? rfc3339Seconds(*last_error_.time) : std::string()}};
 }
 
 } // namespace azcm::himds

@@ -4,10 +4,10 @@
 #include "common/json/json_fields.hpp"
 #include "common/log/log.hpp"
 #include "common/platform/machine_facts.hpp"
+#include "common/utc_time.hpp"
 #include "himds/heartbeat_body.hpp"
 #include "himds/himds_service.hpp"
 #include "himds/issued_certificate.hpp"
-#include "himds/rfc3339.hpp"
 
 #include <boost/asio/post.hpp>
 
@@ -97,7 +97,7 @@ void HimdsService::adoptIdentity(Identity identity) {
     spdlog::info("IDENTITY_LOADED resourceId={} thumbprint={} notAfter={}",
                  log::sanitize(synced_.resource_id),
                  identity.machine.certificate.thumbprint_sha1_hex,
-                 formatRfc3339(identity.machine.certificate.not_after));
+                 rfc3339Seconds(identity.machine.certificate.not_after));
     identity_ = std::move(identity);
     token_cache_ = std::make_shared<TokenCache>(makeIdentityServiceFetcher(client_, credentials_));
     publishCredentials();
@@ -155,7 +155,7 @@ void HimdsService::heartbeatNow(std::function<void()> done) {
         if (status_.agentStatus() != kStatusExpired) {
             spdlog::error("CERT_EXPIRED notAfter={}; heartbeats stop until the machine is "
                           "connected again",
-                          formatRfc3339(certificate.not_after));
+                          rfc3339Seconds(certificate.not_after));
         }
         status_.certificateExpired(now, certificate.not_after);
         finish();
@@ -197,7 +197,7 @@ HimdsService::HeartbeatOutcome HimdsService::runHeartbeat(const Identity& identi
     const auto& certificate = identity.machine.certificate;
     if (renewalDue(certificate.not_before, certificate.not_after,
                    std::chrono::system_clock::now())) {
-        spdlog::info("CERT_RENEWAL_DUE notAfter={}", formatRfc3339(certificate.not_after));
+        spdlog::info("CERT_RENEWAL_DUE notAfter={}", rfc3339Seconds(certificate.not_after));
         auto renewed = renewCertificate(identity, endpoint);
         if (renewed) {
             current = renewed.value();
@@ -267,7 +267,7 @@ Result<MachineIdentity> HimdsService::renewCertificate(const Identity& identity,
         }
     }
     spdlog::info("CERT_RENEWED thumbprint={} notAfter={}", check.leaf.thumbprint_sha1_hex,
-                 formatRfc3339(check.leaf.not_after));
+                 rfc3339Seconds(check.leaf.not_after));
     return MachineIdentity{std::move(key), certificate_pem, std::move(check.leaf)};
 }
 

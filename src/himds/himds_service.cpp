@@ -7,7 +7,7 @@
 #include "common/log/log.hpp"
 #include "common/platform/accounts.hpp"
 #include "common/platform/process_identity.hpp"
-#include "himds/rfc3339.hpp"
+#include "common/utc_time.hpp"
 
 namespace azcm::himds {
 
@@ -161,8 +161,8 @@ nlohmann::json HimdsService::statusJson() const {
     if (identity_) {
         const auto& certificate = identity_->machine.certificate;
         status["certificate"] = {{"thumbprint", certificate.thumbprint_sha1_hex},
-                                 {"notBefore", formatRfc3339(certificate.not_before)},
-                                 {"notAfter", formatRfc3339(certificate.not_after)}};
+                                 {"notBefore", rfc3339Seconds(certificate.not_before)},
+                                 {"notAfter", rfc3339Seconds(certificate.not_after)}};
         // A lapsed certificate is Expired even before the next heartbeat attempt notices it.
         if (certificateLapsed(certificate.not_after, std::chrono::system_clock::now())) {
             status["agentStatus"] = kStatusExpired;

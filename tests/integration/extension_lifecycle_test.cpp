@@ -59,7 +59,7 @@ TEST_F(ExtensionTest, InstallReconfigureUpgradeDowngradeRemove) {
     EXPECT_EQ(commands(), (Lines{"install 1.0.0", "enable 1.0.0", "enable 1.0.0"}));
     EXPECT_NE(traceLines().back(), first_seq) << "the sequence number must change";
 
-    // Upgrade (C.7): old disable, new update (told where it comes from), old uninstall, new
+    // Upgrade: old disable, new update (told where it comes from), old uninstall, new
     // install (UpdateWithInstall), new enable.
     putExtension("trace", "2.0.0", json{{"greeting", "v2"}});
     auto upgraded = waitSettled("trace");
@@ -82,7 +82,7 @@ TEST_F(ExtensionTest, InstallReconfigureUpgradeDowngradeRemove) {
               20)
         << "resourceLimits.cpuQuotaPercentage lowers the cap";
 
-    // Downgrade (C.7): the same sequence, but the update command is the higher (old) version's.
+    // Downgrade: the same sequence, but the update command is the higher (old) version's.
     putExtension("trace", "1.0.0", json{{"greeting", "back"}});
     auto downgraded = waitSettled("trace");
     ASSERT_EQ(stateOf(downgraded), "Succeeded") << extserviceLog();

@@ -23,6 +23,7 @@ patterns=(
     -e 'perf-reliability'
     -e '\bG[0-9]{1,2}\b'                               # goal numbers
     -e 'G-numbers?'
+    -e '(^|[^[:alnum:]_.])[A-H]\.[0-9]{1,2}([^[:alnum:].]|$)'  # outside section letters: "C.7"
     -e '(\.\./|\b)shared/docs\b'
     -e '\.\./shared\b'
 )

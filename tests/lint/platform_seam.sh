@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Operating-system interfaces stay behind the platform seam: no OS header, fork/exec, getuid or
-# SO_PEERCRED in src/ outside src/common/platform/ (src/emulator, a Linux-only test tool, is
-# exempt). Any other file that uses one fails the check, with the offending lines.
+# Operating-system interfaces stay behind the platform seam: no OS header, fork/exec, getuid,
+# SO_PEERCRED or POSIX-only calendar call (gmtime_r, timegm) in src/ outside src/common/platform/
+# (src/emulator, a Linux-only test tool, is exempt). Any other file that uses one fails the
+# check, with the offending lines.
 #
 #   platform_seam.sh SOURCE_DIR
 set -euo pipefail
@@ -10,7 +11,7 @@ source_dir="${1:?usage: platform_seam.sh SOURCE_DIR}"
 os_headers='unistd|fcntl|sys/[a-z_/]+|pwd|grp|glob|dlfcn|poll|windows|systemd/[a-z-]+|signal|spawn'
 os_headers+='|netinet/[a-z]+|arpa/inet|netdb|ifaddrs|net/if|linux/[a-z_]+|termios|dirent|malloc'
 include_pattern="^[[:space:]]*#[[:space:]]*include[[:space:]]*<(${os_headers})\\.h>"
-call_pattern='(^|[^A-Za-z0-9_])(fork|vfork|execv|execve|execvp|execvpe|execl|execlp|getuid|geteuid|getgid|getegid)[[:space:]]*\(|SO_PEERCRED'
+call_pattern='(^|[^A-Za-z0-9_])(fork|vfork|execv|execve|execvp|execvpe|execl|execlp|getuid|geteuid|getgid|getegid|gmtime_r|localtime_r|timegm)[[:space:]]*\(|SO_PEERCRED'
 
 cd "$source_dir"
 mapfile -t offenders < <(

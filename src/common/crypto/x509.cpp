@@ -3,6 +3,7 @@
 #include "common/crypto/chain_verify.hpp"
 #include "common/crypto/encoding.hpp"
 #include "common/crypto/openssl_util.hpp"
+#include "common/utc_time.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -52,7 +53,7 @@ Result<SystemTime> toSystemTime(const ASN1_TIME* time) {
         std::chrono::duration_cast<seconds>(SystemTime::max().time_since_epoch()).count();
     const auto min_seconds =
         std::chrono::duration_cast<seconds>(SystemTime::min().time_since_epoch()).count();
-    const auto value = static_cast<long long>(timegm(&tm));
+    const auto value = static_cast<long long>(unixSecondsOfUtc(tm));
     const long long clamped = std::clamp<long long>(value, min_seconds, max_seconds);
     return SystemTime(std::chrono::duration_cast<SystemTime::duration>(seconds(clamped)));
 }

@@ -1,5 +1,7 @@
 #include "common/http/http_types.hpp"
 
+#include "common/utc_time.hpp"
+
 #include <array>
 #include <ctime>
 
@@ -28,9 +30,7 @@ Response makeTextResponse(const Request& request, Status status, std::string bod
 }
 
 std::string httpDate(std::chrono::system_clock::time_point time) {
-    const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-    std::tm utc{};
-    ::gmtime_r(&seconds, &utc);
+    const std::tm utc = utcCalendar(time);
     std::array<char, 64> text{};
     // The C locale's names are the ones RFC 9110 requires.
     const auto length = std::strftime(text.data(), text.size(), "%a, %d %b %Y %H:%M:%S GMT", &utc);

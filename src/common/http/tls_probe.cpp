@@ -4,6 +4,7 @@
 #include "common/http/http_types.hpp"
 #include "common/http/proxy_url.hpp"
 #include "common/http/url.hpp"
+#include "common/utc_time.hpp"
 
 #include <algorithm>
 #include <array>
@@ -56,7 +57,7 @@ std::optional<std::chrono::system_clock::time_point> notAfterOf(const X509* cert
     if (certificate == nullptr || ASN1_TIME_to_tm(X509_get0_notAfter(certificate), &tm) != 1) {
         return std::nullopt;
     }
-    return std::chrono::system_clock::from_time_t(timegm(&tm));
+    return std::chrono::system_clock::time_point(std::chrono::seconds(unixSecondsOfUtc(tm)));
 }
 
 // One probe; lives on the frame of its worker coroutine.

@@ -3,6 +3,7 @@
 #include "common/fs/atomic_file.hpp"
 #include "common/json/json_document.hpp"
 #include "common/json/json_fields.hpp"
+#include "common/utc_time.hpp"
 
 #include <chrono>
 #include <climits>
@@ -51,12 +52,7 @@ Result<ExtensionRecord> recordFromJson(const json& value, const std::string& sou
 } // namespace
 
 std::string nowRfc3339() {
-    const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm utc{};
-    ::gmtime_r(&now, &utc);
-    char buffer[32];
-    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    return buffer;
+    return rfc3339Seconds(std::chrono::system_clock::now());
 }
 
 ReportedState::ReportedState(std::filesystem::path file)

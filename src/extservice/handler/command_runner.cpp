@@ -4,6 +4,7 @@
 #include "common/log/log.hpp"
 #include "common/platform/child_environment.hpp"
 #include "common/platform/child_process.hpp"
+#include "common/utc_time.hpp"
 
 #include <algorithm>
 #include <array>
@@ -17,20 +18,15 @@ namespace {
 
 namespace stdfs = std::filesystem;
 
-constexpr std::size_t kMessageTailChars = 3200; // C.6: what telemetry keeps of the output
+constexpr std::size_t kMessageTailChars = 3200; // what telemetry keeps of the output
 
 std::string utcStamp() {
     const auto now = std::chrono::system_clock::now();
-    const std::time_t t = std::chrono::system_clock::to_time_t(now);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    std::array<char, 32> buf{};
-    std::strftime(buf.data(), buf.size(), "%Y%m%dT%H%M%S", &tm);
     const auto ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
     std::array<char, 8> msbuf{};
     std::snprintf(msbuf.data(), msbuf.size(), "%03d", static_cast<int>(ms.count()));
-    return std::string(buf.data()) + msbuf.data() + "Z";
+    return compactUtcStamp(now) + msbuf.data() + "Z";
 }
 
 // Deletes the oldest capture files until the directory fits its budget.
@@ -60,7 +56,7 @@ void enforceBudget(const stdfs::path& dir, std::size_t budget) {
 Result<std::string> resolveCommandLine(const stdfs::path& base, const std::string& command) {
     std::string cmd = command;
     while (!cmd.empty() && (cmd.front() == '/' || cmd.front() == ' ')) {
-        cmd.erase(0, 1); // C.2: commands are relative to base; a leading '/' is stripped
+        cmd.erase(0, 1); // commands are relative to base: a leading '/' is stripped
     }
     if (cmd.empty()) {
         return makeError(1000, "empty command");

@@ -39,7 +39,7 @@ std::string handlerEnvironmentJson(const stdfs::path& base,
                                    const HandlerId& id,
                                    const stdfs::path& log_folder) {
     // No eventsFolder: the Extension Telemetry Pipeline is not supported (and not advertised in
-    // AZURE_GUEST_AGENT_EXTENSION_SUPPORTED_FEATURES), so C.3 says the keys are absent.
+    // AZURE_GUEST_AGENT_EXTENSION_SUPPORTED_FEATURES), so the protocol leaves those keys out.
     const json doc = json::array({{{"name", id.name()},
                                    {"version", 1.0},
                                    {"handlerEnvironment",
@@ -74,7 +74,7 @@ std::string settingsFileContent(const HandlerSettings& settings) {
         settings.public_settings.is_null() ||
         (settings.public_settings.is_object() && settings.public_settings.empty());
     if (no_public && settings.protected_settings.empty()) {
-        return std::string(); // C.4: a handler with no settings gets an empty file
+        return std::string(); // a handler with no settings gets an empty file
     }
     json handler = {{"publicSettings", settings.public_settings.is_null()
                                            ? json::object()
@@ -92,7 +92,7 @@ Result<void> writeSettingsFile(const stdfs::path& base, const HandlerSettings& s
         !written) {
         return written;
     }
-    // Remember which one is current: sequence numbers need not increase (C.4).
+    // Remember which one is current: sequence numbers need not increase.
     json doc = json::object();
     if (auto text = fs::readFile(base / "config" / kHealthFile, std::size_t{64} * 1024); text) {
         if (auto parsed = jsondoc::parse(text.value(), kHealthFile);

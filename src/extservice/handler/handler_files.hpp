@@ -15,23 +15,24 @@ Result<void> initializeHandlerDir(const std::filesystem::path& base,
                                   const HandlerId& id,
                                   const std::filesystem::path& log_folder);
 
-// The C.3 document (pure; unit-tested).
+// HandlerEnvironment.json (pure; unit-tested).
 std::string handlerEnvironmentJson(const std::filesystem::path& base,
                                    const HandlerId& id,
                                    const std::filesystem::path& log_folder);
 
-// The C.4 document; empty when there are no settings at all (pure; unit-tested).
+// The settings file config/<seq>.settings; empty when there are no settings at all (pure;
+// unit-tested).
 std::string settingsFileContent(const HandlerSettings& settings);
 // config/<seq>.settings, 0600.
 Result<void> writeSettingsFile(const std::filesystem::path& base, const HandlerSettings& settings);
 // The newest config/<seq>.settings: the sequence number the agent last wrote (recorded in
-// config/HandlerStatus), else the file modified last (as C.4 says the agent does).
+// config/HandlerStatus), else the file modified last (as WALinuxAgent picks it).
 std::optional<int> lastSequenceNumber(const std::filesystem::path& base);
 
 HandlerState readHandlerState(const std::filesystem::path& base);
 Result<void> writeHandlerState(const std::filesystem::path& base, HandlerState state);
 
-// config/HandlerStatus (C.10): the agent's own view of the handler.
+// config/HandlerStatus: the agent's own view of the handler.
 Result<void> writeHandlerHealth(const std::filesystem::path& base,
                                 const HandlerId& id,
                                 const HandlerHealth& health,

@@ -208,7 +208,7 @@ struct HandlerManager::Impl {
         int sequence = journal.settings.sequence_number;
         std::map<std::string, std::string> extra;
         if (kind == StepKind::kUpdate && journal.old) {
-            // C.7: the update command comes from the HIGHER version; a downgrade runs the old
+            // The update command comes from the HIGHER version; a downgrade runs the old
             // package's updateCommand with VERSION and UPDATING_FROM_VERSION both the target.
             const bool downgrade =
                 compareVersions(journal.target.version, journal.old->version) < 0;
@@ -300,7 +300,7 @@ struct HandlerManager::Impl {
         if (o.timed_out) {
             std::string message = label + " command of " + runner.dirName() + " timed out after " +
                                   describeDuration(timeout) + " and was killed";
-            // C.6: with a quota in force, say how long the cap held the command back.
+            // With a quota in force, say how long the cap held the command back.
             if (group.enforcement().enforced) {
                 if (auto sample = group.sample(); sample) {
                     message += " (CPU throttled for " +
@@ -423,7 +423,7 @@ struct HandlerManager::Impl {
         return outcome;
     }
 
-    // What a failed step means for the operation (C.7): go on, or stop (and roll back).
+    // What a failed step means for the operation: go on, or stop (and roll back).
     enum class OnFailure { kContinue, kAbort, kAbortAndRollBack };
 
     OnFailure policyFor(const Journal& journal, StepKind kind) const {
@@ -632,7 +632,7 @@ struct HandlerManager::Impl {
             }
         }
         if (same) {
-            // Only one version may stay: others are outdated, removed without commands (C.7).
+            // Only one version may stay: others are outdated, removed without commands.
             for (const auto& id : others) {
                 removeDirectory(baseOf(id));
             }

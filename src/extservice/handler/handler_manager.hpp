@@ -11,9 +11,9 @@
 // the same handler's commands at once.
 //
 // On-disk state (Paths):
-//   extensionsDir()/<Publisher.Type-version>/         the handler ("base", C.1)
+//   extensionsDir()/<Publisher.Type-version>/         the handler ("base")
 //   extensionsDir()/.extract-<...>                    temp dir while extracting (removed at
-//   recover) extensionLogsDir()/<Publisher.Type-version>/      logFolder of the handler (C.3); our
+//   recover) extensionLogsDir()/<Publisher.Type-version>/      logFolder of the handler; our
 //   captured
 //                                                     command output lives in its "commands/" dir
 //   extensionStateDir()/handlers/<Publisher.Type>.journal.json   the step journal (crash safety)
@@ -41,7 +41,7 @@
 
 namespace azcm::extservice {
 
-// What the settings file config/<seq>.settings carries (C.4).
+// What the settings file config/<seq>.settings carries.
 // The default constructor cannot throw: json's is noexcept, and the throws the check finds are
 // inside its body, which they cannot leave.
 // NOLINTNEXTLINE(bugprone-exception-escape): noexcept default constructor, see above
@@ -57,10 +57,10 @@ struct OperationResult {
     bool ok = false;
     int code = code::kUnknown;           // 0, 1000-1012 (handler_codes.hpp) or -1
     std::string message;                 // human, safe to report (no settings content)
-    std::optional<HandlerStatus> status; // the extension's status file (C.9) after the operation
+    std::optional<HandlerStatus> status; // the extension's status file after the operation
 };
 
-// Per-command timeouts (C.7). Tests shrink them: AZCM_EXT_TIMEOUT_SCALE=<factor> multiplies
+// Per-command timeouts. Tests shrink them: AZCM_EXT_TIMEOUT_SCALE=<factor> multiplies
 // all five (e.g. 0.005 -> enable 1.5 s), or set fields directly.
 struct CommandTimeouts {
     std::chrono::milliseconds install{std::chrono::seconds(900)};
@@ -114,13 +114,14 @@ public:
 
     // Makes `target` the one installed version of target.name(), enabled, with `settings`:
     // fresh install (extract, initialize, settings, install, enable), reconfigure (same version:
-    // settings, enable), or the C.7 update sequence for an upgrade or a downgrade. `verified_zip`
-    // must already have passed verifyPackage(); it is only opened when something is extracted.
-    // Failures: a refused package (1002-1005) changes nothing on disk. A failed update (1008) is
-    // rolled back: the new version's directory goes and the old version stays (disabled if its
-    // disable command ran), so there is never a FailedUpgrade directory beside the old one (where
-    // WALinuxAgent would keep both); the next enable of the target retries the update. A failed
-    // install (1007) leaves the directory NotInstalled; the next enable re-extracts it.
+    // settings, enable), or the update sequence (docs/extensions.md, "Handler protocol") for an
+    // upgrade or a downgrade. `verified_zip` must already have passed verifyPackage(); it is only
+    // opened when something is extracted. Failures: a refused package (1002-1005) changes nothing
+    // on disk. A failed update (1008) is rolled back: the new version's directory goes and the old
+    // version stays (disabled if its disable command ran), so there is never a FailedUpgrade
+    // directory beside the old one (where WALinuxAgent would keep both); the next enable of the
+    // target retries the update. A failed install (1007) leaves the directory NotInstalled; the
+    // next enable re-extracts it.
     OperationResult enable(const HandlerId& target,
                            const std::filesystem::path& verified_zip,
                            const HandlerSettings& settings);

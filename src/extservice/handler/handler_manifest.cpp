@@ -24,7 +24,7 @@ std::string lower(std::string text) {
     return text;
 }
 
-// C.2: a JSON bool, or the string "true" in any case; everything else is false (and a warning
+// A JSON bool, or the string "true" in any case; everything else is false (and a warning
 // unless it is the string "false", which is a valid way to say false).
 bool readBool(const json& object, const char* key, std::vector<std::string>& warnings) {
     const auto it = object.find(key);

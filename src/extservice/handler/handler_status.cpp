@@ -45,7 +45,7 @@ std::string truncateTo(const std::string& text, std::size_t limit, bool& truncat
     return text.substr(0, cut) + std::string(kTruncatedSuffix);
 }
 
-// formattedMessage: optional, but when present it needs both lang and message (C.9).
+// formattedMessage: optional, but when present it needs both lang and message.
 Result<std::string> readFormattedMessage(const json& object) {
     const auto it = object.find("formattedMessage");
     if (it == object.end() || it->is_null()) {
@@ -107,7 +107,7 @@ HandlerStatus parseStatusFile(std::string_view text) {
     HandlerStatus status;
     status.status = value->get<std::string>();
     if (!isKnownStatus(status.status)) {
-        status.status = "error"; // C.9: an unknown value becomes error
+        status.status = "error"; // an unknown value becomes error
     }
     auto fields = [&]() -> Result<void> {
         AZCM_ASSIGN_OR_RETURN(status.code, readCode(*body));
@@ -154,7 +154,7 @@ HandlerStatus parseStatusFile(std::string_view text) {
         }
     }
     if (text.size() > kMaxStatusFileBytes) {
-        // C.9: a status over 128 KiB keeps the top message to 1 KiB and every substatus field to
+        // A status over 128 KiB keeps the top message to 1 KiB and every substatus field to
         // 10 KiB. If that still is too big (many substatuses), the last substatuses are dropped:
         // the report has a fixed budget and the top-level status matters most.
         status.message = truncateTo(status.message, kTruncatedMessageBytes, status.truncated);

@@ -42,7 +42,7 @@ HandlerStatus parseStatusFile(std::string_view text);
 // Reads a status file: missing -> {transitioning, 0}; unreadable -> {error, -1}.
 HandlerStatus readStatusFile(const std::filesystem::path& path);
 
-// The handler-level health (C.10): Ready | NotReady | Installing | Unresponsive.
+// The handler-level health: Ready | NotReady | Installing | Unresponsive.
 struct HandlerHealth {
     std::string status = "NotReady";
     int code = 0;

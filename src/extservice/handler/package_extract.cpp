@@ -36,7 +36,7 @@ extractFiles(const stdfs::path& zip, const stdfs::path& dir, const ExtractLimits
     return ok();
 }
 
-// C.1: the manifest may sit anywhere in the tree; the shallowest one wins and is copied to the
+// The manifest may sit anywhere in the tree; the shallowest one wins and is copied to the
 // base directory without its BOM. It must parse, or the package is refused as a whole.
 Result<void> placeManifest(const stdfs::path& dir) {
     std::optional<stdfs::path> found;

@@ -1,9 +1,9 @@
 #include "common/config/local_config.hpp"
+#include "common/utc_time.hpp"
 #include "himds/connection_status.hpp"
 #include "himds/heartbeat_body.hpp"
 #include "himds/heartbeat_policy.hpp"
 #include "himds/himds_service.hpp"
-#include "himds/rfc3339.hpp"
 
 #include <gtest/gtest.h>
 
@@ -80,7 +80,7 @@ TEST(HeartbeatInterval, ParsesWholeSecondsOnly) {
 TEST(Rfc3339, FormatsUtcWholeSeconds) {
     const SystemTime time =
         std::chrono::sys_days{std::chrono::November / 28 / 2026} + 13h + 45min + 7s + 250ms;
-    EXPECT_EQ(azcm::himds::formatRfc3339(time), "2026-11-28T13:45:07Z");
+    EXPECT_EQ(azcm::rfc3339Seconds(time), "2026-11-28T13:45:07Z");
 }
 
 TEST(ConnectionStatus, StartsDisconnectedWithoutError) {
@@ -109,7 +109,7 @@ TEST(ConnectionStatus, TransitionsThroughFailureSuccessAndExpiry) {
     EXPECT_EQ(status.lastError().code, "");
     nlohmann::json status_json;
     status.addTo(status_json);
-    EXPECT_EQ(status_json["lastHeartbeat"], azcm::himds::formatRfc3339(t1 + 5s));
+    EXPECT_EQ(status_json["lastHeartbeat"], azcm::rfc3339Seconds(t1 + 5s));
 
     status.heartbeatFailed(t1 + 10s, "ResourceNotFound", "gone");
     EXPECT_EQ(status.agentStatus(), "Disconnected");

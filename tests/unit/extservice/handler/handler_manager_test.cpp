@@ -194,7 +194,7 @@ TEST_F(HandlerManagerTest, DowngradeRunsTheHigherVersionsUpdateCommand) {
         commands(trace()),
         (std::vector<std::string>{"2.0.0 install", "2.0.0 enable", "2.0.0 disable", "2.0.0 update",
                                   "2.0.0 uninstall", "1.0.0 install", "1.0.0 enable"}));
-    // C.7 "as coded": VERSION and UPDATING_FROM_VERSION are both the target.
+    // As WALinuxAgent codes it: VERSION and UPDATING_FROM_VERSION are both the target.
     EXPECT_TRUE(contains(lines(trace())[3], "version=1.0.0 from=1.0.0 disable_exit=0"));
     EXPECT_FALSE(stdfs::exists(base("2.0.0")));
     EXPECT_EQ(stateOf("1.0.0"), HandlerState::kEnabled);

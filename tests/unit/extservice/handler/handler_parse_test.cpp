@@ -227,7 +227,7 @@ TEST(HandlerIdTest, NamesAndVersions) {
 
 TEST(HandlerFilesTest, SettingsDocument) {
     HandlerSettings none;
-    EXPECT_EQ(settingsFileContent(none), ""); // C.4: empty file without settings
+    EXPECT_EQ(settingsFileContent(none), ""); // empty file without settings
     HandlerSettings settings;
     settings.sequence_number = 4;
     settings.public_settings = {{"message", "hi"}};

@@ -80,11 +80,11 @@ void writeShellHandler(const std::filesystem::path& zip,
         "[{\"name\":\"TestHandler\",\"version\":1.0,\"handlerManifest\":{"
         "\"installCommand\":\"bin/handler.sh install\","
         "\"uninstallCommand\":\"bin/uninstall.sh\","
-        "\"updateCommand\":\"/bin/update.sh\"," // a leading '/' is stripped (C.2)
+        "\"updateCommand\":\"/bin/update.sh\"," // a leading '/' is stripped
         "\"enableCommand\":\"bin/enable.sh\","
         "\"disableCommand\":\"bin/disable.sh\"" +
         h.extra_manifest + "}}]";
-    // The scripts are stored WITHOUT any execute bit: the agent must add u+x (C.1).
+    // The scripts are stored WITHOUT any execute bit: the agent must add u+x.
     writeZip(zip, {
                       {"bin/", "", ZipEntry::Kind::kDirectory, 0755},
                       {"bin/handler.sh", script("install", trace, h.install_body, false)},
