@@ -52,12 +52,13 @@ asio::awaitable<Outcome> exchange(asio::io_context& io,
                                 " (is the daemon running?)");
     }
     // Before a byte is sent: the request may carry a key, a certificate or a setting.
-    const auto server_uid = platform::socketPeerUserId(stream.socket().native_handle());
-    if (!server_uid) {
-        co_return makeError(exitcode::kHimdsCommunication,
-                            "cannot tell who serves " + socket_path.string());
+    const auto server = platform::localPeerOf(stream.socket().native_handle());
+    if (!server) {
+        co_return makeError(exitcode::kHimdsCommunication, "cannot tell who serves " +
+                                                               socket_path.string() + ": " +
+                                                               server.error().message);
     }
-    if (auto checked = checkServer(socket_path, *server_uid, expectedServerFor(socket_path));
+    if (auto checked = checkServer(socket_path, server.value().uid, expectedServerFor(socket_path));
         !checked) {
         co_return checked.error();
     }

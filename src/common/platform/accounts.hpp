@@ -32,8 +32,4 @@ struct GroupAccount {
 // nullopt when there is no such group; an error when the name service cannot be asked.
 Result<std::optional<GroupAccount>> findGroupAccount(const std::string& name);
 
-// The uid the peer of the connected Unix socket `descriptor` had when it connected or listened,
-// as the kernel recorded it (SO_PEERCRED on Linux); nullopt when the kernel does not say.
-std::optional<std::uint32_t> socketPeerUserId(int descriptor);
-
 } // namespace azcm::platform

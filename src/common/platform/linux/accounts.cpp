@@ -7,7 +7,6 @@
 
 #include <grp.h>
 #include <pwd.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 namespace azcm::platform {
@@ -131,16 +130,6 @@ Result<std::optional<GroupAccount>> findGroupAccount(const std::string& name) {
         return std::optional<GroupAccount>{std::move(account)};
     }
     return makeError(exitcode::kGeneric, "getgrnam " + name + ": the entry is too large");
-}
-
-std::optional<std::uint32_t> socketPeerUserId(int descriptor) {
-    ucred credentials{};
-    socklen_t length = sizeof(credentials);
-    if (::getsockopt(descriptor, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0 ||
-        length != sizeof(credentials)) {
-        return std::nullopt;
-    }
-    return credentials.uid;
 }
 
 } // namespace azcm::platform
