@@ -1,6 +1,7 @@
 #include "common/http/https_client.hpp"
 
 #include "common/crypto/certificate_policy.hpp"
+#include "common/crypto/openssl_util.hpp"
 #include "common/http/client_tls_cache.hpp"
 #include "common/http/proxy_url.hpp"
 
@@ -78,19 +79,6 @@ std::string hostHeader(const Url& url) {
         return url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
     }
     return url.hostPort();
-}
-
-std::string openSslErrors() {
-    std::string out;
-    while (const unsigned long code = ERR_get_error()) {
-        std::array<char, 256> text{};
-        ERR_error_string_n(code, text.data(), text.size());
-        if (!out.empty()) {
-            out += "; ";
-        }
-        out += text.data();
-    }
-    return out.empty() ? "unknown OpenSSL error" : out;
 }
 
 Result<void> checkHeader(const std::string& name, const std::string& value) {
@@ -326,15 +314,16 @@ private:
         X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
         if (isIpLiteral(target_.host)) {
             if (X509_VERIFY_PARAM_set1_ip_asc(param, target_.host.c_str()) != 1) {
-                return transportFailure("cannot set the expected IP address: " + openSslErrors(),
+                return transportFailure("cannot set the expected IP address: " +
+                                            crypto::detail::opensslErrors(),
                                         false);
             }
         } else {
             X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
             if (SSL_set1_host(ssl, target_.host.c_str()) != 1 ||
                 SSL_set_tlsext_host_name(ssl, target_.host.c_str()) != 1) {
-                return transportFailure("cannot set the expected host name: " + openSslErrors(),
-                                        false);
+                return transportFailure(
+                    "cannot set the expected host name: " + crypto::detail::opensslErrors(), false);
             }
         }
         return std::nullopt;
