@@ -10,6 +10,7 @@
 //
 // Thread-safe: notify() may be called from any thread; callbacks run on the executor.
 #include "common/http/http_types.hpp"
+#include "common/http/long_poll_limits.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -26,8 +27,8 @@
 
 namespace azcm::emulator {
 
-// Longest long-poll a client may ask for (?waitSeconds=N).
-inline constexpr int kMaxGoalStateWaitSeconds = 60;
+// Longest long-poll a client may ask for (?waitSeconds=N): the agent's own limit.
+inline constexpr int kMaxGoalStateWaitSeconds = static_cast<int>(http::kMaxLongPollWait.count());
 
 // ?waitSeconds=N of a goal state request (0 when absent); nullopt when malformed or above
 // kMaxGoalStateWaitSeconds.

@@ -13,7 +13,7 @@ Result<ExtOptions> optionsFromEnvironment(const daemon::EnvironmentOptions& envi
     options.poll_interval = poll;
     BOOST_OUTCOME_TRY(long_poll,
                       environment.seconds("AZCM_EXT_LONGPOLL_SECONDS", options.long_poll_wait,
-                                          std::chrono::seconds(0), std::chrono::seconds(60)));
+                                          std::chrono::seconds(0), http::kMaxLongPollWait));
     options.long_poll_wait = long_poll;
     options.retry_initial = std::min(options.retry_initial, options.poll_interval);
     BOOST_OUTCOME_TRY(max_package,

@@ -3,6 +3,7 @@
 // intervals so a whole install/upgrade/remove cycle runs in seconds.
 #include "common/daemon/environment_options.hpp"
 #include "common/error.hpp"
+#include "common/http/long_poll_limits.hpp"
 #include "common/ipc/control_access.hpp"
 
 #include <chrono>
@@ -17,8 +18,8 @@ struct ExtOptions {
     // (AZCM_EXT_POLL_SECONDS, default 300).
     std::chrono::seconds poll_interval{300};
     // How long the control plane may hold a goal-state request open (AZCM_EXT_LONGPOLL_SECONDS,
-    // default 50, at most 60; 0 turns long-polling off and polls every poll_interval).
-    std::chrono::seconds long_poll_wait{50};
+    // default 230, at most 300; 0 turns long-polling off and polls every poll_interval).
+    std::chrono::seconds long_poll_wait = http::kDefaultLongPollWait;
     // First retry after a failed goal-state call; doubles per failure up to poll_interval.
     std::chrono::seconds retry_initial{1};
     // Largest package accepted (AZCM_EXT_MAX_PACKAGE_BYTES, default 2 GiB as the real agent 1.65).

@@ -28,7 +28,7 @@ Result<GcOptions> parseGcOptions(const daemon::EnvironmentOptions& environment) 
     BOOST_OUTCOME_TRY(
         readSeconds(environment, "AZCM_GC_COMMAND_TIMEOUT_SECONDS", options.command_timeout));
     BOOST_OUTCOME_TRY(readSeconds(environment, "AZCM_GC_LONGPOLL_SECONDS", options.long_poll_wait,
-                                  std::chrono::seconds(0), std::chrono::seconds(60)));
+                                  std::chrono::seconds(0), http::kMaxLongPollWait));
     return options;
 }
 

@@ -3,6 +3,7 @@
 // through the environment.
 #include "common/daemon/environment_options.hpp"
 #include "common/error.hpp"
+#include "common/http/long_poll_limits.hpp"
 #include "common/ipc/control_access.hpp"
 #include "common/platform/process_identity.hpp"
 
@@ -26,8 +27,9 @@ struct GcOptions {
     // Timeout of one command resource script (AZCM_GC_COMMAND_TIMEOUT_SECONDS).
     std::chrono::seconds command_timeout{60};
     // How long the control plane may hold an assignments request open
-    // (AZCM_GC_LONGPOLL_SECONDS, 0-60; 0 turns long-polling off and polls every poll_interval).
-    std::chrono::seconds long_poll_wait{50};
+    // (AZCM_GC_LONGPOLL_SECONDS, default 230, 0-300; 0 turns long-polling off and polls every
+    // poll_interval).
+    std::chrono::seconds long_poll_wait = http::kDefaultLongPollWait;
     // Who may use which control route (ipc/control_access.hpp): uid 0 and the daemon's own euid
     // are privileged; the reader group may read status. Defaults to the daemon's euid alone.
     ipc::ControlAccessPolicy access{platform::effectiveUserId(), std::nullopt};

@@ -236,7 +236,7 @@ TEST_F(GuestConfigurationTest, AssignmentsLongPollWakesOnAnArmChangeOnly) {
     ASSERT_EQ(call(http::Verb::delete_, url("baseline"), {}, ownerToken()).result_int(), 200);
     ASSERT_EQ(next.wait_for(5s), std::future_status::ready);
     EXPECT_EQ(parse(next.get())["assignments"].size(), 0u);
-    auto bad = poll(etag, 61);
+    auto bad = poll(etag, 301);
     ASSERT_EQ(bad.wait_for(1s), std::future_status::ready);
     EXPECT_EQ(bad.get().result_int(), 400);
     EXPECT_EQ(emulator_->waiters().waiting(), 0u);

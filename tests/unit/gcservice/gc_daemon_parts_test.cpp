@@ -39,6 +39,19 @@ TEST(GcOptions, DefaultsAreTheRealAgentsAndTheEnvironmentShortensThem) {
     }
 }
 
+TEST(GcOptions, LongPollWaitsUnderTheIdleTimeoutOfMiddleboxesAndAtMostFiveMinutes) {
+    using Variables = std::map<std::string, std::string>;
+    auto defaults = parseGcOptions(daemon::EnvironmentOptions(Variables{}));
+    ASSERT_TRUE(defaults);
+    EXPECT_EQ(defaults.value().long_poll_wait, std::chrono::seconds(230));
+    for (const auto& [value, accepted] :
+         std::map<std::string, bool>{{"0", true}, {"300", true}, {"301", false}}) {
+        auto parsed = parseGcOptions(
+            daemon::EnvironmentOptions(Variables{{"AZCM_GC_LONGPOLL_SECONDS", value}}));
+        EXPECT_EQ(static_cast<bool>(parsed), accepted) << value;
+    }
+}
+
 TEST(LocalControls, DisabledAndMonitorModeStopEvaluationNamingTheSetting) {
     config::LocalConfig local;
     EXPECT_TRUE(evaluationPermission(local).allowed);
