@@ -547,7 +547,7 @@ http::Response ArmService::listMachines(const Call& call) {
         return internalError(call.request, machines.error());
     }
     json value = json::array();
-    const auto now = context_.clock.now();
+    const auto now = context_.clock();
     for (auto& machine : machines.value()) {
         if (!isAuthorized(call.assignments, actions::kMachineRead, machineId(machine))) {
             continue;
@@ -613,7 +613,7 @@ http::Response ArmService::machine(const Call& call) {
     if (method == http::Verb::patch) {
         return patchMachine(call, std::move(machine));
     }
-    if (refreshStatus(machine, context_.clock.now(), context_.options.heartbeat_timeout)) {
+    if (refreshStatus(machine, context_.clock(), context_.options.heartbeat_timeout)) {
         auto stored = context_.store.putMachine(machine);
         if (!stored) {
             return internalError(request, stored.error());
@@ -683,7 +683,7 @@ http::Response ArmService::putMachine(const Call& call) {
         return internalError(request, found.error());
     }
     const bool created = !found.value();
-    const auto now = context_.clock.now();
+    const auto now = context_.clock();
     MachineRecord machine;
     if (created) {
         machine.subscription_id = call.route.subscription_id;
@@ -760,7 +760,7 @@ http::Response ArmService::patchMachine(const Call& call, MachineRecord machine)
         }
         machine.properties.erase("clientPublicKey");
     }
-    refreshStatus(machine, context_.clock.now(), context_.options.heartbeat_timeout);
+    refreshStatus(machine, context_.clock(), context_.options.heartbeat_timeout);
     auto stored = context_.store.putMachine(machine);
     if (!stored) {
         return internalError(request, stored.error());

@@ -12,10 +12,10 @@ namespace azcm::emulator {
 
 Emulator::Emulator(Store& store,
                    const EmulatorPki& pki,
-                   const Clock& clock,
+                   WallClock clock,
                    EmulatorOptions options,
                    std::string base_url)
-    : context_{store, pki, clock, std::move(options), std::move(base_url), &waiters_},
+    : context_{store, pki, std::move(clock), std::move(options), std::move(base_url), &waiters_},
       entra_(context_), arm_(context_), identity_(context_), extension_agent_(context_),
       gc_agent_(context_) {}
 

@@ -21,7 +21,7 @@ class Emulator {
 public:
     Emulator(Store& store,
              const EmulatorPki& pki,
-             const Clock& clock,
+             WallClock clock,
              EmulatorOptions options,
              std::string base_url);
     Emulator(const Emulator&) = delete;

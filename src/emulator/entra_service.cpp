@@ -27,7 +27,7 @@ struct EntraError {
 
 http::Response
 entraError(const ServiceContext& context, const http::Request& request, const EntraError& failure) {
-    const auto now = context.clock.now();
+    const auto now = context.clock();
     const std::string trace_id = crypto::randomGuid();
     const std::string correlation_id = crypto::randomGuid();
     const std::string timestamp = entraTimestamp(now);
@@ -255,7 +255,7 @@ http::Response EntraService::token(const http::Request& request,
                                        (x5t.empty() ? x5t_s256 : x5t) + "']");
         }
         crypto::JwtExpectations expect;
-        expect.now = context_.clock.now();
+        expect.now = context_.clock();
         auto claims = crypto::verifyJwt(assertion, principal.cert_pem, expect);
         if (!claims) {
             return invalid(700027, "Client assertion failed signature validation: " +

@@ -215,8 +215,8 @@ http::Response ExtensionAgentService::settingsCertificate(const http::Request& r
     if (!body || !body->contains("certificate") || !body->at("certificate").is_string()) {
         return invalid(request, "The body must be {\"certificate\": \"<PEM>\"}.");
     }
-    auto pem = validateSettingsCertificate(body->at("certificate").get<std::string>(),
-                                           context_.clock.now());
+    auto pem =
+        validateSettingsCertificate(body->at("certificate").get<std::string>(), context_.clock());
     if (!pem) {
         return errorResponse(request, http::Status::bad_request, "InvalidCertificate",
                              pem.error().message);
@@ -306,7 +306,7 @@ http::Response ExtensionAgentService::report(const http::Request& request,
         return errorResponse(request, http::Status::conflict, "ExtensionNotBeingDeleted",
                              "Extension '" + extension.name + "' is not being deleted.");
     }
-    const auto now = context_.clock.now();
+    const auto now = context_.clock();
     auto stored = context_.store.transaction([&]() -> Result<void> {
         if (!extension.operation_id.empty()) {
             BOOST_OUTCOME_TRY(operation, context_.store.findOperation(extension.operation_id));

@@ -115,7 +115,7 @@ ExtensionOperation ExtensionArm::newOperation(const ExtensionRecord& extension,
     operation.resource_id = extensionId(extension);
     operation.kind = std::move(kind);
     operation.status = "InProgress";
-    operation.start_time = toUnixSeconds(context_.clock.now());
+    operation.start_time = toUnixSeconds(context_.clock());
     return operation;
 }
 

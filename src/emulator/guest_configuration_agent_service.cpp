@@ -201,7 +201,7 @@ http::Response GcAgentService::report(const http::Request& request, const Machin
                                  "; the assignment has " + std::to_string(record.sequence_number) +
                                  ".");
     }
-    const auto now = context_.clock.now();
+    const auto now = context_.clock();
     if (!evaluated) {
         // Nothing was evaluated (a local setting forbids it): the status stays, the reason shows.
         const std::string code = isString(*body, "reasonCode")

@@ -261,7 +261,7 @@ http::Response GcAssignmentArm::put(const GcAssignmentCall& call, const MachineR
         record.resource_group = machine.resource_group;
         record.machine = machine.name;
         record.name = call.name;
-        record.created_at = toUnixSeconds(context_.clock.now());
+        record.created_at = toUnixSeconds(context_.clock());
     } else {
         record = std::move(*found.value());
     }

@@ -38,7 +38,7 @@ Result<IssuedCertificate> issueMachineCertificate(const ServiceContext& context,
     // small part of short test lifetimes, so the agent's half-life renewal rule still holds.
     const auto backdate =
         std::min<std::chrono::seconds>(std::chrono::minutes(5), context.options.cert_lifetime / 10);
-    issue.not_before = context.clock.now() - backdate;
+    issue.not_before = context.clock() - backdate;
     issue.lifetime = context.options.cert_lifetime + backdate;
     BOOST_OUTCOME_TRY(
         leaf, crypto::issueCertificatePem(context.pki.ca_cert_pem, context.pki.ca_key_pem, issue));
@@ -222,7 +222,7 @@ http::Response IdentityService::issue(const http::Request& request) {
         return internalError(request, issued.error());
     }
     recordCertificate(machine, issued.value());
-    refreshStatus(machine, context_.clock.now(), context_.options.heartbeat_timeout);
+    refreshStatus(machine, context_.clock(), context_.options.heartbeat_timeout);
     auto stored = context_.store.putMachine(machine);
     if (!stored) {
         return internalError(request, stored.error());
@@ -329,7 +329,7 @@ http::Response IdentityService::heartbeat(const http::Request& request,
         }
         properties["agentConfiguration"] = body->at("agentConfiguration");
     }
-    const auto now = context_.clock.now();
+    const auto now = context_.clock();
     machine.properties = std::move(properties);
     machine.last_heartbeat = toUnixSeconds(now);
     refreshStatus(machine, now, context_.options.heartbeat_timeout);
@@ -369,7 +369,7 @@ http::Response IdentityService::renew(const http::Request& request, const http::
     }
     recordCertificate(machine, issued.value());
     machine.client_public_key = crypto::base64Encode(parsed.value().public_key_der);
-    refreshStatus(machine, context_.clock.now(), context_.options.heartbeat_timeout);
+    refreshStatus(machine, context_.clock(), context_.options.heartbeat_timeout);
     auto stored = context_.store.putMachine(machine);
     if (!stored) {
         return internalError(request, stored.error());
@@ -409,7 +409,7 @@ http::Response IdentityService::token(const http::Request& request, const http::
     grant.client_id = clientIdFor(machine.principal_id);
     grant.resource_id = managedIdentityResourceId(machine);
     grant.audience = audienceOf(resource);
-    const auto issued_at = toUnixSeconds(context_.clock.now());
+    const auto issued_at = toUnixSeconds(context_.clock());
     auto jwt = issueManagedIdentityToken(context_, grant, settings.value().tenant_id, issued_at);
     if (!jwt) {
         return internalError(request, jwt.error());

@@ -64,7 +64,7 @@ MachineByCertificate machineForToken(const ServiceContext& context,
     expect.audiences = {std::string(kAgentServiceAudience),
                         std::string(kAgentServiceAudience) + "/"};
     expect.issuer = issuerFor(context, settings.value().tenant_id);
-    expect.now = context.clock.now();
+    expect.now = context.clock();
     expect.leeway = std::chrono::seconds(0);
     auto claims = crypto::verifyJwt(token, context.pki.signing_public_pem, expect);
     if (!claims) {
@@ -123,7 +123,7 @@ MachineByCertificate machineForPeer(const ServiceContext& context,
                                        "The client certificate is unreadable.");
         return result;
     }
-    const auto now = context.clock.now();
+    const auto now = context.clock();
     if (now < info.value().not_before || now >= info.value().not_after) {
         result.failure = errorResponse(request, http::Status::unauthorized, "CertificateExpired",
                                        "The machine certificate is not valid at this time.");

@@ -32,10 +32,10 @@ Result<nlohmann::json> publishPackageCommand(const PublishOptions& options) {
     BOOST_OUTCOME_TRY(fs::ensureDirectory(dir.root(), kDataDirMode));
     BOOST_OUTCOME_TRY(store, Store::open(dir.database()));
     BOOST_OUTCOME_TRY(store->initialize());
-    const SystemClock clock;
-    BOOST_OUTCOME_TRY(signer, loadOrCreatePackageSigner(dir, clock.now()));
+    const WallClock clock = wallClock();
+    BOOST_OUTCOME_TRY(signer, loadOrCreatePackageSigner(dir, clock()));
     BOOST_OUTCOME_TRY(package, publishPackage(*store, dir, signer, options.kind, options.publisher,
-                                              options.type, options.version, zip, clock.now()));
+                                              options.type, options.version, zip, clock()));
     const auto file = std::filesystem::absolute(packageFile(dir, package), ec);
     return nlohmann::json{{"kind", package.kind},
                           {"publisher", package.publisher},

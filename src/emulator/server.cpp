@@ -118,8 +118,8 @@ int serve(const ServeOptions& options) {
     if (!settings) {
         return fail(settings.error());
     }
-    SystemClock clock;
-    auto pki = loadOrCreatePki(dir, clock.now());
+    const WallClock clock = wallClock();
+    auto pki = loadOrCreatePki(dir, clock());
     if (!pki) {
         return fail(pki.error());
     }
@@ -134,7 +134,7 @@ int serve(const ServeOptions& options) {
     Emulator emulator(*store.value(), pki.value(), clock, emulator_options, std::string());
     // The built-in security baseline, offered out of the box (guest_configuration_baseline.hpp).
     if (auto baseline =
-            publishBuiltInBaseline(*store.value(), dir, pki.value().package_signer, clock.now());
+            publishBuiltInBaseline(*store.value(), dir, pki.value().package_signer, clock());
         !baseline) {
         spdlog::error("EMULATOR_GC_BASELINE_FAILED {}", baseline.error().message);
     }
@@ -148,7 +148,7 @@ int serve(const ServeOptions& options) {
                                  [&clock, respond = std::move(respond)](http::Response&& response) {
                                      // As Azure's front doors do: clients measure their clock
                                      // skew against it.
-                                     response.set(http::Field::date, http::httpDate(clock.now()));
+                                     response.set(http::Field::date, http::httpDate(clock()));
                                      respond(std::move(response));
                                  });
         },

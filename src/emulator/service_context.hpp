@@ -23,7 +23,7 @@ struct EmulatorOptions {
 struct ServiceContext {
     Store& store;
     const EmulatorPki& pki;
-    const Clock& clock;
+    WallClock clock;
     EmulatorOptions options;
     std::string base_url; // "https://127.0.0.1:PORT": the Entra authority host and the ARM base
     // Parked long-polls of the agent services, keyed by machine id; null: no long-polling.

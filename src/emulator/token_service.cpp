@@ -33,7 +33,7 @@ Result<std::string> issueAccessToken(const ServiceContext& context,
                                      const std::string& tenant_id,
                                      const std::string& audience,
                                      const std::string& auth_method) {
-    const auto now = toUnixSeconds(context.clock.now());
+    const auto now = toUnixSeconds(context.clock());
     const auto lifetime = context.options.token_lifetime.count();
     const std::string issuer = issuerFor(context, tenant_id);
     json claims{{"aud", audience},
@@ -99,7 +99,7 @@ Authentication authenticateArm(const ServiceContext& context, const http::Reques
     crypto::JwtExpectations expect;
     expect.audiences = armAudiences(context);
     expect.issuer = issuerFor(context, settings.value().tenant_id);
-    expect.now = context.clock.now();
+    expect.now = context.clock();
     expect.leeway = std::chrono::seconds(0);
     auto claims = crypto::verifyJwt(*token, context.pki.signing_public_pem, expect);
     if (!claims) {

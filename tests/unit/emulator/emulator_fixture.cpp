@@ -66,7 +66,7 @@ EmulatorFixture::EmulatorFixture() {
     store_ = std::move(store.value());
     settings_ = store_->initialize().value();
     options_.data_dir = dir_.path(); // signed packages (DIR/packages)
-    emulator_ = std::make_unique<Emulator>(*store_, sharedPki(), clock_, options_, kBaseUrl);
+    emulator_ = std::make_unique<Emulator>(*store_, sharedPki(), clock_.wall(), options_, kBaseUrl);
 }
 
 http::Response EmulatorFixture::call(http::Verb method,

@@ -79,7 +79,7 @@ protected:
                               const std::string& token = {});
 
     azcm::test::TempDir dir_;
-    ManualClock clock_{std::chrono::system_clock::now()};
+    azcm::ManualClock clock_{std::chrono::system_clock::now()};
     std::unique_ptr<Store> store_;
     Settings settings_;
     EmulatorOptions options_;

@@ -42,7 +42,7 @@ TEST_F(EntraTest, ClientSecretGetsSignedTokenWithAzureClaims) {
     crypto::JwtExpectations expect;
     expect.audiences = {"https://management.azure.com"};
     expect.issuer = std::string(kBaseUrl) + "/" + settings_.tenant_id + "/v2.0";
-    expect.now = clock_.now();
+    expect.now = clock_.wallNow();
     auto claims = crypto::verifyJwt(token, sharedPki().signing_public_pem, expect);
     ASSERT_TRUE(claims) << claims.error().message;
     EXPECT_EQ(claims.value()["oid"], credential.object_id);
@@ -116,7 +116,8 @@ TEST_F(EntraTest, ClientAssertionSignedWithRegisteredCertificate) {
     auto info = crypto::parseCertificatePem(bundle.value().certificate_pem).value();
 
     const auto now =
-        std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
+        std::chrono::duration_cast<std::chrono::seconds>(clock_.wallNow().time_since_epoch())
+            .count();
     const auto assertion = [&](const std::string& key_pem, const json& header,
                                const std::string& aud) {
         json claims{{"aud", aud},  {"iss", app_id},   {"sub", app_id},

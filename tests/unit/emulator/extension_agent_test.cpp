@@ -129,7 +129,7 @@ protected:
     PublishedPackage publish(const std::string& version, const std::string& tag = "a") {
         auto published = publishPackage(*store_, DataDir(dir_.path()), sharedPki().package_signer,
                                         kPackageKindExtension, kPublisher, kType, version,
-                                        zipBytes(version + tag), clock_.now());
+                                        zipBytes(version + tag), clock_.wallNow());
         EXPECT_TRUE(published) << (published ? "" : published.error().message);
         return published.value();
     }

@@ -45,7 +45,7 @@ protected:
                            .value()
                            .der;
         ASSERT_TRUE(publishBuiltInBaseline(*store_, DataDir(dir_.path()),
-                                           sharedPki().package_signer, clock_.now()));
+                                           sharedPki().package_signer, clock_.wallNow()));
     }
 
     std::string url(const std::string& name, const std::string& version = kGcVersion) const {
@@ -302,7 +302,7 @@ TEST_F(GuestConfigurationTest, BaselinePublishIsReproducibleAndIdempotent) {
                             .value()
                             .value();
     ASSERT_TRUE(publishBuiltInBaseline(*store_, DataDir(dir_.path()), sharedPki().package_signer,
-                                       clock_.now()));
+                                       clock_.wallNow()));
     const auto after = findPackage(*store_, kPackageKindGuestConfiguration, "",
                                    "AzureArcSecurityBaseline", "1.0.0")
                            .value()

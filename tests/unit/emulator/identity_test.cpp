@@ -64,7 +64,7 @@ TEST_F(IdentityTest, IssuesClientCertificateForTheRegisteredKey) {
     EXPECT_EQ(body["thumbprint"], leaf.thumbprint_sha1_hex);
     EXPECT_EQ(std::chrono::duration_cast<seconds>(leaf.not_after - leaf.not_before).count(),
               options_.cert_lifetime.count() + 300);
-    EXPECT_TRUE(crypto::verifyCertificateChain(chain, sharedPki().ca_cert_pem, clock_.now()));
+    EXPECT_TRUE(crypto::verifyCertificateChain(chain, sharedPki().ca_cert_pem, clock_.wallNow()));
 }
 
 TEST_F(IdentityTest, IssueRefusesOtherKeysAndMissingPermission) {
@@ -131,7 +131,7 @@ TEST_F(IdentityTest, HeartbeatNeedsTheCurrentCertificate) {
 TEST_F(IdentityTest, StatusIsDerivedFromHeartbeatAgeAndCertificateLifetime) {
     const auto der = connect();
     ASSERT_EQ(heartbeat(der).result_int(), 200);
-    const auto heartbeat_time = clock_.now();
+    const auto heartbeat_time = clock_.wallNow();
     clock_.advance(seconds(899));
     EXPECT_EQ(machine()["properties"]["status"], "Connected");
     clock_.advance(seconds(2));
@@ -142,7 +142,7 @@ TEST_F(IdentityTest, StatusIsDerivedFromHeartbeatAgeAndCertificateLifetime) {
     ASSERT_EQ(heartbeat(der).result_int(), 200);
     properties = machine()["properties"];
     EXPECT_EQ(properties["status"], "Connected");
-    EXPECT_EQ(properties["lastStatusChange"], rfc3339(clock_.now()));
+    EXPECT_EQ(properties["lastStatusChange"], rfc3339(clock_.wallNow()));
     // Past the certificate's notAfter the machine is Expired and its heartbeats are refused.
     clock_.advance(options_.cert_lifetime);
     properties = machine()["properties"];

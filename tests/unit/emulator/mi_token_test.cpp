@@ -78,7 +78,7 @@ protected:
         crypto::JwtExpectations expect;
         expect.audiences = {audience};
         expect.issuer = std::string(kBaseUrl) + "/" + settings_.tenant_id + "/v2.0";
-        expect.now = clock_.now();
+        expect.now = clock_.wallNow();
         auto claims = crypto::verifyJwt(token, sharedPki().signing_public_pem, expect);
         EXPECT_TRUE(claims) << (claims ? "" : claims.error().message);
         return claims ? claims.value() : json::object();
@@ -96,7 +96,7 @@ TEST_F(ManagedIdentityTokenTest, IssuesAVerifiableTokenOfTheMachineIdentity) {
     EXPECT_EQ(body["resource"], kArm);
     EXPECT_EQ(body["object_id"], principal_id);
     EXPECT_EQ(body["expires_in"], "86400");
-    const auto now = toUnixSeconds(clock_.now());
+    const auto now = toUnixSeconds(clock_.wallNow());
     EXPECT_EQ(body["not_before"], std::to_string(now));
     EXPECT_EQ(body["expires_on"], std::to_string(now + 86400));
 
@@ -187,7 +187,7 @@ TEST_F(ManagedIdentityTokenTest, MachineWithoutIdentityGetsNoToken) {
 
 TEST_F(ManagedIdentityTokenTest, LifetimeFollowsTheOption) {
     options_.mi_token_lifetime = seconds(120);
-    emulator_ = std::make_unique<Emulator>(*store_, sharedPki(), clock_, options_, kBaseUrl);
+    emulator_ = std::make_unique<Emulator>(*store_, sharedPki(), clock_.wall(), options_, kBaseUrl);
     const auto der = connect();
     auto response = requestToken(der, json{{"resource", kArm}});
     ASSERT_EQ(response.result_int(), 200) << response.body();
@@ -197,7 +197,7 @@ TEST_F(ManagedIdentityTokenTest, LifetimeFollowsTheOption) {
     // The token expires with its lifetime.
     clock_.advance(seconds(121));
     crypto::JwtExpectations expect;
-    expect.now = clock_.now();
+    expect.now = clock_.wallNow();
     expect.leeway = seconds(0);
     EXPECT_FALSE(crypto::verifyJwt(parse(response)["access_token"].get<std::string>(),
                                    sharedPki().signing_public_pem, expect));

@@ -24,7 +24,7 @@ protected:
     void SetUp() override {
         auto tls = makeTlsContext(sharedPki());
         ASSERT_TRUE(tls);
-        served_ = std::make_unique<Emulator>(*store_, sharedPki(), clock_, options_, "");
+        served_ = std::make_unique<Emulator>(*store_, sharedPki(), clock_.wall(), options_, "");
         server_ = std::make_unique<http::HttpServer>(
             io_.get_executor(),
             [this](http::Request&& request, const http::PeerInfo& peer, http::Respond respond) {
