@@ -10,7 +10,7 @@ namespace {
 using std::chrono::days;
 using std::chrono::sys_days;
 
-constexpr std::int64_t kSecondsPerDay = 24 * 60 * 60;
+constexpr std::int64_t kSecondsPerDay = std::int64_t{24} * 60 * 60;
 
 // Floor division, so instants before 1970 land on the day they belong to.
 std::int64_t floorDiv(std::int64_t value, std::int64_t divisor) {
