@@ -27,7 +27,7 @@ std::string originOf(const std::string& url) {
 
 AgentServiceClient::AgentServiceClient(http::ClientOptions options,
                                        std::string identity_base,
-                                       TokenSource& tokens)
+                                       ipc::HimdsTokenSource& tokens)
     : client_(options), options_(std::move(options)), identity_base_(std::move(identity_base)),
       tokens_(tokens) {
     while (!identity_base_.empty() && identity_base_.back() == '/') {

@@ -4,7 +4,7 @@
 // from himds; a 401 drops the cached token and retries once. Blocking: call from a worker thread.
 #include "common/error.hpp"
 #include "common/http/https_client.hpp"
-#include "extservice/token_source.hpp"
+#include "common/ipc/himds_token_source.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -28,7 +28,9 @@ struct GoalStateAnswer {
 class AgentServiceClient {
 public:
     // `identity_base`: endpoints.identity of agentconfig.json (no trailing slash needed).
-    AgentServiceClient(http::ClientOptions options, std::string identity_base, TokenSource& tokens);
+    AgentServiceClient(http::ClientOptions options,
+                       std::string identity_base,
+                       ipc::HimdsTokenSource& tokens);
 
     // GET .../goalstate with If-None-Match and ?waitSeconds (0: answer at once).
     Result<GoalStateAnswer> goalState(const std::string& etag, std::chrono::seconds wait) const;
@@ -54,7 +56,7 @@ private:
     http::ClientOptions options_;
     std::string identity_base_;
     std::string identity_origin_;
-    TokenSource& tokens_;
+    ipc::HimdsTokenSource& tokens_;
 };
 
 } // namespace azcm::extservice

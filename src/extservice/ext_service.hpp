@@ -9,6 +9,7 @@
 #include "common/error.hpp"
 #include "common/http/http_server.hpp"
 #include "common/http/https_client.hpp"
+#include "common/ipc/himds_token_source.hpp"
 #include "common/paths/paths.hpp"
 #include "extservice/admin/extension_cpu_caps.hpp"
 #include "extservice/admin/reported_state.hpp"
@@ -16,7 +17,6 @@
 #include "extservice/goal_state.hpp"
 #include "extservice/handler/handler_manager.hpp"
 #include "extservice/settings_certificate.hpp"
-#include "extservice/token_source.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -94,7 +94,7 @@ private:
     std::unique_ptr<ExtensionCpuCaps> caps_;
     std::unique_ptr<extservice::HandlerManager> handlers_;
     ReportedState state_;
-    TokenSource tokens_;
+    ipc::HimdsTokenSource tokens_;
     boost::asio::steady_timer sample_timer_;
 
     mutable std::mutex mutex_; // guards everything below

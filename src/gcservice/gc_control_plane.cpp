@@ -5,9 +5,8 @@
 #include "common/config/proxy_policy.hpp"
 #include "common/fs/atomic_file.hpp"
 #include "common/http/https_client.hpp"
-#include "common/ipc/ipc_client.hpp"
+#include "common/ipc/himds_token_source.hpp"
 #include "common/json/json_document.hpp"
-#include "common/json/json_fields.hpp"
 #include "common/json/service_error.hpp"
 #include "common/log/log.hpp"
 
@@ -18,15 +17,6 @@ namespace azcm::gcservice {
 using nlohmann::json;
 
 namespace {
-
-// A cached token is replaced this long before it expires.
-constexpr std::int64_t kTokenRefreshMarginSeconds = 300;
-
-std::int64_t nowSeconds() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 std::string errorText(const http::Response& response) {
     if (auto text = jsondoc::serviceErrorText(response.body()); !text.empty()) {
@@ -154,29 +144,6 @@ private:
         return *last_good_local_;
     }
 
-    Result<std::string> token(bool bypass_cache) {
-        std::lock_guard lock(mutex_);
-        if (!bypass_cache && !token_.access_token.empty() &&
-            token_.expires_on - kTokenRefreshMarginSeconds > nowSeconds()) {
-            return token_.access_token;
-        }
-        const json request{{"resource", kAgentServiceResource}, {"bypassCache", bypass_cache}};
-        BOOST_OUTCOME_TRY(answer, ipc::call(paths_.socketFor("himds"), http::Verb::post,
-                                            "/identity/token", request.dump()));
-        if (answer.result() != http::Status::ok) {
-            return makeError(exitcode::kNetwork, "himds token: HTTP " +
-                                                     std::to_string(answer.result_int()) + " " +
-                                                     errorText(answer));
-        }
-        auto document = jsondoc::parse(answer.body(), "himds's token answer");
-        if (!document) {
-            return makeError(exitcode::kNetwork, document.error().message);
-        }
-        BOOST_OUTCOME_TRY(parsed, parseTokenAnswer(document.value()));
-        token_ = parsed;
-        return token_.access_token;
-    }
-
     // One authenticated call; a 401 fetches a fresh token once and retries.
     Result<http::Response> send(const ControlPlaneTarget& where,
                                 http::SimpleRequest request,
@@ -192,7 +159,10 @@ private:
         const http::HttpsClient client(options);
         request.headers.emplace_back("x-ms-client-request-id", "gcservice");
         for (int attempt = 0; attempt < 2; ++attempt) {
-            BOOST_OUTCOME_TRY(bearer, token(attempt > 0));
+            if (attempt > 0) {
+                tokens_.invalidate();
+            }
+            BOOST_OUTCOME_TRY(bearer, tokens_.token());
             auto with_token = request;
             with_token.headers.emplace_back("Authorization", "Bearer " + bearer);
             BOOST_OUTCOME_TRY(response, client.send(with_token));
@@ -207,33 +177,11 @@ private:
     Paths paths_;
     std::mutex local_mutex_;
     std::optional<config::LocalConfig> last_good_local_;
-    std::mutex mutex_;
-    MachineToken token_;
+    ipc::HimdsTokenSource tokens_{paths_.socketFor("himds")};
     std::shared_ptr<http::CancelSignal> long_poll_cancel_ = std::make_shared<http::CancelSignal>();
 };
 
 } // namespace
-
-Result<MachineToken> parseTokenAnswer(const json& answer) {
-    constexpr const char* kSource = "himds's token answer";
-    MachineToken token;
-    AZCM_ASSIGN_OR_RETURN(
-        token.access_token,
-        jsondoc::withCode(jsondoc::getString(answer, "access_token", kSource), exitcode::kNetwork));
-    BOOST_OUTCOME_TRY(
-        expires_on,
-        jsondoc::withCode(jsondoc::getString(answer, "expires_on", kSource), exitcode::kNetwork));
-    AZCM_ASSIGN_OR_RETURN(token.expires_on,
-                          jsondoc::withCode(jsondoc::asIntegerOrDigits<std::int64_t>(
-                                                expires_on, 0, jsondoc::kMaxUnixSeconds,
-                                                jsondoc::fieldName(kSource, "expires_on")),
-                                            exitcode::kNetwork));
-    if (token.access_token.empty()) {
-        return makeError(exitcode::kNetwork,
-                         jsondoc::fieldName(kSource, "access_token") + ": empty");
-    }
-    return token;
-}
 
 std::unique_ptr<ControlPlane> makeHttpsControlPlane(const Paths& paths) {
     return std::make_unique<HttpsControlPlane>(paths);

@@ -16,9 +16,6 @@
 
 namespace azcm::gcservice {
 
-// The audience of the agent-facing services' tokens.
-inline constexpr const char* kAgentServiceResource = "https://his.arc.azure.com";
-
 // The default constructor cannot throw: json's is noexcept, and the throws the check finds are
 // inside its body, which they cannot leave.
 // NOLINTNEXTLINE(bugprone-exception-escape): noexcept default constructor, see above
@@ -61,12 +58,5 @@ public:
 };
 
 std::unique_ptr<ControlPlane> makeHttpsControlPlane(const Paths& paths);
-
-// Token answers of himds: access_token and expires_on (epoch seconds), all strings.
-struct MachineToken {
-    std::string access_token;
-    std::int64_t expires_on = 0;
-};
-Result<MachineToken> parseTokenAnswer(const nlohmann::json& answer);
 
 } // namespace azcm::gcservice

@@ -1,11 +1,11 @@
-#include "extservice/token_source.hpp"
+#include "common/ipc/himds_token_source.hpp"
 
 #include "common/ipc/ipc_client.hpp"
 #include "common/json/json_document.hpp"
 #include "common/json/json_fields.hpp"
 #include "common/json/service_error.hpp"
 
-namespace azcm::extservice {
+namespace azcm::ipc {
 
 namespace {
 
@@ -20,9 +20,9 @@ Error himdsError(const http::Response& response, std::string_view what) {
 
 } // namespace
 
-Result<CachedToken> parseTokenAnswer(const nlohmann::json& answer) {
+Result<HimdsToken> parseTokenAnswer(const nlohmann::json& answer) {
     constexpr const char* kSource = "himds's token answer";
-    CachedToken token;
+    HimdsToken token;
     AZCM_ASSIGN_OR_RETURN(token.access_token,
                           jsondoc::withCode(jsondoc::getString(answer, "access_token", kSource),
                                             exitcode::kTokenFailed));
@@ -39,10 +39,10 @@ Result<CachedToken> parseTokenAnswer(const nlohmann::json& answer) {
     return token;
 }
 
-TokenSource::TokenSource(std::filesystem::path himds_socket, WallClock clock)
+HimdsTokenSource::HimdsTokenSource(std::filesystem::path himds_socket, WallClock clock)
     : socket_(std::move(himds_socket)), clock_(std::move(clock)) {}
 
-Result<std::string> TokenSource::token() {
+Result<std::string> HimdsTokenSource::token() {
     std::lock_guard lock(mutex_);
     if (!cached_.access_token.empty() && clock_() + kTokenRefreshMargin < cached_.expires_on) {
         return cached_.access_token;
@@ -71,14 +71,14 @@ Result<std::string> TokenSource::token() {
     return cached_.access_token;
 }
 
-void TokenSource::invalidate() {
+void HimdsTokenSource::invalidate() {
     std::lock_guard lock(mutex_);
     cached_ = {};
     // himds would hand back the same cached token: ask it for a fresh one.
     bypass_next_ = true;
 }
 
-Result<nlohmann::json> TokenSource::identity() const {
+Result<nlohmann::json> HimdsTokenSource::identity() const {
     auto response = ipc::call(socket_, http::Verb::get, "/identity", {}, std::chrono::seconds(10));
     if (!response) {
         return makeError(exitcode::kHimdsUnreachable,
@@ -96,4 +96,4 @@ Result<nlohmann::json> TokenSource::identity() const {
     return std::move(body).value();
 }
 
-} // namespace azcm::extservice
+} // namespace azcm::ipc

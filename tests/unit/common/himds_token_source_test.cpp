@@ -1,5 +1,5 @@
 #include "common/http/http_server.hpp"
-#include "extservice/token_source.hpp"
+#include "common/ipc/himds_token_source.hpp"
 #include "temp_dir.hpp"
 
 #include <atomic>
@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-namespace azcm::extservice {
+namespace azcm::ipc {
 namespace {
 
 using nlohmann::json;
@@ -79,9 +79,9 @@ private:
     std::string last_resource_;
 };
 
-TEST(TokenSource, CachesUntilShortlyBeforeExpiry) {
+TEST(HimdsTokenSource, CachesUntilShortlyBeforeExpiry) {
     FakeHimds himds(std::chrono::hours(1));
-    TokenSource tokens(himds.socket());
+    HimdsTokenSource tokens(himds.socket());
     auto first = tokens.token();
     ASSERT_TRUE(first) << first.error().message;
     EXPECT_EQ(first.value(), "token-1");
@@ -90,16 +90,16 @@ TEST(TokenSource, CachesUntilShortlyBeforeExpiry) {
     EXPECT_EQ(himds.calls(), 1);
 }
 
-TEST(TokenSource, ATokenAboutToExpireIsReplaced) {
+TEST(HimdsTokenSource, ATokenAboutToExpireIsReplaced) {
     FakeHimds himds(std::chrono::seconds(100)); // inside the refresh margin
-    TokenSource tokens(himds.socket());
+    HimdsTokenSource tokens(himds.socket());
     EXPECT_EQ(tokens.token().value(), "token-1");
     EXPECT_EQ(tokens.token().value(), "token-2");
 }
 
-TEST(TokenSource, InvalidateAsksHimdsToBypassItsCache) {
+TEST(HimdsTokenSource, InvalidateAsksHimdsToBypassItsCache) {
     FakeHimds himds(std::chrono::hours(1));
-    TokenSource tokens(himds.socket());
+    HimdsTokenSource tokens(himds.socket());
     ASSERT_TRUE(tokens.token());
     EXPECT_FALSE(himds.lastBypass());
     tokens.invalidate();
@@ -108,9 +108,9 @@ TEST(TokenSource, InvalidateAsksHimdsToBypassItsCache) {
     EXPECT_EQ(tokens.token().value(), "token-2");
 }
 
-TEST(TokenSource, NoHimdsIsAnError) {
+TEST(HimdsTokenSource, NoHimdsIsAnError) {
     test::TempDir dir;
-    TokenSource tokens(dir.path() / "absent.sock");
+    HimdsTokenSource tokens(dir.path() / "absent.sock");
     auto token = tokens.token();
     ASSERT_FALSE(token);
     EXPECT_EQ(token.error().code, exitcode::kHimdsUnreachable);
@@ -126,9 +126,9 @@ TEST(TokenAnswer, RequiresTokenAndExpiry) {
               system_clock::time_point(std::chrono::seconds(1800000000)));
 }
 
-TEST(TokenSource, ARefusalWithFieldsOfTheWrongTypeIsAnErrorValue) {
+TEST(HimdsTokenSource, ARefusalWithFieldsOfTheWrongTypeIsAnErrorValue) {
     FakeHimds himds(std::chrono::hours(1), R"({"error": {"code": 5, "message": 6}})");
-    TokenSource tokens(himds.socket());
+    HimdsTokenSource tokens(himds.socket());
     auto token = tokens.token();
     ASSERT_FALSE(token);
     EXPECT_EQ(token.error().code, exitcode::kTokenFailed);
@@ -150,4 +150,4 @@ TEST(TokenAnswer, ExpiryIsRangeChecked) {
 }
 
 } // namespace
-} // namespace azcm::extservice
+} // namespace azcm::ipc
