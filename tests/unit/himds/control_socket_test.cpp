@@ -343,7 +343,7 @@ TEST_F(ControlSocketTest, PrivilegedRoutesRefuseOtherUsers) {
     ASSERT_EQ(::write(go[1], "x", 1), 1);
     ::close(go[1]);
     int wstatus = 0;
-    ASSERT_EQ(::waitpid(child, &wstatus, 0), child);
+    ASSERT_EQ(harness_.whilePumping([&] { return ::waitpid(child, &wstatus, 0); }), child);
     ASSERT_TRUE(WIFEXITED(wstatus));
     EXPECT_EQ(WEXITSTATUS(wstatus), 0) << "routes that did not answer as expected";
     EXPECT_FALSE(fileExists(certs() / "pending.key"));

@@ -44,7 +44,7 @@ TEST_F(HeartbeatTest, ExistingIdentityHeartbeatsAtStartAndAtTheInterval) {
     harness_.options().heartbeat_interval = 1s;
     installIdentity(std::chrono::hours(24 * 90), std::chrono::system_clock::now() - 1min);
     harness_.start();
-    ASSERT_TRUE(harness_.fake().waitFor("/machines/heartbeat", 3, kWait));
+    ASSERT_TRUE(harness_.waitForCalls("/machines/heartbeat", 3, kWait));
     const auto status =
         harness_.waitForStatus([](const json& s) { return s["agentStatus"] == "Connected"; });
     EXPECT_EQ(status["connected"], true);
@@ -62,7 +62,7 @@ TEST_F(HeartbeatTest, DeletedMachineIsReportedAndRetried) {
     installIdentity(std::chrono::hours(24 * 90), std::chrono::system_clock::now() - 1min);
     harness_.start();
     // Backoff after the first failure is 1 s, so the retry comes without waiting an interval.
-    ASSERT_TRUE(harness_.fake().waitFor("/machines/heartbeat", 2, kWait));
+    ASSERT_TRUE(harness_.waitForCalls("/machines/heartbeat", 2, kWait));
     const auto status =
         harness_.waitForStatus([](const json& s) { return s["lastError"]["code"] != ""; });
     EXPECT_EQ(status["connected"], true);
@@ -91,7 +91,7 @@ TEST_F(HeartbeatTest, DueCertificateIsRenewedBeforeTheHeartbeat) {
     const auto old_chain = installIdentity(10min, now - 9min);
     const auto old_key = azcm::fs::readFile(certs() / "machine.key").value();
     harness_.start();
-    ASSERT_TRUE(harness_.fake().waitFor("/machines/heartbeat", 1, kWait));
+    ASSERT_TRUE(harness_.waitForCalls("/machines/heartbeat", 1, kWait));
 
     const auto calls = harness_.fake().calls();
     ASSERT_GE(calls.size(), 2U);
@@ -124,7 +124,7 @@ TEST_F(HeartbeatTest, RefusedRenewalKeepsTheCurrentCertificate) {
     });
     const auto old_chain = installIdentity(10min, std::chrono::system_clock::now() - 9min);
     harness_.start();
-    ASSERT_TRUE(harness_.fake().waitFor("/machines/heartbeat", 1, kWait));
+    ASSERT_TRUE(harness_.waitForCalls("/machines/heartbeat", 1, kWait));
     EXPECT_EQ(azcm::fs::readFile(certs() / "machine.crt").value(), old_chain);
     const auto status =
         harness_.waitForStatus([](const json& s) { return s["agentStatus"] == "Connected"; });

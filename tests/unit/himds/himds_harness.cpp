@@ -11,8 +11,6 @@
 #include <fstream>
 #include <stdexcept>
 
-#include <boost/asio/post.hpp>
-
 #include <unistd.h>
 
 namespace azcm::himds::test {
@@ -37,7 +35,6 @@ Result<ServiceReply> FakeIdentityService::post(const ServiceEndpoint& endpoint,
         std::lock_guard lock(mutex_);
         calls_.push_back(std::move(call));
     }
-    changed_.notify_all();
     return reply;
 }
 
@@ -60,17 +57,10 @@ std::size_t FakeIdentityService::count(std::string_view route) const {
     return n;
 }
 
-bool FakeIdentityService::waitFor(std::string_view route,
-                                  std::size_t n,
-                                  std::chrono::seconds deadline) {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, deadline, [&] {
-        std::size_t seen = 0;
-        for (const auto& call : calls_) {
-            seen += call.route == route ? 1 : 0;
-        }
-        return seen >= n;
-    });
+bool Harness::waitForCalls(std::string_view route, std::size_t n, std::chrono::seconds deadline) {
+    return azcm::test::pumpUntil(
+        io_, [&] { return fake_->count(route) >= n; },
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline));
 }
 
 Harness::Harness() : paths_(dir_.path()), fake_(std::make_shared<FakeIdentityService>()) {
@@ -94,23 +84,21 @@ void Harness::start() {
         throw std::runtime_error("himds did not start: " + started.error().message);
     }
     imds_port_ = service_->imdsPort();
-    guard_.emplace(io_.get_executor());
-    thread_ = std::thread([this] { io_.run(); });
 }
 
 void Harness::stop() {
-    if (!thread_.joinable()) {
+    if (!service_) {
         return;
     }
-    boost::asio::post(io_, [service = service_] { service->stop(); });
-    guard_.reset();
+    service_->stop();
     workers_->join();
-    thread_.join();
+    azcm::test::pumpReady(io_);
     service_.reset();
 }
 
 http::Response Harness::call(http::Verb verb, const std::string& target, const std::string& body) {
-    auto response = ipc::call(paths_.socketFor("himds"), verb, target, body);
+    auto response =
+        whilePumping([&] { return ipc::call(paths_.socketFor("himds"), verb, target, body); });
     if (!response) {
         throw std::runtime_error("ipc call failed: " + response.error().message);
     }
@@ -127,7 +115,8 @@ nlohmann::json Harness::waitForStatus(const std::function<bool(const nlohmann::j
     const auto until = std::chrono::steady_clock::now() + deadline;
     auto status = callJson(http::Verb::get, "/status");
     while (!accept(status) && std::chrono::steady_clock::now() < until) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        azcm::test::pumpUntil(
+            io_, [] { return false; }, std::chrono::milliseconds(20));
         status = callJson(http::Verb::get, "/status");
     }
     return status;

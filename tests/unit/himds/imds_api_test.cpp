@@ -20,8 +20,6 @@ using azcm::http::Field;
 using azcm::http::Status;
 using azcm::http::Verb;
 using azcm::test::Headers;
-using azcm::test::httpGet;
-using azcm::test::imdsTokenExchange;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
@@ -75,6 +73,26 @@ protected:
     }
 
     std::uint16_t port() const { return harness_.imdsPort(); }
+
+    // The test clients, run while the harness pumps the service.
+    azcm::http::Response httpGet(std::uint16_t to,
+                                 const std::string& target,
+                                 const azcm::test::Headers& headers,
+                                 const std::string& address = "127.0.0.1") {
+        return harness_.whilePumping(
+            [&] { return azcm::test::httpGet(to, target, headers, address); });
+    }
+    azcm::test::TokenExchange imdsTokenExchange(std::uint16_t to,
+                                                const std::string& resource,
+                                                const std::string& api_version = "2019-11-01",
+                                                const std::string& extra_query = {}) {
+        return harness_.whilePumping(
+            [&] { return azcm::test::imdsTokenExchange(to, resource, api_version, extra_query); });
+    }
+    azcm::http::Response send(azcm::test::HttpTestConnection& connection,
+                              const azcm::http::Request& request) {
+        return harness_.whilePumping([&] { return connection.send(request); });
+    }
     std::string tokenTarget(const std::string& extra = {}) const {
         std::string target("/metadata/identity/oauth2/token?api-version=2019-11-01&resource=");
         return target.append(kVault).append(extra);
@@ -218,13 +236,13 @@ TEST_F(ImdsApiTest, ReusedSecretIsRefused) {
     azcm::test::HttpTestConnection connection("127.0.0.1", port());
     azcm::http::Request first{Verb::get, tokenTarget(), 11};
     first.set("Metadata", "true");
-    const auto challenge = connection.send(first);
+    const auto challenge = send(connection, first);
     const std::string header(challenge[Field::www_authenticate]);
     const auto secret = azcm::fs::readFile(header.substr(header.find('=') + 1)).value();
     auto second = first;
     second.set(Field::authorization, "Basic " + secret);
-    EXPECT_EQ(connection.send(second).result(), Status::ok);
-    const auto replay = connection.send(second);
+    EXPECT_EQ(send(connection, second).result(), Status::ok);
+    const auto replay = send(connection, second);
     EXPECT_EQ(replay.result(), Status::unauthorized);
     EXPECT_EQ(replay.body().find("access_token"), std::string::npos);
     EXPECT_EQ(harness_.fake().count("/machines/token"), 1U);
@@ -317,7 +335,7 @@ TEST_F(ImdsApiTest, MetadataAnswersWhileTheControlPlaneIsUnreachable) {
     });
     harness_.installIdentity();
     harness_.start();
-    ASSERT_TRUE(harness_.fake().waitFor("/machines/heartbeat", 1, 20s));
+    ASSERT_TRUE(harness_.waitForCalls("/machines/heartbeat", 1, 20s));
     const auto whole = httpGet(port(), "/metadata/instance?api-version=2020-06-01", kMetadata);
     ASSERT_EQ(whole.result(), Status::ok);
     EXPECT_EQ(json::parse(whole.body())["compute"]["location"], "westeurope");
@@ -327,22 +345,22 @@ TEST_F(ImdsApiTest, HygieneOverTheWireAndKeepAlive) {
     harness_.start();
     azcm::test::HttpTestConnection connection("127.0.0.1", port());
     azcm::http::Request no_header{Verb::get, "/metadata/versions", 11};
-    const auto refused = connection.send(no_header);
+    const auto refused = send(connection, no_header);
     EXPECT_EQ(refused.result(), Status::bad_request);
     EXPECT_TRUE(refused.keep_alive());
     azcm::http::Request post{Verb::post, "/metadata/versions", 11};
     post.set("Metadata", "true");
-    const auto not_allowed = connection.send(post);
+    const auto not_allowed = send(connection, post);
     EXPECT_EQ(not_allowed.result(), Status::method_not_allowed);
     EXPECT_EQ(not_allowed[Field::allow], "GET");
     azcm::http::Request versions{Verb::get, "/metadata/versions", 11};
     versions.set("Metadata", "true");
-    const auto listed = connection.send(versions);
+    const auto listed = send(connection, versions);
     ASSERT_EQ(listed.result(), Status::ok);
     EXPECT_EQ(json::parse(listed.body())["apiVersions"].size(), 7U);
     azcm::http::Request forwarded = versions;
     forwarded.set("X-Forwarded-For", "203.0.113.9");
-    EXPECT_EQ(connection.send(forwarded).result(), Status::bad_request);
+    EXPECT_EQ(send(connection, forwarded).result(), Status::bad_request);
 }
 
 TEST_F(ImdsApiTest, OversizedHeadersAreRefused) {
@@ -382,7 +400,7 @@ TEST_F(ImdsApiTest, IdentityRouteIsRateLimitedWith429AndRetryAfter) {
     for (int i = 0; i < 40; ++i) {
         azcm::http::Request request{Verb::get, tokenTarget(), 11};
         request.set("Metadata", "true");
-        const auto answer = connection.send(request);
+        const auto answer = send(connection, request);
         if (answer.result() == Status::unauthorized) {
             ++challenged;
         } else if (answer.result() == Status::too_many_requests) {
@@ -406,7 +424,7 @@ TEST_F(ImdsApiTest, RateLimitsCanBeTurnedOff) {
     for (int i = 0; i < 60; ++i) {
         azcm::http::Request request{Verb::get, tokenTarget(), 11};
         request.set("Metadata", "true");
-        ASSERT_EQ(connection.send(request).result(), Status::unauthorized) << i;
+        ASSERT_EQ(send(connection, request).result(), Status::unauthorized) << i;
     }
 }
 

@@ -54,6 +54,12 @@ protected:
         spdlog::set_default_logger(spdlog::stderr_color_mt("restored-" + std::to_string(++n_)));
     }
 
+    // One request on `connection`, while the harness pumps the service.
+    azcm::http::Response send(azcm::test::HttpTestConnection& connection,
+                              const azcm::http::Request& request) {
+        return harness_.whilePumping([&] { return connection.send(request); });
+    }
+
     std::string log() {
         std::string text;
         for (const auto& line : sink_->last_formatted()) {
@@ -84,11 +90,11 @@ protected:
 
 TEST_F(ImdsLogHygieneTest, NothingTheCallerChoseIsLoggedBeforeItAuthenticates) {
     azcm::test::HttpTestConnection connection("127.0.0.1", harness_.imdsPort());
-    const auto challenge = connection.send(tokenRequest());
+    const auto challenge = send(connection, tokenRequest());
     ASSERT_EQ(challenge.result(), Status::unauthorized);
     auto wrong = tokenRequest();
     wrong.set(Field::authorization, "Basic " + std::string(64, '0'));
-    ASSERT_EQ(connection.send(wrong).result(), Status::unauthorized);
+    ASSERT_EQ(send(connection, wrong).result(), Status::unauthorized);
 
     const auto text = log();
     EXPECT_EQ(text.find("IMDS_TOKEN_CLIENT"), std::string::npos) << text.substr(0, 2000);
@@ -100,13 +106,13 @@ TEST_F(ImdsLogHygieneTest, NothingTheCallerChoseIsLoggedBeforeItAuthenticates) {
 
 TEST_F(ImdsLogHygieneTest, AfterAuthenticationTheClientIdIsCutToPrintableAscii) {
     azcm::test::HttpTestConnection connection("127.0.0.1", harness_.imdsPort());
-    const auto challenge = connection.send(tokenRequest());
+    const auto challenge = send(connection, tokenRequest());
     ASSERT_EQ(challenge.result(), Status::unauthorized);
     const std::string realm(challenge[Field::www_authenticate]);
     const auto secret = azcm::fs::readFile(realm.substr(realm.find('=') + 1)).value();
     auto answer = tokenRequest();
     answer.set(Field::authorization, "Basic " + secret);
-    connection.send(answer); // the fake control plane is down: a 500, logged as IMDS_TOKEN_FAILED
+    send(connection, answer); // the fake control plane is down: a 500, logged as IMDS_TOKEN_FAILED
 
     const auto text = log();
     const auto at = text.find("IMDS_TOKEN_CLIENT clientId=");
@@ -129,12 +135,12 @@ TEST_F(ImdsLogHygieneTest, AFloodOfWrongSecretsLeavesAFewLines) {
     auto wrong = tokenRequest();
     wrong.set(Field::authorization, "Basic " + std::string(64, 'f'));
     for (int i = 0; i < 300; ++i) {
-        ASSERT_EQ(connection.send(wrong).result(), Status::unauthorized) << i;
+        ASSERT_EQ(send(connection, wrong).result(), Status::unauthorized) << i;
     }
     // Malformed requests too (no Metadata header): rejected, and rate limited in the log.
     azcm::http::Request bare{Verb::get, kTarget, 11};
     for (int i = 0; i < 300; ++i) {
-        ASSERT_EQ(connection.send(bare).result(), Status::bad_request) << i;
+        ASSERT_EQ(send(connection, bare).result(), Status::bad_request) << i;
     }
     const auto text = log();
     EXPECT_LE(count(text, "IMDS_CHALLENGE_REFUSED"), 10U);
