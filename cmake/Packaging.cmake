@@ -68,7 +68,7 @@ endforeach()
 configure_file(${_azcm_packaging}/maintainer/deb/conffiles ${_azcm_scripts}/deb/conffiles COPYONLY)
 
 set(CPACK_PACKAGE_NAME azcmagent)
-set(CPACK_PACKAGE_VERSION ${AZCM_AGENT_VERSION})
+set(CPACK_PACKAGE_VERSION ${AZCM_VERSION})
 set(CPACK_PACKAGE_VENDOR "azcmagent open-source re-implementation")
 set(CPACK_PACKAGE_CONTACT "azcmagent maintainers <azcmagent@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY

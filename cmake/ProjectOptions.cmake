@@ -28,8 +28,7 @@ target_compile_options(azcm_options INTERFACE -fPIC)
 # Asio and Beast are compiled once, in src/common/asio_impl.cpp, not in every translation unit.
 # <utility> first: Boost 1.74's awaitable.hpp needs std::exchange (docs/toolchain-notes.md).
 target_compile_definitions(azcm_options INTERFACE
-  BOOST_ASIO_SEPARATE_COMPILATION BOOST_BEAST_SEPARATE_COMPILATION BOOST_ASIO_NO_DEPRECATED
-  AZCM_AGENT_VERSION="${AZCM_AGENT_VERSION}")
+  BOOST_ASIO_SEPARATE_COMPILATION BOOST_BEAST_SEPARATE_COMPILATION BOOST_ASIO_NO_DEPRECATED)
 
 if(AZCM_SANITIZERS)
   string(REPLACE "," ";" _san_list "${AZCM_SANITIZERS}")

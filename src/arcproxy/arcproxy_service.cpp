@@ -1,5 +1,6 @@
 #include "arcproxy/arcproxy_service.hpp"
 
+#include "common/agent_version.hpp"
 #include "common/config/local_config.hpp"
 #include "common/config/proxy_policy.hpp"
 #include "common/daemon/daemon_runner.hpp"
@@ -125,7 +126,7 @@ json ArcproxyService::statusJson() {
     }
     json status = {
         {"service", "arcproxy"},
-        {"version", AZCM_AGENT_VERSION},
+        {"version", azcm::agentVersion()},
         {"pid", platform::currentProcessId()},
         {"proxy",
          {{"port", port_},

@@ -12,6 +12,7 @@
 #include "azcmagent/logs_command.hpp"
 #include "azcmagent/redact.hpp"
 #include "azcmagent/show_command.hpp"
+#include "common/agent_version.hpp"
 #include "common/fs/atomic_file.hpp"
 #include "common/log/log.hpp"
 
@@ -152,9 +153,9 @@ Result<void> dispatch(CLI::App& app, const Commands& commands, const Environment
     const Console console(env, commands.globals);
     if (app.got_subcommand("version")) {
         if (console.jsonMode()) {
-            console.printJson(json{{"version", AZCM_AGENT_VERSION}});
+            console.printJson(json{{"version", azcm::agentVersion()}});
         } else {
-            console.line(std::string("azcmagent version ") + AZCM_AGENT_VERSION);
+            console.line(std::string("azcmagent version ") + azcm::agentVersion());
         }
         return ok();
     }

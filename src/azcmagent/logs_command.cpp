@@ -2,6 +2,7 @@
 
 #include "azcmagent/cli_error.hpp"
 #include "azcmagent/redact.hpp"
+#include "common/agent_version.hpp"
 #include "common/fs/atomic_file.hpp"
 #include "common/ipc/ipc_client.hpp"
 #include "common/json/json_document.hpp"
@@ -600,7 +601,7 @@ writeLogsBundle(const LogsOptions& options, const Environment& env, const HostTo
     addDaemonStatus(bundle, env);
     addSystemd(bundle, tools);
 
-    json manifest = {{"agentVersion", AZCM_AGENT_VERSION},
+    json manifest = {{"agentVersion", azcm::agentVersion()},
                      {"created", timestamp(now, false)},
                      {"hostName", env.host_name()},
                      {"full", options.full},

@@ -1,6 +1,7 @@
 #include "azcmagent/show.hpp"
 
 #include "azcmagent/responses.hpp"
+#include "common/agent_version.hpp"
 #include "common/http/proxy_url.hpp"
 #include "common/json/json_fields.hpp"
 
@@ -248,7 +249,7 @@ std::vector<ShowField> buildShowFields(const ShowInput& input) {
     fields.push_back(field("VM UUID", "vmUuid", input.facts.vm_uuid));
     fields.push_back(field("Location", "location", from_config(&config::AgentConfig::location)));
     fields.push_back(field("Cloud", "cloud", config ? config->cloud.name : ""));
-    fields.push_back(field("Agent Version", "agentVersion", AZCM_AGENT_VERSION));
+    fields.push_back(field("Agent Version", "agentVersion", azcm::agentVersion()));
     fields.push_back(field("Agent Logfile", "agentLogfile", input.agent_logfile));
     fields.push_back(field("Agent Status", "status", agent_status));
     fields.push_back(field("Agent Last Heartbeat", "lastHeartbeat",

@@ -1,4 +1,5 @@
 // The control socket of ExtService (docs/extensions.md, "Control socket").
+#include "common/agent_version.hpp"
 #include "common/daemon/control_router.hpp"
 #include "common/json/json_document.hpp"
 #include "common/log/log.hpp"
@@ -109,7 +110,7 @@ json ExtService::extensionsJson() const {
 }
 
 json ExtService::statusJson() const {
-    json status{{"daemon", "extservice"}, {"version", AZCM_AGENT_VERSION}};
+    json status{{"daemon", "extservice"}, {"version", azcm::agentVersion()}};
     {
         std::lock_guard lock(mutex_);
         status["config"] = configJson(local_);

@@ -1,5 +1,6 @@
 #include "gcservice/gc_service.hpp"
 
+#include "common/agent_version.hpp"
 #include "common/daemon/daemon_runner.hpp"
 #include "common/fs/atomic_file.hpp"
 #include "common/json/json_document.hpp"
@@ -459,7 +460,7 @@ AssignmentState GcService::evaluateOne(AssignmentState assignment,
         return not_evaluated("InvalidPackage", package.error().message);
     }
     EngineContext context{
-        paths_, AZCM_AGENT_VERSION, parts_.build_date, std::chrono::system_clock::now(),
+        paths_, azcm::agentVersion(), parts_.build_date, std::chrono::system_clock::now(),
         std::chrono::duration_cast<std::chrono::milliseconds>(options_.command_timeout)};
     const bool first = assignment.applied_key != appliedKey(assignment);
     spdlog::info("GC_EVALUATION_STARTED assignment={} type={} first={}",
@@ -535,7 +536,7 @@ json GcService::status() const {
     const auto permission = evaluationPermission(local_);
     return json{
         {"daemon", "gcservice"},
-        {"version", AZCM_AGENT_VERSION},
+        {"version", azcm::agentVersion()},
         {"config",
          {{"guestconfiguration.enabled", local_.guest_configuration_enabled},
           {"config.mode", local_.config_mode},

@@ -1,5 +1,6 @@
 #include "himds/heartbeat_body.hpp"
 
+#include "common/agent_version.hpp"
 #include "common/http/proxy_url.hpp"
 
 #include <string>
@@ -45,7 +46,7 @@ nlohmann::json agentConfigurationJson(const config::LocalConfig& local) {
 
 nlohmann::json heartbeatBody(const platform::MachineFacts& facts,
                              const config::LocalConfig& local) {
-    return nlohmann::json{{"agentVersion", AZCM_AGENT_VERSION},
+    return nlohmann::json{{"agentVersion", azcm::agentVersion()},
                           {"machine", platform::toJson(facts)},
                           {"agentConfiguration", agentConfigurationJson(local)}};
 }

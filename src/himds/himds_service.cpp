@@ -1,5 +1,6 @@
 #include "himds/himds_service.hpp"
 
+#include "common/agent_version.hpp"
 #include "common/config/proxy_policy.hpp"
 #include "common/daemon/daemon_runner.hpp"
 #include "common/fs/atomic_file.hpp"
@@ -147,7 +148,7 @@ Result<void> HimdsService::reloadLocalConfig() {
 
 nlohmann::json HimdsService::statusJson() const {
     nlohmann::json status = {{"daemon", "himds"},
-                             {"version", AZCM_AGENT_VERSION},
+                             {"version", azcm::agentVersion()},
                              {"connected", identity_.has_value()},
                              {"resourceId", synced_.resource_id},
                              {"vmId", synced_.vm_id},

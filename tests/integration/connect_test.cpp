@@ -1,5 +1,6 @@
 // Onboarding end to end: the real azcmagent connects this machine to a real arc-emulator through
 // a real himds, with a secret and with a certificate.
+#include "common/agent_version.hpp"
 #include "common/paths/paths.hpp"
 #include "sandbox.hpp"
 
@@ -22,7 +23,7 @@ void expectConnectedMachine(Sandbox& sandbox, const std::string& name) {
         30s))
         << (machine ? machine->dump(2) : "no machine");
     const auto& props = machine->at("properties");
-    EXPECT_EQ(props.value("agentVersion", ""), AZCM_AGENT_VERSION);
+    EXPECT_EQ(props.value("agentVersion", ""), azcm::agentVersion());
     EXPECT_FALSE(props.value("osName", "").empty());
     EXPECT_EQ(props.value("osType", ""), "linux");
     EXPECT_FALSE(props.value("vmId", "").empty());

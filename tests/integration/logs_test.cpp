@@ -2,6 +2,7 @@
 // the zip and the redaction rules are unit-tested (tests/unit/azcmagent/logs_command_test.cpp);
 // this checks the process: root gets a zip with the running himds's status and no secret from
 // localconfig.json, another user gets AZCM0018.
+#include "common/agent_version.hpp"
 #include "process.hpp"
 #include "sandbox.hpp"
 
@@ -33,7 +34,7 @@ TEST(LogsCommandTest, RootGetsAZipWithTheDaemonStatusAndNoSecret) {
     }
     EXPECT_EQ(names.out.find("certs"), std::string::npos);
     const auto status = runCommand({"/usr/bin/unzip", "-p", zip.string(), "status/himds.json"});
-    EXPECT_NE(status.out.find(AZCM_AGENT_VERSION), std::string::npos) << status.out;
+    EXPECT_NE(status.out.find(azcm::agentVersion()), std::string::npos) << status.out;
     const auto everything = runCommand({"/usr/bin/unzip", "-p", zip.string()});
     EXPECT_EQ(everything.out.find("Proxy-Secret-9"), std::string::npos);
     EXPECT_NE(everything.out.find("http://REDACTED@127.0.0.1:3128"), std::string::npos);

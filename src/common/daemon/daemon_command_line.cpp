@@ -1,5 +1,6 @@
 #include "common/daemon/daemon_command_line.hpp"
 
+#include "common/agent_version.hpp"
 #include "common/error.hpp"
 
 #include <iostream>
@@ -18,7 +19,7 @@ std::optional<int> handleDaemonCommandLine(int argc, char** argv, const std::str
         return app.exit(error);
     }
     if (show_version) {
-        std::cout << AZCM_AGENT_VERSION << "\n";
+        std::cout << azcm::agentVersion() << "\n";
         return exitcode::kSuccess;
     }
     return std::nullopt;

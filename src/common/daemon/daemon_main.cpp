@@ -1,5 +1,6 @@
 #include "common/daemon/daemon_main.hpp"
 
+#include "common/agent_version.hpp"
 #include "common/daemon/daemon_command_line.hpp"
 #include "common/daemon/daemon_runner.hpp"
 #include "common/platform/core_dumps.hpp"
@@ -78,8 +79,8 @@ int runDaemon(int argc, char** argv, DaemonSteps steps) {
         }
         log::init(steps.log_options(paths));
         log_open = true;
-        spdlog::info("DAEMON_STARTING daemon={} version={} root={}", steps.name, AZCM_AGENT_VERSION,
-                     paths.root().string());
+        spdlog::info("DAEMON_STARTING daemon={} version={} root={}", steps.name,
+                     azcm::agentVersion(), paths.root().string());
         return runStarted(steps, paths);
     } catch (const std::exception& e) {
         return log_open ? refuseStart(steps.name, e.what(), exitcode::kInitFailed)

@@ -1,5 +1,6 @@
 #include "common/http/https_client.hpp"
 
+#include "common/agent_version.hpp"
 #include "common/crypto/certificate_policy.hpp"
 #include "common/crypto/openssl_util.hpp"
 #include "common/http/client_tls_cache.hpp"
@@ -274,7 +275,7 @@ private:
         const std::string authority = target_.hostPort();
         beast_http::request<beast_http::empty_body> connect{Verb::connect, authority, 11};
         connect.set(Field::host, authority);
-        connect.set(Field::user_agent, "azcmagent/" AZCM_AGENT_VERSION);
+        connect.set(Field::user_agent, std::string("azcmagent/") + azcm::agentVersion());
         if (proxy_authorization_) {
             connect.set(Field::proxy_authorization, *proxy_authorization_);
         }
@@ -397,7 +398,7 @@ Result<Response> HttpsClient::send(const SimpleRequest& request) const {
     }
     message.set(Field::host, hostHeader(target));
     if (!has_user_agent) {
-        message.set(Field::user_agent, "azcmagent/" AZCM_AGENT_VERSION);
+        message.set(Field::user_agent, std::string("azcmagent/") + azcm::agentVersion());
     }
     message.keep_alive(false);
     message.body() = request.body;

@@ -1,5 +1,6 @@
 #include "common/http/tls_probe.hpp"
 
+#include "common/agent_version.hpp"
 #include "common/crypto/certificate_policy.hpp"
 #include "common/http/http_types.hpp"
 #include "common/http/proxy_url.hpp"
@@ -263,7 +264,7 @@ private:
         const std::string authority = target.hostPort();
         beast_http::request<beast_http::empty_body> connect{Verb::connect, authority, 11};
         connect.set(Field::host, authority);
-        connect.set(Field::user_agent, "azcmagent/" AZCM_AGENT_VERSION);
+        connect.set(Field::user_agent, std::string("azcmagent/") + azcm::agentVersion());
         if (proxy.authorization) {
             connect.set(Field::proxy_authorization, *proxy.authorization);
         }
@@ -300,7 +301,7 @@ private:
         ErrorCode ec;
         beast_http::request<beast_http::empty_body> get{Verb::get, target.target, 11};
         get.set(Field::host, target.port == 443 ? target.host : target.hostPort());
-        get.set(Field::user_agent, "azcmagent/" AZCM_AGENT_VERSION);
+        get.set(Field::user_agent, std::string("azcmagent/") + azcm::agentVersion());
         get.keep_alive(false);
         beast::get_lowest_layer(stream).expires_after(budget(timeouts_.request));
         co_await beast_http::async_write(stream, get,

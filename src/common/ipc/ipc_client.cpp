@@ -1,5 +1,6 @@
 #include "common/ipc/ipc_client.hpp"
 
+#include "common/agent_version.hpp"
 #include "common/paths/paths.hpp"
 #include "common/platform/accounts.hpp"
 #include "common/platform/local_socket.hpp"
@@ -135,7 +136,7 @@ Result<http::Response> call(const std::filesystem::path& socket_path,
     }
     http::Request request{method, target, 11};
     request.set(http::Field::host, "localhost");
-    request.set(http::Field::user_agent, "azcmagent/" AZCM_AGENT_VERSION);
+    request.set(http::Field::user_agent, std::string("azcmagent/") + azcm::agentVersion());
     request.set(http::Field::accept, "application/json");
     if (!json_body.empty()) {
         request.set(http::Field::content_type, "application/json");

@@ -1,4 +1,5 @@
 #include "azcmagent/app.hpp"
+#include "common/agent_version.hpp"
 #include "common/fs/atomic_file.hpp"
 #include "fake_environment.hpp"
 
@@ -26,13 +27,13 @@ TEST(App, VersionText) {
     FakeEnvironment fake;
     fake.elevated = false;
     EXPECT_EQ(runCli({"version"}, fake.env()), 0);
-    EXPECT_EQ(fake.out(), "azcmagent version " AZCM_AGENT_VERSION "\n");
+    EXPECT_EQ(fake.out(), std::string("azcmagent version ") + azcm::agentVersion() + "\n");
 }
 
 TEST(App, VersionJson) {
     FakeEnvironment fake;
     EXPECT_EQ(runCli({"version", "-j"}, fake.env()), 0);
-    EXPECT_EQ(json::parse(fake.out()).at("version"), AZCM_AGENT_VERSION);
+    EXPECT_EQ(json::parse(fake.out()).at("version"), azcm::agentVersion());
 }
 
 TEST(App, NoCommandAndHelpPrintUsage) {

@@ -1,5 +1,6 @@
 #include "azcmagent/app.hpp"
 #include "azcmagent/logs_command.hpp"
+#include "common/agent_version.hpp"
 #include "fake_environment.hpp"
 #include "hostile_environment.hpp"
 
@@ -153,7 +154,7 @@ TEST_F(LogsCommand, ZipHoldsLogsConfigStatusAndJournalWithoutAnySecret) {
     EXPECT_NE(std::find(commands[1].begin(), commands[1].end(), "himdsd"), commands[1].end());
     EXPECT_NE(entries.at("systemd/journal.txt").find("journalctl output"), std::string::npos);
     const auto manifest = json::parse(entries.at("manifest.json"));
-    EXPECT_EQ(manifest.at("agentVersion"), AZCM_AGENT_VERSION);
+    EXPECT_EQ(manifest.at("agentVersion"), azcm::agentVersion());
     EXPECT_EQ(manifest.at("full"), false);
 }
 

@@ -1,4 +1,5 @@
 #include "azcmagent/show.hpp"
+#include "common/agent_version.hpp"
 
 #include <gtest/gtest.h>
 
@@ -79,8 +80,9 @@ TEST(Show, TextHasTheSpecFieldsInOrderAligned) {
               std::string::npos);
     EXPECT_NE(text.find("  Agent Service (himds)                 : running\n"), std::string::npos);
     EXPECT_NE(text.find("Proxy Bypass List                       : Arc,AAD\n"), std::string::npos);
-    EXPECT_NE(text.find("Agent Version                           : " AZCM_AGENT_VERSION),
-              std::string::npos);
+    EXPECT_NE(
+        text.find(std::string("Agent Version                           : ") + azcm::agentVersion()),
+        std::string::npos);
 }
 
 TEST(Show, JsonKeys) {

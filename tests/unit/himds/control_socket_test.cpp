@@ -1,4 +1,5 @@
 // The control socket of himds (docs/protocol.md section 1), driven over the real Unix socket.
+#include "common/agent_version.hpp"
 #include "common/crypto/encoding.hpp"
 #include "common/crypto/keys.hpp"
 #include "common/fs/atomic_file.hpp"
@@ -56,7 +57,7 @@ TEST_F(ControlSocketTest, StartsDisconnectedWithItsDirectories) {
     harness_.start();
     const auto status = harness_.callJson(Verb::get, "/status");
     EXPECT_EQ(status["daemon"], "himds");
-    EXPECT_EQ(status["version"], AZCM_AGENT_VERSION);
+    EXPECT_EQ(status["version"], azcm::agentVersion());
     EXPECT_EQ(status["connected"], false);
     EXPECT_EQ(status["agentStatus"], "Disconnected");
     EXPECT_TRUE(status["certificate"].is_null());
@@ -206,7 +207,7 @@ TEST_F(ControlSocketTest, ActivateInstallsIdentityAndHeartbeatsAtOnce) {
     EXPECT_EQ(calls[0].certificate_pem, chain);
     EXPECT_EQ(calls[0].endpoint.identity_url, "https://127.0.0.1:9/identity");
     EXPECT_EQ(calls[0].endpoint.ca_file, harness_.caFile());
-    EXPECT_EQ(calls[0].body["agentVersion"], AZCM_AGENT_VERSION);
+    EXPECT_EQ(calls[0].body["agentVersion"], azcm::agentVersion());
     EXPECT_EQ(calls[0].body["machine"]["osType"], "linux");
     EXPECT_EQ(calls[0].body["agentConfiguration"]["configMode"], "full");
 }

@@ -1,3 +1,4 @@
+#include "common/agent_version.hpp"
 #include "common/config/local_config.hpp"
 #include "common/utc_time.hpp"
 #include "himds/connection_status.hpp"
@@ -139,7 +140,7 @@ TEST(HeartbeatBody, CarriesVersionFactsAndLocalConfiguration) {
     facts.host_name = "web01";
 
     const auto body = azcm::himds::heartbeatBody(facts, local);
-    EXPECT_EQ(body["agentVersion"], AZCM_AGENT_VERSION);
+    EXPECT_EQ(body["agentVersion"], azcm::agentVersion());
     EXPECT_EQ(body["machine"]["hostName"], "web01");
     const auto& configuration = body["agentConfiguration"];
     EXPECT_EQ(configuration["proxyUrl"], "http://proxy.example:3128");

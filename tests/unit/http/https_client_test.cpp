@@ -1,3 +1,4 @@
+#include "common/agent_version.hpp"
 #include "common/crypto/keys.hpp"
 #include "common/crypto/x509.hpp"
 #include "common/http/client_tls_cache.hpp"
@@ -170,7 +171,7 @@ TEST_F(HttpsClientTest, SucceedsWithTheTestCaOverIpAndName) {
         EXPECT_EQ(response.value().result(), Status::ok);
         EXPECT_EQ(response.value().body(), "hello");
         const std::lock_guard lock(seen_->mutex);
-        EXPECT_EQ(seen_->user_agent, "azcmagent/" AZCM_AGENT_VERSION);
+        EXPECT_EQ(seen_->user_agent, std::string("azcmagent/") + azcm::agentVersion());
         EXPECT_EQ(seen_->host, host + ":" + std::to_string(port));
     }
 }

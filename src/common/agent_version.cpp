@@ -1,0 +1,53 @@
+#include "common/agent_version.hpp"
+
+#include <array>
+#include <charconv>
+
+#ifndef AZCM_VERSION
+#error "AZCM_VERSION is set by src/common/CMakeLists.txt from the CMake variable of that name"
+#endif
+
+namespace azcm {
+
+std::string AgentVersion::text() const {
+    return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(build) + "." +
+           std::to_string(revision);
+}
+
+std::optional<AgentVersion> parseAgentVersion(std::string_view text) {
+    std::array<std::uint16_t, 4> fields{};
+    std::size_t at = 0;
+    for (std::size_t index = 0; index < fields.size(); ++index) {
+        if (index > 0) {
+            if (at >= text.size() || text[at] != '.') {
+                return std::nullopt;
+            }
+            ++at;
+        }
+        const std::size_t start = at;
+        while (at < text.size() && text[at] >= '0' && text[at] <= '9') {
+            ++at;
+        }
+        const std::size_t digits = at - start;
+        if (digits == 0 || digits > 5 || (digits > 1 && text[start] == '0')) {
+            return std::nullopt;
+        }
+        unsigned value = 0;
+        std::from_chars(text.data() + start, text.data() + at, value);
+        if (value > 65535) {
+            return std::nullopt;
+        }
+        fields[index] = static_cast<std::uint16_t>(value);
+    }
+    if (at != text.size()) {
+        return std::nullopt;
+    }
+    return AgentVersion{fields[0], fields[1], fields[2], fields[3]};
+}
+
+const std::string& agentVersion() {
+    static const std::string version(AZCM_VERSION);
+    return version;
+}
+
+} // namespace azcm
