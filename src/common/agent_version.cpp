@@ -46,8 +46,8 @@ std::optional<AgentVersion> parseAgentVersion(std::string_view text) {
 }
 
 const std::string& agentVersion() {
-    static const std::string version(AZCM_VERSION);
-    return version;
+    static const std::string kVersion(AZCM_VERSION);
+    return kVersion;
 }
 
 } // namespace azcm
