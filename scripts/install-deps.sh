@@ -30,6 +30,8 @@ if [ "$profile" = all ]; then
     # The fuzz preset (libFuzzer and the sanitizer runtimes), the tidy preset, and symbolized
     # stack traces in sanitizer reports.
     clang-14 libclang-rt-14-dev clang-tidy-14 llvm-14
+    # The system test: a Debian 12 root booted with systemd-nspawn (tests/system).
+    debootstrap systemd-container
   )
   if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     packages+=(nodejs npm)

@@ -67,21 +67,22 @@ install_deps() {
 }
 
 default_tests() {
-  ctest --preset default -j 2 -LE 'integration-root|crash-root'
+  ctest --preset default -j 2 -LE 'integration-root|crash-root|system'
   # Output of passing tests is only in LastTest.log: show the himds footprint figures and the
   # crash harness's kill counts in the CI log.
   grep -h -E "himds footprint:|kill rounds" build/Testing/Temporary/LastTest.log || true
 }
 
 # integration-root: the IMDS API on the host's real paths (/var/opt/azcmagent) and port 40342,
-# with system users and the group himds; crash-root: the crash harness on a full disk (a tmpfs).
+# with system users and the group himds; crash-root: the crash harness on a full disk (a tmpfs);
+# system: the .deb in a Debian 12 container booted with systemd (tests/system).
 # Need root; never skipped silently.
 root_tests() {
   if [ "$(id -u)" -eq 0 ]; then
-    ctest --preset default -L 'integration-root|crash-root' --output-on-failure
+    ctest --preset default -L 'integration-root|crash-root|system' --output-on-failure
   else
-    echo "integration-root and crash-root tests NOT RUN: they need root" \
-      "(sudo ctest --preset default -L 'integration-root|crash-root')"
+    echo "integration-root, crash-root and system tests NOT RUN: they need root" \
+      "(sudo ctest --preset default -L 'integration-root|crash-root|system')"
   fi
 }
 

@@ -103,6 +103,45 @@ azcm_create_directories() {
     done <"$azcm_tmpfiles_conf"
 }
 
+# Ports 40342 (himds) and 40343 (arcproxy) lie inside the kernel's ephemeral port range
+# (32768-60999 by default): an outgoing connection could take one before the daemon binds it. The
+# kernel keeps one list of reserved ports, so assigning ours alone would drop the administrator's.
+# The file written here holds the union of what is reserved now, what every other sysctl.d file
+# assigns, and ours; its name sorts after every other file (99-sysctl.conf included), so
+# systemd-sysctl applies it last at each boot. Re-computed on every install and upgrade, applied
+# at once where /proc/sys is writable; where it is not (a container) the file applies at boot.
+azcm_sysctl_conf=/etc/sysctl.d/99-zz-azcmagent.conf
+azcm_reserved_ports=40342-40343
+azcm_reserve_ports() {
+    proc=/proc/sys/net/ipv4/ip_local_reserved_ports
+    configured=""
+    for file in /etc/sysctl.conf /etc/sysctl.d/*.conf /run/sysctl.d/*.conf \
+        /usr/local/lib/sysctl.d/*.conf /usr/lib/sysctl.d/*.conf /lib/sysctl.d/*.conf; do
+        if [ ! -f "$file" ] || [ "$file" = "$azcm_sysctl_conf" ]; then
+            continue
+        fi
+        configured="$configured $(sed -n \
+            's/^[[:space:]]*-\{0,1\}net[./]ipv4[./]ip_local_reserved_ports[[:space:]]*=//p' \
+            "$file")"
+    done
+    # Ports and ranges only, each once, in order ("8080,40342-40343").
+    merged=$(printf '%s %s %s\n' "$(cat "$proc" 2>/dev/null)" "$configured" "$azcm_reserved_ports" |
+        tr -s ', \t' '\n' | grep -E '^[0-9]+(-[0-9]+)?$' | sort -u | sort -t- -k1,1n -k2,2n |
+        paste -s -d, -)
+    mkdir -p "${azcm_sysctl_conf%/*}"
+    if ! {
+        echo "# Written by the azcmagent package: its ports 40342-40343 (himds, arcproxy) and the"
+        echo "# ports reserved elsewhere when it was installed or upgraded. Removed on purge."
+        echo "net.ipv4.ip_local_reserved_ports = $merged"
+    } >"$azcm_sysctl_conf.tmp" || ! mv -f "$azcm_sysctl_conf.tmp" "$azcm_sysctl_conf"; then
+        azcm_warn "could not write $azcm_sysctl_conf"
+    fi
+    if ! { echo "$merged" >"$proc"; } 2>/dev/null; then
+        echo "azcmagent: net.ipv4.ip_local_reserved_ports not applied now ($proc is read-only" \
+            "here); $azcm_sysctl_conf applies it at boot"
+    fi
+}
+
 # $1: "install" starts the services, "upgrade" restarts them (a stopped one is started too).
 # A service that fails to (re)start is reported, not fatal: the package, the accounts and the
 # data are in place, and `systemctl status` / `azcmagent logs` show why.
@@ -136,11 +175,11 @@ azcm_daemon_reload() {
     systemctl daemon-reload || azcm_warn "systemctl daemon-reload failed"
 }
 
-# Purge only: the agent's state, configuration, identity and logs, and extservice's settings
-# certificate and key in /var/lib/waagent (named by the thumbprint its state records; a hex name
-# only, so nothing else can be named). Extension handlers stay, as with the real agent (remove
-# extensions first), and /var/lib/waagent is removed only when empty: on a machine that also ran
-# WALinuxAgent it is not ours alone. The accounts are kept (Debian practice: a reused uid would
+# Purge only: the agent's state, configuration, identity and logs, the reserved ports file, and
+# extservice's settings certificate and key in /var/lib/waagent (named by the thumbprint its state
+# records; a hex name only, so nothing else can be named). Extension handlers stay, as with the
+# real agent (remove extensions first), and /var/lib/waagent is removed only when empty: on a
+# machine that also ran WALinuxAgent it is not ours alone. The accounts are kept (Debian practice: a reused uid would
 # own files left elsewhere; see docs/install.md).
 azcm_purge_data() {
     pointer=/var/lib/GuestConfig/ext_mgr_state/settings_certificate.json
@@ -149,7 +188,7 @@ azcm_purge_data() {
     if [ -n "$thumbprint" ]; then
         rm -f "/var/lib/waagent/$thumbprint.crt" "/var/lib/waagent/$thumbprint.prv"
     fi
-    rm -rf /var/opt/azcmagent /var/lib/GuestConfig /opt/GC_Ext/downloads
+    rm -rf /var/opt/azcmagent /var/lib/GuestConfig /opt/GC_Ext/downloads "$azcm_sysctl_conf"
     rmdir /opt/GC_Ext/GC /opt/GC_Ext /opt/GC_Service/GC /opt/GC_Service /var/lib/waagent \
         2>/dev/null || true
 }

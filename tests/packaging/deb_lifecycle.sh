@@ -46,9 +46,18 @@ fi
 
 created_accounts=()
 daemon_pids=()
+# Accounts an administrator made before (himds with members, as one grants token access) must
+# come out of install, upgrade and purge exactly as they were; only the ones the package creates
+# are held to the package's own rules.
+declare -A account_before=()
 for account in himds arcproxy; do
-    getent passwd "$account" >/dev/null || created_accounts+=("$account")
+    if entry=$(getent passwd "$account"); then
+        account_before[$account]=$entry
+    else
+        created_accounts+=("$account")
+    fi
 done
+himds_group_before=$(getent group himds || true)
 daemons_group_existed=no
 ! getent group azcmdaemons >/dev/null || daemons_group_existed=yes
 proxy_group_existed=no
@@ -146,14 +155,34 @@ check_accounts() {
         fail "the package created group azcmdaemons, which older packages needed for shared log/ and socks/"
     fi
     # Exactly the two unprivileged daemons may read the proxy credentials.
-    [ "$(getent group azcmproxy | cut -d: -f4 | tr , '\n' | sort | paste -sd,)" = arcproxy,himds ] ||
-        fail "group azcmproxy is '$(getent group azcmproxy)', expected members arcproxy,himds"
-    [ -z "$(getent group himds | cut -d: -f4)" ] || fail "group himds has members: $(getent group himds)"
+    local proxy_members
+    proxy_members=$(getent group azcmproxy | cut -d: -f4 | tr , '\n' | sort | paste -sd,)
+    if [ "$proxy_group_existed" = no ]; then
+        [ "$proxy_members" = arcproxy,himds ] ||
+            fail "group azcmproxy is '$(getent group azcmproxy)', expected members arcproxy,himds"
+    else
+        case ",$proxy_members," in
+        *,arcproxy,*himds,* | *,himds,*arcproxy,*) ;;
+        *) fail "group azcmproxy is '$(getent group azcmproxy)': arcproxy and himds must be members" ;;
+        esac
+    fi
+    if [ -z "$himds_group_before" ]; then
+        [ -z "$(getent group himds | cut -d: -f4)" ] ||
+            fail "group himds has members: $(getent group himds)"
+    else
+        [ "$(getent group himds)" = "$himds_group_before" ] ||
+            fail "group himds changed from '$himds_group_before' to '$(getent group himds)'"
+    fi
     for account in himds arcproxy; do
         entry=$(getent passwd "$account") || {
             fail "user $account is missing"
             continue
         }
+        if [ -n "${account_before[$account]:-}" ]; then
+            [ "$entry" = "${account_before[$account]}" ] ||
+                fail "the package changed $account from '${account_before[$account]}' to '$entry'"
+            continue
+        fi
         IFS=: read -r _ _ uid gid _ home shell <<<"$entry"
         [ "$uid" -lt 1000 ] || fail "$account uid $uid is not a system uid"
         [ "$(getent group "$gid" | cut -d: -f1)" = "$account" ] ||
