@@ -284,7 +284,10 @@ TEST_F(ControlSocketTest, ShutdownRouteAsksTheRunnerToStop) {
     auto response = harness_.call(Verb::post, "/shutdown");
     ASSERT_EQ(response.result_int(), 200U);
     EXPECT_EQ(json::parse(response.body())["stopping"], true);
-    EXPECT_EQ(asked.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    // The route answers first and asks the runner on the loop afterwards: pump while waiting.
+    auto stop_asked = asked.get_future();
+    EXPECT_EQ(harness_.whilePumping([&] { return stop_asked.wait_for(std::chrono::seconds(10)); }),
+              std::future_status::ready);
 }
 
 TEST_F(ControlSocketTest, PrivilegedRoutesRefuseOtherUsers) {
