@@ -32,6 +32,9 @@ if [ "$profile" = all ]; then
     clang-14 libclang-rt-14-dev clang-tidy-14 llvm-14
     # The system test: a Debian 12 root booted with systemd-nspawn (tests/system).
     debootstrap systemd-container
+    # The Windows build's tests run under wine (its compilers and libraries:
+    # scripts/build-windows-deps.sh).
+    wine wine64
   )
   if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     packages+=(nodejs npm)

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The test command: installs what is needed, builds, runs every test in the default build (the
 # crash harness included), the short benchmarks, the unit tests of the common library, himds and
-# arcproxy under ASan + UBSan, then the fuzz smoke (every fuzz target for 20 s, also under ASan +
-# UBSan), then clang-tidy on the sources changed in the last day (at most 30, the most recent
-# first). Exits non-zero on any failure.
+# arcproxy under ASan + UBSan, the Windows cross build with its tests under wine, then the fuzz
+# smoke (every fuzz target for 20 s, also under ASan + UBSan), then clang-tidy on the sources
+# changed in the last day (at most 30, the most recent first). Exits non-zero on any failure.
 #
 # scripts/test.sh --extended adds what does not fit CI's time (run it before resolving an issue and
 # put its summary in the note): every unit and fast integration test under ASan + UBSan and under
@@ -117,6 +117,14 @@ asan_full_tests() {
   ctest --preset asan -j 2
 }
 
+# The Windows cross build (docs/windows.md): its libraries from Debian's source packages (cached in
+# build-windows/deps), the common library and its Windows platform code, their tests under wine.
+windows_tests() {
+  bash scripts/build-windows-deps.sh
+  bash scripts/build.sh windows
+  ctest --preset windows
+}
+
 tsan_tests() {
   bash scripts/build.sh tsan
   ctest --preset tsan -j 2
@@ -128,6 +136,7 @@ stage "tests (default)" default_tests
 stage "tests (root)" root_tests
 stage "benchmarks" benchmarks
 stage "asan (parsers)" asan_tests
+stage "windows (wine)" windows_tests
 stage "fuzz smoke" bash scripts/fuzz-smoke.sh
 stage "tidy (recent)" bash scripts/tidy.sh --recent 24 30
 

@@ -77,7 +77,7 @@ Result<void> ArcproxyService::start() {
             }
         });
     const auto socket = paths_.socketFor("arcproxy");
-    BOOST_OUTCOME_TRY(control_->listenUnix(socket, 0666));
+    BOOST_OUTCOME_TRY(control_->listenLocal(socket, 0666));
     spdlog::info("PROXY_LISTENING port={} upstream={} socket={}", port_,
                  upstream_url_ ? http::redactProxyUrl(*upstream_url_) : std::string("direct"),
                  socket.string());

@@ -140,7 +140,7 @@ Result<void> ExtService::start() {
         });
     // Any local user may connect (read-only status for `azcmagent show`); routes that change
     // anything check the caller's uid as the kernel reports it.
-    if (auto listening = server_->listenUnix(paths_.socketFor("extservice"), 0666); !listening) {
+    if (auto listening = server_->listenLocal(paths_.socketFor("extservice"), 0666); !listening) {
         return listening.error();
     }
     spdlog::info("IPC_LISTENING socket={}", paths_.socketFor("extservice").string());

@@ -135,7 +135,7 @@ Result<void> GcService::start() {
         [this](http::Request&& request, const http::PeerInfo& peer, http::Respond respond) {
             router_->handle(std::move(request), peer, std::move(respond));
         });
-    BOOST_OUTCOME_TRY(server_->listenUnix(paths_.socketFor("gcservice"), 0666));
+    BOOST_OUTCOME_TRY(server_->listenLocal(paths_.socketFor("gcservice"), 0666));
     spdlog::info("GC_STARTED assignments={} poll={}s evaluation={}s cpuLimit={}",
                  state_.assignments.size(), options_.poll_interval.count(),
                  options_.evaluation_interval.count(), local_.guest_configuration_cpu_limit);

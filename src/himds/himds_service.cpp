@@ -113,7 +113,7 @@ Result<void> HimdsService::start() {
             }
         });
     const auto socket = paths_.socketFor("himds");
-    BOOST_OUTCOME_TRY(server_->listenUnix(socket, 0666));
+    BOOST_OUTCOME_TRY(server_->listenLocal(socket, 0666));
     spdlog::info("IPC_LISTENING socket={}", socket.string());
     BOOST_OUTCOME_TRY(listenImds());
 

@@ -63,7 +63,7 @@ public:
                                                     {"token_type", "Bearer"}}
                                                    .dump()));
             });
-        if (!himds_->listenUnix(paths.socketFor("himds"), 0666)) {
+        if (!himds_->listenLocal(paths.socketFor("himds"), 0666)) {
             throw std::runtime_error("cannot listen on the himds socket");
         }
         thread_ = std::thread([this] { io_.run(); });

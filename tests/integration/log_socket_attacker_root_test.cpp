@@ -361,7 +361,7 @@ TEST_F(LogSocketAttackerTest, ForeignLockFileIsRefusedAndItsOwnerNamed) {
         boost::asio::io_context io;
         http::HttpServer server(
             io.get_executor(), [](http::Request&&, const http::PeerInfo&, const http::Respond&) {});
-        auto listening = server.listenUnix(socks / "himds.sock", 0666);
+        auto listening = server.listenLocal(socks / "himds.sock", 0666);
         ASSERT_FALSE(listening) << "a lock file of " << kAttacker << " was honoured";
         EXPECT_NE(listening.error().message.find(kAttacker), std::string::npos)
             << listening.error().message;

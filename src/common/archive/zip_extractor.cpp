@@ -1,5 +1,6 @@
 #include "common/archive/zip_extractor.hpp"
 
+#include "common/platform/archive_file.hpp"
 #include "common/platform/extraction_tree.hpp"
 
 #include <memory>
@@ -191,7 +192,7 @@ Result<void>
 extractZip(const stdfs::path& zip, const stdfs::path& dir, const ZipExtraction& options) {
     std::unique_ptr<::archive, ReaderDeleter> reader(archive_read_new());
     archive_read_support_format_zip(reader.get());
-    if (archive_read_open_filename(reader.get(), zip.c_str(), std::size_t{64} * 1024) !=
+    if (platform::openArchiveFile(reader.get(), zip, std::size_t{64} * 1024) !=
         ARCHIVE_OK) {
         return refused("cannot open the package as a zip: " + archiveError(reader.get()));
     }

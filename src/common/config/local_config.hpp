@@ -59,7 +59,7 @@ Result<LocalConfig> loadLocalConfig(const std::filesystem::path& path,
 
 // Who besides root may read the secret file.
 struct SecretFileAccess {
-    std::optional<gid_t> group; // mode 0640 with this group; nothing: 0600, root only
+    std::optional<platform::GroupId> group; // mode 0640 with this group; nothing: 0600, root only
 };
 // Group azcmproxy when it exists, else root only.
 SecretFileAccess defaultSecretFileAccess();

@@ -97,9 +97,9 @@ void ControlRouter::handle(http::Request&& request,
     }
     const ControlRoute& route = **found;
     if (!permits(route.access, ipc::peerAccess(peer, options_.access))) {
-        spdlog::warn("IPC_FORBIDDEN daemon={} route={} uid={}", options_.daemon,
-                     log::sanitize(path),
-                     peer.uid ? std::to_string(*peer.uid) : std::string("unknown"));
+        spdlog::warn(
+            "IPC_FORBIDDEN daemon={} route={} peer={}", options_.daemon, log::sanitize(path),
+            peer.local ? platform::describeLocalPeer(*peer.local) : std::string("unknown"));
         respond(shape.error(http::Status::forbidden, "Forbidden", whoMay(route.access)));
         return;
     }

@@ -1,8 +1,7 @@
 #include "common/daemon/daemon_runner.hpp"
 
+#include "common/platform/daemon_signals.hpp"
 #include "common/platform/process_setup.hpp"
-
-#include <csignal>
 
 #include <boost/asio/post.hpp>
 
@@ -26,8 +25,9 @@ Error localConfigStartError(const Error& error) {
 }
 
 DaemonRunner::DaemonRunner(std::string name, platform::ServiceManager& manager)
-    : name_(std::move(name)), manager_(manager), signals_(io_, SIGTERM, SIGINT, SIGHUP) {
-    std::signal(SIGPIPE, SIG_IGN); // NOLINT: peers that hang up must not kill the daemon
+    : name_(std::move(name)), manager_(manager), signals_(io_) {
+    platform::addDaemonSignals(signals_);
+    platform::ignoreBrokenPipeSignal();
     waitForSignal();
 }
 
@@ -36,15 +36,15 @@ void DaemonRunner::waitForSignal() {
         if (ec) {
             return;
         }
-        if (signal_number == SIGHUP) {
-            spdlog::info("DAEMON_RELOAD signal=SIGHUP");
+        if (platform::isReloadSignal(signal_number)) {
+            spdlog::info("DAEMON_RELOAD signal={}", platform::signalName(signal_number));
             for (auto& reload : reloads_) {
                 reload();
             }
             waitForSignal();
             return;
         }
-        spdlog::info("DAEMON_SIGNAL signal={}", signal_number);
+        spdlog::info("DAEMON_SIGNAL signal={}", platform::signalName(signal_number));
         requestShutdown();
     });
 }

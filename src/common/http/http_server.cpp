@@ -1,10 +1,8 @@
 #include "common/http/http_server.hpp"
 
-#include "common/fs/atomic_file.hpp"
 #include "common/http/connection_slots.hpp"
 #include "common/log/rate_limited_log.hpp"
-#include "common/platform/local_socket.hpp"
-#include "common/platform/private_directory.hpp"
+#include "common/platform/local_listener.hpp"
 
 #include <atomic>
 #include <mutex>
@@ -16,7 +14,6 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -39,7 +36,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
-using UnixProtocol = asio::local::stream_protocol;
+using LocalStream = platform::LocalStream;
 using TlsStream = beast::ssl_stream<tcp::socket>;
 using ErrorCode = boost::system::error_code;
 
@@ -51,6 +48,14 @@ constexpr std::size_t kReadChunk = 4096;
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 
 template <class Stream> inline constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
+
+void shutdownStream(tcp::socket& socket, asio::socket_base::shutdown_type what) {
+    ErrorCode ignored;
+    socket.shutdown(what, ignored);
+}
+void shutdownStream(LocalStream& stream, asio::socket_base::shutdown_type what) {
+    platform::shutdownLocal(stream, what == asio::socket_base::shutdown_send);
+}
 
 class SessionBase {
 public:
@@ -79,15 +84,12 @@ struct TcpListener {
     std::string name;
 };
 
-struct UnixListener {
-    explicit UnixListener(const asio::any_io_executor& executor)
-        : acceptor(executor), retry_timer(executor) {}
-    UnixProtocol::acceptor acceptor;
+struct LocalListenerState {
+    LocalListenerState(const asio::any_io_executor& executor,
+                       std::unique_ptr<platform::LocalListener> listener_in)
+        : listener(std::move(listener_in)), retry_timer(executor) {}
+    std::unique_ptr<platform::LocalListener> listener;
     asio::steady_timer retry_timer;
-    std::filesystem::path path;
-    // The socket's directory and our lock beside the socket, held while we serve it.
-    std::optional<platform::PrivateDirectory> directory;
-    platform::FileHandle lock;
     // Out of descriptors, accept fails every retry: a few lines a minute say so.
     log::RateLimitedLog accept_errors;
 };
@@ -139,7 +141,7 @@ public:
     }
 
     void startTcpSession(tcp::socket socket, const std::shared_ptr<asio::ssl::context>& tls);
-    void startUnixSession(UnixProtocol::socket socket);
+    void startLocalSession(LocalStream stream, platform::LocalPeer peer);
     template <class SessionType> void admitAndStart(const std::shared_ptr<SessionType>& session);
 
     asio::any_io_executor executor;
@@ -151,7 +153,7 @@ public:
     std::uint64_t next_session_id = 0;
     std::unordered_map<std::uint64_t, std::weak_ptr<SessionBase>> sessions;
     std::vector<std::shared_ptr<TcpListener>> tcp_listeners;
-    std::vector<std::shared_ptr<UnixListener>> unix_listeners;
+    std::vector<std::shared_ptr<LocalListenerState>> local_listeners;
 };
 
 // One connection: reads requests one after another (keep-alive), hands each to the handler and
@@ -422,8 +424,7 @@ private:
             stream_.async_shutdown(
                 [self = this->shared_from_this()](const ErrorCode&) { self->closeNow(); });
         } else {
-            ErrorCode ignored;
-            beast::get_lowest_layer(stream_).shutdown(asio::socket_base::shutdown_send, ignored);
+            shutdownStream(beast::get_lowest_layer(stream_), asio::socket_base::shutdown_send);
             buffer_.consume(buffer_.size());
             linger();
         }
@@ -471,7 +472,7 @@ private:
         timer_.cancel();
         ErrorCode ignored;
         auto& socket = beast::get_lowest_layer(stream_);
-        socket.shutdown(asio::socket_base::shutdown_both, ignored);
+        shutdownStream(socket, asio::socket_base::shutdown_both);
         socket.close(ignored);
         slot_.reset();
         refusal_.reset();
@@ -539,27 +540,19 @@ void ServerCore::startTcpSession(tcp::socket socket,
     }
 }
 
-void ServerCore::startUnixSession(UnixProtocol::socket socket) {
-    auto credentials = platform::localPeerOf(socket.native_handle());
-    if (!credentials) {
-        // Privileged routes depend on the peer's identity: no credentials, no service.
-        spdlog::warn("HTTP_ERROR no peer credentials: {}", credentials.error().message);
-        return;
-    }
+void ServerCore::startLocalSession(LocalStream stream, platform::LocalPeer local) {
     PeerInfo peer;
-    peer.uid = credentials.value().uid;
-    peer.gid = credentials.value().gid;
-    peer.pid = credentials.value().pid;
-    peer.groups = std::move(credentials.value().groups);
-    peer.remote_address = "unix:pid:" + std::to_string(credentials.value().pid);
-    admitAndStart(std::make_shared<Session<UnixProtocol::socket>>(
-        shared_from_this(), std::move(socket), std::move(peer)));
+    peer.uid = platform::connectionKeyOf(local);
+    peer.remote_address = "local:pid:" + std::to_string(local.pid);
+    peer.local = std::move(local);
+    admitAndStart(std::make_shared<Session<LocalStream>>(shared_from_this(), std::move(stream),
+                                                         std::move(peer)));
 }
 
 void acceptTcp(const std::shared_ptr<ServerCore>& core,
                const std::shared_ptr<TcpListener>& listener);
-void acceptUnix(const std::shared_ptr<ServerCore>& core,
-                const std::shared_ptr<UnixListener>& listener);
+void acceptLocal(const std::shared_ptr<ServerCore>& core,
+                 const std::shared_ptr<LocalListenerState>& listener);
 
 template <class Listener, class Again>
 void retryAcceptLater(const std::shared_ptr<ServerCore>& core,
@@ -600,75 +593,40 @@ void acceptTcp(const std::shared_ptr<ServerCore>& core,
         });
 }
 
-void acceptUnix(const std::shared_ptr<ServerCore>& core,
-                const std::shared_ptr<UnixListener>& listener) {
-    listener->acceptor.async_accept(
+void acceptLocal(const std::shared_ptr<ServerCore>& core,
+                 const std::shared_ptr<LocalListenerState>& listener) {
+    listener->listener->asyncAccept(
         asio::any_io_executor(asio::make_strand(core->executor)),
-        [core, listener](const ErrorCode& ec, UnixProtocol::socket socket) {
+        [core, listener](const ErrorCode& ec, LocalStream stream,
+                         Result<platform::LocalPeer> peer) {
             if (ec == asio::error::operation_aborted || core->isStopped()) {
                 return;
             }
             if (ec) {
                 if (const auto suppressed = listener->accept_errors.admit()) {
                     spdlog::warn("HTTP_ERROR accept on {} failed: {} suppressed={}",
-                                 listener->path.string(), describe(ec), *suppressed);
+                                 listener->listener->name(), describe(ec), *suppressed);
                 }
-                retryAcceptLater(core, listener, acceptUnix);
+                retryAcceptLater(core, listener, acceptLocal);
                 return;
             }
-            try {
-                core->startUnixSession(std::move(socket));
-            } catch (const std::exception& e) {
-                spdlog::error("HTTP_ERROR cannot start a session on {}: {}",
-                              listener->path.string(), e.what());
+            if (!peer) {
+                // Privileged routes depend on the peer's identity: no credentials, no service.
+                spdlog::warn("HTTP_ERROR no peer credentials: {}", peer.error().message);
+            } else {
+                try {
+                    core->startLocalSession(std::move(stream), std::move(peer).value());
+                } catch (const std::exception& e) {
+                    spdlog::error("HTTP_ERROR cannot start a session on {}: {}",
+                                  listener->listener->name(), e.what());
+                }
             }
-            acceptUnix(core, listener);
+            acceptLocal(core, listener);
         });
 }
 
 Error listenError(const std::string& what, const std::string& why) {
     return makeError(exitcode::kGeneric, "cannot listen on " + what + ": " + why);
-}
-
-// The socket's directory decides who can replace the socket or its lock: it is opened without
-// following links and must belong to this process's user and be writable by nobody else
-// (platform::PrivateDirectory), so each account that serves a socket has a directory of its own.
-// A missing directory is created first (a sandbox; the package makes the installed ones).
-Result<platform::PrivateDirectory> openSocketDirectory(const std::filesystem::path& socket_path) {
-    const auto parent =
-        socket_path.parent_path().empty() ? std::filesystem::path(".") : socket_path.parent_path();
-    std::error_code ec;
-    if (std::filesystem::symlink_status(parent, ec).type() ==
-        std::filesystem::file_type::not_found) {
-        if (auto made = fs::ensureDirectory(parent, {0755, {}}); !made) {
-            return listenError(socket_path.string(), made.error().message);
-        }
-    }
-    auto directory = platform::PrivateDirectory::open(parent);
-    if (!directory) {
-        return listenError(socket_path.string(), directory.error().message);
-    }
-    return directory;
-}
-
-// Under the lock: a socket left by a dead instance goes; anything else at that path stays.
-Result<void> removeStaleSocket(const platform::PrivateDirectory& directory,
-                               const std::filesystem::path& socket_path) {
-    const auto name = socket_path.filename().string();
-    switch (directory.entryType(name)) {
-    case platform::EntryType::kMissing:
-        return ok();
-    case platform::EntryType::kSocket:
-        break;
-    default:
-        return listenError(socket_path.string(), "the path exists and is not a socket");
-    }
-    if (auto removed = directory.remove(name); !removed) {
-        return listenError(socket_path.string(),
-                           "cannot remove the stale socket: " + removed.error().message);
-    }
-    spdlog::info("HTTP_STALE_SOCKET_REMOVED socket={}", socket_path.string());
-    return ok();
 }
 
 } // namespace
@@ -739,61 +697,20 @@ Result<std::uint16_t> HttpServer::listenTls(const std::string& address,
     return bound.port();
 }
 
-Result<void> HttpServer::listenUnix(const std::filesystem::path& socket_path,
-                                    platform::FileMode mode) {
+Result<void> HttpServer::listenLocal(const std::filesystem::path& endpoint,
+                                     platform::FileMode mode) {
     if (impl_->isStopped()) {
-        return listenError(socket_path.string(), "the server is stopped");
+        return listenError(endpoint.string(), "the server is stopped");
     }
-    if (socket_path.string().size() > platform::localSocketPathLimit()) {
-        return listenError(socket_path.string(), "the path is too long for a Unix socket");
-    }
-    BOOST_OUTCOME_TRY(directory, openSocketDirectory(socket_path));
-    // A lock file is honoured only when this account made it: one planted by another user is
-    // refused, with its owner named, instead of keeping the daemon from starting unexplained.
-    auto locked = directory.lockExclusive(socket_path.filename().string() + ".lock");
-    if (!locked) {
-        spdlog::error("HTTP_LOCK_REFUSED socket={} {}", socket_path.string(),
-                      locked.error().message);
-        return listenError(socket_path.string(), locked.error().message);
-    }
-    // On failure the lock is released as `locked` goes out of scope.
-    auto fail = [&](const std::string& why, bool bound) -> Result<void> {
-        if (bound) {
-            (void)directory.remove(socket_path.filename().string());
-        }
-        return listenError(socket_path.string(), why);
-    };
-    BOOST_OUTCOME_TRY(removeStaleSocket(directory, socket_path));
-
-    auto listener = std::make_shared<UnixListener>(impl_->executor);
-    auto& acceptor = listener->acceptor;
-    ErrorCode ec;
-    acceptor.open(UnixProtocol(), ec);
-    if (ec) {
-        return fail(describe(ec), false);
-    }
-    acceptor.bind(UnixProtocol::endpoint(socket_path.string()), ec);
-    if (ec) {
-        return fail(describe(ec), false);
-    }
-    // Before listen(): nobody can connect while the socket still has the umask's mode.
-    if (auto restricted = platform::setLocalSocketMode(socket_path, mode); !restricted) {
-        return fail(restricted.error().message, true);
-    }
-    acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-        return fail(describe(ec), true);
-    }
-    listener->path = socket_path;
-    listener->lock = std::move(locked).value();
-    listener->directory = std::move(directory);
-    spdlog::info("HTTP_LISTENING socket={} mode={:o}", socket_path.string(),
+    BOOST_OUTCOME_TRY(bound, platform::LocalListener::listen(impl_->executor, endpoint, mode));
+    auto listener = std::make_shared<LocalListenerState>(impl_->executor, std::move(bound));
+    spdlog::info("HTTP_LISTENING local={} mode={:o}", listener->listener->name(),
                  static_cast<unsigned>(mode));
     {
         const std::lock_guard lock(impl_->mutex);
-        impl_->unix_listeners.push_back(listener);
+        impl_->local_listeners.push_back(listener);
     }
-    acceptUnix(impl_, listener);
+    acceptLocal(impl_, listener);
     return ok();
 }
 
@@ -802,23 +719,20 @@ void HttpServer::stop() {
         return;
     }
     std::vector<std::shared_ptr<TcpListener>> tcp_listeners;
-    std::vector<std::shared_ptr<UnixListener>> unix_listeners;
+    std::vector<std::shared_ptr<LocalListenerState>> local_listeners;
     {
         const std::lock_guard lock(impl_->mutex);
         tcp_listeners.swap(impl_->tcp_listeners);
-        unix_listeners.swap(impl_->unix_listeners);
+        local_listeners.swap(impl_->local_listeners);
     }
     ErrorCode ignored;
     for (const auto& listener : tcp_listeners) {
         listener->acceptor.close(ignored);
         listener->retry_timer.cancel();
     }
-    for (const auto& listener : unix_listeners) {
-        listener->acceptor.close(ignored);
+    for (const auto& listener : local_listeners) {
         listener->retry_timer.cancel();
-        // Still ours: we hold the lock. Unlink first, then release the lock.
-        (void)listener->directory->remove(listener->path.filename().string());
-        listener->lock.close();
+        listener->listener->close();
     }
     for (auto& session : impl_->liveSessions()) {
         auto executor = session->executor();

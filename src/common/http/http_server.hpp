@@ -1,6 +1,6 @@
 #pragma once
-// One HTTP/1.1 server for every listener of the suite: plain TCP (IMDS), TLS (emulator) and Unix
-// sockets (local IPC, with the peer's kernel credentials). Each connection has a deadline; header
+// One HTTP/1.1 server for every listener of the suite: plain TCP (IMDS), TLS (emulator) and local
+// control channels (Unix sockets, named pipes; with the peer's identity from the system). Each connection has a deadline; header
 // and body sizes are bounded; connections are admitted by ConnectionSlots (a total, optionally a
 // bound per peer uid, idle keep-alives evicted first, 503 with Retry-After when none is free).
 // stop() closes acceptors and every open connection so the io_context can return.
@@ -37,11 +37,9 @@ public:
     Result<std::uint16_t> listenTls(const std::string& address,
                                     std::uint16_t port,
                                     std::shared_ptr<boost::asio::ssl::context> tls);
-    // The socket's directory (created 0755 when missing) must belong to this process's user and
-    // be writable by nobody else, reached without a symbolic link (platform::PrivateDirectory).
-    // Takes `<socket>.lock` (flock; a lock file another user made is refused and named) before
-    // unlinking a stale socket, binds, then sets `mode`.
-    Result<void> listenUnix(const std::filesystem::path& socket_path, platform::FileMode mode);
+    // The local control channel at `endpoint` (platform::LocalListener::listen says what Linux
+    // and Windows make of the path and of `mode`).
+    Result<void> listenLocal(const std::filesystem::path& endpoint, platform::FileMode mode);
 
     // Closes acceptors (removing Unix sockets and releasing their locks) and every open
     // connection, so run() can return. Call it on the executor's thread, or while the io_context

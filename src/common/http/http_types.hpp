@@ -1,6 +1,7 @@
 #pragma once
 // Shared HTTP vocabulary: Beast string-body messages, the peer a request came from, and the
 // handler signature every server (IMDS, IPC, emulator) uses.
+#include "common/platform/local_peer.hpp"
 #include "common/platform/os_types.hpp"
 
 #include <chrono>
@@ -23,14 +24,13 @@ using Verb = beast_http::verb;
 using Field = beast_http::field;
 
 struct PeerInfo {
-    // Unix socket peers: credentials the kernel gives (never from the request). `uid` also for
-    // loopback TCP peers of a listener with a per-uid connection limit: the owner of the client's
-    // socket, as the kernel reports it.
+    // The key the connection limits count this peer under (platform::connectionKeyOf: the uid on
+    // Linux). Local peers: always; loopback TCP peers of a listener with a per-uid connection
+    // limit: the owner of the client's socket, as the kernel reports it.
     std::optional<platform::UserId> uid;
-    std::optional<platform::GroupId> gid;
-    std::optional<platform::ProcessId> pid;
-    // Unix socket peers: supplementary groups the kernel gives, as they were at connect().
-    std::vector<platform::GroupId> groups;
+    // Local control channel peers: who they are, as the operating system says (never the
+    // request).
+    std::optional<platform::LocalPeer> local;
     // TCP peers: "ip:port".
     std::string remote_address;
     // TLS peers that presented a certificate the server's CA verified: the leaf in DER.

@@ -1,30 +1,21 @@
 #pragma once
-// Who may use a daemon's control socket (docs/architecture.md). The socket files are 0666 so
-// every local user can reach them; the daemon decides per route from the peer's credentials,
-// which the kernel gives for the connected socket, never the request:
-//   privileged  root or the daemon's own user: every route;
-//   reader      a member of the reader group (installed: `himds`; a sandbox: AZCM_TOKEN_GROUP):
-//               read-only status and lists;
-//   none        anyone else: refused with 403 (which still tells `azcmagent show` the daemon runs).
+// Who may use a daemon's control channel (docs/architecture.md). Every local account can reach
+// it (the socket files are 0666; the pipes admit every authenticated user); the daemon decides per
+// route from what the operating system says of the peer, never from the request: privileged
+// (every route), reader (read-only status and lists) or none (403). The identities and the
+// decision are the platform's (platform/local_peer.hpp).
 #include "common/http/http_types.hpp"
-#include "common/platform/os_types.hpp"
-
-#include <optional>
-#include <string>
+#include "common/platform/local_peer.hpp"
 
 namespace azcm::ipc {
 
-enum class PeerAccess { none, reader, privileged };
+using PeerAccess = platform::LocalAccess;
+using ControlAccessPolicy = platform::LocalAccessPolicy;
 
-struct ControlAccessPolicy {
-    platform::UserId privileged_uid = 0; // the daemon's own user; root is always privileged
-    std::optional<platform::GroupId> reader_group; // nullopt: no group reads, only privileged peers
-};
-
-// The policy of an installed daemon (its euid, group himds if it exists) or of a sandbox
-// (AZCM_ROOT set: its euid, AZCM_TOKEN_GROUP if set).
+// The policy of an installed daemon or of a sandbox (AZCM_ROOT, AZCM_TOKEN_GROUP).
 ControlAccessPolicy controlAccessPolicyFromEnvironment();
 
+// none for a peer of anything but the local control channel.
 PeerAccess peerAccess(const http::PeerInfo& peer, const ControlAccessPolicy& policy);
 
 } // namespace azcm::ipc

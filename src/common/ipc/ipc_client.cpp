@@ -2,20 +2,16 @@
 
 #include "common/agent_version.hpp"
 #include "common/paths/paths.hpp"
-#include "common/platform/accounts.hpp"
-#include "common/platform/local_socket.hpp"
-#include "common/platform/process_identity.hpp"
+#include "common/platform/local_listener.hpp"
 
-#include <algorithm>
 #include <utility>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/basic_stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -28,47 +24,34 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace beast_http = boost::beast::http;
-using UnixProtocol = asio::local::stream_protocol;
 using ErrorCode = boost::system::error_code;
-using UnixStream = beast::basic_stream<UnixProtocol>;
 
 // Daemon answers are small JSON documents; anything bigger is not one of ours.
 constexpr std::uint64_t kMaxResponseBytes = std::uint64_t{16} * 1024 * 1024;
+// A daemon busy with every pipe instance (Windows) frees one within this.
+constexpr std::chrono::seconds kBusyChannelWait{5};
 
 // co_spawn needs a default-constructible value: std::optional wraps the Result.
 using Outcome = std::optional<Result<http::Response>>;
 
-asio::awaitable<Outcome> exchange(asio::io_context& io,
+Error exchangeError(const std::string& what,
+                    const std::filesystem::path& socket_path,
+                    bool expired,
+                    const ErrorCode& ec) {
+    return makeError(exitcode::kHimdsCommunication,
+                     what + socket_path.string() + ": " +
+                         (expired ? std::string("timed out") : ec.message()));
+}
+
+asio::awaitable<Outcome> exchange(platform::LocalStream& stream,
                                   const std::filesystem::path& socket_path,
                                   const http::Request& request,
-                                  std::chrono::milliseconds timeout) {
+                                  const bool& expired) {
     ErrorCode ec;
-    UnixStream stream(io);
-    stream.expires_after(timeout);
-    co_await stream.async_connect(UnixProtocol::endpoint(socket_path.string()),
-                                  asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-        co_return makeError(exitcode::kHimdsUnreachable,
-                            "cannot connect to " + socket_path.string() + ": " + ec.message() +
-                                " (is the daemon running?)");
-    }
-    // Before a byte is sent: the request may carry a key, a certificate or a setting.
-    const auto server = platform::localPeerOf(stream.socket().native_handle());
-    if (!server) {
-        co_return makeError(exitcode::kHimdsCommunication, "cannot tell who serves " +
-                                                               socket_path.string() + ": " +
-                                                               server.error().message);
-    }
-    if (auto checked = checkServer(socket_path, server.value().uid, expectedServerFor(socket_path));
-        !checked) {
-        co_return checked.error();
-    }
     co_await beast_http::async_write(stream, request,
                                      asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
-        co_return makeError(exitcode::kHimdsCommunication, "cannot send the request to " +
-                                                               socket_path.string() + ": " +
-                                                               ec.message());
+        co_return exchangeError("cannot send the request to ", socket_path, expired, ec);
     }
     beast::flat_buffer buffer;
     beast_http::response_parser<beast_http::string_body> parser;
@@ -85,44 +68,19 @@ asio::awaitable<Outcome> exchange(asio::io_context& io,
                                         asio::redirect_error(asio::use_awaitable, ec));
     }
     if (ec) {
-        co_return makeError(exitcode::kHimdsCommunication,
-                            "no valid answer from " + socket_path.string() + ": " + ec.message());
+        co_return exchangeError("no valid answer from ", socket_path, expired, ec);
     }
-    ErrorCode ignored;
-    stream.socket().shutdown(asio::socket_base::shutdown_both, ignored);
+    platform::shutdownLocal(stream, false);
     co_return parser.release();
 }
 
 } // namespace
 
-ExpectedServer expectedServerFor(const std::filesystem::path& socket_path) {
-    ExpectedServer expected{{0}, "root"};
-    const auto daemon = socket_path.stem().string();
-    if (const auto account = Paths::serviceAccount(daemon)) {
-        if (const auto uid = platform::userId(std::string(*account))) {
-            expected.uids.push_back(*uid);
-        }
-        expected.description += " or " + std::string(*account);
+std::optional<std::string> serviceAccountFor(const std::filesystem::path& endpoint) {
+    if (const auto account = Paths::serviceAccount(endpoint.stem().string())) {
+        return std::string(*account);
     }
-    const auto self = platform::effectiveUserId();
-    if (std::find(expected.uids.begin(), expected.uids.end(), self) == expected.uids.end()) {
-        expected.uids.push_back(self);
-        expected.description += " or " + platform::userName(self) + " (this user)";
-    }
-    return expected;
-}
-
-Result<void> checkServer(const std::filesystem::path& socket_path,
-                         std::uint32_t server_uid,
-                         const ExpectedServer& expected) {
-    if (std::find(expected.uids.begin(), expected.uids.end(), server_uid) != expected.uids.end()) {
-        return ok();
-    }
-    return makeError(exitcode::kHimdsCommunication,
-                     "refusing " + socket_path.string() + ": it is served by " +
-                         platform::userName(server_uid) + " (uid " + std::to_string(server_uid) +
-                         "), not by " + expected.description +
-                         "; another local user may have taken the socket's name");
+    return std::nullopt;
 }
 
 Result<http::Response> call(const std::filesystem::path& socket_path,
@@ -130,10 +88,6 @@ Result<http::Response> call(const std::filesystem::path& socket_path,
                             const std::string& target,
                             const std::string& json_body,
                             std::chrono::milliseconds timeout) {
-    if (socket_path.string().size() > platform::localSocketPathLimit()) {
-        return makeError(exitcode::kHimdsUnreachable,
-                         "socket path too long: " + socket_path.string());
-    }
     http::Request request{method, target, 11};
     request.set(http::Field::host, "localhost");
     request.set(http::Field::user_agent, std::string("azcmagent/") + azcm::agentVersion());
@@ -146,11 +100,30 @@ Result<http::Response> call(const std::filesystem::path& socket_path,
     request.prepare_payload();
 
     asio::io_context io;
+    // Before a byte is sent, connectLocal checks who serves the channel: the request may carry a
+    // key, a certificate or a setting.
+    auto connected = platform::connectLocal(io.get_executor(), socket_path,
+                                            serviceAccountFor(socket_path), kBusyChannelWait);
+    if (!connected) {
+        return connected.error();
+    }
+    platform::LocalStream stream = std::move(connected).value();
+    // The whole exchange has one deadline: closing the stream ends whatever wait is pending.
+    bool expired = false;
+    asio::steady_timer deadline(io, timeout);
+    deadline.async_wait([&](const ErrorCode& ec) {
+        if (!ec) {
+            expired = true;
+            ErrorCode ignored;
+            stream.close(ignored);
+        }
+    });
     Result<http::Response> result =
         makeError(exitcode::kHimdsCommunication,
                   "the request to " + socket_path.string() + " did not complete");
-    asio::co_spawn(io, exchange(io, socket_path, request, timeout),
+    asio::co_spawn(io, exchange(stream, socket_path, request, expired),
                    [&](const std::exception_ptr& error, Outcome outcome) {
+                       deadline.cancel();
                        if (error) {
                            try {
                                std::rethrow_exception(error);

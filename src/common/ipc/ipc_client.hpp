@@ -1,35 +1,26 @@
 #pragma once
-// Client side of the local IPC (docs/architecture.md): HTTP/1.1 + JSON over a Unix socket.
+// Client side of the local IPC (docs/architecture.md): HTTP/1.1 + JSON over the control channel
+// (a Unix socket; a named pipe on Windows).
 #include "common/error.hpp"
 #include "common/http/http_types.hpp"
 
 #include <chrono>
-#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
-#include <vector>
 
 namespace azcm::ipc {
 
-// Who may answer on a daemon's socket, named by the socket's file name (`<daemon>.sock`): root,
-// the daemon's service account when it has one and it exists here (Paths::serviceAccount), and
-// the caller's own user (a sandbox runs everything as one user; an account cannot gain from
-// impersonating itself).
-struct ExpectedServer {
-    std::vector<std::uint32_t> uids;
-    std::string description; // for errors: "root or himds"
-};
-ExpectedServer expectedServerFor(const std::filesystem::path& socket_path);
+// The account a daemon's channel is served by besides the administrator's, named by the
+// endpoint's file name (`<daemon>.sock`): the daemon's service account (Paths::serviceAccount),
+// if it has one.
+std::optional<std::string> serviceAccountFor(const std::filesystem::path& endpoint);
 
-// Refuses a server whose uid (as the kernel recorded it for the socket) is not expected: a socket
-// squatted by another local user never receives a request nor gives an answer.
-Result<void> checkServer(const std::filesystem::path& socket_path,
-                         std::uint32_t server_uid,
-                         const ExpectedServer& expected);
-
-// Sends one request to the daemon socket after checking who serves it (expectedServerFor);
-// connection failures give exitcode::kHimdsUnreachable, a server of the wrong user
-// exitcode::kHimdsCommunication.
+// Sends one request to the daemon after checking who serves the channel (the administrator, the
+// daemon's service account, or the caller's own account: a sandbox runs everything as one user,
+// and an account cannot gain from impersonating itself), so a channel squatted by another local
+// account never receives a request nor gives an answer. Connection failures give
+// exitcode::kHimdsUnreachable, a server of the wrong account exitcode::kHimdsCommunication.
 Result<http::Response> call(const std::filesystem::path& socket_path,
                             http::Verb method,
                             const std::string& target,

@@ -45,7 +45,7 @@ bool init(const LogOptions& options) {
             }
         } else {
             if (options.report_file_errors) {
-                std::fprintf(stderr, "cannot open log file %s: %s\n", options.file.c_str(),
+                std::fprintf(stderr, "cannot open log file %s: %s\n", options.file.string().c_str(),
                              sink.error().message.c_str());
             }
             file_ok = false;

@@ -82,7 +82,7 @@ void RotatingFileSink::reportOnce(const std::string& why) {
         return;
     }
     reported_ = true;
-    std::fprintf(stderr, "LOG_FILE_FAILED %s: %s\n", path_.c_str(), why.c_str());
+    std::fprintf(stderr, "LOG_FILE_FAILED %s: %s\n", path_.string().c_str(), why.c_str());
 }
 
 } // namespace azcm::log

@@ -2,6 +2,7 @@
 // Local (Unix-domain) stream sockets, the daemons' control channel: the path limit, the socket
 // file's mode, and who is at the other end, as the kernel reports it (never as the peer says).
 #include "common/error.hpp"
+#include "common/platform/local_peer.hpp"
 #include "common/platform/os_types.hpp"
 
 #include <cstddef>
@@ -19,15 +20,6 @@ std::size_t localSocketPathLimit();
 Result<void> setLocalSocketMode(const std::filesystem::path& path, FileMode mode);
 
 // The account and process at the other end of a connected local socket, from the kernel.
-struct LocalPeer {
-    UserId uid = 0;
-    GroupId gid = 0;
-    ProcessId pid = 0;
-    // Supplementary groups as they were at connect(); empty where the kernel cannot tell
-    // (Linux before 4.13): group-based access then rests on `gid` alone, failing closed.
-    std::vector<GroupId> groups;
-};
-
 // `socket` is the native handle of the connected socket (a descriptor on POSIX).
 Result<LocalPeer> localPeerOf(int socket);
 

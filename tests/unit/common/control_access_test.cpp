@@ -10,9 +10,7 @@ namespace {
 http::PeerInfo unixPeer(uid_t uid, gid_t gid, std::vector<gid_t> groups = {}) {
     http::PeerInfo peer;
     peer.uid = uid;
-    peer.gid = gid;
-    peer.pid = 4321;
-    peer.groups = std::move(groups);
+    peer.local = platform::LocalPeer{uid, gid, 4321, std::move(groups)};
     return peer;
 }
 
@@ -45,6 +43,15 @@ TEST(ControlAccess, WithoutAReaderGroupOnlyPrivilegedPeersGetIn) {
 // A TCP peer has no kernel credentials: it can claim nothing.
 TEST(ControlAccess, PeerWithoutCredentialsGetsNothing) {
     http::PeerInfo tcp_peer;
+    tcp_peer.remote_address = "127.0.0.1:5000";
+    EXPECT_EQ(peerAccess(tcp_peer, kPolicy), PeerAccess::none);
+}
+
+// The owner of a loopback TCP client (the connection limits' key) is no control-channel identity:
+// even root's TCP connection claims nothing here.
+TEST(ControlAccess, TcpPeerWithAKnownOwnerGetsNothing) {
+    http::PeerInfo tcp_peer;
+    tcp_peer.uid = 0;
     tcp_peer.remote_address = "127.0.0.1:5000";
     EXPECT_EQ(peerAccess(tcp_peer, kPolicy), PeerAccess::none);
 }

@@ -22,8 +22,9 @@ http::PeerInfo
 peer(std::optional<uid_t> uid, std::optional<gid_t> gid = {}, std::vector<gid_t> groups = {}) {
     http::PeerInfo info;
     info.uid = uid;
-    info.gid = gid;
-    info.groups = std::move(groups);
+    if (uid) {
+        info.local = platform::LocalPeer{*uid, gid.value_or(*uid), 4321, std::move(groups)};
+    }
     return info;
 }
 

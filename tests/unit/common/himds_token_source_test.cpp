@@ -47,7 +47,7 @@ public:
                                                     {"expires_on", std::to_string(seconds)}}
                                                    .dump()));
             });
-        EXPECT_TRUE(server_->listenUnix(socket(), 0600));
+        EXPECT_TRUE(server_->listenLocal(socket(), 0600));
         thread_ = std::thread([this] { io_.run(); });
     }
     ~FakeHimds() {

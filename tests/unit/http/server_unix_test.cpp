@@ -1,5 +1,6 @@
 #include "common/http/http_server.hpp"
 #include "common/ipc/ipc_client.hpp"
+#include "common/platform/linux/local_server_check.hpp"
 #include "io_thread.hpp"
 #include "temp_dir.hpp"
 
@@ -21,10 +22,11 @@ namespace fs = std::filesystem;
 // Answers with the peer's credentials and echoes the request.
 void peerHandler(Request&& request, const PeerInfo& peer, const Respond& respond) {
     nlohmann::json body = {
-        {"uid", peer.uid ? static_cast<long>(*peer.uid) : -1},
-        {"gid", peer.gid ? static_cast<long>(*peer.gid) : -1},
-        {"pid", peer.pid ? static_cast<long>(*peer.pid) : -1},
-        {"groups", peer.groups},
+        {"uid", peer.local ? static_cast<long>(peer.local->uid) : -1},
+        {"gid", peer.local ? static_cast<long>(peer.local->gid) : -1},
+        {"pid", peer.local ? static_cast<long>(peer.local->pid) : -1},
+        {"groups", peer.local ? peer.local->groups : std::vector<platform::GroupId>()},
+        {"slot_key", peer.uid ? static_cast<long>(*peer.uid) : -1},
         {"method", std::string(request.method_string())},
         {"target", std::string(request.target())},
         {"contentType", std::string(request[Field::content_type])},
@@ -41,7 +43,7 @@ protected:
     }
 
     Result<void> listen(HttpServer& server, const fs::path& path, mode_t mode = 0666) {
-        return io_.run([&] { return server.listenUnix(path, mode); });
+        return io_.run([&] { return server.listenLocal(path, mode); });
     }
 
     void stop(HttpServer& server) {
@@ -76,6 +78,8 @@ TEST_F(ServerUnixTest, IpcRoundTripCarriesPeerCredentialsFromTheKernel) {
     EXPECT_EQ(body["uid"], static_cast<long>(getuid()));
     EXPECT_EQ(body["gid"], static_cast<long>(getgid()));
     EXPECT_EQ(body["pid"], static_cast<long>(getpid()));
+    // The connection limits count a local peer under its uid (platform::connectionKeyOf).
+    EXPECT_EQ(body["slot_key"], static_cast<long>(getuid()));
     // Supplementary groups (SO_PEERGROUPS) are ours, as getgroups() lists them.
     std::vector<gid_t> ours(static_cast<std::size_t>(std::max(getgroups(0, nullptr), 0)));
     ours.resize(static_cast<std::size_t>(getgroups(static_cast<int>(ours.size()), ours.data())));
@@ -242,21 +246,23 @@ TEST_F(ServerUnixTest, RefusesSymlinkedParentDirectory) {
 
 // The client expects root, the daemon's own account (named by the socket) and its own user.
 TEST(IpcCall, ExpectedServerOfADaemonSocket) {
-    const auto expected = ipc::expectedServerFor("/var/opt/azcmagent/socks/himds/himds.sock");
+    const auto expected = platform::expectedServerFor(
+        ipc::serviceAccountFor("/var/opt/azcmagent/socks/himds/himds.sock"));
     EXPECT_NE(std::find(expected.uids.begin(), expected.uids.end(), 0U), expected.uids.end());
     EXPECT_NE(std::find(expected.uids.begin(), expected.uids.end(), geteuid()),
               expected.uids.end());
     EXPECT_NE(expected.description.find("root or himds"), std::string::npos)
         << expected.description;
-    const auto root_daemon = ipc::expectedServerFor("/var/opt/azcmagent/socks/gcservice.sock");
+    const auto root_daemon = platform::expectedServerFor(
+        ipc::serviceAccountFor("/var/opt/azcmagent/socks/gcservice.sock"));
     EXPECT_EQ(root_daemon.description.find("himds"), std::string::npos) << root_daemon.description;
 }
 
 TEST(IpcCall, ServerOfAnotherUserIsRefusedByName) {
-    const ipc::ExpectedServer expected{{0, 4242}, "root or test"};
-    EXPECT_TRUE(ipc::checkServer("/run/x/himds.sock", 4242, expected));
-    EXPECT_TRUE(ipc::checkServer("/run/x/himds.sock", 0, expected));
-    auto refused = ipc::checkServer("/run/x/himds.sock", 4343, expected);
+    const platform::ExpectedServer expected{{0, 4242}, "root or test"};
+    EXPECT_TRUE(platform::checkServer("/run/x/himds.sock", 4242, expected));
+    EXPECT_TRUE(platform::checkServer("/run/x/himds.sock", 0, expected));
+    auto refused = platform::checkServer("/run/x/himds.sock", 4343, expected);
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().code, exitcode::kHimdsCommunication);
     EXPECT_NE(refused.error().message.find("/run/x/himds.sock"), std::string::npos);
