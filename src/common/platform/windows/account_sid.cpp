@@ -1,23 +1,15 @@
 #include "common/platform/windows/account_sid.hpp"
 
+#include "common/platform/windows/nt_files.hpp"
 #include "common/platform/windows/wide_text.hpp"
 #include "common/platform/windows/win32_error.hpp"
 
-#include <memory>
 #include <vector>
 
 #include <sddl.h>
 #include <windows.h>
 
 namespace azcm::platform::windows {
-
-namespace {
-
-struct LocalMemoryDeleter {
-    void operator()(wchar_t* memory) const { ::LocalFree(memory); }
-};
-
-} // namespace
 
 Result<std::optional<std::string>> accountSid(const std::string& name) {
     BOOST_OUTCOME_TRY(wide_name, toWide(name));
@@ -44,7 +36,7 @@ Result<std::optional<std::string>> accountSid(const std::string& name) {
     if (::ConvertSidToStringSidW(sid.data(), &text) == FALSE) {
         return win32Error("ConvertSidToStringSid", ::GetLastError());
     }
-    const std::unique_ptr<wchar_t, LocalMemoryDeleter> owned(text);
+    const LocalMemory owned(text);
     BOOST_OUTCOME_TRY(utf8, toUtf8(text));
     return std::optional<std::string>(std::move(utf8));
 }

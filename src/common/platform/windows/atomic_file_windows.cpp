@@ -14,6 +14,8 @@
 // leaves the new file with the inheritable entries of its directory's DACL, which is how Windows
 // shares files. A group cannot be set: GroupId has no Windows meaning, so it is refused.
 #include "common/fs/atomic_file.hpp"
+#include "common/platform/windows/nt_files.hpp"
+#include "common/platform/windows/wide_text.hpp"
 #include "common/platform/windows/win32_error.hpp"
 
 #include <algorithm>
@@ -33,67 +35,21 @@
 namespace azcm::fs {
 
 namespace stdfs = std::filesystem;
+namespace windows = platform::windows;
 
 namespace {
 
+using windows::kShareAll;
+using windows::LocalMemory;
+using windows::markForDeletion;
+using windows::openRelative;
+using windows::OwnedHandle;
+
 constexpr std::size_t kTempSuffixLength = 12; // hex digits of a temp file's random suffix
 constexpr NTSTATUS kStatusDeletePending = static_cast<NTSTATUS>(0xC0000056L);
-constexpr NTSTATUS kStatusObjectNameNotFound = static_cast<NTSTATUS>(0xC0000034L);
-
-class Handle {
-public:
-    Handle() = default;
-    explicit Handle(HANDLE handle) : handle_(handle) {}
-    Handle(const Handle&) = delete;
-    Handle& operator=(const Handle&) = delete;
-    Handle(Handle&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
-    Handle& operator=(Handle&& other) noexcept {
-        std::swap(handle_, other.handle_);
-        return *this;
-    }
-    ~Handle() {
-        if (isOpen()) {
-            ::CloseHandle(handle_);
-        }
-    }
-    bool isOpen() const { return handle_ != nullptr && handle_ != INVALID_HANDLE_VALUE; }
-    HANDLE get() const { return handle_; }
-
-private:
-    HANDLE handle_ = nullptr;
-};
-
-struct LocalFreeDeleter {
-    void operator()(void* memory) const { ::LocalFree(memory); }
-};
-using LocalMemory = std::unique_ptr<void, LocalFreeDeleter>;
-
-std::wstring widen(std::string_view text) {
-    if (text.empty()) {
-        return {};
-    }
-    const int length =
-        ::MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), nullptr, 0);
-    std::wstring out(static_cast<std::size_t>(std::max(length, 0)), L'\0');
-    ::MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), out.data(),
-                          length);
-    return out;
-}
-
-std::string narrow(std::wstring_view text) {
-    if (text.empty()) {
-        return {};
-    }
-    const int length = ::WideCharToMultiByte(CP_UTF8, 0, text.data(), static_cast<int>(text.size()),
-                                             nullptr, 0, nullptr, nullptr);
-    std::string out(static_cast<std::size_t>(std::max(length, 0)), '\0');
-    ::WideCharToMultiByte(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), out.data(),
-                          length, nullptr, nullptr);
-    return out;
-}
 
 std::string shown(const stdfs::path& path) {
-    return narrow(path.native());
+    return windows::toUtf8Lossy(path.native());
 }
 
 Error lastError(const std::string& what, const stdfs::path& path) {
@@ -101,45 +57,7 @@ Error lastError(const std::string& what, const stdfs::path& path) {
 }
 
 Error statusError(const std::string& what, const stdfs::path& path, NTSTATUS status) {
-    return platform::win32Error(what + " " + shown(path), ::RtlNtStatusToDosError(status));
-}
-
-bool isPrivateMode(const FileMode& mode) {
-    return (mode.mode & 077U) == 0;
-}
-
-Result<std::wstring> currentUserSid() {
-    HANDLE raw_token = nullptr;
-    if (::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, &raw_token) == FALSE) {
-        return platform::win32Error("cannot open the process token", ::GetLastError());
-    }
-    const Handle token(raw_token);
-    DWORD size = 0;
-    ::GetTokenInformation(token.get(), TokenUser, nullptr, 0, &size);
-    std::string buffer(size, '\0');
-    if (size == 0 ||
-        ::GetTokenInformation(token.get(), TokenUser, buffer.data(), size, &size) == FALSE) {
-        return platform::win32Error("cannot read the process token's user", ::GetLastError());
-    }
-    const auto* user = reinterpret_cast<const TOKEN_USER*>(buffer.data());
-    wchar_t* raw_text = nullptr;
-    if (::ConvertSidToStringSidW(user->User.Sid, &raw_text) == FALSE) {
-        return platform::win32Error("cannot format the process token's user", ::GetLastError());
-    }
-    const LocalMemory text(raw_text);
-    return std::wstring(raw_text);
-}
-
-// Full access for this account, LocalSystem and Administrators; nothing inherited ("P").
-Result<LocalMemory> privateSecurityDescriptor() {
-    BOOST_OUTCOME_TRY(user, currentUserSid());
-    const std::wstring sddl = L"D:P(A;;FA;;;SY)(A;;FA;;;BA)(A;;FA;;;" + user + L")";
-    PSECURITY_DESCRIPTOR descriptor = nullptr;
-    if (::ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1,
-                                                               &descriptor, nullptr) == FALSE) {
-        return platform::win32Error("cannot build a private security descriptor", ::GetLastError());
-    }
-    return LocalMemory(descriptor);
+    return windows::ntStatusError(what + " " + shown(path), status);
 }
 
 // The security descriptor a new file or directory gets: private for a private mode, none (the
@@ -150,40 +68,8 @@ Result<LocalMemory> securityFor(const FileMode& mode, const stdfs::path& path) {
                                                  std::to_string(*mode.group) +
                                                  ": file groups have no meaning on Windows");
     }
-    if (isPrivateMode(mode)) {
-        return privateSecurityDescriptor();
-    }
-    return LocalMemory();
+    return windows::securityForMode(mode.mode, windows::Inheritance::kEntryOnly);
 }
-
-// NtCreateFile of `name` relative to the open directory `dir`. A symbolic link or junction is
-// opened itself (FILE_OPEN_REPARSE_POINT), never followed.
-NTSTATUS openRelative(HANDLE dir,
-                      const std::wstring& name,
-                      ACCESS_MASK access,
-                      ULONG share,
-                      ULONG disposition,
-                      ULONG options,
-                      void* security,
-                      Handle& out) {
-    UNICODE_STRING unicode_name{};
-    unicode_name.Buffer = const_cast<wchar_t*>(name.c_str());
-    unicode_name.Length = static_cast<USHORT>(name.size() * sizeof(wchar_t));
-    unicode_name.MaximumLength = unicode_name.Length;
-    OBJECT_ATTRIBUTES attributes{};
-    InitializeObjectAttributes(&attributes, &unicode_name, OBJ_CASE_INSENSITIVE, dir, security);
-    IO_STATUS_BLOCK io{};
-    HANDLE handle = nullptr;
-    const NTSTATUS status = ::NtCreateFile(
-        &handle, access | SYNCHRONIZE, &attributes, &io, nullptr, FILE_ATTRIBUTE_NORMAL, share,
-        disposition, options | FILE_SYNCHRONOUS_IO_NONALERT | FILE_OPEN_REPARSE_POINT, nullptr, 0);
-    if (NT_SUCCESS(status)) {
-        out = Handle(handle);
-    }
-    return status;
-}
-
-constexpr ULONG kShareAll = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
 
 // Whether `handle` is a plain file: not a directory, not a symbolic link or junction.
 bool isPlainFile(HANDLE handle, BY_HANDLE_FILE_INFORMATION& info) {
@@ -199,9 +85,9 @@ bool sameFile(const BY_HANDLE_FILE_INFORMATION& a, const BY_HANDLE_FILE_INFORMAT
 // Whether `name` in `dir` is the file `info` describes. The handle opened to look is closed
 // again at once: a classic rename cannot replace a file while any handle to it is open.
 bool isSameFileAs(HANDLE dir, const std::wstring& name, const BY_HANDLE_FILE_INFORMATION& info) {
-    Handle named;
+    OwnedHandle named;
     BY_HANDLE_FILE_INFORMATION named_info{};
-    return NT_SUCCESS(openRelative(dir, name, FILE_READ_ATTRIBUTES, kShareAll, FILE_OPEN,
+    return NT_SUCCESS(openRelative(dir, name, FILE_READ_ATTRIBUTES, FILE_OPEN,
                                    FILE_NON_DIRECTORY_FILE, nullptr, named)) &&
            isPlainFile(named.get(), named_info) && sameFile(info, named_info);
 }
@@ -254,18 +140,10 @@ NTSTATUS renameOver(HANDLE file, HANDLE dir, const std::wstring& name) {
     return setName(file, dir, name, kRename, TRUE);
 }
 
-// Deletes the open file (it needs DELETE access); the name goes when the last handle closes.
-bool markForDeletion(HANDLE file) {
-    FILE_DISPOSITION_INFO disposition{};
-    disposition.DeleteFile = TRUE;
-    return ::SetFileInformationByHandle(file, FileDispositionInfo, &disposition,
-                                        sizeof disposition) != FALSE;
-}
-
 void removeAt(HANDLE dir, const std::wstring& name) {
-    Handle file;
-    if (NT_SUCCESS(openRelative(dir, name, DELETE, kShareAll, FILE_OPEN, FILE_NON_DIRECTORY_FILE,
-                                nullptr, file))) {
+    OwnedHandle file;
+    if (NT_SUCCESS(
+            openRelative(dir, name, DELETE, FILE_OPEN, FILE_NON_DIRECTORY_FILE, nullptr, file))) {
         markForDeletion(file.get());
     }
 }
@@ -315,16 +193,17 @@ bool isTempOf(std::string_view entry, const std::string& name) {
 // Creates `name` in `dir` exclusively with its final DACL, then the content. On failure the new
 // file is deleted through its own handle. The handle (with DELETE access) is returned so the
 // caller can rename the very file it wrote.
-Result<Handle> createAt(HANDLE dir,
-                        const std::string& name,
-                        const stdfs::path& path,
-                        std::string_view content,
-                        const FileMode& mode,
-                        Durability durability) {
+Result<OwnedHandle> createAt(HANDLE dir,
+                             const std::string& name,
+                             const stdfs::path& path,
+                             std::string_view content,
+                             const FileMode& mode,
+                             Durability durability) {
     BOOST_OUTCOME_TRY(security, securityFor(mode, path));
-    Handle file;
-    const NTSTATUS status = openRelative(dir, widen(name), GENERIC_WRITE | DELETE, 0, FILE_CREATE,
-                                         FILE_NON_DIRECTORY_FILE, security.get(), file);
+    BOOST_OUTCOME_TRY(wide_name, windows::toWide(name));
+    OwnedHandle file;
+    const NTSTATUS status = openRelative(dir, wide_name, GENERIC_WRITE | DELETE, FILE_CREATE,
+                                         FILE_NON_DIRECTORY_FILE, security.get(), file, 0);
     if (!NT_SUCCESS(status)) {
         return statusError("cannot create", path, status);
     }
@@ -341,36 +220,14 @@ Result<Handle> createAt(HANDLE dir,
     return file;
 }
 
-Result<Handle> openDirectory(const stdfs::path& dir) {
-    Handle handle(::CreateFileW(dir.c_str(), FILE_LIST_DIRECTORY | FILE_TRAVERSE | SYNCHRONIZE,
-                                kShareAll, nullptr, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS,
-                                nullptr));
+Result<OwnedHandle> openDirectory(const stdfs::path& dir) {
+    OwnedHandle handle(::CreateFileW(dir.c_str(), FILE_LIST_DIRECTORY | FILE_TRAVERSE | SYNCHRONIZE,
+                                     kShareAll, nullptr, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS,
+                                     nullptr));
     if (!handle.isOpen()) {
         return lastError("cannot open directory", dir);
     }
     return handle;
-}
-
-// A SID of the process token (TokenUser or TokenOwner), copied out.
-std::vector<std::uint64_t> tokenSid(TOKEN_INFORMATION_CLASS which) {
-    HANDLE raw_token = nullptr;
-    if (::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, &raw_token) == FALSE) {
-        return {};
-    }
-    const Handle token(raw_token);
-    DWORD size = 0;
-    ::GetTokenInformation(token.get(), which, nullptr, 0, &size);
-    std::vector<std::uint64_t> buffer((size + sizeof(std::uint64_t) - 1) / sizeof(std::uint64_t));
-    if (size == 0 ||
-        ::GetTokenInformation(token.get(), which, buffer.data(), size, &size) == FALSE) {
-        return {};
-    }
-    // TOKEN_USER and TOKEN_OWNER both begin with the SID's address.
-    const PSID sid = which == TokenUser ? reinterpret_cast<TOKEN_USER*>(buffer.data())->User.Sid
-                                        : reinterpret_cast<TOKEN_OWNER*>(buffer.data())->Owner;
-    std::vector<std::uint64_t> copy((::GetLengthSid(sid) + 7) / 8);
-    ::CopySid(static_cast<DWORD>(copy.size() * 8), copy.data(), sid);
-    return copy;
 }
 
 // Whether the file belongs to this account (its user, or the default owner of its files, which
@@ -383,13 +240,7 @@ bool hasTrustedOwner(HANDLE file) {
         return false;
     }
     const LocalMemory owned(descriptor);
-    for (const auto which : {TokenUser, TokenOwner}) {
-        auto sid = tokenSid(which);
-        if (!sid.empty() && ::EqualSid(owner, sid.data()) != FALSE) {
-            return true;
-        }
-    }
-    return ::IsWellKnownSid(owner, WinLocalSystemSid) != FALSE ||
+    return windows::isThisAccount(owner) || ::IsWellKnownSid(owner, WinLocalSystemSid) != FALSE ||
            ::IsWellKnownSid(owner, WinBuiltinAdministratorsSid) != FALSE;
 }
 
@@ -403,14 +254,15 @@ class WriterLock {
 public:
     static Result<WriterLock>
     acquire(HANDLE dir, const stdfs::path& shown_dir, const std::string& file_name) {
-        const std::wstring name = widen("." + file_name + ".lock");
+        BOOST_OUTCOME_TRY(name, windows::toWide("." + file_name + ".lock"));
         const stdfs::path path = shown_dir / ("." + file_name + ".lock");
-        BOOST_OUTCOME_TRY(security, privateSecurityDescriptor());
+        BOOST_OUTCOME_TRY(security,
+                          windows::privateSecurityDescriptor(windows::Inheritance::kEntryOnly));
         for (;;) {
-            Handle file;
+            OwnedHandle file;
             const NTSTATUS status =
-                openRelative(dir, name, GENERIC_READ | GENERIC_WRITE | DELETE, kShareAll,
-                             FILE_OPEN_IF, FILE_NON_DIRECTORY_FILE, security.get(), file);
+                openRelative(dir, name, GENERIC_READ | GENERIC_WRITE | DELETE, FILE_OPEN_IF,
+                             FILE_NON_DIRECTORY_FILE, security.get(), file);
             if (status == kStatusDeletePending) {
                 ::Sleep(1); // the previous holder's file goes with its last handle
                 continue;
@@ -452,32 +304,18 @@ public:
     }
 
 private:
-    explicit WriterLock(Handle file) : file_(std::move(file)) {}
-    Handle file_;
+    explicit WriterLock(OwnedHandle file) : file_(std::move(file)) {}
+    OwnedHandle file_;
 };
 
 // Under the lock: removes the temp files that writers killed before their rename left behind.
 void sweepStaleTemps(HANDLE dir, const std::string& name) {
     std::vector<std::wstring> stale;
-    std::vector<std::uint64_t> buffer(8192);
-    auto info_class = FileIdBothDirectoryRestartInfo;
-    while (::GetFileInformationByHandleEx(dir, info_class, buffer.data(),
-                                          static_cast<DWORD>(buffer.size() * 8)) != FALSE) {
-        info_class = FileIdBothDirectoryInfo;
-        const auto* bytes = reinterpret_cast<const char*>(buffer.data());
-        for (;;) {
-            const auto* entry = reinterpret_cast<const FILE_ID_BOTH_DIR_INFO*>(bytes);
-            const std::wstring_view entry_name(entry->FileName,
-                                               entry->FileNameLength / sizeof(wchar_t));
-            if (isTempOf(narrow(entry_name), name)) {
-                stale.emplace_back(entry_name);
-            }
-            if (entry->NextEntryOffset == 0) {
-                break;
-            }
-            bytes += entry->NextEntryOffset;
+    windows::listDirectory(dir, [&](std::wstring_view entry) {
+        if (isTempOf(windows::toUtf8Lossy(entry), name)) {
+            stale.emplace_back(entry);
         }
-    }
+    });
     for (const auto& entry : stale) {
         removeAt(dir, entry);
     }
@@ -486,26 +324,27 @@ void sweepStaleTemps(HANDLE dir, const std::string& name) {
 // Replaces "<name>.bak" by the current file in one rename: a hard link under a temp name first,
 // so there is always a backup, the old one or the new one.
 Result<void> keepBackup(HANDLE dir, const std::string& name, const stdfs::path& path) {
-    Handle current;
+    BOOST_OUTCOME_TRY(wide_name, windows::toWide(name));
+    OwnedHandle current;
     BY_HANDLE_FILE_INFORMATION current_info{};
-    if (!NT_SUCCESS(openRelative(dir, widen(name), FILE_READ_ATTRIBUTES, kShareAll, FILE_OPEN,
+    if (!NT_SUCCESS(openRelative(dir, wide_name, FILE_READ_ATTRIBUTES, FILE_OPEN,
                                  FILE_NON_DIRECTORY_FILE, nullptr, current)) ||
         !isPlainFile(current.get(), current_info)) {
         return ok(); // nothing to keep
     }
-    const std::wstring bak = widen(name + ".bak");
+    BOOST_OUTCOME_TRY(bak, windows::toWide(name + ".bak"));
     const stdfs::path shown_bak = stdfs::path(path.native() + L".bak");
     if (isSameFileAs(dir, bak, current_info)) {
         return ok(); // already the backup (a writer died after keeping it)
     }
-    const std::wstring link_name = widen(tempPrefix(name) + randomSuffix());
+    BOOST_OUTCOME_TRY(link_name, windows::toWide(tempPrefix(name) + randomSuffix()));
     if (const NTSTATUS linked = setName(current.get(), dir, link_name, kLink, FALSE);
         !NT_SUCCESS(linked)) {
         return statusError("cannot keep backup", shown_bak, linked);
     }
-    Handle link;
-    NTSTATUS status = openRelative(dir, link_name, DELETE, kShareAll, FILE_OPEN,
-                                   FILE_NON_DIRECTORY_FILE, nullptr, link);
+    OwnedHandle link;
+    NTSTATUS status =
+        openRelative(dir, link_name, DELETE, FILE_OPEN, FILE_NON_DIRECTORY_FILE, nullptr, link);
     if (NT_SUCCESS(status)) {
         status = renameOver(link.get(), dir, bak);
     }
@@ -523,22 +362,24 @@ Result<void> writeAt(HANDLE dir,
                      std::string_view content,
                      const FileMode& mode,
                      bool backup) {
-    const stdfs::path path = dir_path / widen(name);
+    BOOST_OUTCOME_TRY(wide_name, windows::toWide(name));
+    const stdfs::path path = dir_path / wide_name;
     auto lock = WriterLock::acquire(dir, dir_path, name); // held until the rename is flushed
     if (!lock) {
         return lock.error();
     }
     sweepStaleTemps(dir, name);
     const std::string temp = tempPrefix(name) + randomSuffix();
+    BOOST_OUTCOME_TRY(wide_temp, windows::toWide(temp));
     BOOST_OUTCOME_TRY(
-        file, createAt(dir, temp, dir_path / widen(temp), content, mode, Durability::kSynced));
+        file, createAt(dir, temp, dir_path / wide_temp, content, mode, Durability::kSynced));
     if (backup) {
         if (auto kept = keepBackup(dir, name, path); !kept) {
             markForDeletion(file.get());
             return kept;
         }
     }
-    if (const NTSTATUS status = renameOver(file.get(), dir, widen(name)); !NT_SUCCESS(status)) {
+    if (const NTSTATUS status = renameOver(file.get(), dir, wide_name); !NT_SUCCESS(status)) {
         markForDeletion(file.get());
         return statusError("cannot replace", path, status);
     }
@@ -555,9 +396,10 @@ bool isNotFound(DWORD error) {
 
 // Opens a plain file for reading, never through a symbolic link or junction at its last
 // component. Others may go on writing, renaming or deleting it meanwhile, as on POSIX.
-Result<Handle> openForReading(const stdfs::path& path, LARGE_INTEGER& size) {
-    Handle file(::CreateFileW(path.c_str(), GENERIC_READ, kShareAll, nullptr, OPEN_EXISTING,
-                              FILE_FLAG_OPEN_REPARSE_POINT | FILE_FLAG_BACKUP_SEMANTICS, nullptr));
+Result<OwnedHandle> openForReading(const stdfs::path& path, LARGE_INTEGER& size) {
+    OwnedHandle file(::CreateFileW(path.c_str(), GENERIC_READ, kShareAll, nullptr, OPEN_EXISTING,
+                                   FILE_FLAG_OPEN_REPARSE_POINT | FILE_FLAG_BACKUP_SEMANTICS,
+                                   nullptr));
     if (!file.isOpen()) {
         const DWORD error = ::GetLastError();
         return makeError(
@@ -579,8 +421,8 @@ Result<void> createExclusive(const stdfs::path& path,
                              Durability durability) {
     const stdfs::path dir = path.has_parent_path() ? path.parent_path() : stdfs::path(".");
     BOOST_OUTCOME_TRY(dir_handle, openDirectory(dir));
-    auto file = createAt(dir_handle.get(), narrow(path.filename().native()), path, content, mode,
-                         durability);
+    BOOST_OUTCOME_TRY(name, windows::toUtf8(path.filename().native()));
+    auto file = createAt(dir_handle.get(), name, path, content, mode, durability);
     if (!file) {
         return file.error();
     }
@@ -591,7 +433,8 @@ Result<void>
 writeFileAtomic(const stdfs::path& path, std::string_view content, FileMode mode, bool backup) {
     const stdfs::path dir = path.has_parent_path() ? path.parent_path() : stdfs::path(".");
     BOOST_OUTCOME_TRY(dir_handle, openDirectory(dir));
-    return writeAt(dir_handle.get(), dir, narrow(path.filename().native()), content, mode, backup);
+    BOOST_OUTCOME_TRY(name, windows::toUtf8(path.filename().native()));
+    return writeAt(dir_handle.get(), dir, name, content, mode, backup);
 }
 
 Result<std::string> readFile(const stdfs::path& path, std::size_t max_bytes) {
@@ -677,8 +520,8 @@ Result<std::string> readFileOfSize(const stdfs::path& path, std::uint64_t expect
 Result<void> syncDirectory(const stdfs::path& directory) {
     // Flushing a directory needs a handle with write access; NTFS then commits the directory's
     // entries.
-    Handle dir(::CreateFileW(directory.c_str(), GENERIC_READ | GENERIC_WRITE, kShareAll, nullptr,
-                             OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr));
+    OwnedHandle dir(::CreateFileW(directory.c_str(), GENERIC_READ | GENERIC_WRITE, kShareAll,
+                                  nullptr, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr));
     if (!dir.isOpen()) {
         return lastError("cannot open", directory);
     }
@@ -707,7 +550,8 @@ Result<void> writeFileAtomic(const platform::SafeDirectory& dir,
         return makeError(exitcode::kGeneric,
                          "cannot write " + dir.shownPathOf(name) + ": not a file name");
     }
-    return writeAt(dir.nativeHandle(), widen(dir.shownPath()), name, content, mode, backup);
+    BOOST_OUTCOME_TRY(dir_path, windows::toWide(dir.shownPath()));
+    return writeAt(dir.nativeHandle(), dir_path, name, content, mode, backup);
 }
 
 } // namespace azcm::fs

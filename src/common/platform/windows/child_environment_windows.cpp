@@ -1,5 +1,6 @@
 // The process environment and the program lookup of child_environment.hpp on Windows.
 #include "common/platform/child_environment.hpp"
+#include "common/platform/windows/wide_text.hpp"
 
 #include <cwctype>
 #include <memory>
@@ -11,34 +12,6 @@ namespace azcm::platform {
 namespace {
 
 namespace stdfs = std::filesystem;
-
-std::wstring wideFromUtf8(std::string_view text) {
-    if (text.empty()) {
-        return {};
-    }
-    const int size =
-        ::MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), nullptr, 0);
-    std::wstring wide(static_cast<std::size_t>(size > 0 ? size : 0), L'\0');
-    if (size > 0) {
-        ::MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), wide.data(),
-                              size);
-    }
-    return wide;
-}
-
-std::string utf8FromWide(std::wstring_view text) {
-    if (text.empty()) {
-        return {};
-    }
-    const int size = ::WideCharToMultiByte(CP_UTF8, 0, text.data(), static_cast<int>(text.size()),
-                                           nullptr, 0, nullptr, nullptr);
-    std::string narrow(static_cast<std::size_t>(size > 0 ? size : 0), '\0');
-    if (size > 0) {
-        ::WideCharToMultiByte(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), narrow.data(),
-                              size, nullptr, nullptr);
-    }
-    return narrow;
-}
 
 struct EnvironmentStringsDeleter {
     void operator()(wchar_t* strings) const { ::FreeEnvironmentStringsW(strings); }
@@ -63,7 +36,7 @@ std::vector<stdfs::path> programDirectories() {
 std::string describeDirectories(const std::vector<stdfs::path>& directories) {
     std::string text;
     for (const auto& directory : directories) {
-        text += (text.empty() ? "" : ";") + utf8FromWide(directory.native());
+        text += (text.empty() ? "" : ";") + windows::toUtf8Lossy(directory.native());
     }
     return text;
 }
@@ -99,8 +72,8 @@ EnvironmentMap processEnvironment() {
         const std::wstring_view text(entry);
         const auto equals = text.find(L'=', 1);
         if (text.front() != L'=' && equals != std::wstring_view::npos) {
-            environment.emplace(utf8FromWide(text.substr(0, equals)),
-                                utf8FromWide(text.substr(equals + 1)));
+            environment.emplace(windows::toUtf8Lossy(text.substr(0, equals)),
+                                windows::toUtf8Lossy(text.substr(equals + 1)));
         }
         entry += text.size() + 1;
     }
@@ -108,11 +81,14 @@ EnvironmentMap processEnvironment() {
 }
 
 std::optional<std::string> environmentVariable(const std::string& name) {
-    const std::wstring wide_name = wideFromUtf8(name);
+    const auto wide_name = windows::toWide(name);
+    if (!wide_name) {
+        return std::nullopt; // no variable has a name that is not UTF-8
+    }
     std::wstring value(256, L'\0');
     for (;;) {
         ::SetLastError(ERROR_SUCCESS);
-        const DWORD size = ::GetEnvironmentVariableW(wide_name.c_str(), value.data(),
+        const DWORD size = ::GetEnvironmentVariableW(wide_name.value().c_str(), value.data(),
                                                      static_cast<DWORD>(value.size()));
         if (size == 0) {
             if (::GetLastError() == ERROR_ENVVAR_NOT_FOUND) {
@@ -122,14 +98,15 @@ std::optional<std::string> environmentVariable(const std::string& name) {
         }
         if (size < value.size()) {
             value.resize(size);
-            return utf8FromWide(value);
+            return windows::toUtf8Lossy(value);
         }
         value.resize(size); // too small: `size` is what it needs, the NUL included
     }
 }
 
 Result<stdfs::path> resolveProgram(std::string_view program) {
-    const stdfs::path given(wideFromUtf8(program));
+    BOOST_OUTCOME_TRY(wide_program, windows::toWide(program));
+    const stdfs::path given(wide_program);
     if (program.empty()) {
         return makeError(exitcode::kGeneric, "cannot run a program without a name");
     }

@@ -11,6 +11,8 @@
 #include "common/platform/child_process.hpp"
 #include "common/platform/process_group.hpp"
 #include "common/platform/windows/command_line.hpp"
+#include "common/platform/windows/wide_text.hpp"
+#include "common/platform/windows/win32_error.hpp"
 
 #include <algorithm>
 #include <array>
@@ -43,53 +45,6 @@ struct HandleCloser {
 };
 using UniqueHandle = std::unique_ptr<std::remove_pointer_t<HANDLE>, HandleCloser>;
 
-std::wstring wideFromUtf8(std::string_view text) {
-    if (text.empty()) {
-        return {};
-    }
-    const int size =
-        ::MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), nullptr, 0);
-    std::wstring wide(static_cast<std::size_t>(size > 0 ? size : 0), L'\0');
-    if (size > 0) {
-        ::MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), wide.data(),
-                              size);
-    }
-    return wide;
-}
-
-std::string utf8FromWide(std::wstring_view text) {
-    if (text.empty()) {
-        return {};
-    }
-    const int size = ::WideCharToMultiByte(CP_UTF8, 0, text.data(), static_cast<int>(text.size()),
-                                           nullptr, 0, nullptr, nullptr);
-    std::string narrow(static_cast<std::size_t>(size > 0 ? size : 0), '\0');
-    if (size > 0) {
-        ::WideCharToMultiByte(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), narrow.data(),
-                              size, nullptr, nullptr);
-    }
-    return narrow;
-}
-
-std::string win32ErrorText(DWORD error_number) {
-    wchar_t* text = nullptr;
-    const DWORD size = ::FormatMessageW(
-        FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
-        nullptr, error_number, 0, reinterpret_cast<wchar_t*>(&text), 0, nullptr);
-    std::wstring message = size > 0 && text != nullptr ? std::wstring(text, size) : L"";
-    ::LocalFree(text);
-    while (!message.empty() && (message.back() == L'\n' || message.back() == L'\r' ||
-                                message.back() == L' ' || message.back() == L'.')) {
-        message.pop_back();
-    }
-    return (message.empty() ? "unknown error" : utf8FromWide(message)) + " (error " +
-           std::to_string(error_number) + ")";
-}
-
-Error win32Error(const std::string& what, DWORD error_number = ::GetLastError()) {
-    return makeError(exitcode::kGeneric, what + ": " + win32ErrorText(error_number));
-}
-
 // The environment block CreateProcessW takes with CREATE_UNICODE_ENVIRONMENT: "NAME=value\0"
 // entries sorted by name without regard to case, as Windows keeps its own, and a final "\0".
 // Names are case-insensitive on Windows, so two names that differ only in case are one variable:
@@ -102,7 +57,9 @@ Result<std::wstring> environmentBlock(const EnvironmentMap& environment) {
             return makeError(exitcode::kInvalidArgument,
                              "environment variable cannot be passed on: " + name);
         }
-        entries.emplace_back(wideFromUtf8(name), wideFromUtf8(value));
+        BOOST_OUTCOME_TRY(wide_name, windows::toWide(name));
+        BOOST_OUTCOME_TRY(wide_value, windows::toWide(value));
+        entries.emplace_back(std::move(wide_name), std::move(wide_value));
     }
     auto compareNames = [](const std::wstring& a, const std::wstring& b) {
         return ::CompareStringOrdinal(a.c_str(), static_cast<int>(a.size()), b.c_str(),
@@ -193,23 +150,23 @@ public:
                 read_.release();
                 if (::GetLastError() != ERROR_ACCESS_DENIED &&
                     ::GetLastError() != ERROR_PIPE_BUSY) {
-                    return win32Error("cannot create the output pipe");
+                    return win32Error("cannot create the output pipe", ::GetLastError());
                 }
             }
         }
         if (!read_) {
-            return win32Error("cannot create the output pipe");
+            return win32Error("cannot create the output pipe", ::GetLastError());
         }
         SECURITY_ATTRIBUTES inheritable{sizeof(SECURITY_ATTRIBUTES), nullptr, TRUE};
         UniqueHandle write(::CreateFileW(name_.c_str(), GENERIC_WRITE, 0, &inheritable,
                                          OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr));
         if (write.get() == INVALID_HANDLE_VALUE) {
             write.release();
-            return win32Error("cannot open the output pipe");
+            return win32Error("cannot open the output pipe", ::GetLastError());
         }
         event_.reset(::CreateEventW(nullptr, TRUE, FALSE, nullptr));
         if (!event_) {
-            return win32Error("cannot create an event");
+            return win32Error("cannot create an event", ::GetLastError());
         }
         return write;
     }
@@ -328,13 +285,13 @@ public:
         ::InitializeProcThreadAttributeList(nullptr, 1, 0, &size);
         storage_.resize(size);
         if (!::InitializeProcThreadAttributeList(list(), 1, 0, &size)) {
-            return win32Error("cannot make the child's attribute list");
+            return win32Error("cannot make the child's attribute list", ::GetLastError());
         }
         initialized_ = true;
         if (!::UpdateProcThreadAttribute(list(), 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST,
                                          handles_.data(), handles_.size() * sizeof(HANDLE), nullptr,
                                          nullptr)) {
-            return win32Error("cannot limit the handles the child inherits");
+            return win32Error("cannot limit the handles the child inherits", ::GetLastError());
         }
         return list();
     }
@@ -399,9 +356,10 @@ Result<StartedChild> createSuspended(const std::wstring& program,
     if (!started) {
         const DWORD error_number = ::GetLastError();
         if (error_number == ERROR_DIRECTORY) {
-            return win32Error("cannot enter " + utf8FromWide(working_directory), error_number);
+            return win32Error("cannot enter " + windows::toUtf8Lossy(working_directory),
+                              error_number);
         }
-        return win32Error("cannot run " + utf8FromWide(program), error_number);
+        return win32Error("cannot run " + windows::toUtf8Lossy(program), error_number);
     }
     StartedChild child;
     child.process.reset(created.hProcess);
@@ -418,7 +376,7 @@ Result<UniqueHandle> makeGroupJob(ProcessId pid, HANDLE process) {
     UniqueHandle job(
         ::CreateJobObjectW(nullptr, windows::processGroupJobName(pid, started).c_str()));
     if (!job) {
-        return win32Error("cannot create the child's job");
+        return win32Error("cannot create the child's job", ::GetLastError());
     }
     if (::GetLastError() == ERROR_ALREADY_EXISTS) {
         // Someone made a job of this name first: its owner could act on the child's tree.
@@ -428,10 +386,10 @@ Result<UniqueHandle> makeGroupJob(ProcessId pid, HANDLE process) {
     limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
     if (!::SetInformationJobObject(job.get(), JobObjectExtendedLimitInformation, &limits,
                                    sizeof limits)) {
-        return win32Error("cannot limit the child's job");
+        return win32Error("cannot limit the child's job", ::GetLastError());
     }
     if (!::AssignProcessToJobObject(job.get(), process)) {
-        return win32Error("cannot put the child into its job");
+        return win32Error("cannot put the child into its job", ::GetLastError());
     }
     return job;
 }
@@ -469,7 +427,7 @@ Result<ChildProcessResult> runChildProcess(const ChildProcessSpec& spec) {
     if (!working_directory.empty()) {
         const DWORD attributes = ::GetFileAttributesW(working_directory.c_str());
         if (attributes == INVALID_FILE_ATTRIBUTES || (attributes & FILE_ATTRIBUTE_DIRECTORY) == 0) {
-            return win32Error("cannot enter " + utf8FromWide(working_directory),
+            return win32Error("cannot enter " + windows::toUtf8Lossy(working_directory),
                               attributes == INVALID_FILE_ATTRIBUTES ? ::GetLastError()
                                                                     : ERROR_DIRECTORY);
         }
@@ -487,10 +445,11 @@ Result<ChildProcessResult> runChildProcess(const ChildProcessSpec& spec) {
                                           &inheritable, OPEN_EXISTING, 0, nullptr));
     if (null_input.get() == INVALID_HANDLE_VALUE) {
         null_input.release();
-        return win32Error("cannot open NUL");
+        return win32Error("cannot open NUL", ::GetLastError());
     }
+    BOOST_OUTCOME_TRY(wide_command_line, windows::toWide(command_line));
     BOOST_OUTCOME_TRY(child,
-                      createSuspended(resolved.native(), wideFromUtf8(command_line), environment,
+                      createSuspended(resolved.native(), wide_command_line, environment,
                                       working_directory, null_input.get(), out_write.get(),
                                       spec.merge_stderr ? out_write.get() : err_write.get()));
     // Only the child holds the write ends now: the pipes close when its tree is done writing.
@@ -517,7 +476,7 @@ Result<ChildProcessResult> runChildProcess(const ChildProcessSpec& spec) {
     }
     const HANDLE group = job.value().get();
     if (::ResumeThread(child.thread.get()) == static_cast<DWORD>(-1)) {
-        return refuse(win32Error("cannot start the child"));
+        return refuse(win32Error("cannot start the child", ::GetLastError()));
     }
     child.thread.reset();
 

@@ -1,48 +1,12 @@
 // The Event Log through RegisterEventSourceW / ReportEventW.
 #include "common/platform/windows/event_log.hpp"
 
+#include "common/platform/windows/wide_text.hpp"
+#include "common/platform/windows/win32_error.hpp"
+
 #include <array>
-#include <string_view>
 
 namespace azcm::platform::windows {
-
-namespace {
-
-std::wstring toWide(std::string_view text) {
-    if (text.empty()) {
-        return {};
-    }
-    const int size =
-        MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), nullptr, 0);
-    std::wstring wide(static_cast<std::size_t>(size > 0 ? size : 0), L'\0');
-    if (size > 0) {
-        MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), wide.data(),
-                            size);
-    }
-    return wide;
-}
-
-std::string win32ErrorText(DWORD error) {
-    std::array<wchar_t, 512> buffer{};
-    const DWORD length =
-        FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr, error,
-                       0, buffer.data(), static_cast<DWORD>(buffer.size()), nullptr);
-    std::wstring wide(buffer.data(), length);
-    while (!wide.empty() && (wide.back() == L'\r' || wide.back() == L'\n' || wide.back() == L' ')) {
-        wide.pop_back();
-    }
-    std::string text;
-    if (!wide.empty()) {
-        const int size = WideCharToMultiByte(CP_UTF8, 0, wide.data(), static_cast<int>(wide.size()),
-                                             nullptr, 0, nullptr, nullptr);
-        text.resize(static_cast<std::size_t>(size > 0 ? size : 0));
-        WideCharToMultiByte(CP_UTF8, 0, wide.data(), static_cast<int>(wide.size()), text.data(),
-                            size, nullptr, nullptr);
-    }
-    return (text.empty() ? "Unknown error" : text) + " (" + std::to_string(error) + ")";
-}
-
-} // namespace
 
 WORD eventType(ServiceEvent kind) {
     switch (kind) {
@@ -59,7 +23,8 @@ WORD eventType(ServiceEvent kind) {
 Result<std::unique_ptr<EventLog>> EventLog::open(const std::string& source) {
     // nullptr: this machine's log. Succeeds for an unregistered source too (the events then go
     // to the Application log without a description), so a missing installer step loses no event.
-    HANDLE handle = RegisterEventSourceW(nullptr, toWide(source).c_str());
+    BOOST_OUTCOME_TRY(wide_source, toWide(source));
+    HANDLE handle = RegisterEventSourceW(nullptr, wide_source.c_str());
     if (handle == nullptr) {
         return makeError(exitcode::kInitFailed, "cannot open the Event Log source '" + source +
                                                     "': " + win32ErrorText(GetLastError()));
@@ -72,7 +37,7 @@ EventLog::~EventLog() {
 }
 
 Result<void> EventLog::record(ServiceEvent kind, const std::string& text) {
-    const std::wstring wide = toWide(text);
+    BOOST_OUTCOME_TRY(wide, toWide(text));
     std::array<LPCWSTR, 1> strings{wide.c_str()};
     if (!ReportEventW(source_, eventType(kind), 0, static_cast<DWORD>(kind), nullptr,
                       static_cast<WORD>(strings.size()), 0, strings.data(), nullptr)) {

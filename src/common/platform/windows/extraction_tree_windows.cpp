@@ -14,6 +14,7 @@
 // Modes: a mode without group and other bits is a protected DACL of this account, LocalSystem
 // and Administrators; any other mode inherits the entries of the directory above.
 #include "common/platform/extraction_tree.hpp"
+#include "common/platform/windows/nt_files.hpp"
 #include "common/platform/windows/wide_text.hpp"
 #include "common/platform/windows/win32_error.hpp"
 
@@ -33,37 +34,12 @@ namespace azcm::platform {
 
 namespace {
 
-constexpr ULONG kShareAll = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+using windows::kShareAll;
+using windows::LocalMemory;
+using windows::openRelative;
+using windows::OwnedHandle;
+
 constexpr ACCESS_MASK kDirectoryAccess = FILE_LIST_DIRECTORY | FILE_TRAVERSE | FILE_READ_ATTRIBUTES;
-
-class Handle {
-public:
-    Handle() = default;
-    explicit Handle(HANDLE handle) : handle_(handle) {}
-    Handle(const Handle&) = delete;
-    Handle& operator=(const Handle&) = delete;
-    Handle(Handle&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
-    Handle& operator=(Handle&& other) noexcept {
-        std::swap(handle_, other.handle_);
-        return *this;
-    }
-    ~Handle() {
-        if (isOpen()) {
-            ::CloseHandle(handle_);
-        }
-    }
-    bool isOpen() const { return handle_ != nullptr && handle_ != INVALID_HANDLE_VALUE; }
-    HANDLE get() const { return handle_; }
-    HANDLE release() { return std::exchange(handle_, nullptr); }
-
-private:
-    HANDLE handle_ = nullptr;
-};
-
-struct LocalFreeDeleter {
-    void operator()(void* memory) const { ::LocalFree(memory); }
-};
-using LocalMemory = std::unique_ptr<void, LocalFreeDeleter>;
 
 HANDLE win32HandleOf(int descriptor) {
     return reinterpret_cast<HANDLE>(::_get_osfhandle(descriptor)); // NOLINT
@@ -106,10 +82,6 @@ std::string joined(const std::vector<std::string>& components, std::size_t count
         shown += (i == 0 ? "" : "/") + components[i];
     }
     return shown;
-}
-
-Error ntFailure(const std::string& what, NTSTATUS status) {
-    return win32Error(what, ::RtlNtStatusToDosError(status));
 }
 
 std::string upper(std::string_view text) {
@@ -177,66 +149,10 @@ Result<std::wstring> checkedName(const std::vector<std::string>& components, std
     return windows::toWide(components[index]);
 }
 
-NTSTATUS openRelative(HANDLE dir,
-                      const std::wstring& name,
-                      ACCESS_MASK access,
-                      ULONG disposition,
-                      ULONG options,
-                      void* security,
-                      Handle& out) {
-    UNICODE_STRING unicode_name{};
-    unicode_name.Buffer = const_cast<wchar_t*>(name.c_str());
-    unicode_name.Length = static_cast<USHORT>(name.size() * sizeof(wchar_t));
-    unicode_name.MaximumLength = unicode_name.Length;
-    OBJECT_ATTRIBUTES attributes{};
-    InitializeObjectAttributes(&attributes, &unicode_name, OBJ_CASE_INSENSITIVE, dir, security);
-    IO_STATUS_BLOCK io{};
-    HANDLE handle = nullptr;
-    const NTSTATUS status = ::NtCreateFile(
-        &handle, access | SYNCHRONIZE, &attributes, &io, nullptr, FILE_ATTRIBUTE_NORMAL, kShareAll,
-        disposition, options | FILE_SYNCHRONOUS_IO_NONALERT | FILE_OPEN_REPARSE_POINT, nullptr, 0);
-    if (NT_SUCCESS(status)) {
-        out = Handle(handle);
-    }
-    return status;
-}
-
-Result<std::wstring> currentUserSid() {
-    HANDLE raw_token = nullptr;
-    if (::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, &raw_token) == FALSE) {
-        return win32Error("cannot open the process token", ::GetLastError());
-    }
-    const Handle token(raw_token);
-    DWORD size = 0;
-    ::GetTokenInformation(token.get(), TokenUser, nullptr, 0, &size);
-    std::vector<std::uint64_t> buffer((size + 7) / 8);
-    if (size == 0 ||
-        ::GetTokenInformation(token.get(), TokenUser, buffer.data(), size, &size) == FALSE) {
-        return win32Error("cannot read the process token's user", ::GetLastError());
-    }
-    wchar_t* text = nullptr;
-    if (::ConvertSidToStringSidW(reinterpret_cast<TOKEN_USER*>(buffer.data())->User.Sid, &text) ==
-        FALSE) {
-        return win32Error("cannot format the process token's user", ::GetLastError());
-    }
-    const LocalMemory owned(text);
-    return std::wstring(text);
-}
-
 // Private for a mode without group and other bits (inheritable, so that what is made inside a
 // private directory stays private), none (the parent's inheritable entries) otherwise.
 Result<LocalMemory> securityFor(std::uint32_t mode) {
-    if ((mode & 077U) != 0) {
-        return LocalMemory();
-    }
-    BOOST_OUTCOME_TRY(user, currentUserSid());
-    const std::wstring sddl = L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;FA;;;" + user + L")";
-    PSECURITY_DESCRIPTOR descriptor = nullptr;
-    if (::ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1,
-                                                               &descriptor, nullptr) == FALSE) {
-        return win32Error("cannot build a private security descriptor", ::GetLastError());
-    }
-    return LocalMemory(descriptor);
+    return windows::securityForMode(mode, windows::Inheritance::kToChildren);
 }
 
 // A plain directory: not a symbolic link or junction (a name surrogate) in its place.
@@ -250,7 +166,7 @@ bool isPlainDirectory(HANDLE handle) {
            !IsReparseTagNameSurrogate(tag.ReparseTag);
 }
 
-Result<int> toDescriptor(Handle handle, const std::string& shown) {
+Result<int> toDescriptor(OwnedHandle handle, const std::string& shown) {
     const int descriptor = ::_open_osfhandle(reinterpret_cast<intptr_t>(handle.get()), _O_RDONLY);
     if (descriptor < 0) {
         return makeError(exitcode::kGeneric, "cannot use " + shown + ": no C runtime descriptor");
@@ -266,11 +182,11 @@ Result<int> openOrMakeDirectory(HANDLE parent,
                                 std::uint32_t mode,
                                 const std::string& shown) {
     BOOST_OUTCOME_TRY(security, securityFor(mode));
-    Handle handle;
+    OwnedHandle handle;
     const NTSTATUS status = openRelative(parent, name, kDirectoryAccess, FILE_OPEN_IF,
                                          FILE_DIRECTORY_FILE, security.get(), handle);
     if (!NT_SUCCESS(status)) {
-        return ntFailure("cannot create directory " + shown, status);
+        return windows::ntStatusError("cannot create directory " + shown, status);
     }
     if (!isPlainDirectory(handle.get())) {
         return makeError(exitcode::kGeneric, "cannot create directory " + shown +
@@ -332,17 +248,17 @@ Result<ExtractionTree> ExtractionTree::create(const std::filesystem::path& dir,
         return makeError(exitcode::kGeneric, "not a directory name: " + shownPath(dir));
     }
     // The parent is the caller's own and may be reached through links.
-    Handle parent(::CreateFileW(parent_path.c_str(), kDirectoryAccess | SYNCHRONIZE, kShareAll,
-                                nullptr, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr));
+    OwnedHandle parent(::CreateFileW(parent_path.c_str(), kDirectoryAccess | SYNCHRONIZE, kShareAll,
+                                     nullptr, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr));
     if (!parent.isOpen()) {
         return win32Error("cannot open " + shownPath(parent_path), ::GetLastError());
     }
     BOOST_OUTCOME_TRY(security, securityFor(0700));
-    Handle tree;
+    OwnedHandle tree;
     const NTSTATUS status = openRelative(parent.get(), dir.filename().native(), kDirectoryAccess,
                                          FILE_CREATE, FILE_DIRECTORY_FILE, security.get(), tree);
     if (!NT_SUCCESS(status)) {
-        return ntFailure("cannot create " + shownPath(dir), status);
+        return windows::ntStatusError("cannot create " + shownPath(dir), status);
     }
     BOOST_OUTCOME_TRY(descriptor, toDescriptor(std::move(tree), shownPath(dir)));
     return ExtractionTree(descriptor, dir, directory_mode);
@@ -365,7 +281,7 @@ Result<int> ExtractionTree::openDirectories(const std::vector<std::string>& comp
                           &duplicate, 0, FALSE, DUPLICATE_SAME_ACCESS) == FALSE) {
         return win32Error("cannot open " + shownPath(path_), ::GetLastError());
     }
-    BOOST_OUTCOME_TRY(first, toDescriptor(Handle(duplicate), shownPath(path_)));
+    BOOST_OUTCOME_TRY(first, toDescriptor(OwnedHandle(duplicate), shownPath(path_)));
     Descriptor current(first);
     for (std::size_t i = 0; i < count; ++i) {
         BOOST_OUTCOME_TRY(wide, checkedName(components, i));
@@ -387,12 +303,12 @@ Result<ExtractedFile> ExtractionTree::createFile(const std::vector<std::string>&
     const std::string shown = joined(components, components.size());
     BOOST_OUTCOME_TRY(security, securityFor(mode));
     // FILE_CREATE: never an existing file, never through a link planted under the name.
-    Handle file;
+    OwnedHandle file;
     const NTSTATUS status =
         openRelative(win32HandleOf(current.get()), wide, FILE_WRITE_DATA | FILE_READ_ATTRIBUTES,
                      FILE_CREATE, FILE_NON_DIRECTORY_FILE, security.get(), file);
     if (!NT_SUCCESS(status)) {
-        return ntFailure("cannot create " + shown, status);
+        return windows::ntStatusError("cannot create " + shown, status);
     }
     BOOST_OUTCOME_TRY(descriptor, toDescriptor(std::move(file), shown));
     return ExtractedFile(descriptor, shown);

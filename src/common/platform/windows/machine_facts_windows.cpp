@@ -5,6 +5,7 @@
 // network probe. The `root` parameter relocates Linux files and has no meaning here.
 #include "common/platform/machine_facts.hpp"
 #include "common/platform/windows/smbios.hpp"
+#include "common/platform/windows/wide_text.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -22,18 +23,6 @@ constexpr const wchar_t* kCurrentVersionKey = L"SOFTWARE\\Microsoft\\Windows NT\
 constexpr const wchar_t* kFirstProcessorKey = L"HARDWARE\\DESCRIPTION\\System\\CentralProcessor\\0";
 constexpr DWORD kRawSmbiosProvider = 0x52534D42; // 'RSMB'
 constexpr DWORD kMaxRegistryStringBytes = 64 * 1024;
-
-std::string narrow(std::wstring_view text) {
-    if (text.empty()) {
-        return {};
-    }
-    const int length = ::WideCharToMultiByte(CP_UTF8, 0, text.data(), static_cast<int>(text.size()),
-                                             nullptr, 0, nullptr, nullptr);
-    std::string out(static_cast<std::size_t>(std::max(length, 0)), '\0');
-    ::WideCharToMultiByte(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), out.data(),
-                          length, nullptr, nullptr);
-    return out;
-}
 
 std::string trim(std::string text) {
     const auto* space = " \t\r\n";
@@ -59,7 +48,7 @@ std::string registryString(const wchar_t* key, const wchar_t* value) {
         return {};
     }
     text.resize(::wcsnlen(text.c_str(), text.size())); // RegGetValueW NUL-terminates
-    return trim(narrow(text));
+    return trim(windows::toUtf8Lossy(text));
 }
 
 // The version as the kernel reports it. RtlGetVersion is an ntdll export that every Windows has;
@@ -110,7 +99,7 @@ std::string computerName(COMPUTER_NAME_FORMAT format) {
         return {};
     }
     name.resize(size);
-    return narrow(name);
+    return windows::toUtf8Lossy(name);
 }
 
 void readHostNames(MachineFacts& facts) {

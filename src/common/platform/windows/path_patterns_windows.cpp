@@ -8,6 +8,7 @@
 // FindFirstFileExW's own wildcards: those also match the 8.3 short names ("*.htm" would find
 // "page.html").
 #include "common/platform/path_patterns.hpp"
+#include "common/platform/windows/wide_text.hpp"
 
 #include <algorithm>
 #include <cwctype>
@@ -20,30 +21,6 @@
 namespace azcm::platform {
 
 namespace {
-
-std::wstring widen(std::string_view text) {
-    if (text.empty()) {
-        return {};
-    }
-    const int length =
-        ::MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), nullptr, 0);
-    std::wstring out(static_cast<std::size_t>(std::max(length, 0)), L'\0');
-    ::MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), out.data(),
-                          length);
-    return out;
-}
-
-std::string narrow(std::wstring_view text) {
-    if (text.empty()) {
-        return {};
-    }
-    const int length = ::WideCharToMultiByte(CP_UTF8, 0, text.data(), static_cast<int>(text.size()),
-                                             nullptr, 0, nullptr, nullptr);
-    std::string out(static_cast<std::size_t>(std::max(length, 0)), '\0');
-    ::WideCharToMultiByte(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), out.data(),
-                          length, nullptr, nullptr);
-    return out;
-}
 
 wchar_t folded(wchar_t c) {
     return static_cast<wchar_t>(std::towlower(static_cast<wint_t>(c)));
@@ -224,7 +201,8 @@ std::wstring joined(const std::wstring& directory, const std::wstring& name) {
 
 Result<std::vector<std::filesystem::path>> pathsMatching(const std::string& pattern) {
     try {
-        const auto [root, components] = split(widen(pattern));
+        BOOST_OUTCOME_TRY(wide_pattern, windows::toWide(pattern));
+        const auto [root, components] = split(wide_pattern);
         std::vector<std::wstring> current{root};
         for (std::size_t i = 0; i < components.size(); ++i) {
             const bool last = i + 1 == components.size();
@@ -244,14 +222,15 @@ Result<std::vector<std::filesystem::path>> pathsMatching(const std::string& patt
         std::vector<std::string> found;
         for (const auto& path : current) {
             if (!path.empty() && exists(path)) {
-                found.push_back(narrow(path));
+                found.push_back(windows::toUtf8Lossy(path));
             }
         }
         std::sort(found.begin(), found.end());
         std::vector<std::filesystem::path> paths;
         paths.reserve(found.size());
         for (const auto& path : found) {
-            paths.emplace_back(widen(path));
+            BOOST_OUTCOME_TRY(wide_path, windows::toWide(path));
+            paths.emplace_back(std::move(wide_path));
         }
         return paths;
     } catch (const std::bad_alloc&) {

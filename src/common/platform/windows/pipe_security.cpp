@@ -1,5 +1,6 @@
 #include "common/platform/windows/pipe_security.hpp"
 
+#include "common/platform/windows/nt_files.hpp"
 #include "common/platform/windows/wide_text.hpp"
 #include "common/platform/windows/win32_error.hpp"
 
@@ -15,27 +16,6 @@
 namespace azcm::platform::windows {
 
 namespace {
-
-class OwnedHandle {
-public:
-    OwnedHandle() = default;
-    OwnedHandle(const OwnedHandle&) = delete;
-    OwnedHandle& operator=(const OwnedHandle&) = delete;
-    ~OwnedHandle() {
-        if (handle_ != nullptr) {
-            ::CloseHandle(handle_);
-        }
-    }
-    HANDLE* out() { return &handle_; }
-    HANDLE get() const { return handle_; }
-
-private:
-    HANDLE handle_ = nullptr;
-};
-
-struct LocalMemoryDeleter {
-    void operator()(void* memory) const { ::LocalFree(memory); }
-};
 
 // While a thread impersonates a pipe client it acts as that client. Reverting cannot be left to
 // a code path that might return early; if it fails the thread would go on as the client, so the
@@ -72,7 +52,7 @@ Result<std::string> sidText(PSID sid) {
     if (::ConvertSidToStringSidW(sid, &raw) == FALSE) {
         return win32Error("ConvertSidToStringSid", ::GetLastError());
     }
-    const std::unique_ptr<wchar_t, LocalMemoryDeleter> owned(raw);
+    const LocalMemory owned(raw);
     return toUtf8(raw);
 }
 
@@ -278,7 +258,7 @@ Result<std::string> pipeOwnerSid(void* pipe) {
     if (status != ERROR_SUCCESS) {
         return win32Error("GetSecurityInfo(owner) of the pipe", status);
     }
-    const std::unique_ptr<void, LocalMemoryDeleter> owned(raw);
+    const LocalMemory owned(raw);
     if (owner == nullptr) {
         return makeError(exitcode::kGeneric, "the pipe has no owner");
     }

@@ -11,6 +11,7 @@
 // this account, LocalSystem and Administrators; any other mode inherits the directory's entries.
 #include "common/platform/private_directory.hpp"
 #include "common/platform/safe_path.hpp"
+#include "common/platform/windows/nt_files.hpp"
 #include "common/platform/windows/wide_text.hpp"
 #include "common/platform/windows/win32_error.hpp"
 
@@ -31,50 +32,17 @@ namespace azcm::platform {
 
 namespace {
 
-constexpr ULONG kShareAll = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
-constexpr NTSTATUS kStatusObjectNameNotFound = static_cast<NTSTATUS>(0xC0000034L);
-constexpr NTSTATUS kStatusObjectPathNotFound = static_cast<NTSTATUS>(0xC000003AL);
+using windows::isNotFound;
+using windows::LocalMemory;
+using windows::markForDeletion;
+using windows::openRelative;
+using windows::OwnedHandle;
+
 constexpr auto kRename = static_cast<FILE_INFORMATION_CLASS>(10); // FileRenameInformation
 constexpr DWORD kReparseTagAfUnix = 0x80000023L;                  // IO_REPARSE_TAG_AF_UNIX
 
-class Handle {
-public:
-    Handle() = default;
-    explicit Handle(HANDLE handle) : handle_(handle) {}
-    Handle(const Handle&) = delete;
-    Handle& operator=(const Handle&) = delete;
-    Handle(Handle&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
-    Handle& operator=(Handle&& other) noexcept {
-        std::swap(handle_, other.handle_);
-        return *this;
-    }
-    ~Handle() {
-        if (handle_ != nullptr && handle_ != INVALID_HANDLE_VALUE) {
-            ::CloseHandle(handle_);
-        }
-    }
-    HANDLE get() const { return handle_; }
-    HANDLE release() { return std::exchange(handle_, nullptr); }
-
-private:
-    HANDLE handle_ = nullptr;
-};
-
-struct LocalFreeDeleter {
-    void operator()(void* memory) const { ::LocalFree(memory); }
-};
-using LocalMemory = std::unique_ptr<void, LocalFreeDeleter>;
-
 HANDLE win32HandleOf(const FileHandle& file) {
     return reinterpret_cast<HANDLE>(::_get_osfhandle(file.native())); // NOLINT
-}
-
-bool isNotFound(NTSTATUS status) {
-    return status == kStatusObjectNameNotFound || status == kStatusObjectPathNotFound;
-}
-
-Error ntFailure(const std::string& what, NTSTATUS status) {
-    return win32Error(what, ::RtlNtStatusToDosError(status));
 }
 
 // A name inside the directory: one component, not "." or "..", no separator, no ':' (which
@@ -91,51 +59,6 @@ Result<std::wstring> plainName(std::string_view name) {
     return windows::toWide(name);
 }
 
-NTSTATUS openRelative(HANDLE dir,
-                      const std::wstring& name,
-                      ACCESS_MASK access,
-                      ULONG disposition,
-                      ULONG options,
-                      void* security,
-                      Handle& out) {
-    UNICODE_STRING unicode_name{};
-    unicode_name.Buffer = const_cast<wchar_t*>(name.c_str());
-    unicode_name.Length = static_cast<USHORT>(name.size() * sizeof(wchar_t));
-    unicode_name.MaximumLength = unicode_name.Length;
-    OBJECT_ATTRIBUTES attributes{};
-    InitializeObjectAttributes(&attributes, &unicode_name, OBJ_CASE_INSENSITIVE, dir, security);
-    IO_STATUS_BLOCK io{};
-    HANDLE handle = nullptr;
-    const NTSTATUS status = ::NtCreateFile(
-        &handle, access | SYNCHRONIZE, &attributes, &io, nullptr, FILE_ATTRIBUTE_NORMAL, kShareAll,
-        disposition, options | FILE_SYNCHRONOUS_IO_NONALERT | FILE_OPEN_REPARSE_POINT, nullptr, 0);
-    if (NT_SUCCESS(status)) {
-        out = Handle(handle);
-    }
-    return status;
-}
-
-// A SID of the process token (TokenUser or TokenOwner), copied out; empty when unreadable.
-std::vector<std::uint64_t> tokenSid(TOKEN_INFORMATION_CLASS which) {
-    HANDLE raw_token = nullptr;
-    if (::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, &raw_token) == FALSE) {
-        return {};
-    }
-    const Handle token(raw_token);
-    DWORD size = 0;
-    ::GetTokenInformation(token.get(), which, nullptr, 0, &size);
-    std::vector<std::uint64_t> buffer((size + sizeof(std::uint64_t) - 1) / sizeof(std::uint64_t));
-    if (size == 0 ||
-        ::GetTokenInformation(token.get(), which, buffer.data(), size, &size) == FALSE) {
-        return {};
-    }
-    const PSID sid = which == TokenUser ? reinterpret_cast<TOKEN_USER*>(buffer.data())->User.Sid
-                                        : reinterpret_cast<TOKEN_OWNER*>(buffer.data())->Owner;
-    std::vector<std::uint64_t> copy((::GetLengthSid(sid) + 7) / 8);
-    ::CopySid(static_cast<DWORD>(copy.size() * 8), copy.data(), sid);
-    return copy;
-}
-
 // Whether the open file belongs to this account: its user, or the default owner of the files it
 // makes (Administrators for an elevated administrator).
 bool isOurs(HANDLE file) {
@@ -146,39 +69,7 @@ bool isOurs(HANDLE file) {
         return false;
     }
     const LocalMemory descriptor(raw);
-    for (const auto which : {TokenUser, TokenOwner}) {
-        auto sid = tokenSid(which);
-        if (!sid.empty() && owner != nullptr && ::EqualSid(owner, sid.data()) != FALSE) {
-            return true;
-        }
-    }
-    return false;
-}
-
-// Full access for this account, LocalSystem and Administrators; nothing inherited ("P").
-Result<LocalMemory> privateSecurityDescriptor() {
-    const auto user = tokenSid(TokenUser);
-    wchar_t* user_text = nullptr;
-    if (user.empty() ||
-        ::ConvertSidToStringSidW(const_cast<std::uint64_t*>(user.data()), &user_text) == FALSE) {
-        return win32Error("cannot read this process's account", ::GetLastError());
-    }
-    const LocalMemory user_owned(user_text);
-    const std::wstring sddl =
-        std::wstring(L"D:P(A;;FA;;;SY)(A;;FA;;;BA)(A;;FA;;;") + user_text + L")";
-    PSECURITY_DESCRIPTOR descriptor = nullptr;
-    if (::ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1,
-                                                               &descriptor, nullptr) == FALSE) {
-        return win32Error("cannot build a private security descriptor", ::GetLastError());
-    }
-    return LocalMemory(descriptor);
-}
-
-Result<LocalMemory> securityFor(std::uint32_t mode) {
-    if ((mode & 077U) == 0) {
-        return privateSecurityDescriptor();
-    }
-    return LocalMemory();
+    return windows::isThisAccount(owner);
 }
 
 struct Kind {
@@ -209,20 +100,13 @@ bool isPlainFile(HANDLE handle) {
 }
 
 // The open handle as a C runtime descriptor, which then owns it.
-Result<FileHandle> asFileHandle(Handle handle, int flags, const std::string& shown) {
+Result<FileHandle> asFileHandle(OwnedHandle handle, int flags, const std::string& shown) {
     const int descriptor = ::_open_osfhandle(reinterpret_cast<intptr_t>(handle.get()), flags);
     if (descriptor < 0) {
         return makeError(exitcode::kGeneric, "cannot use " + shown + ": no C runtime descriptor");
     }
     handle.release();
     return FileHandle(descriptor);
-}
-
-bool markForDeletion(HANDLE handle) {
-    FILE_DISPOSITION_INFO disposition{};
-    disposition.DeleteFile = TRUE;
-    return ::SetFileInformationByHandle(handle, FileDispositionInfo, &disposition,
-                                        sizeof disposition) != FALSE;
 }
 
 // Renames the open entry to `name` in `dir`, replacing what is there.
@@ -259,7 +143,7 @@ Result<PrivateDirectory> PrivateDirectory::open(const std::filesystem::path& pat
                           &duplicate, 0, FALSE, DUPLICATE_SAME_ACCESS) == FALSE) {
         return win32Error("cannot open directory " + shown, ::GetLastError());
     }
-    BOOST_OUTCOME_TRY(handle, asFileHandle(Handle(duplicate), _O_RDONLY, shown));
+    BOOST_OUTCOME_TRY(handle, asFileHandle(OwnedHandle(duplicate), _O_RDONLY, shown));
     return PrivateDirectory(std::move(handle), absolute);
 }
 
@@ -270,14 +154,14 @@ std::string PrivateDirectory::describe(std::string_view name) const {
 
 Result<FileHandle> PrivateDirectory::createNew(std::string_view name, std::uint32_t mode) const {
     BOOST_OUTCOME_TRY(wide, plainName(name));
-    BOOST_OUTCOME_TRY(security, securityFor(mode));
-    Handle file;
+    BOOST_OUTCOME_TRY(security, windows::securityForMode(mode, windows::Inheritance::kEntryOnly));
+    OwnedHandle file;
     // Appending only (FILE_APPEND_DATA without FILE_WRITE_DATA), as O_APPEND.
     const NTSTATUS status =
         openRelative(win32HandleOf(handle_), wide, FILE_APPEND_DATA | FILE_READ_ATTRIBUTES,
                      FILE_CREATE, FILE_NON_DIRECTORY_FILE, security.get(), file);
     if (!NT_SUCCESS(status)) {
-        return ntFailure("cannot create " + describe(name), status);
+        return windows::ntStatusError("cannot create " + describe(name), status);
     }
     return asFileHandle(std::move(file), _O_APPEND, describe(name));
 }
@@ -285,7 +169,7 @@ Result<FileHandle> PrivateDirectory::createNew(std::string_view name, std::uint3
 Result<FileHandle> PrivateDirectory::openForAppend(std::string_view name,
                                                    std::uint32_t mode) const {
     BOOST_OUTCOME_TRY(wide, plainName(name));
-    Handle file;
+    OwnedHandle file;
     const NTSTATUS status = openRelative(win32HandleOf(handle_), wide,
                                          FILE_APPEND_DATA | FILE_READ_ATTRIBUTES | READ_CONTROL,
                                          FILE_OPEN, 0, nullptr, file);
@@ -293,7 +177,7 @@ Result<FileHandle> PrivateDirectory::openForAppend(std::string_view name,
         return createNew(name, mode);
     }
     if (!NT_SUCCESS(status)) {
-        return ntFailure("cannot open " + describe(name), status);
+        return windows::ntStatusError("cannot open " + describe(name), status);
     }
     Kind kind;
     if (kindOf(file.get(), kind) && isLink(kind)) {
@@ -312,13 +196,14 @@ Result<FileHandle> PrivateDirectory::openForAppend(std::string_view name,
 
 Result<FileHandle> PrivateDirectory::lockExclusive(std::string_view name) const {
     BOOST_OUTCOME_TRY(wide, plainName(name));
-    BOOST_OUTCOME_TRY(security, privateSecurityDescriptor());
-    Handle file;
+    BOOST_OUTCOME_TRY(security,
+                      windows::privateSecurityDescriptor(windows::Inheritance::kEntryOnly));
+    OwnedHandle file;
     const NTSTATUS status =
         openRelative(win32HandleOf(handle_), wide, GENERIC_READ | GENERIC_WRITE | READ_CONTROL,
                      FILE_OPEN_IF, 0, security.get(), file);
     if (!NT_SUCCESS(status)) {
-        return ntFailure("cannot open lock file " + describe(name), status);
+        return windows::ntStatusError("cannot open lock file " + describe(name), status);
     }
     Kind kind;
     if (kindOf(file.get(), kind) && isLink(kind)) {
@@ -350,7 +235,7 @@ Result<FileHandle> PrivateDirectory::lockExclusive(std::string_view name) const 
 
 EntryType PrivateDirectory::entryType(std::string_view name) const {
     auto wide = plainName(name);
-    Handle entry;
+    OwnedHandle entry;
     Kind kind;
     if (!wide ||
         !NT_SUCCESS(openRelative(win32HandleOf(handle_), wide.value(), FILE_READ_ATTRIBUTES,
@@ -378,27 +263,28 @@ Result<void> PrivateDirectory::rename(std::string_view from, std::string_view to
     BOOST_OUTCOME_TRY(wide_from, windows::toWide(from));
     BOOST_OUTCOME_TRY(wide_to, windows::toWide(to));
     const HANDLE dir = win32HandleOf(handle_);
-    Handle entry;
+    OwnedHandle entry;
     NTSTATUS status = openRelative(dir, wide_from, DELETE, FILE_OPEN, 0, nullptr, entry);
     if (NT_SUCCESS(status)) {
         status = renameTo(entry.get(), dir, wide_to);
     }
     if (!NT_SUCCESS(status)) {
-        return ntFailure("cannot rename " + describe(from) + " to " + std::string(to), status);
+        return windows::ntStatusError("cannot rename " + describe(from) + " to " + std::string(to),
+                                      status);
     }
     return ok();
 }
 
 Result<void> PrivateDirectory::remove(std::string_view name) const {
     BOOST_OUTCOME_TRY(wide, plainName(name));
-    Handle entry;
+    OwnedHandle entry;
     const NTSTATUS status = openRelative(
         win32HandleOf(handle_), wide, DELETE | FILE_READ_ATTRIBUTES, FILE_OPEN, 0, nullptr, entry);
     if (isNotFound(status)) {
         return ok();
     }
     if (!NT_SUCCESS(status)) {
-        return ntFailure("cannot remove " + describe(name), status);
+        return windows::ntStatusError("cannot remove " + describe(name), status);
     }
     Kind kind;
     if (kindOf(entry.get(), kind) && !isLink(kind) &&

@@ -2,6 +2,7 @@
 // process under UAC is not elevated until it is started "as administrator"), not membership in
 // the Administrators group.
 #include "common/platform/process_identity.hpp"
+#include "common/platform/windows/nt_files.hpp"
 
 #include <limits>
 
@@ -9,29 +10,8 @@
 
 namespace azcm::platform {
 
-namespace {
-
-class TokenHandle {
-public:
-    TokenHandle() = default;
-    TokenHandle(const TokenHandle&) = delete;
-    TokenHandle& operator=(const TokenHandle&) = delete;
-    ~TokenHandle() {
-        if (handle_ != nullptr) {
-            ::CloseHandle(handle_);
-        }
-    }
-    HANDLE* out() { return &handle_; }
-    HANDLE get() const { return handle_; }
-
-private:
-    HANDLE handle_ = nullptr;
-};
-
-} // namespace
-
 bool isElevated() {
-    TokenHandle token;
+    windows::OwnedHandle token;
     if (::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, token.out()) == FALSE) {
         return false; // fail closed: an unknown elevation is no elevation
     }

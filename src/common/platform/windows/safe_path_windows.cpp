@@ -15,6 +15,7 @@
 //   Administrators, TrustedInstaller), or the DACL lets another account add, delete or rename
 //   entries or change the directory's DACL or owner.
 #include "common/platform/safe_path.hpp"
+#include "common/platform/windows/nt_files.hpp"
 #include "common/platform/windows/wide_text.hpp"
 #include "common/platform/windows/win32_error.hpp"
 
@@ -34,45 +35,20 @@ namespace azcm::platform {
 
 namespace {
 
+using windows::isNotFound;
+using windows::kShareAll;
+using windows::LocalMemory;
+using windows::markForDeletion;
+using windows::openRelative;
+using windows::OwnedHandle;
+
 constexpr std::size_t kMaxDepth = 256; // levels removeDirectory descends (one handle each)
-constexpr ULONG kShareAll = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
-constexpr NTSTATUS kStatusObjectNameNotFound = static_cast<NTSTATUS>(0xC0000034L);
-constexpr NTSTATUS kStatusObjectPathNotFound = static_cast<NTSTATUS>(0xC000003AL);
 constexpr NTSTATUS kStatusNotADirectory = static_cast<NTSTATUS>(0xC0000103L);
 constexpr ACCESS_MASK kDirectoryAccess =
     FILE_LIST_DIRECTORY | FILE_TRAVERSE | FILE_READ_ATTRIBUTES | READ_CONTROL;
 // Rights that let an account change a directory's entries or take the directory over.
 constexpr ACCESS_MASK kChangeRights =
     FILE_ADD_FILE | FILE_ADD_SUBDIRECTORY | FILE_DELETE_CHILD | DELETE | WRITE_DAC | WRITE_OWNER;
-
-class Handle {
-public:
-    Handle() = default;
-    explicit Handle(HANDLE handle) : handle_(handle) {}
-    Handle(const Handle&) = delete;
-    Handle& operator=(const Handle&) = delete;
-    Handle(Handle&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
-    Handle& operator=(Handle&& other) noexcept {
-        std::swap(handle_, other.handle_);
-        return *this;
-    }
-    ~Handle() {
-        if (isOpen()) {
-            ::CloseHandle(handle_);
-        }
-    }
-    bool isOpen() const { return handle_ != nullptr && handle_ != INVALID_HANDLE_VALUE; }
-    HANDLE get() const { return handle_; }
-    HANDLE release() { return std::exchange(handle_, nullptr); }
-
-private:
-    HANDLE handle_ = nullptr;
-};
-
-struct LocalFreeDeleter {
-    void operator()(void* memory) const { ::LocalFree(memory); }
-};
-using LocalMemory = std::unique_ptr<void, LocalFreeDeleter>;
 
 std::string join(const std::string& dir, std::string_view name) {
     return (dir == "/" ? dir : dir + "/") + std::string(name);
@@ -86,10 +62,6 @@ Error ntFailure(const std::string& shown, const std::string& what, NTSTATUS stat
     return refused(shown, what + ": " + win32ErrorText(::RtlNtStatusToDosError(status)));
 }
 
-bool isNotFound(NTSTATUS status) {
-    return status == kStatusObjectNameNotFound || status == kStatusObjectPathNotFound;
-}
-
 // One component: not "." or "..", no separator, no ':' (which would name an alternate data
 // stream of the entry instead of the entry).
 Result<std::wstring> checkedName(const std::string& shown, const std::string& name) {
@@ -100,59 +72,7 @@ Result<std::wstring> checkedName(const std::string& shown, const std::string& na
     return windows::toWide(name);
 }
 
-// NtCreateFile of `name` relative to the open directory `dir`; a symbolic link or junction is
-// opened itself, never followed.
-NTSTATUS openRelative(HANDLE dir,
-                      const std::wstring& name,
-                      ACCESS_MASK access,
-                      ULONG disposition,
-                      ULONG options,
-                      void* security,
-                      Handle& out,
-                      ULONG_PTR* created = nullptr) {
-    UNICODE_STRING unicode_name{};
-    unicode_name.Buffer = const_cast<wchar_t*>(name.c_str());
-    unicode_name.Length = static_cast<USHORT>(name.size() * sizeof(wchar_t));
-    unicode_name.MaximumLength = unicode_name.Length;
-    OBJECT_ATTRIBUTES attributes{};
-    InitializeObjectAttributes(&attributes, &unicode_name, OBJ_CASE_INSENSITIVE, dir, security);
-    IO_STATUS_BLOCK io{};
-    HANDLE handle = nullptr;
-    const NTSTATUS status = ::NtCreateFile(
-        &handle, access | SYNCHRONIZE, &attributes, &io, nullptr, FILE_ATTRIBUTE_NORMAL, kShareAll,
-        disposition, options | FILE_SYNCHRONOUS_IO_NONALERT | FILE_OPEN_REPARSE_POINT, nullptr, 0);
-    if (NT_SUCCESS(status)) {
-        out = Handle(handle);
-        if (created != nullptr) {
-            *created = io.Information;
-        }
-    }
-    return status;
-}
-
 // ---- accounts and DACLs -------------------------------------------------------------------------
-
-// A SID of the process token (TokenUser or TokenOwner), copied out; empty when unreadable.
-std::vector<std::uint64_t> tokenSid(TOKEN_INFORMATION_CLASS which) {
-    HANDLE raw_token = nullptr;
-    if (::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, &raw_token) == FALSE) {
-        return {};
-    }
-    const Handle token(raw_token);
-    DWORD size = 0;
-    ::GetTokenInformation(token.get(), which, nullptr, 0, &size);
-    std::vector<std::uint64_t> buffer((size + sizeof(std::uint64_t) - 1) / sizeof(std::uint64_t));
-    if (size == 0 ||
-        ::GetTokenInformation(token.get(), which, buffer.data(), size, &size) == FALSE) {
-        return {};
-    }
-    // TOKEN_USER and TOKEN_OWNER both begin with the SID's address.
-    const PSID sid = which == TokenUser ? reinterpret_cast<TOKEN_USER*>(buffer.data())->User.Sid
-                                        : reinterpret_cast<TOKEN_OWNER*>(buffer.data())->Owner;
-    std::vector<std::uint64_t> copy((::GetLengthSid(sid) + 7) / 8);
-    ::CopySid(static_cast<DWORD>(copy.size() * 8), copy.data(), sid);
-    return copy;
-}
 
 bool isTrustedInstaller(PSID sid) {
     wchar_t* text = nullptr;
@@ -168,13 +88,7 @@ bool isTrustedInstaller(PSID sid) {
 // elevated administrator), LocalSystem, Administrators, or the TrustedInstaller service that
 // owns the system's own directories.
 bool isTrustedSid(PSID sid) {
-    for (const auto which : {TokenUser, TokenOwner}) {
-        auto own = tokenSid(which);
-        if (!own.empty() && ::EqualSid(sid, own.data()) != FALSE) {
-            return true;
-        }
-    }
-    return ::IsWellKnownSid(sid, WinLocalSystemSid) != FALSE ||
+    return windows::isThisAccount(sid) || ::IsWellKnownSid(sid, WinLocalSystemSid) != FALSE ||
            ::IsWellKnownSid(sid, WinBuiltinAdministratorsSid) != FALSE || isTrustedInstaller(sid);
 }
 
@@ -227,41 +141,22 @@ bool writableByOthers(const Protection& protection) {
     return !protection.trusted_owner || (protection.granted_to_others & kChangeRights) != 0;
 }
 
-// Full access for this account, LocalSystem and Administrators; nothing inherited ("P").
-Result<LocalMemory> privateSecurityDescriptor() {
-    const auto user = tokenSid(TokenUser);
-    wchar_t* user_text = nullptr;
-    if (user.empty() ||
-        ::ConvertSidToStringSidW(const_cast<std::uint64_t*>(user.data()), &user_text) == FALSE) {
-        return win32Error("cannot read this process's account", ::GetLastError());
-    }
-    const LocalMemory user_owned(user_text);
-    const std::wstring sddl =
-        std::wstring(L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;FA;;;") + user_text + L")";
-    PSECURITY_DESCRIPTOR descriptor = nullptr;
-    if (::ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1,
-                                                               &descriptor, nullptr) == FALSE) {
-        return win32Error("cannot build a private security descriptor", ::GetLastError());
-    }
-    return LocalMemory(descriptor);
-}
+// The security descriptor of a new directory: private for a private mode, none (the parent's
+// inheritable entries) otherwise. A group has no Windows meaning and is refused.
+// Private directories pass their DACL on, so that what is made inside stays private.
+constexpr auto kPrivateInheritance = windows::Inheritance::kToChildren;
 
 bool isPrivateMode(std::uint32_t mode) {
     return (mode & 077U) == 0;
 }
 
-// The security descriptor of a new directory: private for a private mode, none (the parent's
-// inheritable entries) otherwise. A group has no Windows meaning and is refused.
 Result<LocalMemory> securityFor(const NewDirectory& mode, const std::string& shown) {
     if (mode.gid) {
         return makeError(exitcode::kUnsupported, shown + ": cannot give group " +
                                                      std::to_string(*mode.gid) +
                                                      ": numeric groups have no meaning on Windows");
     }
-    if (isPrivateMode(mode.mode)) {
-        return privateSecurityDescriptor();
-    }
-    return LocalMemory();
+    return windows::securityForMode(mode.mode, kPrivateInheritance);
 }
 
 // ---- entries ------------------------------------------------------------------------------------
@@ -321,37 +216,25 @@ Result<EntryStatus> statusOf(HANDLE handle, const std::string& shown) {
 // Names in a directory, read through its handle.
 Result<std::vector<std::string>> listNames(HANDLE dir, const std::string& shown) {
     std::vector<std::string> names;
-    std::vector<std::uint64_t> buffer(8192);
-    auto info_class = FileIdBothDirectoryRestartInfo;
-    while (::GetFileInformationByHandleEx(dir, info_class, buffer.data(),
-                                          static_cast<DWORD>(buffer.size() * 8)) != FALSE) {
-        info_class = FileIdBothDirectoryInfo;
-        const auto* bytes = reinterpret_cast<const char*>(buffer.data());
-        for (;;) {
-            const auto* entry = reinterpret_cast<const FILE_ID_BOTH_DIR_INFO*>(bytes);
-            const std::wstring_view name(entry->FileName, entry->FileNameLength / sizeof(wchar_t));
-            if (name != L"." && name != L"..") {
-                BOOST_OUTCOME_TRY(utf8, windows::toUtf8(name));
-                names.push_back(std::move(utf8));
-            }
-            if (entry->NextEntryOffset == 0) {
-                break;
-            }
-            bytes += entry->NextEntryOffset;
+    std::optional<Error> unreadable;
+    const DWORD error = windows::listDirectory(dir, [&](std::wstring_view name) {
+        if (unreadable || name == L"." || name == L"..") {
+            return;
         }
+        auto utf8 = windows::toUtf8(name);
+        if (!utf8) {
+            unreadable = std::move(utf8).error();
+            return;
+        }
+        names.push_back(std::move(utf8).value());
+    });
+    if (unreadable) {
+        return *unreadable;
     }
-    if (const DWORD error = ::GetLastError(); error != ERROR_NO_MORE_FILES) {
+    if (error != ERROR_NO_MORE_FILES) {
         return refused(shown, "cannot read: " + win32ErrorText(error));
     }
     return names;
-}
-
-// Deletes the open entry (DELETE access); the name goes when the last handle closes.
-bool markForDeletion(HANDLE handle) {
-    FILE_DISPOSITION_INFO disposition{};
-    disposition.DeleteFile = TRUE;
-    return ::SetFileInformationByHandle(handle, FileDispositionInfo, &disposition,
-                                        sizeof disposition) != FALSE;
 }
 
 // glob(7) of one name, as fnmatch(FNM_PERIOD): a leading '.' only matched by a '.'. Letters
@@ -422,7 +305,7 @@ bool globMatches(std::string_view pattern, std::string_view name, bool at_start 
 // ---- the walk -----------------------------------------------------------------------------------
 
 struct Frame {
-    Handle handle;
+    OwnedHandle handle;
     std::string shown;
     bool writable_by_others = false;
 };
@@ -434,8 +317,8 @@ struct Creation {
 
 Result<Frame> openRoot(const std::filesystem::path& root) {
     // The root is the operator's own and may be reached through links.
-    Handle handle(::CreateFileW(root.c_str(), kDirectoryAccess | SYNCHRONIZE, kShareAll, nullptr,
-                                OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr));
+    OwnedHandle handle(::CreateFileW(root.c_str(), kDirectoryAccess | SYNCHRONIZE, kShareAll,
+                                     nullptr, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr));
     BOOST_OUTCOME_TRY(shown_root, windows::toUtf8(root.native()));
     if (!handle.isOpen()) {
         return refused(shown_root, "cannot open: " + win32ErrorText(::GetLastError()));
@@ -449,7 +332,7 @@ Result<std::optional<Frame>>
 openComponent(const Frame& top, const std::string& name, const NewDirectory* creation) {
     const std::string shown = join(top.shown, name);
     BOOST_OUTCOME_TRY(wide, checkedName(top.shown, name));
-    Handle handle;
+    OwnedHandle handle;
     NTSTATUS status =
         openRelative(top.handle.get(), wide, kDirectoryAccess, FILE_OPEN, 0, nullptr, handle);
     if (isNotFound(status) && creation != nullptr) {
@@ -511,7 +394,7 @@ Result<std::optional<Frame>> walk(const std::filesystem::path& root,
 }
 
 // Opens `name` in `dir` as itself, whatever it is, for reading its status.
-NTSTATUS openForStatus(HANDLE dir, const std::wstring& name, Handle& out) {
+NTSTATUS openForStatus(HANDLE dir, const std::wstring& name, OwnedHandle& out) {
     return openRelative(dir, name, FILE_READ_ATTRIBUTES | READ_CONTROL, FILE_OPEN, 0, nullptr, out);
 }
 
@@ -544,7 +427,7 @@ Result<void> SafeEntry::setOwner(std::optional<std::uint32_t> uid,
 
 Result<void> SafeEntry::setMode(std::uint32_t mode) {
     if (isPrivateMode(mode)) {
-        BOOST_OUTCOME_TRY(descriptor, privateSecurityDescriptor());
+        BOOST_OUTCOME_TRY(descriptor, windows::privateSecurityDescriptor(kPrivateInheritance));
         BOOL present = FALSE;
         BOOL defaulted = FALSE;
         PACL dacl = nullptr;
@@ -659,7 +542,7 @@ std::string SafeDirectory::shownPathOf(std::string_view name) const {
 
 Result<std::optional<EntryStatus>> pathStatus(const std::filesystem::path& path) {
     BOOST_OUTCOME_TRY(shown, windows::toUtf8(path.native()));
-    Handle handle(::CreateFileW(
+    OwnedHandle handle(::CreateFileW(
         path.c_str(), FILE_READ_ATTRIBUTES | READ_CONTROL, kShareAll, nullptr, OPEN_EXISTING,
         FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
     if (!handle.isOpen()) {
@@ -675,7 +558,7 @@ Result<std::optional<EntryStatus>> pathStatus(const std::filesystem::path& path)
 
 Result<std::optional<EntryStatus>> SafeDirectory::status(const std::string& name) const {
     BOOST_OUTCOME_TRY(wide, checkedName(shown_, name));
-    Handle handle;
+    OwnedHandle handle;
     const NTSTATUS status = openForStatus(handle_, wide, handle);
     if (isNotFound(status)) {
         return std::optional<EntryStatus>{};
@@ -690,7 +573,7 @@ Result<std::optional<EntryStatus>> SafeDirectory::status(const std::string& name
 Result<SafeEntry> SafeDirectory::openEntry(const std::string& name) const {
     BOOST_OUTCOME_TRY(wide, checkedName(shown_, name));
     // MAXIMUM_ALLOWED: reading, and changing the DACL when this account may (as the owner can).
-    Handle handle;
+    OwnedHandle handle;
     const NTSTATUS status =
         openRelative(handle_, wide, MAXIMUM_ALLOWED, FILE_OPEN, 0, nullptr, handle);
     if (!NT_SUCCESS(status)) {
@@ -705,7 +588,7 @@ Result<SafeEntry> SafeDirectory::openEntry(const std::string& name) const {
 
 Result<void> SafeDirectory::removeFile(const std::string& name) const {
     BOOST_OUTCOME_TRY(wide, checkedName(shown_, name));
-    Handle handle;
+    OwnedHandle handle;
     const NTSTATUS status =
         openRelative(handle_, wide, DELETE | FILE_READ_ATTRIBUTES, FILE_OPEN, 0, nullptr, handle);
     if (isNotFound(status)) {
@@ -734,7 +617,7 @@ Result<void> SafeDirectory::removeDirectory(const std::string& name, bool recurs
                             const std::string& shown,
                             bool recursive,
                             std::size_t depth) {
-            Handle handle;
+            OwnedHandle handle;
             const NTSTATUS status = openRelative(parent, entry, DELETE | kDirectoryAccess,
                                                  FILE_OPEN, 0, nullptr, handle);
             if (isNotFound(status)) {
@@ -770,7 +653,7 @@ Result<void> SafeDirectory::removeDirectory(const std::string& name, bool recurs
 Result<void> SafeDirectory::makeDirectory(const std::string& name, NewDirectory mode) const {
     BOOST_OUTCOME_TRY(wide, checkedName(shown_, name));
     BOOST_OUTCOME_TRY(security, securityFor(mode, shownPathOf(name)));
-    Handle handle;
+    OwnedHandle handle;
     const NTSTATUS status = openRelative(handle_, wide, FILE_READ_ATTRIBUTES, FILE_OPEN_IF,
                                          FILE_DIRECTORY_FILE, security.get(), handle);
     if (status == kStatusNotADirectory) {

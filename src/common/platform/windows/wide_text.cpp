@@ -61,4 +61,19 @@ Result<std::string> toUtf8(std::wstring_view utf16) {
     return out;
 }
 
+std::string toUtf8Lossy(std::wstring_view utf16) {
+    if (utf16.empty() || utf16.size() > kMaxLength) {
+        return {};
+    }
+    const int length = static_cast<int>(utf16.size());
+    const int size =
+        ::WideCharToMultiByte(CP_UTF8, 0, utf16.data(), length, nullptr, 0, nullptr, nullptr);
+    if (size <= 0) {
+        return {};
+    }
+    std::string out(static_cast<std::size_t>(size), '\0');
+    ::WideCharToMultiByte(CP_UTF8, 0, utf16.data(), length, out.data(), size, nullptr, nullptr);
+    return out;
+}
+
 } // namespace azcm::platform::windows

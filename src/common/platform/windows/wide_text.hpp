@@ -12,4 +12,7 @@ namespace azcm::platform::windows {
 Result<std::wstring> toWide(std::string_view utf8);
 Result<std::string> toUtf8(std::wstring_view utf16);
 
+// For display only (messages, logs): never fails; what is not valid UTF-16 becomes U+FFFD.
+std::string toUtf8Lossy(std::wstring_view utf16);
+
 } // namespace azcm::platform::windows

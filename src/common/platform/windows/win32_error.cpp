@@ -1,5 +1,7 @@
 #include "common/platform/windows/win32_error.hpp"
 
+#include "common/platform/windows/wide_text.hpp"
+
 #include <memory>
 
 #include <windows.h>
@@ -12,16 +14,6 @@ struct LocalFreeDeleter {
     void operator()(wchar_t* text) const { ::LocalFree(text); }
 };
 
-std::string toUtf8(const wchar_t* text, int length) {
-    const int size = ::WideCharToMultiByte(CP_UTF8, 0, text, length, nullptr, 0, nullptr, nullptr);
-    if (size <= 0) {
-        return {};
-    }
-    std::string out(static_cast<std::size_t>(size), '\0');
-    ::WideCharToMultiByte(CP_UTF8, 0, text, length, out.data(), size, nullptr, nullptr);
-    return out;
-}
-
 } // namespace
 
 std::string win32ErrorText(unsigned long code) {
@@ -32,7 +24,8 @@ std::string win32ErrorText(unsigned long code) {
         FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
         nullptr, code, 0, reinterpret_cast<wchar_t*>(&raw), 0, nullptr);
     const std::unique_ptr<wchar_t, LocalFreeDeleter> owned(raw);
-    std::string text = length > 0 ? toUtf8(raw, static_cast<int>(length)) : std::string();
+    std::string text =
+        length > 0 ? windows::toUtf8Lossy(std::wstring_view(raw, length)) : std::string();
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
         text.pop_back();
     }

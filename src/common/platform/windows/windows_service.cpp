@@ -2,6 +2,9 @@
 // control handler and the console fallback.
 #include "common/platform/windows/windows_service.hpp"
 
+#include "common/platform/windows/wide_text.hpp"
+#include "common/platform/windows/win32_error.hpp"
+
 #include <array>
 #include <atomic>
 #include <condition_variable>
@@ -15,40 +18,6 @@
 namespace azcm::platform::windows {
 
 namespace {
-
-std::wstring toWide(std::string_view text) {
-    if (text.empty()) {
-        return {};
-    }
-    const int size =
-        MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), nullptr, 0);
-    std::wstring wide(static_cast<std::size_t>(size > 0 ? size : 0), L'\0');
-    if (size > 0) {
-        MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), wide.data(),
-                            size);
-    }
-    return wide;
-}
-
-std::string win32ErrorText(DWORD error) {
-    std::array<wchar_t, 512> buffer{};
-    const DWORD length =
-        FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr, error,
-                       0, buffer.data(), static_cast<DWORD>(buffer.size()), nullptr);
-    std::wstring wide(buffer.data(), length);
-    while (!wide.empty() && (wide.back() == L'\r' || wide.back() == L'\n' || wide.back() == L' ')) {
-        wide.pop_back();
-    }
-    std::string text;
-    if (!wide.empty()) {
-        const int size = WideCharToMultiByte(CP_UTF8, 0, wide.data(), static_cast<int>(wide.size()),
-                                             nullptr, 0, nullptr, nullptr);
-        text.resize(static_cast<std::size_t>(size > 0 ? size : 0));
-        WideCharToMultiByte(CP_UTF8, 0, wide.data(), static_cast<int>(wide.size()), text.data(),
-                            size, nullptr, nullptr);
-    }
-    return (text.empty() ? "Unknown error" : text) + " (" + std::to_string(error) + ")";
-}
 
 bool isPending(DWORD state) {
     return state == SERVICE_START_PENDING || state == SERVICE_STOP_PENDING;
@@ -413,7 +382,8 @@ runAsServiceOrConsole(const std::string& service_name, ServiceBody body, bool co
     }
     ServiceProcess process;
     process.name_utf8 = service_name;
-    process.name = toWide(service_name);
+    BOOST_OUTCOME_TRY(wide_name, toWide(service_name));
+    process.name = std::move(wide_name);
     process.body = std::move(body);
     ServiceProcess* expected = nullptr;
     if (!service_process.compare_exchange_strong(expected, &process)) {
