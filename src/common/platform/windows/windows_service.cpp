@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string_view>
 
@@ -74,6 +75,41 @@ struct ServiceProcess {
     std::unique_ptr<EventLog> events;
     std::optional<ServiceLifecycle> lifecycle;
     int exit_code = exitcode::kInitFailed;
+    // The dispatcher returns as soon as the service reports STOPPED, while ServiceMain is still
+    // on its way out (unlocking the lifecycle, storing the exit code): this frame may end only
+    // after ServiceMain has.
+    std::mutex main_mutex;
+    std::condition_variable main_finished;
+    bool main_entered = false;
+    bool main_done = false;
+
+    void waitForServiceMain() {
+        std::unique_lock lock(main_mutex);
+        main_finished.wait(lock, [this] { return !main_entered || main_done; });
+    }
+};
+
+// Marks ServiceMain entered for as long as it runs.
+class ServiceMainScope {
+public:
+    explicit ServiceMainScope(ServiceProcess& process) : process_(process) {
+        const std::lock_guard lock(process_.main_mutex);
+        process_.main_entered = true;
+    }
+    ServiceMainScope(const ServiceMainScope&) = delete;
+    ServiceMainScope& operator=(const ServiceMainScope&) = delete;
+    ServiceMainScope(ServiceMainScope&&) = delete;
+    ServiceMainScope& operator=(ServiceMainScope&&) = delete;
+    ~ServiceMainScope() {
+        {
+            const std::lock_guard lock(process_.main_mutex);
+            process_.main_done = true;
+        }
+        process_.main_finished.notify_all();
+    }
+
+private:
+    ServiceProcess& process_;
 };
 
 std::atomic<ServiceProcess*> service_process{nullptr};
@@ -91,6 +127,7 @@ void WINAPI serviceMain(DWORD /*argc*/, LPWSTR* /*argv*/) {
     if (process == nullptr) {
         return;
     }
+    const ServiceMainScope running(*process);
     // The Event Log is a help, not a condition of running: a service that cannot open it
     // still starts and says why in its own log.
     ServiceEventSink* events = nullptr;
@@ -394,6 +431,7 @@ runAsServiceOrConsole(const std::string& service_name, ServiceBody body, bool co
     table[0].lpServiceProc = serviceMain;
     const BOOL dispatched = StartServiceCtrlDispatcherW(table.data());
     const DWORD error = dispatched ? NO_ERROR : GetLastError();
+    process.waitForServiceMain();
     service_process.store(nullptr);
     if (dispatched) {
         return process.exit_code;
