@@ -1,7 +1,10 @@
 // job_object_api.hpp with the Win32 calls.
 #include "common/platform/windows/job_object_api.hpp"
 
-#include <array>
+#include "common/platform/windows/nt_files.hpp"
+#include "common/platform/windows/wide_text.hpp"
+#include "common/platform/windows/win32_error.hpp"
+
 #include <utility>
 
 #include <windows.h>
@@ -9,73 +12,6 @@
 namespace azcm::platform::windows {
 
 namespace {
-
-// Closes a kernel handle when it goes out of scope.
-class UniqueHandle {
-public:
-    UniqueHandle() = default;
-    explicit UniqueHandle(HANDLE handle) : handle_(handle) {}
-    UniqueHandle(const UniqueHandle&) = delete;
-    UniqueHandle& operator=(const UniqueHandle&) = delete;
-    UniqueHandle(UniqueHandle&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
-    UniqueHandle& operator=(UniqueHandle&& other) noexcept {
-        std::swap(handle_, other.handle_);
-        return *this;
-    }
-    ~UniqueHandle() {
-        if (handle_ != nullptr) {
-            ::CloseHandle(handle_);
-        }
-    }
-
-    HANDLE get() const { return handle_; }
-    explicit operator bool() const { return handle_ != nullptr; }
-
-private:
-    HANDLE handle_ = nullptr;
-};
-
-std::string toUtf8(const wchar_t* text, int length) {
-    const int size = ::WideCharToMultiByte(CP_UTF8, 0, text, length, nullptr, 0, nullptr, nullptr);
-    if (size <= 0) {
-        return {};
-    }
-    std::string utf8(static_cast<std::size_t>(size), '\0');
-    ::WideCharToMultiByte(CP_UTF8, 0, text, length, utf8.data(), size, nullptr, nullptr);
-    return utf8;
-}
-
-std::optional<std::wstring> toUtf16(const std::string& text) {
-    if (text.empty()) {
-        return std::wstring();
-    }
-    const int length = static_cast<int>(text.size());
-    const int size =
-        ::MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, text.data(), length, nullptr, 0);
-    if (size <= 0) {
-        return std::nullopt;
-    }
-    std::wstring wide(static_cast<std::size_t>(size), L'\0');
-    ::MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, text.data(), length, wide.data(), size);
-    return wide;
-}
-
-// "The parameter is incorrect. (error 87)"; the number alone when the system has no text for it.
-std::string win32ErrorText(DWORD error) {
-    std::array<wchar_t, 512> buffer{};
-    DWORD length =
-        ::FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr, error,
-                         0, buffer.data(), static_cast<DWORD>(buffer.size()), nullptr);
-    while (length > 0 && (buffer[length - 1] == L'\r' || buffer[length - 1] == L'\n' ||
-                          buffer[length - 1] == L' ')) {
-        --length;
-    }
-    const auto number = "(error " + std::to_string(error) + ")";
-    if (length == 0) {
-        return number;
-    }
-    return toUtf8(buffer.data(), static_cast<int>(length)) + " " + number;
-}
 
 // The error of a failed call, read from GetLastError() right after it.
 Error callFailed(const std::string& call) {
@@ -89,12 +25,12 @@ std::uint64_t fromLargeInteger(const LARGE_INTEGER& value) {
 
 class Win32JobObject final : public JobObject {
 public:
-    explicit Win32JobObject(UniqueHandle job) : job_(std::move(job)) {}
+    explicit Win32JobObject(OwnedHandle job) : job_(std::move(job)) {}
 
     Result<void> assignProcess(ProcessId pid) override {
-        const UniqueHandle process(
+        const OwnedHandle process(
             ::OpenProcess(PROCESS_SET_QUOTA | PROCESS_TERMINATE, FALSE, static_cast<DWORD>(pid)));
-        if (!process) {
+        if (!process.isOpen()) {
             return callFailed("OpenProcess(pid " + std::to_string(pid) + ")");
         }
         if (!::AssignProcessToJobObject(job_.get(), process.get())) {
@@ -154,24 +90,25 @@ public:
     }
 
 private:
-    UniqueHandle job_;
+    OwnedHandle job_;
 };
 
 class Win32JobObjectApi final : public JobObjectApi {
 public:
     Result<std::unique_ptr<JobObject>> createJob(const JobLimits& limits) override {
-        const auto name = toUtf16(limits.name);
+        const auto name = toWide(limits.name);
         if (!name) {
             return makeError(exitcode::kGeneric,
                              "job name '" + limits.name + "' is not valid UTF-8");
         }
         // Default security: the job's DACL is the creator's default one (SYSTEM, the owner), and
         // the handle is not inherited by children.
-        UniqueHandle job(::CreateJobObjectW(nullptr, name->empty() ? nullptr : name->c_str()));
-        if (!job) {
+        OwnedHandle job(
+            ::CreateJobObjectW(nullptr, name.value().empty() ? nullptr : name.value().c_str()));
+        if (!job.isOpen()) {
             return callFailed("CreateJobObjectW");
         }
-        if (!name->empty() && ::GetLastError() == ERROR_ALREADY_EXISTS) {
+        if (!name.value().empty() && ::GetLastError() == ERROR_ALREADY_EXISTS) {
             // Someone else made (and may control) a job of that name: never adopt it.
             return makeError(exitcode::kGeneric,
                              "CreateJobObjectW: a job named '" + limits.name + "' already exists");
