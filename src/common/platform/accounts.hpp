@@ -1,5 +1,7 @@
 #pragma once
-// Local accounts by name and by id, and the account behind a connected local socket.
+// Local accounts by name and by numeric id. Windows names accounts by SID, not by number
+// (platform/windows/account_sid.hpp): there every lookup here finds no account, which fails
+// closed (a secret file with no group is readable by its owner and the administrators only).
 #include "common/error.hpp"
 #include "common/platform/os_types.hpp"
 
