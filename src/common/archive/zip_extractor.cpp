@@ -192,8 +192,7 @@ Result<void>
 extractZip(const stdfs::path& zip, const stdfs::path& dir, const ZipExtraction& options) {
     std::unique_ptr<::archive, ReaderDeleter> reader(archive_read_new());
     archive_read_support_format_zip(reader.get());
-    if (platform::openArchiveFile(reader.get(), zip, std::size_t{64} * 1024) !=
-        ARCHIVE_OK) {
+    if (platform::openArchiveFile(reader.get(), zip, std::size_t{64} * 1024) != ARCHIVE_OK) {
         return refused("cannot open the package as a zip: " + archiveError(reader.get()));
     }
     auto tree = platform::ExtractionTree::create(dir, directoryMode(options.modes));

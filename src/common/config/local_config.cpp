@@ -107,7 +107,8 @@ Result<std::string> proxyUrlWithCredentials(const std::filesystem::path& path,
 Result<void> writeSecretFile(const std::filesystem::path& path,
                              const std::string& proxy_url,
                              const SecretFileAccess& access) {
-    const fs::FileMode mode{static_cast<platform::FileMode>(access.group ? 0640 : 0600), access.group};
+    const fs::FileMode mode{static_cast<platform::FileMode>(access.group ? 0640 : 0600),
+                            access.group};
     const json document = {{"proxy.url", proxy_url}};
     return fs::writeFileAtomic(Paths::localConfigSecretFor(path), document.dump(2) + "\n", mode,
                                true);

@@ -1,9 +1,10 @@
 #pragma once
 // One HTTP/1.1 server for every listener of the suite: plain TCP (IMDS), TLS (emulator) and local
-// control channels (Unix sockets, named pipes; with the peer's identity from the system). Each connection has a deadline; header
-// and body sizes are bounded; connections are admitted by ConnectionSlots (a total, optionally a
-// bound per peer uid, idle keep-alives evicted first, 503 with Retry-After when none is free).
-// stop() closes acceptors and every open connection so the io_context can return.
+// control channels (Unix sockets, named pipes; with the peer's identity from the system). Each
+// connection has a deadline; header and body sizes are bounded; connections are admitted by
+// ConnectionSlots (a total, optionally a bound per peer uid, idle keep-alives evicted first, 503
+// with Retry-After when none is free). stop() closes acceptors and every open connection so the
+// io_context can return.
 #include "common/error.hpp"
 #include "common/http/connection_slots.hpp"
 #include "common/http/http_types.hpp"
