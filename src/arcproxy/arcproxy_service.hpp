@@ -11,7 +11,7 @@
 #include "common/error.hpp"
 #include "common/ipc/control_access.hpp"
 #include "common/paths/paths.hpp"
-#include "common/platform/process_identity.hpp"
+#include "common/platform/local_peer.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -35,8 +35,8 @@ struct ArcproxyOptions {
     std::optional<std::string> environment_proxy; // HTTPS_PROXY at start-up
     std::function<void()> request_shutdown;
     // Who may use which control route (ipc/control_access.hpp): uid 0 and the daemon's own euid
-    // are privileged; the reader group may read status. Defaults to the daemon's euid alone.
-    ipc::ControlAccessPolicy access{platform::effectiveUserId(), std::nullopt};
+    // are privileged; the reader group may read status. Defaults to the daemon's own account alone.
+    ipc::ControlAccessPolicy access = platform::ownAccountPolicy();
 };
 
 // AZCM_PROXY_PORT (0: a free port); loopback destinations allowed only in a sandbox (AZCM_ROOT),

@@ -3,6 +3,7 @@
 #include "common/ipc/ipc_client.hpp"
 #include "common/json/json_document.hpp"
 #include "common/log/log.hpp"
+#include "common/platform/service_manager.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -21,8 +22,9 @@ Result<http::Response> callHimds(const Environment& env,
     if (!response) {
         spdlog::warn("HIMDS_UNREACHABLE {}: {}", target, log::sanitize(response.error().message));
         return makeError(exitcode::kHimdsUnreachable,
-                         "cannot communicate with himds (is the himdsd service running?): " +
-                             response.error().message);
+                         "cannot communicate with himds (is the " +
+                             platform::installedServiceName("himds") +
+                             " service running?): " + response.error().message);
     }
     return response;
 }

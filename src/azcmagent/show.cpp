@@ -4,6 +4,7 @@
 #include "common/agent_version.hpp"
 #include "common/http/proxy_url.hpp"
 #include "common/json/json_fields.hpp"
+#include "common/platform/service_manager.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -220,16 +221,16 @@ std::vector<ShowField> buildShowFields(const ShowInput& input) {
 
     json services = json::array();
     services.push_back({{"displayName", "Agent Service (himds)"},
-                        {"serviceName", "himdsd"},
+                        {"serviceName", platform::installedServiceName("himds")},
                         {"status", status ? "running" : "stopped"}});
     services.push_back({{"displayName", "Azure Arc Proxy (arcproxy)"},
-                        {"serviceName", "arcproxyd"},
+                        {"serviceName", platform::installedServiceName("arcproxy")},
                         {"status", input.arcproxy_status ? "running" : "stopped"}});
     services.push_back({{"displayName", "Extension Service (extensionservice)"},
-                        {"serviceName", "extd"},
+                        {"serviceName", platform::installedServiceName("extservice")},
                         {"status", input.extservice_status ? "running" : "stopped"}});
     services.push_back({{"displayName", "GC Service (gcarcservice)"},
-                        {"serviceName", "gcad"},
+                        {"serviceName", platform::installedServiceName("gcservice")},
                         {"status", input.gcservice_status ? "running" : "stopped"}});
 
     std::vector<ShowField> fields;

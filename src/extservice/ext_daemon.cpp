@@ -27,6 +27,7 @@ private:
 daemon::DaemonSpec<ExtOptions> daemonSpec() {
     daemon::DaemonSpec<ExtOptions> spec;
     spec.name = "extservice";
+    spec.service_name = "ExtensionService";
     spec.description = "extservice: Azure Connected Machine agent extension manager";
     spec.bad_option_exit_code = exitcode::kInitFailed;
     spec.read_options = [](const Paths&) { return optionsFromEnvironment(); };

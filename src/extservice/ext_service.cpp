@@ -23,7 +23,8 @@ namespace {
 using nlohmann::json;
 
 // One directory and its missing parents, each new one with `mode` (not the daemon's umask).
-Result<void> ensureTree(const Paths& paths, const std::filesystem::path& directory, mode_t mode) {
+Result<void>
+ensureTree(const Paths& paths, const std::filesystem::path& directory, platform::FileMode mode) {
     auto current = paths.root();
     for (const auto& component : directory.lexically_relative(paths.root())) {
         current /= component;

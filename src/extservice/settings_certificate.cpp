@@ -63,8 +63,9 @@ Result<SettingsCertificate> ensureSettingsCertificate(const Paths& paths) {
     if (auto existing = loadExisting(paths)) {
         return existing;
     }
-    for (const auto& [directory, mode] : {std::pair{paths.extensionsDir(), mode_t{0755}},
-                                          std::pair{paths.extensionStateDir(), mode_t{0700}}}) {
+    for (const auto& [directory, mode] :
+         {std::pair{paths.extensionsDir(), platform::FileMode{0755}},
+          std::pair{paths.extensionStateDir(), platform::FileMode{0700}}}) {
         if (auto made = fs::ensureDirectory(directory, {mode, {}}); !made) {
             return made.error();
         }

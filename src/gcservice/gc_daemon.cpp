@@ -39,6 +39,7 @@ private:
 daemon::DaemonSpec<GcOptions> daemonSpec() {
     daemon::DaemonSpec<GcOptions> spec;
     spec.name = "gcservice";
+    spec.service_name = "GCArcService";
     spec.description = "gcservice: Azure Connected Machine agent guest configuration service";
     spec.bad_option_exit_code = exitcode::kInvalidArgument;
     spec.read_options = [](const Paths&) { return gcOptionsFromEnvironment(); };

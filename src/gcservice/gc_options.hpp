@@ -5,7 +5,7 @@
 #include "common/error.hpp"
 #include "common/http/long_poll_limits.hpp"
 #include "common/ipc/control_access.hpp"
-#include "common/platform/process_identity.hpp"
+#include "common/platform/local_peer.hpp"
 
 #include <chrono>
 #include <functional>
@@ -31,8 +31,8 @@ struct GcOptions {
     // poll_interval).
     std::chrono::seconds long_poll_wait = http::kDefaultLongPollWait;
     // Who may use which control route (ipc/control_access.hpp): uid 0 and the daemon's own euid
-    // are privileged; the reader group may read status. Defaults to the daemon's euid alone.
-    ipc::ControlAccessPolicy access{platform::effectiveUserId(), std::nullopt};
+    // are privileged; the reader group may read status. Defaults to the daemon's own account alone.
+    ipc::ControlAccessPolicy access = platform::ownAccountPolicy();
     // POST /shutdown: the daemon's shutdown path (the same as SIGTERM).
     std::function<void()> request_shutdown;
 };

@@ -26,7 +26,7 @@ bool realmSafe(const std::string& path) {
 } // namespace
 
 ChallengeStore::ChallengeStore(stdfs::path tokens_dir,
-                               std::optional<gid_t> group,
+                               std::optional<platform::GroupId> group,
                                SteadyClock clock)
     : tokens_dir_(std::move(tokens_dir)), group_(group), clock_(std::move(clock)) {}
 

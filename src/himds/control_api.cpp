@@ -67,8 +67,7 @@ bool validCommonName(const std::string& name) {
 std::unique_ptr<daemon::ControlRouter> HimdsService::makeControlRouter() {
     daemon::ControlRouterOptions options;
     options.daemon = "himds";
-    // Privileged: root and the uid himds runs as. Nothing of himds is for a reader group.
-    options.access = {options_.privileged_uid, std::nullopt};
+    options.access = options_.control_access;
     options.status_access = daemon::RouteAccess::anyone;
     options.status = [this] { return statusJson(); };
     options.reload = [this]() -> Result<json> {

@@ -9,8 +9,10 @@
 #include "common/daemon/environment_options.hpp"
 #include "common/error.hpp"
 #include "common/http/http_server.hpp"
+#include "common/ipc/control_access.hpp"
 #include "common/log/rate_limited_log.hpp"
 #include "common/paths/paths.hpp"
+#include "common/platform/local_peer.hpp"
 #include "common/platform/machine_facts.hpp"
 #include "common/platform/os_types.hpp"
 #include "himds/challenge_store.hpp"
@@ -47,8 +49,11 @@ inline constexpr std::uint16_t kDefaultImdsPort = 40342;
 
 struct HimdsOptions {
     std::chrono::seconds heartbeat_interval = kDefaultHeartbeatInterval;
-    // Privileged socket peers: uid 0 and this uid (the daemon's own euid by default).
+    // IMDS callers whose budget is the key readers' (with token_group): uid 0 and this uid.
     platform::UserId privileged_uid = 0;
+    // Who may use the control socket's privileged routes: the administrator and himds's own
+    // account. Nothing of himds is for a reader group.
+    ipc::ControlAccessPolicy control_access = platform::ownAccountPolicy();
     // Where machine facts are read from ("/" in production, a fake tree in tests).
     std::filesystem::path facts_root = "/";
     // HTTPS_PROXY of the environment at start, used when localconfig has no proxy.url.

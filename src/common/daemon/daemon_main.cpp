@@ -4,6 +4,7 @@
 #include "common/daemon/daemon_command_line.hpp"
 #include "common/daemon/daemon_runner.hpp"
 #include "common/platform/core_dumps.hpp"
+#include "common/platform/service_process.hpp"
 
 #include <cstdlib>
 #include <exception>
@@ -28,10 +29,12 @@ int refuseStart(const std::string& daemon, const std::string& message, int code)
     return refuseEarly(daemon, message, code);
 }
 
-int runStarted(DaemonSteps& steps, const Paths& paths) {
+int runStarted(DaemonSteps& steps, const Paths& paths, platform::StopRequests& stops) {
     DaemonRunner runner(steps.name, steps.service_manager != nullptr
                                         ? *steps.service_manager
                                         : platform::systemServiceManager());
+    // Declared after the runner, so it unsubscribes before the runner's loop is gone.
+    const auto stop_subscription = stops.subscribe([&runner] { runner.requestShutdown(); });
     DaemonContext context{paths, runner.context(), runner.workers(),
                           [&runner] { runner.requestShutdown(); }};
     auto service = steps.create(context);
@@ -55,13 +58,7 @@ int runStarted(DaemonSteps& steps, const Paths& paths) {
     return code;
 }
 
-} // namespace
-
-int runDaemon(int argc, char** argv, DaemonSteps steps) {
-    applyDaemonUmask();
-    if (auto done = handleDaemonCommandLine(argc, argv, steps.description)) {
-        return *done;
-    }
+int runBody(DaemonSteps& steps, platform::StopRequests& stops) {
     // Every daemon holds tokens or credentials: never in a core file or readable through /proc.
     if (steps.forbid_core_dumps) {
         if (auto forbidden = platform::forbidCoreDumps(); !forbidden) {
@@ -81,11 +78,25 @@ int runDaemon(int argc, char** argv, DaemonSteps steps) {
         log_open = true;
         spdlog::info("DAEMON_STARTING daemon={} version={} root={}", steps.name,
                      azcm::agentVersion(), paths.root().string());
-        return runStarted(steps, paths);
+        return runStarted(steps, paths, stops);
     } catch (const std::exception& e) {
         return log_open ? refuseStart(steps.name, e.what(), exitcode::kInitFailed)
                         : refuseEarly(steps.name, e.what(), exitcode::kInitFailed);
     }
+}
+
+} // namespace
+
+int runDaemon(int argc, char** argv, DaemonSteps steps) {
+    applyDaemonUmask();
+    const auto command_line = parseDaemonCommandLine(argc, argv, steps.description);
+    if (command_line.exit_code) {
+        return *command_line.exit_code;
+    }
+    const std::string& service_name = steps.service_name.empty() ? steps.name : steps.service_name;
+    return platform::runServiceProcess(
+        service_name, command_line.console,
+        [&steps](platform::StopRequests& stops) { return runBody(steps, stops); });
 }
 
 } // namespace azcm::daemon

@@ -1,6 +1,7 @@
 #pragma once
 // The whole life of a daemon process, the same for himds, gcservice, extservice and arcproxy
-// (docs/architecture.md, "Daemon skeleton"): umask 077, the command line, core dumps off, paths,
+// (docs/architecture.md, "Daemon skeleton"): umask 077, the command line, the service manager's
+// way of running a process (platform/service_process.hpp), core dumps off, paths,
 // options from the environment, directories, the log, the service's start, readiness, SIGHUP
 // reload, shutdown and the exit code. A daemon's main() only names its DaemonSpec.
 //
@@ -55,6 +56,9 @@ struct DaemonContext {
 template <class Options> struct DaemonSpec {
     std::string name;        // "himds": the stderr prefix, the logger, the DAEMON_* log lines
     std::string description; // the first line of --help
+    // The name Windows' service manager and Event Log know the daemon by (docs/windows.md);
+    // empty: `name`.
+    std::string service_name;
     // The exit code when an option in the environment is refused.
     int bad_option_exit_code = exitcode::kInvalidArgument;
     std::function<Result<Options>(const Paths&)> read_options;
@@ -71,6 +75,7 @@ template <class Options> struct DaemonSpec {
 struct DaemonSteps {
     std::string name;
     std::string description;
+    std::string service_name;
     int bad_option_exit_code = exitcode::kInvalidArgument;
     std::function<Result<void>(const Paths&)> read_options;
     std::function<Result<void>(const Paths&)> make_directories;
@@ -88,6 +93,7 @@ template <class Options> int runDaemon(int argc, char** argv, DaemonSpec<Options
     DaemonSteps steps;
     steps.name = std::move(spec.name);
     steps.description = std::move(spec.description);
+    steps.service_name = std::move(spec.service_name);
     steps.bad_option_exit_code = spec.bad_option_exit_code;
     steps.read_options = [options,
                           read = std::move(spec.read_options)](const Paths& paths) -> Result<void> {

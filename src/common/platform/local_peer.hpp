@@ -54,6 +54,10 @@ LocalAccess classifyLocalPeer(const LocalPeer& peer, const LocalAccessPolicy& po
 // sandbox (AZCM_ROOT set: its own account, AZCM_TOKEN_GROUP if set).
 LocalAccessPolicy localAccessPolicyFromEnvironment();
 
+// The daemon's own account (and the administrator) privileged, no reader group: what a daemon
+// grants when it is not told otherwise.
+LocalAccessPolicy ownAccountPolicy();
+
 // For logs: "uid:1000" or the SID.
 std::string describeLocalPeer(const LocalPeer& peer);
 

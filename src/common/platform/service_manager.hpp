@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace azcm::platform {
 
@@ -27,5 +28,10 @@ public:
 
 // The manager of this process (systemd through libsystemd on Linux).
 ServiceManager& systemServiceManager();
+
+// The name the service manager knows an agent daemon by ("himds", "gcservice", "extservice",
+// "arcproxy"): the systemd unit on Linux (himdsd, gcad, extd, arcproxyd), the Windows service
+// (himds, GCArcService, ExtensionService, arcproxy). The daemon's own name for anything else.
+std::string installedServiceName(std::string_view daemon);
 
 } // namespace azcm::platform

@@ -70,14 +70,14 @@ Result<ResolvedIds> resolveIds(const AttributeSpec& spec, Backend& backend) {
         if (!user) {
             return makeError(exitcode::kGeneric, "owner " + *spec.owner + " does not exist");
         }
-        ids.uid = static_cast<uid_t>(user->uid);
+        ids.uid = static_cast<platform::UserId>(user->uid);
     }
     if (spec.group) {
         BOOST_OUTCOME_TRY(group, backend.findGroup(*spec.group));
         if (!group) {
             return makeError(exitcode::kGeneric, "group " + *spec.group + " does not exist");
         }
-        ids.gid = static_cast<gid_t>(group->gid);
+        ids.gid = static_cast<platform::GroupId>(group->gid);
     }
     return ids;
 }
@@ -88,7 +88,7 @@ Result<std::vector<std::string>> attributeDrift(const platform::EntryStatus& sta
                                                 bool mode_is_maximum) {
     BOOST_OUTCOME_TRY(ids, resolveIds(spec, backend));
     std::vector<std::string> drift;
-    const auto actual = static_cast<mode_t>(status.mode);
+    const auto actual = static_cast<platform::FileMode>(status.mode);
     if (spec.mode) {
         bool wrong = mode_is_maximum ? (actual & ~*spec.mode) != 0 : actual != *spec.mode;
         if (wrong) {
@@ -128,7 +128,8 @@ Result<void> applyAttributes(const platform::SafeDirectory& dir,
     }
     BOOST_OUTCOME_TRY(entry.setOwner(ids.uid, ids.gid));
     if (spec.mode) {
-        const mode_t target = mode_is_maximum ? (status.mode & 07777 & *spec.mode) : *spec.mode;
+        const platform::FileMode target =
+            mode_is_maximum ? (status.mode & 07777 & *spec.mode) : *spec.mode;
         BOOST_OUTCOME_TRY(entry.setMode(target));
     }
     return ok();

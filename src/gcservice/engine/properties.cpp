@@ -114,10 +114,10 @@ Result<std::string> PropertyReader::choice(const std::string& key,
     return propertyError("property '" + key + "' must be one of " + list);
 }
 
-Result<std::optional<mode_t>> PropertyReader::optionalMode(const std::string& key) {
+Result<std::optional<platform::FileMode>> PropertyReader::optionalMode(const std::string& key) {
     const json* value = find(key);
     if (value == nullptr) {
-        return std::optional<mode_t>{};
+        return std::optional<platform::FileMode>{};
     }
     if (!value->is_string()) {
         return propertyError("property '" + key + "' must be an octal string such as \"0600\"");
@@ -126,7 +126,7 @@ Result<std::optional<mode_t>> PropertyReader::optionalMode(const std::string& ke
     if (!mode) {
         return propertyError("property '" + key + "': " + mode.error().message);
     }
-    return std::optional<mode_t>{mode.value()};
+    return std::optional<platform::FileMode>{mode.value()};
 }
 
 Result<void> PropertyReader::rejectUnknown() const {
@@ -141,22 +141,22 @@ Result<void> PropertyReader::rejectUnknown() const {
     return ok();
 }
 
-Result<mode_t> parseMode(std::string_view text) {
+Result<platform::FileMode> parseMode(std::string_view text) {
     if (text.size() < 3 || text.size() > 4) {
         return propertyError("\"" + std::string(text) + "\" is not an octal mode such as \"0600\"");
     }
-    mode_t mode = 0;
+    platform::FileMode mode = 0;
     for (char c : text) {
         if (c < '0' || c > '7') {
             return propertyError("\"" + std::string(text) +
                                  "\" is not an octal mode such as \"0600\"");
         }
-        mode = mode * 8 + static_cast<mode_t>(c - '0');
+        mode = mode * 8 + static_cast<platform::FileMode>(c - '0');
     }
     return mode;
 }
 
-std::string formatMode(mode_t mode) {
+std::string formatMode(platform::FileMode mode) {
     char buffer[8];
     std::snprintf(buffer, sizeof buffer, "%04o", static_cast<unsigned>(mode & 07777));
     return buffer;

@@ -151,6 +151,15 @@ TEST_F(DaemonMainTest, VersionAnswersBeforeAnyStep) {
     EXPECT_TRUE(record_.steps.empty());
 }
 
+// A Linux daemon always runs in the foreground: --console (which on Windows bypasses the service
+// dispatcher) runs every step as without it.
+TEST_F(DaemonMainTest, ConsoleRunsTheDaemonInTheForeground) {
+    EXPECT_EQ(run(spec(), {"--console"}), 0);
+    EXPECT_EQ(record_.steps,
+              (std::vector<std::string>{"options", "directories", "log", "create", "start"}));
+    EXPECT_EQ(manager_.ready, std::vector<std::string>{"fake ready"});
+}
+
 TEST_F(DaemonMainTest, ABadOptionExitsWithTheSpecsCodeAndSaysWhyOnStderr) {
     bad_option_ = true;
     EXPECT_EQ(run(spec()), 23);

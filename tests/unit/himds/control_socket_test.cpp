@@ -293,7 +293,7 @@ TEST_F(ControlSocketTest, ShutdownRouteAsksTheRunnerToStop) {
 TEST_F(ControlSocketTest, PrivilegedRoutesRefuseOtherUsers) {
     if (::geteuid() != 0) {
         // Not root: make our own uid the unprivileged one.
-        harness_.options().privileged_uid = ::geteuid() + 1;
+        harness_.options().control_access.privileged_uid = ::geteuid() + 1;
         harness_.start();
         for (const char* route : {"/identity/keys", "/identity/activate", "/identity/deactivate",
                                   "/identity/token", "/reload", "/shutdown"}) {

@@ -453,6 +453,14 @@ TEST(EventLogTest, RegistrationNamesTheApplicationLogKeyAndItsValues) {
     EXPECT_EQ(std::get<std::uint32_t>(registration.values[1].data), 5u); // information | error
 }
 
+TEST(InstalledServiceNameTest, TheRealAgentsWindowsServiceNames) {
+    EXPECT_EQ(installedServiceName("himds"), "himds");
+    EXPECT_EQ(installedServiceName("gcservice"), "GCArcService");
+    EXPECT_EQ(installedServiceName("extservice"), "ExtensionService");
+    EXPECT_EQ(installedServiceName("arcproxy"), "arcproxy");
+    EXPECT_EQ(installedServiceName("azcmagent"), "azcmagent");
+}
+
 // Wine 8's RegisterEventSourceW and ReportEventW are stubs that succeed (the text goes to the
 // "eventlog" debug channel, nothing to a readable log), so this checks the calls are well
 // formed, not that Windows stores them.

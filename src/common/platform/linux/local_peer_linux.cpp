@@ -33,6 +33,10 @@ LocalAccessPolicy localAccessPolicyFromEnvironment() {
     return policy;
 }
 
+LocalAccessPolicy ownAccountPolicy() {
+    return LocalAccessPolicy{effectiveUserId(), std::nullopt};
+}
+
 std::string describeLocalPeer(const LocalPeer& peer) {
     return "uid:" + std::to_string(peer.uid);
 }

@@ -28,6 +28,22 @@ public:
 
 } // namespace
 
+std::string installedServiceName(std::string_view daemon) {
+    if (daemon == "himds") {
+        return "himdsd";
+    }
+    if (daemon == "gcservice") {
+        return "gcad";
+    }
+    if (daemon == "extservice") {
+        return "extd";
+    }
+    if (daemon == "arcproxy") {
+        return "arcproxyd";
+    }
+    return std::string(daemon);
+}
+
 ServiceManager& systemServiceManager() {
     static SystemdServiceManager manager;
     return manager;

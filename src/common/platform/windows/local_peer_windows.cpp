@@ -38,12 +38,17 @@ LocalAccess classifyLocalPeer(const LocalPeer& peer, const LocalAccessPolicy& po
     return LocalAccess::none;
 }
 
-LocalAccessPolicy localAccessPolicyFromEnvironment() {
+LocalAccessPolicy ownAccountPolicy() {
     LocalAccessPolicy policy;
     // Unknown own account: only LocalSystem and elevated administrators are privileged.
     if (auto self = windows::currentProcessUserSid()) {
         policy.service_sid = std::move(self).value();
     }
+    return policy;
+}
+
+LocalAccessPolicy localAccessPolicyFromEnvironment() {
+    LocalAccessPolicy policy = ownAccountPolicy();
     const auto sandbox_root = environmentVariable("AZCM_ROOT");
     const auto sandbox_group = environmentVariable("AZCM_TOKEN_GROUP");
     const bool sandboxed = sandbox_root && !sandbox_root->empty();

@@ -36,6 +36,16 @@ void ScmServiceManager::pingWatchdog() {
 
 } // namespace windows
 
+std::string installedServiceName(std::string_view daemon) {
+    if (daemon == "gcservice") {
+        return "GCArcService";
+    }
+    if (daemon == "extservice") {
+        return "ExtensionService";
+    }
+    return std::string(daemon); // himds and arcproxy keep their names
+}
+
 ServiceManager& systemServiceManager() {
     static windows::ScmServiceManager manager;
     return manager;
