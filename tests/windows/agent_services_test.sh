@@ -194,6 +194,11 @@ realm=$(curl -s -D - -o /dev/null -H Metadata:true "$token_url" |
 key_file=$(winepath -u "$realm" 2>/dev/null || true)
 if [[ -n $realm && -f $key_file ]]; then
     pass "challenge: key file $realm"
+    if [[ $realm == *\\tokens\\*.key && $realm != */* ]]; then
+        pass "challenge: the realm is a Windows path"
+    else
+        fail "challenge: the realm mixes separators: $realm"
+    fi
     token=$(curl -s -H Metadata:true -H "Authorization: Basic $(cat "$key_file")" "$token_url" |
         jq -r '.access_token // empty')
     if [[ $token == *.*.* ]]; then

@@ -21,7 +21,11 @@ Paths Paths::fromEnvironment() {
 }
 
 fs::path Paths::under(std::string_view absolute) const {
-    return root_ / fs::path(absolute).relative_path();
+    // The layout is spelled with '/'; Windows paths shown to users (logs, the challenge's realm)
+    // use backslashes throughout. A no-op on POSIX.
+    auto path = root_ / fs::path(absolute).relative_path();
+    path.make_preferred();
+    return path;
 }
 
 fs::path Paths::agentDataDir() const {
