@@ -38,4 +38,4 @@ target_compile_definitions(azcm_options INTERFACE LIBARCHIVE_STATIC)
 add_library(PkgConfig::LIBARCHIVE ALIAS azcm_libarchive)
 
 # What Win32 libraries the code calls: sockets (Asio), the security and service APIs.
-set(AZCM_WINDOWS_SYSTEM_LIBRARIES ws2_32 mswsock iphlpapi advapi32 userenv shell32 ntdll)
+set(AZCM_WINDOWS_SYSTEM_LIBRARIES ws2_32 mswsock iphlpapi advapi32 userenv shell32 ole32 crypt32 netapi32 user32 ntdll)

@@ -88,6 +88,8 @@ apt_update() {
 packages=(
   g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix libz-mingw-w64-dev
   cmake ninja-build make perl dpkg-dev xz-utils
+  # The MSI (wixl, msiinfo) and its Authenticode signatures (packaging/windows/).
+  wixl msitools osslsigncode openssl
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -39,11 +39,15 @@ Result<HimdsOptions> optionsFromEnvironment(const daemon::EnvironmentOptions& en
 
 Result<void> ensureDirectories(const Paths& paths, std::optional<platform::GroupId> token_group) {
     // Component by component, so a sandbox root's new parents get 0755 rather than the umask.
-    auto directory = paths.root();
-    for (const auto& component : paths.agentDataDir().lexically_relative(paths.root())) {
+    // Only below the sandbox's root, or below the drive of an installed agent's data.
+    const auto base = paths.isSandbox() ? paths.root() : paths.agentDataDir().root_path();
+    auto directory = base;
+    for (const auto& component : paths.agentDataDir().lexically_relative(base)) {
         directory /= component;
         BOOST_OUTCOME_TRY(fs::ensureDirectory(directory, {0755, {}}));
     }
+    // The data directory itself on Linux, Config\ on Windows.
+    BOOST_OUTCOME_TRY(fs::ensureDirectory(paths.agentConfig().parent_path(), {0755, {}}));
     BOOST_OUTCOME_TRY(fs::ensureDirectory(paths.certsDir(), {0700, {}}));
     BOOST_OUTCOME_TRY(fs::ensureDirectory(paths.socketsDir(), {0755, {}}));
     // Group members read key files but never create or replace them: no group write.

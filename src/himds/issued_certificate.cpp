@@ -1,7 +1,7 @@
 #include "himds/issued_certificate.hpp"
 
 #include "common/fs/atomic_file.hpp"
-#include "common/paths/paths.hpp"
+#include "common/platform/trust_roots.hpp"
 
 namespace azcm::himds {
 
@@ -40,9 +40,10 @@ CertificateCheck checkIssuedCertificate(std::string_view chain_pem,
 }
 
 Result<std::string> loadTrustAnchors(const config::CloudConfig& cloud) {
-    const std::filesystem::path path = cloud.ca_cert_path.empty()
-                                           ? Paths::systemTrustBundle()
-                                           : std::filesystem::path(cloud.ca_cert_path);
+    if (cloud.ca_cert_path.empty()) {
+        return platform::systemRootsPem();
+    }
+    const std::filesystem::path path(cloud.ca_cert_path);
     auto pem = fs::readFile(path, kMaxBundleBytes);
     if (!pem) {
         return makeError(exitcode::kCloudConfig,

@@ -39,7 +39,7 @@ cleanup() {
     if ((status != 0)); then
         echo "--- wine's output (last 30 lines)"
         tail -n 30 "$wine_log"
-        for log in "$work"/root/var/opt/azcmagent/log/himds/himds.log "$work"/emulator.out; do
+        for log in "$work"/root/ProgramData/AzureConnectedMachineAgent/Log/himds/himds.log "$work"/emulator.out; do
             [[ -f $log ]] && { echo "--- $log (last 20 lines)"; tail -n 20 "$log"; }
         done
     fi
@@ -48,12 +48,8 @@ cleanup() {
 trap cleanup EXIT
 exec 2>>"$wine_log"
 
-failures=0
-pass() { echo "ok:   $*"; }
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
+# shellcheck source=wine_services.sh
+source "$(dirname "$0")/wine_services.sh"
 
 # The control plane, on Linux as in production it is in Azure.
 mkdir -p "$work/root"
@@ -78,29 +74,17 @@ root_path=$work/root
 export AZCM_ROOT="Z:${root_path//\//\\}"
 export AZCM_IMDS_PORT=0 AZCM_PROXY_PORT=0 AZCM_HEARTBEAT_INTERVAL=2 MSFT_ARC_TEST=true
 
-wine wineboot -i >/dev/null
 # A service's environment is the system's (CreateEnvironmentBlock reads it from the registry),
 # as on Windows: the sandbox variables go there, set before services.exe starts its first service.
-for variable in AZCM_ROOT AZCM_IMDS_PORT AZCM_PROXY_PORT AZCM_HEARTBEAT_INTERVAL MSFT_ARC_TEST; do
-    wine reg add 'HKLM\System\CurrentControlSet\Control\Session Manager\Environment' \
-        /v "$variable" /t REG_SZ /d "${!variable}" /f >/dev/null
-done
-# As in service_lifecycle_test.sh: one services.exe, kept by a persistent wineserver.
-wineserver -k
-wineserver -p
-wine wineboot >/dev/null
-echo "prefix ready after $(($(date +%s) - began)) s"
-
-sc() { wine sc "$@" | tr -d '\r'; }
-field() { sc query "$1" | awk -v key="$2" '$1 == key { print $3; exit }'; }
-wait_for_state() {
-    local name=$1 state=$2 i
-    for ((i = 0; i < 300; i++)); do
-        [[ $(field "$name" STATE) == "$state" ]] && return 0
-        sleep 0.1
+set_sandbox_variables() {
+    local variable
+    for variable in AZCM_ROOT AZCM_IMDS_PORT AZCM_PROXY_PORT AZCM_HEARTBEAT_INTERVAL MSFT_ARC_TEST; do
+        wine reg add 'HKLM\System\CurrentControlSet\Control\Session Manager\Environment' \
+            /v "$variable" /t REG_SZ /d "${!variable}" /f >/dev/null
     done
-    return 1
 }
+wine_services_prefix set_sandbox_variables
+echo "prefix ready after $(($(date +%s) - began)) s"
 
 declare -A program=([himds]=himds.exe [GCArcService]=gc_arc_service.exe
     [ExtensionService]=gc_extension_service.exe [arcproxy]=arcproxy.exe)
@@ -117,13 +101,13 @@ for name in himds arcproxy GCArcService ExtensionService; do
         fail "$name: not RUNNING (STATE $(field "$name" STATE))"
     fi
     # A service outside the sandbox would write to this host's own agent directories: stop at once.
-    if [[ $name == himds && ! -d $work/root/var/opt/azcmagent ]]; then
+    if [[ $name == himds && ! -d $work/root/ProgramData/AzureConnectedMachineAgent ]]; then
         fail "himds.exe did not start in the sandbox (AZCM_ROOT not in its environment)"
         sc stop himds >/dev/null || true
         exit 1
     fi
 done
-himds_log=$work/root/var/opt/azcmagent/log/himds/himds.log
+himds_log=$work/root/ProgramData/AzureConnectedMachineAgent/Log/himds/himds.log
 if grep -q "DAEMON_READY daemon=himds" "$himds_log" 2>/dev/null; then
     pass "himds.exe logged DAEMON_READY in its sandbox"
 else
@@ -194,7 +178,7 @@ realm=$(curl -s -D - -o /dev/null -H Metadata:true "$token_url" |
 key_file=$(winepath -u "$realm" 2>/dev/null || true)
 if [[ -n $realm && -f $key_file ]]; then
     pass "challenge: key file $realm"
-    if [[ $realm == *\\tokens\\*.key && $realm != */* ]]; then
+    if [[ $realm == *\\ProgramData\\AzureConnectedMachineAgent\\Tokens\\*.key && $realm != */* ]]; then
         pass "challenge: the realm is a Windows path"
     else
         fail "challenge: the realm mixes separators: $realm"

@@ -35,39 +35,10 @@ trap cleanup EXIT
 # services) inherit the stderr of whichever wine command first needed them.
 exec 2>>"$wine_log"
 
-failures=0
-pass() { echo "ok:   $*"; }
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
-
-mkdir -p "$WINEPREFIX"
-wine wineboot -i >/dev/null
-# Creating a prefix leaves two services.exe answering the service manager's pipe in turn (one
-# from the first start, one from the configuration update), each with its own services: every
-# other `sc` call would not see the service just created. One restart leaves one.
-wineserver -k
-wineserver -p
-wine wineboot >/dev/null
+# shellcheck source=wine_services.sh
+source "$(dirname "$0")/wine_services.sh"
+wine_services_prefix ""
 echo "prefix ready after $(($(date +%s) - began)) s"
-
-sc() { wine sc "$@" | tr -d '\r'; }
-
-# The value of one field of `sc query NAME` (STATE, WIN32_EXIT_CODE, SERVICE_EXIT_CODE).
-field() {
-    sc query "$1" | awk -v key="$2" '$1 == key { print $3; exit }'
-}
-
-# Waits up to 30 s for the service's STATE to be the given number.
-wait_for_state() {
-    local name=$1 state=$2 i
-    for ((i = 0; i < 300; i++)); do
-        [[ $(field "$name" STATE) == "$state" ]] && return 0
-        sleep 0.1
-    done
-    return 1
-}
 
 # One service's life: create, start, RUNNING, stop, STOPPED, marker, exit codes, delete.
 check_service() {

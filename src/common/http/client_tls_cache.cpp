@@ -3,6 +3,7 @@
 #include "common/crypto/certificate_policy.hpp"
 #include "common/crypto/encoding.hpp"
 #include "common/crypto/openssl_util.hpp"
+#include "common/platform/trust_roots.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -73,7 +74,10 @@ Result<std::unique_ptr<ssl::context>> makeContext(const ClientOptions& options) 
     // Peer verification with the certificate policy at every depth of the chain.
     crypto::installCertificatePolicy(context->native_handle());
     if (options.ca_file.empty()) {
-        context->set_default_verify_paths(ec);
+        if (auto roots = platform::trustSystemRoots(context->native_handle()); !roots) {
+            return makeError(exitcode::kNetwork,
+                             "cannot load trust anchors: " + roots.error().message);
+        }
     } else {
         context->load_verify_file(options.ca_file.string(), ec);
     }

@@ -5,6 +5,7 @@
 #include "common/http/http_types.hpp"
 #include "common/http/proxy_url.hpp"
 #include "common/http/url.hpp"
+#include "common/platform/trust_roots.hpp"
 #include "common/utc_time.hpp"
 
 #include <algorithm>
@@ -227,7 +228,9 @@ private:
         // Peer verification with the certificate policy at every depth, as HttpsClient.
         crypto::installCertificatePolicy(tls.native_handle());
         if (request_.ca_file.empty()) {
-            tls.set_default_verify_paths(ec);
+            if (auto roots = platform::trustSystemRoots(tls.native_handle()); !roots) {
+                return "cannot load trust anchors: " + roots.error().message;
+            }
         } else {
             tls.load_verify_file(request_.ca_file.string(), ec);
         }

@@ -1,6 +1,7 @@
 #include "common/paths/paths.hpp"
 
 #include "common/platform/child_environment.hpp"
+#include "common/platform/install_layout.hpp"
 
 #include <string>
 
@@ -8,8 +9,12 @@ namespace azcm {
 
 namespace fs = std::filesystem;
 
-Paths::Paths(const fs::path& root) : root_(fs::absolute(root.empty() ? fs::path("/") : root)) {
-    root_ = root_.lexically_normal();
+Paths::Paths(const fs::path& root) : root_("/") {
+    // "/" is no sandbox on every platform; on Windows it is not an absolute path of its own.
+    if (root.empty() || root == "/") {
+        return;
+    }
+    root_ = fs::absolute(root).lexically_normal();
     if (root_.has_filename() == false && root_ != root_.root_path()) {
         root_ = root_.parent_path();
     }
@@ -20,22 +25,22 @@ Paths Paths::fromEnvironment() {
     return Paths(root && !root->empty() ? fs::path(*root) : fs::path("/"));
 }
 
-fs::path Paths::under(std::string_view absolute) const {
-    // The layout is spelled with '/'; Windows paths shown to users (logs, the challenge's realm)
-    // use backslashes throughout. A no-op on POSIX.
-    auto path = root_ / fs::path(absolute).relative_path();
+fs::path Paths::under(const fs::path& absolute) const {
+    // A sandbox keeps the layout below its root, without the drive on Windows. Windows paths
+    // shown to users (logs, the challenge's realm) use backslashes throughout; a no-op on POSIX.
+    auto path = isSandbox() ? root_ / absolute.relative_path() : absolute;
     path.make_preferred();
     return path;
 }
 
 fs::path Paths::agentDataDir() const {
-    return under("/var/opt/azcmagent");
+    return under(platform::installLayout().agent_data);
 }
 fs::path Paths::agentConfig() const {
-    return agentDataDir() / "agentconfig.json";
+    return under(platform::installLayout().config_dir) / "agentconfig.json";
 }
 fs::path Paths::localConfig() const {
-    return agentDataDir() / "localconfig.json";
+    return under(platform::installLayout().config_dir) / "localconfig.json";
 }
 fs::path Paths::extensionDestinations() const {
     return agentDataDir() / "extensiondestinations.json";
@@ -47,13 +52,13 @@ fs::path Paths::localConfigSecretFor(const fs::path& local_config) {
     return local_config.parent_path() / "localconfig.secret.json";
 }
 fs::path Paths::certsDir() const {
-    return agentDataDir() / "certs";
+    return under(platform::installLayout().certs_dir);
 }
 fs::path Paths::tokensDir() const {
-    return agentDataDir() / "tokens";
+    return under(platform::installLayout().tokens_dir);
 }
 fs::path Paths::socketsDir() const {
-    return agentDataDir() / "socks";
+    return under(platform::installLayout().sockets_dir);
 }
 fs::path Paths::socketDirFor(std::string_view daemon) const {
     return serviceAccount(daemon) ? socketsDir() / std::string(daemon) : socketsDir();
@@ -62,7 +67,7 @@ fs::path Paths::socketFor(std::string_view daemon) const {
     return socketDirFor(daemon) / (std::string(daemon) + ".sock");
 }
 fs::path Paths::logDir() const {
-    return agentDataDir() / "log";
+    return under(platform::installLayout().logs_dir);
 }
 fs::path Paths::logDirFor(std::string_view name) const {
     return serviceAccount(name) ? logDir() / std::string(name) : logDir();
@@ -74,13 +79,13 @@ fs::path Paths::ownLogFile(std::string_view name) const {
     return logDirFor(name) / (std::string(name) + ".log");
 }
 fs::path Paths::binDir() const {
-    return under("/opt/azcmagent/bin");
+    return under(platform::installLayout().bin_dir);
 }
 fs::path Paths::guestConfigDir() const {
-    return under("/var/lib/GuestConfig");
+    return under(platform::installLayout().guest_config);
 }
 fs::path Paths::extensionsDir() const {
-    return under("/var/lib/waagent");
+    return under(platform::installLayout().extensions);
 }
 fs::path Paths::extensionLogsDir() const {
     return guestConfigDir() / "extension_logs";
@@ -103,11 +108,7 @@ fs::path Paths::guestConfigStateDir() const {
 }
 
 fs::path Paths::downloadsDir() const {
-    return under("/opt/GC_Ext/downloads");
-}
-
-fs::path Paths::systemTrustBundle() {
-    return "/etc/ssl/certs/ca-certificates.crt";
+    return under(platform::installLayout().downloads);
 }
 
 std::optional<std::string_view> Paths::serviceAccount(std::string_view daemon) {

@@ -1,6 +1,7 @@
 #pragma once
-// The one place that spells a path (docs/install.md). Every path is the platform default
-// under an optional root prefix taken from AZCM_ROOT, so a sandbox never touches the host.
+// The one place that names a path (docs/install.md). Every path is the platform's default
+// (platform/install_layout.hpp; the comments below give the Linux ones) under an optional root
+// prefix taken from AZCM_ROOT, so a sandbox never touches the host.
 #include <filesystem>
 #include <optional>
 #include <string_view>
@@ -52,15 +53,13 @@ public:
     std::filesystem::path localConfigSecret() const; // .../localconfig.secret.json
     // The secret file of the localconfig.json at `local_config`, in the same directory.
     static std::filesystem::path localConfigSecretFor(const std::filesystem::path& local_config);
-    // The host's trust store bundle: never relocated, it is the host's, not the agent's.
-    static std::filesystem::path systemTrustBundle(); // /etc/ssl/certs/ca-certificates.crt
 
     // The account an installed daemon runs as when it is not root: "himds" for himds, "arcproxy"
     // for arcproxy, nullopt for root's daemons (extservice, gcservice) and the CLI.
     static std::optional<std::string_view> serviceAccount(std::string_view daemon);
 
 private:
-    std::filesystem::path under(std::string_view absolute) const;
+    std::filesystem::path under(const std::filesystem::path& absolute) const;
     std::filesystem::path root_;
 };
 

@@ -51,8 +51,13 @@ TEST(PathsTest, RootPrefixesEveryPath) {
     EXPECT_EQ(paths.certsDir(), "/tmp/sandbox/var/opt/azcmagent/certs");
     EXPECT_EQ(paths.guestConfigDir(), "/tmp/sandbox/var/lib/GuestConfig");
     EXPECT_EQ(paths.downloadsDir(), "/tmp/sandbox/opt/GC_Ext/downloads");
-    // The host's trust store is never relocated.
-    EXPECT_EQ(Paths::systemTrustBundle(), "/etc/ssl/certs/ca-certificates.crt");
+}
+
+TEST(PathsTest, SlashAloneIsNoSandbox) {
+    EXPECT_FALSE(Paths("/").isSandbox());
+    EXPECT_FALSE(Paths("").isSandbox());
+    EXPECT_EQ(Paths("/").agentDataDir(), "/var/opt/azcmagent");
+    EXPECT_EQ(Paths("/tmp/x/..").agentDataDir(), "/tmp/var/opt/azcmagent");
 }
 
 TEST(PathsTest, EnvironmentRootIsHonoured) {
