@@ -22,11 +22,12 @@ build=build-tidy
 jobs="${TIDY_JOBS:-$(nproc)}"
 
 # Sources of our own code only: asio_impl.cpp holds nothing but Asio's and Beast's implementation.
-# src/common/platform/windows/ is compiled by the windows preset only (mingw-w64, warnings as
-# errors there): the tidy preset's compile commands are Linux's.
+# src/common/platform/windows/ and src/setup/ (the Windows installer's helper) are compiled by
+# the windows preset only (mingw-w64, warnings as errors there): the tidy preset's compile
+# commands are Linux's.
 all_sources() {
   git ls-files 'src/*.cpp' | grep -v -e '^src/common/asio_impl\.cpp$' \
-    -e '^src/common/platform/windows/' || true
+    -e '^src/common/platform/windows/' -e '^src/setup/' || true
 }
 
 case "${1:-}" in
@@ -54,7 +55,7 @@ case "${1:-}" in
     files=()
     for path in "${changed[@]}"; do
       case "$path" in
-        src/common/platform/windows/*) ;;
+        src/common/platform/windows/* | src/setup/*) ;;
         src/*.cpp) files+=("$path") ;;
         src/*.hpp)
           # The header is checked through its own source (HeaderFilterRegex covers src/).

@@ -13,7 +13,9 @@
 
 #include <CLI/CLI.hpp>
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
     CLI::App app{"Machine settings of the Azure Connected Machine Agent's Windows installer"};
     app.require_subcommand(1);
     std::string install_dir;
@@ -38,4 +40,16 @@ int main(int argc, char** argv) {
         return 1;
     }
     return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& failure) {
+        // The MSI log keeps it; the installation rolls back.
+        std::cerr << "azcm_setup: " << failure.what() << '\n';
+        return 1;
+    }
 }

@@ -4,6 +4,7 @@
 #include "common/log/log.hpp"
 #include "common/platform/child_environment.hpp"
 #include "common/platform/child_process.hpp"
+#include "common/platform/command_interpreter.hpp"
 #include "common/utc_time.hpp"
 
 #include <algorithm>
@@ -53,7 +54,8 @@ void enforceBudget(const stdfs::path& dir, std::size_t budget) {
 
 } // namespace
 
-Result<std::string> resolveCommandLine(const stdfs::path& base, const std::string& command) {
+Result<std::vector<std::string>> resolveCommand(const stdfs::path& base,
+                                                const std::string& command) {
     std::string cmd = command;
     while (!cmd.empty() && (cmd.front() == '/' || cmd.front() == ' ')) {
         cmd.erase(0, 1); // commands are relative to base: a leading '/' is stripped
@@ -64,7 +66,7 @@ Result<std::string> resolveCommandLine(const stdfs::path& base, const std::strin
     const std::string program = cmd.substr(0, cmd.find(' '));
     std::size_t start = 0;
     while (start <= program.size()) {
-        const std::size_t slash = program.find('/', start);
+        const std::size_t slash = program.find_first_of("/\\", start);
         if (program.substr(start, slash == std::string::npos ? std::string::npos : slash - start) ==
             "..") {
             return makeError(1000, "command path leaves the handler directory: " + program);
@@ -74,13 +76,13 @@ Result<std::string> resolveCommandLine(const stdfs::path& base, const std::strin
         }
         start = slash + 1;
     }
-    return (base / cmd).string();
+    return platform::handlerCommandArgv(base, cmd);
 }
 
 Result<CommandOutcome> runCommand(const CommandSpec& spec) {
-    BOOST_OUTCOME_TRY(command_line, resolveCommandLine(spec.base, spec.command));
+    BOOST_OUTCOME_TRY(argv, resolveCommand(spec.base, spec.command));
     platform::ChildProcessSpec child;
-    child.argv = {"/bin/sh", "-c", std::move(command_line)};
+    child.argv = std::move(argv);
     // The protocol's variables over the allow-listed part of the daemon's environment, with the
     // fixed safe PATH; nothing else of the daemon's (LD_*, its PATH) reaches a handler.
     child.environment = platform::childEnvironment(platform::processEnvironment(), spec.env);

@@ -56,10 +56,11 @@ struct CommandOutcome {
     std::filesystem::path output_file; // the full (bounded) capture
 };
 
-// Builds the shell command line: strips a leading '/', refuses empty commands and any ".."
-// component in the program path. Pure; unit-tested.
-Result<std::string> resolveCommandLine(const std::filesystem::path& base,
-                                       const std::string& command);
+// The argument vector of a manifest's command: strips a leading '/', refuses empty commands and
+// any ".." component in the program path, then the platform's way to run a command line
+// (platform/command_interpreter.hpp: /bin/sh -c on Linux). Pure; unit-tested.
+Result<std::vector<std::string>> resolveCommand(const std::filesystem::path& base,
+                                                const std::string& command);
 
 // Fails only when the command cannot be started at all.
 Result<CommandOutcome> runCommand(const CommandSpec& spec);

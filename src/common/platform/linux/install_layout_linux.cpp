@@ -3,7 +3,7 @@
 namespace azcm::platform {
 
 const InstallLayout& installLayout() {
-    static const InstallLayout layout = [] {
+    static const InstallLayout kLayout = [] {
         InstallLayout paths;
         paths.agent_data = "/var/opt/azcmagent";
         paths.config_dir = paths.agent_data;
@@ -17,7 +17,7 @@ const InstallLayout& installLayout() {
         paths.downloads = "/opt/GC_Ext/downloads";
         return paths;
     }();
-    return layout;
+    return kLayout;
 }
 
 } // namespace azcm::platform

@@ -69,4 +69,68 @@ Result<std::string> commandLine(const std::vector<std::string>& argv) {
     return line;
 }
 
+std::vector<std::string> splitCommandLine(const std::string& line) {
+    const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v'; };
+    std::vector<std::string> argv;
+    std::size_t i = 0;
+    while (i < line.size() && is_space(line[i])) {
+        ++i;
+    }
+    if (i == line.size()) {
+        return argv;
+    }
+    // The program name: up to white space, quotes only group.
+    std::string program;
+    bool quoted = false;
+    for (; i < line.size() && (quoted || !is_space(line[i])); ++i) {
+        if (line[i] == '"') {
+            quoted = !quoted;
+        } else {
+            program += line[i];
+        }
+    }
+    argv.push_back(std::move(program));
+    for (;;) {
+        while (i < line.size() && is_space(line[i])) {
+            ++i;
+        }
+        if (i == line.size()) {
+            return argv;
+        }
+        std::string argument;
+        quoted = false;
+        while (i < line.size() && (quoted || !is_space(line[i]))) {
+            if (line[i] == '\\') {
+                std::size_t backslashes = 0;
+                while (i < line.size() && line[i] == '\\') {
+                    ++backslashes;
+                    ++i;
+                }
+                if (i < line.size() && line[i] == '"') {
+                    argument.append(backslashes / 2, '\\');
+                    if (backslashes % 2 == 1) {
+                        argument += '"';
+                        ++i;
+                    }
+                } else {
+                    argument.append(backslashes, '\\');
+                }
+                continue;
+            }
+            if (line[i] == '"') {
+                if (quoted && i + 1 < line.size() && line[i + 1] == '"') {
+                    argument += '"';
+                    i += 2;
+                    continue;
+                }
+                quoted = !quoted;
+                ++i;
+                continue;
+            }
+            argument += line[i++];
+        }
+        argv.push_back(std::move(argument));
+    }
+}
+
 } // namespace azcm::platform::windows

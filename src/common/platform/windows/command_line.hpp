@@ -22,4 +22,10 @@ std::string quoteArgument(const std::string& argument);
 // argument with a NUL character (which a command line cannot carry).
 Result<std::string> commandLine(const std::vector<std::string>& argv);
 
+// The inverse: `line` split as the C runtime splits a command line (the program name by the
+// simpler rules above; then white space separates unless quoted, 2n backslashes before a quote
+// are n backslashes and the quote groups, 2n+1 are n backslashes and a literal quote, "" inside
+// quotes is a literal quote). Empty for a line of white space only.
+std::vector<std::string> splitCommandLine(const std::string& line);
+
 } // namespace azcm::platform::windows

@@ -33,7 +33,7 @@ std::filesystem::path systemDrive() {
 } // namespace
 
 const InstallLayout& installLayout() {
-    static const InstallLayout layout = [] {
+    static const InstallLayout kLayout = [] {
         InstallLayout paths;
         const auto program_data = knownFolder(FOLDERID_ProgramData, L"C:\\ProgramData");
         const auto program_files = knownFolder(FOLDERID_ProgramFiles, L"C:\\Program Files");
@@ -49,7 +49,7 @@ const InstallLayout& installLayout() {
         paths.downloads = paths.bin_dir / L"ExtensionService" / L"downloads";
         return paths;
     }();
-    return layout;
+    return kLayout;
 }
 
 } // namespace azcm::platform

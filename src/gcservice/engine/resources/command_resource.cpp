@@ -1,7 +1,9 @@
 // "command": test and set scripts with osconfig's exit codes (docs/guest-configuration.md): the
 // test exits 100 when the machine is in the desired state and 101 when it is not; the set exits 100
 // on success. Any other code, a signal or the timeout is an error. A script given as a list runs
-// without a shell; a string runs through /bin/sh -c.
+// without a shell; a string runs through /bin/sh -c (platform/command_interpreter.hpp: refused on
+// Windows, which has no /bin/sh).
+#include "common/platform/command_interpreter.hpp"
 #include "gcservice/engine/properties.hpp"
 #include "gcservice/engine/resource_type.hpp"
 
@@ -22,7 +24,11 @@ struct CommandProperties {
 Result<std::vector<std::string>> readScript(PropertyReader& reader, const std::string& key) {
     const nlohmann::json* value = reader.raw(key);
     if (value != nullptr && value->is_string() && !value->get<std::string>().empty()) {
-        return std::vector<std::string>{"/bin/sh", "-c", value->get<std::string>()};
+        auto argv = platform::scriptArgv(value->get<std::string>());
+        if (!argv) {
+            return propertyError("property '" + key + "': " + argv.error().message);
+        }
+        return argv;
     }
     if (value != nullptr && value->is_array() && !value->empty()) {
         std::vector<std::string> argv;

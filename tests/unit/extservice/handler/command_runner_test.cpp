@@ -23,13 +23,18 @@ namespace stdfs = std::filesystem;
 using namespace std::chrono_literals;
 
 TEST(CommandLineTest, RelativeToBaseLeadingSlashStrippedDotDotRefused) {
-    EXPECT_EQ(resolveCommandLine("/b", "run.sh -enable").value(), "/b/run.sh -enable");
-    EXPECT_EQ(resolveCommandLine("/b", "/bin/run.sh").value(), "/b/bin/run.sh");
-    EXPECT_FALSE(resolveCommandLine("/b", "../../bin/sh -c id"));
-    EXPECT_FALSE(resolveCommandLine("/b", "bin/../../x"));
-    EXPECT_FALSE(resolveCommandLine("/b", ""));
+    using Argv = std::vector<std::string>;
+    // The extension handler protocol runs a manifest's command through the shell.
+    EXPECT_EQ(resolveCommand("/b", "run.sh -enable").value(),
+              (Argv{"/bin/sh", "-c", "/b/run.sh -enable"}));
+    EXPECT_EQ(resolveCommand("/b", "/bin/run.sh").value(),
+              (Argv{"/bin/sh", "-c", "/b/bin/run.sh"}));
+    EXPECT_FALSE(resolveCommand("/b", "../../bin/sh -c id"));
+    EXPECT_FALSE(resolveCommand("/b", "bin/../../x"));
+    EXPECT_FALSE(resolveCommand("/b", "bin\\..\\..\\x"));
+    EXPECT_FALSE(resolveCommand("/b", ""));
     // Arguments are the handler's business; only the program path must stay inside base.
-    EXPECT_TRUE(resolveCommandLine("/b", "run.sh ../relative-arg"));
+    EXPECT_TRUE(resolveCommand("/b", "run.sh ../relative-arg"));
 }
 
 class RunnerTest : public ::testing::Test {
