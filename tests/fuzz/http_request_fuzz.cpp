@@ -33,9 +33,9 @@ std::optional<std::size_t> parseOne(std::string_view data, azcm::http::Request& 
         const auto used =
             parser.put(boost::asio::buffer(data.data() + offset, data.size() - offset), ec);
         offset += used;
-        if (ec == bhttp::error::need_more && used > 0) {
-            continue;
-        }
+        // need_more: every remaining byte was offered and the parser wants bytes after them.
+        // Offering the same bytes again breaks Beast's contract (it keeps scan positions into
+        // them and asserts), and a server would first read more; here there is no more.
         if (ec || used == 0) {
             return std::nullopt;
         }
