@@ -8,7 +8,6 @@
 // the installation rolls back.
 #include "setup/agent_setup.hpp"
 
-#include <cstdio>
 #include <iostream>
 
 #include <CLI/CLI.hpp>

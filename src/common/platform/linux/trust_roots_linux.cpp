@@ -1,5 +1,6 @@
-#include "common/fs/atomic_file.hpp"
 #include "common/platform/trust_roots.hpp"
+
+#include "common/fs/atomic_file.hpp"
 
 #include <openssl/ssl.h>
 

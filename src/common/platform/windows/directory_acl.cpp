@@ -1,33 +1,22 @@
 #include "common/platform/windows/directory_acl.hpp"
 
+#include "common/platform/windows/nt_files.hpp"
+#include "common/platform/windows/pipe_security.hpp"
 #include "common/platform/windows/wide_text.hpp"
 #include "common/platform/windows/win32_error.hpp"
 
+#include <windows.h>
+// after windows.h, whose types they use
 #include <aclapi.h>
 #include <sddl.h>
-#include <windows.h>
 
 namespace azcm::platform::windows {
 
-namespace {
-
-struct LocalFreer {
-    void operator()(void* memory) const { ::LocalFree(memory); }
-};
-
-} // namespace
-
 Result<void> ensureDirectoryWithDacl(const std::filesystem::path& directory,
                                      const std::string& sddl) {
-    BOOST_OUTCOME_TRY(wide_sddl, toWide(sddl));
-    PSECURITY_DESCRIPTOR raw = nullptr;
-    if (!::ConvertStringSecurityDescriptorToSecurityDescriptorW(wide_sddl.c_str(), SDDL_REVISION_1,
-                                                                &raw, nullptr)) {
-        return win32Error("invalid security descriptor " + sddl, ::GetLastError());
-    }
-    std::unique_ptr<void, LocalFreer> descriptor(raw);
+    BOOST_OUTCOME_TRY(descriptor, SecurityDescriptor::fromSddl(sddl));
     // Created with its final DACL: there is no moment when it has the parent's.
-    SECURITY_ATTRIBUTES attributes{sizeof(attributes), raw, FALSE};
+    SECURITY_ATTRIBUTES attributes{sizeof(attributes), descriptor.get(), FALSE};
     if (!::CreateDirectoryW(directory.c_str(), &attributes) &&
         ::GetLastError() != ERROR_ALREADY_EXISTS) {
         return win32Error("cannot create " + toUtf8Lossy(directory.wstring()), ::GetLastError());
@@ -35,7 +24,7 @@ Result<void> ensureDirectoryWithDacl(const std::filesystem::path& directory,
     BOOL present = FALSE;
     BOOL defaulted = FALSE;
     PACL dacl = nullptr;
-    if (!::GetSecurityDescriptorDacl(raw, &present, &dacl, &defaulted) || !present) {
+    if (!::GetSecurityDescriptorDacl(descriptor.get(), &present, &dacl, &defaulted) || !present) {
         return makeError(exitcode::kGeneric, "the security descriptor has no DACL: " + sddl);
     }
     std::wstring name = directory.wstring();
@@ -57,13 +46,13 @@ Result<std::string> directoryDacl(const std::filesystem::path& path) {
     if (status != ERROR_SUCCESS) {
         return win32Error("cannot read the DACL of " + toUtf8Lossy(path.wstring()), status);
     }
-    std::unique_ptr<void, LocalFreer> descriptor(raw);
+    const LocalMemory descriptor(raw);
     LPWSTR text = nullptr;
     if (!::ConvertSecurityDescriptorToStringSecurityDescriptorW(
             raw, SDDL_REVISION_1, DACL_SECURITY_INFORMATION, &text, nullptr)) {
         return win32Error("cannot write a DACL as SDDL", ::GetLastError());
     }
-    std::unique_ptr<void, LocalFreer> owned_text(text);
+    const LocalMemory owned_text(text);
     return toUtf8(text);
 }
 

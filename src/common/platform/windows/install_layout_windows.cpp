@@ -3,9 +3,10 @@
 // folders (a machine may move them), with the usual defaults when the shell cannot answer.
 #include "common/platform/install_layout.hpp"
 
+#include <windows.h>
+// after windows.h, whose types they use
 #include <knownfolders.h>
 #include <shlobj.h>
-#include <windows.h>
 
 namespace azcm::platform {
 

@@ -3,8 +3,9 @@
 #include "common/platform/windows/wide_text.hpp"
 #include "common/platform/windows/win32_error.hpp"
 
-#include <lm.h>
 #include <windows.h>
+// after windows.h, whose types they use
+#include <lm.h>
 
 namespace azcm::platform::windows {
 

@@ -8,8 +8,9 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <wincrypt.h>
 #include <windows.h>
+// after windows.h, whose types they use
+#include <wincrypt.h>
 
 namespace azcm::platform {
 
