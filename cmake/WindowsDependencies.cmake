@@ -3,14 +3,30 @@
 # from Debian's libz-mingw-w64-dev, and the header-only libraries of the host's Debian packages
 # through the toolchain's symlink directories. The targets have the names Dependencies.cmake gives
 # on Linux, so the code's CMake lists need no second spelling.
-if(NOT AZCM_WINDOWS_DEPS OR NOT EXISTS ${AZCM_WINDOWS_DEPS}/lib/libcrypto.a)
-  message(FATAL_ERROR "The Windows build needs its libraries: run scripts/build-windows-deps.sh "
-                      "and pass -DAZCM_WINDOWS_DEPS=<its prefix> (the windows preset does).")
-endif()
+set(_azcm_openssl_dlls ${AZCM_WINDOWS_DEPS}/bin/libcrypto-3-x64.dll
+                       ${AZCM_WINDOWS_DEPS}/bin/libssl-3-x64.dll)
+foreach(_azcm_needed IN ITEMS ${AZCM_WINDOWS_DEPS}/lib/libcrypto.dll.a ${_azcm_openssl_dlls})
+  if(NOT AZCM_WINDOWS_DEPS OR NOT EXISTS ${_azcm_needed})
+    message(FATAL_ERROR "The Windows build needs its libraries: run scripts/build-windows-deps.sh "
+                        "and pass -DAZCM_WINDOWS_DEPS=<its prefix> (the windows preset does).")
+  endif()
+endforeach()
 
 set(Boost_INCLUDE_DIR ${AZCM_WINDOWS_BOOST_INCLUDE_DIR})
 find_package(Boost 1.74 REQUIRED)
+# OpenSSL through its import libraries: one copy of the DLLs serves every program (the static
+# libraries beside them would put 4 MB into each). FindOpenSSL names them LIB_EAY and SSL_EAY
+# on MinGW.
+set(LIB_EAY ${AZCM_WINDOWS_DEPS}/lib/libcrypto.dll.a)
+set(SSL_EAY ${AZCM_WINDOWS_DEPS}/lib/libssl.dll.a)
 find_package(OpenSSL 3 REQUIRED)
+# Windows loads a program's DLLs from the program's own folder first: the programs and tests in
+# bin/ find them there, and the MSI puts them beside each installed program.
+add_custom_target(openssl_dlls ALL
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_RUNTIME_OUTPUT_DIRECTORY}
+  COMMAND ${CMAKE_COMMAND} -E copy_if_different ${_azcm_openssl_dlls}
+          ${CMAKE_RUNTIME_OUTPUT_DIRECTORY}
+  COMMENT "Copying OpenSSL's DLLs beside the programs")
 find_package(ZLIB REQUIRED)
 find_package(Threads REQUIRED)
 find_package(GTest REQUIRED CONFIG)

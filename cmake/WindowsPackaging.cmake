@@ -28,7 +28,8 @@ add_custom_command(OUTPUT ${AZCM_MSI}
           --version ${AZCM_VERSION} --out ${AZCM_MSI}
           --key ${AZCM_SIGNING_KEY_FILE} --cert ${AZCM_SIGNING_CERT_FILE} --strip ${CMAKE_STRIP}
   DEPENDS azcmagent azcm_setup himds arcproxy gcservice extservice
-          ${_azcm_packaging}/AzureConnectedMachineAgent.wxs ${_azcm_packaging}/build-msi.sh
+          openssl_dlls ${_azcm_packaging}/AzureConnectedMachineAgent.wxs
+          ${_azcm_packaging}/DuplicateFile.idt ${_azcm_packaging}/build-msi.sh
           ${AZCM_SIGNING_KEY_FILE} ${AZCM_SIGNING_CERT_FILE}
   COMMENT "Building and signing AzureConnectedMachineAgent.msi ${AZCM_VERSION}")
 add_custom_target(msi ALL DEPENDS ${AZCM_MSI})

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Builds the libraries of the Windows cross build that Debian ships no mingw-w64 build of:
-# OpenSSL, libarchive (zip with deflate only), yaml-cpp and GoogleTest with gmock, as static
-# libraries for x86_64-w64-mingw32 (posix-thread compilers), from Debian 12's own source packages
-# at the versions pinned below. zlib is Debian's libz-mingw-w64-dev. Run as root or with sudo:
+# OpenSSL, libarchive (zip with deflate only), yaml-cpp and GoogleTest with gmock, for
+# x86_64-w64-mingw32 (posix-thread compilers), from Debian 12's own source packages at the
+# versions pinned below: OpenSSL as two DLLs (DIR/bin) with their import libraries, the others as
+# static libraries. zlib is Debian's libz-mingw-w64-dev. Run as root or with sudo:
 #
 #   scripts/build-windows-deps.sh [--prefix DIR]   (default: build-windows/deps)
 #
 # Installs what it needs with apt-get, and, for apt-get source, a deb-src entry for bookworm main
 # in /etc/apt/sources.list.d/azcm-deb-src.list. Sources, build trees and logs go to DIR-src. Each
-# library is built once: DIR/stamps/NAME names the version it was built from, and the next run
-# skips it unless its pin changed (delete the stamp to rebuild it). From scratch it takes about 4
+# library is built once: DIR/stamps/NAME names the version (and form) it was built from, and the
+# next run skips it unless that changed (delete the stamp to rebuild it). From scratch it takes about 4
 # minutes on 2 cores (OpenSSL 2 of them), plus installing the compilers the first time; when
 # everything is cached, well under a second. Prints one line per library: name, version, seconds
 # (or "cached"). Use the result with
@@ -26,6 +27,10 @@ declare -A pinned=(
   [libarchive]=3.6.2-1+deb12u4
   [yaml-cpp]=0.7.0+dfsg-8
   [googletest]=1.12.1-0.2
+)
+# How a library is built, when not as the static library of its pin; part of its stamp.
+declare -A form=(
+  [openssl]=shared
 )
 
 usage() {
@@ -171,11 +176,14 @@ openssl_dirs=(
   "ENGINESDIR=C:/Program Files/OpenSSL/lib/engines-3"
   "MODULESDIR=C:/Program Files/OpenSSL/lib/ossl-modules"
 )
+# Shared: one copy of libcrypto and libssl (about 5 MB) beside the six programs instead of one in
+# each keeps the MSI small. install_dev puts libcrypto-3-x64.dll and libssl-3-x64.dll in DIR/bin
+# and their import libraries in DIR/lib.
 build_openssl() {
   cd "$(source_dir openssl)"
   # The prefix is prepended to CC: x86_64-w64-mingw32-gcc-posix.
   ./Configure mingw64 --cross-compile-prefix=x86_64-w64-mingw32- CC=gcc-posix CXX=g++-posix \
-    no-shared no-tests --prefix="$prefix" --libdir=lib
+    shared no-tests --prefix="$prefix" --libdir=lib
   make -j "$(nproc)" build_libs "${openssl_dirs[@]}"
   make install_dev "${openssl_dirs[@]}"
 }
@@ -215,8 +223,9 @@ build_googletest() {
 summary=()
 for name in "${libraries[@]}"; do
   version="${pinned[$name]}"
+  built_as="$version${form[$name]:+ ${form[$name]}}"
   stamp="$prefix/stamps/$name"
-  if [ "$(cat "$stamp" 2>/dev/null)" = "$version" ]; then
+  if [ "$(cat "$stamp" 2>/dev/null)" = "$built_as" ]; then
     summary+=("$(printf '%-11s %-18s cached' "$name" "$version")")
     continue
   fi
@@ -228,7 +237,7 @@ for name in "${libraries[@]}"; do
   ensure_deb_src
   fetch_source "$name"
   run_logged "$log" "building $name $version failed" "build_${name//-/_}"
-  echo "$version" >"$stamp"
+  echo "$built_as" >"$stamp"
   summary+=("$(printf '%-11s %-18s %4d s' "$name" "$version" $((SECONDS - started)))")
 done
 printf '%s\n' "${summary[@]}"

@@ -1,7 +1,7 @@
 # Cross build for 64-bit Windows with Debian's mingw-w64 compilers, the posix-thread variant
 # (g++-mingw-w64-x86-64-posix: std::thread, std::mutex and std::condition_variable need it; the
 # win32 variant lacks them in GCC 12). Executables link statically (the C++ runtime and winpthread
-# included), so a built .exe needs no DLL beside it.
+# included) except for OpenSSL, whose two DLLs the build copies beside them (WindowsDependencies).
 #
 #   cmake -G Ninja -B build-windows/NAME \
 #     -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/mingw-w64-x86_64.cmake \
@@ -46,10 +46,8 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
-# Only static libraries are installed in AZCM_WINDOWS_DEPS; the sysroot holds zlib both ways.
+# The sysroot holds zlib both ways; libarchive is linked with the static one.
 set(ZLIB_USE_STATIC_LIBS ON)
-# Also makes OpenSSL::Crypto bring ws2_32 and crypt32, which the static libcrypto needs.
-set(OPENSSL_USE_STATIC_LIBS ON)
 set(ENV{PKG_CONFIG_LIBDIR} /usr/${AZCM_MINGW_TRIPLET}/lib/pkgconfig)
 if(AZCM_WINDOWS_DEPS)
   set(ENV{PKG_CONFIG_LIBDIR} "${AZCM_WINDOWS_DEPS}/lib/pkgconfig:$ENV{PKG_CONFIG_LIBDIR}")

@@ -5,9 +5,10 @@
 #   build-msi.sh --bin-dir DIR --version V --out FILE.msi --key KEY.pem --cert CERT.pem
 #                [--strip STRIP]
 #
-# The programs are copied to a stage directory beside FILE, stripped of their symbols
-# (STRIP, default x86_64-w64-mingw32-strip) and signed there; the build's own copies keep theirs. Run again with another --version and the same --bin-dir to make a newer
-# (or older) package from the same programs without compiling anything.
+# The programs and DLLs are copied to a stage directory beside FILE, stripped of their symbols
+# (STRIP, default x86_64-w64-mingw32-strip) and signed there; the build's own copies keep theirs.
+# Run again with another --version and the same --bin-dir to make a newer (or older) package from
+# the same programs without compiling anything.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -34,8 +35,10 @@ for required in bin_dir version out key cert; do
   fi
 done
 
+# The programs and the OpenSSL DLLs they load from their own folder (the build copies them beside
+# the programs).
 programs=(azcmagent.exe azcm_setup.exe himds.exe arcproxy.exe gc_arc_service.exe
-  gc_extension_service.exe)
+  gc_extension_service.exe libcrypto-3-x64.dll libssl-3-x64.dll)
 out="$(realpath -m "$out")"
 stage="${out%.msi}.stage"
 rm -rf "$stage"
@@ -52,6 +55,11 @@ done
 # wixl resolves each File's Source relative to the working directory.
 (cd "$stage" && wixl -a x64 -D Version="$version" -D StageDir=. -o "$stage/unsigned.msi" \
   "$here/AzureConnectedMachineAgent.wxs")
+# The DLLs' copies in the GC folders (the .wxs says why), at the standard places of the actions
+# that make and remove them.
+msibuild "$stage/unsigned.msi" -i "$here/DuplicateFile.idt" \
+  -q "INSERT INTO InstallExecuteSequence (Action, Sequence) VALUES ('RemoveDuplicateFiles', 3400)" \
+  -q "INSERT INTO InstallExecuteSequence (Action, Sequence) VALUES ('DuplicateFiles', 4210)"
 sign "$stage/unsigned.msi" "$out.tmp"
 mv -f "$out.tmp" "$out"
 rm -f "$stage/unsigned.msi"

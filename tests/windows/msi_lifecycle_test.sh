@@ -5,7 +5,8 @@
 # `msiexec /i /qn` into a fresh prefix, where the agent runs as installed (no sandbox: the real
 # %ProgramFiles% and %ProgramData% layout):
 #   - the signatures of the MSI and of each program verify against the signing certificate;
-#   - the files land in the real agent's folders, the four services are RUNNING, azcmagent.exe
+#   - the files land in the real agent's folders, OpenSSL's DLLs (stored once in the MSI) beside
+#     each folder's programs, the four services are RUNNING, azcmagent.exe
 #     is on the machine's Path, IDENTITY_ENDPOINT and IMDS_ENDPOINT are machine variables, the
 #     data directories exist with their DACLs, `azcmagent.exe show` reaches every service;
 #   - a service stops and starts through the service manager;
@@ -54,7 +55,8 @@ exec 2>>"$wine_log"
 source "$here/wine_services.sh"
 
 # Signatures: osslsigncode checks each against the build's signing certificate.
-for signed in "$msi" "${msi%.msi}.stage/himds.exe" "${msi%.msi}.stage/azcmagent.exe"; do
+for signed in "$msi" "${msi%.msi}.stage/himds.exe" "${msi%.msi}.stage/azcmagent.exe" \
+    "${msi%.msi}.stage/libcrypto-3-x64.dll"; do
     if osslsigncode verify -CAfile "$cert" -in "$signed" >/dev/null 2>&1; then
         pass "signature verifies: $(basename "$signed")"
     else
@@ -117,6 +119,20 @@ for file in azcmagent.exe azcm_setup.exe himds.exe arcproxy.exe GCArcService2/GC
     ExtensionService2/GC/gc_extension_service.exe; do
     [[ -f $program_dir/$file ]] && pass "installed: $file" || fail "missing: $program_dir/$file"
 done
+# Each folder with a program holds the DLLs it loads, the same bytes as the signed stage copy.
+dll_folders=("" GCArcService2/GC/ ExtensionService2/GC/)
+for folder in "${dll_folders[@]}"; do
+    for dll in libcrypto-3-x64.dll libssl-3-x64.dll; do
+        if cmp -s "$program_dir/$folder$dll" "${msi%.msi}.stage/$dll"; then
+            pass "installed: $folder$dll"
+        else
+            fail "missing or different: $program_dir/$folder$dll"
+        fi
+    done
+done
+stored=$(msiinfo export "$msi" File | grep -c 'libcrypto-3-x64.dll' || true)
+[[ $stored == 1 ]] && pass "libcrypto is stored once in the MSI" ||
+    fail "libcrypto is stored $stored times"
 check_running "install"
 # Each service's account, as the service manager keeps it (wine's sc has no qc).
 service_account() {
@@ -220,6 +236,10 @@ for name in "${services[@]}"; do
     fi
 done
 [[ ! -f $program_dir/himds.exe ]] && pass "uninstall: programs removed" || fail "himds.exe left behind"
+for folder in "${dll_folders[@]}"; do
+    [[ ! -f $program_dir/${folder}libcrypto-3-x64.dll ]] && pass "uninstall: ${folder}libcrypto removed" ||
+        fail "uninstall left $program_dir/${folder}libcrypto-3-x64.dll"
+done
 [[ -f $marker && -d $data_dir/Certs ]] && pass "uninstall kept %ProgramData%" ||
     fail "uninstall removed %ProgramData%"
 if [[ -z $(machine_variable IDENTITY_ENDPOINT) && -z $(machine_variable IMDS_ENDPOINT) ]] &&
@@ -231,5 +251,6 @@ fi
 [[ -z $(installed_versions) ]] && pass "uninstall: no product left" ||
     fail "uninstall: still installed $(installed_versions | tr '\n' ' ')"
 
+echo "MSI size: $(stat -c %s "$msi") bytes"
 echo "MSI lifecycle test: $failures failure(s) in $(($(date +%s) - began)) s"
 ((failures == 0))
