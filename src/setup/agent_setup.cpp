@@ -1,5 +1,6 @@
 #include "setup/agent_setup.hpp"
 
+#include "common/config/local_config.hpp"
 #include "common/platform/service_manager.hpp"
 #include "common/platform/windows/account_sid.hpp"
 #include "common/platform/windows/directory_acl.hpp"
@@ -33,6 +34,27 @@ std::string adminsOnly() {
 // As a root-owned 0755 directory: everyone reads.
 std::string readableByUsers() {
     return adminsOnly() + allow("BU", "0x1200a9");
+}
+
+// NetworkService, arcproxy's account.
+constexpr const char* kArcproxyAccountSid = "S-1-5-20";
+
+// The group whose members read the proxy credentials (localconfig.secret.json), as group
+// azcmproxy does on Linux: himds' and arcproxy's accounts (the other services run as SYSTEM).
+Result<void> ensureProxySecretGroup() {
+    BOOST_OUTCOME_TRY(win::ensureLocalGroup(
+        config::kProxySecretGroup,
+        "Members may read the proxy credentials of the Azure Connected Machine Agent"));
+    BOOST_OUTCOME_TRY(group_sid, win::localGroupSid(config::kProxySecretGroup));
+    if (!group_sid) {
+        // Fail closed: the secret file is then private to its writer, SYSTEM and Administrators.
+        std::cerr << "azcm_setup: warning: the local group '" << config::kProxySecretGroup
+                  << "' cannot be found after its creation; arcproxy will not read proxy "
+                     "credentials\n";
+        return ok();
+    }
+    BOOST_OUTCOME_TRY(win::addLocalGroupMember(config::kProxySecretGroup, kHimdsSid));
+    return win::addLocalGroupMember(config::kProxySecretGroup, kArcproxyAccountSid);
 }
 
 struct AgentService {
@@ -96,6 +118,7 @@ Result<void> install(const Paths& paths, const fs::path& install_dir) {
         std::cerr << "azcm_setup: warning: the local group '" << win::kReaderGroupName
                   << "' cannot be found after its creation; its members will not read tokens\n";
     }
+    BOOST_OUTCOME_TRY(ensureProxySecretGroup());
     for (const auto& rule : directoryRules(paths, group_sid.value_or(""))) {
         BOOST_OUTCOME_TRY(win::ensureDirectoryWithDacl(rule.path, rule.sddl));
     }
@@ -134,6 +157,7 @@ Result<void> uninstall(const fs::path& install_dir) {
         BOOST_OUTCOME_TRY(win::deleteRegistryKey(
             win::eventSourceRegistration(platform::installedServiceName(service.daemon), "").key));
     }
+    BOOST_OUTCOME_TRY(win::deleteLocalGroup(config::kProxySecretGroup));
     return win::deleteLocalGroup(win::kReaderGroupName);
 }
 

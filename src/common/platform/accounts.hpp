@@ -1,7 +1,8 @@
 #pragma once
 // Local accounts by name and by numeric id. Windows names accounts by SID, not by number
-// (platform/windows/account_sid.hpp): there every lookup here finds no account, which fails
-// closed (a secret file with no group is readable by its owner and the administrators only).
+// (platform/windows/account_sid.hpp): there a group id is the relative id (RID) of a local group of
+// the machine's account domain, and no user is ever found, which fails closed (a secret file
+// with no group is readable by its owner and the administrators only).
 #include "common/error.hpp"
 #include "common/platform/os_types.hpp"
 

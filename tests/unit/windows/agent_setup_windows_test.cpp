@@ -8,6 +8,7 @@
 #include "common/platform/windows/machine_registry.hpp"
 #include "setup/agent_setup.hpp"
 #include "temp_dir.hpp"
+#include "under_wine.hpp"
 
 #include <algorithm>
 
@@ -17,9 +18,7 @@
 namespace azcm::platform::windows {
 namespace {
 
-bool underWine() {
-    return ::GetProcAddress(::GetModuleHandleW(L"ntdll.dll"), "wine_get_version") != nullptr;
-}
+using test::underWine;
 
 TEST(MachineRegistryTest, MachineVariablesAreSetReadAndRemoved) {
     ASSERT_TRUE(setMachineVariable("AZCM_SETUP_TEST", "value 1"));

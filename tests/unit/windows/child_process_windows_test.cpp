@@ -10,6 +10,7 @@
 #include "common/platform/child_process.hpp"
 #include "common/platform/process_group.hpp"
 #include "common/platform/windows/command_line.hpp"
+#include "under_wine.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -128,10 +129,7 @@ DWORD grandchildOf(const std::string& output) {
 
 // Wine adds its own variables (WINE*, SystemDrive, SystemRoot) to every process it starts,
 // whatever environment block it was given; Windows passes the block as it is.
-bool underWine() {
-    const HMODULE ntdll = ::GetModuleHandleW(L"ntdll.dll");
-    return ntdll != nullptr && ::GetProcAddress(ntdll, "wine_get_version") != nullptr;
-}
+using test::underWine;
 
 std::vector<std::string> withoutWineAdditions(const std::vector<std::string>& environment) {
     std::vector<std::string> result;

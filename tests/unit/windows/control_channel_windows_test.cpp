@@ -9,6 +9,7 @@
 #include "common/platform/windows/pipe_security.hpp"
 #include "io_thread.hpp"
 #include "temp_dir.hpp"
+#include "under_wine.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -18,9 +19,7 @@ namespace {
 
 using http::test::IoThread;
 
-bool underWine() {
-    return ::GetProcAddress(::GetModuleHandleW(L"ntdll.dll"), "wine_get_version") != nullptr;
-}
+using test::underWine;
 
 // Answers who called, and what the daemon's policy lets that caller do.
 void whoCalled(http::Request&&, const http::PeerInfo& peer, const http::Respond& respond) {

@@ -4,6 +4,7 @@
 #include "common/platform/service_manager.hpp"
 #include "common/platform/windows/event_log.hpp"
 #include "common/platform/windows/windows_service.hpp"
+#include "under_wine.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -412,10 +413,31 @@ TEST(ConsoleTest, CloseWaitsForTheBodyToFinish) {
     EXPECT_TRUE(done_when_handler_returned);
 }
 
+// wine's dispatcher connects to the control pipe of the service its services.exe started last
+// (\\.\pipe\net\NtControlPipe<ServiceCurrent>) without checking who connects, so a test process
+// that calls it while wine starts one of its own services (a driver host, on demand) takes that
+// service's place. Pointing ServiceCurrent at a pipe nobody serves keeps the test process out.
+void keepWineServiceStartsAway() {
+    if (!test::underWine()) {
+        return;
+    }
+    HKEY key = nullptr;
+    ASSERT_EQ(::RegCreateKeyExW(HKEY_LOCAL_MACHINE,
+                                L"SYSTEM\\CurrentControlSet\\Control\\ServiceCurrent", 0, nullptr,
+                                0, KEY_SET_VALUE, nullptr, &key, nullptr),
+              ERROR_SUCCESS);
+    const DWORD unused_pipe = 0xFFFFFFF0U;
+    EXPECT_EQ(::RegSetValueExW(key, nullptr, 0, REG_DWORD,
+                               reinterpret_cast<const BYTE*>(&unused_pipe), sizeof(unused_pipe)),
+              ERROR_SUCCESS);
+    ::RegCloseKey(key);
+}
+
 // The real Win32 path: this test process was not started by the SCM, so
 // StartServiceCtrlDispatcherW fails with ERROR_FAILED_SERVICE_CONTROLLER_CONNECT (wine 8 too)
 // and the body runs in the console.
 TEST(DispatcherTest, OutsideTheScmFallsBackToTheConsole) {
+    keepWineServiceStartsAway();
     bool ran = false;
     const auto code = runAsServiceOrConsole(
         "probe",

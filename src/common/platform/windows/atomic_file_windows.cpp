@@ -10,10 +10,12 @@
 // the old file's DACL where the caller asked for a mode.
 //
 // Modes: Windows has no permission bits. A mode that gives group and others nothing (0600, 0700)
-// becomes a protected DACL for this account, LocalSystem and Administrators; any other mode
-// leaves the new file with the inheritable entries of its directory's DACL, which is how Windows
-// shares files. A group cannot be set: GroupId has no Windows meaning, so it is refused.
+// becomes a protected DACL for this account, LocalSystem and Administrators; with a group (a local
+// group's RID), that DACL plus the mode's group bits for the group (0640: read), and other bits
+// are refused; any other mode leaves the new file with the inheritable entries of its directory's
+// DACL, which is how Windows shares files.
 #include "common/fs/atomic_file.hpp"
+#include "common/platform/windows/account_sid.hpp"
 #include "common/platform/windows/nt_files.hpp"
 #include "common/platform/windows/wide_text.hpp"
 #include "common/platform/windows/win32_error.hpp"
@@ -61,14 +63,27 @@ Error statusError(const std::string& what, const stdfs::path& path, NTSTATUS sta
 }
 
 // The security descriptor a new file or directory gets: private for a private mode, none (the
-// directory's inheritable entries) otherwise. A group is refused before anything is created.
+// directory's inheritable entries) otherwise; with a group (the RID of a local group,
+// platform/accounts.hpp), private plus the group's bits for that group. A group that cannot be
+// named is refused before anything is created.
 Result<LocalMemory> securityFor(const FileMode& mode, const stdfs::path& path) {
-    if (mode.group) {
-        return makeError(exitcode::kGeneric, "cannot give " + shown(path) + " group " +
-                                                 std::to_string(*mode.group) +
-                                                 ": file groups have no meaning on Windows");
+    if (!mode.group) {
+        return windows::securityForMode(mode.mode, windows::Inheritance::kEntryOnly);
     }
-    return windows::securityForMode(mode.mode, windows::Inheritance::kEntryOnly);
+    auto domain = windows::accountDomainSid();
+    if (!domain) {
+        return makeError(exitcode::kGeneric, "cannot give " + shown(path) + " local group " +
+                                                 std::to_string(*mode.group) + ": " +
+                                                 domain.error().message);
+    }
+    BOOST_OUTCOME_TRY(group_sid,
+                      windows::toWide(domain.value() + "-" + std::to_string(*mode.group)));
+    auto security = windows::securityForGroupShare(mode.mode, group_sid);
+    if (!security) {
+        return makeError(exitcode::kGeneric, "cannot give " + shown(path) +
+                                                 " mode and group: " + security.error().message);
+    }
+    return std::move(security.value());
 }
 
 // Whether `handle` is a plain file: not a directory, not a symbolic link or junction.

@@ -146,4 +146,39 @@ Result<LocalMemory> securityForMode(std::uint32_t mode, Inheritance inheritance)
     return privateSecurityDescriptor(inheritance);
 }
 
+Result<std::wstring> groupSharedFileSddl(const std::wstring& owner_sid,
+                                         const std::wstring& group_sid,
+                                         std::uint32_t mode) {
+    const std::uint32_t group_bits = (mode >> 3U) & 07U;
+    if ((mode & 07U) != 0 || group_bits == 0) {
+        return makeError(
+            exitcode::kGeneric,
+            "a file shared with a group on Windows needs group bits and no other bits");
+    }
+    std::wstring rights;
+    if ((group_bits & 04U) != 0) {
+        rights += L"FR";
+    }
+    if ((group_bits & 02U) != 0) {
+        rights += L"FW";
+    }
+    if ((group_bits & 01U) != 0) {
+        rights += L"FX";
+    }
+    return L"D:P(A;;FA;;;SY)(A;;FA;;;BA)(A;;FA;;;" + owner_sid + L")(A;;" + rights + L";;;" +
+           group_sid + L")";
+}
+
+Result<LocalMemory> securityForGroupShare(std::uint32_t mode, const std::wstring& group_sid) {
+    BOOST_OUTCOME_TRY(owner, currentUserSid());
+    BOOST_OUTCOME_TRY(sddl, groupSharedFileSddl(owner, group_sid, mode));
+    PSECURITY_DESCRIPTOR descriptor = nullptr;
+    if (::ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1,
+                                                               &descriptor, nullptr) == FALSE) {
+        return win32Error("cannot build the security descriptor of a group-shared file",
+                          ::GetLastError());
+    }
+    return LocalMemory(descriptor);
+}
+
 } // namespace azcm::platform::windows

@@ -102,4 +102,14 @@ Result<LocalMemory> privateSecurityDescriptor(Inheritance inheritance);
 // gives group and others nothing, none (the parent's inheritable entries) otherwise.
 Result<LocalMemory> securityForMode(std::uint32_t mode, Inheritance inheritance);
 
+// The DACL, in SDDL, of a file shared with one group as a POSIX mode with group bits and no other
+// bits (0640) shares it: the private entries for `owner_sid`, and the group's bits for
+// `group_sid` (r: FR, w: FW, x: FX). An error for a mode with other bits or no group bits.
+Result<std::wstring> groupSharedFileSddl(const std::wstring& owner_sid,
+                                         const std::wstring& group_sid,
+                                         std::uint32_t mode);
+
+// The security descriptor of a new file of mode `mode` shared with local group `group_sid`.
+Result<LocalMemory> securityForGroupShare(std::uint32_t mode, const std::wstring& group_sid);
+
 } // namespace azcm::platform::windows
