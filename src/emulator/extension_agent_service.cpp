@@ -1,5 +1,6 @@
 #include "emulator/extension_agent_service.hpp"
 
+#include "common/crypto/agent_package.hpp"
 #include "common/crypto/cms.hpp"
 #include "common/log/log.hpp"
 #include "emulator/data_dir.hpp"
@@ -239,8 +240,14 @@ http::Response ExtensionAgentService::package(const http::Request& request,
                                               const std::vector<std::string>& segments) {
     // machines/packages/extension/{publisher}/{type}/{version}
     // machines/packages/guestconfiguration/{name}/{version}
+    // machines/packages/agent/{platform}/{version}, and machines/packages/agent/{platform}: the
+    // versions published for that platform
+    if (segments.size() == 4 && segments[2] == kPackageKindAgent) {
+        return agentVersions(request, segments[3]);
+    }
     const bool extension = segments.size() == 6 && segments[2] == kPackageKindExtension;
-    const bool guest = segments.size() == 5 && segments[2] == kPackageKindGuestConfiguration;
+    const bool guest = segments.size() == 5 && (segments[2] == kPackageKindGuestConfiguration ||
+                                                segments[2] == kPackageKindAgent);
     if (!extension && !guest) {
         return errorResponse(request, http::Status::not_found, "NotFound",
                              "No such package route.");
@@ -262,11 +269,31 @@ http::Response ExtensionAgentService::package(const http::Request& request,
     }
     http::Response response{http::Status::ok, request.version()};
     response.keep_alive(request.keep_alive());
-    response.set(http::Field::content_type, "application/zip");
+    response.set(http::Field::content_type, packageContentType(*found.value()));
     response.set(http::Field::etag, "\"" + found.value()->sha256 + "\"");
     response.body() = std::move(bytes.value());
     response.prepare_payload();
     return response;
+}
+
+http::Response ExtensionAgentService::agentVersions(const http::Request& request,
+                                                    const std::string& platform) {
+    if (!crypto::parseAgentPlatform(platform)) {
+        return errorResponse(request, http::Status::not_found, "UnknownPlatform",
+                             "Agent packages exist for the platforms deb, rpm and msi.");
+    }
+    auto packages = listAgentPackages(context_.store, platform);
+    if (!packages) {
+        return internalError(request, packages.error());
+    }
+    json versions = json::array();
+    for (const auto& package : packages.value()) {
+        json entry = packageJson(package, context_.base_url);
+        entry["version"] = package.version;
+        versions.push_back(std::move(entry));
+    }
+    return jsonResponse(request, http::Status::ok,
+                        json{{"platform", platform}, {"versions", std::move(versions)}});
 }
 
 http::Response ExtensionAgentService::report(const http::Request& request,

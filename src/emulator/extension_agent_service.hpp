@@ -38,6 +38,8 @@ private:
     http::Response report(const http::Request& request, const MachineRecord& machine);
     http::Response settingsCertificate(const http::Request& request, const MachineRecord& machine);
     http::Response package(const http::Request& request, const std::vector<std::string>& segments);
+    // {"platform", "versions": [{"version", "url", "size", "sha256", "signature"}]}, newest first.
+    http::Response agentVersions(const http::Request& request, const std::string& platform);
     // The answer for `state` given the request's If-None-Match: 200 with the body, or 304.
     http::Response answer(const http::Request& request, const ExtensionGoalState& state) const;
 

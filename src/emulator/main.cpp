@@ -96,6 +96,21 @@ int run(int argc, char** argv) {
     gc_publish->add_option("--name", gc_options.type, "Configuration name")->required();
     gc_publish->add_option("--version", gc_options.version, "Version, e.g. 1.0.0")->required();
 
+    // `agent publish`: an agent package (deb, rpm or msi, told apart by content) for upgrades.
+    auto* agent = app.add_subcommand("agent", "Agent packages (docs/upgrade.md)");
+    agent->require_subcommand(1);
+    auto* agent_publish = agent->add_subcommand("publish", "Sign and publish an agent package");
+    azcm::emulator::PublishOptions agent_options;
+    agent_options.kind = "agent";
+    agent_options.file_option = "--package";
+    agent_publish
+        ->add_option("--data-dir", agent_options.data_dir, "State directory of the emulator")
+        ->required();
+    agent_publish->add_option("--package", agent_options.zip, "The package (deb, rpm or msi)")
+        ->required();
+    agent_publish->add_option("--version", agent_options.version, "Agent version, e.g. 1.0.30000.0")
+        ->required();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
@@ -129,6 +144,15 @@ int run(int argc, char** argv) {
         auto answer = azcm::emulator::publishPackageCommand(gc_options);
         if (!answer) {
             std::cerr << "arc-emulator gc publish: " << answer.error().message << "\n";
+            return answer.error().code != 0 ? answer.error().code : 1;
+        }
+        std::cout << answer.value().dump(2) << std::endl;
+        return 0;
+    }
+    if (agent_publish->parsed()) {
+        auto answer = azcm::emulator::publishPackageCommand(agent_options);
+        if (!answer) {
+            std::cerr << "arc-emulator agent publish: " << answer.error().message << "\n";
             return answer.error().code != 0 ? answer.error().code : 1;
         }
         std::cout << answer.value().dump(2) << std::endl;

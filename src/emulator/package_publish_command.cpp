@@ -1,5 +1,6 @@
 #include "emulator/package_publish_command.hpp"
 
+#include "common/crypto/agent_package.hpp"
 #include "common/crypto/encoding.hpp"
 #include "common/fs/atomic_file.hpp"
 #include "emulator/data_dir.hpp"
@@ -11,22 +12,35 @@
 
 namespace azcm::emulator {
 
-Result<nlohmann::json> publishPackageCommand(const PublishOptions& options) {
-    // Cheap checks before any key material is created.
-    BOOST_OUTCOME_TRY(
-        validatePackageKey(options.kind, options.publisher, options.type, options.version));
+Result<nlohmann::json> publishPackageCommand(const PublishOptions& given) {
+    PublishOptions options = given;
+    const bool agent = options.kind == kPackageKindAgent;
+    // Cheap checks before any key material is created; an agent package's platform is known once
+    // its bytes are read.
+    if (!agent) {
+        BOOST_OUTCOME_TRY(
+            validatePackageKey(options.kind, options.publisher, options.type, options.version));
+    }
+    const std::string shown = options.file_option + " " + options.zip.string();
     std::error_code ec;
     const auto status = std::filesystem::status(options.zip, ec);
     if (ec || !std::filesystem::is_regular_file(status)) {
-        return makeError(exitcode::kInvalidArgument,
-                         "--zip " + options.zip.string() + " is not a readable regular file");
+        return makeError(exitcode::kInvalidArgument, shown + " is not a readable regular file");
     }
     const auto size = std::filesystem::file_size(options.zip, ec);
     if (ec || size == 0 || size > kMaxPackageBytes) {
-        return makeError(exitcode::kInvalidArgument,
-                         "--zip " + options.zip.string() + " must be 1 byte to 100 MiB");
+        return makeError(exitcode::kInvalidArgument, shown + " must be 1 byte to 100 MiB");
     }
     BOOST_OUTCOME_TRY(zip, fs::readFile(options.zip, kMaxPackageBytes));
+    if (agent) {
+        const auto platform = crypto::detectAgentPlatform(zip);
+        if (!platform) {
+            return makeError(exitcode::kInvalidArgument, shown + " is no deb, rpm or msi package");
+        }
+        options.type = std::string(crypto::agentPlatformName(*platform));
+        BOOST_OUTCOME_TRY(
+            validatePackageKey(options.kind, options.publisher, options.type, options.version));
+    }
 
     const DataDir dir(options.data_dir);
     BOOST_OUTCOME_TRY(fs::ensureDirectory(dir.root(), kDataDirMode));

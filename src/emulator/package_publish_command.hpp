@@ -1,6 +1,7 @@
 #pragma once
-// `arc-emulator extension publish`: signs a handler package and stores it in the data directory's
-// database, where the serving emulator (possibly running) sees it on its next goal state.
+// `arc-emulator extension publish`, `gc publish` and `agent publish`: signs a package and stores
+// it in the data directory's database, where the serving emulator (possibly running) sees it on
+// its next read.
 #include "common/error.hpp"
 
 #include <filesystem>
@@ -13,10 +14,11 @@ namespace azcm::emulator {
 struct PublishOptions {
     std::filesystem::path data_dir;
     std::filesystem::path zip;
-    std::string kind = "extension"; // or "guestconfiguration" (publisher "")
+    std::string kind = "extension"; // or "guestconfiguration" (publisher ""), "agent"
     std::string publisher;
-    std::string type;
+    std::string type; // an agent package's platform: empty, told by the file's content
     std::string version;
+    std::string file_option = "--zip"; // how error messages name `zip`
 };
 
 // Returns the JSON printed on stdout: {"kind", "publisher", "type", "version", "size", "sha256",

@@ -1,5 +1,7 @@
 #include "emulator/package_store.hpp"
 
+#include "common/agent_version.hpp"
+#include "common/crypto/agent_package.hpp"
 #include "common/crypto/encoding.hpp"
 #include "common/crypto/keys.hpp"
 #include "common/crypto/package_signature.hpp"
@@ -214,10 +216,19 @@ Result<void> validatePackageKey(std::string_view kind,
                                 std::string_view publisher,
                                 std::string_view type,
                                 std::string_view version) {
+    if (kind == kPackageKindAgent) {
+        if (!publisher.empty() || !crypto::parseAgentPlatform(type) ||
+            !parseAgentVersion(version)) {
+            return makeError(exitcode::kInvalidArgument,
+                             "an agent package has no publisher, a platform (deb, rpm, msi) and "
+                             "a version MAJOR.MINOR.BUILD.REVISION, each field 0-65535");
+        }
+        return ok();
+    }
     const bool guest_configuration = kind == kPackageKindGuestConfiguration;
     if (kind != kPackageKindExtension && !guest_configuration) {
         return makeError(exitcode::kInvalidArgument,
-                         "package kind must be 'extension' or 'guestconfiguration'");
+                         "package kind must be 'extension', 'guestconfiguration' or 'agent'");
     }
     if (guest_configuration ? !publisher.empty() : !validName(publisher)) {
         return makeError(exitcode::kInvalidArgument,
@@ -239,7 +250,8 @@ Result<void> validatePackageKey(std::string_view kind,
 }
 
 std::filesystem::path packageFile(const DataDir& dir, const PublishedPackage& package) {
-    return packagesDir(dir) / (package.sha256 + ".zip");
+    const std::string suffix = package.kind == kPackageKindAgent ? package.type : "zip";
+    return packagesDir(dir) / (package.sha256 + "." + suffix);
 }
 
 Result<PublishedPackage> publishPackage(Store& store,
@@ -256,6 +268,18 @@ Result<PublishedPackage> publishPackage(Store& store,
         return makeError(exitcode::kInvalidArgument,
                          "a package must be 1 byte to 100 MiB; this one is " +
                              std::to_string(zip.size()) + " bytes");
+    }
+    if (kind == kPackageKindAgent) {
+        const auto platform = crypto::detectAgentPlatform(zip);
+        if (!platform || crypto::agentPlatformName(*platform) != type) {
+            return makeError(
+                exitcode::kInvalidArgument,
+                "the file is " +
+                    (platform
+                         ? "a " + std::string(crypto::agentPlatformName(*platform)) + " package"
+                         : std::string("no deb, rpm or msi package")) +
+                    ", not the " + std::string(type) + " package it is published as");
+        }
     }
     PublishedPackage package;
     package.kind = std::string(kind);
@@ -314,7 +338,7 @@ Result<std::string> readPackageBytes(const DataDir& dir, const PublishedPackage&
 }
 
 std::string packageDownloadPath(const PublishedPackage& package) {
-    if (package.kind == kPackageKindGuestConfiguration) {
+    if (package.kind == kPackageKindGuestConfiguration || package.kind == kPackageKindAgent) {
         return "/his/machines/packages/" + package.kind + "/" + package.type + "/" +
                package.version;
     }
@@ -327,6 +351,24 @@ nlohmann::json packageJson(const PublishedPackage& package, const std::string& b
                           {"size", package.size},
                           {"sha256", package.sha256},
                           {"signature", crypto::base64Encode(package.signature_der)}};
+}
+
+std::string packageContentType(const PublishedPackage& package) {
+    if (package.kind != kPackageKindAgent) {
+        return "application/zip";
+    }
+    if (package.type == "deb") {
+        return "application/vnd.debian.binary-package";
+    }
+    return package.type == "rpm" ? "application/x-rpm" : "application/x-msi";
+}
+
+Result<std::vector<PublishedPackage>> listAgentPackages(Store& store, std::string_view platform) {
+    BOOST_OUTCOME_TRY(packages, store.listPackages(kPackageKindAgent, "", platform));
+    std::sort(packages.begin(), packages.end(), [](const auto& a, const auto& b) {
+        return compareVersions(a.version, b.version) > 0;
+    });
+    return packages;
 }
 
 } // namespace azcm::emulator

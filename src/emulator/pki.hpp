@@ -21,7 +21,7 @@ struct EmulatorPki {
     std::string signing_public_pem;
     std::string signing_kid;
     std::filesystem::path ca_cert_path; // absolute
-    PackageSigner package_signer;       // signs extension and guest configuration packages
+    PackageSigner package_signer;       // signs extension, guest configuration and agent packages
 };
 
 // Loads the material from `dir`, creating what is missing; the TLS certificate is re-issued when

@@ -1,5 +1,7 @@
 #include "common/crypto/package_signature.hpp"
 
+#include "common/agent_version.hpp"
+#include "common/crypto/agent_package.hpp"
 #include "common/crypto/cms.hpp"
 
 #include <algorithm>
@@ -16,13 +18,34 @@ bool printableName(std::string_view name) {
            std::all_of(name.begin(), name.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
+// An agent package: no publisher, a platform as its name, the agent's four-part version.
+Result<void> validateAgentIdentity(const PackageIdentity& identity) {
+    if (!identity.publisher.empty()) {
+        return makeError(exitcode::kInvalidArgument, "an agent package has no publisher");
+    }
+    if (!parseAgentPlatform(identity.name)) {
+        return makeError(exitcode::kInvalidArgument, "agent package platform '" + identity.name +
+                                                         "' is not one of deb, rpm, msi");
+    }
+    if (!parseAgentVersion(identity.version)) {
+        return makeError(exitcode::kInvalidArgument,
+                         "agent package version '" + identity.version +
+                             "' is not MAJOR.MINOR.BUILD.REVISION (each 0-65535)");
+    }
+    return ok();
+}
+
 Result<void> validateIdentity(const PackageIdentity& identity) {
+    if (identity.kind == kPackageKindAgent) {
+        return validateAgentIdentity(identity);
+    }
     const bool guest_configuration = identity.kind == kPackageKindGuestConfiguration;
     if (identity.kind != kPackageKindExtension && !guest_configuration) {
         return makeError(exitcode::kInvalidArgument,
-                         "package kind '" + identity.kind + "' is neither '" +
-                             std::string(kPackageKindExtension) + "' nor '" +
-                             std::string(kPackageKindGuestConfiguration) + "'");
+                         "package kind '" + identity.kind + "' is not '" +
+                             std::string(kPackageKindExtension) + "', '" +
+                             std::string(kPackageKindGuestConfiguration) + "' or '" +
+                             std::string(kPackageKindAgent) + "'");
     }
     if (guest_configuration != identity.publisher.empty() || !printableName(identity.publisher)) {
         return makeError(exitcode::kInvalidArgument,

@@ -1,0 +1,134 @@
+// The agent package feed: `arc-emulator agent publish` signs a deb, rpm or msi for its platform
+// and version; connected machines list the versions of their platform and download them.
+#include "common/crypto/encoding.hpp"
+#include "common/crypto/package_signature.hpp"
+#include "common/crypto/x509.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "emulator/package_publish_command.hpp"
+#include "emulator/package_store.hpp"
+#include "emulator_fixture.hpp"
+
+#include <gtest/gtest.h>
+
+namespace azcm::emulator::test {
+namespace {
+
+using nlohmann::json;
+
+// The start of a .deb as dpkg-deb writes it, then `tag` so each package differs.
+std::string debBytes(const std::string& tag) {
+    return "!<arch>\ndebian-binary   1700000000  0     0     100644  4         `\n2.0\n" + tag;
+}
+
+class AgentFeedTest : public EmulatorFixture {
+protected:
+    void SetUp() override {
+        createGroup("rg1");
+        EXPECT_EQ(putMachine("rg1", "web01", machineKeyPem()).result_int(), 201);
+        const json body{{"resourceId", machinePath("rg1", "web01")},
+                        {"csr", crypto::createCsrPem(machineKeyPem(), "web01").value()}};
+        auto issued =
+            call(http::Verb::post, "/his/machines/certificate", body.dump(), ownerToken());
+        EXPECT_EQ(issued.result_int(), 200) << issued.body();
+        machine_.client_certificate_der =
+            crypto::parseCertificatePem(parse(issued)["certificate"].get<std::string>())
+                .value()
+                .der;
+    }
+
+    // `arc-emulator agent publish` with a file holding `bytes`.
+    Result<json> publish(const std::string& bytes, const std::string& version) {
+        const auto file = dir_.path() / ("package-" + version);
+        EXPECT_TRUE(fs::writeFileAtomic(file, bytes));
+        PublishOptions options;
+        options.kind = "agent";
+        options.file_option = "--package";
+        options.data_dir = dir_.path(); // the database the running emulator reads
+        options.zip = file;
+        options.version = version;
+        return publishPackageCommand(options);
+    }
+
+    http::Response get(const std::string& path, bool as_machine = true) {
+        return call(http::Verb::get, path, {}, {}, as_machine ? machine_ : http::PeerInfo{});
+    }
+
+    http::PeerInfo machine_;
+    std::string root_path_;
+};
+
+TEST_F(AgentFeedTest, PublishedVersionsAreListedNewestFirstAndDownloadAsSigned) {
+    for (const char* version : {"1.0.1000.0", "1.0.30000.0", "1.0.2000.0"}) {
+        auto published = publish(debBytes(version), version);
+        ASSERT_TRUE(published) << published.error().message;
+        root_path_ = published.value()["packageSigningRootPath"].get<std::string>();
+        EXPECT_EQ(published.value()["type"], "deb") << "the platform comes from the content";
+        EXPECT_EQ(published.value()["file"].get<std::string>().substr(
+                      published.value()["file"].get<std::string>().size() - 4),
+                  ".deb");
+    }
+    auto listed = get("/his/machines/packages/agent/deb");
+    ASSERT_EQ(listed.result_int(), 200) << listed.body();
+    const auto versions = parse(listed)["versions"];
+    ASSERT_EQ(versions.size(), 3u) << versions.dump();
+    EXPECT_EQ(versions[0]["version"], "1.0.30000.0");
+    EXPECT_EQ(versions[1]["version"], "1.0.2000.0");
+    EXPECT_EQ(versions[2]["version"], "1.0.1000.0");
+
+    const auto& newest = versions[0];
+    const std::string url = newest["url"];
+    ASSERT_EQ(url.rfind(kBaseUrl, 0), 0u) << url;
+    auto download = get(url.substr(std::string(kBaseUrl).size()));
+    ASSERT_EQ(download.result_int(), 200) << download.body();
+    EXPECT_EQ(download[http::Field::content_type], "application/vnd.debian.binary-package");
+    EXPECT_EQ(download.body(), debBytes("1.0.30000.0"));
+    EXPECT_EQ(crypto::hexEncode(crypto::sha256(download.body())), newest["sha256"]);
+    EXPECT_EQ(newest["size"], download.body().size());
+    // The signature binds the bytes to the platform and the version, under the root the
+    // command names (cloud.json's packageSigningRootPath for this data directory).
+    const auto root = fs::readFile(root_path_).value();
+    auto signer = crypto::verifyPackageSignature(
+        download.body(), crypto::base64Decode(newest["signature"].get<std::string>()).value(),
+        root);
+    ASSERT_TRUE(signer) << signer.error().message;
+    EXPECT_EQ(signer.value().identity,
+              (crypto::PackageIdentity{"agent", "", "deb", "1.0.30000.0"}));
+
+    // "1.0" names the newest build of that minor, as `azcmagent upgrade --version 1.0` asks.
+    auto line = findPackage(*store_, kPackageKindAgent, "", "deb", "1.0").value();
+    ASSERT_TRUE(line);
+    EXPECT_EQ(line->version, "1.0.30000.0");
+}
+
+TEST_F(AgentFeedTest, OtherPlatformsListNothingAndTheFeedNeedsAMachine) {
+    ASSERT_TRUE(publish(debBytes("a"), "1.0.1000.0"));
+    auto rpm = get("/his/machines/packages/agent/rpm");
+    ASSERT_EQ(rpm.result_int(), 200) << rpm.body();
+    EXPECT_TRUE(parse(rpm)["versions"].empty());
+    EXPECT_EQ(get("/his/machines/packages/agent/exe").result_int(), 404);
+    EXPECT_EQ(get("/his/machines/packages/agent/deb/1.0.9999.0").result_int(), 404);
+    EXPECT_EQ(get("/his/machines/packages/agent/deb", false).result_int(), 401);
+    EXPECT_EQ(get("/his/machines/packages/agent/deb/1.0.1000.0", false).result_int(), 401);
+}
+
+TEST_F(AgentFeedTest, PublishRefusesWhatIsNoAgentPackageOfItsPlatformAndVersion) {
+    const auto refused = [](const Result<json>& answer) {
+        return !answer && answer.error().code == exitcode::kInvalidArgument;
+    };
+    EXPECT_TRUE(refused(publish(std::string("PK\x03\x04 a zip", 11), "1.0.1000.0")));
+    EXPECT_TRUE(refused(publish(debBytes("a"), "1.0.1000")));
+    EXPECT_TRUE(refused(publish(debBytes("a"), "1.0.70000.0")));
+    EXPECT_TRUE(refused(publish(debBytes("a"), "01.0.1000.0")));
+    // Published as another platform than its bytes are.
+    auto mislabelled =
+        publishPackage(*store_, DataDir(dir_.path()), sharedPki().package_signer, kPackageKindAgent,
+                       "", "rpm", "1.0.1000.0", debBytes("a"), clock_.wallNow());
+    ASSERT_FALSE(mislabelled);
+    EXPECT_NE(mislabelled.error().message.find("a deb package, not the rpm"), std::string::npos)
+        << mislabelled.error().message;
+    auto listed = get("/his/machines/packages/agent/deb");
+    EXPECT_TRUE(parse(listed)["versions"].empty()) << "nothing refused was stored";
+}
+
+} // namespace
+} // namespace azcm::emulator::test
