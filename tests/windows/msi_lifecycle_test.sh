@@ -13,15 +13,21 @@
 #   - a newer build (the same programs repackaged with a higher version: Windows Installer
 #     compares only the first three fields) upgrades it in place, keeping %ProgramData%;
 #   - an older build is refused;
-#   - `msiexec /x` removes the programs, services and variables and keeps %ProgramData%.
+#   - `msiexec /x` removes the programs, services and variables and keeps %ProgramData%;
+#   - the Linux arc-emulator's `agent publish` takes the MSI as the msi platform's package.
 #
-# Usage: msi_lifecycle_test.sh MSI WINDOWS_BIN_DIR VERSION SIGNING_KEY SIGNING_CERT
+# Usage: msi_lifecycle_test.sh MSI WINDOWS_BIN_DIR VERSION SIGNING_KEY SIGNING_CERT EMULATOR
 set -euo pipefail
 
-if [[ $# -ne 5 || ! -f $1 ]]; then
-    echo "usage: $0 MSI WINDOWS_BIN_DIR VERSION SIGNING_KEY SIGNING_CERT" >&2
+if [[ $# -ne 6 || ! -f $1 ]]; then
+    echo "usage: $0 MSI WINDOWS_BIN_DIR VERSION SIGNING_KEY SIGNING_CERT EMULATOR" >&2
     exit 2
 fi
+if [[ ! -x $6 ]]; then
+    echo "FAIL: no Linux arc-emulator at $6: build the default preset first" >&2
+    exit 1
+fi
+emulator=$(realpath "$6")
 msi=$(realpath "$1")
 bin=$(realpath "$2")
 version=$3
@@ -250,6 +256,16 @@ else
 fi
 [[ -z $(installed_versions) ]] && pass "uninstall: no product left" ||
     fail "uninstall: still installed $(installed_versions | tr '\n' ' ')"
+
+# The package feed tells the MSI apart by its content and signs it for the msi platform.
+published=$("$emulator" agent publish --data-dir "$work/emulator" --package "$msi" \
+    --version "$version" 2>/dev/null || true)
+if [[ $(jq -r .type <<<"$published" 2>/dev/null) == msi ]] &&
+    cmp -s "$msi" "$(jq -r .file <<<"$published")"; then
+    pass "arc-emulator agent publish: the MSI is the msi platform's package"
+else
+    fail "arc-emulator agent publish: $published"
+fi
 
 echo "MSI size: $(stat -c %s "$msi") bytes"
 echo "MSI lifecycle test: $failures failure(s) in $(($(date +%s) - began)) s"

@@ -7,6 +7,7 @@
 #include "emulator/package_publish_command.hpp"
 #include "emulator/package_store.hpp"
 #include "emulator_fixture.hpp"
+#include "process.hpp"
 
 #include <gtest/gtest.h>
 
@@ -98,6 +99,23 @@ TEST_F(AgentFeedTest, PublishedVersionsAreListedNewestFirstAndDownloadAsSigned) 
     auto line = findPackage(*store_, kPackageKindAgent, "", "deb", "1.0").value();
     ASSERT_TRUE(line);
     EXPECT_EQ(line->version, "1.0.30000.0");
+}
+
+// A package as dpkg-deb builds it, not only the bytes the detection looks at.
+TEST_F(AgentFeedTest, ADebBuiltByDpkgDebIsPublishedAsADeb) {
+    const auto root = dir_.path() / "deb-root";
+    std::filesystem::create_directories(root / "DEBIAN");
+    ASSERT_TRUE(fs::writeFileAtomic(root / "DEBIAN" / "control",
+                                    "Package: azcm-feed-test\nVersion: 1.0.2.0\nArchitecture: all\n"
+                                    "Maintainer: Test <test@example.org>\nDescription: test\n",
+                                    {0644, {}}));
+    const auto deb = dir_.path() / "azcm-feed-test.deb";
+    const auto built = azcm::test::runCommand(
+        {"/usr/bin/dpkg-deb", "--root-owner-group", "--build", root.string(), deb.string()});
+    ASSERT_EQ(built.exit_code, 0) << built.err;
+    auto published = publish(fs::readFile(deb).value(), "1.0.2.0");
+    ASSERT_TRUE(published) << published.error().message;
+    EXPECT_EQ(published.value()["type"], "deb");
 }
 
 TEST_F(AgentFeedTest, OtherPlatformsListNothingAndTheFeedNeedsAMachine) {
