@@ -12,6 +12,7 @@
 #include "azcmagent/logs_command.hpp"
 #include "azcmagent/redact.hpp"
 #include "azcmagent/show_command.hpp"
+#include "azcmagent/upgrade_command.hpp"
 #include "common/agent_version.hpp"
 #include "common/fs/atomic_file.hpp"
 #include "common/log/log.hpp"
@@ -79,6 +80,7 @@ struct Commands {
     CheckOptions check;
     LogsOptions logs;
     ExtensionOptions extension;
+    UpgradeOptions upgrade;
     CLI::App* extension_command = nullptr;
     std::vector<std::string> help_topic;
 };
@@ -130,6 +132,7 @@ void defineCommands(CLI::App& app, Commands& commands) {
     defineCheckCommand(app, commands.check);
     defineLogsCommand(app, commands.logs);
     commands.extension_command = defineExtensionCommand(app, commands.extension);
+    defineUpgradeCommand(app, commands.upgrade);
     app.add_subcommand("version", "Print the agent version");
     auto* help = app.add_subcommand("help", "Help about any command");
     help->add_option("command", commands.help_topic, "Command to describe");
@@ -173,6 +176,20 @@ Result<void> dispatch(CLI::App& app, const Commands& commands, const Environment
     }
     if (app.got_subcommand("logs")) {
         return runLogs(commands.logs, env, console);
+    }
+    if (app.got_subcommand("upgrade")) {
+        BOOST_OUTCOME_TRY(result, runUpgrade(commands.upgrade, env, console));
+        if (console.jsonMode()) {
+            console.printJson(result);
+        } else if (result.at("upgraded").get<bool>()) {
+            console.line(console.success("Upgraded the agent from " +
+                                         result.at("previousVersion").get<std::string>() + " to " +
+                                         result.at("version").get<std::string>()));
+        } else {
+            console.line("The agent is already at version " +
+                         result.at("version").get<std::string>());
+        }
+        return ok();
     }
     if (app.got_subcommand("connect")) {
         BOOST_OUTCOME_TRY(result, runConnect(commands.connect, env, console));

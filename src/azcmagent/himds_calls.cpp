@@ -66,6 +66,22 @@ Result<void> himdsDeactivate(const Environment& env) {
     return ok();
 }
 
+Result<void> himdsReportUpgrade(const Environment& env,
+                                const std::string& status,
+                                const std::string& message,
+                                const std::string& version) {
+    const json body{{"status", status}, {"message", message}, {"desiredVersion", version}};
+    BOOST_OUTCOME_TRY(response, callHimds(env, http::Verb::post, "/agentupgrade/result",
+                                          body.dump(), std::chrono::seconds(30)));
+    if (response.result_int() != 200) {
+        const auto error = parseServiceError(response.body());
+        return makeError(exitcode::kHimdsCommunication, "himds refused the upgrade outcome: HTTP " +
+                                                            std::to_string(response.result_int()) +
+                                                            " " + error.message);
+    }
+    return ok();
+}
+
 std::optional<json> himdsStatus(const Environment& env) {
     auto response = env.himds(http::Verb::get, "/status", {}, std::chrono::seconds(5));
     if (!response) {

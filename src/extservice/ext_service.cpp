@@ -1,5 +1,6 @@
 #include "extservice/ext_service.hpp"
 
+#include "common/agent_service/agent_service_client.hpp"
 #include "common/config/agent_config.hpp"
 #include "common/config/extension_destinations.hpp"
 #include "common/config/proxy_policy.hpp"
@@ -7,7 +8,6 @@
 #include "common/fs/atomic_file.hpp"
 #include "common/log/log.hpp"
 #include "common/platform/malloc_tuning.hpp"
-#include "extservice/agent_service_client.hpp"
 #include "extservice/reconciler.hpp"
 
 #include <algorithm>
@@ -265,8 +265,8 @@ std::chrono::seconds ExtService::loopOnce() {
     client_options.proxy_url = config::ProxyPolicy(local, options_.environment_proxy)
                                    .proxyFor(config::TargetService::kArc);
     client_options.cancel = control_plane_cancel_;
-    const AgentServiceClient client(client_options, agent.value().cloud.endpoints.identity,
-                                    tokens_);
+    const agentservice::AgentServiceClient client(client_options,
+                                                  agent.value().cloud.endpoints.identity, tokens_);
     auto backoff = [this](const std::string& what, const Error& error) {
         if (stopping_) {
             return std::chrono::seconds(0); // the call was abandoned for the stop: no error

@@ -1,7 +1,8 @@
 #pragma once
-// The agent-service calls of extservice (docs/protocol.md section 3): goal state (long-poll),
-// reports, the settings certificate and package downloads. Every call carries a short-lived token
-// from himds; a 401 drops the cached token and retries once. Blocking: call from a worker thread.
+// The agent-service calls (docs/protocol.md section 3) of extservice (goal state long-poll,
+// reports, the settings certificate, package downloads) and of `azcmagent upgrade` (the agent
+// versions published for a platform, their download). Every call carries a short-lived token from
+// himds; a 401 drops the cached token and retries once. Blocking: call from a worker thread.
 #include "common/error.hpp"
 #include "common/http/https_client.hpp"
 #include "common/ipc/himds_token_source.hpp"
@@ -14,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace azcm::extservice {
+namespace azcm::agentservice {
 
 // The default constructor cannot throw: json's is noexcept, and the throws the check finds are
 // inside its body, which they cannot leave.
@@ -38,6 +39,8 @@ public:
     Result<void> report(const nlohmann::json& body) const;
     // PUT .../settingsCertificate {"certificate": PEM}.
     Result<void> registerSettingsCertificate(const std::string& certificate_pem) const;
+    // GET .../packages/agent/{platform}: {"platform", "versions": [...]}, newest first.
+    Result<nlohmann::json> agentVersions(const std::string& platform) const;
     // Downloads `url` into `destination` (temp file + rename, 0600) when the answer is exactly
     // `expected_size` bytes and at most `max_bytes`. The token is sent only to the identity
     // service's own origin, never to a third-party host.
@@ -59,4 +62,4 @@ private:
     ipc::HimdsTokenSource& tokens_;
 };
 
-} // namespace azcm::extservice
+} // namespace azcm::agentservice

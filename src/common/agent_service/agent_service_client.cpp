@@ -1,11 +1,11 @@
-#include "extservice/agent_service_client.hpp"
+#include "common/agent_service/agent_service_client.hpp"
 
 #include "common/fs/atomic_file.hpp"
 #include "common/http/url.hpp"
 #include "common/json/json_document.hpp"
 #include "common/json/service_error.hpp"
 
-namespace azcm::extservice {
+namespace azcm::agentservice {
 
 namespace {
 
@@ -145,6 +145,25 @@ AgentServiceClient::registerSettingsCertificate(const std::string& certificate_p
     return ok();
 }
 
+Result<nlohmann::json> AgentServiceClient::agentVersions(const std::string& platform) const {
+    http::SimpleRequest request;
+    request.method = http::Verb::get;
+    request.url = identity_base_ + "/machines/packages/agent/" + platform;
+    auto response = send(request, true, client_);
+    if (!response) {
+        return response.error();
+    }
+    if (response.value().result() != http::Status::ok) {
+        return statusError(response.value(), "agent version list");
+    }
+    auto document = jsondoc::parse(response.value().body(), "the agent version list",
+                                   {jsondoc::kNetworkMaxBytes});
+    if (!document) {
+        return makeError(exitcode::kNetwork, document.error().message);
+    }
+    return std::move(document).value();
+}
+
 Result<void> AgentServiceClient::download(const std::string& url,
                                           std::uint64_t expected_size,
                                           std::uint64_t max_bytes,
@@ -180,4 +199,4 @@ Result<void> AgentServiceClient::download(const std::string& url,
     return fs::writeFileAtomic(destination, body, {0600, {}});
 }
 
-} // namespace azcm::extservice
+} // namespace azcm::agentservice

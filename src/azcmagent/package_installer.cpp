@@ -1,0 +1,209 @@
+#include "azcmagent/package_installer.hpp"
+
+#include "common/crypto/encoding.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/json/json_document.hpp"
+#include "common/platform/child_process.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace azcm::azcmagent {
+
+namespace {
+
+using nlohmann::json;
+
+// The name the agent's deb and rpm packages have (cmake/Packaging.cmake).
+constexpr const char* kPackageName = "azcmagent";
+// A package manager waits for its lock and runs maintainer scripts that restart the services.
+constexpr std::chrono::minutes kInstallTimeout{15};
+
+Result<platform::ChildProcessResult> runTool(std::vector<std::string> argv,
+                                             std::chrono::milliseconds timeout) {
+    platform::ChildProcessSpec spec;
+    spec.argv = std::move(argv);
+    spec.environment = platform::childEnvironment(platform::processEnvironment());
+    spec.timeout = timeout;
+    spec.merge_stderr = true;
+    spec.output_limit = std::size_t{16} * 1024;
+    return platform::runChildProcess(spec);
+}
+
+std::string trimmed(std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
+        text.pop_back();
+    }
+    return text;
+}
+
+// dpkg, rpm and msiexec differ only in their command lines.
+class PackageManagerInstaller final : public PackageInstaller {
+public:
+    struct Commands {
+        std::string name;
+        crypto::AgentPlatform platform;
+        std::vector<std::string> query;   // prints the installed version; empty: this binary's
+        std::vector<std::string> install; // the package path is appended
+        std::vector<std::string> downgrade_flags;
+    };
+
+    explicit PackageManagerInstaller(Commands commands) : commands_(std::move(commands)) {}
+
+    crypto::AgentPlatform platform() const override { return commands_.platform; }
+    std::string name() const override { return commands_.name; }
+
+    Result<AgentVersion> installedVersion() const override {
+        if (commands_.query.empty()) {
+            return *parseAgentVersion(agentVersion());
+        }
+        auto run = runTool(commands_.query, std::chrono::seconds(60));
+        if (!run) {
+            return run.error();
+        }
+        const auto text = trimmed(run.value().output);
+        if (run.value().exit_code != 0) {
+            return makeError(exitcode::kGeneric, commands_.name + " does not know the package " +
+                                                     kPackageName + ": " + text);
+        }
+        const auto version = parseAgentVersion(text);
+        if (!version) {
+            return makeError(exitcode::kGeneric, "the installed package's version '" + text +
+                                                     "' is not MAJOR.MINOR.BUILD.REVISION");
+        }
+        return *version;
+    }
+
+    Result<void> install(const std::filesystem::path& package,
+                         const AgentVersion& /*version*/,
+                         bool downgrade) override {
+        auto argv = commands_.install;
+        if (downgrade) {
+            argv.insert(argv.end(), commands_.downgrade_flags.begin(),
+                        commands_.downgrade_flags.end());
+        }
+        argv.push_back(package.string());
+        auto run = runTool(argv, kInstallTimeout);
+        if (!run) {
+            return run.error();
+        }
+        const auto& result = run.value();
+        if (result.timed_out) {
+            return makeError(exitcode::kGeneric,
+                             commands_.name + " did not finish within 15 minutes");
+        }
+        if (result.exit_code != 0) {
+            return makeError(exitcode::kGeneric, commands_.name + " failed (exit " +
+                                                     std::to_string(result.exit_code) +
+                                                     "): " + trimmed(result.output));
+        }
+        return ok();
+    }
+
+private:
+    Commands commands_;
+};
+
+// Records what it was given instead of installing it: a sandbox shares the host, whose packages
+// are not the sandbox's to change.
+class SandboxInstaller final : public PackageInstaller {
+public:
+    explicit SandboxInstaller(const Paths& paths)
+        : record_(paths.agentDataDir() / "upgrade" / "sandbox-installed.json") {}
+
+    crypto::AgentPlatform platform() const override {
+#ifdef _WIN32
+        return crypto::AgentPlatform::kMsi;
+#else
+        return crypto::AgentPlatform::kDeb;
+#endif
+    }
+    std::string name() const override {
+        return "sandbox";
+    }
+
+    Result<AgentVersion> installedVersion() const override {
+        std::error_code missing;
+        if (!std::filesystem::exists(record_, missing)) {
+            return *parseAgentVersion(agentVersion());
+        }
+        auto text = fs::readFile(record_, 1 << 16);
+        if (!text) {
+            return text.error();
+        }
+        auto document = jsondoc::parse(text.value(), record_.string());
+        if (!document) {
+            return document.error();
+        }
+        const auto version = parseAgentVersion(document.value().value("version", std::string()));
+        if (!version) {
+            return makeError(exitcode::kGeneric, record_.string() + " names no valid version");
+        }
+        return *version;
+    }
+
+    Result<void> install(const std::filesystem::path& package,
+                         const AgentVersion& version,
+                         bool /*downgrade*/) override {
+        auto bytes = fs::readFile(package, std::size_t{1} << 30);
+        if (!bytes) {
+            return bytes.error();
+        }
+        const json record{{"version", version.text()},
+                          {"platform", crypto::agentPlatformName(platform())},
+                          {"sha256", crypto::hexEncode(crypto::sha256(bytes.value()))}};
+        std::error_code ignored;
+        std::filesystem::create_directories(record_.parent_path(), ignored);
+        return fs::writeFileAtomic(record_, record.dump(2) + "\n", {0600, {}});
+    }
+
+private:
+    std::filesystem::path record_;
+};
+
+} // namespace
+
+std::unique_ptr<PackageInstaller> sandboxInstaller(const Paths& paths) {
+    return std::make_unique<SandboxInstaller>(paths);
+}
+
+Result<std::unique_ptr<PackageInstaller>> systemInstaller(const Paths& paths) {
+    if (paths.isSandbox()) {
+        return sandboxInstaller(paths);
+    }
+#ifdef _WIN32
+    return std::unique_ptr<PackageInstaller>(std::make_unique<PackageManagerInstaller>(
+        PackageManagerInstaller::Commands{"msiexec",
+                                          crypto::AgentPlatform::kMsi,
+                                          {},
+                                          {"msiexec.exe", "/qn", "/norestart", "/i"},
+                                          {}}));
+#else
+    const std::vector<PackageManagerInstaller::Commands> candidates = {
+        {"dpkg",
+         crypto::AgentPlatform::kDeb,
+         {"dpkg-query", "--show", "--showformat=${Version}", kPackageName},
+         {"dpkg", "--install"},
+         {}},
+        {"rpm",
+         crypto::AgentPlatform::kRpm,
+         {"rpm", "--query", "--queryformat=%{VERSION}", kPackageName},
+         {"rpm", "--upgrade"},
+         {"--oldpackage"}},
+    };
+    for (const auto& commands : candidates) {
+        if (!platform::resolveProgram(commands.query.front())) {
+            continue;
+        }
+        auto owner = runTool(commands.query, std::chrono::seconds(60));
+        if (owner && owner.value().exit_code == 0) {
+            return std::unique_ptr<PackageInstaller>(
+                std::make_unique<PackageManagerInstaller>(commands));
+        }
+    }
+    return makeError(exitcode::kUnsupported,
+                     "no package manager (dpkg, rpm) knows the package azcmagent: an agent "
+                     "installed another way cannot upgrade itself");
+#endif
+}
+
+} // namespace azcm::azcmagent

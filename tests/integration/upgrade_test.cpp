@@ -1,0 +1,157 @@
+// `azcmagent upgrade` as shipped: the real binary, a real himds and the emulator's package feed in
+// a sandbox, where the installer is the recorder that never touches the host's packages
+// (docs/upgrade.md). Choosing and verifying are unit-tested (tests/unit/azcmagent/
+// agent_release_test.cpp); this checks the whole path and that a refused package changes nothing.
+#include "common/agent_version.hpp"
+#include "common/fs/atomic_file.hpp"
+#include "common/paths/paths.hpp"
+#include "process.hpp"
+#include "sandbox.hpp"
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+namespace azcm::test {
+namespace {
+
+using nlohmann::json;
+
+// This build's version with its BUILD field moved by `delta`: an "old" or a "new" release.
+std::string versionBeside(int delta) {
+    auto version = *parseAgentVersion(agentVersion());
+    version.build = static_cast<std::uint16_t>(version.build + delta);
+    return version.text();
+}
+
+class UpgradeTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        sandbox_.startEmulator();
+        sandbox_.startHimds();
+        const auto onboarder = sandbox_.createServicePrincipal("onboarder", kOnboarding);
+        const auto connect = sandbox_.azcmagent(sandbox_.connectArgs(onboarder, "up01"));
+        ASSERT_EQ(connect.exit_code, 0) << connect.out << connect.err;
+    }
+
+    // A real package built by dpkg-deb and published to the running emulator; the publish
+    // output ("file": where the emulator stores it).
+    json publishDeb(const std::string& version) {
+        const auto tree = sandbox_.root() / ("deb-" + version);
+        std::filesystem::create_directories(tree / "DEBIAN");
+        EXPECT_TRUE(fs::writeFileAtomic(tree / "DEBIAN" / "control",
+                                        "Package: azcmagent\nVersion: " + version +
+                                            "\nArchitecture: all\nMaintainer: Test "
+                                            "<test@example.org>\nDescription: upgrade test\n",
+                                        {0644, {}}));
+        const auto deb = sandbox_.root() / ("azcmagent-" + version + ".deb");
+        const auto built = runCommand(
+            {"/usr/bin/dpkg-deb", "--root-owner-group", "--build", tree.string(), deb.string()});
+        EXPECT_EQ(built.exit_code, 0) << built.err;
+        auto published = sandbox_.emulatorCommand({"agent", "publish", "--data-dir",
+                                                   sandbox_.emulatorDir().string(), "--package",
+                                                   deb.string(), "--version", version});
+        EXPECT_EQ(published.exit_code, 0) << published.out << published.err;
+        auto document = json::parse(published.out, nullptr, false);
+        return document.is_discarded() ? json::object() : document;
+    }
+
+    // What the sandbox's installer recorded; null before any install.
+    json installed() const {
+        const auto record =
+            Paths(sandbox_.root()).agentDataDir() / "upgrade" / "sandbox-installed.json";
+        auto text = fs::readFile(record);
+        return text ? json::parse(text.value(), nullptr, false) : json();
+    }
+
+    Sandbox sandbox_;
+};
+
+TEST_F(UpgradeTest, TheNewestReleaseIsInstalledOnceAndThenIsCurrent) {
+    publishDeb(versionBeside(1));
+    const auto newest = versionBeside(2);
+    publishDeb(newest);
+
+    const auto upgrade = sandbox_.azcmagent({"upgrade", "--json"});
+    ASSERT_EQ(upgrade.exit_code, 0) << upgrade.out << upgrade.err;
+    const auto answer = json::parse(upgrade.out);
+    EXPECT_EQ(answer["previousVersion"], agentVersion());
+    EXPECT_EQ(answer["version"], newest);
+    EXPECT_EQ(answer["upgraded"], true);
+    EXPECT_EQ(answer["installer"], "sandbox");
+    EXPECT_EQ(installed()["version"], newest);
+
+    const auto again = sandbox_.azcmagent({"upgrade"});
+    ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+    EXPECT_NE(again.out.find("already at version " + newest), std::string::npos) << again.out;
+}
+
+TEST_F(UpgradeTest, ALineMeansItsNewestBuildAndAnOlderOneMustBeNamed) {
+    const auto older = versionBeside(-1);
+    publishDeb(older);
+    const auto refused = sandbox_.azcmagent({"upgrade"});
+    EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
+    EXPECT_NE(refused.out.find("older than the installed"), std::string::npos) << refused.out;
+    EXPECT_TRUE(installed().is_null()) << "nothing installed";
+
+    auto version = *parseAgentVersion(agentVersion());
+    const auto line = std::to_string(version.major) + "." + std::to_string(version.minor);
+    const auto named = sandbox_.azcmagent({"upgrade", "--version", line, "--json"});
+    ASSERT_EQ(named.exit_code, 0) << named.out << named.err;
+    EXPECT_EQ(installed()["version"], older) << "a named line may go back";
+
+    const auto unknown = sandbox_.azcmagent({"upgrade", "--version", "1.99"});
+    EXPECT_EQ(unknown.exit_code, 1) << unknown.out;
+    EXPECT_NE(unknown.out.find("no published agent release matches version 1.99"),
+              std::string::npos)
+        << unknown.out;
+    const auto malformed = sandbox_.azcmagent({"upgrade", "--version", "latest"});
+    EXPECT_EQ(malformed.exit_code, 23) << malformed.out;
+}
+
+TEST_F(UpgradeTest, ATamperedPackageIsRefusedAndNothingChanges) {
+    const auto good = versionBeside(1);
+    publishDeb(good);
+    ASSERT_EQ(sandbox_.azcmagent({"upgrade"}).exit_code, 0);
+    const auto before = installed();
+
+    const auto stored = publishDeb(versionBeside(2));
+    const std::filesystem::path file = stored.value("file", std::string());
+    auto bytes = fs::readFile(file).value();
+    bytes[bytes.size() / 2] ^= 0x20;
+    ASSERT_TRUE(fs::writeFileAtomic(file, bytes));
+
+    const auto refused = sandbox_.azcmagent({"upgrade"});
+    EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
+    EXPECT_NE(refused.out.find("SHA-256"), std::string::npos) << refused.out;
+    EXPECT_EQ(installed(), before) << "the installed release stays";
+    const auto downloads = Paths(sandbox_.root()).agentDataDir() / "upgrade";
+    EXPECT_FALSE(std::filesystem::exists(downloads / (versionBeside(2) + ".deb")))
+        << "a refused package is not kept";
+    EXPECT_NE(
+        sandbox_.readLog("var/opt/azcmagent/log/azcmagent.log").find("UPGRADE_PACKAGE_REFUSED"),
+        std::string::npos);
+}
+
+TEST_F(UpgradeTest, OnlyThePlatformsOwnReleasesAreOffered) {
+    const auto rpm = sandbox_.root() / "agent.rpm";
+    ASSERT_TRUE(fs::writeFileAtomic(rpm, std::string("\xED\xAB\xEE\xDB\x03\x00 an rpm", 14)));
+    const auto only_rpm = versionBeside(3);
+    const auto published =
+        sandbox_.emulatorCommand({"agent", "publish", "--data-dir", sandbox_.emulatorDir().string(),
+                                  "--package", rpm.string(), "--version", only_rpm});
+    ASSERT_EQ(published.exit_code, 0) << published.err;
+    const auto refused = sandbox_.azcmagent({"upgrade", "--version", only_rpm});
+    EXPECT_EQ(refused.exit_code, 1) << refused.out;
+    EXPECT_NE(refused.out.find("publishes no agent version for this platform"), std::string::npos)
+        << refused.out;
+    EXPECT_TRUE(installed().is_null());
+}
+
+TEST_F(UpgradeTest, OnlyRootMayUpgrade) {
+    const auto refused = sandbox_.azcmagent({"upgrade"}, 65534);
+    EXPECT_EQ(refused.exit_code, 18) << refused.out << refused.err;
+}
+
+} // namespace
+} // namespace azcm::test
