@@ -38,4 +38,10 @@ std::string joinApiVersions(const std::vector<std::string>& versions) {
     return joined;
 }
 
+bool apiVersionAtLeast(std::string_view version, std::string_view since) {
+    // "YYYY-MM-DD[-preview]": the dates compare as text.
+    constexpr std::size_t kDateLength = 10;
+    return version.substr(0, kDateLength) >= since.substr(0, kDateLength);
+}
+
 } // namespace azcm::emulator

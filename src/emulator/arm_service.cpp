@@ -4,6 +4,7 @@
 #include "emulator/api_versions.hpp"
 #include "emulator/guest_configuration_arm.hpp"
 #include "emulator/http_util.hpp"
+#include "emulator/machine_agent_upgrade.hpp"
 #include "emulator/machine_view.hpp"
 #include "emulator/rbac.hpp"
 
@@ -178,13 +179,14 @@ bool validClientPublicKey(const json& value) {
     return der && !der.value().empty();
 }
 
-// Copies writable properties of `incoming` over `target` (top-level merge).
+// Copies writable properties of `incoming` over `target` (top-level merge). agentUpgrade is
+// left to applyAgentUpgrade, which knows its members and the api-versions that have it.
 Result<void> mergeProperties(json& target, const json& incoming) {
     if (!incoming.is_object()) {
         return makeError(exitcode::kInvalidArgument, "properties must be an object");
     }
     for (const auto& item : incoming.items()) {
-        if (isReadOnlyMachineProperty(item.key())) {
+        if (isReadOnlyMachineProperty(item.key()) || item.key() == kAgentUpgradeProperty) {
             continue;
         }
         if (equalsIgnoreCase(item.key(), "clientPublicKey") && !item.value().is_null() &&
@@ -199,6 +201,19 @@ Result<void> mergeProperties(json& target, const json& incoming) {
         }
     }
     return ok();
+}
+
+// The body's properties.agentUpgrade, at api-versions that have it; older ones ignore the member,
+// as ARM does with properties a version does not know.
+Result<void> applyAgentUpgrade(json& target,
+                               const json& incoming,
+                               std::string_view api_version,
+                               AgentUpgradeWrite write) {
+    if (!incoming.contains(kAgentUpgradeProperty) ||
+        !apiVersionAtLeast(api_version, kAgentUpgradeApiVersion)) {
+        return ok();
+    }
+    return applyAgentUpgradeRequest(target, incoming.at(kAgentUpgradeProperty), write);
 }
 
 std::string clientPublicKeyOf(const json& properties) {
@@ -260,6 +275,7 @@ struct ArmService::Call {
     Route route;
     Settings settings;
     std::vector<RoleAssignment> assignments;
+    std::string api_version;
 };
 
 http::Response ArmService::handle(const http::Request& request,
@@ -312,7 +328,8 @@ http::Response ArmService::handle(const http::Request& request,
     if (!assignments) {
         return internalError(request, assignments.error());
     }
-    Call call{request, *authentication.caller, route, settings.value(), assignments.value()};
+    Call call{request,          *authentication.caller, route,
+              settings.value(), assignments.value(),    version->second};
     if (route.kind == RouteKind::kSubscriptions) {
         return listSubscriptions(call);
     }
@@ -558,7 +575,7 @@ http::Response ArmService::listMachines(const Call& call) {
                 return internalError(call.request, stored.error());
             }
         }
-        value.push_back(machineJson(machine, call.settings.tenant_id));
+        value.push_back(machineJson(machine, call.settings.tenant_id, call.api_version));
     }
     return jsonResponse(call.request, http::Status::ok, json{{"value", value}});
 }
@@ -619,7 +636,8 @@ http::Response ArmService::machine(const Call& call) {
             return internalError(request, stored.error());
         }
     }
-    return jsonResponse(request, http::Status::ok, machineJson(machine, call.settings.tenant_id));
+    return jsonResponse(request, http::Status::ok,
+                        machineJson(machine, call.settings.tenant_id, call.api_version));
 }
 
 http::Response ArmService::putMachine(const Call& call) {
@@ -717,6 +735,10 @@ http::Response ArmService::putMachine(const Call& call) {
     }
     if (body->contains("properties") && !body->at("properties").is_null()) {
         auto merged = mergeProperties(machine.properties, body->at("properties"));
+        if (merged) {
+            merged = applyAgentUpgrade(machine.properties, body->at("properties"), call.api_version,
+                                       AgentUpgradeWrite::kReplace);
+        }
         if (!merged) {
             return badRequest(request, "InvalidParameter", merged.error().message);
         }
@@ -732,7 +754,7 @@ http::Response ArmService::putMachine(const Call& call) {
         return internalError(request, stored.error());
     }
     return jsonResponse(request, created ? http::Status::created : http::Status::ok,
-                        machineJson(machine, call.settings.tenant_id));
+                        machineJson(machine, call.settings.tenant_id, call.api_version));
 }
 
 http::Response ArmService::patchMachine(const Call& call, MachineRecord machine) {
@@ -751,6 +773,10 @@ http::Response ArmService::patchMachine(const Call& call, MachineRecord machine)
     }
     if (body->contains("properties") && !body->at("properties").is_null()) {
         auto merged = mergeProperties(machine.properties, body->at("properties"));
+        if (merged) {
+            merged = applyAgentUpgrade(machine.properties, body->at("properties"), call.api_version,
+                                       AgentUpgradeWrite::kMerge);
+        }
         if (!merged) {
             return badRequest(request, "InvalidParameter", merged.error().message);
         }
@@ -765,7 +791,8 @@ http::Response ArmService::patchMachine(const Call& call, MachineRecord machine)
     if (!stored) {
         return internalError(request, stored.error());
     }
-    return jsonResponse(request, http::Status::ok, machineJson(machine, call.settings.tenant_id));
+    return jsonResponse(request, http::Status::ok,
+                        machineJson(machine, call.settings.tenant_id, call.api_version));
 }
 
 } // namespace azcm::emulator

@@ -6,6 +6,7 @@
 #include "common/log/log.hpp"
 #include "emulator/arm_service.hpp"
 #include "emulator/http_util.hpp"
+#include "emulator/machine_agent_upgrade.hpp"
 #include "emulator/machine_auth.hpp"
 #include "emulator/machine_view.hpp"
 #include "emulator/rbac.hpp"
@@ -329,6 +330,13 @@ http::Response IdentityService::heartbeat(const http::Request& request,
         }
         properties["agentConfiguration"] = body->at("agentConfiguration");
     }
+    if (body->contains(kAgentUpgradeProperty) && !body->at(kAgentUpgradeProperty).is_null()) {
+        auto reported = applyAgentUpgradeReport(properties, body->at(kAgentUpgradeProperty));
+        if (!reported) {
+            return errorResponse(request, http::Status::bad_request, "InvalidRequest",
+                                 reported.error().message);
+        }
+    }
     const auto now = context_.clock();
     machine.properties = std::move(properties);
     machine.last_heartbeat = toUnixSeconds(now);
@@ -343,7 +351,8 @@ http::Response IdentityService::heartbeat(const http::Request& request,
                              {"vmId", machine.vm_id},
                              {"resourceId", machineId(machine)},
                              {"location", machine.location},
-                             {"tags", machine.tags}});
+                             {"tags", machine.tags},
+                             {kAgentUpgradeProperty, agentUpgradeDirective(machine.properties)}});
 }
 
 http::Response IdentityService::renew(const http::Request& request, const http::PeerInfo& peer) {

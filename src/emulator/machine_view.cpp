@@ -1,6 +1,8 @@
 #include "emulator/machine_view.hpp"
 
+#include "emulator/api_versions.hpp"
 #include "emulator/http_util.hpp"
+#include "emulator/machine_agent_upgrade.hpp"
 
 #include <algorithm>
 #include <array>
@@ -45,8 +47,15 @@ std::string machineId(const MachineRecord& machine) {
            "/providers/Microsoft.HybridCompute/machines/" + machine.name;
 }
 
-json machineJson(const MachineRecord& machine, const std::string& tenant_id) {
+json machineJson(const MachineRecord& machine,
+                 const std::string& tenant_id,
+                 std::string_view api_version) {
     json properties = machine.properties.is_object() ? machine.properties : json::object();
+    if (apiVersionAtLeast(api_version, kAgentUpgradeApiVersion)) {
+        properties[kAgentUpgradeProperty] = agentUpgradeView(properties);
+    } else {
+        properties.erase(kAgentUpgradeProperty);
+    }
     properties["provisioningState"] = "Succeeded";
     properties["status"] = machine.status;
     properties["lastStatusChange"] = rfc3339(fromUnixSeconds(machine.last_status_change));

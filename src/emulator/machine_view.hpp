@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -23,7 +24,10 @@ bool refreshStatus(MachineRecord& machine, SystemTime now, std::chrono::seconds 
 
 std::string resourceGroupId(const std::string& subscription_id, const std::string& name);
 std::string machineId(const MachineRecord& machine);
-nlohmann::json machineJson(const MachineRecord& machine, const std::string& tenant_id);
+// The machine as ARM shows it at `api_version` (members of later api-versions left out).
+nlohmann::json machineJson(const MachineRecord& machine,
+                           const std::string& tenant_id,
+                           std::string_view api_version);
 nlohmann::json resourceGroupJson(const ResourceGroup& group);
 
 // Properties only the service sets; stripped from PUT/PATCH bodies.

@@ -4,6 +4,7 @@
 #include "common/daemon/control_router.hpp"
 #include "common/json/json_document.hpp"
 #include "common/log/log.hpp"
+#include "common/utc_time.hpp"
 #include "himds/himds_service.hpp"
 #include "himds/issued_certificate.hpp"
 
@@ -96,6 +97,8 @@ std::unique_ptr<daemon::ControlRouter> HimdsService::makeControlRouter() {
     router->add(route(http::Verb::post, "/identity/keys", &HimdsService::handleKeys));
     router->add(route(http::Verb::post, "/identity/activate", &HimdsService::handleActivate));
     router->add(route(http::Verb::post, "/identity/deactivate", &HimdsService::handleDeactivate));
+    router->add(
+        route(http::Verb::post, "/agentupgrade/result", &HimdsService::handleAgentUpgradeResult));
     return router;
 }
 
@@ -298,6 +301,46 @@ void HimdsService::handleServiceToken(const http::Request& request, http::Respon
                                      tokenResponseJson(token.value(), resource,
                                                        std::chrono::system_clock::now())));
               });
+}
+
+void HimdsService::handleAgentUpgradeResult(const http::Request& request, http::Respond respond) {
+    const ReplyShape shape(request);
+    auto body = parseJsonObject(request);
+    if (!body) {
+        respond(shape.error(body.error()));
+        return;
+    }
+    auto attempt = parseAgentUpgradeResult(body.value());
+    if (!attempt) {
+        respond(shape.error(badRequest(attempt.error().message)));
+        return;
+    }
+    attempt.value().timestamp = rfc3339Seconds(std::chrono::system_clock::now());
+    offload(
+        [this, attempt = std::move(attempt).value()]() -> ApiResult<AgentUpgradeAttempt> {
+            std::lock_guard lock(files_mutex_);
+            if (auto written = upgrade_file_.write(attempt); !written) {
+                return ApiError{http::Status::internal_server_error, "StateWriteFailed",
+                                written.error().message};
+            }
+            return attempt;
+        },
+        [this, shape, respond = std::move(respond)](ApiResult<AgentUpgradeAttempt> result) {
+            if (!result) {
+                spdlog::error("AGENT_UPGRADE_RESULT_NOT_KEPT {}",
+                              log::sanitize(result.error().message));
+                respond(shape.error(result.error()));
+                return;
+            }
+            upgrade_attempt_ = std::move(result).value();
+            spdlog::info("AGENT_UPGRADE_RESULT status={} desiredVersion={} correlationId={}",
+                         upgrade_attempt_->status, log::sanitize(upgrade_attempt_->desired_version),
+                         log::sanitize(upgrade_attempt_->correlation_id));
+            // The control plane learns of it with the next heartbeat: make that one now.
+            heartbeatSoon();
+            respond(shape.json(http::Status::ok,
+                               agentUpgradeStatusJson(upgrade_directive_, upgrade_attempt_)));
+        });
 }
 
 } // namespace azcm::himds

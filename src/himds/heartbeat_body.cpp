@@ -45,10 +45,15 @@ nlohmann::json agentConfigurationJson(const config::LocalConfig& local) {
 }
 
 nlohmann::json heartbeatBody(const platform::MachineFacts& facts,
-                             const config::LocalConfig& local) {
-    return nlohmann::json{{"agentVersion", azcm::agentVersion()},
-                          {"machine", platform::toJson(facts)},
-                          {"agentConfiguration", agentConfigurationJson(local)}};
+                             const config::LocalConfig& local,
+                             const std::optional<AgentUpgradeAttempt>& upgrade_attempt) {
+    nlohmann::json body{{"agentVersion", azcm::agentVersion()},
+                        {"machine", platform::toJson(facts)},
+                        {"agentConfiguration", agentConfigurationJson(local)}};
+    if (upgrade_attempt) {
+        body["agentUpgrade"] = agentUpgradeReportJson(*upgrade_attempt);
+    }
+    return body;
 }
 
 } // namespace azcm::himds

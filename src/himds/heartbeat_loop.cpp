@@ -9,6 +9,8 @@
 #include "himds/himds_service.hpp"
 #include "himds/issued_certificate.hpp"
 
+#include <utility>
+
 #include <boost/asio/post.hpp>
 
 namespace azcm::himds {
@@ -86,10 +88,22 @@ void HimdsService::loadExistingIdentity() {
     heartbeatNow(nullptr);
 }
 
+void HimdsService::loadAgentUpgradeAttempt() {
+    auto attempt = upgrade_file_.read();
+    if (!attempt) {
+        spdlog::warn("AGENT_UPGRADE_STATE_UNUSABLE file={} {}", upgrade_file_.path().string(),
+                     log::sanitize(attempt.error().message));
+        return;
+    }
+    upgrade_attempt_ = std::move(attempt).value();
+}
+
 void HimdsService::adoptIdentity(Identity identity) {
     cancelHeartbeatTimer();
     status_.reset();
     heartbeat_running_ = false;
+    heartbeat_again_ = false;
+    upgrade_directive_ = {};
     synced_.resource_id = identity.agent.resourceId();
     synced_.vm_id = identity.agent.vm_id;
     synced_.location = identity.agent.location;
@@ -109,7 +123,9 @@ void HimdsService::dropIdentity() {
     identity_.reset();
     status_.reset();
     heartbeat_running_ = false;
+    heartbeat_again_ = false;
     synced_ = {};
+    upgrade_directive_ = {};
     token_cache_.reset();
     publishCredentials();
     refreshMetadata();
@@ -166,14 +182,22 @@ void HimdsService::heartbeatNow(std::function<void()> done) {
         return;
     }
     heartbeat_running_ = true;
-    offload([this, identity = *identity_,
-             local = local_config_] { return runHeartbeat(identity, local); },
+    offload([this, identity = *identity_, local = local_config_,
+             attempt = upgrade_attempt_] { return runHeartbeat(identity, local, attempt); },
             [this, done = std::move(done)](HeartbeatOutcome outcome) {
                 applyOutcome(std::move(outcome));
                 if (done) {
                     done();
                 }
             });
+}
+
+void HimdsService::heartbeatSoon() {
+    if (heartbeat_running_) {
+        heartbeat_again_ = true;
+        return;
+    }
+    heartbeatNow(nullptr);
 }
 
 ServiceEndpoint HimdsService::endpointFor(const config::AgentConfig& agent,
@@ -188,8 +212,10 @@ ServiceEndpoint HimdsService::endpointFor(const config::AgentConfig& agent,
 }
 
 // Worker thread.
-HimdsService::HeartbeatOutcome HimdsService::runHeartbeat(const Identity& identity,
-                                                          const config::LocalConfig& local) {
+HimdsService::HeartbeatOutcome
+HimdsService::runHeartbeat(const Identity& identity,
+                           const config::LocalConfig& local,
+                           const std::optional<AgentUpgradeAttempt>& upgrade_attempt) {
     HeartbeatOutcome outcome;
     outcome.generation = identity.generation;
     const auto endpoint = endpointFor(identity.agent, local);
@@ -208,8 +234,8 @@ HimdsService::HeartbeatOutcome HimdsService::runHeartbeat(const Identity& identi
         }
     }
     outcome.facts = platform::collectMachineFacts(options_.facts_root);
-    auto reply =
-        client_->post(endpoint, current, kHeartbeatRoute, heartbeatBody(outcome.facts, local));
+    auto reply = client_->post(endpoint, current, kHeartbeatRoute,
+                               heartbeatBody(outcome.facts, local, upgrade_attempt));
     if (reply) {
         outcome.reply = std::move(reply).value();
     } else {
@@ -292,6 +318,11 @@ void HimdsService::applyOutcome(HeartbeatOutcome outcome) {
         } else {
             spdlog::warn("HEARTBEAT_ANSWER_INVALID {}", log::sanitize(answer.error().message));
         }
+        if (auto directive = readAgentUpgradeDirective(outcome.reply->body); directive) {
+            upgrade_directive_ = std::move(directive).value();
+        } else {
+            spdlog::warn("HEARTBEAT_ANSWER_INVALID {}", log::sanitize(directive.error().message));
+        }
         if (outcome.renewal_error) {
             status_.noteError(now, "CertificateRenewalFailed", *outcome.renewal_error);
         }
@@ -317,8 +348,11 @@ void HimdsService::applyOutcome(HeartbeatOutcome outcome) {
         status_.heartbeatFailed(now, std::move(code), std::move(message));
     }
     refreshMetadata();
+    // A failed heartbeat keeps its backoff even when another was asked for meanwhile.
+    const bool again = std::exchange(heartbeat_again_, false) && status_.consecutiveFailures() == 0;
     scheduleHeartbeat(
-        nextHeartbeatDelay(options_.heartbeat_interval, status_.consecutiveFailures()));
+        again ? std::chrono::seconds(0)
+              : nextHeartbeatDelay(options_.heartbeat_interval, status_.consecutiveFailures()));
 }
 
 } // namespace azcm::himds

@@ -70,7 +70,8 @@ HimdsService::HimdsService(boost::asio::io_context& io,
                            HimdsOptions options,
                            std::shared_ptr<IdentityServiceClient> client)
     : io_(io), workers_(workers), paths_(std::move(paths)), options_(std::move(options)),
-      client_(std::move(client)), files_(paths_.certsDir()), heartbeat_timer_(io),
+      client_(std::move(client)), files_(paths_.certsDir()),
+      upgrade_file_(paths_.certsDir() / "agentupgrade.json"), heartbeat_timer_(io),
       challenge_timer_(io),
       challenges_(paths_.tokensDir(), options_.token_group, options_.challenge_clock),
       key_readers_(options_.privileged_uid, options_.token_group),
@@ -121,6 +122,7 @@ Result<void> HimdsService::start() {
     spdlog::info("IPC_LISTENING socket={}", socket.string());
     BOOST_OUTCOME_TRY(listenImds());
 
+    loadAgentUpgradeAttempt();
     loadExistingIdentity();
     return ok();
 }
@@ -163,6 +165,7 @@ nlohmann::json HimdsService::statusJson() const {
                                {"addresses", imds_addresses_},
                                {"rateLimits", options_.imds_rate_limits}}}};
     status_.addTo(status);
+    status["agentUpgrade"] = agentUpgradeStatusJson(upgrade_directive_, upgrade_attempt_);
     if (identity_) {
         const auto& certificate = identity_->machine.certificate;
         status["certificate"] = {{"thumbprint", certificate.thumbprint_sha1_hex},

@@ -15,6 +15,7 @@
 #include "common/platform/local_peer.hpp"
 #include "common/platform/machine_facts.hpp"
 #include "common/platform/os_types.hpp"
+#include "himds/agent_upgrade_state.hpp"
 #include "himds/challenge_store.hpp"
 #include "himds/connection_status.hpp"
 #include "himds/heartbeat_policy.hpp"
@@ -133,6 +134,7 @@ private:
     void handleDeactivate(const http::Request& request, const http::Respond& respond);
     void handleIdentity(const http::Request& request, const http::Respond& respond);
     void handleServiceToken(const http::Request& request, http::Respond respond);
+    void handleAgentUpgradeResult(const http::Request& request, http::Respond respond);
 
     // IMDS REST API (imds_api.cpp).
     Result<void> listenImds();
@@ -159,6 +161,8 @@ private:
 
     // Heartbeat loop (heartbeat_loop.cpp).
     void loadExistingIdentity();
+    // The attempt of certs/agentupgrade.json, reported by every heartbeat from the first on.
+    void loadAgentUpgradeAttempt();
     void adoptIdentity(Identity identity);
     void dropIdentity();
     void scheduleHeartbeat(std::chrono::seconds delay);
@@ -166,7 +170,11 @@ private:
     // Starts a heartbeat (with renewal when due) unless one is already running for this
     // identity; `done` runs after its outcome was applied (or at once when none starts).
     void heartbeatNow(std::function<void()> done);
-    HeartbeatOutcome runHeartbeat(const Identity& identity, const config::LocalConfig& local);
+    // heartbeatNow, or right after the one running: its body may predate what must be sent.
+    void heartbeatSoon();
+    HeartbeatOutcome runHeartbeat(const Identity& identity,
+                                  const config::LocalConfig& local,
+                                  const std::optional<AgentUpgradeAttempt>& upgrade_attempt);
     Result<MachineIdentity> renewCertificate(const Identity& identity,
                                              const ServiceEndpoint& endpoint);
     void applyOutcome(HeartbeatOutcome outcome);
@@ -179,6 +187,7 @@ private:
     HimdsOptions options_;
     std::shared_ptr<IdentityServiceClient> client_;
     IdentityFiles files_;
+    AgentUpgradeFile upgrade_file_;
     std::unique_ptr<daemon::ControlRouter> router_;
     std::unique_ptr<http::HttpServer> server_;
     std::unique_ptr<http::HttpServer> imds_server_;
@@ -200,6 +209,8 @@ private:
     std::optional<Identity> identity_;
     ConnectionStatus status_;
     SyncedMetadata synced_;
+    AgentUpgradeDirective upgrade_directive_;
+    std::optional<AgentUpgradeAttempt> upgrade_attempt_;
     platform::MachineFacts facts_;
     SecurityFacts security_;
     // Instance metadata of the current identity, and its serialisation for the whole-tree route.
@@ -211,6 +222,7 @@ private:
     std::vector<std::string> imds_addresses_;
     bool challenge_timer_armed_ = false;
     bool heartbeat_running_ = false;
+    bool heartbeat_again_ = false; // heartbeatSoon() came while a heartbeat ran
     std::uint64_t timer_generation_ = 0;
     bool stopped_ = false;
 

@@ -209,6 +209,137 @@ TEST_F(ArmTest, MachineBodyValidation) {
         400);
 }
 
+TEST_F(ArmTest, AgentUpgradePutPatchGetRoundTrip) {
+    createGroup("rg1");
+    const auto token = ownerToken();
+    const std::string correlation_id = "0f4c7a3e-2b1d-4c6e-9a8f-5d3b2e1c0a9b";
+    const json put_body{{"location", "westeurope"},
+                        {"properties",
+                         {{"agentUpgrade",
+                           {{"enableAutomaticUpgrade", true},
+                            {"desiredVersion", "1.2"},
+                            {"correlationId", correlation_id},
+                            {"lastAttemptStatus", "Success"}}}}}};
+    auto created = call(http::Verb::put, machineUrl("rg1", "m1"), put_body.dump(), token);
+    ASSERT_EQ(created.result_int(), 201) << created.body();
+    EXPECT_EQ(parse(created)["properties"]["agentUpgrade"],
+              json({{"enableAutomaticUpgrade", true},
+                    {"desiredVersion", "1.2"},
+                    {"correlationId", correlation_id}}))
+        << "read-only members of the body are ignored";
+
+    auto patched =
+        call(http::Verb::patch, machineUrl("rg1", "m1"),
+             R"({"properties":{"agentUpgrade":{"desiredVersion":"1.0.1000.0"}}})", token);
+    ASSERT_EQ(patched.result_int(), 200) << patched.body();
+    const json merged{{"enableAutomaticUpgrade", true},
+                      {"desiredVersion", "1.0.1000.0"},
+                      {"correlationId", correlation_id}};
+    EXPECT_EQ(parse(patched)["properties"]["agentUpgrade"], merged);
+    auto got = call(http::Verb::get, machineUrl("rg1", "m1"), {}, token);
+    ASSERT_EQ(got.result_int(), 200);
+    EXPECT_EQ(parse(got)["properties"]["agentUpgrade"], merged);
+
+    // A PUT naming agentUpgrade sets all of its writable members; one without it keeps them.
+    const json replace_body{
+        {"location", "westeurope"},
+        {"properties", {{"agentUpgrade", {{"desiredVersion", "2.0"}}}, {"osSku", "x"}}}};
+    auto replaced = call(http::Verb::put, machineUrl("rg1", "m1"), replace_body.dump(), token);
+    ASSERT_EQ(replaced.result_int(), 200) << replaced.body();
+    EXPECT_EQ(
+        parse(replaced)["properties"]["agentUpgrade"],
+        json(
+            {{"enableAutomaticUpgrade", false}, {"desiredVersion", "2.0"}, {"correlationId", ""}}));
+    auto kept =
+        call(http::Verb::put, machineUrl("rg1", "m1"), R"({"location":"westeurope"})", token);
+    ASSERT_EQ(kept.result_int(), 200) << kept.body();
+    EXPECT_EQ(parse(kept)["properties"]["agentUpgrade"]["desiredVersion"], "2.0");
+}
+
+TEST_F(ArmTest, AgentUpgradeDefaultsAndOlderApiVersionsLeaveItOut) {
+    createGroup("rg1");
+    const auto token = ownerToken();
+    auto created = putMachine("rg1", "m1", machineKeyPem());
+    ASSERT_EQ(created.result_int(), 201) << created.body();
+    EXPECT_EQ(
+        parse(created)["properties"]["agentUpgrade"],
+        json({{"enableAutomaticUpgrade", false}, {"desiredVersion", ""}, {"correlationId", ""}}));
+
+    const std::string old_url = machinePath("rg1", "m1") + "?api-version=2022-11-10";
+    auto ignored =
+        call(http::Verb::patch, old_url,
+             R"({"properties":{"agentUpgrade":{"enableAutomaticUpgrade":"not a bool"}}})", token);
+    ASSERT_EQ(ignored.result_int(), 200) << "an api-version without agentUpgrade ignores it";
+    EXPECT_FALSE(parse(ignored)["properties"].contains("agentUpgrade"));
+    auto old_get = call(http::Verb::get, old_url, {}, token);
+    ASSERT_EQ(old_get.result_int(), 200);
+    EXPECT_FALSE(parse(old_get)["properties"].contains("agentUpgrade"));
+
+    ASSERT_EQ(call(http::Verb::patch, machineUrl("rg1", "m1"),
+                   R"({"properties":{"agentUpgrade":{"enableAutomaticUpgrade":true}}})", token)
+                  .result_int(),
+              200);
+    EXPECT_FALSE(
+        parse(call(http::Verb::get, old_url, {}, token))["properties"].contains("agentUpgrade"));
+    for (const char* version : {"2022-12-27", "2022-12-27-preview", "2025-01-13"}) {
+        auto newer =
+            call(http::Verb::get, machinePath("rg1", "m1") + "?api-version=" + version, {}, token);
+        ASSERT_EQ(newer.result_int(), 200) << version;
+        EXPECT_EQ(parse(newer)["properties"]["agentUpgrade"]["enableAutomaticUpgrade"], true)
+            << version;
+    }
+}
+
+TEST_F(ArmTest, AgentUpgradeInvalidValuesAreRefused) {
+    createGroup("rg1");
+    const auto token = ownerToken();
+    ASSERT_EQ(putMachine("rg1", "m1", machineKeyPem()).result_int(), 201);
+    ASSERT_EQ(call(http::Verb::patch, machineUrl("rg1", "m1"),
+                   R"({"properties":{"agentUpgrade":{"desiredVersion":"1.5"}}})", token)
+                  .result_int(),
+              200);
+    const std::vector<json> invalid = {
+        json("not an object"),
+        json{{"enableAutomaticUpgrade", "true"}},
+        json{{"desiredVersion", 1}},
+        json{{"desiredVersion", "1"}},
+        json{{"desiredVersion", "1.2.3"}},
+        json{{"desiredVersion", "1.2.3.4.5"}},
+        json{{"desiredVersion", "65536.0"}},
+        json{{"desiredVersion", "1.02"}},
+        json{{"desiredVersion", "latest"}},
+        json{{"correlationId", std::string(65, 'a')}},
+        json{{"correlationId", "line\nbreak"}},
+        json{{"correlationId", 7}},
+    };
+    for (const auto& agent_upgrade : invalid) {
+        const json body{{"properties", {{"agentUpgrade", agent_upgrade}}}};
+        auto response = call(http::Verb::patch, machineUrl("rg1", "m1"), body.dump(), token);
+        EXPECT_EQ(response.result_int(), 400) << agent_upgrade.dump();
+        EXPECT_EQ(parse(response)["error"]["code"], "InvalidParameter") << agent_upgrade.dump();
+        EXPECT_NE(parse(response)["error"]["message"].get<std::string>().find("agentUpgrade"),
+                  std::string::npos)
+            << agent_upgrade.dump();
+    }
+    const json put_body{{"location", "westeurope"},
+                        {"properties", {{"agentUpgrade", {{"desiredVersion", "x.y"}}}}}};
+    EXPECT_EQ(call(http::Verb::put, machineUrl("rg1", "m1"), put_body.dump(), token).result_int(),
+              400);
+    auto unchanged = call(http::Verb::get, machineUrl("rg1", "m1"), {}, token);
+    EXPECT_EQ(parse(unchanged)["properties"]["agentUpgrade"]["desiredVersion"], "1.5");
+}
+
+TEST_F(ArmTest, AgentUpgradeNeedsMachineWrite) {
+    createGroup("rg1");
+    ASSERT_EQ(putMachine("rg1", "m1", machineKeyPem()).result_int(), 201);
+    const auto reader = addPrincipal("Reader", groupPath("rg1"));
+    auto denied =
+        call(http::Verb::patch, machineUrl("rg1", "m1"),
+             R"({"properties":{"agentUpgrade":{"desiredVersion":"1.5"}}})", tokenFor(reader));
+    EXPECT_EQ(denied.result_int(), 403);
+    EXPECT_EQ(parse(denied)["error"]["code"], "AuthorizationFailed");
+}
+
 TEST_F(ArmTest, UnknownSubscriptionAndRoutes) {
     const auto token = ownerToken();
     auto unknown = call(http::Verb::get,

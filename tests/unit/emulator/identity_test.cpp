@@ -112,6 +112,100 @@ TEST_F(IdentityTest, HeartbeatConnectsAndRecordsFacts) {
     EXPECT_EQ(properties["agentConfiguration"]["extensionsEnabled"], "true");
 }
 
+TEST_F(IdentityTest, HeartbeatAnswerCarriesTheAgentUpgradeSetThroughArm) {
+    const auto der = connect();
+    auto before = heartbeat(der);
+    ASSERT_EQ(before.result_int(), 200) << before.body();
+    EXPECT_EQ(
+        parse(before)["agentUpgrade"],
+        json({{"enableAutomaticUpgrade", false}, {"desiredVersion", ""}, {"correlationId", ""}}));
+
+    const json patch{{"properties",
+                      {{"agentUpgrade",
+                        {{"enableAutomaticUpgrade", true},
+                         {"desiredVersion", "1.0.2000.0"},
+                         {"correlationId", "c0ffee00-0000-4000-8000-000000000001"}}}}}};
+    ASSERT_EQ(call(http::Verb::patch,
+                   machinePath("rg1", "web01") + "?api-version=" + kMachineVersion, patch.dump(),
+                   ownerToken())
+                  .result_int(),
+              200);
+    auto after = heartbeat(der);
+    ASSERT_EQ(after.result_int(), 200) << after.body();
+    EXPECT_EQ(parse(after)["agentUpgrade"],
+              json({{"enableAutomaticUpgrade", true},
+                    {"desiredVersion", "1.0.2000.0"},
+                    {"correlationId", "c0ffee00-0000-4000-8000-000000000001"}}));
+}
+
+TEST_F(IdentityTest, HeartbeatReportOfTheLastUpgradeAttemptShowsInArm) {
+    const auto der = connect();
+    const json report{{"agentUpgrade",
+                       {{"lastAttemptStatus", "Failed"},
+                        {"lastAttemptMessage", "the package signature is not trusted"},
+                        {"lastAttemptTimestamp", "2026-11-28T14:45:00.250+01:00"},
+                        {"lastAttemptDesiredVersion", "1.0.2000.0"},
+                        {"correlationId", "c0ffee00-0000-4000-8000-000000000001"}}}};
+    auto response = heartbeat(der, report);
+    ASSERT_EQ(response.result_int(), 200) << response.body();
+    auto agent_upgrade = machine()["properties"]["agentUpgrade"];
+    EXPECT_EQ(agent_upgrade["lastAttemptStatus"], "Failed");
+    EXPECT_EQ(agent_upgrade["lastAttemptMessage"], "the package signature is not trusted");
+    EXPECT_EQ(agent_upgrade["lastAttemptTimestamp"], "2026-11-28T13:45:00Z");
+    EXPECT_EQ(agent_upgrade["lastAttemptDesiredVersion"], "1.0.2000.0");
+    EXPECT_EQ(agent_upgrade["enableAutomaticUpgrade"], false);
+
+    // A heartbeat without a report keeps the stored one.
+    ASSERT_EQ(heartbeat(der).result_int(), 200);
+    EXPECT_EQ(machine()["properties"]["agentUpgrade"], agent_upgrade);
+}
+
+TEST_F(IdentityTest, InvalidUpgradeReportIsRefusedAndNothingStored) {
+    const auto der = connect();
+    const json valid{{"lastAttemptStatus", "Success"},
+                     {"lastAttemptMessage", ""},
+                     {"lastAttemptTimestamp", "2026-11-28T13:45:00Z"},
+                     {"lastAttemptDesiredVersion", "1.0.2000.0"}};
+    ASSERT_EQ(heartbeat(der, json{{"agentUpgrade", valid}}).result_int(), 200);
+    const auto stored = machine()["properties"];
+
+    const auto with = [&valid](const char* member, const json& value) {
+        json report = valid;
+        report[member] = value;
+        return report;
+    };
+    json without_status = valid;
+    without_status.erase("lastAttemptStatus");
+    const std::vector<json> invalid = {
+        json("Success"),
+        without_status,
+        with("lastAttemptStatus", "success"),
+        with("lastAttemptStatus", "Succeeded"),
+        with("lastAttemptMessage", std::string(1025, 'm')),
+        with("lastAttemptMessage", 5),
+        with("lastAttemptTimestamp", "2026-11-28 13:45:00"),
+        with("lastAttemptTimestamp", "2026-02-30T13:45:00Z"),
+        with("lastAttemptTimestamp", "yesterday"),
+        with("lastAttemptDesiredVersion", "one"),
+        with("correlationId", std::string(65, 'c')),
+    };
+    for (const auto& report : invalid) {
+        const json body{{"agentVersion", "9.9.9.9"}, {"agentUpgrade", report}};
+        auto response = heartbeat(der, body);
+        EXPECT_EQ(response.result_int(), 400) << report.dump();
+        EXPECT_EQ(parse(response)["error"]["code"], "InvalidRequest") << report.dump();
+    }
+    EXPECT_EQ(machine()["properties"], stored);
+    // 1024 characters of two bytes each are within the limit.
+    std::string long_message;
+    for (int i = 0; i < 1024; ++i) {
+        long_message += "\u00e9";
+    }
+    EXPECT_EQ(heartbeat(der, json{{"agentUpgrade", with("lastAttemptMessage", long_message)}})
+                  .result_int(),
+              200);
+}
+
 TEST_F(IdentityTest, HeartbeatNeedsTheCurrentCertificate) {
     EXPECT_EQ(heartbeat({}).result_int(), 401);
     http::PeerInfo no_cert;

@@ -295,8 +295,9 @@ TEST_F(ControlSocketTest, PrivilegedRoutesRefuseOtherUsers) {
         // Not root: make our own uid the unprivileged one.
         harness_.options().control_access.privileged_uid = ::geteuid() + 1;
         harness_.start();
-        for (const char* route : {"/identity/keys", "/identity/activate", "/identity/deactivate",
-                                  "/identity/token", "/reload", "/shutdown"}) {
+        for (const char* route :
+             {"/identity/keys", "/identity/activate", "/identity/deactivate", "/identity/token",
+              "/agentupgrade/result", "/reload", "/shutdown"}) {
             auto response = harness_.call(Verb::post, route, "{}");
             EXPECT_EQ(response.result_int(), 403U) << route;
             EXPECT_EQ(json::parse(response.body())["error"]["code"], "Forbidden");
@@ -324,7 +325,7 @@ TEST_F(ControlSocketTest, PrivilegedRoutesRefuseOtherUsers) {
         }
         int failures = 0;
         for (const char* route : {"/identity/keys", "/identity/deactivate", "/identity/token",
-                                  "/reload", "/shutdown"}) {
+                                  "/agentupgrade/result", "/reload", "/shutdown"}) {
             auto response = azcm::ipc::call(socket, Verb::post, route,
                                             json{{"commonName", "x"}, {"resource", "x"}}.dump());
             if (!response || response.value().result_int() != 403) {

@@ -1,6 +1,7 @@
 #include "common/agent_version.hpp"
 #include "common/config/local_config.hpp"
 #include "common/utc_time.hpp"
+#include "himds/agent_upgrade_state.hpp"
 #include "himds/connection_status.hpp"
 #include "himds/heartbeat_body.hpp"
 #include "himds/heartbeat_policy.hpp"
@@ -139,7 +140,7 @@ TEST(HeartbeatBody, CarriesVersionFactsAndLocalConfiguration) {
     facts.os_type = "linux";
     facts.host_name = "web01";
 
-    const auto body = azcm::himds::heartbeatBody(facts, local);
+    const auto body = azcm::himds::heartbeatBody(facts, local, std::nullopt);
     EXPECT_EQ(body["agentVersion"], azcm::agentVersion());
     EXPECT_EQ(body["machine"]["hostName"], "web01");
     const auto& configuration = body["agentConfiguration"];
@@ -152,6 +153,42 @@ TEST(HeartbeatBody, CarriesVersionFactsAndLocalConfiguration) {
     EXPECT_EQ(configuration["extensionsEnabled"], "false");
     EXPECT_EQ(configuration["guestConfigurationEnabled"], "true");
     EXPECT_EQ(configuration["configMode"], "monitor");
+    EXPECT_FALSE(body.contains("agentUpgrade")) << "no upgrade attempt to report";
+}
+
+TEST(HeartbeatBody, CarriesTheLastUpgradeAttempt) {
+    azcm::himds::AgentUpgradeAttempt attempt;
+    attempt.status = "Failed";
+    attempt.message = "download failed";
+    attempt.desired_version = "1.2";
+    attempt.correlation_id = "c0ffee00-0000-4000-8000-000000000001";
+    attempt.timestamp = "2026-11-28T13:45:00Z";
+
+    const auto body = azcm::himds::heartbeatBody({}, {}, attempt);
+    EXPECT_EQ(body["agentUpgrade"],
+              nlohmann::json({{"lastAttemptStatus", "Failed"},
+                              {"lastAttemptMessage", "download failed"},
+                              {"lastAttemptTimestamp", "2026-11-28T13:45:00Z"},
+                              {"lastAttemptDesiredVersion", "1.2"},
+                              {"correlationId", attempt.correlation_id}}));
+}
+
+TEST(AgentUpgradeDirective, ReadFromTheHeartbeatAnswer) {
+    const auto absent = azcm::himds::readAgentUpgradeDirective(nlohmann::json{{"status", "x"}});
+    ASSERT_TRUE(absent);
+    EXPECT_FALSE(absent.value().enable_automatic_upgrade);
+    EXPECT_EQ(absent.value().desired_version, "");
+
+    const auto given = azcm::himds::readAgentUpgradeDirective(
+        {{"agentUpgrade", {{"enableAutomaticUpgrade", true}, {"desiredVersion", "1.2"}}}});
+    ASSERT_TRUE(given);
+    EXPECT_TRUE(given.value().enable_automatic_upgrade);
+    EXPECT_EQ(given.value().desired_version, "1.2");
+    EXPECT_EQ(given.value().correlation_id, "");
+
+    EXPECT_FALSE(azcm::himds::readAgentUpgradeDirective(
+        {{"agentUpgrade", {{"enableAutomaticUpgrade", "yes"}}}}));
+    EXPECT_FALSE(azcm::himds::readAgentUpgradeDirective({{"agentUpgrade", "1.2"}}));
 }
 
 } // namespace
