@@ -70,9 +70,21 @@ Result<void> himdsReportUpgrade(const Environment& env,
                                 const std::string& status,
                                 const std::string& message,
                                 const std::string& version) {
-    const json body{{"status", status}, {"message", message}, {"desiredVersion", version}};
+    // himds keeps at most 1024 characters of a message, as ARM shows it.
+    constexpr std::size_t kMaxMessage = 1024;
+    std::string shown = message;
+    if (shown.size() > kMaxMessage) {
+        std::size_t cut = kMaxMessage - 3;
+        while (cut > 0 && (static_cast<unsigned char>(shown[cut]) & 0xC0U) == 0x80U) {
+            --cut; // not inside a UTF-8 sequence
+        }
+        shown = shown.substr(0, cut) + "...";
+    }
+    const json body{{"status", status}, {"message", shown}, {"desiredVersion", version}};
+    // A package manager's output may hold bytes that are not UTF-8: replaced, not thrown on.
     BOOST_OUTCOME_TRY(response, callHimds(env, http::Verb::post, "/agentupgrade/result",
-                                          body.dump(), std::chrono::seconds(30)));
+                                          body.dump(-1, ' ', false, json::error_handler_t::replace),
+                                          std::chrono::seconds(30)));
     if (response.result_int() != 200) {
         const auto error = parseServiceError(response.body());
         return makeError(exitcode::kHimdsCommunication, "himds refused the upgrade outcome: HTTP " +

@@ -51,6 +51,7 @@ public:
 
     crypto::AgentPlatform platform() const override { return commands_.platform; }
     std::string name() const override { return commands_.name; }
+    bool replacesRunningAgent() const override { return true; }
 
     Result<AgentVersion> installedVersion() const override {
         if (commands_.query.empty()) {
@@ -108,7 +109,8 @@ private:
 class SandboxInstaller final : public PackageInstaller {
 public:
     explicit SandboxInstaller(const Paths& paths)
-        : record_(paths.agentDataDir() / "upgrade" / "sandbox-installed.json") {}
+        : record_(paths.agentDataDir() / "upgrade" / "sandbox-installed.json"),
+          hook_(paths.agentDataDir() / "upgrade" / "sandbox-install-hook") {}
 
     crypto::AgentPlatform platform() const override {
 #ifdef _WIN32
@@ -119,6 +121,9 @@ public:
     }
     std::string name() const override {
         return "sandbox";
+    }
+    bool replacesRunningAgent() const override {
+        return false;
     }
 
     Result<AgentVersion> installedVersion() const override {
@@ -153,11 +158,30 @@ public:
                           {"sha256", crypto::hexEncode(crypto::sha256(bytes.value()))}};
         std::error_code ignored;
         std::filesystem::create_directories(record_.parent_path(), ignored);
-        return fs::writeFileAtomic(record_, record.dump(2) + "\n", {0600, {}});
+        BOOST_OUTCOME_TRY(fs::writeFileAtomic(record_, record.dump(2) + "\n", {0600, {}}));
+        return runHook(version);
     }
 
 private:
+    Result<void> runHook(const AgentVersion& version) const {
+        std::error_code missing;
+        if (!std::filesystem::exists(hook_, missing)) {
+            return ok();
+        }
+        auto run = runTool({hook_.string(), version.text()}, std::chrono::minutes(5));
+        if (!run) {
+            return run.error();
+        }
+        if (run.value().exit_code != 0) {
+            return makeError(exitcode::kGeneric, "the install hook failed (exit " +
+                                                     std::to_string(run.value().exit_code) +
+                                                     "): " + trimmed(run.value().output));
+        }
+        return ok();
+    }
+
     std::filesystem::path record_;
+    std::filesystem::path hook_;
 };
 
 } // namespace

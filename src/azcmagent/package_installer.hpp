@@ -32,6 +32,8 @@ public:
     install(const std::filesystem::path& package, const AgentVersion& version, bool downgrade) = 0;
     // "dpkg", "rpm", "msiexec" or "sandbox": for messages and the log.
     virtual std::string name() const = 0;
+    // Whether an install replaces the running daemons (so himds then reports the new version).
+    virtual bool replacesRunningAgent() const = 0;
 };
 
 // The installer of this machine: the sandbox recorder under an AZCM_ROOT; else the package
@@ -41,7 +43,9 @@ public:
 Result<std::unique_ptr<PackageInstaller>> systemInstaller(const Paths& paths);
 
 // The sandbox recorder on its own, for tests: it keeps the installed version and the package's
-// SHA-256 in <agentDataDir>/upgrade/sandbox-installed.json.
+// SHA-256 in <agentDataDir>/upgrade/sandbox-installed.json. Where a package's maintainer scripts
+// would run, it runs <agentDataDir>/upgrade/sandbox-install-hook VERSION when a test put one
+// there (in root's own directory): its failure is the install's.
 std::unique_ptr<PackageInstaller> sandboxInstaller(const Paths& paths);
 
 } // namespace azcm::azcmagent

@@ -8,6 +8,7 @@
 #include "process.hpp"
 #include "sandbox.hpp"
 
+#include <csignal>
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -56,6 +57,28 @@ protected:
         return document.is_discarded() ? json::object() : document;
     }
 
+    // `azcmagent upgrade ARGS` with a short health-check deadline.
+    CommandResult upgrade(const std::vector<std::string>& args) const {
+        std::vector<std::string> argv = {binDir() + "/azcmagent", "upgrade"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        SpawnOptions options;
+        options.env = {{"AZCM_ROOT", sandbox_.root().string()},
+                       {"AZCM_UPGRADE_HEALTH_SECONDS", "4"}};
+        return runCommand(argv, options, std::chrono::seconds(120));
+    }
+
+    std::filesystem::path upgradeDir() const {
+        return Paths(sandbox_.root()).agentDataDir() / "upgrade";
+    }
+
+    // The sandbox installer's stand-in for a package's maintainer scripts (root only, 0700).
+    void installHook(const std::string& script) const {
+        std::filesystem::create_directories(upgradeDir());
+        std::filesystem::permissions(upgradeDir(), std::filesystem::perms(0700));
+        ASSERT_TRUE(fs::writeFileAtomic(upgradeDir() / "sandbox-install-hook",
+                                        "#!/bin/sh\n" + script, {0700, {}}));
+    }
+
     // What the sandbox's installer recorded; null before any install.
     json installed() const {
         const auto record =
@@ -64,10 +87,25 @@ protected:
         return text ? json::parse(text.value(), nullptr, false) : json();
     }
 
+    // ARM's agentUpgrade of the machine once its lastAttemptStatus is `status` (himds reports
+    // with its next heartbeat, one a second here); the last one seen otherwise.
+    json lastAttemptInArm(const std::string& status) const {
+        json upgrade;
+        waitUntil(
+            [&] {
+                const auto machine = sandbox_.getMachine("arc-rg", "up01");
+                upgrade = machine ? (*machine)["properties"].value("agentUpgrade", json()) : json();
+                return upgrade.is_object() && upgrade.value("lastAttemptStatus", "") == status;
+            },
+            std::chrono::seconds(20));
+        return upgrade;
+    }
+
     Sandbox sandbox_;
 };
 
 TEST_F(UpgradeTest, TheNewestReleaseIsInstalledOnceAndThenIsCurrent) {
+    publishDeb(agentVersion());
     publishDeb(versionBeside(1));
     const auto newest = versionBeside(2);
     publishDeb(newest);
@@ -80,13 +118,16 @@ TEST_F(UpgradeTest, TheNewestReleaseIsInstalledOnceAndThenIsCurrent) {
     EXPECT_EQ(answer["upgraded"], true);
     EXPECT_EQ(answer["installer"], "sandbox");
     EXPECT_EQ(installed()["version"], newest);
+    const auto reported = lastAttemptInArm("Success");
+    EXPECT_EQ(reported.value("lastAttemptStatus", ""), "Success") << reported;
+    EXPECT_EQ(reported.value("lastAttemptDesiredVersion", ""), newest) << reported;
 
     const auto again = sandbox_.azcmagent({"upgrade"});
     ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
     EXPECT_NE(again.out.find("already at version " + newest), std::string::npos) << again.out;
 }
 
-TEST_F(UpgradeTest, ALineMeansItsNewestBuildAndAnOlderOneMustBeNamed) {
+TEST_F(UpgradeTest, AnOlderReleaseMustBeNamedExactly) {
     const auto older = versionBeside(-1);
     publishDeb(older);
     const auto refused = sandbox_.azcmagent({"upgrade"});
@@ -94,11 +135,17 @@ TEST_F(UpgradeTest, ALineMeansItsNewestBuildAndAnOlderOneMustBeNamed) {
     EXPECT_NE(refused.out.find("older than the installed"), std::string::npos) << refused.out;
     EXPECT_TRUE(installed().is_null()) << "nothing installed";
 
+    publishDeb(agentVersion());
     auto version = *parseAgentVersion(agentVersion());
     const auto line = std::to_string(version.major) + "." + std::to_string(version.minor);
-    const auto named = sandbox_.azcmagent({"upgrade", "--version", line, "--json"});
+    const auto current = sandbox_.azcmagent({"upgrade", "--version", line});
+    EXPECT_EQ(current.exit_code, 0) << current.out;
+    EXPECT_NE(current.out.find("already at version " + agentVersion()), std::string::npos)
+        << "the line's newest build is the installed one: " << current.out;
+
+    const auto named = sandbox_.azcmagent({"upgrade", "--version", older, "--json"});
     ASSERT_EQ(named.exit_code, 0) << named.out << named.err;
-    EXPECT_EQ(installed()["version"], older) << "a named line may go back";
+    EXPECT_EQ(installed()["version"], older) << "a version named exactly may go back";
 
     const auto unknown = sandbox_.azcmagent({"upgrade", "--version", "1.99"});
     EXPECT_EQ(unknown.exit_code, 1) << unknown.out;
@@ -110,6 +157,7 @@ TEST_F(UpgradeTest, ALineMeansItsNewestBuildAndAnOlderOneMustBeNamed) {
 }
 
 TEST_F(UpgradeTest, ATamperedPackageIsRefusedAndNothingChanges) {
+    publishDeb(agentVersion());
     const auto good = versionBeside(1);
     publishDeb(good);
     ASSERT_EQ(sandbox_.azcmagent({"upgrade"}).exit_code, 0);
@@ -146,6 +194,82 @@ TEST_F(UpgradeTest, OnlyThePlatformsOwnReleasesAreOffered) {
     EXPECT_NE(refused.out.find("publishes no agent version for this platform"), std::string::npos)
         << refused.out;
     EXPECT_TRUE(installed().is_null());
+}
+
+TEST_F(UpgradeTest, WithoutThePackageToGoBackToNothingIsInstalled) {
+    publishDeb(versionBeside(1));
+    const auto refused = sandbox_.azcmagent({"upgrade"});
+    EXPECT_EQ(refused.exit_code, 1) << refused.out;
+    EXPECT_NE(refused.out.find("could not be restored if the upgrade failed"), std::string::npos)
+        << refused.out;
+    EXPECT_TRUE(installed().is_null());
+}
+
+TEST_F(UpgradeTest, AFailedInstallIsRolledBack) {
+    publishDeb(agentVersion());
+    const auto broken = versionBeside(1);
+    publishDeb(broken);
+    installHook("[ \"$1\" = " + broken +
+                " ] && { echo 'postinst: himds failed to start'; exit 1; }\n"
+                "exit 0\n");
+    const auto failed = upgrade({});
+    EXPECT_EQ(failed.exit_code, 1) << failed.out << failed.err;
+    EXPECT_NE(failed.out.find("himds failed to start"), std::string::npos) << failed.out;
+    EXPECT_NE(failed.out.find("rolled back to " + agentVersion()), std::string::npos) << failed.out;
+    EXPECT_EQ(installed()["version"], agentVersion()) << "the previous release is back";
+    EXPECT_FALSE(std::filesystem::exists(upgradeDir() / "journal.json"));
+}
+
+TEST_F(UpgradeTest, AFailedHealthCheckIsRolledBackAndNamesTheCheck) {
+    sandbox_.startDaemon("gcservice");
+    publishDeb(agentVersion());
+    const auto unhealthy = versionBeside(1);
+    publishDeb(unhealthy);
+    // The new release's scripts leave guest configuration stopped.
+    installHook("[ \"$1\" = " + unhealthy + " ] && kill " +
+                std::to_string(sandbox_.daemonPid("gcservice")) + "\nexit 0\n");
+    const auto failed = upgrade({});
+    EXPECT_EQ(failed.exit_code, 1) << failed.out << failed.err;
+    EXPECT_NE(failed.out.find("health check failed after 4 s: gcservice does not answer its "
+                              "control socket"),
+              std::string::npos)
+        << failed.out;
+    EXPECT_NE(failed.out.find("rolled back to " + agentVersion()), std::string::npos) << failed.out;
+    EXPECT_EQ(installed()["version"], agentVersion());
+    const auto reported = lastAttemptInArm("Failed");
+    EXPECT_EQ(reported.value("lastAttemptStatus", ""), "Failed") << reported;
+    EXPECT_NE(reported.value("lastAttemptMessage", "").find("gcservice does not answer"),
+              std::string::npos)
+        << reported;
+    EXPECT_EQ(sandbox_.himdsStatus()["agentUpgrade"]["lastAttempt"]["status"], "Failed");
+    sandbox_.stopDaemon("gcservice", true);
+}
+
+TEST_F(UpgradeTest, AnUpgradeKilledMidInstallIsFinishedByTheNextRun) {
+    publishDeb(agentVersion());
+    const auto newest = versionBeside(1);
+    publishDeb(newest);
+    const auto started = sandbox_.root() / "hook-started";
+    installHook("touch " + started.string() + "\nsleep 60\n");
+    DaemonProcess first;
+    SpawnOptions options;
+    options.env = {{"AZCM_ROOT", sandbox_.root().string()}};
+    first.start({binDir() + "/azcmagent", "upgrade"}, options);
+    ASSERT_TRUE(
+        waitUntil([&] { return std::filesystem::exists(started); }, std::chrono::seconds(60)));
+    ::kill(first.pid(), SIGKILL);
+    first.stop();
+    runCommand({"/usr/bin/pkill", "-KILL", "-f", "sandbox-install-hook"});
+    ASSERT_TRUE(std::filesystem::exists(upgradeDir() / "journal.json")) << "killed mid-install";
+
+    std::filesystem::remove(upgradeDir() / "sandbox-install-hook");
+    const auto finished = upgrade({"--json"});
+    ASSERT_EQ(finished.exit_code, 0) << finished.out << finished.err;
+    EXPECT_EQ(json::parse(finished.out)["version"], newest);
+    EXPECT_EQ(installed()["version"], newest);
+    EXPECT_FALSE(std::filesystem::exists(upgradeDir() / "journal.json"));
+    EXPECT_NE(sandbox_.readLog("var/opt/azcmagent/log/azcmagent.log").find("UPGRADE_RESUME"),
+              std::string::npos);
 }
 
 TEST_F(UpgradeTest, OnlyRootMayUpgrade) {
