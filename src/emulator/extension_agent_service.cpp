@@ -290,6 +290,8 @@ http::Response ExtensionAgentService::agentVersions(const http::Request& request
     for (const auto& package : packages.value()) {
         json entry = packageJson(package, context_.base_url);
         entry["version"] = package.version;
+        // The support window of agent_support starts here (docs/protocol.md 3.3.1).
+        entry["released"] = rfc3339(fromUnixSeconds(package.released_at));
         versions.push_back(std::move(entry));
     }
     return jsonResponse(request, http::Status::ok,

@@ -193,7 +193,14 @@ std::optional<SystemTime> parseRfc3339(std::string_view text) {
     fields.tm_hour = *hour;
     fields.tm_min = *minute;
     fields.tm_sec = *second;
-    return fromUnixSeconds(unixSecondsOfUtc(fields) - *offset);
+    // A time the clock cannot hold (after 2262 for nanosecond ticks) would wrap around.
+    constexpr auto kLimit =
+        std::chrono::duration_cast<std::chrono::seconds>(SystemTime::duration::max()).count();
+    const auto seconds = unixSecondsOfUtc(fields) - *offset;
+    if (seconds >= kLimit || seconds <= -kLimit) {
+        return std::nullopt;
+    }
+    return fromUnixSeconds(seconds);
 }
 
 std::optional<std::string> bearerToken(const http::Request& request) {

@@ -110,6 +110,9 @@ int run(int argc, char** argv) {
         ->required();
     agent_publish->add_option("--version", agent_options.version, "Agent version, e.g. 1.0.30000.0")
         ->required();
+    agent_publish->add_option("--released", agent_options.released,
+                              "When the release came out (RFC 3339, e.g. 2025-01-31T00:00:00Z); "
+                              "default: now");
 
     try {
         app.parse(argc, argv);

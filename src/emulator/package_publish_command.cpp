@@ -5,6 +5,7 @@
 #include "common/fs/atomic_file.hpp"
 #include "emulator/data_dir.hpp"
 #include "emulator/emulator_clock.hpp"
+#include "emulator/http_util.hpp"
 #include "emulator/package_store.hpp"
 #include "emulator/store.hpp"
 
@@ -12,11 +13,35 @@
 
 namespace azcm::emulator {
 
+namespace {
+
+Result<SystemTime> releaseTime(const std::string& text, SystemTime now) {
+    if (text.empty()) {
+        return now;
+    }
+    const auto parsed = parseRfc3339(text);
+    if (!parsed) {
+        return makeError(exitcode::kInvalidArgument,
+                         "--released '" + text +
+                             "' is not an RFC 3339 time such as 2025-01-31T00:00:00Z");
+    }
+    if (*parsed > now) {
+        return makeError(exitcode::kInvalidArgument, "--released " + rfc3339(*parsed) +
+                                                         " is in the future (now " + rfc3339(now) +
+                                                         ")");
+    }
+    return std::chrono::time_point_cast<std::chrono::seconds>(*parsed);
+}
+
+} // namespace
+
 Result<nlohmann::json> publishPackageCommand(const PublishOptions& given) {
     PublishOptions options = given;
     const bool agent = options.kind == kPackageKindAgent;
     // Cheap checks before any key material is created; an agent package's platform is known once
     // its bytes are read.
+    const WallClock clock = wallClock();
+    BOOST_OUTCOME_TRY(released, releaseTime(options.released, clock()));
     if (!agent) {
         BOOST_OUTCOME_TRY(
             validatePackageKey(options.kind, options.publisher, options.type, options.version));
@@ -46,10 +71,10 @@ Result<nlohmann::json> publishPackageCommand(const PublishOptions& given) {
     BOOST_OUTCOME_TRY(fs::ensureDirectory(dir.root(), kDataDirMode));
     BOOST_OUTCOME_TRY(store, Store::open(dir.database()));
     BOOST_OUTCOME_TRY(store->initialize());
-    const WallClock clock = wallClock();
     BOOST_OUTCOME_TRY(signer, loadOrCreatePackageSigner(dir, clock()));
-    BOOST_OUTCOME_TRY(package, publishPackage(*store, dir, signer, options.kind, options.publisher,
-                                              options.type, options.version, zip, clock()));
+    BOOST_OUTCOME_TRY(package,
+                      publishPackage(*store, dir, signer, options.kind, options.publisher,
+                                     options.type, options.version, zip, clock(), released));
     const auto file = std::filesystem::absolute(packageFile(dir, package), ec);
     return nlohmann::json{{"kind", package.kind},
                           {"publisher", package.publisher},
@@ -60,7 +85,8 @@ Result<nlohmann::json> publishPackageCommand(const PublishOptions& given) {
                           {"signature", crypto::base64Encode(package.signature_der)},
                           {"downloadPath", packageDownloadPath(package)},
                           {"file", file.string()},
-                          {"packageSigningRootPath", signer.root_cert_path.string()}};
+                          {"packageSigningRootPath", signer.root_cert_path.string()},
+                          {"released", rfc3339(fromUnixSeconds(package.released_at))}};
 }
 
 } // namespace azcm::emulator

@@ -19,11 +19,15 @@ struct PublishOptions {
     std::string type; // an agent package's platform: empty, told by the file's content
     std::string version;
     std::string file_option = "--zip"; // how error messages name `zip`
+    // `agent publish --released`: when the release came out, RFC 3339 ("2025-01-31T00:00:00Z", or
+    // with an offset); empty: now. Not after now: a release not out yet is no release.
+    std::string released{};
 };
 
 // Returns the JSON printed on stdout: {"kind", "publisher", "type", "version", "size", "sha256",
 // "signature" (base64 DER), "downloadPath", "file" (absolute path of the stored zip),
-// "packageSigningRootPath"}. Errors carry exitcode::kInvalidArgument for bad input.
+// "packageSigningRootPath", "released" (RFC 3339 UTC, whole seconds)}. Errors carry
+// exitcode::kInvalidArgument for bad input.
 Result<nlohmann::json> publishPackageCommand(const PublishOptions& options);
 
 } // namespace azcm::emulator

@@ -1,6 +1,6 @@
-// The Store's rows for signed packages and machines' settings certificates (tables packages and
-// settings_certificates, created with the rest of the schema in store.cpp). Callers use
-// package_store.hpp and the agent services; these are the SQL only.
+// The Store's rows for signed packages and machines' settings certificates (tables packages,
+// package_releases and settings_certificates, created with the rest of the schema in store.cpp).
+// Callers use package_store.hpp and the agent services; these are the SQL only.
 #include "common/crypto/encoding.hpp"
 #include "emulator/package_store.hpp"
 #include "emulator/store.hpp"
@@ -11,6 +11,13 @@ namespace {
 
 constexpr std::string_view kPackageColumns =
     "kind, publisher, type, version, size, sha256, signature, published_at";
+// The release time lives in a table of its own, which CREATE TABLE IF NOT EXISTS adds to a
+// database made before it: a package without a row there was released when it was published.
+constexpr std::string_view kSelectPackages =
+    "SELECT p.kind, p.publisher, p.type, p.version, p.size, p.sha256, p.signature, "
+    "p.published_at, COALESCE(r.released_at, p.published_at) FROM packages p LEFT JOIN "
+    "package_releases r ON r.kind = p.kind AND r.publisher = p.publisher AND r.type = p.type AND "
+    "r.version = p.version WHERE p.kind = ? AND p.publisher = ? AND p.type = ?";
 
 // The revision lives in the settings table: one row every process increments in the publish
 // transaction, so a reader in another process sees it change with the package.
@@ -31,6 +38,15 @@ Result<void> Store::putPackage(const PublishedPackage& package) {
         .bind(7, crypto::base64Encode(package.signature_der))
         .bind(8, package.published_at);
     BOOST_OUTCOME_TRY(row.run());
+    BOOST_OUTCOME_TRY(release, db_->prepare("INSERT OR REPLACE INTO package_releases(kind, "
+                                            "publisher, type, version, released_at) VALUES(?, ?, "
+                                            "?, ?, ?)"));
+    release.bind(1, package.kind)
+        .bind(2, package.publisher)
+        .bind(3, package.type)
+        .bind(4, package.version)
+        .bind(5, package.released_at != 0 ? package.released_at : package.published_at);
+    BOOST_OUTCOME_TRY(release.run());
     BOOST_OUTCOME_TRY(revision,
                       db_->prepare("INSERT INTO settings(key, value) VALUES(?, '1') ON "
                                    "CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS "
@@ -41,9 +57,7 @@ Result<void> Store::putPackage(const PublishedPackage& package) {
 
 Result<std::vector<PublishedPackage>>
 Store::listPackages(std::string_view kind, std::string_view publisher, std::string_view type) {
-    BOOST_OUTCOME_TRY(statement, db_->prepare("SELECT " + std::string(kPackageColumns) +
-                                              " FROM packages WHERE kind = ? AND publisher = ? "
-                                              "AND type = ?"));
+    BOOST_OUTCOME_TRY(statement, db_->prepare(kSelectPackages));
     statement.bind(1, kind).bind(2, publisher).bind(3, type);
     std::vector<PublishedPackage> packages;
     while (true) {
@@ -61,6 +75,7 @@ Store::listPackages(std::string_view kind, std::string_view publisher, std::stri
         package.sha256 = statement.text(5);
         package.signature_der = std::move(signature);
         package.published_at = statement.integer(7);
+        package.released_at = statement.integer(8);
         packages.push_back(std::move(package));
     }
 }

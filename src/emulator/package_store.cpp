@@ -262,7 +262,8 @@ Result<PublishedPackage> publishPackage(Store& store,
                                         std::string_view type,
                                         std::string_view version,
                                         std::string_view zip,
-                                        SystemTime now) {
+                                        SystemTime now,
+                                        std::optional<SystemTime> released) {
     BOOST_OUTCOME_TRY(validatePackageKey(kind, publisher, type, version));
     if (zip.empty() || zip.size() > kMaxPackageBytes) {
         return makeError(exitcode::kInvalidArgument,
@@ -289,6 +290,7 @@ Result<PublishedPackage> publishPackage(Store& store,
     package.size = zip.size();
     package.sha256 = crypto::hexEncode(crypto::sha256(zip));
     package.published_at = toUnixSeconds(now);
+    package.released_at = toUnixSeconds(released.value_or(now));
     // The signature names the package, so agents refuse it under any other name or version.
     const crypto::PackageIdentity identity{package.kind, package.publisher, package.type,
                                            package.version};

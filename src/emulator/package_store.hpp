@@ -54,6 +54,9 @@ struct PublishedPackage {
     std::string sha256;        // lower-case hex of the zip bytes
     std::string signature_der; // detached CMS SignedData over the zip bytes, naming the key
     std::int64_t published_at = 0;
+    // When this version was released, for an agent package the date its support window starts
+    // (docs/guest-configuration.md, agent_support); 0 when stored: the publish time.
+    std::int64_t released_at = 0;
 };
 
 // Input checks shared by the command and the store: kind is one of the three above; version is
@@ -67,7 +70,8 @@ Result<void> validatePackageKey(std::string_view kind,
 
 // Signs and stores `zip` (at most kMaxPackageBytes), replacing an earlier package of the same key.
 // The row is written in one transaction, so a reader sees the old package or the new one. An
-// agent package's bytes must be a package of its platform (crypto/agent_package.hpp).
+// agent package's bytes must be a package of its platform (crypto/agent_package.hpp). `released`:
+// the release time to record, `now` when not given.
 Result<PublishedPackage> publishPackage(Store& store,
                                         const DataDir& dir,
                                         const PackageSigner& signer,
@@ -76,7 +80,8 @@ Result<PublishedPackage> publishPackage(Store& store,
                                         std::string_view type,
                                         std::string_view version,
                                         std::string_view zip,
-                                        SystemTime now);
+                                        SystemTime now,
+                                        std::optional<SystemTime> released = std::nullopt);
 
 // The package for a requested version (publisher and type match case-insensitively):
 // the exact version when published; for "M.m" (two components) otherwise the highest published

@@ -91,6 +91,13 @@ CREATE TABLE IF NOT EXISTS packages(
   signature TEXT NOT NULL,
   published_at INTEGER NOT NULL,
   PRIMARY KEY(kind, publisher, type, version));
+CREATE TABLE IF NOT EXISTS package_releases(
+  kind TEXT NOT NULL,
+  publisher TEXT NOT NULL COLLATE NOCASE,
+  type TEXT NOT NULL COLLATE NOCASE,
+  version TEXT NOT NULL,
+  released_at INTEGER NOT NULL,
+  PRIMARY KEY(kind, publisher, type, version));
 CREATE TABLE IF NOT EXISTS settings_certificates(
   subscription_id TEXT NOT NULL COLLATE NOCASE,
   resource_group TEXT NOT NULL COLLATE NOCASE,

@@ -1,5 +1,6 @@
 #include "gcservice/gc_control_plane.hpp"
 
+#include "common/agent_service/agent_service_client.hpp"
 #include "common/config/agent_config.hpp"
 #include "common/config/local_config.hpp"
 #include "common/config/proxy_policy.hpp"
@@ -43,6 +44,7 @@ public:
         target.guest_configuration_url = agent.cloud.endpoints.guest_configuration;
         target.ca_file = agent.cloud.ca_cert_path;
         target.package_signing_root = agent.cloud.package_signing_root_path;
+        target.identity_url = agent.cloud.endpoints.identity;
         target.proxy = config::ProxyPolicy(local, config::environmentProxy())
                            .proxyFor(config::TargetService::kArc);
         if (target.guest_configuration_url.empty()) {
@@ -123,6 +125,19 @@ public:
         return ok();
     }
 
+    Result<json> agentReleases(const std::string& platform) override {
+        BOOST_OUTCOME_TRY(where, target());
+        if (where.identity_url.empty()) {
+            return makeError(exitcode::kConfigFileNotFound,
+                             "agentconfig.json names no identity endpoint");
+        }
+        // The feed is one of the agent services, which `azcmagent upgrade` reads too: one client
+        // for both, with the same token as every call here.
+        const agentservice::AgentServiceClient feed(clientOptions(where, kDefaultMaxBytes, {}),
+                                                    where.identity_url, tokens_);
+        return feed.agentVersions(platform);
+    }
+
     void cancelWaits() override { long_poll_cancel_->cancel(); }
 
 private:
@@ -144,11 +159,9 @@ private:
         return *last_good_local_;
     }
 
-    // One authenticated call; a 401 fetches a fresh token once and retries.
-    Result<http::Response> send(const ControlPlaneTarget& where,
-                                http::SimpleRequest request,
-                                std::uint64_t max_bytes,
-                                const CallLimits& limits = {}) {
+    static http::ClientOptions clientOptions(const ControlPlaneTarget& where,
+                                             std::uint64_t max_bytes,
+                                             const CallLimits& limits) {
         http::ClientOptions options;
         options.ca_file = where.ca_file;
         options.proxy_url = where.proxy;
@@ -156,7 +169,15 @@ private:
         options.request_timeout = limits.request_timeout;
         options.retry.max_attempts = limits.attempts;
         options.cancel = limits.cancel;
-        const http::HttpsClient client(options);
+        return options;
+    }
+
+    // One authenticated call; a 401 fetches a fresh token once and retries.
+    Result<http::Response> send(const ControlPlaneTarget& where,
+                                http::SimpleRequest request,
+                                std::uint64_t max_bytes,
+                                const CallLimits& limits = {}) {
+        const http::HttpsClient client(clientOptions(where, max_bytes, limits));
         request.headers.emplace_back("x-ms-client-request-id", "gcservice");
         for (int attempt = 0; attempt < 2; ++attempt) {
             if (attempt > 0) {

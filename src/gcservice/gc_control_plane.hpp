@@ -1,7 +1,8 @@
 #pragma once
 // gcservice's calls to the control plane (docs/protocol.md section 4): the assignments, package
-// downloads and compliance reports, each with a short-lived token of the machine's identity that
-// himds hands out over its socket (POST /identity/token): gcservice never holds the machine key.
+// downloads and compliance reports, and the agent release list (3.3.1) for the support-window
+// check, each with a short-lived token of the machine's identity that himds hands out over its
+// socket (POST /identity/token): gcservice never holds the machine key.
 // An interface, so the daemon's logic is tested against a fake.
 #include "common/error.hpp"
 #include "common/paths/paths.hpp"
@@ -32,6 +33,7 @@ struct ControlPlaneTarget {
     std::string ca_file;                 // cloud.caCertPath, empty: system store
     std::string package_signing_root;    // cloud.packageSigningRootPath
     std::optional<std::string> proxy;    // ProxyPolicy for TargetService::kArc
+    std::string identity_url{};          // endpoints.identity: the agent services, its feed
 };
 
 class ControlPlane {
@@ -55,6 +57,9 @@ public:
                                   const std::filesystem::path& destination,
                                   std::uint64_t max_bytes) = 0;
     virtual Result<void> report(const nlohmann::json& body) = 0;
+    // The agent releases published for `platform` (deb, rpm, msi), as the agent services list
+    // them (docs/protocol.md 3.3.1): {"platform", "versions": [{"version", "released", ...}]}.
+    virtual Result<nlohmann::json> agentReleases(const std::string& platform) = 0;
 };
 
 std::unique_ptr<ControlPlane> makeHttpsControlPlane(const Paths& paths);

@@ -1,5 +1,3 @@
-// Built into the gcservice executable, not gcservice_core: AZCM_GC_BUILD_DATE is the
-// executable's.
 #include "gcservice/gc_daemon.hpp"
 
 #include "common/fs/atomic_file.hpp"
@@ -19,7 +17,7 @@ public:
                    context.paths,
                    std::move(options),
                    GcServiceParts{makeHttpsControlPlane(context.paths), makeLinuxBackend(),
-                                  limiter_.daemonGroup(), parseBuildDate(AZCM_GC_BUILD_DATE)}) {}
+                                  limiter_.daemonGroup()}) {}
 
     Result<void> start() override { return service_.start(); }
     bool stop() override {

@@ -8,16 +8,13 @@
 #include "common/log/log.hpp"
 #include "common/platform/malloc_tuning.hpp"
 #include "common/platform/process_identity.hpp"
-#include "common/utc_time.hpp"
 #include "gcservice/engine/engine.hpp"
 #include "gcservice/gc_report.hpp"
 #include "gcservice/local_controls.hpp"
 #include "gcservice/package_cache.hpp"
 
 #include <algorithm>
-#include <ctime>
 #include <fstream>
-#include <iomanip>
 #include <sstream>
 
 #include <boost/asio/post.hpp>
@@ -70,14 +67,18 @@ std::string readText(const std::filesystem::path& path) {
 
 } // namespace
 
-std::chrono::system_clock::time_point parseBuildDate(const std::string& text) {
-    std::tm parts{};
-    std::istringstream in(text);
-    in >> std::get_time(&parts, "%Y-%m-%d");
-    if (in.fail()) {
-        return {};
-    }
-    return std::chrono::system_clock::time_point(std::chrono::seconds(unixSecondsOfUtc(parts)));
+std::string agentPackagePlatform(const Paths& paths) {
+#ifdef _WIN32
+    (void)paths;
+    return "msi";
+#else
+    std::error_code ignored;
+    const auto& root = paths.root();
+    const bool rpm_database = std::filesystem::is_directory(root / "var/lib/rpm", ignored);
+    const bool dpkg_installed =
+        std::filesystem::exists(root / "var/lib/dpkg/info/azcmagent.list", ignored);
+    return rpm_database && !dpkg_installed ? "rpm" : "deb";
+#endif
 }
 
 GcService::GcService(boost::asio::io_context& io,
@@ -366,6 +367,7 @@ void GcService::runCycle() {
         local = local_;
     }
     bool evaluated = false;
+    std::optional<AgentReleases> cycle_releases;
     // Sequential, in the goal state's order.
     for (const auto& name : names) {
         if (stopping_) {
@@ -388,7 +390,7 @@ void GcService::runCycle() {
             }
         }
         if (due) {
-            auto outcome = evaluateOne(std::move(*due), local);
+            auto outcome = evaluateOne(std::move(*due), local, cycle_releases);
             std::lock_guard lock(state_mutex_);
             for (auto& assignment : state_.assignments) {
                 // The goal state may have changed meanwhile: only the same version takes it.
@@ -411,8 +413,28 @@ void GcService::runCycle() {
     }
 }
 
+AgentReleases GcService::fetchAgentReleases() {
+    const auto platform = agentPackagePlatform(paths_);
+    auto fetched = parts_.control_plane->agentReleases(platform);
+    auto releases = fetched ? parseAgentReleases(fetched.value(), platform)
+                            : Result<AgentReleases>(fetched.error());
+    if (!releases) {
+        spdlog::warn("GC_AGENT_RELEASES_UNAVAILABLE platform={} error={}", platform,
+                     log::sanitize(releases.error().message));
+        AgentReleases unavailable;
+        unavailable.platform = platform;
+        unavailable.unavailable = "the " + platform + " agent release list could not be fetched: " +
+                                  releases.error().message;
+        return unavailable;
+    }
+    spdlog::info("GC_AGENT_RELEASES platform={} count={}", platform,
+                 releases.value().releases.size());
+    return std::move(releases).value();
+}
+
 AssignmentState GcService::evaluateOne(AssignmentState assignment,
-                                       const config::LocalConfig& local) {
+                                       const config::LocalConfig& local,
+                                       std::optional<AgentReleases>& cycle_releases) {
     const auto started = nowSeconds();
     auto finish = [&](json report) {
         assignment.last_report = std::move(report);
@@ -460,8 +482,14 @@ AssignmentState GcService::evaluateOne(AssignmentState assignment,
         return not_evaluated("InvalidPackage", package.error().message);
     }
     EngineContext context{
-        paths_, azcm::agentVersion(), parts_.build_date, std::chrono::system_clock::now(),
+        paths_, azcm::agentVersion(), AgentReleases{}, std::chrono::system_clock::now(),
         std::chrono::duration_cast<std::chrono::milliseconds>(options_.command_timeout)};
+    if (usesResourceType(package.value(), "agent_support")) {
+        if (!cycle_releases) {
+            cycle_releases = fetchAgentReleases();
+        }
+        context.agent_releases = *cycle_releases;
+    }
     const bool first = assignment.applied_key != appliedKey(assignment);
     spdlog::info("GC_EVALUATION_STARTED assignment={} type={} first={}",
                  log::sanitize(assignment.name), assignment.assignment_type, first);

@@ -15,6 +15,7 @@
 #include "common/paths/paths.hpp"
 #include "common/platform/component_cpu_cap.hpp"
 #include "gcservice/engine/backend.hpp"
+#include "gcservice/engine/engine.hpp"
 #include "gcservice/gc_control_plane.hpp"
 #include "gcservice/gc_options.hpp"
 #include "gcservice/gc_state.hpp"
@@ -38,7 +39,6 @@ struct GcServiceParts {
     std::unique_ptr<Backend> backend;
     // The daemon's own CPU group (CpuLimiter::fromEnvironment("gcad").daemonGroup()).
     platform::CpuGroup cpu_group;
-    std::chrono::system_clock::time_point build_date;
 };
 
 class GcService {
@@ -87,7 +87,12 @@ private:
     // Sleeps up to `pause`; false when stopping.
     bool pauseLongPoll(std::chrono::seconds pause);
     // Evaluates (or decides not to) one assignment; returns it with its new report.
-    AssignmentState evaluateOne(AssignmentState assignment, const config::LocalConfig& local);
+    // `cycle_releases`: the agent releases, fetched by the first package of the cycle that
+    // checks the support window and reused by the others.
+    AssignmentState evaluateOne(AssignmentState assignment,
+                                const config::LocalConfig& local,
+                                std::optional<AgentReleases>& cycle_releases);
+    AgentReleases fetchAgentReleases();
     void sendReport(const std::string& name);
     void persist(); // under state_mutex_; writes only when the state's bytes changed
     std::optional<unsigned> configuredCap() const;
@@ -120,7 +125,9 @@ private:
     std::condition_variable pause_cv_;
 };
 
-// "2026-11-28" (the build's date, AZCM_GC_BUILD_DATE) as a time point; epoch when unparsable.
-std::chrono::system_clock::time_point parseBuildDate(const std::string& text);
+// The platform whose agent packages this machine runs, for the support-window check: "msi" on
+// Windows; on Linux "rpm" when <root>/var/lib/rpm exists and dpkg has no azcmagent package
+// (<root>/var/lib/dpkg/info/azcmagent.list), otherwise "deb".
+std::string agentPackagePlatform(const Paths& paths);
 
 } // namespace azcm::gcservice

@@ -1,12 +1,13 @@
 // Guest configuration end to end: a real arc-emulator, himds and gcservice in a sandbox.
 // The built-in baseline is assigned in Audit on a sandbox whose files violate it, then switched to
-// ApplyAndAutoCorrect; a tampered package, or one signed for another configuration, is refused
-// and reported; guestconfiguration.enabled false stops evaluation; kill -9 during a remediation
-// is survived.
+// ApplyAndAutoCorrect; its support-window check follows the release dates of the agent feed; a
+// tampered package, or one signed for another configuration, is refused and reported;
+// guestconfiguration.enabled false stops evaluation; kill -9 during a remediation is survived.
 #include "common/crypto/encoding.hpp"
 #include "common/fs/atomic_file.hpp"
 #include "common/ipc/ipc_client.hpp"
 #include "common/paths/paths.hpp"
+#include "common/utc_time.hpp"
 #include "emulator/data_dir.hpp"
 #include "emulator/guest_configuration_baseline.hpp"
 #include "emulator/package_store.hpp"
@@ -116,6 +117,29 @@ protected:
         ASSERT_EQ(published.exit_code, 0) << published.err;
     }
 
+    // Publishes a deb of the version gcservice runs (as its status says) to the agent feed,
+    // released at `released`: the baseline's support-window check looks it up there.
+    void publishRunningAgent(std::chrono::system_clock::time_point released) {
+        const std::string version = sandbox_.daemonStatus("gcservice")["version"];
+        const auto file = sandbox_.root() / "azcmagent.deb";
+        // What the platform detection looks at: an ar archive whose first member is debian-binary.
+        ASSERT_TRUE(fs::writeFileAtomic(
+            file, "!<arch>\ndebian-binary   1700000000  0     0     100644  4         `\n2.0\n"));
+        auto published = sandbox_.emulatorCommand(
+            {"agent", "publish", "--data-dir", sandbox_.emulatorDir().string(), "--package",
+             file.string(), "--version", version, "--released", rfc3339Seconds(released)});
+        ASSERT_EQ(published.exit_code, 0) << published.err;
+    }
+
+    static json resourceReport(const json& properties, const std::string& id) {
+        for (const auto& resource : properties["latestAssignmentReport"]["resources"]) {
+            if (resource["resourceId"] == id) {
+                return resource;
+            }
+        }
+        return json();
+    }
+
     static std::string phrases(const json& properties) {
         std::string all;
         for (const auto& resource : properties["latestAssignmentReport"]["resources"]) {
@@ -143,6 +167,7 @@ TEST_F(GuestConfigurationE2E, BaselineAuditShowsViolationsAndAutoCorrectFixesThe
     // Started before anything is assigned, polling every 5 minutes: both assignments below reach
     // it through the assignments long-poll (docs/protocol.md section 4).
     sandbox_.startDaemon("gcservice", kLongPollEnv);
+    publishRunningAgent(std::chrono::system_clock::now());
 
     assign("baseline", "AzureArcSecurityBaseline", "Audit", 201);
     auto audited =
@@ -150,6 +175,9 @@ TEST_F(GuestConfigurationE2E, BaselineAuditShowsViolationsAndAutoCorrectFixesThe
     ASSERT_EQ(audited["complianceStatus"], "NonCompliant") << audited.dump(2);
     EXPECT_TRUE(audited["lastComplianceStatusChecked"].is_string());
     const auto reasons = phrases(audited);
+    EXPECT_EQ(resourceReport(audited, "agent-within-support-window")["complianceStatus"],
+              "Compliant")
+        << reasons;
     EXPECT_NE(reasons.find("sshd-permit-root-login-no: PermitRootLogin is yes"), std::string::npos)
         << reasons;
     EXPECT_NE(reasons.find("sshd-password-authentication-no"), std::string::npos) << reasons;
@@ -173,6 +201,24 @@ TEST_F(GuestConfigurationE2E, BaselineAuditShowsViolationsAndAutoCorrectFixesThe
     EXPECT_EQ(status["assignments"][0]["complianceStatus"], "Compliant");
     ASSERT_EQ(status["cpu"].size(), 1u) << status.dump(2);
     EXPECT_EQ(status["cpu"][0]["component"], "gcservice");
+}
+
+// The running version was released 13 months ago: the baseline finds it outside the 12-month
+// window, whatever the build date, and an automatic correction cannot change that.
+TEST_F(GuestConfigurationE2E, BaselineFindsAnAgentReleasedThirteenMonthsAgoUnsupported) {
+    writeLocal(json::object());
+    sandbox_.startDaemon("gcservice", kFastEnv);
+    publishRunningAgent(std::chrono::system_clock::now() - std::chrono::days(396));
+    assign("baseline", "AzureArcSecurityBaseline", "ApplyAndAutoCorrect", 201);
+    auto reported =
+        waitForReport("baseline", [](const json& p) { return p["complianceStatus"] != "Pending"; });
+    EXPECT_EQ(reported["complianceStatus"], "NonCompliant");
+    const auto support = resourceReport(reported, "agent-within-support-window");
+    ASSERT_TRUE(support.is_object()) << phrases(reported);
+    EXPECT_EQ(support["complianceStatus"], "NonCompliant");
+    const std::string phrase = support["reasons"][0]["phrase"];
+    EXPECT_NE(phrase.find("left the 12-month support window"), std::string::npos) << phrase;
+    EXPECT_NE(phrase.find("cannot be remediated"), std::string::npos) << phrase;
 }
 
 TEST_F(GuestConfigurationE2E, TamperedPackageIsRefusedAndReported) {

@@ -5,6 +5,7 @@
 // so, set and test again. Evaluation is sequential and synchronous; the daemon runs it off its
 // io_context thread. The format and every resource type are described in
 // docs/guest-configuration.md.
+#include "common/agent_version.hpp"
 #include "common/error.hpp"
 #include "common/paths/paths.hpp"
 #include "gcservice/engine/backend.hpp"
@@ -78,10 +79,35 @@ struct EvaluationResult {
 nlohmann::json toJson(const ResourceResult& result);   // {id, type, compliant, reason, ...}
 nlohmann::json toJson(const EvaluationResult& result); // {complianceStatus, resources: [...]}
 
+// One agent release the control plane publishes for the machine's platform.
+struct AgentRelease {
+    AgentVersion version;
+    std::chrono::system_clock::time_point released;
+};
+
+// The control plane's agent releases for one platform (docs/protocol.md 3.3.1), as agent_support
+// needs them. The service fetches them before evaluating a package that checks the support window;
+// when they could not be fetched, `unavailable` says why and agent_support cannot decide.
+struct AgentReleases {
+    std::string platform;               // "deb", "rpm" or "msi"
+    std::vector<AgentRelease> releases; // any order
+    // Empty when `releases` is the control plane's answer. Not fetched is not "no releases".
+    std::string unavailable = "the agent release list was not fetched";
+};
+
+// The answer of GET .../machines/packages/agent/{platform}: {"platform", "versions": [{"version",
+// "released", ...}]}. Every entry needs a four-part version and a "released" time
+// ("2026-03-01T12:00:00Z"); anything else refuses the whole list, which the check must not trust.
+Result<AgentReleases> parseAgentReleases(const nlohmann::json& answer, std::string_view platform);
+
+// True when the package has a resource of `type`: the service fetches what that type needs only
+// for the packages that use it.
+bool usesResourceType(const ConfigurationPackage& package, std::string_view type);
+
 struct EngineContext {
-    Paths paths;               // file-based types resolve absolute paths under paths.root()
-    std::string agent_version; // e.g. "1.50.0"
-    std::chrono::system_clock::time_point build_date; // of this agent, for agent_support
+    Paths paths;                  // file-based types resolve absolute paths under paths.root()
+    std::string agent_version;    // e.g. "1.0.30000.0"
+    AgentReleases agent_releases; // for agent_support
     std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
     std::chrono::milliseconds default_command_timeout{std::chrono::seconds(60)};
 };

@@ -1,9 +1,11 @@
 // The agent package feed: `arc-emulator agent publish` signs a deb, rpm or msi for its platform
-// and version; connected machines list the versions of their platform and download them.
+// and version; connected machines list the versions of their platform, with their release times,
+// and download them.
 #include "common/crypto/encoding.hpp"
 #include "common/crypto/package_signature.hpp"
 #include "common/crypto/x509.hpp"
 #include "common/fs/atomic_file.hpp"
+#include "emulator/http_util.hpp"
 #include "emulator/package_publish_command.hpp"
 #include "emulator/package_store.hpp"
 #include "emulator_fixture.hpp"
@@ -37,8 +39,10 @@ protected:
                 .der;
     }
 
-    // `arc-emulator agent publish` with a file holding `bytes`.
-    Result<json> publish(const std::string& bytes, const std::string& version) {
+    // `arc-emulator agent publish` with a file holding `bytes` (and `--released`, when given).
+    Result<json> publish(const std::string& bytes,
+                         const std::string& version,
+                         const std::string& released = {}) {
         const auto file = dir_.path() / ("package-" + version);
         EXPECT_TRUE(fs::writeFileAtomic(file, bytes));
         PublishOptions options;
@@ -47,6 +51,7 @@ protected:
         options.data_dir = dir_.path(); // the database the running emulator reads
         options.zip = file;
         options.version = version;
+        options.released = released;
         return publishPackageCommand(options);
     }
 
@@ -127,6 +132,70 @@ TEST_F(AgentFeedTest, OtherPlatformsListNothingAndTheFeedNeedsAMachine) {
     EXPECT_EQ(get("/his/machines/packages/agent/deb/1.0.9999.0").result_int(), 404);
     EXPECT_EQ(get("/his/machines/packages/agent/deb", false).result_int(), 401);
     EXPECT_EQ(get("/his/machines/packages/agent/deb/1.0.1000.0", false).result_int(), 401);
+}
+
+// The list tells machines when each release came out: agent_support measures the support window
+// from it. --released sets it (normalised to UTC, whole seconds); by default it is the publish
+// time.
+TEST_F(AgentFeedTest, EachVersionIsListedWithItsReleaseTime) {
+    auto old = publish(debBytes("old"), "1.0.1000.0", "2025-01-31T10:20:30.75+02:00");
+    ASSERT_TRUE(old) << old.error().message;
+    EXPECT_EQ(old.value()["released"], "2025-01-31T08:20:30Z");
+    const auto before = std::chrono::system_clock::now() - std::chrono::seconds(1);
+    auto fresh = publish(debBytes("new"), "1.0.2000.0");
+    ASSERT_TRUE(fresh) << fresh.error().message;
+
+    auto listed = get("/his/machines/packages/agent/deb");
+    ASSERT_EQ(listed.result_int(), 200) << listed.body();
+    const auto versions = parse(listed)["versions"];
+    ASSERT_EQ(versions.size(), 2u) << versions.dump();
+    EXPECT_EQ(versions[1]["version"], "1.0.1000.0");
+    EXPECT_EQ(versions[1]["released"], "2025-01-31T08:20:30Z");
+    const auto released = parseRfc3339(versions[0]["released"].get<std::string>());
+    ASSERT_TRUE(released) << versions[0].dump();
+    EXPECT_GE(*released, before);
+    EXPECT_LE(*released, std::chrono::system_clock::now());
+    EXPECT_EQ(versions[0]["released"], fresh.value()["released"]);
+
+    // Published again without --released: a new release time, the publish time.
+    ASSERT_TRUE(publish(debBytes("old again"), "1.0.1000.0"));
+    const auto republished = parse(get("/his/machines/packages/agent/deb"))["versions"];
+    EXPECT_NE(republished[1]["released"], "2025-01-31T08:20:30Z");
+}
+
+TEST_F(AgentFeedTest, ReleaseTimeMustBeAnRfc3339TimeNotInTheFuture) {
+    for (const char* bad :
+         {"2025-01-31", "yesterday", "2025-02-30T00:00:00Z", "2025-01-31T00:00:00",
+          "2200-01-01T00:00:00Z", "2999-01-01T00:00:00Z"}) {
+        auto refused = publish(debBytes("a"), "1.0.1000.0", bad);
+        ASSERT_FALSE(refused) << bad;
+        EXPECT_EQ(refused.error().code, exitcode::kInvalidArgument) << bad;
+        EXPECT_NE(refused.error().message.find("--released"), std::string::npos)
+            << refused.error().message;
+    }
+    EXPECT_EQ(publish(debBytes("a"), "1.0.1000.0", "yesterday").error().message,
+              "--released 'yesterday' is not an RFC 3339 time such as 2025-01-31T00:00:00Z");
+    EXPECT_EQ(publish(debBytes("a"), "1.0.1000.0", "2200-01-01T00:00:00Z")
+                  .error()
+                  .message.rfind("--released 2200-01-01T00:00:00Z is in the future (now ", 0),
+              0u);
+    EXPECT_TRUE(parse(get("/his/machines/packages/agent/deb"))["versions"].empty())
+        << "nothing refused was stored";
+}
+
+// A database written before release times were kept has packages without one: they are listed
+// as released when they were published.
+TEST_F(AgentFeedTest, PackagesWithoutAReleaseRowAreReleasedWhenPublished) {
+    ASSERT_TRUE(publish(debBytes("a"), "1.0.1000.0", "2025-01-31T00:00:00Z"));
+    ASSERT_TRUE(store_->database().exec("DROP TABLE package_releases"));
+    auto reopened = Store::open(DataDir(dir_.path()).database());
+    ASSERT_TRUE(reopened) << reopened.error().message;
+    auto packages = listAgentPackages(*reopened.value(), "deb");
+    ASSERT_TRUE(packages) << packages.error().message;
+    ASSERT_EQ(packages.value().size(), 1u);
+    EXPECT_EQ(packages.value()[0].released_at, packages.value()[0].published_at);
+    EXPECT_NE(packages.value()[0].released_at,
+              toUnixSeconds(parseRfc3339("2025-01-31T00:00:00Z").value()));
 }
 
 TEST_F(AgentFeedTest, PublishRefusesWhatIsNoAgentPackageOfItsPlatformAndVersion) {

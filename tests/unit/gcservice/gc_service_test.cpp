@@ -1,10 +1,12 @@
 // GcService against a fake control plane and the engine's fake backend: the schedule, the local
 // controls, the package checks and the reports, without a network or a real emulator.
+#include "common/agent_version.hpp"
 #include "common/crypto/encoding.hpp"
 #include "common/crypto/keys.hpp"
 #include "common/crypto/package_signature.hpp"
 #include "common/crypto/x509.hpp"
 #include "common/fs/atomic_file.hpp"
+#include "common/utc_time.hpp"
 #include "file_identity.hpp"
 #include "gcservice/engine/fake_backend.hpp"
 #include "gcservice/gc_service.hpp"
@@ -70,9 +72,14 @@ struct FakeControlPlane final : ControlPlane {
     std::string root_path;
     std::vector<json> reports;
     int downloads = 0;
+    // The agent feed's answer; an error when `releases_error` is set.
+    json releases{{"platform", "deb"}, {"versions", json::array()}};
+    std::string releases_error;
+    std::vector<std::string> release_platforms_asked;
 
     Result<ControlPlaneTarget> target() override {
-        return ControlPlaneTarget{"https://cp.example/gc", "", root_path, std::nullopt};
+        return ControlPlaneTarget{"https://cp.example/gc", "", root_path, std::nullopt,
+                                  "https://cp.example/his"};
     }
     std::string etagLocked() const {
         return "\"" + std::to_string(std::hash<std::string>{}(goal_state.dump())) + "\"";
@@ -116,6 +123,18 @@ struct FakeControlPlane final : ControlPlane {
         std::lock_guard lock(mutex);
         return reports;
     }
+    Result<json> agentReleases(const std::string& platform) override {
+        std::lock_guard lock(mutex);
+        release_platforms_asked.push_back(platform);
+        if (!releases_error.empty()) {
+            return makeError(exitcode::kNetwork, releases_error);
+        }
+        return releases;
+    }
+    std::vector<std::string> releasePlatformsAsked() {
+        std::lock_guard lock(mutex);
+        return release_platforms_asked;
+    }
 };
 
 // A configuration name and version, as an assignment asks for them or a signature names them.
@@ -135,19 +154,16 @@ protected:
     }
     void TearDown() override { stopService(); }
 
-    // One assignment "a1" asking for `asked`, of a package with one command resource that the
-    // trusted root signed as `signed_as`; `served_override`: other bytes served in its place.
+    // One assignment "a1" asking for `asked`, of a package with `resources_` (one command
+    // resource unless a test says otherwise) that the trusted root signed as `signed_as`;
+    // `served_override`: other bytes served in its place.
     void offer(const std::string& type,
                const std::string& served_override = {},
                const Named& asked = {},
                const Named& signed_as = {},
                std::int64_t sequence = 1) {
-        const json configuration{{"name", signed_as.name},
-                                 {"version", signed_as.version},
-                                 {"resources",
-                                  {{{"id", "cmd"},
-                                    {"type", "command"},
-                                    {"properties", {{"test", "t"}, {"set", "s"}}}}}}};
+        const json configuration{
+            {"name", signed_as.name}, {"version", signed_as.version}, {"resources", resources_}};
         const auto bytes = zipOf(configuration.dump());
         const auto served = served_override.empty() ? bytes : served_override;
         const crypto::PackageIdentity identity{std::string(crypto::kPackageKindGuestConfiguration),
@@ -209,7 +225,6 @@ protected:
         options.request_shutdown = [this] { shutdown_requested_ = true; };
         GcServiceParts parts{std::unique_ptr<ControlPlane>(plane_owner_.release()),
                              std::unique_ptr<Backend>(backend_owner_.release()),
-                             {},
                              {}};
         service_ = std::make_unique<GcService>(io_, workers_, paths_, options, std::move(parts));
         ASSERT_TRUE(service_->start());
@@ -264,6 +279,8 @@ protected:
     std::chrono::seconds poll_interval_{1s};
     std::chrono::seconds long_poll_wait_{0s};
     std::chrono::seconds evaluation_interval_{1s};
+    json resources_ = json::array(
+        {{{"id", "cmd"}, {"type", "command"}, {"properties", {{"test", "t"}, {"set", "s"}}}}});
 };
 
 TEST_F(GcServiceTest, AutoCorrectSetsAndReportsCompliant) {
@@ -293,6 +310,54 @@ TEST_F(GcServiceTest, AutoCorrectSetsAndReportsCompliant) {
     EXPECT_EQ(std::filesystem::status(paths_.guestConfigStateDir()).permissions() &
                   std::filesystem::perms::all,
               std::filesystem::perms::owner_all);
+}
+
+// Two support checks in one package: the feed is asked once, for the machine's platform, and
+// both are judged against its release of the running version.
+TEST_F(GcServiceTest, AgentSupportIsJudgedAgainstTheFeedAskedOncePerEvaluation) {
+    resources_ = json::array(
+        {{{"id", "support"}, {"type", "agent_support"}},
+         {{"id", "support-6"}, {"type", "agent_support"}, {"properties", {{"window_months", 6}}}}});
+    plane_->releases["versions"] =
+        json::array({{{"version", azcm::agentVersion()},
+                      {"released", rfc3339Seconds(std::chrono::system_clock::now())}}});
+    evaluation_interval_ = 3600s;
+    offer("Audit");
+    startService();
+    const auto report = waitForReport("a1", 1);
+    ASSERT_EQ(report.value("evaluated", false), true) << report.dump(2);
+    EXPECT_EQ(report["complianceStatus"], "Compliant") << report.dump(2);
+    EXPECT_NE(report["resources"][0]["reason"].get<std::string>().find(
+                  "agent " + azcm::agentVersion() + " (released "),
+              std::string::npos)
+        << report.dump(2);
+    EXPECT_EQ(plane_->releasePlatformsAsked(), std::vector<std::string>{"deb"});
+}
+
+TEST_F(GcServiceTest, AgentSupportWithoutTheFeedIsReportedAsAnError) {
+    resources_ = json::array({{{"id", "support"}, {"type", "agent_support"}}});
+    plane_->releases_error = "connection refused";
+    offer("Audit");
+    startService();
+    const auto report = waitForReport("a1", 1);
+    ASSERT_EQ(report.value("evaluated", false), true) << report.dump(2);
+    EXPECT_EQ(report["complianceStatus"], "NonCompliant");
+    EXPECT_EQ(report["resources"][0]["error"],
+              "test failed: cannot verify the support window: the deb agent release list could "
+              "not be fetched: connection refused");
+}
+
+// A machine whose agent came from an RPM (an RPM database, and no azcmagent package known to
+// dpkg) asks the rpm feed; anything else the deb one.
+TEST(AgentPackagePlatformTest, RpmOnlyWhenTheRpmDatabaseExistsAndDpkgDoesNotKnowTheAgent) {
+    test::TempDir dir;
+    const Paths paths(dir.path());
+    EXPECT_EQ(agentPackagePlatform(paths), "deb");
+    std::filesystem::create_directories(dir.path() / "var/lib/rpm");
+    EXPECT_EQ(agentPackagePlatform(paths), "rpm");
+    std::filesystem::create_directories(dir.path() / "var/lib/dpkg/info");
+    ASSERT_TRUE(fs::writeFileAtomic(dir.path() / "var/lib/dpkg/info/azcmagent.list", "/opt\n"));
+    EXPECT_EQ(agentPackagePlatform(paths), "deb");
 }
 
 TEST_F(GcServiceTest, DisabledGuestConfigurationReportsTheReasonAndRunsNothing) {

@@ -101,7 +101,9 @@ TEST_F(BaselineSandboxTest, AutoCorrectBringsTheSandboxIntoCompliance) {
 }
 
 TEST_F(BaselineSandboxTest, OutdatedAgentStaysNonCompliant) {
-    sandbox.context.build_date = sandbox.context.now - std::chrono::hours(24 * 400);
+    sandbox.context.agent_releases =
+        publishedReleases({{"1.50.0.0", sandbox.context.now - std::chrono::days(400)},
+                           {"1.60.0.0", sandbox.context.now - std::chrono::days(10)}});
     auto result =
         evaluate(baseline(), AssignmentType::kApplyAndAutoCorrect, false, backend, sandbox.context);
     EXPECT_EQ(result.complianceStatus, "NonCompliant");

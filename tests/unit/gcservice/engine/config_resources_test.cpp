@@ -1,4 +1,5 @@
-// azcmagent_setting (localconfig.json under the sandbox root) and agent_support.
+// azcmagent_setting (localconfig.json under the sandbox root) and agent_support (the release
+// dates of the control plane's agent feed).
 #include "common/config/local_config.hpp"
 #include "engine_test_support.hpp"
 
@@ -110,32 +111,130 @@ TEST_F(ConfigResourcesTest, InvalidSettingValueIsRefusedAtParse) {
     EXPECT_NE(unknown.error().message.find("not an azcmagent config key"), std::string::npos);
 }
 
-TEST_F(ConfigResourcesTest, AgentSupportWithinWindow) {
-    sandbox.context.build_date = sys_days(2026y / 3 / 1);
-    sandbox.context.now = sys_days(2027y / 3 / 1);
-    auto r = evaluateOne("agent_support", json::object(), kAudit, backend, sandbox.context);
+// The support window is measured from the release dates the control plane publishes.
+class AgentSupportTest : public ConfigResourcesTest {
+protected:
+    AgentSupportTest() { sandbox.context.now = sys_days(2027y / 3 / 1) + hours(9); }
+
+    ResourceResult check(const std::string& installed,
+                         const std::vector<std::pair<std::string, system_clock::time_point>>& feed,
+                         const json& properties = json::object()) {
+        sandbox.context.agent_version = installed;
+        sandbox.context.agent_releases = publishedReleases(feed);
+        return evaluateOne("agent_support", properties, kAudit, backend, sandbox.context);
+    }
+};
+
+TEST_F(AgentSupportTest, PublishedVersionWithinWindowComplies) {
+    auto r = check("1.0.2000.0", {{"1.0.3000.0", sys_days(2027y / 1 / 10)},
+                                  {"1.0.2000.0", sys_days(2026y / 3 / 1) + hours(23)}});
     EXPECT_TRUE(r.compliant) << r.reason;
-    EXPECT_EQ(r.reason, "agent 1.50.0 built 2026-03-01 is within the 12-month support window "
-                        "until 2027-03-01");
+    EXPECT_TRUE(r.error.empty()) << r.error;
+    EXPECT_EQ(r.reason, "agent 1.0.2000.0 (released 2026-03-01) is within the 12-month support "
+                        "window until 2027-03-01");
 }
 
-TEST_F(ConfigResourcesTest, AgentSupportOutsideWindowIsNeverRemediated) {
-    sandbox.context.build_date = sys_days(2025y / 8 / 31);
+TEST_F(AgentSupportTest, PublishedVersionOutsideWindowNamesTheNewestRelease) {
+    auto r = check("1.0.2000.0", {{"1.0.2000.0", sys_days(2026y / 2 / 28)},
+                                  {"1.0.4000.0", sys_days(2027y / 2 / 1)},
+                                  {"1.0.3000.0", sys_days(2026y / 9 / 1)}});
+    EXPECT_FALSE(r.compliant);
+    EXPECT_TRUE(r.error.empty()) << r.error;
+    EXPECT_EQ(r.reason, "agent 1.0.2000.0 (released 2026-02-28) left the 12-month support window "
+                        "on 2027-02-28; the newest release is 1.0.4000.0 (released 2027-02-01): "
+                        "upgrade the agent");
+}
+
+TEST_F(AgentSupportTest, WindowMonthsClampToTheMonthsLastDayAndAreNeverRemediated) {
     sandbox.context.now = sys_days(2026y / 3 / 1);
+    sandbox.context.agent_version = "1.0.2000.0";
+    sandbox.context.agent_releases = publishedReleases({{"1.0.2000.0", sys_days(2025y / 8 / 31)}});
     auto r = evaluateOne("agent_support", {{"window_months", 6}}, kAutoCorrect, backend,
                          sandbox.context);
     EXPECT_FALSE(r.compliant);
     EXPECT_FALSE(r.remediated);
-    EXPECT_EQ(r.reason, "agent 1.50.0 built 2025-08-31 left the 6-month support window on "
-                        "2026-02-28; upgrade the agent");
+    EXPECT_EQ(r.reason, "agent 1.0.2000.0 (released 2025-08-31) left the 6-month support window "
+                        "on 2026-02-28; no newer release is published");
     EXPECT_NE(r.error.find("cannot be remediated: only an agent upgrade"), std::string::npos);
 }
 
-TEST_F(ConfigResourcesTest, AgentSupportAuditReportsOnly) {
-    sandbox.context.build_date = sys_days(2020y / 1 / 1);
+TEST_F(AgentSupportTest, UnpublishedVersionOlderThanAnExpiredReleaseIsOutside) {
+    auto r = check("1.0.1500.0", {{"1.0.5000.0", sys_days(2027y / 2 / 1)},
+                                  {"1.0.2000.0", sys_days(2026y / 1 / 15)},
+                                  {"1.0.1000.0", sys_days(2025y / 6 / 1)}});
+    EXPECT_FALSE(r.compliant);
+    EXPECT_TRUE(r.error.empty()) << r.error;
+    EXPECT_EQ(r.reason, "agent 1.0.1500.0 is not a published deb release; the newer release "
+                        "1.0.2000.0 (released 2026-01-15) already left the 12-month support "
+                        "window on 2027-01-15, so this older one did too; the newest release is "
+                        "1.0.5000.0 (released 2027-02-01): upgrade the agent");
+}
+
+TEST_F(AgentSupportTest, UnpublishedVersionIsSupportedWhileNoNewerReleaseExpired) {
+    // 1.0.1000.0 expired, but it is older than the private build, which proves nothing.
+    auto r = check("1.0.2500.0", {{"1.0.3000.0", sys_days(2026y / 6 / 1)},
+                                  {"1.0.1000.0", sys_days(2025y / 6 / 1)}});
+    EXPECT_TRUE(r.compliant) << r.reason;
+    EXPECT_EQ(r.reason, "agent 1.0.2500.0 is not a published deb release; it is considered "
+                        "supported because no newer published release has left the 12-month "
+                        "support window");
+}
+
+TEST_F(AgentSupportTest, UnavailableListIsAnErrorNotAVerdict) {
+    sandbox.context.agent_releases = AgentReleases{};
+    sandbox.context.agent_releases.unavailable = "the machine is not connected";
     auto r = evaluateOne("agent_support", json::object(), kAudit, backend, sandbox.context);
     EXPECT_FALSE(r.compliant);
-    EXPECT_TRUE(r.error.empty());
+    EXPECT_EQ(r.error,
+              "test failed: cannot verify the support window: the machine is not connected");
+    // Never fetched is not an empty feed either.
+    sandbox.context.agent_releases = AgentReleases{};
+    auto unfetched = evaluateOne("agent_support", json::object(), kAudit, backend, sandbox.context);
+    EXPECT_FALSE(unfetched.compliant);
+    EXPECT_EQ(unfetched.error, "test failed: cannot verify the support window: the agent release "
+                               "list was not fetched");
+}
+
+TEST_F(AgentSupportTest, VersionThatIsNotFourPartsCannotBeVerified) {
+    auto r = check("1.50.0", {{"1.50.0.0", sys_days(2027y / 1 / 1)}});
+    EXPECT_FALSE(r.compliant);
+    EXPECT_NE(r.error.find("agent version '1.50.0' is not MAJOR.MINOR.BUILD.REVISION"),
+              std::string::npos)
+        << r.error;
+}
+
+TEST(AgentReleasesTest, ParsesTheFeedAnswer) {
+    const json answer{{"platform", "deb"},
+                      {"versions",
+                       {{{"version", "1.0.2000.0"},
+                         {"released", "2026-03-01T12:30:05Z"},
+                         {"url", "https://x/2000"}},
+                        {{"version", "1.0.1000.0"}, {"released", "2025-01-31T00:00:00Z"}}}}};
+    auto feed = parseAgentReleases(answer, "deb");
+    ASSERT_TRUE(feed) << feed.error().message;
+    EXPECT_TRUE(feed.value().unavailable.empty());
+    EXPECT_EQ(feed.value().platform, "deb");
+    ASSERT_EQ(feed.value().releases.size(), 2U);
+    EXPECT_EQ(feed.value().releases[0].version.text(), "1.0.2000.0");
+    EXPECT_EQ(feed.value().releases[0].released,
+              sys_days(2026y / 3 / 1) + hours(12) + minutes(30) + seconds(5));
+}
+
+TEST(AgentReleasesTest, AnEntryWithoutAReleaseTimeRefusesTheList) {
+    const auto refusal = [](const json& entry) {
+        auto feed = parseAgentReleases({{"platform", "deb"}, {"versions", {entry}}}, "deb");
+        return feed ? std::string("accepted") : feed.error().message;
+    };
+    EXPECT_EQ(refusal({{"version", "1.0.2000.0"}}),
+              "agent release list entry 1 (1.0.2000.0) has no \"released\" time such as "
+              "2026-03-01T12:00:00Z");
+    EXPECT_NE(refusal({{"version", "1.0.2000.0"}, {"released", "2026-02-30T00:00:00Z"}}),
+              "accepted");
+    EXPECT_NE(refusal({{"version", "1.0.2000.0"}, {"released", "2026-03-01 00:00:00Z"}}),
+              "accepted");
+    EXPECT_EQ(refusal({{"version", "1.2"}, {"released", "2026-03-01T00:00:00Z"}}),
+              "agent release list entry 1 has no version MAJOR.MINOR.BUILD.REVISION");
+    EXPECT_FALSE(parseAgentReleases({{"platform", "deb"}}, "deb"));
 }
 
 } // namespace

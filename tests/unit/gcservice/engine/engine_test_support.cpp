@@ -8,8 +8,20 @@
 
 namespace azcm::gcservice::test {
 
-Sandbox::Sandbox() : context{Paths(dir.path()), "1.50.0", {}, std::chrono::system_clock::now()} {
-    context.build_date = context.now - std::chrono::hours(24 * 30);
+Sandbox::Sandbox() : context{Paths(dir.path()), "1.50.0.0", {}, std::chrono::system_clock::now()} {
+    // The running version, published a month ago: within the support window.
+    context.agent_releases = publishedReleases({{"1.50.0.0", context.now - std::chrono::days(30)}});
+}
+
+AgentReleases publishedReleases(
+    const std::vector<std::pair<std::string, std::chrono::system_clock::time_point>>& versions) {
+    AgentReleases feed;
+    feed.platform = "deb";
+    feed.unavailable.clear();
+    for (const auto& [version, released] : versions) {
+        feed.releases.push_back(AgentRelease{*parseAgentVersion(version), released});
+    }
+    return feed;
 }
 
 std::filesystem::path Sandbox::at(const std::string& absolute) const {

@@ -5,8 +5,11 @@
 #include "gcservice/engine/fake_backend.hpp"
 #include "temp_dir.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +17,10 @@ namespace azcm::gcservice::test {
 
 inline constexpr auto kAudit = AssignmentType::kAudit;
 inline constexpr auto kAutoCorrect = AssignmentType::kApplyAndAutoCorrect;
+
+// A feed that answered with these (version, released) pairs.
+AgentReleases publishedReleases(
+    const std::vector<std::pair<std::string, std::chrono::system_clock::time_point>>& versions);
 
 struct Sandbox {
     azcm::test::TempDir dir;
