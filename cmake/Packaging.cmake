@@ -46,6 +46,12 @@ foreach(_entry
   endif()
 endforeach()
 
+# The installed version, which every binary reports (src/common/agent_version.hpp): a package
+# repacked under another version (docs/upgrade.md) changes this line with its control file.
+file(WRITE ${CMAKE_BINARY_DIR}/packaging/VERSION "${AZCM_VERSION}\n")
+install(FILES ${CMAKE_BINARY_DIR}/packaging/VERSION DESTINATION opt/azcmagent
+        PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+
 # The manager-level IDENTITY_ENDPOINT/IMDS_ENDPOINT drop-in (packaging/README.md says
 # why the /usr/lib spelling), its login-shell twin, the accounts and the directories.
 install(FILES ${_azcm_packaging}/systemd/system.conf.d/azcmagent.conf

@@ -181,6 +181,11 @@ Result<void> dispatch(CLI::App& app, const Commands& commands, const Environment
         BOOST_OUTCOME_TRY(result, runUpgrade(commands.upgrade, env, console));
         if (console.jsonMode()) {
             console.printJson(result);
+        } else if (result.contains("reason")) { // --automatic without an install
+            console.line(result.value("action", "") == "waiting"
+                             ? "Automatic upgrade waits until " + result.value("notBefore", "") +
+                                   " (" + result.value("reason", "") + ")"
+                             : "No automatic upgrade: " + result.value("reason", ""));
         } else if (result.at("upgraded").get<bool>()) {
             console.line(console.success("Upgraded the agent from " +
                                          result.at("previousVersion").get<std::string>() + " to " +

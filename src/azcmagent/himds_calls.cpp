@@ -69,7 +69,8 @@ Result<void> himdsDeactivate(const Environment& env) {
 Result<void> himdsReportUpgrade(const Environment& env,
                                 const std::string& status,
                                 const std::string& message,
-                                const std::string& version) {
+                                const std::string& version,
+                                const std::string& correlation_id) {
     // himds keeps at most 1024 characters of a message, as ARM shows it.
     constexpr std::size_t kMaxMessage = 1024;
     std::string shown = message;
@@ -80,7 +81,10 @@ Result<void> himdsReportUpgrade(const Environment& env,
         }
         shown = shown.substr(0, cut) + "...";
     }
-    const json body{{"status", status}, {"message", shown}, {"desiredVersion", version}};
+    const json body{{"status", status},
+                    {"message", shown},
+                    {"desiredVersion", version},
+                    {"correlationId", correlation_id}};
     // A package manager's output may hold bytes that are not UTF-8: replaced, not thrown on.
     BOOST_OUTCOME_TRY(response, callHimds(env, http::Verb::post, "/agentupgrade/result",
                                           body.dump(-1, ' ', false, json::error_handler_t::replace),

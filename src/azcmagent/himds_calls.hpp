@@ -16,11 +16,13 @@ Result<HimdsKeys> himdsGenerateKeys(const Environment& env, const std::string& c
 Result<void> himdsActivate(const Environment& env, const std::string& certificate_pem);
 Result<void> himdsDeactivate(const Environment& env);
 // POST /agentupgrade/result: the outcome of an agent upgrade ("Success" or "Failed", a message
-// for a failure, the version that was installed), which himds reports to ARM.
+// for a failure, the version that was installed, ARM's correlationId when ARM asked for it),
+// which himds reports to ARM.
 Result<void> himdsReportUpgrade(const Environment& env,
                                 const std::string& status,
                                 const std::string& message,
-                                const std::string& version);
+                                const std::string& version,
+                                const std::string& correlation_id);
 // GET /status; nullopt when himds does not answer (show never fails for that).
 std::optional<nlohmann::json> himdsStatus(const Environment& env);
 // GET /status of another daemon ("arcproxy", "extservice", "gcservice") over its socket; nullopt

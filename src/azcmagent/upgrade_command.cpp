@@ -1,6 +1,7 @@
 #include "azcmagent/upgrade_command.hpp"
 
 #include "azcmagent/agent_release.hpp"
+#include "azcmagent/automatic_upgrade.hpp"
 #include "azcmagent/himds_calls.hpp"
 #include "azcmagent/onboarding_control_plane.hpp"
 #include "azcmagent/upgrade_health.hpp"
@@ -14,6 +15,7 @@
 #include "common/platform/private_directory.hpp"
 
 #include <algorithm>
+#include <random>
 
 #include <spdlog/spdlog.h>
 
@@ -66,10 +68,10 @@ Result<FeedTarget> feedTarget(const Environment& env) {
 // himds that does not take it leaves the upgrade as it is: the warning says it went unreported.
 void reportOutcome(const Environment& env,
                    const Console& console,
-                   const AgentVersion& version,
+                   const UpgradeJournal& journal,
                    const std::string& failure) {
-    auto reported =
-        himdsReportUpgrade(env, failure.empty() ? "Success" : "Failed", failure, version.text());
+    auto reported = himdsReportUpgrade(env, failure.empty() ? "Success" : "Failed", failure,
+                                       journal.to.text(), journal.correlation_id);
     if (!reported) {
         spdlog::warn("UPGRADE_UNREPORTED {}", log::sanitize(reported.error().message));
         console.warning("the outcome could not be reported to Azure: " + reported.error().message);
@@ -196,7 +198,7 @@ Result<json> rollBack(const Environment& env,
                   " failed too: " + reinstalled.error().message;
     }
     spdlog::error("UPGRADE_ROLLED_BACK {}", log::sanitize(message));
-    reportOutcome(env, console, journal.to, message);
+    reportOutcome(env, console, journal, message);
     BOOST_OUTCOME_TRY(removeUpgradeJournal(dir));
     return makeError(exitcode::kGeneric, "upgrade to " + journal.to.text() + " failed: " + message);
 }
@@ -225,7 +227,7 @@ Result<json> checkOrRollBack(const Environment& env,
     }
     BOOST_OUTCOME_TRY(removeUpgradeJournal(dir));
     spdlog::info("UPGRADE_DONE from={} to={}", journal.from.text(), journal.to.text());
-    reportOutcome(env, console, journal.to, "");
+    reportOutcome(env, console, journal, "");
     return json{{"previousVersion", journal.from.text()},
                 {"version", journal.to.text()},
                 {"installer", installer.name()},
@@ -274,9 +276,15 @@ Result<std::optional<json>> resumeInterrupted(const Environment& env,
 CLI::App* defineUpgradeCommand(CLI::App& app, UpgradeOptions& options) {
     auto* upgrade =
         app.add_subcommand("upgrade", "Upgrade the agent to a release the control plane publishes");
-    upgrade->add_option("--version", options.version,
-                        "MAJOR.MINOR (its newest build) or a whole four-part version; default: "
-                        "the newest release. A named version may be older than the installed one");
+    auto* version = upgrade->add_option(
+        "--version", options.version,
+        "MAJOR.MINOR (its newest build) or a whole four-part version; default: the newest "
+        "release. A named version may be older than the installed one");
+    upgrade
+        ->add_flag("--automatic", options.automatic,
+                   "Carry out Azure's automatic upgrade request, if any and if this machine "
+                   "allows it (what the azcmagent-autoupgrade timer runs)")
+        ->excludes(version);
     return upgrade;
 }
 
@@ -286,6 +294,12 @@ runUpgrade(const UpgradeOptions& options, const Environment& env, const Console&
         return makeError(exitcode::kNotElevated, "upgrade must be run as root or Administrator");
     }
     BOOST_OUTCOME_TRY(installer, systemInstaller(env.paths));
+    if (options.automatic) {
+        std::random_device seed;
+        std::mt19937_64 generator(seed());
+        std::uniform_real_distribution<double> fraction(0.0, 1.0);
+        return runAutomaticUpgrade(env, console, *installer, [&] { return fraction(generator); });
+    }
     return runUpgradeWith(options, env, console, *installer);
 }
 
@@ -330,15 +344,16 @@ Result<json> runUpgradeWith(const UpgradeOptions& options,
                                                 target.signing_root_pem));
     console.progress(3, kSteps,
                      "Downloading and verifying agent " + release.version.text() + "...");
-    auto package = fetchVerified(feed, release, platform, dir, target.signing_root_pem);
-    if (!package) {
-        reportOutcome(env, console, release.version, package.error().message);
-        return package.error();
-    }
-
     UpgradeJournal journal;
     journal.from = installed;
     journal.to = release.version;
+    journal.correlation_id = options.correlation_id;
+    auto package = fetchVerified(feed, release, platform, dir, target.signing_root_pem);
+    if (!package) {
+        reportOutcome(env, console, journal, package.error().message);
+        return package.error();
+    }
+
     journal.package = package.value();
     journal.previous_package = previous;
     journal.daemons = answeringDaemons(env);

@@ -18,6 +18,10 @@ namespace azcm::azcmagent {
 
 struct UpgradeOptions {
     std::string version; // "", "MAJOR.MINOR" or "MAJOR.MINOR.BUILD.REVISION"
+    // What the system's timer runs (docs/upgrade.md, "Automatic upgrades").
+    bool automatic = false;
+    // Reported with the outcome: ARM's correlationId of the request being carried out.
+    std::string correlation_id;
 };
 
 CLI::App* defineUpgradeCommand(CLI::App& app, UpgradeOptions& options);

@@ -60,6 +60,7 @@ Result<void> writeUpgradeJournal(const std::filesystem::path& upgrade_dir,
              .count()},
         {"startedText", rfc3339Seconds(journal.started)},
         {"failure", journal.failure},
+        {"correlationId", journal.correlation_id},
     };
     // `failure` quotes a package manager, whose output need not be UTF-8.
     return fs::writeFileAtomic(upgradeJournalPath(upgrade_dir),
@@ -96,6 +97,7 @@ Result<std::optional<UpgradeJournal>> readUpgradeJournal(const std::filesystem::
     journal.package = string("package");
     journal.previous_package = string("previousPackage");
     journal.failure = string("failure");
+    journal.correlation_id = string("correlationId");
     const auto daemons = value.find("daemons");
     if (daemons != value.end() && daemons->is_array()) {
         for (const auto& daemon : *daemons) {

@@ -27,7 +27,8 @@ struct UpgradeJournal {
     std::filesystem::path previous_package; // the installed release, verified
     std::vector<std::string> daemons;       // what answered before the install
     std::chrono::system_clock::time_point started;
-    std::string failure; // why the rollback began; empty before
+    std::string failure;        // why the rollback began; empty before
+    std::string correlation_id; // ARM's, when ARM asked for the upgrade
 };
 
 // <agentDataDir>/upgrade/journal.json

@@ -1,5 +1,8 @@
 #include "common/agent_version.hpp"
 
+#include "common/fs/atomic_file.hpp"
+#include "common/paths/paths.hpp"
+
 #include <array>
 #include <charconv>
 
@@ -45,8 +48,23 @@ std::optional<AgentVersion> parseAgentVersion(std::string_view text) {
     return AgentVersion{fields[0], fields[1], fields[2], fields[3]};
 }
 
-const std::string& agentVersion() {
+const std::string& builtAgentVersion() {
     static const std::string kVersion(AZCM_VERSION);
+    return kVersion;
+}
+
+const std::string& agentVersion() {
+    static const std::string kVersion = [] {
+        auto text = fs::readFile(Paths::fromEnvironment().versionFile(), 64);
+        if (!text) {
+            return builtAgentVersion();
+        }
+        std::string line = text.value();
+        while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
+            line.pop_back();
+        }
+        return parseAgentVersion(line) ? line : builtAgentVersion();
+    }();
     return kVersion;
 }
 

@@ -27,7 +27,13 @@ struct AgentVersion {
 // nullopt for anything else.
 std::optional<AgentVersion> parseAgentVersion(std::string_view text);
 
-// This build's version, as text.
+// The agent's version, as text: the one line of the installed package's VERSION file
+// (Paths::versionFile, read once) when it holds a valid version, else this build's. The packages
+// write the file from the same AZCM_VERSION, so the two differ only for a package repacked under
+// another version, as tests make an "old" and a "new" release of one build.
 const std::string& agentVersion();
+
+// This build's version, whatever the installed package says.
+const std::string& builtAgentVersion();
 
 } // namespace azcm

@@ -110,7 +110,8 @@ json ExtService::extensionsJson() const {
 }
 
 json ExtService::statusJson() const {
-    json status{{"daemon", "extservice"}, {"version", azcm::agentVersion()}};
+    json status{
+        {"daemon", "extservice"}, {"version", azcm::agentVersion()}, {"busy", reconciling_.load()}};
     {
         std::lock_guard lock(mutex_);
         status["config"] = configJson(local_);

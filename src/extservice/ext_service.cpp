@@ -20,6 +20,20 @@ namespace azcm::extservice {
 
 namespace {
 
+// Sets a flag for the lifetime of a scope, however the scope is left.
+class BusyWhile {
+public:
+    explicit BusyWhile(std::atomic<bool>& flag) : flag_(flag) { flag_ = true; }
+    BusyWhile(const BusyWhile&) = delete;
+    BusyWhile& operator=(const BusyWhile&) = delete;
+    BusyWhile(BusyWhile&&) = delete;
+    BusyWhile& operator=(BusyWhile&&) = delete;
+    ~BusyWhile() { flag_ = false; }
+
+private:
+    std::atomic<bool>& flag_;
+};
+
 using nlohmann::json;
 
 // One directory and its missing parents, each new one with `mode` (not the daemon's umask).
@@ -332,6 +346,7 @@ std::chrono::seconds ExtService::loopOnce() {
         calls.report = [&client](const json& body) { return client.report(body); };
         calls.stopping = [this] { return stopping_.load(); };
         Reconciler reconciler(paths_, *handlers_, *caps_, state_, std::move(calls));
+        const BusyWhile busy(reconciling_);
         reconciler.reconcile(goal, local, loadSigningRoot(paths_));
     }
     if (answer.value().changed) {

@@ -111,6 +111,8 @@ private:
 
     std::mutex work_mutex_; // one handler operation at a time
     std::atomic<bool> stopping_{false};
+    // While the reconciler runs (downloads, handler commands): an agent upgrade waits for it.
+    std::atomic<bool> reconciling_{false};
     // Abandons the control-plane call in flight (a goal-state long-poll holds the loop for up to
     // 50 s) when the daemon stops, so a stop never waits for it.
     std::shared_ptr<http::CancelSignal> control_plane_cancel_ =

@@ -41,7 +41,8 @@ nlohmann::json agentConfigurationJson(const config::LocalConfig& local) {
         {"extensionsBlockList", extensionList(local.extensions_blocklist)},
         {"extensionsEnabled", boolText(local.extensions_enabled)},
         {"guestConfigurationEnabled", boolText(local.guest_configuration_enabled)},
-        {"configMode", local.config_mode}};
+        {"configMode", local.config_mode},
+        {"automaticUpgradeEnabled", boolText(local.automatic_upgrade_enabled)}};
 }
 
 nlohmann::json heartbeatBody(const platform::MachineFacts& facts,

@@ -272,9 +272,101 @@ TEST_F(UpgradeTest, AnUpgradeKilledMidInstallIsFinishedByTheNextRun) {
               std::string::npos);
 }
 
+TEST_F(UpgradeTest, ArmsDesiredVersionIsCarriedOutByTheAutomaticRun) {
+    publishDeb(agentVersion());
+    const auto desired = versionBeside(1);
+    publishDeb(desired);
+    publishDeb(versionBeside(2)); // newer than asked: ARM's version is what gets installed
+    sandbox_.writeLocalConfig({{"agentupgrade.automatic.maxdelayminutes", 0}});
+
+    const auto machine = "/subscriptions/" + sandbox_.subscription() +
+                         "/resourceGroups/arc-rg/providers/Microsoft.HybridCompute/machines/up01"
+                         "?api-version=2024-07-10";
+    const auto patched =
+        sandbox_.arm("PATCH", machine,
+                     {{"properties",
+                       {{"agentUpgrade",
+                         {{"enableAutomaticUpgrade", true},
+                          {"desiredVersion", desired},
+                          {"correlationId", "0b8e7a52-33b4-4a6e-9c1e-5d1f0f6a2c11"}}}}}});
+    ASSERT_EQ(patched.status, 200) << patched.body;
+    ASSERT_TRUE(waitUntil(
+        [&] {
+            return sandbox_.himdsStatus()["agentUpgrade"].value("desiredVersion", "") == desired;
+        },
+        std::chrono::seconds(20)))
+        << "the next heartbeat answer carries the request";
+
+    const auto run = upgrade({"--automatic", "--json"});
+    ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+    EXPECT_EQ(json::parse(run.out).value("action", ""), "upgraded") << run.out;
+    EXPECT_EQ(installed()["version"], desired);
+    const auto reported = lastAttemptInArm("Success");
+    EXPECT_EQ(reported.value("lastAttemptDesiredVersion", ""), desired) << reported;
+
+    const auto again = upgrade({"--automatic"});
+    EXPECT_EQ(again.exit_code, 0) << again.out;
+    EXPECT_NE(again.out.find("at the desired version"), std::string::npos) << again.out;
+}
+
+TEST_F(UpgradeTest, TheLocalKeyKeepsTheMachineWhereItIs) {
+    publishDeb(agentVersion());
+    publishDeb(versionBeside(1));
+    const auto set =
+        sandbox_.azcmagent({"config", "set", "agentupgrade.automatic.enabled", "false"});
+    ASSERT_EQ(set.exit_code, 0) << set.out << set.err;
+    const auto machine = "/subscriptions/" + sandbox_.subscription() +
+                         "/resourceGroups/arc-rg/providers/Microsoft.HybridCompute/machines/up01"
+                         "?api-version=2024-07-10";
+    ASSERT_EQ(
+        sandbox_
+            .arm("PATCH", machine,
+                 {{"properties",
+                   {{"agentUpgrade",
+                     {{"enableAutomaticUpgrade", true}, {"desiredVersion", versionBeside(1)}}}}}})
+            .status,
+        200);
+    ASSERT_TRUE(waitUntil(
+        [&] { return !sandbox_.himdsStatus()["agentUpgrade"].value("desiredVersion", "").empty(); },
+        std::chrono::seconds(20)));
+    const auto run = upgrade({"--automatic"});
+    EXPECT_EQ(run.exit_code, 0) << run.out;
+    EXPECT_NE(run.out.find("agentupgrade.automatic.enabled is false"), std::string::npos)
+        << run.out;
+    EXPECT_TRUE(installed().is_null());
+    // The machine tells Azure it refuses (agentConfiguration of its heartbeats).
+    ASSERT_TRUE(waitUntil(
+        [&] {
+            const auto arm = sandbox_.getMachine("arc-rg", "up01");
+            return arm && (*arm)["properties"]["agentConfiguration"].value(
+                              "automaticUpgradeEnabled", "") == "false";
+        },
+        std::chrono::seconds(20)));
+}
+
 TEST_F(UpgradeTest, OnlyRootMayUpgrade) {
     const auto refused = sandbox_.azcmagent({"upgrade"}, 65534);
     EXPECT_EQ(refused.exit_code, 18) << refused.out << refused.err;
+}
+
+// The installed package's VERSION file names the version every binary reports, so a package
+// repacked under another version is that version; a file that names none is ignored.
+TEST(AgentVersionFile, NamesTheVersionTheBinariesReport) {
+    Sandbox sandbox;
+    const auto file = Paths(sandbox.root()).versionFile();
+    std::filesystem::create_directories(file.parent_path());
+    const auto reported = [&] {
+        const auto result = sandbox.azcmagent({"version"});
+        EXPECT_EQ(result.exit_code, 0) << result.err;
+        return result.out;
+    };
+    EXPECT_EQ(reported(), "azcmagent version " + agentVersion() + "\n") << "no file";
+    ASSERT_TRUE(fs::writeFileAtomic(file, versionBeside(7) + "\n"));
+    EXPECT_EQ(reported(), "azcmagent version " + versionBeside(7) + "\n");
+    for (const char* invalid : {"1.0.1\n", "1.0.70000.0\n", "", "garbage"}) {
+        ASSERT_TRUE(fs::writeFileAtomic(file, invalid));
+        EXPECT_EQ(reported(), "azcmagent version " + agentVersion() + "\n") << invalid;
+    }
 }
 
 } // namespace

@@ -16,7 +16,7 @@
 namespace azcm::config {
 
 // The kind of value a key holds. kList keys take `config set --add/--remove`.
-enum class ValueType { kBool, kPercent, kChoice, kProxyUrl, kList };
+enum class ValueType { kBool, kInteger, kChoice, kProxyUrl, kList };
 
 // Where the key's value lives in LocalConfig; its JSON form is the member's.
 using ConfigField = std::variant<bool LocalConfig::*,

@@ -138,7 +138,7 @@ const std::vector<ConfigKey>& configKeys() {
                    "previous settings",
          .example = "monitor"},
         {.name = "guestconfiguration.agent.cpulimit",
-         .type = ValueType::kPercent,
+         .type = ValueType::kInteger,
          .field = &LocalConfig::guest_configuration_cpu_limit,
          .from_text = percentFromText,
          .from_file = percentFromFile,
@@ -147,7 +147,7 @@ const std::vector<ConfigKey>& configKeys() {
          .effect = "CPU cap of the guest configuration service (percent of one core)",
          .example = "20"},
         {.name = "extensions.agent.cpulimit",
-         .type = ValueType::kPercent,
+         .type = ValueType::kInteger,
          .field = &LocalConfig::extensions_cpu_limit,
          .from_text = percentFromText,
          .from_file = percentFromFile,
@@ -156,6 +156,26 @@ const std::vector<ConfigKey>& configKeys() {
          .effect = "CPU cap of the extension service and the extensions it runs (percent of one "
                    "core)",
          .example = "20"},
+        {.name = "agentupgrade.automatic.enabled",
+         .type = ValueType::kBool,
+         .field = &LocalConfig::automatic_upgrade_enabled,
+         .from_text = boolFromText,
+         .from_file = boolFromFile,
+         .applied_by = {"himds"},
+         .allowed = "true, false",
+         .effect = "false: this machine never upgrades the agent on its own, whatever Azure's "
+                   "agentUpgrade asks; azcmagent upgrade still works",
+         .example = "false"},
+        {.name = "agentupgrade.automatic.maxdelayminutes",
+         .type = ValueType::kInteger,
+         .field = &LocalConfig::automatic_upgrade_max_delay_minutes,
+         .from_text = delayMinutesFromText,
+         .from_file = delayMinutesFromFile,
+         .applied_by = {"himds"},
+         .allowed = "integer number of minutes 0-1440",
+         .effect = "an automatic upgrade waits a random time up to this long, so a fleet does "
+                   "not upgrade at once",
+         .example = "30"},
     };
     return kKeys;
 }

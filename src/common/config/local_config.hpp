@@ -33,6 +33,8 @@ struct LocalConfig {
     std::string config_mode = "full";
     int guest_configuration_cpu_limit = 5;
     int extensions_cpu_limit = 5;
+    bool automatic_upgrade_enabled = true;
+    int automatic_upgrade_max_delay_minutes = 120;
 
     nlohmann::json unknown = nlohmann::json::object(); // keys this version does not know
 };

@@ -102,6 +102,23 @@ Result<json> boolFromFile(std::string_view key, const json& value) {
     return invalidInFile(key, "true or false expected");
 }
 
+Result<json> delayMinutesFromText(std::string_view key, std::string_view text) {
+    const auto value = parseBoundedInt(text, 0, 1440);
+    if (!value) {
+        return invalidText(key, "'" + std::string(text) + "' is not an integer from 0 to 1440");
+    }
+    return json(*value);
+}
+
+Result<json> delayMinutesFromFile(std::string_view key, const json& value) {
+    BOOST_OUTCOME_TRY(minutes, jsondoc::withCode(jsondoc::asInteger<int>(
+                                                     value, 0, 1440,
+                                                     "AZCM0023: invalid value for " +
+                                                         std::string(key) + " in localconfig.json"),
+                                                 exitcode::kInvalidArgument));
+    return json(minutes);
+}
+
 Result<json> percentFromText(std::string_view key, std::string_view text) {
     const auto value = parseBoundedInt(text, 1, 100);
     if (!value) {

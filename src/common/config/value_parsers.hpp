@@ -18,6 +18,9 @@ Error invalidText(std::string_view key, const std::string& why);
 Result<nlohmann::json> boolFromText(std::string_view key, std::string_view text);
 Result<nlohmann::json> boolFromFile(std::string_view key, const nlohmann::json& value);
 
+// A whole number of minutes 0-1440 (one day).
+Result<nlohmann::json> delayMinutesFromText(std::string_view key, std::string_view text);
+Result<nlohmann::json> delayMinutesFromFile(std::string_view key, const nlohmann::json& value);
 // An integer percentage 1-100.
 Result<nlohmann::json> percentFromText(std::string_view key, std::string_view text);
 Result<nlohmann::json> percentFromFile(std::string_view key, const nlohmann::json& value);

@@ -81,6 +81,9 @@ fs::path Paths::ownLogFile(std::string_view name) const {
 fs::path Paths::binDir() const {
     return under(platform::installLayout().bin_dir);
 }
+fs::path Paths::versionFile() const {
+    return under(platform::installLayout().version_file);
+}
 fs::path Paths::guestConfigDir() const {
     return under(platform::installLayout().guest_config);
 }

@@ -38,6 +38,7 @@ public:
     // The file process `name` writes: <logDirFor(name)>/<name>.log.
     std::filesystem::path ownLogFile(std::string_view name) const;
     std::filesystem::path binDir() const;         // /opt/azcmagent/bin
+    std::filesystem::path versionFile() const;    // /opt/azcmagent/VERSION
     std::filesystem::path guestConfigDir() const; // /var/lib/GuestConfig
     std::filesystem::path extensionsDir() const;  // /var/lib/waagent
     std::filesystem::path downloadsDir() const;   // /opt/GC_Ext/downloads

@@ -15,6 +15,9 @@ struct InstallLayout {
     std::filesystem::path logs_dir;    // .../log | ...\Log
     std::filesystem::path sockets_dir; // .../socks | ...\Sockets (Windows: names its pipes)
     std::filesystem::path bin_dir; // /opt/azcmagent/bin | %ProgramFiles%\AzureConnectedMachineAgent
+    // The version of the installed package, one line (docs/upgrade.md): /opt/azcmagent/VERSION |
+    // ...\AzureConnectedMachineAgent\VERSION
+    std::filesystem::path version_file;
     std::filesystem::path guest_config; // /var/lib/GuestConfig | %ProgramData%\GuestConfig
     std::filesystem::path extensions;   // /var/lib/waagent | %SystemDrive%\Packages\Plugins
     std::filesystem::path downloads;    // /opt/GC_Ext/downloads | ...\ExtensionService\downloads

@@ -276,20 +276,22 @@ TEST_F(ConfigCommandTest, ListLayoutFollowsTheSpec) {
     auto list = run({"config", "list"});
     ASSERT_EQ(list.code, 0);
     EXPECT_EQ(list.out, "Local Configuration Settings\n"
-                        "  incomingconnections.enabled       : true\n"
-                        "  incomingconnections.ports         : []\n"
-                        "  connection.type                   : direct\n"
-                        "  proxy.url                         : \n"
-                        "  proxy.bypass                      : []\n"
-                        "  extensions.allowlist              : []\n"
-                        "  extensions.blocklist              : []\n"
-                        "  guestconfiguration.enabled        : true\n"
-                        "  extensions.enabled                : true\n"
-                        "  config.mode                       : full\n"
-                        "  guestconfiguration.agent.cpulimit : 5\n"
-                        "  extensions.agent.cpulimit         : 5\n");
+                        "  incomingconnections.enabled            : true\n"
+                        "  incomingconnections.ports              : []\n"
+                        "  connection.type                        : direct\n"
+                        "  proxy.url                              : \n"
+                        "  proxy.bypass                           : []\n"
+                        "  extensions.allowlist                   : []\n"
+                        "  extensions.blocklist                   : []\n"
+                        "  guestconfiguration.enabled             : true\n"
+                        "  extensions.enabled                     : true\n"
+                        "  config.mode                            : full\n"
+                        "  guestconfiguration.agent.cpulimit      : 5\n"
+                        "  extensions.agent.cpulimit              : 5\n"
+                        "  agentupgrade.automatic.enabled         : true\n"
+                        "  agentupgrade.automatic.maxdelayminutes : 120\n");
     auto as_json = json::parse(run({"config", "list", "--json"}).out);
-    EXPECT_EQ(as_json.size(), 12u);
+    EXPECT_EQ(as_json.size(), 14u);
     EXPECT_EQ(as_json["extensions.agent.cpulimit"], 5);
     EXPECT_EQ(as_json["incomingconnections.enabled"], true);
 }
@@ -518,7 +520,7 @@ TEST_F(ConfigCommandTest, InfoDescribesEveryKey) {
         EXPECT_NE(text.out.find(key.name + "\n"), std::string::npos) << key.name;
     }
     auto all = json::parse(run({"config", "info", "-j"}).out);
-    ASSERT_EQ(all.size(), 12u);
+    ASSERT_EQ(all.size(), 14u);
     auto one = json::parse(run({"config", "info", "extensions.agent.cpulimit", "--json"}).out);
     EXPECT_EQ(one["default"], "5");
     EXPECT_EQ(one["type"], "integer");

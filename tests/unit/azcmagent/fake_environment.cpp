@@ -71,6 +71,9 @@ Result<http::Response> FakeEnvironment::answerHimds(http::Verb method,
     if (target == "/identity/activate") {
         return makeResponse(200, himds_status.dump());
     }
+    if (target == "/agentupgrade/result") {
+        return makeResponse(200, "{}");
+    }
     if (target == "/identity/deactivate") {
         return makeResponse(200, R"({"status":"Disconnected"})");
     }

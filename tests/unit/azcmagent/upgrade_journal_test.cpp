@@ -21,7 +21,7 @@ UpgradeJournal sampleJournal() {
 }
 
 TEST(UpgradeJournal, EveryStepReadsBackAsWritten) {
-    test::TempDir dir;
+    azcm::test::TempDir dir;
     EXPECT_FALSE(readUpgradeJournal(dir.path()).value()) << "no upgrade in progress";
     for (auto step :
          {UpgradeStep::kInstalling, UpgradeStep::kChecking, UpgradeStep::kRollingBack}) {
@@ -45,7 +45,7 @@ TEST(UpgradeJournal, EveryStepReadsBackAsWritten) {
 }
 
 TEST(UpgradeJournal, ADamagedJournalIsAnErrorNotAGuess) {
-    test::TempDir dir;
+    azcm::test::TempDir dir;
     for (const char* damaged :
          {"{\"step\": \"installing\"", "[]", "{\"step\": \"dancing\", \"from\": \"1.0.1.0\"}",
           "{\"step\": \"checking\", \"from\": \"1.0.1.0\", \"to\": \"1.0.2\", \"package\": \"a\", "

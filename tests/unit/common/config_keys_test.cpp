@@ -22,7 +22,7 @@ bool holdsType(ValueType type, const json& value) {
     switch (type) {
     case ValueType::kBool:
         return value.is_boolean();
-    case ValueType::kPercent:
+    case ValueType::kInteger:
         return value.is_number_integer();
     case ValueType::kChoice:
     case ValueType::kProxyUrl:

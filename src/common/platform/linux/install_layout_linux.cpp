@@ -12,6 +12,7 @@ const InstallLayout& installLayout() {
         paths.logs_dir = paths.agent_data / "log";
         paths.sockets_dir = paths.agent_data / "socks";
         paths.bin_dir = "/opt/azcmagent/bin";
+        paths.version_file = "/opt/azcmagent/VERSION";
         paths.guest_config = "/var/lib/GuestConfig";
         paths.extensions = "/var/lib/waagent";
         paths.downloads = "/opt/GC_Ext/downloads";

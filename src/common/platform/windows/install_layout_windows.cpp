@@ -45,6 +45,7 @@ const InstallLayout& installLayout() {
         paths.logs_dir = paths.agent_data / L"Log";
         paths.sockets_dir = paths.agent_data / L"Sockets";
         paths.bin_dir = program_files / L"AzureConnectedMachineAgent";
+        paths.version_file = paths.bin_dir / L"VERSION";
         paths.guest_config = program_data / L"GuestConfig";
         paths.extensions = systemDrive() / L"Packages" / L"Plugins";
         paths.downloads = paths.bin_dir / L"ExtensionService" / L"downloads";
