@@ -46,6 +46,15 @@ foreach(_entry
   endif()
 endforeach()
 
+# Automatic upgrades (docs/upgrade.md): the timer is enabled and started with the services; the
+# service it starts is a oneshot of its own.
+if(TARGET azcmagent AND NOT azcmagent IN_LIST AZCM_PACKAGE_SKIP)
+  install(FILES ${_azcm_packaging}/systemd/azcmagent-autoupgrade.service
+                ${_azcm_packaging}/systemd/azcmagent-autoupgrade.timer
+          DESTINATION usr/lib/systemd/system)
+  list(APPEND _azcm_units azcmagent-autoupgrade.timer)
+endif()
+
 # The installed version, which every binary reports (src/common/agent_version.hpp): a package
 # repacked under another version (docs/upgrade.md) changes this line with its control file.
 file(WRITE ${CMAKE_BINARY_DIR}/packaging/VERSION "${AZCM_VERSION}\n")

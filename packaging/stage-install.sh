@@ -51,7 +51,7 @@ for entry in "${binaries[@]}"; do
 done
 
 # Units where the package puts them (/usr/lib/systemd/system, as the real agent's).
-for unit in "$here"/systemd/*.service; do
+for unit in "$here"/systemd/*.service "$here"/systemd/*.timer; do
     install -D -m 0644 "$unit" "$destdir/usr/lib/systemd/system/$(basename "$unit")"
 done
 

@@ -82,9 +82,6 @@ std::vector<std::string> answeringDaemons(const Environment& env) {
 
 std::chrono::seconds healthCheckDeadline(const Environment& env) {
     constexpr std::chrono::seconds kDefault{120};
-    if (!env.paths.isSandbox()) {
-        return kDefault;
-    }
     const auto text = env.get_env("AZCM_UPGRADE_HEALTH_SECONDS");
     if (!text) {
         return kDefault;

@@ -29,7 +29,8 @@ struct HealthCheck {
 // The daemons besides himds that answer now: what an install must leave answering.
 std::vector<std::string> answeringDaemons(const Environment& env);
 
-// The deadline of the check: 120 s, or AZCM_UPGRADE_HEALTH_SECONDS (1-3600) in a sandbox.
+// The deadline of the check: 120 s, or AZCM_UPGRADE_HEALTH_SECONDS (1-3600) of root's environment
+// (a slow machine, a test that wants a failure sooner).
 std::chrono::seconds healthCheckDeadline(const Environment& env);
 
 // Ok once every check passes; after the deadline an error naming the first check still failing

@@ -21,9 +21,9 @@ set -euo pipefail
 # unnoticed; relaxing the sandbox must be a deliberate change of this number, with its reason.
 readonly MAX_UNPRIVILEGED_EXPOSURE=1.4
 readonly UNPRIVILEGED_UNITS=(himdsd arcproxyd)
-readonly UNITS=(himdsd gcad extd arcproxyd)
+readonly UNITS=(himdsd gcad extd arcproxyd azcmagent-autoupgrade)
 # Units whose binary exists today; they must never be verified against a placeholder.
-readonly BUILT_UNITS=(himdsd)
+readonly BUILT_UNITS=(himdsd azcmagent-autoupgrade)
 
 [ "$#" -eq 1 ] || {
     echo "usage: $0 BIN_DIR" >&2
