@@ -116,6 +116,9 @@ void defineCommands(CLI::App& app, Commands& commands) {
                         "Resource ID of an Azure Arc private link scope");
     connect->add_flag("--ignore-network-check", c.ignore_network_check,
                       "Continue when the network check fails");
+    connect->add_flag("--enable-automatic-upgrade", c.enable_automatic_upgrade,
+                      "Let Azure upgrade the agent on this machine (ARM's "
+                      "agentUpgrade.enableAutomaticUpgrade)");
 
     auto* disconnect = app.add_subcommand("disconnect", "Delete the Azure resource and the "
                                                         "local identity");

@@ -219,6 +219,7 @@ runConnect(const ConnectOptions& options, const Environment& env, const Console&
     request.client_public_key = keys.public_key;
     request.vm_uuid = env.machine_facts ? env.machine_facts().vm_uuid : std::string();
     request.private_link_scope = config.private_link_scope;
+    request.enable_automatic_upgrade = options.enable_automatic_upgrade;
     auto machine = control_plane.createMachine(token, request);
     if (!machine) {
         rollBack(env, control_plane, token, config, false);

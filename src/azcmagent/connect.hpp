@@ -24,6 +24,7 @@ struct ConnectOptions {
     std::string cloud_config;
     std::string private_link_scope;
     bool ignore_network_check = false;
+    bool enable_automatic_upgrade = false;
 };
 
 struct ConnectPlan {

@@ -20,6 +20,9 @@ json machinePutBody(const MachineRequest& request) {
     if (!request.private_link_scope.empty()) {
         properties["privateLinkScopeResourceId"] = request.private_link_scope;
     }
+    if (request.enable_automatic_upgrade) {
+        properties["agentUpgrade"] = {{"enableAutomaticUpgrade", true}};
+    }
     return json{{"location", request.location},
                 {"tags", request.tags},
                 {"identity", {{"type", "SystemAssigned"}}},

@@ -28,6 +28,9 @@ struct MachineRequest {
     std::string client_public_key; // base64 DER from himds
     std::string vm_uuid;
     std::string private_link_scope;
+    // agentUpgrade.enableAutomaticUpgrade: true; left out otherwise, so a reconnect keeps what an
+    // administrator set in ARM.
+    bool enable_automatic_upgrade = false;
 };
 
 // The body of the machine PUT.

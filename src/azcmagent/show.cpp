@@ -171,6 +171,51 @@ void addCpuRows(json& rows,
     }
 }
 
+// Whether this machine carries out ARM's automatic upgrade requests, and what ARM asks now.
+std::string autoUpgradeStatus(const ShowInput& input) {
+    if (!input.local_config.automatic_upgrade_enabled) {
+        return "disabled on this machine (agentupgrade.automatic.enabled)";
+    }
+    if (!input.himds_status) {
+        return "";
+    }
+    const auto request = input.himds_status->value("agentUpgrade", json::object());
+    if (!request.is_object() || !request.value("enableAutomaticUpgrade", false)) {
+        return "enabled on this machine; not requested by Azure";
+    }
+    std::string text = "enabled";
+    const auto desired = request.value("desiredVersion", std::string());
+    if (!desired.empty()) {
+        text += ", desired version " + desired;
+    }
+    const auto id = request.value("correlationId", std::string());
+    if (!id.empty()) {
+        text += ", id: " + id;
+    }
+    return text;
+}
+
+// "Success 1.0.1001.0 at 2026-12-07T17:00:00Z", with the message of a failure.
+std::string lastUpgradeAttempt(const std::optional<json>& status) {
+    if (!status) {
+        return "";
+    }
+    const auto request = status->value("agentUpgrade", json::object());
+    const auto attempt =
+        request.is_object() ? request.value("lastAttempt", json::object()) : json::object();
+    if (!attempt.is_object() || attempt.value("status", std::string()).empty()) {
+        return "";
+    }
+    std::string text = attempt.value("status", std::string()) + " " +
+                       attempt.value("desiredVersion", std::string()) + " at " +
+                       attempt.value("timestamp", std::string());
+    const auto message = attempt.value("message", std::string());
+    if (!message.empty()) {
+        text += ": " + message;
+    }
+    return text;
+}
+
 } // namespace
 
 json cpuLimitRows(const ShowInput& input) {
@@ -282,6 +327,10 @@ std::vector<ShowField> buildShowFields(const ShowInput& input) {
     fields.push_back(field("CPU Limits", "cpuLimits", cpuLimitRows(input)));
     fields.push_back(field("Portal Page", "portalPage",
                            config ? portalPage(config->tenant_id, resource_id) : ""));
+    fields.push_back(
+        field("Agent Auto Upgrade Task Status", "autoUpgradeTaskStatus", autoUpgradeStatus(input)));
+    fields.push_back(
+        field("Agent Last Upgrade Attempt", "lastUpgradeAttempt", lastUpgradeAttempt(status)));
     return fields;
 }
 

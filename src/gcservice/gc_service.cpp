@@ -565,6 +565,8 @@ json GcService::status() const {
     return json{
         {"daemon", "gcservice"},
         {"version", azcm::agentVersion()},
+        // An evaluation cycle (audits, remediations) runs: an agent upgrade waits for it.
+        {"busy", cycle_running_.load()},
         {"config",
          {{"guestconfiguration.enabled", local_.guest_configuration_enabled},
           {"config.mode", local_.config_mode},

@@ -193,21 +193,40 @@ mount -t overlay azcm-system \
 mkdir -p "$machine/root/packages" "$machine/etc/azcm-system-test"
 cp "$deb" "$machine/root/packages/"
 deb_inside=/root/packages/$(basename "$deb")
-# The same payload under the next release's version (a newer release differs in its BUILD field,
-# docs/install.md): what dpkg sees of an upgrade.
+# The same payload under later releases' versions (a newer release differs in its BUILD field,
+# docs/install.md): what dpkg sees of an upgrade. Every binary reports the version in
+# /opt/azcmagent/VERSION, so a repack changes it with the control file.
 IFS=. read -r major minor build_number revision <<<"$version"
-version2="$major.$minor.$((10#$build_number + 1)).$revision"
-dpkg-deb -R "$deb" "$work/v2"
-sed -i "s/^Version: .*/Version: $version2/" "$work/v2/DEBIAN/control"
-dpkg-deb --root-owner-group -Zgzip -z1 -b "$work/v2" "$machine/root/packages/azcmagent_v2.deb" \
-  >/dev/null
+later_version() { # n -> the version n builds after the built one
+  echo "$major.$minor.$((10#$build_number + $1)).$revision"
+}
+dpkg-deb -R "$deb" "$work/payload"
+repack() { # version output [broken]: the built payload as VERSION; broken: himds exits 1 at once
+  local tree=$work/repack-$1
+  cp -a "$work/payload" "$tree"
+  sed -i "s/^Version: .*/Version: $1/" "$tree/DEBIAN/control"
+  echo "$1" >"$tree/opt/azcmagent/VERSION"
+  if [ "${3:-}" = broken ]; then
+    printf '#!/bin/sh\nexit 1\n' >"$tree/opt/azcmagent/bin/himds"
+  fi
+  dpkg-deb --root-owner-group -Zgzip -z1 -b "$tree" "$2" >/dev/null
+  rm -rf "$tree"
+}
+# Step 7's apt-get upgrade comes after the upgrades from the feed (V2 to V4), so it is newer still.
+version2=$(later_version 4)
+repack "$version2" "$machine/root/packages/azcmagent_v2.deb"
 deb2_inside=/root/packages/azcmagent_v2.deb
+# The daemons' units. azcmagent-autoupgrade.service is a oneshot its timer starts, never running
+# for long: check_units_running checks the timer instead.
+autoupgrade=azcmagent-autoupgrade
 units=()
 while read -r unit; do
   units+=("$(basename "$unit" .service)")
 done < <(dpkg-deb -c "$deb" | awk '{print $6}' |
-  grep -E '^\./usr/lib/systemd/system/[^/]+\.service$')
+  grep -E '^\./usr/lib/systemd/system/[^/]+\.service$' | grep -v "/$autoupgrade\.service$")
 [ "${#units[@]}" -gt 0 ] || die "no systemd unit in $deb"
+dpkg-deb -c "$deb" | grep -q "/usr/lib/systemd/system/$autoupgrade\.timer$" ||
+  die "no $autoupgrade.timer in $deb"
 
 # inside COMMAND...: runs in the container (all its namespaces) with a clean environment.
 inside() {
@@ -309,6 +328,12 @@ check_units_running() {
       fail "$1: no DAEMON_READY in the journal of $unit's current start ($state)"
     fi
   done
+  # The automatic upgrades' timer: enabled and waiting for its next run.
+  [ "$(inside systemctl is-enabled "$autoupgrade.timer" 2>&1)" = enabled ] ||
+    fail "$1: $autoupgrade.timer is not enabled: $(inside systemctl is-enabled "$autoupgrade.timer" 2>&1)"
+  state=$(inside systemctl show -p ActiveState,SubState --value "$autoupgrade.timer" | paste -sd' ')
+  [ "$state" = "active waiting" ] || [ "$state" = "active running" ] ||
+    fail "$1: $autoupgrade.timer is '$state', not active"
 }
 in_substate() { # unit substate
   [ "$(unit_property "$1" SubState)" = "$2" ]
@@ -675,6 +700,8 @@ for unit in "${units[@]}"; do
   [ "$(unit_property "$unit" LoadState)" = not-found ] ||
     fail "after remove: $unit is $(unit_property "$unit" LoadState)"
 done
+[ "$(inside systemctl show -p LoadState --value "$autoupgrade.timer")" = not-found ] ||
+  fail "after remove: $autoupgrade.timer is still known to systemd"
 daemon_processes() { # the processes of the daemons' users (the container has no ps)
   # shellcheck disable=SC2016 # expanded by the container's sh
   inside sh -c 'for p in /proc/[0-9]*; do stat -c "%U ${p#/proc/}" "$p"; done 2>/dev/null' |
@@ -713,6 +740,11 @@ purge_and_check() { # label
     [ -z "$left" ] || fail "$1: $left is left"
     [ "$(unit_property "$unit" LoadState)" = not-found ] ||
       fail "$1: systemd still knows $unit: $(unit_property "$unit" LoadState)"
+  done
+  for unit in "$autoupgrade.timer" "$autoupgrade.service"; do
+    ! inside test -e "/usr/lib/systemd/system/$unit" || fail "$1: $unit is left"
+    left=$(inside find /etc/systemd -name "$unit")
+    [ -z "$left" ] || fail "$1: $left is left"
   done
   ! inside dpkg-query -W azcmagent >/dev/null 2>&1 || fail "$1: dpkg still knows azcmagent"
   # Kept on purpose (docs/install.md): the accounts.

@@ -37,6 +37,26 @@ bool configExists(FakeEnvironment& fake) {
     return std::filesystem::exists(fake.env().paths.agentConfig());
 }
 
+// The machine PUT asks ARM for automatic upgrades only when told to; without the flag the body
+// names no agentUpgrade, so a reconnect keeps what an administrator set.
+TEST(ConnectFlow, EnableAutomaticUpgradeSetsTheArmFlag) {
+    const auto putBody = [](const std::vector<std::string>& args) {
+        FakeEnvironment fake;
+        EXPECT_EQ(runCli(args, fake.env()), 0) << fake.out();
+        for (const auto& call : fake.https_calls) {
+            if (call.method == "PUT" && call.target == kMachineUrl) {
+                return json::parse(call.body);
+            }
+        }
+        return json();
+    };
+    auto with_flag = kConnect;
+    with_flag.push_back("--enable-automatic-upgrade");
+    EXPECT_EQ(putBody(with_flag)["properties"]["agentUpgrade"],
+              json({{"enableAutomaticUpgrade", true}}));
+    EXPECT_FALSE(putBody(kConnect)["properties"].contains("agentUpgrade"));
+}
+
 TEST(ConnectFlow, HappyPathWithSecret) {
     FakeEnvironment fake;
     ASSERT_EQ(runCli(kConnect, fake.env()), 0) << fake.out();

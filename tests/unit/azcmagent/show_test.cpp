@@ -60,7 +60,8 @@ TEST(Show, TextHasTheSpecFieldsInOrderAligned) {
                                          "Identity Endpoint",
                                          "IMDS Endpoint",
                                          "Dependent Service Status",
-                                         "Portal Page"};
+                                         "Portal Page",
+                                         "Agent Auto Upgrade Task Status"};
     const std::string haystack = "\n" + text;
     std::size_t last = 0;
     for (const auto& name : order) {
@@ -112,6 +113,31 @@ TEST(Show, JsonKeys) {
           "agentErrorDetails", "agentErrorTimestamp", "proxyBypassList", "manufacturer", "model"}) {
         EXPECT_TRUE(document.contains(key)) << key;
     }
+}
+
+// Whether the machine carries out Azure's automatic upgrades, what Azure asks, and how the last
+// attempt went (himds's status), with the local key first.
+TEST(Show, AutoUpgradeTaskStatusAndLastAttempt) {
+    auto input = connectedInput();
+    const auto shown = [&](const char* key) {
+        return formatShowJson(buildShowFields(input)).at(key).get<std::string>();
+    };
+    EXPECT_EQ(shown("autoUpgradeTaskStatus"), "enabled on this machine; not requested by Azure");
+    EXPECT_EQ(shown("lastUpgradeAttempt"), "");
+    (*input.himds_status)["agentUpgrade"] = {{"enableAutomaticUpgrade", true},
+                                             {"desiredVersion", "1.0.2000.0"},
+                                             {"correlationId", "c-9"},
+                                             {"lastAttempt",
+                                              {{"status", "Failed"},
+                                               {"desiredVersion", "1.0.2000.0"},
+                                               {"timestamp", "2026-12-07T17:00:00Z"},
+                                               {"message", "health check failed"}}}};
+    EXPECT_EQ(shown("autoUpgradeTaskStatus"), "enabled, desired version 1.0.2000.0, id: c-9");
+    EXPECT_EQ(shown("lastUpgradeAttempt"),
+              "Failed 1.0.2000.0 at 2026-12-07T17:00:00Z: health check failed");
+    input.local_config.automatic_upgrade_enabled = false;
+    EXPECT_EQ(shown("autoUpgradeTaskStatus"),
+              "disabled on this machine (agentupgrade.automatic.enabled)");
 }
 
 // The Dependent Service Status block: the four services in its order, each from its own daemon.
