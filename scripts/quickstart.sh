@@ -166,6 +166,20 @@ done
 arm_call "$extension" | jq '{name, provisioningState: .properties.provisioningState,
   status: .properties.instanceView.status.message}'
 
+echo "== the agent feed: this build's version published as a release (docs/upgrade.md)"
+# The baseline's support-window check judges the running agent by the releases the control
+# plane publishes. The quick start builds no packages, so a minimal .deb stands for this build's
+# release: it carries the version file and nothing else (azcmagent upgrade would refuse nothing
+# here, as this version is the installed one).
+version=$("$bin/azcmagent" version -j | jq -r .version)
+mkdir -p "$sandbox/release/DEBIAN" "$sandbox/release/opt/azcmagent"
+printf 'Package: azcmagent\nVersion: %s\nArchitecture: all\nMaintainer: quickstart <root@localhost>\nDescription: stand-in release entry of this build\n' \
+  "$version" >"$sandbox/release/DEBIAN/control"
+echo "$version" >"$sandbox/release/opt/azcmagent/VERSION"
+dpkg-deb --root-owner-group --build "$sandbox/release" "$sandbox/azcmagent-$version.deb" >/dev/null
+"$bin/arc-emulator" agent publish --data-dir "$sandbox/emulator" \
+  --package "$sandbox/azcmagent-$version.deb" --version "$version" | jq '{type, version, released}'
+
 echo "== guest configuration: gcservice evaluates the built-in security baseline (Audit)"
 # The baseline reads sshd_config under AZCM_ROOT: the sandbox gets a copy of the host's (or a
 # permissive default), so the report shows what the host's own settings would give.

@@ -119,6 +119,27 @@ Result<void> keepInstalledPackage(const std::filesystem::path& dir,
     return fs::writeFileAtomic(keptRecord(dir), record.dump(2) + "\n", {0600, {}});
 }
 
+// After an upgrade or a rollback: `installed` (of `version`) becomes the kept package, and
+// `other` goes unless it is that same file. A failure costs the next upgrade a download, so it
+// is only logged.
+void keepOnly(const std::filesystem::path& dir,
+              crypto::AgentPlatform platform,
+              const std::filesystem::path& installed,
+              const AgentVersion& version,
+              const std::filesystem::path& other) {
+    const std::string platform_name(crypto::agentPlatformName(platform));
+    const auto kept = keptPackage(dir, platform_name);
+    if (installed != kept) {
+        if (auto done = keepInstalledPackage(dir, platform_name, installed, version); !done) {
+            spdlog::warn("UPGRADE_KEEP_FAILED {}", log::sanitize(done.error().message));
+        }
+    }
+    std::error_code ignored;
+    if (other != kept) {
+        std::filesystem::remove(other, ignored);
+    }
+}
+
 // Downloads `release` into `dir` and verifies it; a refused package is deleted.
 Result<std::filesystem::path> fetchVerified(const agentservice::AgentServiceClient& feed,
                                             const AgentRelease& release,
@@ -199,6 +220,10 @@ Result<json> rollBack(const Environment& env,
     }
     spdlog::error("UPGRADE_ROLLED_BACK {}", log::sanitize(message));
     reportOutcome(env, console, journal, message);
+    if (reinstalled) {
+        keepOnly(dir, installer.platform(), journal.previous_package, journal.from,
+                 journal.package);
+    }
     BOOST_OUTCOME_TRY(removeUpgradeJournal(dir));
     return makeError(exitcode::kGeneric, "upgrade to " + journal.to.text() + " failed: " + message);
 }
@@ -221,10 +246,7 @@ Result<json> checkOrRollBack(const Environment& env,
         journal.failure = healthy.error().message;
         return rollBack(env, console, installer, dir, journal);
     }
-    const std::string platform_name(crypto::agentPlatformName(installer.platform()));
-    if (auto kept = keepInstalledPackage(dir, platform_name, journal.package, journal.to); !kept) {
-        console.warning(kept.error().message);
-    }
+    keepOnly(dir, installer.platform(), journal.package, journal.to, journal.previous_package);
     BOOST_OUTCOME_TRY(removeUpgradeJournal(dir));
     spdlog::info("UPGRADE_DONE from={} to={}", journal.from.text(), journal.to.text());
     reportOutcome(env, console, journal, "");

@@ -8,6 +8,7 @@
 #include "process.hpp"
 #include "sandbox.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 
@@ -79,6 +80,18 @@ protected:
                                         "#!/bin/sh\n" + script, {0700, {}}));
     }
 
+    // The packages left in the upgrade directory, by name.
+    std::vector<std::string> packagesKept() const {
+        std::vector<std::string> names;
+        for (const auto& entry : std::filesystem::directory_iterator(upgradeDir())) {
+            if (entry.path().extension() == ".deb") {
+                names.push_back(entry.path().filename().string());
+            }
+        }
+        std::sort(names.begin(), names.end());
+        return names;
+    }
+
     // What the sandbox's installer recorded; null before any install.
     json installed() const {
         const auto record =
@@ -121,6 +134,10 @@ TEST_F(UpgradeTest, TheNewestReleaseIsInstalledOnceAndThenIsCurrent) {
     const auto reported = lastAttemptInArm("Success");
     EXPECT_EQ(reported.value("lastAttemptStatus", ""), "Success") << reported;
     EXPECT_EQ(reported.value("lastAttemptDesiredVersion", ""), newest) << reported;
+    EXPECT_EQ(packagesKept(), std::vector<std::string>{"installed.deb"})
+        << "the new release is kept for the way back, nothing else";
+    EXPECT_EQ(json::parse(fs::readFile(upgradeDir() / "installed.json").value())["version"],
+              newest);
 
     const auto again = sandbox_.azcmagent({"upgrade"});
     ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
@@ -217,6 +234,10 @@ TEST_F(UpgradeTest, AFailedInstallIsRolledBack) {
     EXPECT_NE(failed.out.find("himds failed to start"), std::string::npos) << failed.out;
     EXPECT_NE(failed.out.find("rolled back to " + agentVersion()), std::string::npos) << failed.out;
     EXPECT_EQ(installed()["version"], agentVersion()) << "the previous release is back";
+    EXPECT_EQ(packagesKept(), std::vector<std::string>{"installed.deb"});
+    EXPECT_EQ(json::parse(fs::readFile(upgradeDir() / "installed.json").value())["version"],
+              agentVersion())
+        << "the release rolled back to is the one kept";
     EXPECT_FALSE(std::filesystem::exists(upgradeDir() / "journal.json"));
 }
 

@@ -225,7 +225,7 @@ while read -r unit; do
 done < <(dpkg-deb -c "$deb" | awk '{print $6}' |
   grep -E '^\./usr/lib/systemd/system/[^/]+\.service$' | grep -v "/$autoupgrade\.service$")
 [ "${#units[@]}" -gt 0 ] || die "no systemd unit in $deb"
-dpkg-deb -c "$deb" | grep -q "/usr/lib/systemd/system/$autoupgrade\.timer$" ||
+dpkg-deb -c "$deb" | grep "/usr/lib/systemd/system/$autoupgrade\.timer$" >/dev/null ||
   die "no $autoupgrade.timer in $deb"
 
 # inside COMMAND...: runs in the container (all its namespaces) with a clean environment.
@@ -667,8 +667,278 @@ done
 inside systemctl start "${units[@]/%/.service}"
 check_units_running "after start"
 
+# --- 7. upgrades from the control plane's feed: azcmagent upgrade, a rollback, automatic -------
+step "7. azcmagent upgrade from the feed: $version -> $(later_version 1)"
+feed_v2=$(later_version 1)
+feed_v3=$(later_version 2) # himds exits 1: the health check fails, the upgrade is rolled back
+feed_v4=$(later_version 3) # what ARM asks for (automatic upgrade)
+packages_dir=$work/feed
+mkdir -p "$packages_dir"
+cp "$deb" "$packages_dir/v1.deb"
+repack "$feed_v2" "$packages_dir/v2.deb"
+repack "$feed_v3" "$packages_dir/v3.deb" broken
+repack "$feed_v4" "$packages_dir/v4.deb"
+publish() { # version package
+  "$emulator_bin" agent publish --data-dir "$emulator_data" --package "$2" --version "$1" \
+    >"$work/publish-$1.json" 2>&1 || {
+    cat "$work/publish-$1.json"
+    die "arc-emulator agent publish $1 failed"
+  }
+}
+# The installed version too: an upgrade keeps it to go back to, from the feed the first time.
+publish "$version" "$packages_dir/v1.deb"
+publish "$feed_v2" "$packages_dir/v2.deb"
+# A heartbeat every 5 s instead of 300: ARM's requests reach himds with the next one. The first
+# upgrade's restart of himds applies it.
+heartbeat_dropin=/etc/systemd/system/himdsd.service.d/50-azcm-system-test.conf
+mkdir -p "$(dirname "$machine$heartbeat_dropin")"
+printf '[Service]\nEnvironment=AZCM_HEARTBEAT_INTERVAL=5\n' >"$machine$heartbeat_dropin"
+
+machine_url="$(jq -r .endpoints.arm "$cloud")/subscriptions/$subscription/resourceGroups/system-rg"
+machine_url+="/providers/Microsoft.HybridCompute/machines/$machine_name?api-version=2024-07-10"
+arm_machine() { # [curl options...]: ARM's machine as its owner sees it (api-version 2024-07-10)
+  in_netns curl -sS --fail --cacert "$(jq -r .caCertPath "$cloud")" \
+    -H "Authorization: Bearer $owner_token" "$@" "$machine_url"
+}
+arm_upgrade() {
+  arm_machine | jq -c '.properties.agentUpgrade'
+}
+arm_attempt_is() { # status desired-version
+  [ "$(arm_upgrade | jq -r '.lastAttemptStatus + " " + .lastAttemptDesiredVersion')" = "$1 $2" ]
+}
+himds_status() { # himds's GET /status on its control socket (root may)
+  inside curl -sS --fail --unix-socket /var/opt/azcmagent/socks/himds/himds.sock \
+    http://localhost/status
+}
+installed_version() {
+  # shellcheck disable=SC2016 # dpkg-query's format, not the shell's
+  inside dpkg-query -W -f='${Version}' azcmagent
+}
+# The machine runs VERSION as a whole: dpkg installed it completely, the CLI and himds report it,
+# himds is Connected.
+runs_version() { # version
+  # shellcheck disable=SC2016 # dpkg-query's format, not the shell's
+  [ "$(inside dpkg-query -W -f='${Status} ${Version}' azcmagent)" = "install ok installed $1" ] &&
+    [ "$(inside /opt/azcmagent/bin/azcmagent version)" = "azcmagent version $1" ] &&
+    [ "$(himds_status | jq -r '.version + " " + .agentStatus')" = "$1 Connected" ]
+}
+describe_machine() {
+  # shellcheck disable=SC2016 # dpkg-query's format, not the shell's
+  echo "dpkg '$(inside dpkg-query -W -f='${db:Status-Abbrev}${Version}' azcmagent 2>&1)'," \
+    "$(inside /opt/azcmagent/bin/azcmagent version 2>&1)," \
+    "himds $(himds_status 2>/dev/null | jq -c '{version, agentStatus}' || echo 'not answering')"
+}
+log_time() { # message-tag [file]: the time of the last log line with the tag, in Unix seconds
+  local line
+  line=$(inside grep " $1" "${2:-/var/opt/azcmagent/log/azcmagent.log}" | tail -n 1) || return 1
+  date -d "${line%% *}" +%s.%N
+}
+seconds_between() { # start end (Unix seconds with fractions) -> seconds, one decimal
+  awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'
+}
+check_identity_kept() { # label
+  [ "$(agent_show | jq -c '{resourceId, vmId}')" = "$identity" ] ||
+    fail "$1: the identity changed: $identity -> $(agent_show | jq -c '{resourceId, vmId}')"
+  [ "$(inside sha256sum "${identity_files[@]}")" = "$identity_sums" ] ||
+    fail "$1: agentconfig.json or the machine's certificates changed"
+}
+
+pids_before=$(main_pids)
+upgrade_started=$(date +%s.%N)
+status=0
+inside /opt/azcmagent/bin/azcmagent upgrade --json >"$work/feed-upgrade.out" 2>&1 || status=$?
+upgrade_seconds=$(seconds_between "$upgrade_started" "$(date +%s.%N)")
+echo "azcmagent upgrade exited $status after $upgrade_seconds s:" \
+  "$(jq -c . "$work/feed-upgrade.out" 2>/dev/null || tail -n 5 "$work/feed-upgrade.out")"
+echo "BENCH upgrade_seconds=$upgrade_seconds"
+if [ "$status" -ne 0 ]; then
+  cat "$work/feed-upgrade.out"
+  fail "azcmagent upgrade to $feed_v2 exited $status"
+fi
+[ "$(jq -r '.previousVersion + " " + .version + " " + (.upgraded | tostring)' \
+  "$work/feed-upgrade.out" 2>/dev/null)" = "$version $feed_v2 true" ] ||
+  fail "azcmagent upgrade --json did not say it upgraded $version to $feed_v2"
+wait_for 30 runs_version "$feed_v2" ||
+  fail "after azcmagent upgrade: not running $feed_v2 as a whole: $(describe_machine)"
+echo "after azcmagent upgrade: $(describe_machine)"
+check_units_running "after azcmagent upgrade"
+for unit in "${units[@]}"; do
+  [[ " $pids_before " != *" $unit=$(unit_property "$unit" MainPID) "* ]] ||
+    fail "after azcmagent upgrade: $unit was not restarted"
+done
+check_connected "after azcmagent upgrade"
+check_identity_kept "after azcmagent upgrade"
+wait_for 30 arm_attempt_is Success "$feed_v2" ||
+  fail "after azcmagent upgrade: ARM's agentUpgrade is $(arm_upgrade), expected Success $feed_v2"
+echo "ARM: $(arm_upgrade | jq -c '{lastAttemptStatus, lastAttemptDesiredVersion}')"
+
+step "7. azcmagent upgrade to a broken $feed_v3 (himds exits 1): rolled back to $feed_v2"
+publish "$feed_v3" "$packages_dir/v3.deb"
+upgrade_started=$(date +%s.%N)
+status=0
+inside env AZCM_UPGRADE_HEALTH_SECONDS=20 /opt/azcmagent/bin/azcmagent upgrade \
+  >"$work/broken-upgrade.out" 2>&1 || status=$?
+failed_seconds=$(seconds_between "$upgrade_started" "$(date +%s.%N)")
+echo "azcmagent upgrade exited $status after $failed_seconds s: $(tail -n 1 "$work/broken-upgrade.out")"
+[ "$status" -eq 1 ] || {
+  cat "$work/broken-upgrade.out"
+  fail "azcmagent upgrade to the broken $feed_v3 exited $status, expected 1"
+}
+grep -q "rolled back to $feed_v2" "$work/broken-upgrade.out" ||
+  fail "azcmagent upgrade to the broken $feed_v3 did not say 'rolled back to $feed_v2'"
+if rollback_at=$(log_time UPGRADE_ROLLBACK) && rolled_back_at=$(log_time UPGRADE_ROLLED_BACK); then
+  rollback_seconds=$(seconds_between "$rollback_at" "$rolled_back_at")
+else
+  rollback_seconds=none
+  fail "no UPGRADE_ROLLBACK and UPGRADE_ROLLED_BACK lines in azcmagent.log"
+fi
+echo "BENCH upgrade_failed_command_seconds=$failed_seconds"
+echo "BENCH upgrade_rollback_seconds=$rollback_seconds"
+wait_for 30 runs_version "$feed_v2" ||
+  fail "after the rollback: not running $feed_v2 as a whole: $(describe_machine)"
+echo "after the rollback: $(describe_machine)"
+check_units_running "after the rollback"
+check_connected "after the rollback"
+check_identity_kept "after the rollback"
+if wait_for 30 arm_attempt_is Failed "$feed_v3"; then
+  arm_upgrade | jq -r '"ARM: " + .lastAttemptStatus + " " + .lastAttemptDesiredVersion + ": " +
+    .lastAttemptMessage'
+  message=$(arm_upgrade | jq -r .lastAttemptMessage)
+  [[ "$message" == *himds* ]] || fail "ARM's lastAttemptMessage does not name himds: $message"
+else
+  fail "after the rollback: ARM's agentUpgrade is $(arm_upgrade), expected Failed $feed_v3"
+fi
+
+step "7. automatic upgrade: ARM asks for $feed_v4, the timer installs it"
+publish "$feed_v4" "$packages_dir/v4.deb"
+inside /opt/azcmagent/bin/azcmagent config set agentupgrade.automatic.maxdelayminutes 0 \
+  >/dev/null
+timer_next() { # seconds until the timer's next run, from the container's monotonic clock
+  local next now
+  next=$(inside systemctl show -p NextElapseUSecMonotonic --value "$autoupgrade.timer")
+  next=$(inside systemd-analyze timespan "$next" | sed -n 's/.*μs: *//p')
+  now=$(inside cat /proc/uptime | cut -d' ' -f1)
+  awk -v next_us="$next" -v now="$now" 'BEGIN { printf "%.0f", next_us / 1e6 - now }'
+}
+echo "the timer runs next in $(timer_next) s (OnBootSec 2 min, then 1 min after each run)"
+correlation_id=$(cat /proc/sys/kernel/random/uuid)
+patched_at=$(date +%s.%N)
+arm_machine -X PATCH -H "Content-Type: application/json" \
+  -d "{\"properties\":{\"agentUpgrade\":{\"enableAutomaticUpgrade\":true,
+    \"desiredVersion\":\"$feed_v4\",\"correlationId\":\"$correlation_id\"}}}" >/dev/null
+if wait_for 300 runs_version "$feed_v4"; then
+  patch_seconds=$(seconds_between "$patched_at" "$(date +%s.%N)")
+  # When the timer's run began carrying out the request.
+  if started_at=$(log_time AUTO_UPGRADE_START); then
+    echo "the automatic upgrade began $(seconds_between "$patched_at" "$started_at") s" \
+      "after the PATCH"
+  fi
+  echo "BENCH upgrade_patch_to_running_seconds=$patch_seconds"
+  echo "after the automatic upgrade: $(describe_machine)"
+else
+  fail "the automatic upgrade to $feed_v4 did not happen within 300 s: $(describe_machine)"
+  inside journalctl -b -u "$autoupgrade.service" --no-pager -n 20 || true
+fi
+check_units_running "after the automatic upgrade"
+check_connected "after the automatic upgrade"
+check_identity_kept "after the automatic upgrade"
+if wait_for 30 arm_attempt_is Success "$feed_v4"; then
+  echo "ARM: $(arm_upgrade | jq -c '{lastAttemptStatus, lastAttemptDesiredVersion}')"
+else
+  fail "after the automatic upgrade: ARM's agentUpgrade is $(arm_upgrade)," \
+    "expected Success $feed_v4"
+fi
+
+# Killed upgrades (AZCM_UPGRADE_KILL_RUNS=N, scripts/test.sh --extended): an upgrade between two
+# versions killed with SIGKILL after 0 to 15 s, alone (odd runs) or with everything it started,
+# dpkg and the maintainer scripts (even runs: as when systemd kills the timer's service), then
+# `azcmagent upgrade` again. The machine must end on exactly one whole version.
+kill_runs=${AZCM_UPGRADE_KILL_RUNS:-0}
+[[ "$kill_runs" =~ ^[0-9]+$ ]] || die "AZCM_UPGRADE_KILL_RUNS must be a number, not '$kill_runs'"
+descendants() { # pid -> the pid and all its descendants (this host's view)
+  local child
+  echo "$1"
+  for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+    descendants "$child"
+  done
+}
+if [ "$kill_runs" -gt 0 ]; then
+  step "7. $kill_runs upgrades killed with SIGKILL, then azcmagent upgrade again"
+fi
+for run_number in $(seq 1 "$kill_runs"); do
+  from=$(installed_version)
+  if [ "$from" = "$feed_v4" ]; then to=$feed_v2; else to=$feed_v4; fi
+  delay=$((RANDOM % 1501))
+  delay=$((delay / 100)).$(printf '%02d' $((delay % 100)))
+  if [ $((run_number % 2)) -eq 1 ]; then what=azcmagent; else what="azcmagent and its children"; fi
+  inside /opt/azcmagent/bin/azcmagent upgrade --version "$to" >"$work/killed-$run_number.out" 2>&1 &
+  nsenter_pid=$!
+  sleep "$delay"
+  agent_pid=$(ps -o pid= --ppid "$nsenter_pid" | tr -d ' ' | sed -n 1p) || true
+  victims=""
+  if [ -n "$agent_pid" ]; then
+    if [ "$what" = azcmagent ]; then
+      victims=$agent_pid
+    else
+      # Stopped first, so none of them starts another process before the kill.
+      for _ in 1 2 3; do
+        victims=$(descendants "$agent_pid" | sort -u | paste -sd' ')
+        # shellcheck disable=SC2086 # a list of pids
+        kill -STOP $victims 2>/dev/null || true
+      done
+    fi
+    killed_names=$( (ps -o comm= -p "${victims// /,}" || true) | paste -sd' ')
+    # shellcheck disable=SC2086 # a list of pids
+    kill -KILL $victims 2>/dev/null || true
+  fi
+  wait "$nsenter_pid" 2>/dev/null || true
+  # The step it was at: the journal's, or the last UPGRADE_ line of the log.
+  at=$(jq -r .step "$machine/var/opt/azcmagent/upgrade/journal.json" 2>/dev/null || true)
+  if [ -z "$at" ]; then
+    at="none; the log's last: $( (grep -o ' UPGRADE_[A-Z_]*' \
+      "$machine/var/opt/azcmagent/log/azcmagent.log" || true) | tail -n 1 | tr -d ' ')"
+  fi
+  if [ -z "$agent_pid" ]; then
+    outcome="azcmagent had ended before the kill ($(tail -n 1 "$work/killed-$run_number.out"))"
+  else
+    outcome="killed $what ($killed_names), journal: $at"
+  fi
+  after_kill=$(describe_machine)
+  status=0
+  inside /opt/azcmagent/bin/azcmagent upgrade --version "$to" >"$work/resumed-$run_number.out" \
+    2>&1 || status=$?
+  end=$(installed_version 2>/dev/null || true)
+  echo "kill run $run_number: $from -> $to, after ${delay} s: $outcome;" \
+    "then $after_kill; azcmagent upgrade again exited $status" \
+    "($(tail -n 1 "$work/resumed-$run_number.out")); now $(describe_machine)"
+  if [ "$status" -ne 0 ]; then
+    fail "kill run $run_number: azcmagent upgrade after the kill exited $status (product finding):" \
+      "$(cat "$work/resumed-$run_number.out")"
+  fi
+  if { [ "$end" != "$from" ] && [ "$end" != "$to" ]; } || ! wait_for 30 runs_version "$end"; then
+    fail "kill run $run_number: the machine is not on one whole version (product finding):" \
+      "$(describe_machine)"
+  fi
+  if ! inside test ! -e /var/opt/azcmagent/upgrade/journal.json; then
+    fail "kill run $run_number: the upgrade journal is left after azcmagent upgrade ended"
+  fi
+  if ! runs_version "$end"; then
+    # Bring the machine back for the next runs and the rest of the test, after saying so above.
+    inside dpkg --configure -a >/dev/null 2>&1 || true
+    inside /opt/azcmagent/bin/azcmagent upgrade --version "$to" >/dev/null 2>&1 || true
+    wait_for 60 runs_version "$(installed_version)" || die "kill run $run_number: no way back"
+  fi
+done
+if [ "$kill_runs" -gt 0 ]; then
+  check_units_running "after the killed upgrades"
+  check_connected "after the killed upgrades"
+  check_identity_kept "after the killed upgrades"
+fi
+rm -f "$machine$heartbeat_dropin"
+inside systemctl daemon-reload
+
 # --- 7. upgrade, remove, reinstall over the data, purge -----------------------------------------
-step "7. upgrade to $version2 while the daemons run"
+step "7. apt-get upgrade to $version2 while the daemons run"
 pids_before=$(main_pids)
 inside apt-get install -y -q "$deb2_inside" >"$work/upgrade.out" 2>&1 || {
   cat "$work/upgrade.out"
