@@ -142,6 +142,10 @@ Result<json> runAutomaticUpgrade(const Environment& env,
     if (const auto busy = busyDaemon(env); !busy.empty()) {
         return nothing(busy + " is carrying out an operation; the next run tries again");
     }
+    BOOST_OUTCOME_TRY(lock, tryLockUpgrades(env));
+    if (!lock) {
+        return nothing("another agent upgrade is running; the next run tries again");
+    }
 
     schedule->attempted = true;
     BOOST_OUTCOME_TRY(writeSchedule(env, *schedule));
@@ -150,7 +154,7 @@ Result<json> runAutomaticUpgrade(const Environment& env,
     UpgradeOptions options;
     options.version = desired;
     options.correlation_id = correlation_id;
-    auto upgraded = runUpgradeWith(options, env, console, installer);
+    auto upgraded = runUpgradeLocked(options, env, console, installer);
     if (!upgraded) {
         // Whatever stopped it (nothing published, a refused package, a rollback), ARM hears it.
         if (auto reported = himdsReportUpgrade(env, "Failed", upgraded.error().message, desired,

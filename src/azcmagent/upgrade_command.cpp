@@ -12,6 +12,7 @@
 #include "common/fs/atomic_file.hpp"
 #include "common/ipc/himds_token_source.hpp"
 #include "common/log/log.hpp"
+#include "common/platform/file_lock.hpp"
 #include "common/platform/private_directory.hpp"
 
 #include <algorithm>
@@ -325,6 +326,14 @@ runUpgrade(const UpgradeOptions& options, const Environment& env, const Console&
     return runUpgradeWith(options, env, console, *installer);
 }
 
+Result<std::optional<platform::FileLock>> tryLockUpgrades(const Environment& env) {
+    // Root's own directory: nobody else may swap a package between its check and its install.
+    const auto dir = env.paths.agentDataDir() / "upgrade";
+    BOOST_OUTCOME_TRY(fs::ensureDirectory(dir, {0700, {}}));
+    BOOST_OUTCOME_TRY(platform::PrivateDirectory::open(dir));
+    return platform::FileLock::tryAcquire(dir / "upgrade.lock");
+}
+
 Result<json> runUpgradeWith(const UpgradeOptions& options,
                             const Environment& env,
                             const Console& console,
@@ -332,11 +341,21 @@ Result<json> runUpgradeWith(const UpgradeOptions& options,
     if (!env.is_elevated()) {
         return makeError(exitcode::kNotElevated, "upgrade must be run as root or Administrator");
     }
+    // A bad --version is refused before anything is created.
+    BOOST_OUTCOME_TRY(parseReleaseRequest(options.version));
+    BOOST_OUTCOME_TRY(lock, tryLockUpgrades(env));
+    if (!lock) {
+        return makeError(exitcode::kGeneric, "another agent upgrade is running");
+    }
+    return runUpgradeLocked(options, env, console, installer);
+}
+
+Result<json> runUpgradeLocked(const UpgradeOptions& options,
+                              const Environment& env,
+                              const Console& console,
+                              PackageInstaller& installer) {
     BOOST_OUTCOME_TRY(request, parseReleaseRequest(options.version));
-    // Root's own directory: nobody else may swap a package between its check and its install.
     const auto dir = env.paths.agentDataDir() / "upgrade";
-    BOOST_OUTCOME_TRY(fs::ensureDirectory(dir, {0700, {}}));
-    BOOST_OUTCOME_TRY(platform::PrivateDirectory::open(dir));
     BOOST_OUTCOME_TRY(resumed, resumeInterrupted(env, console, installer, dir));
     if (resumed) {
         return *resumed;

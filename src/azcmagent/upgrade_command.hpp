@@ -6,6 +6,7 @@
 #include "azcmagent/environment.hpp"
 #include "azcmagent/package_installer.hpp"
 #include "common/error.hpp"
+#include "common/platform/file_lock.hpp"
 
 #include <functional>
 #include <memory>
@@ -32,10 +33,20 @@ CLI::App* defineUpgradeCommand(CLI::App& app, UpgradeOptions& options);
 Result<nlohmann::json>
 runUpgrade(const UpgradeOptions& options, const Environment& env, const Console& console);
 
-// The same with the installer given: tests hand in a recorder.
+// The same with the installer given: tests hand in a recorder. One upgrade at a time: while
+// another holds the upgrade lock, an error that says so.
 Result<nlohmann::json> runUpgradeWith(const UpgradeOptions& options,
                                       const Environment& env,
                                       const Console& console,
                                       PackageInstaller& installer);
+
+// The upgrade lock (<agentDataDir>/upgrade/upgrade.lock, in root's own directory, which this
+// creates and checks): held while the result lives; nullopt while another upgrade holds it.
+Result<std::optional<platform::FileLock>> tryLockUpgrades(const Environment& env);
+// runUpgradeWith for a caller that holds the lock already.
+Result<nlohmann::json> runUpgradeLocked(const UpgradeOptions& options,
+                                        const Environment& env,
+                                        const Console& console,
+                                        PackageInstaller& installer);
 
 } // namespace azcm::azcmagent

@@ -365,6 +365,25 @@ TEST_F(UpgradeTest, TheLocalKeyKeepsTheMachineWhereItIs) {
         std::chrono::seconds(20)));
 }
 
+TEST_F(UpgradeTest, OneUpgradeAtATime) {
+    publishDeb(agentVersion());
+    publishDeb(versionBeside(1));
+    std::filesystem::create_directories(upgradeDir());
+    std::filesystem::permissions(upgradeDir(), std::filesystem::perms(0700));
+    const auto held = sandbox_.root() / "lock-held";
+    DaemonProcess holder;
+    holder.start({"/usr/bin/flock", "-o", (upgradeDir() / "upgrade.lock").string(), "/bin/sh", "-c",
+                  "touch " + held.string() + "; sleep 30"});
+    ASSERT_TRUE(waitUntil([&] { return std::filesystem::exists(held); }, std::chrono::seconds(10)));
+    const auto refused = upgrade({});
+    EXPECT_EQ(refused.exit_code, 1) << refused.out;
+    EXPECT_NE(refused.out.find("another agent upgrade is running"), std::string::npos)
+        << refused.out;
+    EXPECT_TRUE(installed().is_null());
+    holder.stop();
+    EXPECT_EQ(upgrade({}).exit_code, 0) << "free again";
+}
+
 TEST_F(UpgradeTest, OnlyRootMayUpgrade) {
     const auto refused = sandbox_.azcmagent({"upgrade"}, 65534);
     EXPECT_EQ(refused.exit_code, 18) << refused.out << refused.err;

@@ -688,11 +688,16 @@ publish() { # version package
 # The installed version too: an upgrade keeps it to go back to, from the feed the first time.
 publish "$version" "$packages_dir/v1.deb"
 publish "$feed_v2" "$packages_dir/v2.deb"
-# A heartbeat every 5 s instead of 300: ARM's requests reach himds with the next one. The first
-# upgrade's restart of himds applies it.
+# A heartbeat every 5 s instead of 300: ARM's requests reach himds with the next one (the first
+# upgrade's restart of himds applies it). The timer's first run comes 2 min after boot, and the
+# container has been up for less: a run 10 s after boot as well (the drop-in adds to the unit's
+# OnBootSec=), so that the PATCH below meets the timer's steady cadence of one run a minute.
 heartbeat_dropin=/etc/systemd/system/himdsd.service.d/50-azcm-system-test.conf
-mkdir -p "$(dirname "$machine$heartbeat_dropin")"
+timer_dropin=/etc/systemd/system/$autoupgrade.timer.d/50-azcm-system-test.conf
+mkdir -p "$(dirname "$machine$heartbeat_dropin")" "$(dirname "$machine$timer_dropin")"
 printf '[Service]\nEnvironment=AZCM_HEARTBEAT_INTERVAL=5\n' >"$machine$heartbeat_dropin"
+printf '[Timer]\nOnBootSec=10s\n' >"$machine$timer_dropin"
+inside systemctl daemon-reload
 
 machine_url="$(jq -r .endpoints.arm "$cloud")/subscriptions/$subscription/resourceGroups/system-rg"
 machine_url+="/providers/Microsoft.HybridCompute/machines/$machine_name?api-version=2024-07-10"
@@ -820,7 +825,7 @@ timer_next() { # seconds until the timer's next run, from the container's monoto
   now=$(inside cat /proc/uptime | cut -d' ' -f1)
   awk -v next_us="$next" -v now="$now" 'BEGIN { printf "%.0f", next_us / 1e6 - now }'
 }
-echo "the timer runs next in $(timer_next) s (OnBootSec 2 min, then 1 min after each run)"
+echo "the timer runs next in $(timer_next) s (1 min after its last run)"
 correlation_id=$(cat /proc/sys/kernel/random/uuid)
 patched_at=$(date +%s.%N)
 arm_machine -X PATCH -H "Content-Type: application/json" \
@@ -850,7 +855,7 @@ else
 fi
 
 # Killed upgrades (AZCM_UPGRADE_KILL_RUNS=N, scripts/test.sh --extended): an upgrade between two
-# versions killed with SIGKILL after 0 to 15 s, alone (odd runs) or with everything it started,
+# versions killed with SIGKILL at a random moment, alone (odd runs) or with everything it started,
 # dpkg and the maintainer scripts (even runs: as when systemd kills the timer's service), then
 # `azcmagent upgrade` again. The machine must end on exactly one whole version.
 kill_runs=${AZCM_UPGRADE_KILL_RUNS:-0}
@@ -862,14 +867,20 @@ descendants() { # pid -> the pid and all its descendants (this host's view)
     descendants "$child"
   done
 }
+# The kill comes within the time an upgrade takes here (the first one's, a fifth more), at most
+# 15 s: a later kill would find it ended.
+kill_window_ms=$(awk -v s="$upgrade_seconds" \
+  'BEGIN { ms = int(s * 1200); print (ms > 15000 ? 15000 : ms) }')
 if [ "$kill_runs" -gt 0 ]; then
-  step "7. $kill_runs upgrades killed with SIGKILL, then azcmagent upgrade again"
+  step "7. $kill_runs upgrades killed with SIGKILL within $kill_window_ms ms, then azcmagent" \
+    "upgrade again"
 fi
 for run_number in $(seq 1 "$kill_runs"); do
   from=$(installed_version)
   if [ "$from" = "$feed_v4" ]; then to=$feed_v2; else to=$feed_v4; fi
-  delay=$((RANDOM % 1501))
-  delay=$((delay / 100)).$(printf '%02d' $((delay % 100)))
+  delay=$((RANDOM * 32768 + RANDOM))
+  delay=$((delay % (kill_window_ms + 1)))
+  delay=$((delay / 1000)).$(printf '%03d' $((delay % 1000)))
   if [ $((run_number % 2)) -eq 1 ]; then what=azcmagent; else what="azcmagent and its children"; fi
   inside /opt/azcmagent/bin/azcmagent upgrade --version "$to" >"$work/killed-$run_number.out" 2>&1 &
   nsenter_pid=$!
@@ -934,7 +945,7 @@ if [ "$kill_runs" -gt 0 ]; then
   check_connected "after the killed upgrades"
   check_identity_kept "after the killed upgrades"
 fi
-rm -f "$machine$heartbeat_dropin"
+rm -f "$machine$heartbeat_dropin" "$machine$timer_dropin"
 inside systemctl daemon-reload
 
 # --- 7. upgrade, remove, reinstall over the data, purge -----------------------------------------
