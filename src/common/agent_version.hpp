@@ -19,6 +19,8 @@ struct AgentVersion {
     std::uint16_t build = 0;
     std::uint16_t revision = 0;
 
+    // clang-tidy 14 takes the 0 the defaulted <=> compares with for a null pointer.
+    // NOLINTNEXTLINE(modernize-use-nullptr): a false positive, see above
     auto operator<=>(const AgentVersion&) const = default;
     std::string text() const;
 };
