@@ -5,6 +5,7 @@
 #include "azcmagent/upgrade_command.hpp"
 #include "common/config/local_config.hpp"
 #include "common/fs/atomic_file.hpp"
+#include "common/json/json_document.hpp"
 #include "common/log/log.hpp"
 #include "common/utc_time.hpp"
 
@@ -35,10 +36,11 @@ std::optional<Schedule> readSchedule(const Environment& env) {
     if (!text) {
         return std::nullopt;
     }
-    const auto document = json::parse(text.value(), nullptr, false);
-    if (!document.is_object()) {
+    const auto parsed = jsondoc::parse(text.value(), "the automatic upgrade schedule");
+    if (!parsed || !parsed.value().is_object()) {
         return std::nullopt; // a damaged schedule starts over: a new delay, one more attempt
     }
+    const auto& document = parsed.value();
     Schedule schedule;
     schedule.desired_version = document.value("desiredVersion", std::string());
     schedule.correlation_id = document.value("correlationId", std::string());

@@ -11,6 +11,7 @@
 #include "common/crypto/encoding.hpp"
 #include "common/fs/atomic_file.hpp"
 #include "common/ipc/himds_token_source.hpp"
+#include "common/json/json_document.hpp"
 #include "common/log/log.hpp"
 #include "common/platform/file_lock.hpp"
 #include "common/platform/private_directory.hpp"
@@ -95,10 +96,12 @@ bool keptPackageIs(const std::filesystem::path& dir,
     if (!record) {
         return false;
     }
-    const auto document = json::parse(record.value(), nullptr, false);
-    if (!document.is_object() || document.value("version", std::string()) != version.text()) {
+    const auto parsed = jsondoc::parse(record.value(), "the kept package's record");
+    if (!parsed || !parsed.value().is_object() ||
+        parsed.value().value("version", std::string()) != version.text()) {
         return false;
     }
+    const auto& document = parsed.value();
     auto bytes = fs::readFile(keptPackage(dir, platform), kMaxPackageBytes);
     return bytes && crypto::hexEncode(crypto::sha256(bytes.value())) ==
                         document.value("sha256", std::string());
