@@ -173,6 +173,7 @@ echo "== the agent feed: this build's version published as a release (docs/upgra
 # here, as this version is the installed one).
 version=$("$bin/azcmagent" version -j | jq -r .version)
 mkdir -p "$sandbox/release/DEBIAN" "$sandbox/release/opt/azcmagent"
+chmod 0755 "$sandbox/release/DEBIAN" # dpkg-deb's rule, whatever the caller's umask
 printf 'Package: azcmagent\nVersion: %s\nArchitecture: all\nMaintainer: quickstart <root@localhost>\nDescription: stand-in release entry of this build\n' \
   "$version" >"$sandbox/release/DEBIAN/control"
 echo "$version" >"$sandbox/release/opt/azcmagent/VERSION"
