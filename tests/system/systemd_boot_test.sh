@@ -4,7 +4,8 @@
 # nsenter. arc-emulator runs on this host, in the container's network namespace (its loopback),
 # as the control plane. Checks, in order:
 #   1. apt-get install ./azcmagent_*.deb: the units enabled and active (running), each with
-#      READY=1 (Type=notify) and the daemon's DAEMON_READY line in the journal of this start;
+#      READY=1 (Type=notify) and the daemon's DAEMON_READY line in the journal of this start, and
+#      azcmagent-autoupgrade.timer enabled and active (wherever the units are checked);
 #      the accounts, directories, modes and links of docs/install.md; the reserved ports
 #      40342-40343 merged with the administrator's own (sysctl.d file and kernel value); a
 #      service systemd starts has IDENTITY_ENDPOINT and IMDS_ENDPOINT (the manager drop-in);
@@ -18,17 +19,30 @@
 #   5. a reboot of the container (nspawn exits 133; booted again): the units start at boot, the
 #      reserved ports are applied by systemd-sysctl, Connected again;
 #   6. systemctl stop of each unit exits 0 within its stop timeout and the daemon exits cleanly;
-#   7. an upgrade to a repacked newer version while the daemons run keeps the identity and the
-#      connection; apt-get remove keeps the data, a reinstall over it is Connected with the same
-#      identity; apt-get purge leaves only the accounts;
+#   7. upgrades through the control plane's feed (arc-emulator agent publish of repacked
+#      versions V2 to V4; azcmagent upgrade runs dpkg --install): V1 -> V2 installs as a whole
+#      (dpkg, azcmagent version and himds's status say V2), restarts the daemons, keeps the
+#      identity and the connection, and ARM shows lastAttemptStatus Success; a broken V3 (himds
+#      exits 1) fails its health check, is rolled back to V2 (exit 1, "rolled back to V2", ARM
+#      shows Failed naming himds); ARM's PATCH of agentUpgrade.desiredVersion V4 is carried out
+#      by azcmagent-autoupgrade.timer. BENCH lines: the upgrade's seconds, the failed upgrade's
+#      and its rollback's (UPGRADE_ROLLBACK to UPGRADE_ROLLED_BACK), PATCH to V4 running. With
+#      AZCM_UPGRADE_KILL_RUNS=N (default 0; scripts/test.sh --extended), N upgrades killed with
+#      SIGKILL at a random moment (azcmagent alone, or with dpkg and the maintainer scripts), then
+#      azcmagent upgrade again: the machine ends on one whole version. Then apt-get upgrade to a
+#      newer version while the daemons run keeps the identity and the connection; apt-get
+#      remove keeps the data, a reinstall over it is Connected with the same identity; apt-get
+#      purge leaves only the accounts;
 #   8. an install over accounts an administrator made (himds with a home and a member of its
 #      group) with /proc/sys read-only: the accounts are kept as they were, the install succeeds
 #      and the reserved ports file is in place; purge again.
 # The container, the emulator and everything they started are stopped on any exit (trap), and a
 # run killed with SIGKILL is cleaned up by the next one. The container's root is an overlay on
 # the cached root, so each run starts from a clean machine and leaves the cache unchanged.
-# Takes about 30 s with the root cached; building the root adds 1 to 2 minutes (debootstrap from
-# Debian's mirror, about 300 MB, once per build tree and again when this script is newer).
+# Takes about 2 minutes with the root cached (1 of them waiting for the timer of step 7);
+# building the root adds 1 to 2 minutes (debootstrap from Debian's mirror, about 300 MB, once per
+# build tree and again when this script is newer). Each kill run adds a few seconds, or about
+# 2 minutes when the next azcmagent upgrade waits out its health check's deadline.
 #
 #   sudo bash tests/system/systemd_boot_test.sh BUILD_DIR      (ctest -L system)
 #
@@ -330,7 +344,8 @@ check_units_running() {
   done
   # The automatic upgrades' timer: enabled and waiting for its next run.
   [ "$(inside systemctl is-enabled "$autoupgrade.timer" 2>&1)" = enabled ] ||
-    fail "$1: $autoupgrade.timer is not enabled: $(inside systemctl is-enabled "$autoupgrade.timer" 2>&1)"
+    fail "$1: $autoupgrade.timer is not enabled:" \
+      "$(inside systemctl is-enabled "$autoupgrade.timer" 2>&1)"
   state=$(inside systemctl show -p ActiveState,SubState --value "$autoupgrade.timer" | paste -sd' ')
   [ "$state" = "active waiting" ] || [ "$state" = "active running" ] ||
     fail "$1: $autoupgrade.timer is '$state', not active"
@@ -784,7 +799,8 @@ status=0
 inside env AZCM_UPGRADE_HEALTH_SECONDS=20 /opt/azcmagent/bin/azcmagent upgrade \
   >"$work/broken-upgrade.out" 2>&1 || status=$?
 failed_seconds=$(seconds_between "$upgrade_started" "$(date +%s.%N)")
-echo "azcmagent upgrade exited $status after $failed_seconds s: $(tail -n 1 "$work/broken-upgrade.out")"
+echo "azcmagent upgrade exited $status after $failed_seconds s:" \
+  "$(tail -n 1 "$work/broken-upgrade.out")"
 [ "$status" -eq 1 ] || {
   cat "$work/broken-upgrade.out"
   fail "azcmagent upgrade to the broken $feed_v3 exited $status, expected 1"
@@ -875,6 +891,7 @@ if [ "$kill_runs" -gt 0 ]; then
   step "7. $kill_runs upgrades killed with SIGKILL within $kill_window_ms ms, then azcmagent" \
     "upgrade again"
 fi
+finished_runs=0 rolled_back_runs=0 slow_runs=0
 for run_number in $(seq 1 "$kill_runs"); do
   from=$(installed_version)
   if [ "$from" = "$feed_v4" ]; then to=$feed_v2; else to=$feed_v4; fi
@@ -909,6 +926,10 @@ for run_number in $(seq 1 "$kill_runs"); do
     killed_names=$( (ps -o comm= -p "${victims// /,}" || true) | paste -sd' ')
     # shellcheck disable=SC2086 # a list of pids
     kill -KILL $victims 2>/dev/null || true
+    # nsenter stops itself when its child stops (it passes job control on): let it go on, to
+    # collect its killed child.
+    # shellcheck disable=SC2046 # a list of pids
+    kill -CONT $(descendants "$background_pid") 2>/dev/null || true
   fi
   wait "$background_pid" 2>/dev/null || true
   # The step it was at: the journal's, or the last UPGRADE_ line of the log.
@@ -932,11 +953,15 @@ for run_number in $(seq 1 "$kill_runs"); do
     "azcmagent upgrade again exited $status after $((SECONDS - resume_started)) s" \
     "($(tail -n 1 "$work/resumed-$run_number.out")); now $(describe_machine)"
   # Finished (0), or undone and said so (1): anything else is a product finding.
-  if [ "$status" -ne 0 ] && { [ "$status" -ne 1 ] ||
-    ! grep -q "rolled back to $from" "$work/resumed-$run_number.out"; }; then
+  if [ "$status" -eq 0 ]; then
+    finished_runs=$((finished_runs + 1))
+  elif [ "$status" -eq 1 ] && grep -q "rolled back to $from" "$work/resumed-$run_number.out"; then
+    rolled_back_runs=$((rolled_back_runs + 1))
+  else
     fail "kill run $run_number: azcmagent upgrade after the kill exited $status, neither" \
       "finished nor rolled back to $from (product finding): $(cat "$work/resumed-$run_number.out")"
   fi
+  [ $((SECONDS - resume_started)) -lt 60 ] || slow_runs=$((slow_runs + 1))
   if { [ "$end" != "$from" ] && [ "$end" != "$to" ]; } || ! wait_for 30 runs_version "$end"; then
     fail "kill run $run_number: the machine is not on one whole version (product finding):" \
       "$(describe_machine)"
@@ -952,6 +977,10 @@ for run_number in $(seq 1 "$kill_runs"); do
   fi
 done
 if [ "$kill_runs" -gt 0 ]; then
+  echo "killed upgrades: $kill_runs; then finished: $finished_runs," \
+    "rolled back: $rolled_back_runs;" \
+    "$slow_runs took the next azcmagent upgrade a minute or more (a health check that waits" \
+    "out its deadline for an install that never completed)"
   check_units_running "after the killed upgrades"
   check_connected "after the killed upgrades"
   check_identity_kept "after the killed upgrades"
