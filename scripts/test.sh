@@ -7,7 +7,8 @@
 #
 # scripts/test.sh --extended adds what does not fit CI's time (run it before resolving an issue and
 # put its summary in the note): every unit and fast integration test under ASan + UBSan and under
-# ThreadSanitizer, clang-tidy on every source of src/, and FUZZ_EXTENDED_SECONDS (default 300) of
+# ThreadSanitizer, clang-tidy on every source of src/, the system test with AZCM_UPGRADE_KILL_RUNS
+# (default 20) SIGKILLed upgrades, and FUZZ_EXTENDED_SECONDS (default 300) of
 # fuzzing per target. Every extended stage runs even when an earlier one failed; the summary lists
 # each stage's minutes.
 set -euo pipefail
@@ -144,6 +145,8 @@ if [ "$extended" = 1 ]; then
   extended_stage "asan (whole tree)" asan_full_tests
   extended_stage "tsan" tsan_tests
   extended_stage "tidy (whole tree)" bash scripts/tidy.sh --all
+  extended_stage "system (killed upgrades)" env AZCM_UPGRADE_KILL_RUNS="${AZCM_UPGRADE_KILL_RUNS:-20}" \
+    bash tests/system/systemd_boot_test.sh build
   extended_stage "fuzz (longer)" bash scripts/fuzz.sh --no-merge all "${FUZZ_EXTENDED_SECONDS:-300}"
 fi
 print_summary

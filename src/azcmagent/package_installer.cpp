@@ -45,6 +45,9 @@ public:
         std::vector<std::string> query;   // prints the installed version; empty: this binary's
         std::vector<std::string> install; // the package path is appended
         std::vector<std::string> downgrade_flags;
+        // Prints `whole_prefix` and the version for a complete install; empty: nothing to ask.
+        std::vector<std::string> whole_query;
+        std::string whole_prefix;
     };
 
     explicit PackageManagerInstaller(Commands commands) : commands_(std::move(commands)) {}
@@ -72,6 +75,23 @@ public:
                                                      "' is not MAJOR.MINOR.BUILD.REVISION");
         }
         return *version;
+    }
+
+    Result<void> whollyInstalled(const AgentVersion& version) const override {
+        if (commands_.whole_query.empty()) {
+            return ok();
+        }
+        auto run = runTool(commands_.whole_query, std::chrono::seconds(60));
+        if (!run) {
+            return run.error();
+        }
+        const auto shown = trimmed(run.value().output);
+        if (run.value().exit_code != 0 || shown != commands_.whole_prefix + version.text()) {
+            return makeError(exitcode::kGeneric, commands_.name + " does not show " +
+                                                     version.text() + " wholly installed: '" +
+                                                     shown + "'");
+        }
+        return ok();
     }
 
     Result<void> install(const std::filesystem::path& package,
@@ -124,6 +144,14 @@ public:
     }
     bool replacesRunningAgent() const override {
         return false;
+    }
+    Result<void> whollyInstalled(const AgentVersion& version) const override {
+        BOOST_OUTCOME_TRY(installed, installedVersion());
+        if (installed != version) {
+            return makeError(exitcode::kGeneric, "the sandbox installer recorded " +
+                                                     installed.text() + ", not " + version.text());
+        }
+        return ok();
     }
 
     Result<AgentVersion> installedVersion() const override {
@@ -200,6 +228,8 @@ Result<std::unique_ptr<PackageInstaller>> systemInstaller(const Paths& paths) {
                                           crypto::AgentPlatform::kMsi,
                                           {},
                                           {"msiexec.exe", "/qn", "/norestart", "/i"},
+                                          {},
+                                          {},
                                           {}}));
 #else
     const std::vector<PackageManagerInstaller::Commands> candidates = {
@@ -207,12 +237,16 @@ Result<std::unique_ptr<PackageInstaller>> systemInstaller(const Paths& paths) {
          crypto::AgentPlatform::kDeb,
          {"dpkg-query", "--show", "--showformat=${Version}", kPackageName},
          {"dpkg", "--install"},
-         {}},
+         {},
+         {"dpkg-query", "--show", "--showformat=${Status} ${Version}", kPackageName},
+         "install ok installed "},
         {"rpm",
          crypto::AgentPlatform::kRpm,
          {"rpm", "--query", "--queryformat=%{VERSION}", kPackageName},
          {"rpm", "--upgrade"},
-         {"--oldpackage"}},
+         {"--oldpackage"},
+         {"rpm", "--query", "--queryformat=%{VERSION}", kPackageName},
+         ""},
     };
     for (const auto& commands : candidates) {
         if (!platform::resolveProgram(commands.query.front())) {

@@ -30,6 +30,10 @@ public:
     // installed one. The error carries what the package manager said.
     virtual Result<void>
     install(const std::filesystem::path& package, const AgentVersion& version, bool downgrade) = 0;
+    // Ok when `version` is installed completely (dpkg: "install ok installed", not a
+    // half-configured state a killed install leaves); else an error that says what the package
+    // manager shows.
+    virtual Result<void> whollyInstalled(const AgentVersion& version) const = 0;
     // "dpkg", "rpm", "msiexec" or "sandbox": for messages and the log.
     virtual std::string name() const = 0;
     // Whether an install replaces the running daemons (so himds then reports the new version).

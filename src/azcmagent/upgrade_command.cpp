@@ -246,6 +246,10 @@ Result<json> checkOrRollBack(const Environment& env,
     check.since = journal.started;
     check.daemons = journal.daemons;
     check.deadline = healthCheckDeadline(env);
+    if (auto whole = installer.whollyInstalled(journal.to); !whole) {
+        journal.failure = whole.error().message;
+        return rollBack(env, console, installer, dir, journal);
+    }
     if (auto healthy = waitUntilHealthy(env, check); !healthy) {
         journal.failure = healthy.error().message;
         return rollBack(env, console, installer, dir, journal);
@@ -292,6 +296,14 @@ Result<std::optional<json>> resumeInterrupted(const Environment& env,
                  journal->to.text() + "...");
     if (journal->step == UpgradeStep::kRollingBack) {
         return rollBack(env, console, installer, dir, *journal).error();
+    }
+    if (journal->step == UpgradeStep::kInstalling) {
+        // Killed before, during or after the package manager ran: installing the same verified
+        // package again completes a half-done install (dpkg's half-configured states included)
+        // and costs one install when it was complete, where waiting for a version that never
+        // came would cost the whole health-check deadline.
+        BOOST_OUTCOME_TRY(done, installWithRollback(env, console, installer, dir, *journal));
+        return std::optional<json>(std::move(done));
     }
     BOOST_OUTCOME_TRY(result, checkOrRollBack(env, console, installer, dir, *journal));
     return std::optional<json>(std::move(result));

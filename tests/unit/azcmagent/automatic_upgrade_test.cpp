@@ -25,6 +25,7 @@ public:
     }
     std::string name() const override { return "never"; }
     bool replacesRunningAgent() const override { return false; }
+    Result<void> whollyInstalled(const AgentVersion&) const override { return ok(); }
 
     int installs = 0;
 };
