@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # CI smoke of the fuzz targets: builds the fuzz preset, then runs every target for
-# FUZZ_SMOKE_SECONDS (default 20) from its seed corpus, FUZZ_JOBS (default: the number of cores)
+# FUZZ_SMOKE_SECONDS (default 12) from its seed corpus, FUZZ_JOBS (default: the number of cores)
 # at a time. Any crash, sanitizer report, leak, timeout or broken invariant fails the smoke; the
 # input that caused it is kept under build-fuzz/fuzz-smoke/. The seeds in tests/fuzz/corpus are
 # not changed (scripts/fuzz.sh grows them).
 set -euo pipefail
 source "$(dirname "$0")/fuzz-lib.sh"
-seconds="${FUZZ_SMOKE_SECONDS:-20}"
+seconds="${FUZZ_SMOKE_SECONDS:-12}"
 jobs="${FUZZ_JOBS:-$(nproc)}"
 
 fuzz_build_targets

@@ -2,7 +2,7 @@
 # The test command: installs what is needed, builds, runs every test in the default build (the
 # crash harness included), the short benchmarks, the unit tests of the common library, himds and
 # arcproxy under ASan + UBSan, the Windows cross build with its tests under wine, then the fuzz
-# smoke (every fuzz target for 20 s, also under ASan + UBSan), then clang-tidy on the sources
+# smoke (every fuzz target for 12 s, also under ASan + UBSan), then clang-tidy on the sources
 # changed in the last day (at most 30, the most recent first). Exits non-zero on any failure.
 #
 # scripts/test.sh --extended adds what does not fit CI's time (run it before resolving an issue and

@@ -1,5 +1,6 @@
 #include "azcmagent/himds_calls.hpp"
 
+#include "common/agent_upgrade_fields.hpp"
 #include "common/ipc/ipc_client.hpp"
 #include "common/json/json_document.hpp"
 #include "common/log/log.hpp"
@@ -71,8 +72,8 @@ Result<void> himdsReportUpgrade(const Environment& env,
                                 const std::string& message,
                                 const std::string& version,
                                 const std::string& correlation_id) {
-    // himds keeps at most 1024 characters of a message, as ARM shows it.
-    constexpr std::size_t kMaxMessage = 1024;
+    // himds keeps at most this many characters of a message, as ARM shows it.
+    constexpr std::size_t kMaxMessage = agentupgrade::kMaxAttemptMessageCharacters;
     std::string shown = message;
     if (shown.size() > kMaxMessage) {
         std::size_t cut = kMaxMessage - 3;

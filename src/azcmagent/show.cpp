@@ -70,16 +70,19 @@ std::string valueText(const json& value) {
 
 } // namespace
 
-ImdsEndpoints imdsEndpointsFor(const std::optional<nlohmann::json>& himds_status) {
-    long port = kDefaultImdsPort;
+std::uint16_t imdsPortOf(const std::optional<nlohmann::json>& himds_status) {
     if (himds_status && himds_status->contains("imds") && (*himds_status)["imds"].is_object()) {
         const auto& imds = (*himds_status)["imds"];
         if (imds.contains("port") && imds["port"].is_number_integer() && imds["port"] > 0 &&
             imds["port"] <= 65535) {
-            port = imds["port"].get<long>();
+            return imds["port"].get<std::uint16_t>();
         }
     }
-    const std::string base = "http://localhost:" + std::to_string(port);
+    return kDefaultImdsPort;
+}
+
+ImdsEndpoints imdsEndpointsFor(const std::optional<nlohmann::json>& himds_status) {
+    const std::string base = "http://localhost:" + std::to_string(imdsPortOf(himds_status));
     return {base + "/metadata/identity/oauth2/token", base};
 }
 

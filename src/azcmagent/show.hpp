@@ -6,6 +6,7 @@
 #include "common/error.hpp"
 #include "common/platform/machine_facts.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,7 +43,7 @@ Result<std::vector<ShowField>> selectShowFields(const std::vector<ShowField>& fi
 std::string formatShowText(const std::vector<ShowField>& fields);
 nlohmann::json formatShowJson(const std::vector<ShowField>& fields);
 
-inline constexpr long kDefaultImdsPort = 40342;
+inline constexpr std::uint16_t kDefaultImdsPort = 40342;
 
 // IDENTITY_ENDPOINT and IMDS_ENDPOINT as the agent documents them (docs/imds.md), on the port
 // himds reports (40342 unless a sandbox moved it).
@@ -51,6 +52,8 @@ struct ImdsEndpoints {
     std::string imds;     // http://localhost:40342
 };
 ImdsEndpoints imdsEndpointsFor(const std::optional<nlohmann::json>& himds_status);
+// The port of the IMDS API himds reports; 40342 when it reports none.
+std::uint16_t imdsPortOf(const std::optional<nlohmann::json>& himds_status);
 
 // One row per capped component (docs/resource-limits.md) from the `cpu` array of the capped
 // daemons' GET /status: {displayName, status: "5% enforced, used 1.2% over 60 s, throttled 0 ms"},

@@ -193,6 +193,20 @@ Result<std::filesystem::path> previousPackage(const agentservice::AgentServiceCl
     return fetchVerified(feed, *published, platform, dir, signing_root_pem);
 }
 
+// The check of `version` once the journal's install is done: the version itself only where the
+// install replaces the running binaries (not the sandbox's recorder).
+HealthCheck healthCheckFor(const Environment& env,
+                           const PackageInstaller& installer,
+                           const UpgradeJournal& journal,
+                           const AgentVersion& version) {
+    HealthCheck check;
+    check.version = installer.replacesRunningAgent() ? std::optional(version) : std::nullopt;
+    check.since = journal.started;
+    check.daemons = journal.daemons;
+    check.deadline = healthCheckDeadline(env);
+    return check;
+}
+
 // Installs the journal's previous package again and checks it. The error always says the
 // upgrade failed and why; it also says when going back failed too.
 Result<json> rollBack(const Environment& env,
@@ -209,13 +223,9 @@ Result<json> rollBack(const Environment& env,
     std::string message = journal.failure + "; rolled back to " + journal.from.text();
     auto reinstalled = installer.install(journal.previous_package, journal.from, true);
     if (reinstalled) {
-        HealthCheck check;
-        check.version =
-            installer.replacesRunningAgent() ? std::optional(journal.from) : std::nullopt;
-        check.since = journal.started;
-        check.daemons = journal.daemons;
-        check.deadline = healthCheckDeadline(env);
-        if (auto healthy = waitUntilHealthy(env, check); !healthy) {
+        if (auto healthy =
+                waitUntilHealthy(env, healthCheckFor(env, installer, journal, journal.from));
+            !healthy) {
             message += ", whose " + healthy.error().message;
         }
     } else {
@@ -241,11 +251,7 @@ Result<json> checkOrRollBack(const Environment& env,
     journal.step = UpgradeStep::kChecking;
     BOOST_OUTCOME_TRY(writeUpgradeJournal(dir, journal));
     console.progress(5, kSteps, "Checking the agent's health...");
-    HealthCheck check;
-    check.version = installer.replacesRunningAgent() ? std::optional(journal.to) : std::nullopt;
-    check.since = journal.started;
-    check.daemons = journal.daemons;
-    check.deadline = healthCheckDeadline(env);
+    const HealthCheck check = healthCheckFor(env, installer, journal, journal.to);
     if (auto whole = installer.whollyInstalled(journal.to); !whole) {
         journal.failure = whole.error().message;
         return rollBack(env, console, installer, dir, journal);

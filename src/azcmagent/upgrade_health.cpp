@@ -1,6 +1,8 @@
 #include "azcmagent/upgrade_health.hpp"
 
 #include "azcmagent/himds_calls.hpp"
+#include "azcmagent/imds_token_probe.hpp"
+#include "azcmagent/show.hpp"
 #include "common/json/json_document.hpp"
 #include "common/utc_time.hpp"
 
@@ -18,8 +20,8 @@ using nlohmann::json;
 // Any audience the control plane issues managed-identity tokens for.
 constexpr const char* kTokenProbeResource = "https://management.azure.com/";
 
-std::optional<std::string> himdsProblem(const Environment& env, const HealthCheck& check) {
-    const auto status = himdsStatus(env);
+std::optional<std::string> himdsProblem(const std::optional<nlohmann::json>& status,
+                                        const HealthCheck& check) {
     if (!status) {
         return "himds does not answer its control socket";
     }
@@ -38,7 +40,10 @@ std::optional<std::string> himdsProblem(const Environment& env, const HealthChec
     return std::nullopt;
 }
 
-std::optional<std::string> tokenProblem(const Environment& env) {
+// A token the control plane issues now (himds's cache bypassed), then one an application obtains
+// through the IMDS API's challenge (docs/protocol.md).
+std::optional<std::string> tokenProblem(const Environment& env,
+                                        const std::optional<nlohmann::json>& status) {
     const json body{{"resource", kTokenProbeResource}, {"bypassCache", true}};
     auto answer =
         env.himds(http::Verb::post, "/identity/token", body.dump(), std::chrono::seconds(30));
@@ -50,14 +55,20 @@ std::optional<std::string> tokenProblem(const Environment& env) {
     if (!document || document.value().value("access_token", std::string()).empty()) {
         return std::string("himds obtains no managed-identity token");
     }
+    if (auto imds = probeImdsToken(imdsPortOf(status), env.paths.tokensDir(), kTokenProbeResource,
+                                   std::chrono::seconds(30));
+        !imds) {
+        return imds.error().message;
+    }
     return std::nullopt;
 }
 
 std::optional<std::string> firstProblem(const Environment& env, const HealthCheck& check) {
-    if (auto problem = himdsProblem(env, check)) {
+    const auto status = himdsStatus(env);
+    if (auto problem = himdsProblem(status, check)) {
         return problem;
     }
-    if (auto problem = tokenProblem(env)) {
+    if (auto problem = tokenProblem(env, status)) {
         return problem;
     }
     for (const auto& daemon : check.daemons) {

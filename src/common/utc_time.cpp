@@ -2,6 +2,8 @@
 
 #include <array>
 #include <cstdio>
+#include <optional>
+#include <string_view>
 
 namespace azcm {
 
@@ -74,6 +76,94 @@ std::string compactUtcStamp(std::chrono::system_clock::time_point time) {
                                      fields.tm_year + 1900, fields.tm_mon + 1, fields.tm_mday,
                                      fields.tm_hour, fields.tm_min, fields.tm_sec);
     return {text.data(), static_cast<std::size_t>(length)};
+}
+
+namespace {
+
+// The decimal number of text[position, position + count); nullopt unless all are digits.
+std::optional<int> digitsAt(std::string_view text, std::size_t position, std::size_t count) {
+    if (position + count > text.size()) {
+        return std::nullopt;
+    }
+    int value = 0;
+    for (const char c : text.substr(position, count)) {
+        if (c < '0' || c > '9') {
+            return std::nullopt;
+        }
+        value = value * 10 + (c - '0');
+    }
+    return value;
+}
+
+// "Z", "+HH:MM" or "-HH:MM" as seconds east of UTC; nullopt for anything else.
+std::optional<int> utcOffsetSeconds(std::string_view zone) {
+    if (zone == "Z" || zone == "z") {
+        return 0;
+    }
+    if (zone.size() != 6 || (zone[0] != '+' && zone[0] != '-') || zone[3] != ':') {
+        return std::nullopt;
+    }
+    const auto hours = digitsAt(zone, 1, 2);
+    const auto minutes = digitsAt(zone, 4, 2);
+    if (!hours || !minutes || *hours > 23 || *minutes > 59) {
+        return std::nullopt;
+    }
+    const int seconds = (*hours * 60 + *minutes) * 60;
+    return zone[0] == '-' ? -seconds : seconds;
+}
+
+} // namespace
+
+std::optional<std::chrono::system_clock::time_point> parseRfc3339(std::string_view text) {
+    constexpr std::size_t kSecondsEnd = 19; // "YYYY-MM-DDTHH:MM:SS"
+    if (text.size() <= kSecondsEnd || text[4] != '-' || text[7] != '-' ||
+        (text[10] != 'T' && text[10] != 't') || text[13] != ':' || text[16] != ':') {
+        return std::nullopt;
+    }
+    const auto year = digitsAt(text, 0, 4);
+    const auto month = digitsAt(text, 5, 2);
+    const auto day = digitsAt(text, 8, 2);
+    const auto hour = digitsAt(text, 11, 2);
+    const auto minute = digitsAt(text, 14, 2);
+    const auto second = digitsAt(text, 17, 2);
+    if (!year || !month || !day || !hour || !minute || !second || *hour > 23 || *minute > 59 ||
+        *second > 60) {
+        return std::nullopt;
+    }
+    const std::chrono::year_month_day date{std::chrono::year(*year),
+                                           std::chrono::month(static_cast<unsigned>(*month)),
+                                           std::chrono::day(static_cast<unsigned>(*day))};
+    if (!date.ok()) {
+        return std::nullopt;
+    }
+    std::size_t zone_start = kSecondsEnd;
+    if (text[zone_start] == '.') {
+        const auto digits_end = text.find_first_not_of("0123456789", zone_start + 1);
+        if (digits_end == zone_start + 1 || digits_end == std::string_view::npos) {
+            return std::nullopt;
+        }
+        zone_start = digits_end;
+    }
+    const auto offset = utcOffsetSeconds(text.substr(zone_start));
+    if (!offset) {
+        return std::nullopt;
+    }
+    std::tm fields{};
+    fields.tm_year = *year - 1900;
+    fields.tm_mon = *month - 1;
+    fields.tm_mday = *day;
+    fields.tm_hour = *hour;
+    fields.tm_min = *minute;
+    fields.tm_sec = *second;
+    // A time the clock cannot hold (after 2262 for nanosecond ticks) would wrap around.
+    constexpr auto kLimit =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::duration::max())
+            .count();
+    const auto seconds = unixSecondsOfUtc(fields) - *offset;
+    if (seconds >= kLimit || seconds <= -kLimit) {
+        return std::nullopt;
+    }
+    return std::chrono::system_clock::time_point(std::chrono::seconds(seconds));
 }
 
 } // namespace azcm

@@ -5,7 +5,9 @@
 #include <chrono>
 #include <cstdint>
 #include <ctime>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace azcm {
 
@@ -21,6 +23,11 @@ std::int64_t unixSecondsOfUtc(const std::tm& fields);
 
 // "2026-11-28T13:45:00Z": whole seconds, UTC, as docs/protocol.md spells every time.
 std::string rfc3339Seconds(std::chrono::system_clock::time_point time);
+
+// An ISO 8601 date and time as RFC 3339 profiles it: "2026-11-28T13:45:00Z", with an optional
+// fraction of a second and "Z" or a "+01:00" offset. Nullopt for anything else and for a time the
+// system clock cannot hold; fractions are dropped.
+std::optional<std::chrono::system_clock::time_point> parseRfc3339(std::string_view text);
 
 // "20261128T134500": the stamp of file names (support bundles, handler logs).
 std::string compactUtcStamp(std::chrono::system_clock::time_point time);

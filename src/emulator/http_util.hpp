@@ -47,10 +47,6 @@ bool startsWithIgnoreCase(std::string_view text, std::string_view prefix);
 std::string rfc3339(SystemTime time);
 // Entra's "2026-11-28 13:45:00Z"
 std::string entraTimestamp(SystemTime time);
-// An ISO 8601 date and time as RFC 3339 profiles it: "2026-11-28T13:45:00Z", with an optional
-// fraction of a second and "Z" or a "+01:00" offset. Nullopt for anything else and for a time
-// SystemTime cannot hold; fractions are dropped.
-std::optional<SystemTime> parseRfc3339(std::string_view text);
 
 // The bearer token of the Authorization header, if any.
 std::optional<std::string> bearerToken(const http::Request& request);

@@ -1,6 +1,8 @@
 #include "emulator/machine_agent_upgrade.hpp"
 
+#include "common/agent_upgrade_fields.hpp"
 #include "common/agent_version.hpp"
+#include "common/utc_time.hpp"
 #include "emulator/http_util.hpp"
 
 #include <algorithm>
@@ -13,34 +15,13 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::size_t kMaxCorrelationIdLength = 64;
-constexpr std::size_t kMaxAttemptMessageLength = 1024;
 constexpr std::array<const char*, 4> kReportedMembers = {
     "lastAttemptStatus", "lastAttemptMessage", "lastAttemptTimestamp", "lastAttemptDesiredVersion"};
 
-// Empty (no particular version), an agent version "1.2.3.4", or "1.2" for the newest build of a
-// minor release.
-bool isDesiredVersion(const std::string& text) {
-    // "MAJOR.MINOR" completed with ".0.0" has four fields exactly when it had two.
-    return text.empty() || parseAgentVersion(text) || parseAgentVersion(text + ".0.0");
-}
-
-bool isCorrelationId(const std::string& text) {
-    return text.size() <= kMaxCorrelationIdLength &&
-           std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
-}
-
-bool isAttemptStatus(const std::string& text) {
-    return text == "Success" || text == "Failed";
-}
-
-// Counted in characters, not bytes, so a message in any script gets the same room.
-bool isAttemptMessage(const std::string& text) {
-    const auto characters = std::count_if(text.begin(), text.end(), [](char c) {
-        return (static_cast<unsigned char>(c) & 0xc0) != 0x80; // not a UTF-8 continuation byte
-    });
-    return static_cast<std::size_t>(characters) <= kMaxAttemptMessageLength;
-}
+using agentupgrade::isAttemptMessage;
+using agentupgrade::isAttemptStatus;
+using agentupgrade::isCorrelationId;
+using agentupgrade::isDesiredVersion;
 
 bool isTimestamp(const std::string& text) {
     return parseRfc3339(text).has_value();

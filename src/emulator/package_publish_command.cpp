@@ -3,6 +3,7 @@
 #include "common/crypto/agent_package.hpp"
 #include "common/crypto/encoding.hpp"
 #include "common/fs/atomic_file.hpp"
+#include "common/utc_time.hpp"
 #include "emulator/data_dir.hpp"
 #include "emulator/emulator_clock.hpp"
 #include "emulator/http_util.hpp"

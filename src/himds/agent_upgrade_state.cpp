@@ -1,5 +1,6 @@
 #include "himds/agent_upgrade_state.hpp"
 
+#include "common/agent_upgrade_fields.hpp"
 #include "common/agent_version.hpp"
 #include "common/fs/atomic_file.hpp"
 #include "common/json/json_document.hpp"
@@ -16,33 +17,12 @@ using nlohmann::json;
 constexpr const char* kMember = "agentUpgrade";
 constexpr const char* kHeartbeatAnswer = "the identity service's heartbeat answer";
 constexpr const char* kDirective = "the heartbeat answer's agentUpgrade";
-constexpr std::size_t kMaxMessageCharacters = 1024;
-constexpr std::size_t kMaxCorrelationIdLength = 64;
 constexpr fs::FileMode kStateMode{0600, {}};
 
-bool isStatus(const std::string& text) {
-    return text == "Success" || text == "Failed";
-}
-
-// Counted in characters, not bytes, so a message in any script gets the same room.
-bool isMessage(const std::string& text) {
-    const auto characters = std::count_if(text.begin(), text.end(), [](char c) {
-        return (static_cast<unsigned char>(c) & 0xc0) != 0x80; // not a UTF-8 continuation byte
-    });
-    return static_cast<std::size_t>(characters) <= kMaxMessageCharacters;
-}
-
-// Empty, an agent version "1.2.3.4", or "1.2" for the newest build of a minor release: what
-// ARM's desiredVersion takes.
-bool isDesiredVersion(const std::string& text) {
-    // "MAJOR.MINOR" completed with ".0.0" has four fields exactly when it had two.
-    return text.empty() || parseAgentVersion(text) || parseAgentVersion(text + ".0.0");
-}
-
-bool isCorrelationId(const std::string& text) {
-    return text.size() <= kMaxCorrelationIdLength &&
-           std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
-}
+using agentupgrade::isAttemptMessage;
+using agentupgrade::isAttemptStatus;
+using agentupgrade::isCorrelationId;
+using agentupgrade::isDesiredVersion;
 
 // The string member `name` of `body` ("" when absent or null), when it passes `valid`.
 Result<std::string> checkedString(const json& body,
@@ -92,9 +72,9 @@ Result<AgentUpgradeDirective> readAgentUpgradeDirective(const json& answer) {
 
 Result<AgentUpgradeAttempt> parseAgentUpgradeResult(const json& body) {
     AgentUpgradeAttempt attempt;
-    BOOST_OUTCOME_TRY(status, checkedString(body, "status", isStatus, "Success or Failed"));
-    BOOST_OUTCOME_TRY(
-        message, checkedString(body, "message", isMessage, "a string of at most 1024 characters"));
+    BOOST_OUTCOME_TRY(status, checkedString(body, "status", isAttemptStatus, "Success or Failed"));
+    BOOST_OUTCOME_TRY(message, checkedString(body, "message", isAttemptMessage,
+                                             "a string of at most 1024 characters"));
     BOOST_OUTCOME_TRY(desired_version,
                       checkedString(body, "desiredVersion", isDesiredVersion,
                                     "empty, MAJOR.MINOR or MAJOR.MINOR.BUILD.REVISION, each "

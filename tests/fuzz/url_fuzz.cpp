@@ -6,7 +6,10 @@
 #include "common/http/url.hpp"
 #include "fuzz_support.hpp"
 
+#include <algorithm>
+#include <array>
 #include <string>
+#include <string_view>
 
 namespace {
 
@@ -63,26 +66,35 @@ std::string_view recognisablePassword(std::string_view text) {
     return password;
 }
 
+// Why parseProxyUrl refuses a URL: its own words, never anything taken from the URL.
+bool isOwnReason(std::string_view reason) {
+    static constexpr std::array<std::string_view, 4> kReasons = {
+        "bad user information",
+        "not an absolute http URL",
+        "the scheme must be http (the tunnel to the service is TLS already)",
+        "a proxy URL has no path or query",
+    };
+    return std::find(kReasons.begin(), kReasons.end(), reason) != kReasons.end();
+}
+
 void checkProxyUrl(std::string_view text) {
     const auto shown = azcm::http::redactProxyUrl(text);
     auto proxy = azcm::http::parseProxyUrl(text);
     const auto password = recognisablePassword(text);
     if (!password.empty()) {
         AZCM_FUZZ_CHECK(shown.find(password) == std::string::npos);
-        if (!proxy && proxy.error().message.find(password) != std::string::npos) {
-            // Our own words may hold what was written as a password ("an absolute http "): then
-            // the message of the same URL with the password masked holds it too.
-            std::string masked(text);
-            masked.replace(static_cast<std::size_t>(password.data() - text.data()), password.size(),
-                           std::string(password.size(), 'x'));
-            const auto again = azcm::http::parseProxyUrl(masked);
-            AZCM_FUZZ_CHECK(!again && again.error().message.find(password) != std::string::npos);
-        }
     }
-    if (proxy) {
-        AZCM_FUZZ_CHECK(proxy.value().endpoint.scheme == "http");
-        AZCM_FUZZ_CHECK(proxy.value().endpoint.target == "/");
+    if (!proxy) {
+        // The refusal holds the URL only in its redacted form. (Checking it for the password
+        // itself is not enough: fuzzed passwords are often made of the refusal's own words.)
+        const std::string prefix = "invalid proxy URL " + shown + ": ";
+        const auto& message = proxy.error().message;
+        AZCM_FUZZ_CHECK(message.starts_with(prefix));
+        AZCM_FUZZ_CHECK(isOwnReason(std::string_view(message).substr(prefix.size())));
+        return;
     }
+    AZCM_FUZZ_CHECK(proxy.value().endpoint.scheme == "http");
+    AZCM_FUZZ_CHECK(proxy.value().endpoint.target == "/");
 }
 
 } // namespace

@@ -87,5 +87,25 @@ TEST(UtcTime, FormatsDropSubSecondsAndRoundDown) {
     EXPECT_EQ(rfc3339Seconds(before_epoch), "1969-12-31T23:59:59Z");
 }
 
+TEST(UtcTime, ParsesRfc3339WithFractionsAndOffsets) {
+    const auto utc = system_clock::time_point(seconds(1796132700));
+    EXPECT_EQ(parseRfc3339("2026-12-01T13:45:00Z"), utc);
+    EXPECT_EQ(parseRfc3339(rfc3339Seconds(utc)), utc);
+    EXPECT_EQ(parseRfc3339("2026-12-01t13:45:00.999z"), utc);
+    EXPECT_EQ(parseRfc3339("2026-12-01T14:45:00+01:00"), utc);
+    EXPECT_EQ(parseRfc3339("2026-12-01T08:15:00-05:30"), utc);
+    EXPECT_EQ(parseRfc3339("1969-12-31T23:59:59Z"), system_clock::time_point(seconds(-1)));
+}
+
+TEST(UtcTime, RefusesWhatIsNotRfc3339) {
+    for (const char* text :
+         {"", "2026-12-01", "2026-12-01T13:45:00", "2026-12-01 13:45:00Z", "2026-02-30T13:45:00Z",
+          "2026-12-01T24:00:00Z", "2026-12-01T13:60:00Z", "2026-12-01T13:45:00.Z",
+          "2026-12-01T13:45:00+1:00", "+026-12-01T13:45:00Z", "2026-12-01T13:45:00Zjunk",
+          "9999-12-31T23:59:59Z"}) {
+        EXPECT_FALSE(parseRfc3339(text)) << text;
+    }
+}
+
 } // namespace
 } // namespace azcm

@@ -5,6 +5,7 @@
 #include "common/crypto/package_signature.hpp"
 #include "common/crypto/x509.hpp"
 #include "common/fs/atomic_file.hpp"
+#include "common/utc_time.hpp"
 #include "emulator/http_util.hpp"
 #include "emulator/package_publish_command.hpp"
 #include "emulator/package_store.hpp"
