@@ -32,7 +32,7 @@ namespace beast_http = boost::beast::http;
 using ErrorCode = boost::system::error_code;
 
 // A token answer is a few kilobytes; a key file holds one short secret.
-constexpr std::uint64_t kMaxImdsAnswerBytes = 256 * 1024;
+constexpr std::uint64_t kMaxImdsAnswerBytes = std::uint64_t{256} * 1024;
 constexpr std::size_t kMaxChallengeKeyBytes = 4096;
 constexpr std::string_view kRealmPrefix = "Basic realm=";
 
