@@ -4,6 +4,8 @@
 #include "common/fs/atomic_file.hpp"
 #include "common/json/json_document.hpp"
 #include "common/platform/child_process.hpp"
+#include "common/platform/install_layout.hpp"
+#include "common/platform/package_manager_lock.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -19,10 +21,11 @@ constexpr const char* kPackageName = "azcmagent";
 constexpr std::chrono::minutes kInstallTimeout{15};
 
 Result<platform::ChildProcessResult> runTool(std::vector<std::string> argv,
-                                             std::chrono::milliseconds timeout) {
+                                             std::chrono::milliseconds timeout,
+                                             const platform::EnvironmentMap& extra = {}) {
     platform::ChildProcessSpec spec;
     spec.argv = std::move(argv);
-    spec.environment = platform::childEnvironment(platform::processEnvironment());
+    spec.environment = platform::childEnvironment(platform::processEnvironment(), extra);
     spec.timeout = timeout;
     spec.merge_stderr = true;
     spec.output_limit = std::size_t{16} * 1024;
@@ -48,6 +51,12 @@ public:
         // Prints `whole_prefix` and the version for a complete install; empty: nothing to ask.
         std::vector<std::string> whole_query;
         std::string whole_prefix;
+        // The lock the package manager's frontends share, held while installing, and the
+        // variable that tells the package manager it is held; the package manager's own lock,
+        // only waited for (a package manager an interrupted upgrade started holds just that).
+        std::filesystem::path frontend_lock;
+        std::string frontend_locked_variable;
+        std::filesystem::path database_lock;
     };
 
     explicit PackageManagerInstaller(Commands commands) : commands_(std::move(commands)) {}
@@ -103,7 +112,30 @@ public:
                         commands_.downgrade_flags.end());
         }
         argv.push_back(package.string());
-        auto run = runTool(argv, kInstallTimeout);
+        // A dpkg that an interrupted upgrade left running, or an administrator's apt-get, ends
+        // first: both would make this install fail on the lock at once.
+        const auto started = std::chrono::steady_clock::now();
+        std::optional<platform::PackageManagerLock> frontend;
+        platform::EnvironmentMap extra;
+        if (!commands_.frontend_lock.empty()) {
+            BOOST_OUTCOME_TRY(held, platform::PackageManagerLock::acquire(commands_.frontend_lock,
+                                                                          kInstallTimeout));
+            if (held) {
+                frontend.emplace(std::move(*held));
+                extra[commands_.frontend_locked_variable] = "1";
+            }
+        }
+        auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - started);
+        if (!commands_.database_lock.empty()) {
+            // Released at the end of this block, as apt does before it runs dpkg: dpkg takes it.
+            BOOST_OUTCOME_TRY(database, platform::PackageManagerLock::acquire(
+                                            commands_.database_lock, kInstallTimeout - waited));
+            (void)database;
+            waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - started);
+        }
+        auto run = runTool(argv, kInstallTimeout - waited, extra);
         if (!run) {
             return run.error();
         }
@@ -133,18 +165,11 @@ public:
           hook_(paths.agentDataDir() / "upgrade" / "sandbox-install-hook") {}
 
     crypto::AgentPlatform platform() const override {
-#ifdef _WIN32
-        return crypto::AgentPlatform::kMsi;
-#else
-        return crypto::AgentPlatform::kDeb;
-#endif
+        return platform::installsWithWindowsInstaller() ? crypto::AgentPlatform::kMsi
+                                                        : crypto::AgentPlatform::kDeb;
     }
-    std::string name() const override {
-        return "sandbox";
-    }
-    bool replacesRunningAgent() const override {
-        return false;
-    }
+    std::string name() const override { return "sandbox"; }
+    bool replacesRunningAgent() const override { return false; }
     Result<void> whollyInstalled(const AgentVersion& version) const override {
         BOOST_OUTCOME_TRY(installed, installedVersion());
         if (installed != version) {
@@ -222,16 +247,20 @@ Result<std::unique_ptr<PackageInstaller>> systemInstaller(const Paths& paths) {
     if (paths.isSandbox()) {
         return sandboxInstaller(paths);
     }
-#ifdef _WIN32
-    return std::unique_ptr<PackageInstaller>(std::make_unique<PackageManagerInstaller>(
-        PackageManagerInstaller::Commands{"msiexec",
-                                          crypto::AgentPlatform::kMsi,
-                                          {},
-                                          {"msiexec.exe", "/qn", "/norestart", "/i"},
-                                          {},
-                                          {},
-                                          {}}));
-#else
+    if (platform::installsWithWindowsInstaller()) {
+        return std::unique_ptr<PackageInstaller>(std::make_unique<PackageManagerInstaller>(
+            PackageManagerInstaller::Commands{"msiexec",
+                                              crypto::AgentPlatform::kMsi,
+                                              {},
+                                              {"msiexec.exe", "/qn", "/norestart", "/i"},
+                                              {},
+                                              {},
+                                              {},
+                                              {},
+                                              {},
+                                              {}}));
+    }
+    // rpm waits for its own transaction lock; dpkg refuses at once unless its frontend holds it.
     const std::vector<PackageManagerInstaller::Commands> candidates = {
         {"dpkg",
          crypto::AgentPlatform::kDeb,
@@ -239,14 +268,20 @@ Result<std::unique_ptr<PackageInstaller>> systemInstaller(const Paths& paths) {
          {"dpkg", "--install"},
          {},
          {"dpkg-query", "--show", "--showformat=${Status} ${Version}", kPackageName},
-         "install ok installed "},
+         "install ok installed ",
+         "/var/lib/dpkg/lock-frontend",
+         "DPKG_FRONTEND_LOCKED",
+         "/var/lib/dpkg/lock"},
         {"rpm",
          crypto::AgentPlatform::kRpm,
          {"rpm", "--query", "--queryformat=%{VERSION}", kPackageName},
          {"rpm", "--upgrade"},
          {"--oldpackage"},
          {"rpm", "--query", "--queryformat=%{VERSION}", kPackageName},
-         ""},
+         "",
+         {},
+         {},
+         {}},
     };
     for (const auto& commands : candidates) {
         if (!platform::resolveProgram(commands.query.front())) {
@@ -261,7 +296,6 @@ Result<std::unique_ptr<PackageInstaller>> systemInstaller(const Paths& paths) {
     return makeError(exitcode::kUnsupported,
                      "no package manager (dpkg, rpm) knows the package azcmagent: an agent "
                      "installed another way cannot upgrade itself");
-#endif
 }
 
 } // namespace azcm::azcmagent

@@ -6,6 +6,7 @@
 #include "common/json/json_document.hpp"
 #include "common/json/json_fields.hpp"
 #include "common/log/log.hpp"
+#include "common/platform/install_layout.hpp"
 #include "common/platform/malloc_tuning.hpp"
 #include "common/platform/process_identity.hpp"
 #include "gcservice/engine/engine.hpp"
@@ -68,17 +69,15 @@ std::string readText(const std::filesystem::path& path) {
 } // namespace
 
 std::string agentPackagePlatform(const Paths& paths) {
-#ifdef _WIN32
-    (void)paths;
-    return "msi";
-#else
+    if (platform::installsWithWindowsInstaller()) {
+        return "msi";
+    }
     std::error_code ignored;
     const auto& root = paths.root();
     const bool rpm_database = std::filesystem::is_directory(root / "var/lib/rpm", ignored);
     const bool dpkg_installed =
         std::filesystem::exists(root / "var/lib/dpkg/info/azcmagent.list", ignored);
     return rpm_database && !dpkg_installed ? "rpm" : "deb";
-#endif
 }
 
 GcService::GcService(boost::asio::io_context& io,

@@ -8,6 +8,7 @@
 #include "common/platform/windows/local_group.hpp"
 #include "common/platform/windows/machine_registry.hpp"
 #include "common/platform/windows/service_recovery.hpp"
+#include "setup/autoupgrade_task.hpp"
 
 #include <array>
 #include <iostream>
@@ -144,10 +145,14 @@ Result<void> install(const Paths& paths, const fs::path& install_dir) {
             }
         }
     }
-    return ok();
+    return registerAutoUpgradeTask(install_dir);
 }
 
 Result<void> uninstall(const fs::path& install_dir) {
+    // A task an administrator removed already is no reason to keep the agent installed.
+    if (auto removed = removeAutoUpgradeTask(); !removed) {
+        std::cerr << "azcm_setup: warning: " << removed.error().message << "\n";
+    }
     for (const auto& [name, value] : machineVariables()) {
         BOOST_OUTCOME_TRY(win::removeMachineVariable(name));
     }

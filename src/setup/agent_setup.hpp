@@ -1,8 +1,9 @@
 #pragma once
 // What the Windows installer does beyond copying files and registering services, run by the MSI's
 // custom actions through azcm_setup.exe (docs/windows.md, "The MSI"): the reader group, the data
-// directories with their DACLs, the machine variables, Path, the event sources and the services'
-// recovery. Every step is idempotent: a repair or a re-run after a failure applies it again.
+// directories with their DACLs, the machine variables, Path, the event sources, the services'
+// recovery and the automatic upgrades' scheduled task. Every step is idempotent: a repair or a
+// re-run after a failure applies it again.
 #include "common/error.hpp"
 #include "common/paths/paths.hpp"
 

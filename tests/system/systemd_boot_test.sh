@@ -834,19 +834,11 @@ step "7. automatic upgrade: ARM asks for $feed_v4, the timer installs it"
 publish "$feed_v4" "$packages_dir/v4.deb"
 inside /opt/azcmagent/bin/azcmagent config set agentupgrade.automatic.maxdelayminutes 0 \
   >/dev/null
-timer_next() { # seconds until the timer's next run, from the container's monotonic clock
-  local next now
-  next=$(inside systemctl show -p NextElapseUSecMonotonic --value "$autoupgrade.timer")
-  next=$(inside systemd-analyze timespan "$next" | sed -n 's/.*μs: *//p')
-  now=$(inside cat /proc/uptime | cut -d' ' -f1)
-  awk -v next_us="$next" -v now="$now" 'BEGIN { printf "%.0f", next_us / 1e6 - now }'
-}
 # The timer's cadence of one run a minute is systemd's to keep (check_units_running checks the timer
 # is enabled and waiting): here a run 10 s after the last one as well, so that the test does not
 # wait out the minute. The figure below is then the heartbeat's, the install's and the check's.
 printf '[Timer]\nOnBootSec=10s\nOnUnitInactiveSec=10s\nAccuracySec=1s\n' >"$machine$timer_dropin"
 inside systemctl daemon-reload
-echo "the timer runs next in $(timer_next) s (10 s after its last run)"
 correlation_id=$(cat /proc/sys/kernel/random/uuid)
 patched_at=$(date +%s.%N)
 arm_machine -X PATCH -H "Content-Type: application/json" \

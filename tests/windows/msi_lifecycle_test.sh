@@ -8,7 +8,9 @@
 #   - the files land in the real agent's folders, OpenSSL's DLLs (stored once in the MSI) beside
 #     each folder's programs, the four services are RUNNING, azcmagent.exe
 #     is on the machine's Path, IDENTITY_ENDPOINT and IMDS_ENDPOINT are machine variables, the
-#     data directories exist with their DACLs, `azcmagent.exe show` reaches every service;
+#     data directories exist with their DACLs, `azcmagent.exe show` reaches every service, the
+#     scheduled task \Microsoft\AzureConnectedMachineAgent\AutoUpgrade runs
+#     `azcmagent.exe upgrade --automatic` as SYSTEM (removed again by the uninstall);
 #   - a service stops and starts through the service manager;
 #   - a newer build (the same programs repackaged with a higher version: Windows Installer
 #     compares only the first three fields) upgrades it in place, keeping %ProgramData%;
@@ -115,6 +117,15 @@ check_running() {
 }
 
 # --- install
+# The automatic upgrades' scheduled task as the Task Scheduler stores it (UTF-16, read as ASCII);
+# empty when there is none.
+autoupgrade_task() {
+    local file
+    file=$(find "$WINEPREFIX/drive_c/windows/system32" -ipath '*/tasks/microsoft/azureconnectedmachineagent/autoupgrade' \
+        -type f 2>/dev/null | head -n 1)
+    [[ -n $file ]] && tr -d '\0' <"$file"
+}
+
 if msiexec install /i "$(winepath -w "$msi")"; then
     pass "msiexec /i exited 0"
 else
@@ -181,6 +192,15 @@ if [[ $(jq -r '[.services[] | select(.status == "running")] | length' <<<"$show"
 else
     fail "azcmagent show: $show"
 fi
+task=$(autoupgrade_task || true)
+if [[ $task == *'AzureConnectedMachineAgent\azcmagent.exe</Command>'* &&
+    $task == *'<Arguments>upgrade --automatic</Arguments>'* && $task == *'<UserId>S-1-5-18</UserId>'* ]]; then
+    pass "scheduled task AutoUpgrade: azcmagent.exe upgrade --automatic as SYSTEM"
+else
+    fail "no scheduled task AutoUpgrade running azcmagent.exe upgrade --automatic as SYSTEM: ${task:0:400}"
+fi
+[[ ! -e $program_dir/AutoUpgradeTask.xml ]] && pass "the task's definition file is removed" ||
+    fail "AutoUpgradeTask.xml left in $program_dir"
 if [[ $(installed_versions) == "$version" ]]; then
     pass "installed product version $version"
 else
@@ -218,6 +238,8 @@ check_running "upgrade"
 [[ -f $marker ]] && pass "upgrade kept %ProgramData%" || fail "upgrade lost $marker"
 [[ -n $(machine_variable IDENTITY_ENDPOINT) ]] && pass "upgrade kept the machine variables" ||
     fail "upgrade removed IDENTITY_ENDPOINT"
+[[ -n $(autoupgrade_task || true) ]] && pass "upgrade kept the scheduled task" ||
+    fail "upgrade removed the scheduled task AutoUpgrade"
 
 # --- an older build is refused and changes nothing
 if ! msiexec downgrade /i "$(winepath -w "$msi")"; then
@@ -254,6 +276,8 @@ if [[ -z $(machine_variable IDENTITY_ENDPOINT) && -z $(machine_variable IMDS_END
 else
     fail "uninstall left the variables or Path: '$(machine_variable IDENTITY_ENDPOINT)' '$(machine_variable Path)'"
 fi
+[[ -z $(autoupgrade_task || true) ]] && pass "uninstall: the scheduled task removed" ||
+    fail "uninstall left the scheduled task AutoUpgrade"
 [[ -z $(installed_versions) ]] && pass "uninstall: no product left" ||
     fail "uninstall: still installed $(installed_versions | tr '\n' ' ')"
 

@@ -26,4 +26,8 @@ struct InstallLayout {
 // This machine's layout. On Windows the known folders are asked once, at first use.
 const InstallLayout& installLayout();
 
+// How the agent is installed here: by the Windows Installer (the MSI) on Windows, by the Linux
+// package manager (dpkg or rpm, whichever knows the package) elsewhere.
+bool installsWithWindowsInstaller();
+
 } // namespace azcm::platform

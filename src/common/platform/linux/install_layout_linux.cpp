@@ -21,4 +21,8 @@ const InstallLayout& installLayout() {
     return kLayout;
 }
 
+bool installsWithWindowsInstaller() {
+    return false;
+}
+
 } // namespace azcm::platform

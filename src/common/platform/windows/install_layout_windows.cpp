@@ -54,4 +54,8 @@ const InstallLayout& installLayout() {
     return kLayout;
 }
 
+bool installsWithWindowsInstaller() {
+    return true;
+}
+
 } // namespace azcm::platform
