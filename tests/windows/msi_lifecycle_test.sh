@@ -9,8 +9,8 @@
 #     each folder's programs, the four services are RUNNING, azcmagent.exe
 #     is on the machine's Path, IDENTITY_ENDPOINT and IMDS_ENDPOINT are machine variables, the
 #     data directories exist with their DACLs, `azcmagent.exe show` reaches every service, the
-#     scheduled task \Microsoft\AzureConnectedMachineAgent\AutoUpgrade runs
-#     `azcmagent.exe upgrade --automatic` as SYSTEM (removed again by the uninstall);
+#     scheduled task \Microsoft\AzureConnectedMachineAgent\AutoUpgrade is registered (removed
+#     again by the uninstall; wine keeps only its name and settings);
 #   - a service stops and starts through the service manager;
 #   - a newer build (the same programs repackaged with a higher version: Windows Installer
 #     compares only the first three fields) upgrades it in place, keeping %ProgramData%;
@@ -192,12 +192,16 @@ if [[ $(jq -r '[.services[] | select(.status == "running")] | length' <<<"$show"
 else
     fail "azcmagent show: $show"
 fi
+# wine's Task Scheduler stores a task again from what it parsed, and it parses no triggers,
+# principals nor actions: those parts of the definition are checked by AutoUpgradeTask.* in
+# windows_platform_tests; here, that the task is registered under its name with its settings.
 task=$(autoupgrade_task || true)
-if [[ $task == *'AzureConnectedMachineAgent\azcmagent.exe</Command>'* &&
-    $task == *'<Arguments>upgrade --automatic</Arguments>'* && $task == *'<UserId>S-1-5-18</UserId>'* ]]; then
-    pass "scheduled task AutoUpgrade: azcmagent.exe upgrade --automatic as SYSTEM"
+if [[ $task == *'<URI>\Microsoft\AzureConnectedMachineAgent\AutoUpgrade</URI>'* &&
+    $task == *'<MultipleInstancesPolicy>IgnoreNew</MultipleInstancesPolicy>'* &&
+    $task == *'<ExecutionTimeLimit>PT1H</ExecutionTimeLimit>'* ]]; then
+    pass "scheduled task \\Microsoft\\AzureConnectedMachineAgent\\AutoUpgrade registered"
 else
-    fail "no scheduled task AutoUpgrade running azcmagent.exe upgrade --automatic as SYSTEM: ${task:0:400}"
+    fail "no scheduled task AutoUpgrade as the MSI's helper defines it: $task"
 fi
 [[ ! -e $program_dir/AutoUpgradeTask.xml ]] && pass "the task's definition file is removed" ||
     fail "AutoUpgradeTask.xml left in $program_dir"

@@ -7,6 +7,7 @@
 #include "common/platform/windows/local_group.hpp"
 #include "common/platform/windows/machine_registry.hpp"
 #include "setup/agent_setup.hpp"
+#include "setup/autoupgrade_task.hpp"
 #include "temp_dir.hpp"
 #include "under_wine.hpp"
 
@@ -115,6 +116,35 @@ TEST(AgentSetupTest, TheDirectoryRulesGrantWhatTheLayoutNeeds) {
                      [&](const auto& rule) { return rule.path == paths.tokensDir(); });
     ASSERT_NE(closed, unknown_group.end());
     EXPECT_EQ(closed->sddl, "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;FA;;;" + himds + ")");
+}
+
+// The automatic upgrades' task as schtasks.exe receives it (wine's Task Scheduler keeps only its
+// name and settings, so the rest is checked here): azcmagent.exe of the install directory with
+// `upgrade --automatic`, as LocalSystem, every minute, one run at a time.
+TEST(AutoUpgradeTask, RunsTheInstalledAzcmagentAsSystemEveryMinute) {
+    const auto xml = setup::autoUpgradeTaskXml(
+        std::filesystem::path("C:\\Program Files\\AzureConnectedMachineAgent"));
+    for (const char* part : {
+             "<URI>\\Microsoft\\AzureConnectedMachineAgent\\AutoUpgrade</URI>",
+             "<Command>C:\\Program Files\\AzureConnectedMachineAgent\\azcmagent.exe</Command>",
+             "<Arguments>upgrade --automatic</Arguments>",
+             "<UserId>S-1-5-18</UserId>",
+             "<RunLevel>HighestAvailable</RunLevel>",
+             "<Interval>PT1M</Interval>",
+             "<MultipleInstancesPolicy>IgnoreNew</MultipleInstancesPolicy>",
+             "<ExecutionTimeLimit>PT1H</ExecutionTimeLimit>",
+         }) {
+        EXPECT_NE(xml.find(part), std::string::npos) << part << " not in\n" << xml;
+    }
+}
+
+// An install directory is the administrator's choice: its characters stay text in the XML.
+TEST(AutoUpgradeTask, TheInstallDirectoryIsEscaped) {
+    const auto xml = setup::autoUpgradeTaskXml(std::filesystem::path("C:\\R&D <agent>"));
+    EXPECT_NE(xml.find("<Command>C:\\R&amp;D &lt;agent&gt;\\azcmagent.exe</Command>"),
+              std::string::npos)
+        << xml;
+    EXPECT_EQ(xml.find("R&D"), std::string::npos);
 }
 
 } // namespace
